@@ -1,0 +1,710 @@
+"""Payments of an invoice, independent of any provider: states, amounts and provider events as facts.
+
+Three things live here, all pure:
+
+1. A forward-only state machine per payment (one Stripe PaymentIntent is one payment). Webhooks
+   arrive late, twice and out of order, so a state only moves forward and the order is judged from
+   the object's own state and timestamp, never from the order of delivery: a late "processing" never
+   undoes "succeeded", a success always supersedes a failure.
+2. The invoice's payments as one aggregate (`InvoicePayments`): the amount still due after partial
+   payments, the excess of an overpayment (for the customer balance), the cumulative refunds (for credit
+   notes) and open disputes. Amounts are integers in minor units (öre, cents) throughout.
+3. Mapping a provider event, given as the plain dict of the webhook body, to a typed domain event
+   (`PaymentSucceeded`, `RefundIssued`, ...). Unknown types map to `IgnoredEvent` explicitly.
+
+The module imports nothing outside the standard library; times are passed in, always aware.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+# Keys of the metadata we attach to every Checkout Session, PaymentIntent and SetupIntent, so that the
+# events about them can be traced back to our invoice without a lookup.
+METADATA_INVOICE_ID = "invoice_id"
+METADATA_ATTEMPT = "attempt"
+METADATA_CUSTOMER_ID = "customer_id"
+METADATA_TENANT_ID = "tenant_id"
+
+
+class PaymentDataError(ValueError):
+    """A payment amount or provider event is unusable; `field` names the culprit, `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------------------------------
+# Payment methods
+# --------------------------------------------------------------------------------------------------
+
+# Methods that can be charged again later without the customer (a reusable mandate). Swish is a
+# one-off push payment and is never offered for "pay automatically".
+REUSABLE_METHODS = frozenset({"card", "sepa_debit", "klarna"})
+# Methods restricted to one currency: offering them for another would make Stripe refuse the session.
+CURRENCY_BOUND_METHODS = {"swish": "sek", "sepa_debit": "eur"}
+
+
+def choose_payment_methods(currency: str, enabled: Iterable[str], *, reusable: bool) -> list[str]:
+    """The tenant's enabled methods that fit this currency (and, for a mandate, that can be reused).
+
+    Order is kept as the tenant configured it; Checkout shows them in its own order anyway.
+    Raises `PaymentDataError` when nothing is left, because a session offering no method is useless.
+    """
+    currency = currency.lower()
+    chosen: list[str] = []
+    for method in enabled:
+        bound = CURRENCY_BOUND_METHODS.get(method)
+        if bound is not None and bound != currency:
+            continue
+        if reusable and method not in REUSABLE_METHODS:
+            continue
+        if method not in chosen:
+            chosen.append(method)
+    if not chosen:
+        raise PaymentDataError(
+            "payment_methods", f"no enabled method fits currency {currency!r} (reusable={reusable})"
+        )
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------------
+# The state machine of one payment
+# --------------------------------------------------------------------------------------------------
+
+
+class PaymentStatus(enum.StrEnum):
+    """The status of one payment (one PaymentIntent), as far as an invoice cares."""
+
+    NONE = "none"  # nothing heard yet
+    PROCESSING = "processing"  # accepted by the provider, money not yet confirmed (SEPA, Klarna)
+    FAILED = "failed"  # the latest attempt on this payment failed; the customer may try again
+    SUCCEEDED = "succeeded"  # final: money received
+
+
+# NONE < PROCESSING = FAILED < SUCCEEDED. PROCESSING and FAILED share a rank because a payment can go
+# processing -> failed (a SEPA debit bounces) and failed -> processing (the customer tries again on the
+# same PaymentIntent): between those two only a strictly newer observation wins.
+_RANK = {
+    PaymentStatus.NONE: 0,
+    PaymentStatus.PROCESSING: 1,
+    PaymentStatus.FAILED: 1,
+    PaymentStatus.SUCCEEDED: 2,
+}
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """What we know about one payment: its status and the time of the observation that set it."""
+
+    status: PaymentStatus = PaymentStatus.NONE
+    as_of: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.as_of is not None and self.as_of.tzinfo is None:
+            raise PaymentDataError("as_of", "must be timezone-aware")
+
+
+def advance(state: PaymentState, observed: PaymentStatus, observed_at: datetime) -> PaymentState:
+    """The state after observing `observed` at `observed_at`; `state` itself when it is not newer.
+
+    Rules: SUCCEEDED is final; a higher rank always wins; at equal rank (processing vs failed) only a
+    strictly newer observation wins, and at the same second the failure wins because "processing" is
+    what precedes an outcome, never what follows it.
+    """
+    if observed_at.tzinfo is None:
+        raise PaymentDataError("observed_at", "must be timezone-aware")
+    if state.status is PaymentStatus.SUCCEEDED or observed is PaymentStatus.NONE:
+        return state
+    current_rank, observed_rank = _RANK[state.status], _RANK[observed]
+    if observed_rank > current_rank:
+        return PaymentState(observed, observed_at)
+    if observed_rank < current_rank or observed is state.status:
+        return state
+    assert state.as_of is not None  # rank 1 is only ever reached with a timestamp
+    if observed_at > state.as_of or (observed_at == state.as_of and observed is PaymentStatus.FAILED):
+        return PaymentState(observed, observed_at)
+    return state
+
+
+# --------------------------------------------------------------------------------------------------
+# Amounts
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentApplication:
+    """How one received amount splits against what was due (minor units)."""
+
+    applied: int  # reduces the amount due
+    remaining_due: int  # still to be paid after this payment (a partial payment leaves some)
+    excess: int  # overpaid: goes to the customer's balance
+
+
+def apply_payment(amount_due: int, amount_received: int) -> PaymentApplication:
+    """Split `amount_received` against `amount_due`. Both in minor units, never negative."""
+    _check_minor_units("amount_due", amount_due)
+    _check_minor_units("amount_received", amount_received)
+    applied = min(amount_due, amount_received)
+    return PaymentApplication(
+        applied=applied, remaining_due=amount_due - applied, excess=amount_received - applied
+    )
+
+
+def _check_minor_units(name: str, value: int) -> None:
+    # bool is an int subclass; True as an amount is a bug somewhere upstream.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PaymentDataError(name, f"must be an integer in minor units, got {type(value).__name__}")
+    if value < 0:
+        raise PaymentDataError(name, f"must not be negative, got {value}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Domain events (what a provider event means for us)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentEvent:
+    """Fields every mapped event has. `event_id` is the provider's id: the key for processing once."""
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PaymentFact(PaymentEvent):
+    # invoice_id comes from our metadata; payment_ref (the PaymentIntent id) is the fallback key when
+    # an object carries no metadata of ours (disputes, some charges).
+    invoice_id: str | None
+    payment_ref: str | None
+    amount: int
+    currency: str
+    customer_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentSucceeded(_PaymentFact):
+    """Money was received for `payment_ref`; `amount` is what was received."""
+
+    payment_method_ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentFailed(_PaymentFact):
+    """A payment attempt failed. Only codes are kept: a provider's message may quote card details."""
+
+    failure_code: str | None = None
+    decline_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentProcessing(_PaymentFact):
+    """The payment was accepted and is waiting for the money (bank debits, some wallets)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundIssued(PaymentEvent):
+    """A charge was refunded. `amount_refunded_total` is cumulative, so replays and reordering are harmless:
+    use `refund_delta` against what was already credited."""
+
+    invoice_id: str | None
+    payment_ref: str | None
+    charge_ref: str
+    amount_refunded_total: int
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DisputeFact(PaymentEvent):
+    dispute_ref: str
+    charge_ref: str | None
+    payment_ref: str | None
+    amount: int
+    currency: str
+    reason: str | None
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeOpened(_DisputeFact):
+    """The customer's bank disputes a payment: the invoice is flagged."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisputeClosed(_DisputeFact):
+    """A dispute ended; `status` says how (`won`, `lost`, `warning_closed`, ...)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateActivated(PaymentEvent):
+    """A reusable payment method was set up: from now on the invoices can be charged off-session."""
+
+    invoice_id: str | None
+    customer_id: str | None  # ours, from metadata
+    customer_ref: str  # the provider's customer
+    payment_method_ref: str
+    mandate_ref: str | None  # absent for cards, which need no mandate object
+    setup_ref: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateUpdated(PaymentEvent):
+    """A mandate changed status (`active`, `inactive`, `pending`)."""
+
+    mandate_ref: str
+    payment_method_ref: str | None
+    status: MandateStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateDetached(PaymentEvent):
+    """The payment method behind a mandate was detached: fall back to ordinary invoices."""
+
+    payment_method_ref: str
+    customer_ref: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IgnoredEvent(PaymentEvent):
+    """An event we acknowledge and do nothing with, and why."""
+
+    reason: str
+
+
+DomainPaymentEvent = (
+    PaymentSucceeded
+    | PaymentFailed
+    | PaymentProcessing
+    | RefundIssued
+    | DisputeOpened
+    | DisputeClosed
+    | MandateActivated
+    | MandateUpdated
+    | MandateDetached
+    | IgnoredEvent
+)
+
+
+class MandateStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+# pending < active < inactive: an inactive mandate is never revived (a new setup makes a new mandate).
+_MANDATE_RANK = {MandateStatus.PENDING: 0, MandateStatus.ACTIVE: 1, MandateStatus.INACTIVE: 2}
+
+
+def advance_mandate(current: MandateStatus | None, observed: MandateStatus) -> MandateStatus:
+    """Mandate status only moves forward, whatever order `mandate.updated` events arrive in."""
+    if current is None or _MANDATE_RANK[observed] > _MANDATE_RANK[current]:
+        return observed
+    return current
+
+
+class DisputeStatus(enum.StrEnum):
+    NONE = "none"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def advance_dispute(current: DisputeStatus, observed: DisputeStatus) -> DisputeStatus:
+    """none < open < closed: a late `charge.dispute.created` never reopens a closed dispute."""
+    order = [DisputeStatus.NONE, DisputeStatus.OPEN, DisputeStatus.CLOSED]
+    return observed if order.index(observed) > order.index(current) else current
+
+
+def refund_delta(already_credited: int, amount_refunded_total: int) -> int:
+    """What a new credit note must cover: the growth of the cumulative refund, never negative."""
+    _check_minor_units("already_credited", already_credited)
+    _check_minor_units("amount_refunded_total", amount_refunded_total)
+    return max(0, amount_refunded_total - already_credited)
+
+
+# --------------------------------------------------------------------------------------------------
+# The invoice's payments as one aggregate
+# --------------------------------------------------------------------------------------------------
+
+
+class InvoicePaymentStatus(enum.StrEnum):
+    """What the invoice page shows."""
+
+    UNPAID = "unpaid"
+    PROCESSING = "processing"
+    FAILED = "failed"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+
+
+@dataclass(frozen=True)
+class InvoicePayments:
+    """Everything payment-related on one invoice. Immutable: `apply_event` returns a new one."""
+
+    invoice_total: int
+    currency: str
+    payments: Mapping[str, PaymentState] = field(default_factory=dict)
+    amount_paid: int = 0  # applied to the invoice, never more than invoice_total
+    settled_refs: frozenset[str] = frozenset()  # payments whose money was already applied
+    refunded_total: int = 0  # sum of credited refunds
+    refunds_by_charge: Mapping[str, int] = field(default_factory=dict)
+    disputes: Mapping[str, DisputeStatus] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_minor_units("invoice_total", self.invoice_total)
+        _check_minor_units("amount_paid", self.amount_paid)
+        if self.amount_paid > self.invoice_total:
+            raise PaymentDataError("amount_paid", "exceeds the invoice total")
+
+    @property
+    def amount_due(self) -> int:
+        return self.invoice_total - self.amount_paid
+
+    @property
+    def disputed(self) -> bool:
+        return any(status is DisputeStatus.OPEN for status in self.disputes.values())
+
+    @property
+    def status(self) -> InvoicePaymentStatus:
+        if self.amount_due == 0:
+            return InvoicePaymentStatus.PAID
+        open_states = [s for ref, s in self.payments.items() if ref not in self.settled_refs]
+        if any(s.status is PaymentStatus.PROCESSING for s in open_states):
+            return InvoicePaymentStatus.PROCESSING
+        if self.amount_paid > 0:
+            return InvoicePaymentStatus.PARTIALLY_PAID
+        if any(s.status is PaymentStatus.FAILED for s in open_states):
+            return InvoicePaymentStatus.FAILED
+        return InvoicePaymentStatus.UNPAID
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """The new aggregate and what the caller must do about it (each effect at most once per event)."""
+
+    payments: InvoicePayments
+    changed: bool
+    settled_amount: int = 0  # newly applied to the invoice: update it, re-render, send a receipt
+    excess_for_balance: int = 0  # overpaid: credit the customer balance
+    credit_note_amount: int = 0  # newly refunded: issue a credit note
+    dispute_opened: bool = False
+    dispute_closed: bool = False
+
+
+def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> PaymentOutcome:
+    """Fold one domain event into the invoice's payments. Replays and late events change nothing."""
+    unchanged = PaymentOutcome(payments, changed=False)
+    if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
+        if event.currency.lower() != payments.currency.lower():
+            raise PaymentDataError(
+                "currency", f"payment in {event.currency!r} for an invoice in {payments.currency!r}"
+            )
+        ref = event.payment_ref or event.event_id
+        observed = {
+            PaymentSucceeded: PaymentStatus.SUCCEEDED,
+            PaymentFailed: PaymentStatus.FAILED,
+            PaymentProcessing: PaymentStatus.PROCESSING,
+        }[type(event)]
+        before = payments.payments.get(ref, PaymentState())
+        after = advance(before, observed, event.occurred_at)
+        if after == before:
+            return unchanged
+        updated = replace(payments, payments={**payments.payments, ref: after})
+        if after.status is not PaymentStatus.SUCCEEDED or ref in payments.settled_refs:
+            return PaymentOutcome(updated, changed=True)
+        application = apply_payment(payments.amount_due, event.amount)
+        updated = replace(
+            updated,
+            amount_paid=payments.amount_paid + application.applied,
+            settled_refs=payments.settled_refs | {ref},
+        )
+        return PaymentOutcome(
+            updated,
+            changed=True,
+            settled_amount=application.applied,
+            excess_for_balance=application.excess,
+        )
+    if isinstance(event, RefundIssued):
+        credited = payments.refunds_by_charge.get(event.charge_ref, 0)
+        delta = refund_delta(credited, event.amount_refunded_total)
+        if delta == 0:
+            return unchanged
+        updated = replace(
+            payments,
+            refunded_total=payments.refunded_total + delta,
+            refunds_by_charge={**payments.refunds_by_charge, event.charge_ref: credited + delta},
+        )
+        return PaymentOutcome(updated, changed=True, credit_note_amount=delta)
+    if isinstance(event, DisputeOpened | DisputeClosed):
+        observed_dispute = DisputeStatus.OPEN if isinstance(event, DisputeOpened) else DisputeStatus.CLOSED
+        current = payments.disputes.get(event.dispute_ref, DisputeStatus.NONE)
+        new = advance_dispute(current, observed_dispute)
+        if new is current:
+            return unchanged
+        updated = replace(payments, disputes={**payments.disputes, event.dispute_ref: new})
+        return PaymentOutcome(
+            updated,
+            changed=True,
+            dispute_opened=new is DisputeStatus.OPEN,
+            dispute_closed=new is DisputeStatus.CLOSED,
+        )
+    # Mandate events and ignored events do not concern an invoice's payments.
+    return unchanged
+
+
+# --------------------------------------------------------------------------------------------------
+# Mapping provider events (plain dicts of a Stripe webhook body) to domain events
+# --------------------------------------------------------------------------------------------------
+
+
+def to_domain_event(event: Mapping[str, Any]) -> DomainPaymentEvent:
+    """Map one provider event (the plain dict of a verified webhook body) to a domain event.
+
+    Unknown event types become `IgnoredEvent`; a handled type missing what we need raises
+    `PaymentDataError`, because acknowledging it silently would lose a payment.
+    """
+    event_id = _str(event, "id")
+    event_type = _str(event, "type")
+    created = event.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise PaymentDataError("created", "must be a unix timestamp")
+    base: dict[str, Any] = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "occurred_at": datetime.fromtimestamp(created, tz=UTC),
+    }
+    if event_type not in HANDLED_EVENT_TYPES:
+        return IgnoredEvent(**base, reason="event type not handled")
+    data = event.get("data")
+    if not isinstance(data, Mapping) or not isinstance(data.get("object"), Mapping):
+        raise PaymentDataError("data.object", "missing")
+    obj = data["object"]
+    return _MAPPERS[event_type](base, event_type, obj, data)
+
+
+def _map_checkout_session(
+    base: dict[str, Any], event_type: str, session: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    if session.get("mode") != "payment":
+        # A setup-mode session completing says nothing about money; `setup_intent.succeeded` carries the
+        # mandate with our metadata, so that is the one event acted on.
+        return IgnoredEvent(**base, reason=f"checkout session in {session.get('mode')!r} mode")
+    fact = {
+        **base,
+        "invoice_id": _metadata(session, METADATA_INVOICE_ID) or _opt_str(session, "client_reference_id"),
+        "payment_ref": _ref(session.get("payment_intent")) or _str(session, "id"),
+        "amount": _amount(session, "amount_total"),
+        "currency": _str(session, "currency"),
+        "customer_ref": _ref(session.get("customer")),
+    }
+    if event_type == "checkout.session.async_payment_failed":
+        return PaymentFailed(**fact)
+    payment_status = session.get("payment_status")
+    if payment_status in ("paid", "no_payment_required"):
+        return PaymentSucceeded(**fact)
+    if event_type == "checkout.session.async_payment_succeeded":
+        # The event type itself is the statement of success, whatever the snapshot still says.
+        return PaymentSucceeded(**fact)
+    # completed but unpaid: a delayed method (bank debit) is on its way.
+    return PaymentProcessing(**fact)
+
+
+def _map_payment_intent(
+    base: dict[str, Any], event_type: str, intent: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    fact: dict[str, Any] = {
+        **base,
+        "invoice_id": _metadata(intent, METADATA_INVOICE_ID),
+        "payment_ref": _str(intent, "id"),
+        "currency": _str(intent, "currency"),
+        "customer_ref": _ref(intent.get("customer")),
+    }
+    status = intent.get("status")
+    # Judge by the object's own status where it is decisive: a snapshot that already says "succeeded"
+    # is a success whatever the event type claims.
+    if event_type == "payment_intent.succeeded" or status == "succeeded":
+        received = intent.get("amount_received")
+        amount = received if isinstance(received, int) and received > 0 else _amount(intent, "amount")
+        return PaymentSucceeded(**fact, amount=amount, payment_method_ref=_ref(intent.get("payment_method")))
+    if event_type == "payment_intent.processing":
+        return PaymentProcessing(**fact, amount=_amount(intent, "amount"))
+    error = intent.get("last_payment_error")
+    error = error if isinstance(error, Mapping) else {}
+    return PaymentFailed(
+        **fact,
+        amount=_amount(intent, "amount"),
+        failure_code=_opt_str(error, "code"),
+        decline_code=_opt_str(error, "decline_code"),
+    )
+
+
+def _map_setup_intent(
+    base: dict[str, Any], _event_type: str, intent: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    customer = _ref(intent.get("customer"))
+    method = _ref(intent.get("payment_method"))
+    if customer is None or method is None:
+        raise PaymentDataError(
+            "data.object.customer", "a succeeded setup needs a customer and a payment method"
+        )
+    return MandateActivated(
+        **base,
+        invoice_id=_metadata(intent, METADATA_INVOICE_ID),
+        customer_id=_metadata(intent, METADATA_CUSTOMER_ID),
+        customer_ref=customer,
+        payment_method_ref=method,
+        mandate_ref=_ref(intent.get("mandate")),
+        setup_ref=_str(intent, "id"),
+    )
+
+
+def _map_mandate(
+    base: dict[str, Any], _event_type: str, mandate: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    raw_status = _str(mandate, "status")
+    try:
+        status = MandateStatus(raw_status)
+    except ValueError:
+        raise PaymentDataError("data.object.status", f"unknown mandate status {raw_status!r}") from None
+    return MandateUpdated(
+        **base,
+        mandate_ref=_str(mandate, "id"),
+        payment_method_ref=_ref(mandate.get("payment_method")),
+        status=status,
+    )
+
+
+def _map_payment_method(
+    base: dict[str, Any], _event_type: str, method: Mapping[str, Any], data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    # After detaching, the object's customer is null; the customer it had is in previous_attributes.
+    previous = data.get("previous_attributes")
+    previous = previous if isinstance(previous, Mapping) else {}
+    return MandateDetached(
+        **base,
+        payment_method_ref=_str(method, "id"),
+        customer_ref=_ref(method.get("customer")) or _ref(previous.get("customer")),
+    )
+
+
+def _map_refund(
+    base: dict[str, Any], _event_type: str, charge: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    return RefundIssued(
+        **base,
+        invoice_id=_metadata(charge, METADATA_INVOICE_ID),
+        payment_ref=_ref(charge.get("payment_intent")),
+        charge_ref=_str(charge, "id"),
+        amount_refunded_total=_amount(charge, "amount_refunded"),
+        currency=_str(charge, "currency"),
+    )
+
+
+def _map_dispute(
+    base: dict[str, Any], event_type: str, dispute: Mapping[str, Any], _data: Mapping[str, Any]
+) -> DomainPaymentEvent:
+    fact = {
+        **base,
+        "dispute_ref": _str(dispute, "id"),
+        "charge_ref": _ref(dispute.get("charge")),
+        "payment_ref": _ref(dispute.get("payment_intent")),
+        "amount": _amount(dispute, "amount"),
+        "currency": _str(dispute, "currency"),
+        "reason": _opt_str(dispute, "reason"),
+        "status": _str(dispute, "status"),
+    }
+    if event_type == "charge.dispute.closed":
+        return DisputeClosed(**fact)
+    return DisputeOpened(**fact)
+
+
+_MAPPERS = {
+    "checkout.session.completed": _map_checkout_session,
+    "checkout.session.async_payment_succeeded": _map_checkout_session,
+    "checkout.session.async_payment_failed": _map_checkout_session,
+    "payment_intent.succeeded": _map_payment_intent,
+    "payment_intent.payment_failed": _map_payment_intent,
+    "payment_intent.processing": _map_payment_intent,
+    "setup_intent.succeeded": _map_setup_intent,
+    "mandate.updated": _map_mandate,
+    "payment_method.detached": _map_payment_method,
+    "charge.refunded": _map_refund,
+    "charge.dispute.created": _map_dispute,
+    "charge.dispute.closed": _map_dispute,
+}
+HANDLED_EVENT_TYPES = frozenset(_MAPPERS)
+
+
+def _str(obj: Mapping[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise PaymentDataError(key, "missing or not a string")
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _ref(value: Any) -> str | None:
+    """An id whether the field holds the id itself or an expanded object."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, Mapping):
+        inner = value.get("id")
+        return inner if isinstance(inner, str) and inner else None
+    return None
+
+
+def _amount(obj: Mapping[str, Any], key: str) -> int:
+    value = obj.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PaymentDataError(key, "missing or not a non-negative integer in minor units")
+    return value
+
+
+def _metadata(obj: Mapping[str, Any], key: str) -> str | None:
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return None
+    return _opt_str(metadata, key)
+
+
+# --------------------------------------------------------------------------------------------------
+# Results of gateway calls (the services' port speaks these; the Stripe adapter builds them)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A hosted payment page to redirect the customer to."""
+
+    session_id: str
+    url: str
+    status: str  # open, complete, expired
+    payment_ref: str | None = None
+
+
+class ChargeStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    PROCESSING = "processing"  # bank debits: the outcome arrives as a webhook
+    AUTHENTICATION_REQUIRED = "authentication_required"  # ask the customer to finish on the page
+    DECLINED = "declined"  # retry on the tenant's schedule, then fall back to an ordinary invoice
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """The outcome of charging a stored payment method without the customer present."""
+
+    status: ChargeStatus
+    payment_ref: str | None
+    failure_code: str | None = None
+    decline_code: str | None = None

@@ -1,0 +1,43 @@
+"""The one error hierarchy the use cases and handlers act on.
+
+Handlers decide what to do with a failure by its class alone: a `RetryableError` is raised again so
+the queue redelivers (and after the last attempt it lands in the DLQ); a `PermanentError` is recorded,
+counted and acknowledged, because trying again would fail the same way. Adapters translate their SDK's
+exceptions into these, so no handler ever needs to know which provider failed.
+"""
+
+from __future__ import annotations
+
+
+class BillingError(Exception):
+    """Base of every error this package raises on purpose.
+
+    `field` names the input at fault when there is one; `code` is a short machine-readable reason
+    (often the provider's own code, e.g. Stripe's `parameter_unknown`) for logs and metrics.
+    """
+
+    def __init__(self, reason: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(reason if field is None else f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+        self.code = code
+
+
+class RetryableError(BillingError):
+    """Trying again later may succeed: throttling, a provider outage, a network failure."""
+
+
+class PermanentError(BillingError):
+    """Trying again will fail the same way: invalid input, a refused request, a missing configuration."""
+
+
+class PaymentProviderUnavailable(RetryableError):
+    """The payment provider could not be reached or answered with a server error or a rate limit."""
+
+
+class PaymentRequestRejected(PermanentError):
+    """The payment provider refused a request as malformed or not allowed (our bug or our configuration)."""
+
+
+class PaymentIdempotencyConflict(PermanentError):
+    """An idempotency key was reused with different parameters: the same attempt was built two ways."""
