@@ -13,6 +13,8 @@ import sys
 
 # Sub-command modules, by the first word after `billing`.
 COMMANDS: dict[str, str] = {
+    "autogiro": "billing.cli.autogiro",
+    "quote": "billing.cli.quote",
 }
 
 

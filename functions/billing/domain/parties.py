@@ -1,0 +1,38 @@
+"""The seller (a tenant) and the buyer (a customer) as the invoice names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    tenant_id: str
+    legal_name: str
+    org_number: str  # organisationsnummer
+    vat_number: str  # "SE556677889901"
+    address: tuple[str, ...]  # street lines, postcode and city, as printed
+    currency: str = "SEK"
+    country: str = "SE"
+    payment_terms_days: int = 30
+    invoice_series_prefix: str = ""
+    bankgiro: str | None = None
+    ocr_length_digit: bool = False  # the Bankgirot agreement asks for a length digit in OCR numbers
+    timezone: str = "Europe/Stockholm"
+    f_tax: bool = True  # "Godkänd för F-skatt" printed on the invoice
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    name: str
+    address: tuple[str, ...]
+    country: str = "SE"
+    language: str = "sv"  # "sv" | "en"
+    timezone: str = "Europe/Stockholm"
+    vat_number: str | None = None
+    is_business: bool = False
+    org_number: str | None = None
+    reference: str | None = None  # the buyer's reference ("Er referens")
+    email: str | None = None
