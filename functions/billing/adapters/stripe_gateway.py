@@ -47,6 +47,9 @@ from billing.services.errors import (
 STRIPE_API_VERSION = "2026-10-28.endive"
 
 logger = logging.getLogger(__name__)
+# The SDK logs whole request and response bodies at DEBUG (customer emails, client secrets, card
+# summaries). A function running with DEBUG logging must not print them: keep its logger at WARNING.
+logging.getLogger("stripe").setLevel(logging.WARNING)
 
 _CURRENCY = re.compile(r"^[a-z]{3}$")
 

@@ -116,7 +116,8 @@ def advance(state: PaymentState, observed: PaymentStatus, observed_at: datetime)
 
     Rules: SUCCEEDED is final; a higher rank always wins; at equal rank (processing vs failed) only a
     strictly newer observation wins, and at the same second the failure wins because "processing" is
-    what precedes an outcome, never what follows it.
+    what precedes an outcome, never what follows it. A newer observation of the same status moves the
+    time forward, so the result is the same whatever order the observations arrive in.
     """
     if observed_at.tzinfo is None:
         raise PaymentDataError("observed_at", "must be timezone-aware")
@@ -125,7 +126,7 @@ def advance(state: PaymentState, observed: PaymentStatus, observed_at: datetime)
     current_rank, observed_rank = _RANK[state.status], _RANK[observed]
     if observed_rank > current_rank:
         return PaymentState(observed, observed_at)
-    if observed_rank < current_rank or observed is state.status:
+    if observed_rank < current_rank:
         return state
     assert state.as_of is not None  # rank 1 is only ever reached with a timestamp
     if observed_at > state.as_of or (observed_at == state.as_of and observed is PaymentStatus.FAILED):
