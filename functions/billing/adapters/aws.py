@@ -1,0 +1,115 @@
+"""boto3 adapters: the invoice page bucket, SES email and the invoice queue.
+
+Clients are created once per process (cold start) and reused; endpoints come from botocore's own
+AWS_ENDPOINT_URL_* handling, so the same code talks to AWS or to the local stack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from billing.services.errors import PermanentError, RetryableError
+
+_RETRYABLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "InternalError",
+    "SlowDown",
+}
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+
+def translate(error: ClientError, what: str) -> Exception:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in _RETRYABLE_CODES:
+        return RetryableError(f"{what}: {code}")
+    return PermanentError(f"{what}: {code}")
+
+
+class S3PagePublisher:
+    """Writes invoice pages under i/<token>: the key is the unguessable part of the link."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def publish(self, key: str, body: bytes, content_type: str) -> None:
+        try:
+            client("s3").put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                # Short max-age: a re-rendered page (paid, answered) reaches the customer within a
+                # minute through CloudFront without an invalidation per change.
+                CacheControl="public, max-age=60",
+            )
+        except ClientError as exc:
+            raise translate(exc, f"put s3://{self.bucket}/{key}") from exc
+
+
+class SesMailer:
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    def send(self, *, to: str, subject: str, text: str, html: str, reply_to: str | None = None) -> str:
+        params: dict[str, Any] = {
+            "Source": self.sender,
+            "Destination": {"ToAddresses": [to]},
+            "Message": {
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": text, "Charset": "UTF-8"},
+                    "Html": {"Data": html, "Charset": "UTF-8"},
+                },
+            },
+        }
+        if reply_to:
+            params["ReplyToAddresses"] = [reply_to]
+        try:
+            message_id: str = client("ses").send_email(**params)["MessageId"]
+        except ClientError as exc:
+            raise translate(exc, "ses send_email") from exc
+        return message_id
+
+
+class SqsInvoiceQueue:
+    """Sends one message per customer to invoice, ten to a request."""
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def send_all(self, messages: Iterable[dict[str, Any]]) -> int:
+        sent = 0
+        batch: list[dict[str, Any]] = []
+        for message in messages:
+            batch.append(message)
+            if len(batch) == 10:
+                sent += self._send(batch)
+                batch = []
+        if batch:
+            sent += self._send(batch)
+        return sent
+
+    def _send(self, batch: Sequence[dict[str, Any]]) -> int:
+        entries = [{"Id": str(i), "MessageBody": json.dumps(m, sort_keys=True)} for i, m in enumerate(batch)]
+        try:
+            response = client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        except ClientError as exc:
+            raise translate(exc, "sqs send_message_batch") from exc
+        if response.get("Failed"):
+            # Sending again is safe: workers are idempotent per customer and period.
+            raise RetryableError(f"{len(response['Failed'])} invoice messages were not queued")
+        return len(entries)

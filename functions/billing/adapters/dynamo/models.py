@@ -1,0 +1,185 @@
+"""PynamoDB models, one per table in template.yaml (a test keeps the two in step).
+
+Table names are not known until runtime (CloudFormation names them), so `bind(settings)` sets them
+once at cold start. Business documents (tenant settings, catalog, customer profile, the computed
+invoice) are stored as JSON strings: exact integers and decimal strings survive the round trip,
+which a DynamoDB map of numbers-as-floats would not guarantee through PynamoDB's raw maps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from billing.settings import Settings
+
+_PLACEHOLDER = "unbound"  # bind() sets the real name; using a model before that fails loudly
+
+
+class TenantModel(Model):
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    settings = JSONAttribute()  # billing.domain TenantSettings shape (docs/pricing.md)
+    catalog = JSONAttribute()  # plans and charges (docs/pricing.md)
+    page = JSONAttribute(default=dict)  # branding and page settings (name, colour, support email)
+
+
+class DueIndex(GlobalSecondaryIndex["CustomerModel"]):
+    class Meta:
+        index_name = "due_index"
+        projection = KeysOnlyProjection()
+
+    due_bucket = UnicodeAttribute(hash_key=True)
+    next_invoice_date = UnicodeAttribute(range_key=True)
+
+
+class CustomerModel(Model):
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute(range_key=True)
+    profile = JSONAttribute()  # billing.domain Customer shape, plus email
+    subscription = JSONAttribute()  # billing.domain Subscription shape
+    email = UnicodeAttribute()
+    # The billing schedule: the next period to invoice and the day it is due for invoicing.
+    next_period_start = UnicodeAttribute()
+    next_invoice_date = UnicodeAttribute()
+    due_bucket = UnicodeAttribute()
+    invoices_issued = NumberAttribute(default=0)
+    due_index = DueIndex()
+
+
+class UsageModel(Model):
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    customer_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<customer>"
+    event_key = UnicodeAttribute(range_key=True)  # "<iso timestamp>#<event id>": time-ordered
+    event = JSONAttribute()  # billing.domain UsageEvent shape
+    expires_at = TTLAttribute(null=True)
+
+
+class CustomerInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = "customer_index"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    period_start = UnicodeAttribute(range_key=True)
+
+
+class PageIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = "page_index"
+        projection = KeysOnlyProjection()
+
+    page_token = UnicodeAttribute(hash_key=True)
+
+
+class OpenInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    class Meta:
+        index_name = "open_index"
+        projection = KeysOnlyProjection()
+
+    open_bucket = UnicodeAttribute(hash_key=True)
+    due_date = UnicodeAttribute(range_key=True)
+
+
+class InvoiceModel(Model):
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    invoice_id = UnicodeAttribute(range_key=True)
+    customer_id = UnicodeAttribute()
+    customer_key = UnicodeAttribute()
+    period_start = UnicodeAttribute()
+    period_end = UnicodeAttribute()
+    number = UnicodeAttribute()
+    sequence = NumberAttribute()
+    ocr = UnicodeAttribute()
+    page_token = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | paid | credited | void
+    open_bucket = UnicodeAttribute(null=True)  # set only while open: the sparse open_index
+    due_date = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    total = NumberAttribute()  # minor units
+    amount_due = NumberAttribute()  # minor units
+    document = JSONAttribute()  # billing.domain Invoice.to_dict()
+    run_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    page_published_at = UTCDateTimeAttribute(null=True)
+    email_status = UnicodeAttribute(null=True)  # sending | sent
+    email_claimed_at = UTCDateTimeAttribute(null=True)
+    email_sent_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=1)
+    customer_index = CustomerInvoicesIndex()
+    page_index = PageIndex()
+    open_index = OpenInvoicesIndex()
+
+
+class RunItemModel(Model):
+    """One billing run: a summary item ("summary") and one item per customer ("Q#c" queued,
+    "O#c" outcome). Outcomes are written once (conditional), so counters stay exact on retries."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    run_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute()
+    run_date = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    queued = NumberAttribute(null=True)
+    invoiced = NumberAttribute(null=True)
+    skipped = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)
+    amounts = MapAttribute[str, Any](null=True)  # currency -> minor units billed
+    expires_at = TTLAttribute(null=True)
+
+
+class CounterModel(Model):
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    counter_id = UnicodeAttribute(hash_key=True)  # "<tenant>#<series>"
+    value = NumberAttribute(default=0)
+
+
+MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
+    "tenants_table": TenantModel,
+    "customers_table": CustomerModel,
+    "usage_table": UsageModel,
+    "invoices_table": InvoiceModel,
+    "runs_table": RunItemModel,
+    "counters_table": CounterModel,
+}
+
+
+def bind(settings: Settings) -> None:
+    """Point every model at its table. Call once per process, before the first request."""
+    for setting, model in MODELS_BY_TABLE_SETTING.items():
+        name = getattr(settings, setting)
+        if model.Meta.table_name != name:
+            model.Meta.table_name = name
+            # PynamoDB caches a connection bound to the old name on the class.
+            model._connection = None

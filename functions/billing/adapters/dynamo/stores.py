@@ -1,0 +1,495 @@
+"""DynamoDB implementations of the billing ports (see billing.services.ports).
+
+The one subtle part is `DynamoInvoiceLedger.issue`: the invoice number is allocated by a compare-and-
+set on the tenant's counter inside the same transaction that stores the invoice, advances the
+customer's schedule and records the run outcome. A number is therefore used exactly when an invoice
+is stored: concurrent workers retry on a lost race, a retried message finds its invoice already there,
+and a crash before the commit leaves nothing behind. Numbers stay gapless and unique.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.models import BatchWrite
+from pynamodb.transactions import TransactWrite
+
+from billing.adapters.dynamo.models import (
+    CounterModel,
+    CustomerModel,
+    InvoiceModel,
+    RunItemModel,
+    TenantModel,
+    UsageModel,
+)
+from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.ocr import ocr_reference
+from billing.domain.scenario import (
+    parse_catalog,
+    parse_customer,
+    parse_subscription,
+    parse_tenant_settings,
+    parse_usage_event,
+)
+from billing.domain.usage import UsageEvent
+from billing.services.errors import PermanentError, RetryableError
+from billing.services.ports import (
+    CustomerAccount,
+    IssueResult,
+    RunOutcome,
+    RunSummary,
+    StoredInvoice,
+    TenantAccount,
+)
+
+DUE_BUCKETS = 16  # see template.yaml: spreads one tenant's due index over 16 partitions
+NUMBER_RACE_ATTEMPTS = 50
+RUN_TTL = timedelta(days=400)
+
+
+def due_bucket(tenant_id: str, customer_id: str) -> str:
+    shard = int(hashlib.sha256(customer_id.encode()).hexdigest()[:8], 16) % DUE_BUCKETS
+    return f"{tenant_id}#{shard:02d}"
+
+
+def customer_key(tenant_id: str, customer_id: str) -> str:
+    return f"{tenant_id}#{customer_id}"
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class DynamoTenantDirectory:
+    def __init__(self) -> None:
+        self._cache: dict[str, TenantAccount] = {}
+
+    def get(self, tenant_id: str) -> TenantAccount:
+        # Tenant settings and catalog change rarely; one read per warm container is enough.
+        if tenant_id not in self._cache:
+            try:
+                item = TenantModel.get(tenant_id)
+            except DoesNotExist as exc:
+                raise PermanentError(f"unknown tenant {tenant_id!r}", field="tenant_id") from exc
+            self._cache[tenant_id] = TenantAccount(
+                settings=parse_tenant_settings(item.settings),
+                catalog=parse_catalog(item.catalog),
+                page=dict(item.page or {}),
+            )
+        return self._cache[tenant_id]
+
+    @staticmethod
+    def put(tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]) -> None:
+        parse_tenant_settings(settings)  # refuse to store what the worker could not read
+        parse_catalog(catalog)
+        TenantModel(tenant_id, settings=settings, catalog=catalog, page=page).save()
+
+
+class DynamoCustomerDirectory:
+    def due(self, tenant_id: str, on: date) -> Iterator[str]:
+        for shard in range(DUE_BUCKETS):
+            # Paginated by PynamoDB; the index holds keys only, so pages are large and cheap.
+            for item in CustomerModel.due_index.query(
+                f"{tenant_id}#{shard:02d}", CustomerModel.next_invoice_date <= on.isoformat()
+            ):
+                yield item.customer_id
+
+    def get(self, tenant_id: str, customer_id: str) -> CustomerAccount | None:
+        try:
+            item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return CustomerAccount(
+            tenant_id=tenant_id,
+            customer=parse_customer(item.profile),
+            subscription=parse_subscription(item.subscription),
+            email=item.email,
+            next_period_start=date.fromisoformat(item.next_period_start),
+            invoices_issued=int(item.invoices_issued or 0),
+        )
+
+    @staticmethod
+    def put(
+        tenant_id: str, profile: dict[str, Any], subscription: dict[str, Any], email: str, first_period_start: date
+    ) -> None:
+        customer = parse_customer(profile)
+        parse_subscription(subscription)
+        CustomerModel(
+            tenant_id,
+            customer.id,
+            profile=profile,
+            subscription=subscription,
+            email=email,
+            next_period_start=first_period_start.isoformat(),
+            next_invoice_date=first_period_start.isoformat(),
+            due_bucket=due_bucket(tenant_id, customer.id),
+        ).save()
+
+
+class DynamoUsageStore:
+    def events(self, tenant_id: str, customer_id: str, start: datetime, end: datetime) -> list[UsageEvent]:
+        lo, hi = _utc(start).isoformat(), _utc(end).isoformat()
+        return [
+            parse_usage_event(item.event)
+            for item in UsageModel.query(
+                customer_key(tenant_id, customer_id), UsageModel.event_key.between(lo, hi + "~")
+            )
+            if item.event_key < hi
+        ]
+
+    @staticmethod
+    def put_many(tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta = timedelta(days=800)) -> None:
+        with UsageModel.batch_write() as batch:
+            _put_usage(batch, tenant_id, events, ttl)
+
+
+def _put_usage(batch: BatchWrite[UsageModel], tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta) -> None:
+    for raw in events:
+        event = parse_usage_event(raw)
+        ts = _utc(event.timestamp)
+        batch.save(
+            UsageModel(
+                customer_key(tenant_id, event.customer_id),
+                f"{ts.isoformat()}#{event.id}",
+                event=raw,
+                expires_at=ts + ttl,
+            )
+        )
+
+
+def _stored(item: InvoiceModel) -> StoredInvoice:
+    return StoredInvoice(
+        invoice=Invoice.from_dict(item.document),
+        page_token=item.page_token,
+        status=item.status,
+        amount_due=int(item.amount_due),
+        run_id=item.run_id,
+        page_published_at=item.page_published_at,
+        email_status=item.email_status,
+        created_at=item.created_at,
+    )
+
+
+class DynamoInvoiceLedger:
+    @staticmethod
+    def _counter_id(tenant_id: str, series_prefix: str) -> str:
+        # One gapless sequence per tenant and series (a series is its number prefix).
+        return f"{tenant_id}#{series_prefix or 'default'}"
+
+    def issue(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        next_period_start: date,
+        page_token: str,
+        run_id: str,
+        now: datetime,
+        series_prefix: str = "",
+        ocr_length_digit: bool = False,
+    ) -> IssueResult:
+        tenant_id = invoice.tenant_id
+        for _ in range(NUMBER_RACE_ATTEMPTS):
+            existing = self.get(tenant_id, invoice.invoice_id)
+            if existing is not None:
+                return IssueResult(existing, created=False)
+            try:
+                counter = CounterModel.get(self._counter_id(tenant_id, series_prefix), consistent_read=True)
+                current = int(counter.value)
+            except DoesNotExist:
+                current = 0
+            sequence = current + 1
+            numbered = invoice.with_number(
+                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
+            )
+            item = self._invoice_item(numbered, account, page_token, run_id, sequence, now)
+            try:
+                self._commit(item, numbered, account, next_period_start, run_id, current, now,
+                             self._counter_id(tenant_id, series_prefix))
+            except TransactWriteError as exc:
+                reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
+                if reasons <= {"ConditionalCheckFailed"} and reasons:
+                    # Lost a race: another worker took the number, or issued this very invoice, or
+                    # advanced the schedule. Look again and decide.
+                    continue
+                if reasons & {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"} or not reasons:
+                    continue
+                raise RetryableError(f"storing invoice failed: {exc}") from exc
+            return IssueResult(_stored(item), created=True)
+        raise RetryableError("could not allocate an invoice number: too much contention; retry later")
+
+    @staticmethod
+    def _invoice_item(
+        invoice: Invoice, account: CustomerAccount, token: str, run_id: str, sequence: int, now: datetime
+    ) -> InvoiceModel:
+        period_start = (invoice.period.start if invoice.period else invoice.issue_date).isoformat()
+        period_end = (invoice.period.end if invoice.period else invoice.issue_date).isoformat()
+        open_ = invoice.amount_due > 0
+        return InvoiceModel(
+            invoice.tenant_id,
+            invoice.invoice_id,
+            customer_id=account.customer.id,
+            customer_key=customer_key(invoice.tenant_id, account.customer.id),
+            period_start=period_start,
+            period_end=period_end,
+            number=invoice.number or "",
+            sequence=sequence,
+            ocr=invoice.ocr or "",
+            page_token=token,
+            status="open" if open_ else "paid",
+            open_bucket=f"{invoice.tenant_id}#open" if open_ else None,
+            due_date=invoice.due_date.isoformat(),
+            currency=invoice.currency,
+            total=invoice.total,
+            amount_due=invoice.amount_due,
+            document=invoice.to_dict(),
+            run_id=run_id,
+            created_at=_utc(now),
+        )
+
+    def _commit(
+        self,
+        item: InvoiceModel,
+        invoice: Invoice,
+        account: CustomerAccount,
+        next_period_start: date,
+        run_id: str,
+        current: int,
+        now: datetime,
+        counter_id: str,
+    ) -> None:
+        tenant_id = invoice.tenant_id
+        counter_condition = (
+            CounterModel.value == current if current else CounterModel.counter_id.does_not_exist()
+        )
+        with TransactWrite(connection=Connection()) as tx:
+            tx.update(
+                CounterModel(counter_id),
+                actions=[CounterModel.value.set(current + 1)],
+                condition=counter_condition,
+            )
+            tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
+            self._advance(tx, account, next_period_start, issued=True)
+            self._record_outcome(tx, run_id, tenant_id, account.customer.id, "invoiced", now,
+                                 invoice_id=invoice.invoice_id, amount=(invoice.currency, invoice.total))
+
+    @staticmethod
+    def _advance(tx: TransactWrite, account: CustomerAccount, next_period_start: date, *, issued: bool) -> None:
+        actions: list[Any] = [
+            CustomerModel.next_period_start.set(next_period_start.isoformat()),
+            CustomerModel.next_invoice_date.set(next_period_start.isoformat()),
+        ]
+        if issued:
+            actions.append(CustomerModel.invoices_issued.add(1))
+        tx.update(
+            CustomerModel(account.tenant_id, account.customer.id),
+            actions=actions,
+            condition=CustomerModel.next_period_start == account.next_period_start.isoformat(),
+        )
+
+    @staticmethod
+    def _record_outcome(
+        tx: TransactWrite,
+        run_id: str,
+        tenant_id: str,
+        customer_id: str,
+        outcome: str,
+        now: datetime,
+        *,
+        invoice_id: str | None = None,
+        amount: tuple[str, int] | None = None,
+        detail: str | None = None,
+    ) -> None:
+        tx.save(
+            RunItemModel(
+                run_id,
+                f"O#{customer_id}",
+                tenant_id=tenant_id,
+                outcome=outcome,
+                invoice_id=invoice_id,
+                detail=detail,
+                updated_at=_utc(now),
+                expires_at=_utc(now) + RUN_TTL,
+            ),
+            condition=RunItemModel.item_key.does_not_exist(),
+        )
+        actions: list[Any] = [
+            (RunItemModel.invoiced if outcome == "invoiced" else RunItemModel.skipped).add(1),
+            RunItemModel.updated_at.set(_utc(now)),
+        ]
+        if amount is not None:
+            currency, total = amount
+            actions.append(RunItemModel.amounts[currency].add(total))  # type: ignore[index]
+        tx.update(RunItemModel(run_id, "summary"), actions=actions)
+
+    def skip(
+        self, *, account: CustomerAccount, next_period_start: date, run_id: str, reason: str, now: datetime
+    ) -> bool:
+        try:
+            with TransactWrite(connection=Connection()) as tx:
+                if next_period_start != account.next_period_start:
+                    self._advance(tx, account, next_period_start, issued=False)
+                self._record_outcome(tx, run_id, account.tenant_id, account.customer.id, "skipped", now,
+                                     detail=reason)
+        except TransactWriteError as exc:
+            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
+            if reasons <= {"ConditionalCheckFailed"} and reasons:
+                return False  # an earlier attempt recorded it, or another worker advanced first
+            raise RetryableError(f"recording a skipped customer failed: {exc}") from exc
+        return True
+
+    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
+        try:
+            return _stored(InvoiceModel.get(tenant_id, invoice_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def history(self, tenant_id: str, customer_id: str, before: date, limit: int = 24) -> list[StoredInvoice]:
+        items = InvoiceModel.customer_index.query(
+            customer_key(tenant_id, customer_id),
+            InvoiceModel.period_start < before.isoformat(),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return list(reversed([_stored(i) for i in items]))
+
+    def by_page_token(self, token: str) -> StoredInvoice | None:
+        for key in InvoiceModel.page_index.query(token, limit=1):
+            return self.get(key.tenant_id, key.invoice_id)
+        return None
+
+    def mark_published(self, tenant_id: str, invoice_id: str, now: datetime) -> None:
+        InvoiceModel(tenant_id, invoice_id).update(actions=[InvoiceModel.page_published_at.set(_utc(now))])
+
+    def claim_email(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
+        # A claim older than 15 minutes belongs to an attempt that died between claim and send.
+        stale = _utc(now) - timedelta(minutes=15)
+        try:
+            InvoiceModel(tenant_id, invoice_id).update(
+                actions=[
+                    InvoiceModel.email_status.set("sending"),
+                    InvoiceModel.email_claimed_at.set(_utc(now)),
+                ],
+                condition=InvoiceModel.email_status.does_not_exist()
+                | ((InvoiceModel.email_status == "sending") & (InvoiceModel.email_claimed_at < stale)),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise RetryableError(f"claiming the invoice email failed: {exc}") from exc
+        return True
+
+    def mark_emailed(self, tenant_id: str, invoice_id: str, now: datetime) -> None:
+        InvoiceModel(tenant_id, invoice_id).update(
+            actions=[InvoiceModel.email_status.set("sent"), InvoiceModel.email_sent_at.set(_utc(now))]
+        )
+
+    def release_email(self, tenant_id: str, invoice_id: str) -> None:
+        InvoiceModel(tenant_id, invoice_id).update(
+            actions=[InvoiceModel.email_status.remove(), InvoiceModel.email_claimed_at.remove()],
+            condition=InvoiceModel.email_status == "sending",
+        )
+
+
+class DynamoRunLedger:
+    def start(self, run_id: str, tenant_id: str, run_date: date, now: datetime) -> None:
+        try:
+            RunItemModel(
+                run_id,
+                "summary",
+                tenant_id=tenant_id,
+                run_date=run_date.isoformat(),
+                status="running",
+                started_at=_utc(now),
+                invoiced=0,
+                skipped=0,
+                amounts={},
+                expires_at=_utc(now) + RUN_TTL,
+            ).save(condition=RunItemModel.item_key.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise RetryableError(f"starting run {run_id} failed: {exc}") from exc
+            # The run exists: a retried or repeated start joins it.
+            RunItemModel(run_id, "summary").update(actions=[RunItemModel.status.set("running")])
+
+    def mark_queued(self, run_id: str, tenant_id: str, customer_ids: Sequence[str]) -> None:
+        expires = datetime.now(UTC) + RUN_TTL
+        with RunItemModel.batch_write() as batch:
+            for customer_id in customer_ids:
+                batch.save(RunItemModel(run_id, f"Q#{customer_id}", tenant_id=tenant_id, expires_at=expires))
+        # The count of distinct queued customers, not a sum of attempts: exact however often the
+        # starter runs.
+        queued = RunItemModel.count(run_id, RunItemModel.item_key.startswith("Q#"), consistent_read=True)
+        RunItemModel(run_id, "summary").update(actions=[RunItemModel.queued.set(queued)])
+
+    def outcome(self, run_id: str, customer_id: str) -> RunOutcome | None:
+        try:
+            item = RunItemModel.get(run_id, f"O#{customer_id}", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return RunOutcome(customer_id, item.outcome or "", item.invoice_id, item.detail)
+
+    def record_failure(self, run_id: str, customer_id: str, reason: str, now: datetime) -> None:
+        RunItemModel(run_id, f"F#{customer_id}").update(
+            actions=[
+                RunItemModel.detail.set(reason[:500]),
+                RunItemModel.updated_at.set(_utc(now)),
+                RunItemModel.expires_at.set(_utc(now) + RUN_TTL),
+            ]
+        )
+
+    def summary(self, run_id: str) -> RunSummary | None:
+        try:
+            item = RunItemModel.get(run_id, "summary", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return RunSummary(
+            run_id=run_id,
+            tenant_id=item.tenant_id,
+            run_date=date.fromisoformat(item.run_date or "1970-01-01"),
+            status=item.status or "running",
+            queued=int(item.queued or 0),
+            invoiced=int(item.invoiced or 0),
+            skipped=int(item.skipped or 0),
+            failed=len(self.failed_customers(run_id)),
+            amounts={k: int(v) for k, v in (item.amounts.as_dict() if item.amounts else {}).items()},
+            started_at=item.started_at,
+            finished_at=item.finished_at,
+        )
+
+    def failed_customers(self, run_id: str) -> list[str]:
+        """Customers whose last attempt failed and who have no outcome yet."""
+        failed: set[str] = set()
+        done: set[str] = set()
+        for item in RunItemModel.query(run_id, RunItemModel.item_key.startswith("F#")):
+            failed.add(item.item_key[2:])
+        if not failed:
+            return []
+        for item in RunItemModel.query(run_id, RunItemModel.item_key.startswith("O#")):
+            done.add(item.item_key[2:])
+        return sorted(failed - done)
+
+    def finish_if_done(self, run_id: str, now: datetime) -> RunSummary | None:
+        summary = self.summary(run_id)
+        if summary is None or summary.status == "finished":
+            return summary
+        if summary.queued and summary.invoiced + summary.skipped >= summary.queued or summary.queued == 0:
+            try:
+                RunItemModel(run_id, "summary").update(
+                    actions=[RunItemModel.status.set("finished"), RunItemModel.finished_at.set(_utc(now))],
+                    condition=RunItemModel.status != "finished",
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return self.summary(run_id)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

@@ -1,0 +1,92 @@
+"""The invoice page and email for a stored invoice: the domain view-model rendered with Jinja.
+
+Maps what the stores hold (tenant page settings, the customer's earlier invoices and usage, the
+invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, and renders
+it with `JinjaRenderer`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from billing.adapters.renderer import JinjaRenderer
+from billing.domain.page.build import build_invoice_page
+from billing.domain.page.context import (
+    Branding,
+    History,
+    InvoiceState,
+    PageContext,
+    PageLinks,
+    PageSettings,
+    PeriodUsage,
+)
+from billing.domain.periods import period_containing
+from billing.services.billing_run import RenderedInvoice
+from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+
+
+def page_settings(page: dict[str, Any], tenant: TenantAccount) -> PageSettings:
+    branding = Branding(
+        name=str(page.get("name") or tenant.settings.legal_name),
+        colour=str(page.get("colour") or "#1f5f8b"),
+        logo_url=page.get("logo_url"),
+    )
+    return PageSettings(branding=branding, support_email=page.get("support_email"))
+
+
+def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_start: date) -> int:
+    """Which invoice of the customer's this is (1 = the first), counted in periods since they joined,
+    so a customer who came from an earlier billing system is still greeted as the old friend they are."""
+    subscription = account.subscription
+    plan = tenant.catalog.plan(subscription.phases[0].plan_code)
+    first = period_containing(subscription.start_date, plan.interval, subscription.anchor, subscription.anchor_day)
+    months = (period_start.year - first.start.year) * 12 + period_start.month - first.start.month
+    return max(1, months // plan.interval.months + 1)
+
+
+class JinjaInvoicePresenter:
+    def __init__(self, *, pages_base_url: str, api_base_url: str, renderer: JinjaRenderer | None = None) -> None:
+        self.pages_base_url = pages_base_url.rstrip("/")
+        self.api_base_url = api_base_url.rstrip("/")
+        self.renderer = renderer or JinjaRenderer()
+
+    def present(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage] | None = None,
+    ) -> RenderedInvoice:
+        invoice = stored.invoice
+        period_start = invoice.period.start if invoice.period else invoice.issue_date
+        context = PageContext(
+            settings=page_settings(tenant.page, tenant),
+            links=PageLinks(
+                token=stored.page_token,
+                page_url=f"{self.pages_base_url}/i/{stored.page_token}",
+                api_base=self.api_base_url,
+            ),
+            today=today,
+            state=InvoiceState(amount_paid=max(0, invoice.amount_due - stored.amount_due)),
+            history=History(
+                previous_invoices=tuple(h.invoice for h in history),
+                customer_since=account.subscription.start_date,
+                invoice_count=invoice_ordinal(account, tenant, period_start),
+                usage=tuple(usage or ()),
+                current_plan_code=account.subscription.plan_code_on(period_start),
+            ),
+            catalog=tenant.catalog,
+            customer=account.customer,
+            bankgiro=tenant.settings.bankgiro,
+        )
+        view = build_invoice_page(invoice, context)
+        email = self.renderer.render_email(view)
+        return RenderedInvoice(
+            page_html=self.renderer.render_page(view),
+            email_subject=email.subject,
+            email_text=email.text,
+            email_html=email.html,
+        )

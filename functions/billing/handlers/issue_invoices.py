@@ -1,0 +1,63 @@
+"""Lambda: SQS batches of InvoiceRequested messages (template: IssueInvoicesFunction).
+
+One message is one customer in one run. Each is processed on its own (Powertools BatchProcessor with
+partial batch failure): a retryable failure is reported so SQS redelivers that message alone (and after
+five receives it lands in the DLQ, which alarms); a permanent one is recorded on the run and
+acknowledged, since redelivering it would fail the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.wiring import issue_invoice, run_ledger
+from billing.services.billing_run import InvoiceRequested, SystemClock
+from billing.services.errors import PermanentError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+_runs_seen: set[str] = set()
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    request = InvoiceRequested.from_message(record.json_body)
+    logger.append_keys(run_id=request.run_id, tenant_id=request.tenant_id, customer_id=request.customer_id)
+    _runs_seen.add(request.run_id)
+    try:
+        outcome = issue_invoice()(request)
+    except PermanentError as exc:
+        logger.warning("invoice failed permanently", extra={"reason": exc.reason, "field": exc.field})
+        run_ledger().record_failure(request.run_id, request.customer_id, str(exc), SystemClock().now())
+        metrics.add_metric(name="InvoiceFailures", unit=MetricUnit.Count, value=1)
+        return
+    except Exception as exc:
+        run_ledger().record_failure(request.run_id, request.customer_id, f"{type(exc).__name__}: {exc}",
+                                    SystemClock().now())
+        metrics.add_metric(name="InvoiceRetries", unit=MetricUnit.Count, value=1)
+        raise
+    if outcome.outcome == "invoiced":
+        metrics.add_metric(name="InvoicesIssued", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="AmountBilledMinor", unit=MetricUnit.Count, value=outcome.total)
+    logger.info("customer processed", extra={"outcome": outcome.outcome, "invoice_id": outcome.invoice_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _runs_seen.clear()
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    for run_id in _runs_seen:
+        run_ledger().finish_if_done(run_id, SystemClock().now())
+    return response

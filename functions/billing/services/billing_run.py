@@ -1,0 +1,291 @@
+"""Billing runs: start one for a tenant and date, and issue one customer's invoice.
+
+A run is identified by tenant and date, so a retried or repeated start joins the same run. The starter
+finds customers due through the due index and queues one message per customer (`InvoiceRequested`).
+The worker for one message is safe to repeat at any point: the invoice, its number, the customer's
+next period and the run outcome are written in one transaction, and the side effects after it (the
+page, the email) are re-driven from stored state until done.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from billing.domain.invoice import Invoice
+from billing.domain.periods import local_midnight, next_period, period_containing, previous_period
+from billing.domain.pricing import compute_invoice
+from billing.services.errors import PermanentError
+from billing.services.ports import (
+    Clock,
+    CustomerAccount,
+    CustomerDirectory,
+    InvoiceLedger,
+    InvoiceQueue,
+    Mailer,
+    PagePublisher,
+    RunLedger,
+    StoredInvoice,
+    TenantAccount,
+    TenantDirectory,
+    UsageReader,
+)
+
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class RandomTokens:
+    def page_token(self) -> str:
+        # 192 random bits: the link is the only key to the page, so it must not be guessable and must
+        # not be derived from anything an attacker can know (ids, numbers, dates).
+        return secrets.token_urlsafe(24)
+
+
+def run_id_for(tenant_id: str, run_date: date) -> str:
+    return f"{tenant_id}:{run_date.isoformat()}"
+
+
+def page_key(token: str) -> str:
+    return f"i/{token}"
+
+
+@dataclass(frozen=True)
+class InvoiceRequested:
+    """Queue message: invoice this customer for the period due on or before run_date."""
+
+    tenant_id: str
+    customer_id: str
+    run_id: str
+    run_date: date
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "type": "InvoiceRequested",
+            "tenant_id": self.tenant_id,
+            "customer_id": self.customer_id,
+            "run_id": self.run_id,
+            "run_date": self.run_date.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> InvoiceRequested:
+        try:
+            return cls(
+                tenant_id=str(body["tenant_id"]),
+                customer_id=str(body["customer_id"]),
+                run_id=str(body["run_id"]),
+                run_date=date.fromisoformat(str(body["run_date"])),
+            )
+        except (KeyError, ValueError) as exc:
+            raise PermanentError(f"malformed InvoiceRequested message: {exc}", field="body") from exc
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    queued: int
+
+
+class StartBillingRun:
+    def __init__(self, customers: CustomerDirectory, runs: RunLedger, queue: InvoiceQueue, clock: Clock) -> None:
+        self.customers = customers
+        self.runs = runs
+        self.queue = queue
+        self.clock = clock
+
+    def __call__(self, tenant_id: str, run_date: date, only: Sequence[str] = ()) -> RunStarted:
+        run_id = run_id_for(tenant_id, run_date)
+        self.runs.start(run_id, tenant_id, run_date, self.clock.now())
+        due = list(only) if only else list(self.customers.due(tenant_id, run_date))
+        # Recorded before sending: a crash in between re-queues on retry (harmless, the worker is
+        # idempotent), while the reverse order could leave a customer invoiced but not counted as due.
+        self.runs.mark_queued(run_id, tenant_id, due)
+        sent = self.queue.send_all(
+            InvoiceRequested(tenant_id, c, run_id, run_date).to_message() for c in due
+        )
+        self.runs.finish_if_done(run_id, self.clock.now())
+        return RunStarted(run_id, sent)
+
+
+@dataclass(frozen=True)
+class RenderedInvoice:
+    page_html: str
+    email_subject: str
+    email_text: str
+    email_html: str
+
+
+class InvoicePresenter(Protocol):
+    """Turns a stored invoice and what we know of the customer into the page and the email."""
+
+    def present(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+    ) -> RenderedInvoice: ...
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    outcome: str  # invoiced | already_invoiced | skipped
+    invoice_id: str | None = None
+    total: int = 0
+    currency: str | None = None
+    emailed: bool = False
+
+
+class IssueInvoice:
+    def __init__(
+        self,
+        *,
+        tenants: TenantDirectory,
+        customers: CustomerDirectory,
+        usage: UsageReader,
+        invoices: InvoiceLedger,
+        runs: RunLedger,
+        presenter: InvoicePresenter,
+        pages: PagePublisher,
+        mailer: Mailer,
+        clock: Clock,
+        tokens: RandomTokens | None = None,
+    ) -> None:
+        self.tenants = tenants
+        self.customers = customers
+        self.usage = usage
+        self.invoices = invoices
+        self.runs = runs
+        self.presenter = presenter
+        self.pages = pages
+        self.mailer = mailer
+        self.clock = clock
+        self.tokens = tokens or RandomTokens()
+
+    def __call__(self, request: InvoiceRequested) -> IssueOutcome:
+        tenant = self.tenants.get(request.tenant_id)
+        # An earlier attempt of this message may have issued the invoice and died before the page or
+        # the email: the run outcome (written in the issuing transaction) points at it.
+        previous = self.runs.outcome(request.run_id, request.customer_id)
+        if previous is not None:
+            if previous.invoice_id is None:
+                return IssueOutcome(previous.outcome)
+            stored = self.invoices.get(request.tenant_id, previous.invoice_id)
+            if stored is None:  # pragma: no cover - the transaction writes both or neither
+                raise PermanentError("run outcome points at a missing invoice", field="invoice_id")
+            account = self._account(request)
+            emailed = self.deliver(stored, tenant, account)
+            return IssueOutcome("already_invoiced", stored.invoice_id, stored.invoice.total,
+                                stored.invoice.currency, emailed)
+
+        account = self._account(request)
+        if account.next_period_start > request.run_date:
+            # Invoiced by another run (a manual one, or an earlier date): nothing due in this one.
+            self.invoices.skip(account=account, next_period_start=account.next_period_start,
+                               run_id=request.run_id, reason="not due", now=self.clock.now())
+            return IssueOutcome("skipped")
+
+        invoice = self._compute(tenant, account)
+        following = self._following_period_start(tenant, account)
+        now = self.clock.now()
+        if invoice is None:
+            self.invoices.skip(account=account, next_period_start=following, run_id=request.run_id,
+                               reason="nothing to bill", now=now)
+            return IssueOutcome("skipped")
+        result = self.invoices.issue(
+            invoice=invoice,
+            account=account,
+            next_period_start=following,
+            page_token=self.tokens.page_token(),
+            run_id=request.run_id,
+            now=now,
+            series_prefix=tenant.settings.invoice_series_prefix,
+            ocr_length_digit=tenant.settings.ocr_length_digit,
+        )
+        emailed = self.deliver(result.stored, tenant, account)
+        return IssueOutcome(
+            "invoiced" if result.created else "already_invoiced",
+            result.stored.invoice_id,
+            result.stored.invoice.total,
+            result.stored.invoice.currency,
+            emailed,
+        )
+
+    def _account(self, request: InvoiceRequested) -> CustomerAccount:
+        account = self.customers.get(request.tenant_id, request.customer_id)
+        if account is None:
+            raise PermanentError(f"no customer {request.customer_id} for tenant", field="customer_id")
+        return account
+
+    def _compute(self, tenant: TenantAccount, account: CustomerAccount) -> Invoice | None:
+        subscription = account.subscription
+        plan = tenant.catalog.plan(subscription.phases[0].plan_code)
+        period = period_containing(
+            account.next_period_start, plan.interval, subscription.anchor, subscription.anchor_day
+        )
+        previous = previous_period(period, plan.interval, subscription.anchor, subscription.anchor_day)
+        tz = ZoneInfo(account.customer.timezone)
+        # Fees are billed in advance for `period`, usage in arrears for the one before it; a level
+        # held over time (weighted sum) also needs the last event before that, so read from earlier.
+        events = self.usage.events(
+            tenant.settings.tenant_id,
+            account.customer.id,
+            local_midnight(previous.start, tz).replace(year=previous.start.year - 1),
+            local_midnight(period.start, tz),
+        )
+        balance = 0
+        invoice = compute_invoice(
+            tenant=tenant.settings,
+            catalog=tenant.catalog,
+            customer=account.customer,
+            subscription=subscription,
+            events=events,
+            period_start=period.start,
+            balance=balance,
+        )
+        return invoice if invoice.lines else None
+
+    def _following_period_start(self, tenant: TenantAccount, account: CustomerAccount) -> date:
+        subscription = account.subscription
+        plan = tenant.catalog.plan(subscription.phases[0].plan_code)
+        period = period_containing(
+            account.next_period_start, plan.interval, subscription.anchor, subscription.anchor_day
+        )
+        return next_period(period, plan.interval, subscription.anchor, subscription.anchor_day).start
+
+    def deliver(self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount) -> bool:
+        """Publish the page and email its link, each once; safe to call again after a crash."""
+        history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
+        now = self.clock.now()
+        rendered = self.presenter.present(stored, tenant, account, history, now.date())
+        # Publishing is a PUT of the same key: repeating it is harmless, so it is always redone.
+        self.pages.publish(page_key(stored.page_token), rendered.page_html.encode("utf-8"), PAGE_CONTENT_TYPE)
+        if stored.page_published_at is None:
+            self.invoices.mark_published(stored.tenant_id, stored.invoice_id, now)
+        if stored.email_status == "sent":
+            return False
+        if not self.invoices.claim_email(stored.tenant_id, stored.invoice_id, now):
+            return False  # another attempt holds the claim or has sent it
+        try:
+            self.mailer.send(
+                to=account.email,
+                subject=rendered.email_subject,
+                text=rendered.email_text,
+                html=rendered.email_html,
+                reply_to=tenant.page.get("support_email"),
+            )
+        except Exception:
+            self.invoices.release_email(stored.tenant_id, stored.invoice_id)
+            raise
+        self.invoices.mark_emailed(stored.tenant_id, stored.invoice_id, self.clock.now())
+        return True

@@ -1,0 +1,174 @@
+"""The ports the billing use cases need, and the records that cross them.
+
+Adapters implement these (DynamoDB, S3, SES, SQS, Jinja); tests use in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from billing.domain.catalog import Catalog, Subscription
+from billing.domain.invoice import Invoice
+from billing.domain.parties import Customer, TenantSettings
+from billing.domain.usage import UsageEvent
+
+
+@dataclass(frozen=True)
+class TenantAccount:
+    settings: TenantSettings
+    catalog: Catalog
+    page: dict[str, Any]  # branding and page options: name, colour, support_email, ...
+
+
+@dataclass(frozen=True)
+class CustomerAccount:
+    tenant_id: str
+    customer: Customer
+    subscription: Subscription
+    email: str
+    next_period_start: date  # the period the next invoice is for; it is issued on that day
+    invoices_issued: int = 0
+
+
+@dataclass(frozen=True)
+class StoredInvoice:
+    invoice: Invoice
+    page_token: str
+    status: str  # open | paid | credited | void
+    amount_due: int
+    run_id: str | None = None
+    page_published_at: datetime | None = None
+    email_status: str | None = None  # None | sending | sent
+    created_at: datetime | None = None
+
+    @property
+    def tenant_id(self) -> str:
+        return self.invoice.tenant_id
+
+    @property
+    def invoice_id(self) -> str:
+        return self.invoice.invoice_id
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    customer_id: str
+    outcome: str  # invoiced | skipped | failed
+    invoice_id: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    tenant_id: str
+    run_date: date
+    status: str
+    queued: int
+    invoiced: int
+    skipped: int
+    failed: int
+    amounts: dict[str, int] = field(default_factory=dict)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def done(self) -> int:
+        return self.invoiced + self.skipped + self.failed
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    stored: StoredInvoice
+    created: bool  # False: an earlier attempt had already issued it (a retry)
+
+
+class TenantDirectory(Protocol):
+    def get(self, tenant_id: str) -> TenantAccount: ...
+
+
+class CustomerDirectory(Protocol):
+    def due(self, tenant_id: str, on: date) -> Iterator[str]: ...
+
+    def get(self, tenant_id: str, customer_id: str) -> CustomerAccount | None: ...
+
+
+class UsageReader(Protocol):
+    def events(self, tenant_id: str, customer_id: str, start: datetime, end: datetime) -> list[UsageEvent]: ...
+
+
+class InvoiceLedger(Protocol):
+    def issue(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        next_period_start: date,
+        page_token: str,
+        run_id: str,
+        now: datetime,
+        series_prefix: str = "",
+        ocr_length_digit: bool = False,
+    ) -> IssueResult:
+        """Allocate the next number, store the invoice, advance the customer's schedule and record
+        the run outcome, all in one transaction; if the invoice exists, return it unchanged."""
+        ...
+
+    def skip(
+        self, *, account: CustomerAccount, next_period_start: date, run_id: str, reason: str, now: datetime
+    ) -> bool:
+        """Advance the schedule past a period with nothing to bill, and record the run outcome."""
+        ...
+
+    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
+
+    def history(self, tenant_id: str, customer_id: str, before: date, limit: int = 24) -> list[StoredInvoice]: ...
+
+    def by_page_token(self, token: str) -> StoredInvoice | None: ...
+
+    def mark_published(self, tenant_id: str, invoice_id: str, now: datetime) -> None: ...
+
+    def claim_email(self, tenant_id: str, invoice_id: str, now: datetime) -> bool: ...
+
+    def mark_emailed(self, tenant_id: str, invoice_id: str, now: datetime) -> None: ...
+
+    def release_email(self, tenant_id: str, invoice_id: str) -> None: ...
+
+
+class RunLedger(Protocol):
+    def start(self, run_id: str, tenant_id: str, run_date: date, now: datetime) -> None: ...
+
+    def mark_queued(self, run_id: str, tenant_id: str, customer_ids: Sequence[str]) -> None: ...
+
+    def outcome(self, run_id: str, customer_id: str) -> RunOutcome | None: ...
+
+    def record_failure(self, run_id: str, customer_id: str, reason: str, now: datetime) -> None: ...
+
+    def summary(self, run_id: str) -> RunSummary | None: ...
+
+    def finish_if_done(self, run_id: str, now: datetime) -> RunSummary | None: ...
+
+    def failed_customers(self, run_id: str) -> list[str]: ...
+
+
+class InvoiceQueue(Protocol):
+    def send_all(self, messages: Iterable[dict[str, Any]]) -> int: ...
+
+
+class PagePublisher(Protocol):
+    def publish(self, key: str, body: bytes, content_type: str) -> None: ...
+
+
+class Mailer(Protocol):
+    def send(self, *, to: str, subject: str, text: str, html: str, reply_to: str | None = None) -> str: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class TokenSource(Protocol):
+    def page_token(self) -> str: ...

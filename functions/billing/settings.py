@@ -1,0 +1,52 @@
+"""Configuration read once per process from the environment the template (or the local stack) sets.
+
+This is the only module that reads os.environ for business configuration; everything else receives
+a Settings. A missing variable fails fast at cold start with its name, not later mid-run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+
+
+class ConfigError(RuntimeError):
+    """A required environment variable is missing or empty."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    tenants_table: str
+    customers_table: str
+    usage_table: str
+    invoices_table: str
+    runs_table: str
+    counters_table: str
+    idempotency_table: str
+    pages_bucket: str
+    pages_base_url: str
+    api_base_url: str
+    invoice_queue_url: str
+    sender_email: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        missing = []
+        for f in fields(cls):
+            value = env.get(f.name.upper(), "").strip()
+            if not value:
+                missing.append(f.name.upper())
+            values[f.name] = value.rstrip("/") if f.name.endswith("_url") else value
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+        return cls(**values)
+
+
+@cache
+def settings() -> Settings:
+    """The process's settings, read on first use (a Lambda cold start)."""
+    return Settings.from_env()

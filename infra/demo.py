@@ -1,0 +1,181 @@
+"""`make demo`: a billing run for a demo merchant on the local stack, then its invoice pages served.
+
+1. Starts (or reuses) the local stack and empties it, so every demo starts from the same state.
+2. Seeds Norrsken Mobil AB (infra/demo_data.py): plans in SEK with VAT, customers, 12 months of usage.
+3. Runs the past months' billing runs quietly (so pages have history), then this month's run with a
+   progress bar: the Scheduler event goes to the starter, which queues customers on SQS; batches
+   received from that queue go to the worker, as Lambda would deliver them.
+4. Prints a summary and a few page links, and serves the pages on 127.0.0.1 until Ctrl-C
+   (`--no-serve` exits after the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from infra import demo_data
+from infra.local_lambda import drain_queue, invoke, scheduler_event
+from infra.local_server import LocalServer
+from infra.local_stack import LocalStack, LocalStackError
+
+
+def _progress(total: int, label: str) -> Callable[[int, int], None]:
+    done = [0, 0]
+    width = 30
+
+    def update(ok: int, failed: int) -> None:
+        done[0] += ok
+        done[1] += failed
+        filled = int(width * min(done[0], total) / max(total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        extra = f"  ({done[1]} retried)" if done[1] else ""
+        sys.stderr.write(f"\r{label} [{bar}] {min(done[0], total)}/{total}{extra}")
+        sys.stderr.flush()
+        if done[0] >= total:
+            sys.stderr.write("\n")
+
+    return update
+
+
+def sent_emails(moto_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=10) as response:  # noqa: S310
+        data = json.load(response)
+    messages: list[dict[str, Any]] = []
+    for bucket in ("Message", "RawMessage"):
+        for item in data.get("ses", {}).get(bucket, []) or []:
+            messages.append(item)
+    return messages
+
+
+def seed(count: int, today: date) -> dict[str, Any]:
+    from billing.adapters.dynamo.stores import (
+        DynamoCustomerDirectory,
+        DynamoTenantDirectory,
+        DynamoUsageStore,
+    )
+    from billing.handlers.wiring import bind_tables
+
+    bind_tables()
+    current = demo_data.month_start(today)
+    history_start = demo_data.add_months(current, -11)
+    DynamoTenantDirectory.put(
+        demo_data.TENANT_ID, demo_data.TENANT_SETTINGS, demo_data.CATALOG, demo_data.PAGE_SETTINGS
+    )
+    customers = demo_data.customers(count, history_start=history_start)
+    events = 0
+    for c in customers:
+        first = max(demo_data.month_start(c.start), history_start)
+        DynamoCustomerDirectory.put(demo_data.TENANT_ID, c.profile, c.subscription, c.email, first)
+        usage = demo_data.usage_events(c, demo_data.add_months(history_start, -1), today)
+        DynamoUsageStore.put_many(demo_data.TENANT_ID, usage)
+        events += len(usage)
+    return {"customers": customers, "events": events, "history_start": history_start, "current": current}
+
+
+def run_billing(stack: LocalStack, run_date: date, *, show_progress: bool, expected: int) -> dict[str, Any]:
+    import boto3
+
+    env = stack.env()
+    sqs = boto3.client("sqs")
+    scheduled = datetime(run_date.year, run_date.month, run_date.day, 5, 0, tzinfo=UTC)  # 06:00 Stockholm
+    started = invoke("StartBillingRunFunction", scheduler_event("StartBillingRunFunction", scheduled))
+    on_batch = _progress(started["queued"], f"Billing run {run_date}") if show_progress else None
+    if on_batch and started["queued"] == 0:
+        sys.stderr.write(f"Billing run {run_date}: nobody due\n")
+    drain_queue(sqs, env["INVOICE_QUEUE_URL"], "IssueInvoicesFunction", on_batch=on_batch)
+    return dict(started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--history-months", type=int, default=11, help="past runs before this month's")
+    parser.add_argument("--no-serve", action="store_true", help="exit after the run")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "0")))
+    parser.add_argument("--keep-data", action="store_true", help="do not empty the local stack first")
+    args = parser.parse_args(argv)
+
+    try:
+        stack = LocalStack.ensure()
+    except LocalStackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not args.keep_data:
+        stack.reset()
+    import boto3
+
+    stack.apply_env()
+    # Quiet, readable output: logs at WARNING, no metrics or traces to ship locally.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+    server = LocalServer(s3=boto3.client("s3"), bucket=stack.function_env["PAGES_BUCKET"], port=args.port)
+    os.environ["PAGES_BASE_URL"] = server.url
+    os.environ["API_BASE_URL"] = server.url
+
+    t0 = time.monotonic()
+    today = datetime.now(demo_data.STOCKHOLM).date()
+    seeded = seed(args.customers, today)
+    print(f"Seeded {demo_data.TENANT_SETTINGS['legal_name']}: {len(seeded['customers'])} customers, "
+          f"{seeded['events']} usage events, plans {', '.join(p['name'] for p in demo_data.CATALOG['plans'])}")
+    current: date = seeded["current"]
+    months = min(args.history_months, 11)
+    for back in range(months, 0, -1):
+        run_date = demo_data.add_months(current, -back)
+        run_billing(stack, run_date, show_progress=False, expected=0)
+        sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
+    if months:
+        sys.stderr.write("\n")
+    emails_before = len(sent_emails(stack.state.moto_url))
+    started = run_billing(stack, current, show_progress=True, expected=len(seeded["customers"]))
+
+    from billing.handlers.wiring import invoice_ledger, run_ledger
+
+    summary = run_ledger().summary(started["run_id"])
+    emails = len(sent_emails(stack.state.moto_url)) - emails_before
+    elapsed = time.monotonic() - t0
+    print()
+    print(f"Run {summary.run_id}: {summary.status}")
+    print(f"  customers due  {summary.queued}")
+    print(f"  invoiced       {summary.invoiced}")
+    print(f"  skipped        {summary.skipped}")
+    print(f"  failed         {summary.failed}")
+    for currency, amount in sorted(summary.amounts.items()):
+        print(f"  billed         {amount / 100:,.2f} {currency} (incl. VAT)".replace(",", " "))
+    print(f"  emails sent    {emails}")
+    print(f"  took           {elapsed:.1f} s")
+    print()
+    print("A few invoice pages:")
+    shown = 0
+    for c in seeded["customers"]:
+        history = invoice_ledger().history(demo_data.TENANT_ID, c.profile["id"], demo_data.add_months(current, 1), 1)
+        if history and shown < 5:
+            stored = history[-1]
+            print(f"  {c.profile['name']:<24} {stored.invoice.number:<8} {server.url}/i/{stored.page_token}")
+            shown += 1
+    if args.no_serve:
+        if stack.started_here:
+            stack.stop()
+        return 0 if summary.failed == 0 and summary.invoiced + summary.skipped == summary.queued else 1
+    print(f"\nServing invoice pages on {server.url} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopped")
+    finally:
+        if stack.started_here:
+            stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""Invoke handlers the way Lambda does, with real-shaped events, against the local stack.
+
+- Scheduler: the ScheduleV2 `Input` from template.yaml with its context attributes filled in.
+- SQS: batches built from messages actually received from the local queue; messages the handler does
+  not report in `batchItemFailures` are deleted, the rest become visible again, as with Lambda's
+  event source mapping (ReportBatchItemFailures).
+- HTTP API: payload format 2.0 events (see infra/local_server.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.template import Tag, load_template, resources_of_type
+
+REGION = "eu-north-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools and our handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+    timeout_ms: int = 30_000
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
+
+
+def function_resource(logical_id: str) -> dict[str, Any]:
+    return resources_of_type(load_template(), "AWS::Serverless::Function")[logical_id]
+
+
+def handler_for(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
+    """Import the function's handler named in template.yaml (module.attribute)."""
+    handler_path = function_resource(logical_id)["Properties"]["Handler"]
+    module_name, attr = handler_path.rsplit(".", 1)
+    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+
+def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+    return handler_for(logical_id)(event, LambdaContext(function_name=logical_id))
+
+
+def scheduler_event(logical_id: str, scheduled_time: datetime, *, tenant_id: str | None = None) -> dict[str, Any]:
+    """The payload EventBridge Scheduler delivers for the function's ScheduleV2 event."""
+    template = load_template()
+    props = resources_of_type(template, "AWS::Serverless::Function")[logical_id]["Properties"]
+    schedule = next(e for e in props["Events"].values() if e["Type"] == "ScheduleV2")["Properties"]
+    raw = schedule["Input"]
+    text = raw.value if isinstance(raw, Tag) else raw
+    tenant = tenant_id or str(template["Parameters"]["TenantId"]["Default"])
+    text = (
+        text.replace("${TenantId}", tenant)
+        .replace("<aws.scheduler.scheduled-time>", scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        .replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
+    )
+    event: dict[str, Any] = json.loads(text)
+    return event
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),  # noqa: S324
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
+
+
+def http_api_event(
+    *,
+    method: str,
+    raw_path: str,
+    route_key: str,
+    path_parameters: dict[str, str],
+    headers: dict[str, str],
+    query: str,
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API payload format 2.0 event."""
+    text_types = ("application/json", "application/x-www-form-urlencoded", "text/")
+    content_type = headers.get("content-type", "")
+    is_text = any(content_type.startswith(t) for t in text_types)
+    now = datetime.now(UTC)
+    query_params: dict[str, str] = {}
+    if query:
+        from urllib.parse import parse_qsl
+
+        for k, v in parse_qsl(query, keep_blank_values=True):
+            query_params[k] = f"{query_params[k]},{v}" if k in query_params else v
+    return {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": query,
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "queryStringParameters": query_params or None,
+        "pathParameters": path_parameters or None,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": "local",
+            "domainName": headers.get("host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": (body.decode("utf-8") if is_text else base64.b64encode(body).decode()) if body else None,
+        "isBase64Encoded": bool(body) and not is_text,
+    }
+
+
+@dataclass
+class DrainResult:
+    batches: int = 0
+    messages: int = 0
+    failures: int = 0
+
+
+def drain_queue(
+    sqs: Any,
+    queue_url: str,
+    logical_id: str,
+    *,
+    batch_size: int = 10,
+    on_batch: Callable[[int, int], None] | None = None,
+    max_empty_polls: int = 1,
+) -> DrainResult:
+    """Feed every visible message to the function in Lambda-shaped batches until the queue is empty."""
+    handler = handler_for(logical_id)
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    result = DrainResult()
+    empty = 0
+    while empty < max_empty_polls:
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=0,
+        ).get("Messages", [])
+        if not received:
+            empty += 1
+            continue
+        empty = 0
+        response = handler(sqs_event(received, queue_arn), LambdaContext(function_name=logical_id)) or {}
+        failed_ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        done = [m for m in received if m["MessageId"] not in failed_ids]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        if failed_ids:
+            # Lambda would retry them after the visibility timeout; locally make them visible now.
+            for m in received:
+                if m["MessageId"] in failed_ids:
+                    sqs.change_message_visibility(
+                        QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                    )
+        result.batches += 1
+        result.messages += len(received)
+        result.failures += len(failed_ids)
+        if on_batch:
+            on_batch(len(done), len(failed_ids))
+    return result

@@ -1,0 +1,1 @@
+"""Shared test setup: the repository root on sys.path (for infra/ and bench/)."""
