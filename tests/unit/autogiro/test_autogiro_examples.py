@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from autogiro_examples import examples_dir, read_example
 
 from billing.domain.autogiro.parser import AutogiroParseError, parse_file
 from billing.domain.autogiro.records import (
@@ -35,7 +35,6 @@ from billing.domain.autogiro.records import (
 )
 from billing.domain.autogiro.validation import validate_bank_account, validate_bankgiro
 from billing.domain.autogiro.writer import render_request_lines
-from conftest import read_example
 
 MANDATE_REQUESTS = "autogiro_exempelfil_medgivandeunderlag_sv.txt"
 PAYMENT_REQUESTS = "autogiro_exempelfil-betalningsunderlag_sv.txt"
@@ -52,9 +51,9 @@ def _request_records(data: bytes) -> list[object]:
     return [record for section in parsed.sections for record in section.records]
 
 
-def test_mandate_requests_example(examples: Path) -> None:
+def test_mandate_requests_example() -> None:
     # Given Bankgirot's mandate-request example
-    data = read_example(examples, MANDATE_REQUESTS)
+    data = read_example(MANDATE_REQUESTS)
 
     # When it is parsed
     parsed = parse_file(data)
@@ -80,9 +79,9 @@ def test_mandate_requests_example(examples: Path) -> None:
     assert changes == [("111", "121"), ("112", "122"), ("5555242", "3330202")]
 
 
-def test_payment_requests_example(examples: Path) -> None:
+def test_payment_requests_example() -> None:
     # Given Bankgirot's payment-request example
-    records = _request_records(read_example(examples, PAYMENT_REQUESTS))
+    records = _request_records(read_example(PAYMENT_REQUESTS))
 
     # When the orders are split by direction
     orders = [r for r in records if isinstance(r, PaymentOrder)]
@@ -99,9 +98,9 @@ def test_payment_requests_example(examples: Path) -> None:
     assert incoming[0].reference == "ÅRSKORT-2008"
 
 
-def test_amendment_requests_example(examples: Path) -> None:
+def test_amendment_requests_example() -> None:
     # Given Bankgirot's cancellation and date-change example
-    records = _request_records(read_example(examples, AMENDMENT_REQUESTS))
+    records = _request_records(read_example(AMENDMENT_REQUESTS))
 
     # When the records are counted by kind
     def count(kind: type[AmendmentRequest]) -> int:
@@ -128,9 +127,9 @@ def test_amendment_requests_example(examples: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [MANDATE_REQUESTS, PAYMENT_REQUESTS, AMENDMENT_REQUESTS])
-def test_request_examples_are_rewritten_byte_for_byte(examples: Path, name: str) -> None:
+def test_request_examples_are_rewritten_byte_for_byte(name: str) -> None:
     # Given a request example, its record lines padded to 80 positions
-    text = read_example(examples, name).decode("latin-1")
+    text = read_example(name).decode("latin-1")
     original = [line.rstrip("\r")[:80].ljust(80) for line in text.split("\n") if line[:2].isdigit()]
 
     # When it is parsed and written again (check digits off: the examples use fictitious numbers)
@@ -140,9 +139,9 @@ def test_request_examples_are_rewritten_byte_for_byte(examples: Path, name: str)
     assert written == original
 
 
-def test_mandate_notification_example(examples: Path) -> None:
+def test_mandate_notification_example() -> None:
     # Given Bankgirot's mandate-notification example
-    parsed = parse_file(read_example(examples, MANDATE_NOTIFICATION))
+    parsed = parse_file(read_example(MANDATE_NOTIFICATION))
 
     # When its notices are listed
     assert isinstance(parsed, MandateNotificationFile)
@@ -170,9 +169,9 @@ def test_mandate_notification_example(examples: Path) -> None:
     assert all(n.action_date == date(2008, 6, 11) for n in notices)
 
 
-def test_valid_check_digit_notification_passes_full_validation(examples: Path) -> None:
+def test_valid_check_digit_notification_passes_full_validation() -> None:
     # Given byrokrat's copy of the notification example edited to carry valid numbers
-    parsed = parse_file(read_example(examples, "valid-check-digits/" + MANDATE_NOTIFICATION))
+    parsed = parse_file(read_example("valid-check-digits/" + MANDATE_NOTIFICATION))
     assert isinstance(parsed, MandateNotificationFile)
 
     # When every account and bankgiro-payer number is validated
@@ -188,9 +187,9 @@ def test_valid_check_digit_notification_passes_full_validation(examples: Path) -
     assert bankgiro_payers == ["2222107", "3331022"]
 
 
-def test_digital_mandates_example(examples: Path) -> None:
+def test_digital_mandates_example() -> None:
     # Given Bankgirot's internet-bank mandate example
-    parsed = parse_file(read_example(examples, DIGITAL_MANDATES))
+    parsed = parse_file(read_example(DIGITAL_MANDATES))
 
     # When its mandates are listed
     assert isinstance(parsed, DigitalMandateFile)
@@ -207,9 +206,9 @@ def test_digital_mandates_example(examples: Path) -> None:
     assert mandates[1].account == BankAccount("3300", "1212121212")
 
 
-def test_payment_specification_example(examples: Path) -> None:
+def test_payment_specification_example() -> None:
     # Given Bankgirot's payment specification example (it has a column ruler line)
-    parsed = parse_file(read_example(examples, PAYMENT_SPECIFICATION))
+    parsed = parse_file(read_example(PAYMENT_SPECIFICATION))
     assert isinstance(parsed, PaymentSpecificationFile)
 
     # When its blocks are read
@@ -235,9 +234,9 @@ def test_payment_specification_example(examples: Path) -> None:
     assert deposit.payments[0].reference == "000000RIDLEKTION"
 
 
-def test_rejected_payments_example(examples: Path) -> None:
+def test_rejected_payments_example() -> None:
     # Given Bankgirot's rejected-payments example
-    parsed = parse_file(read_example(examples, REJECTED_PAYMENTS))
+    parsed = parse_file(read_example(REJECTED_PAYMENTS))
     assert isinstance(parsed, RejectedPaymentsFile)
 
     # When its records are listed
@@ -254,8 +253,9 @@ def test_rejected_payments_example(examples: Path) -> None:
     assert (totals.incoming_count, totals.incoming_sum_ore) == (3, 87_551)
 
 
-def test_every_example_file_is_read_or_refused_by_name(examples: Path) -> None:
+def test_every_example_file_is_read_or_refused_by_name() -> None:
     # Given every file in the examples folder
+    examples = examples_dir()
     names = sorted(path.name for path in examples.glob("*.txt"))
 
     # When each is parsed
