@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from dunning_builders import DUE, RATES, a_policy, an_invoice
@@ -18,8 +18,18 @@ from billing.domain.dunning import (
     CollectionExportError,
     DunningError,
     InvoiceStatus,
+    RetryMandateCharge,
+    SendReminder,
     SentReminder,
+    action_entry,
     collection_export,
+    decide_next_action,
+    due_date_moved_entry,
+    instalment_plan_entry,
+    move_due_date,
+    reminders_paused_entry,
+    reminders_resumed_entry,
+    split_invoice,
 )
 
 STOCKHOLM_WINTER = timezone(timedelta(hours=1))
@@ -182,3 +192,61 @@ def test_an_export_needs_a_named_operator_a_time_and_distinct_invoices(
     with pytest.raises(CollectionExportError) as error:
         collection_export(candidates, a_policy(), RATES, operator_id, exported_at)
     assert error.value.field == field
+
+
+# --- Builders for the trail ------------------------------------------------------------------------
+
+AT = datetime(2025, 3, 19, 6, 0, tzinfo=UTC)
+
+
+def test_a_sent_reminder_is_recorded_with_its_step_fee_interest_and_tone() -> None:
+    decision = decide_next_action(an_invoice(), a_policy(), RATES, DUE + timedelta(days=5))
+    assert isinstance(decision, SendReminder)
+    entry = action_entry(decision, AT)
+    assert (entry.action, entry.actor, entry.actor_id) == (AuditAction.REMINDER_SENT, Actor.SYSTEM, None)
+    assert dict(entry.details) == {
+        "step": 1,
+        "tone": "friendly",
+        "currency": "SEK",
+        "fee_minor": 0,
+        "interest_minor": 188,
+        "interest_through": "2025-03-19",
+    }
+
+
+def test_a_reminder_without_a_rate_on_file_records_why_there_is_no_interest() -> None:
+    late = an_invoice(original_due_date=date(2026, 6, 25))
+    decision = decide_next_action(late, a_policy(), RATES, date(2026, 7, 1))
+    assert isinstance(decision, SendReminder)
+    details = action_entry(decision, AT).details
+    assert "interest_minor" not in details
+    assert "2026-07-01" in str(details["interest_unavailable"])
+
+
+def test_a_mandate_retry_is_recorded_with_its_idempotency_key() -> None:
+    entry = action_entry(RetryMandateCharge("inv-1", 2), AT)
+    assert entry.action is AuditAction.MANDATE_RETRY_REQUESTED
+    assert dict(entry.details) == {"attempt": 2, "idempotency_key": "inv-1:charge:2"}
+
+
+def test_customer_relief_is_recorded_as_the_customers_action() -> None:
+    before = an_invoice()
+    after = move_due_date(before, DUE + timedelta(days=7), a_policy(), DUE)
+    moved = due_date_moved_entry(before, after, "cust-9", AT)
+    assert (moved.actor, moved.actor_id) == (Actor.CUSTOMER, "cust-9")
+    assert dict(moved.details) == {"from": "2025-03-14", "to": "2025-03-21"}
+
+    plan = split_invoice(before, 2, DUE, a_policy(), DUE)
+    split = instalment_plan_entry(plan, "cust-9", AT)
+    assert split.action is AuditAction.SPLIT_INTO_INSTALMENTS
+    assert split.details["total_minor"] == before.amount_due_minor
+    assert split.details["instalment_2"] == "inv-2025-0042:inst:2 62500 2025-04-14"
+
+
+def test_pauses_and_resumptions_are_recorded_by_the_system() -> None:
+    paused = reminders_paused_entry("inv-1", "question_open", AT)
+    resumed = reminders_resumed_entry("inv-1", date(2025, 3, 22), AT)
+    assert paused.action is AuditAction.REMINDERS_PAUSED
+    assert dict(paused.details) == {"reason": "question_open"}
+    assert resumed.action is AuditAction.REMINDERS_RESUMED
+    assert dict(resumed.details) == {"resume_on": "2025-03-22"}

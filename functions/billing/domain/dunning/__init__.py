@@ -6,7 +6,16 @@ builds an `InvoiceDunningState` per invoice and passes today's date. See docs/du
 
 from __future__ import annotations
 
-from billing.domain.dunning.audit import Actor, AuditAction, AuditEntry
+from billing.domain.dunning.audit import (
+    Actor,
+    AuditAction,
+    AuditEntry,
+    action_entry,
+    due_date_moved_entry,
+    instalment_plan_entry,
+    reminders_paused_entry,
+    reminders_resumed_entry,
+)
 from billing.domain.dunning.collection import (
     CSV_COLUMNS,
     CollectionCandidate,
@@ -101,11 +110,14 @@ __all__ = [
     "SendReminder",
     "SentReminder",
     "Tone",
+    "action_entry",
     "can_move_due_date",
     "can_split",
     "choose_tone",
     "collection_export",
     "decide_next_action",
+    "due_date_moved_entry",
+    "instalment_plan_entry",
     "instalment_state",
     "late_payment_interest",
     "move_due_date",
@@ -113,6 +125,8 @@ __all__ = [
     "parse_reminder_policy",
     "reminder_fee_minor",
     "reminder_policy_to_json",
+    "reminders_paused_entry",
+    "reminders_resumed_entry",
     "split_into_instalments",
     "split_invoice",
 ]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 
+from billing.domain.dunning.decision import RetryMandateCharge, SendReminder
 from billing.domain.dunning.errors import DunningError
+from billing.domain.dunning.relief import InstalmentPlan
+from billing.domain.dunning.state import InvoiceDunningState
 
 
 class Actor(StrEnum):
@@ -69,3 +72,77 @@ class AuditEntry:
             "actor_id": self.actor_id,
             "details": dict(self.details),
         }
+
+
+def action_entry(action: RetryMandateCharge | SendReminder, at: datetime) -> AuditEntry:
+    """The trail entry for an action the daily job carried out (the system acts)."""
+    if isinstance(action, RetryMandateCharge):
+        return AuditEntry(
+            invoice_id=action.invoice_id,
+            action=AuditAction.MANDATE_RETRY_REQUESTED,
+            at=at,
+            actor=Actor.SYSTEM,
+            details={"attempt": action.attempt, "idempotency_key": action.idempotency_key},
+        )
+    details: dict[str, str | int] = {
+        "step": action.step,
+        "tone": action.tone.value,
+        "currency": action.currency,
+        "fee_minor": action.fee_minor,
+        "interest_through": action.interest_through.isoformat(),
+    }
+    if action.interest_minor is None:
+        details["interest_unavailable"] = action.interest_unavailable or "reference rate missing"
+    else:
+        details["interest_minor"] = action.interest_minor
+    return AuditEntry(
+        invoice_id=action.invoice_id,
+        action=AuditAction.REMINDER_SENT,
+        at=at,
+        actor=Actor.SYSTEM,
+        details=details,
+    )
+
+
+def reminders_paused_entry(invoice_id: str, reason: str, at: datetime) -> AuditEntry:
+    """Reminders paused (e.g. `question_open`, `disputed`): recorded once when the pause begins."""
+    return AuditEntry(invoice_id, AuditAction.REMINDERS_PAUSED, at, Actor.SYSTEM, details={"reason": reason})
+
+
+def reminders_resumed_entry(invoice_id: str, resume_on: date, at: datetime) -> AuditEntry:
+    """Reminders resume on `resume_on` (e.g. the question was answered; see `resume_grace_days`)."""
+    details: dict[str, str | int] = {"resume_on": resume_on.isoformat()}
+    return AuditEntry(invoice_id, AuditAction.REMINDERS_RESUMED, at, Actor.SYSTEM, details=details)
+
+
+def due_date_moved_entry(
+    before: InvoiceDunningState, after: InvoiceDunningState, customer_id: str, at: datetime
+) -> AuditEntry:
+    """The customer moved the due date on the invoice page."""
+    return AuditEntry(
+        invoice_id=after.invoice_id,
+        action=AuditAction.DUE_DATE_MOVED,
+        at=at,
+        actor=Actor.CUSTOMER,
+        actor_id=customer_id,
+        details={"from": before.due_date.isoformat(), "to": after.due_date.isoformat()},
+    )
+
+
+def instalment_plan_entry(plan: InstalmentPlan, customer_id: str, at: datetime) -> AuditEntry:
+    """The customer split the invoice; details list each instalment as `id amount_minor due_date`."""
+    details: dict[str, str | int] = {
+        "instalments": len(plan.instalments),
+        "currency": plan.invoice.currency,
+        "total_minor": sum(i.amount_minor for i in plan.instalments),
+    }
+    for i in plan.instalments:
+        details[f"instalment_{i.number}"] = f"{i.instalment_id} {i.amount_minor} {i.due_date.isoformat()}"
+    return AuditEntry(
+        invoice_id=plan.invoice.invoice_id,
+        action=AuditAction.SPLIT_INTO_INSTALMENTS,
+        at=at,
+        actor=Actor.CUSTOMER,
+        actor_id=customer_id,
+        details=details,
+    )
