@@ -1,0 +1,177 @@
+"""`build_invoice_page`: an invoice and its context -> the page's view-model (pure, no Jinja).
+
+Called by the billing worker after it stores an invoice, and again whenever the invoice changes state
+(paid, reminder sent, question answered, automatic payment set up), so the static page never goes
+stale. Each personal block is built by its own function in `blocks` and is None (or empty) when it has
+nothing true to say.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
+from billing.domain.page import blocks
+from billing.domain.page.context import LANGUAGES, PageContext, PageError
+from billing.domain.page.view import (
+    InvoicePageView,
+    LineGroupView,
+    LineView,
+    PageStatus,
+    PartyView,
+    QuestionsView,
+    QuestionView,
+    SummaryView,
+    VatRow,
+)
+
+
+def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageView:
+    """The view-model of `invoice`'s page as of `context.today`."""
+    language = invoice.language if invoice.language in LANGUAGES else "en"
+    summary = _summary(invoice, context)
+    history = blocks.sorted_history(invoice, context)
+    # Never sell to someone who is late paying or being credited.
+    no_offers = summary.status in (PageStatus.OVERDUE, PageStatus.CREDIT)
+    return InvoicePageView(
+        language=language,
+        country=invoice.buyer.country or "SE",
+        currency=invoice.currency,
+        brand=context.settings.branding,
+        customer_name=invoice.buyer.name,
+        invoice_id=invoice.invoice_id,
+        number=invoice.number,
+        kind=invoice.kind,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        period_start=invoice.period.start if invoice.period else None,
+        period_last_day=invoice.period.end - timedelta(days=1) if invoice.period else None,
+        summary=summary,
+        groups=_groups(invoice.lines),
+        vat=tuple(VatRow(v.rate, v.base, v.vat) for v in invoice.vat),
+        subtotal=invoice.subtotal,
+        vat_total=invoice.vat_total,
+        rounding=invoice.rounding,
+        total=invoice.total,
+        balance_applied=invoice.balance_applied,
+        reverse_charge=invoice.reverse_charge,
+        notes=invoice.notes,
+        seller=_party(invoice.seller),
+        buyer=_party(invoice.buyer),
+        credited_invoice_number=invoice.credited_invoice_number,
+        page_url=context.links.page_url,
+        seen_url=context.links.api("seen"),
+        pdf_url=context.links.pdf_url,
+        questions=_questions(invoice, context),
+        chart=blocks.chart(invoice, history),
+        changes=blocks.changes(invoice, history),
+        plan_fit=blocks.plan_fit(invoice, context),
+        tenure=blocks.tenure(invoice, context, language),
+        offers=() if no_offers else blocks.offers(invoice, context, history),
+        poll=blocks.poll(context, language),
+        announcements=blocks.announcements(invoice, context, language),
+        autopay=blocks.autopay(invoice, context, summary),
+    )
+
+
+def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
+    state = context.state
+    if state.amount_paid < 0:
+        raise PageError("state.amount_paid", "must not be negative")
+    remaining = max(invoice.amount_due - state.amount_paid, 0)
+    days_overdue = 0
+    if invoice.kind == CREDIT_NOTE or invoice.amount_due < 0:
+        status = PageStatus.CREDIT
+        remaining = 0
+    elif remaining == 0:
+        status = PageStatus.PAID
+    elif state.debit_date is not None and state.debit_date >= context.today:
+        status = PageStatus.DEBIT_SCHEDULED
+    elif context.today > invoice.due_date:
+        status = PageStatus.OVERDUE
+        days_overdue = (context.today - invoice.due_date).days
+    else:
+        status = PageStatus.UNPAID
+    payable = status in (PageStatus.UNPAID, PageStatus.OVERDUE)
+    return SummaryView(
+        status=status,
+        amount_due=remaining,
+        total=invoice.total,
+        amount_paid=state.amount_paid,
+        due_date=invoice.due_date,
+        paid_on=state.paid_on if status is PageStatus.PAID else None,
+        debit_date=state.debit_date if status is PageStatus.DEBIT_SCHEDULED else None,
+        days_overdue=days_overdue,
+        bankgiro=(context.bankgiro or invoice.bankgiro) if payable else None,
+        ocr=invoice.ocr if payable else None,
+        pay_url=context.links.pay_url if payable else None,
+    )
+
+
+def _decimal(text: str, field: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise PageError(field, f"not a number: {text!r}") from None
+
+
+def _line(line: InvoiceLine) -> LineView:
+    return LineView(
+        line_id=line.line_id,
+        kind=line.kind,
+        description=line.description,
+        quantity=_decimal(line.quantity, f"lines[{line.line_id}].quantity"),
+        unit=line.unit,
+        unit_price=_decimal(line.unit_price, f"lines[{line.line_id}].unit_price"),
+        amount=line.amount,
+        vat_rate=line.vat_rate,
+        proration=line.proration,
+        is_usage=line.kind == "usage",
+    )
+
+
+def _groups(lines: tuple[InvoiceLine, ...]) -> tuple[LineGroupView, ...]:
+    # Groups keep the order their first line has on the invoice: the pricing engine already puts
+    # fees before usage, and the page should read like the invoice does.
+    order: list[str] = []
+    by_group: dict[str, list[LineView]] = {}
+    for line in lines:
+        if line.group not in by_group:
+            order.append(line.group)
+            by_group[line.group] = []
+        by_group[line.group].append(_line(line))
+    return tuple(
+        LineGroupView(name=name, lines=tuple(by_group[name]), amount=sum(x.amount for x in by_group[name]))
+        for name in order
+    )
+
+
+def _party(party: Party) -> PartyView:
+    return PartyView(
+        name=party.name,
+        address=party.address,
+        country=party.country,
+        org_number=party.org_number,
+        vat_number=party.vat_number,
+    )
+
+
+def _questions(invoice: Invoice, context: PageContext) -> QuestionsView:
+    descriptions = {line.line_id: line.description for line in invoice.lines}
+    asked = tuple(
+        QuestionView(
+            asked_on=q.asked_at.date(),
+            text=q.text,
+            line_description=descriptions.get(q.line_id) if q.line_id else None,
+            answered=q.answered_at is not None,
+            answer=q.answer,
+        )
+        for q in sorted(context.state.questions, key=lambda q: q.asked_at)
+    )
+    return QuestionsView(
+        form_url=context.links.api("questions"),
+        support_email=context.settings.support_email,
+        line_choices=tuple((line.line_id, line.description) for line in invoice.lines),
+        asked=asked,
+    )

@@ -1,0 +1,271 @@
+"""What the invoice page is built from besides the invoice: tenant settings, state, links, history.
+
+All of it is plain data the caller (the billing worker, the page re-render after a payment or an
+answer) loads and passes in; nothing here reads a clock or a store. Tenant-written texts (a loyalty
+benefit, an offer, a poll question, an announcement) come per language in `LocalText` because they are
+the tenant's words, not ours: our own words live in the translation catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+
+from billing.domain.catalog import Catalog
+from billing.domain.invoice import Invoice
+from billing.domain.parties import Customer
+from billing.domain.periods import Period
+from billing.domain.usage import UsageEvent
+
+DEFAULT_COLOUR = "#1f5f8b"
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LANGUAGES = ("sv", "en")
+
+
+class PageError(ValueError):
+    """Page input that cannot be shown: `field` names it, `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def _check_url(field_name: str, url: str | None) -> None:
+    # URLs go into href/src attributes: autoescaping stops markup, not a javascript: scheme.
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise PageError(field_name, f"must be an http(s) URL, got {url[:40]!r}")
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A tenant's text in each language it wrote; `text(lang)` falls back to any language given."""
+
+    by_language: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        if not any(v.strip() for v in self.by_language.values()):
+            raise PageError("text", "needs a text in at least one language")
+        object.__setattr__(self, "by_language", MappingProxyType(dict(self.by_language)))
+
+    def text(self, language: str) -> str:
+        if self.by_language.get(language, "").strip():
+            return self.by_language[language]
+        for lang in (*LANGUAGES, *sorted(self.by_language)):
+            if self.by_language.get(lang, "").strip():
+                return self.by_language[lang]
+        return ""  # unreachable: __post_init__ demands one text
+
+    @classmethod
+    def of(cls, value: str | Mapping[str, str]) -> LocalText:
+        return cls({"en": value} if isinstance(value, str) else value)
+
+
+@dataclass(frozen=True)
+class Branding:
+    """The tenant as the customer knows it. The colour goes into inline CSS, so only #rrggbb passes."""
+
+    name: str
+    colour: str = DEFAULT_COLOUR
+    logo_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise PageError("branding.name", "must not be empty")
+        if not _COLOUR.match(self.colour):
+            raise PageError("branding.colour", f"must be #rrggbb, got {self.colour[:20]!r}")
+        _check_url("branding.logo_url", self.logo_url)
+
+    @property
+    def on_colour(self) -> str:
+        """Black or white, whichever contrasts more with `colour` (WCAG relative luminance)."""
+        channels = [int(self.colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+        # Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05); they are equal at
+        # L = sqrt(1.05 * 0.05) - 0.05, about 0.179.
+        return "#000000" if luminance > 0.179 else "#ffffff"
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where the page lives and where its forms post. `api_base` has no trailing slash."""
+
+    token: str
+    page_url: str
+    api_base: str
+    pay_url: str | None = None
+    autopay_url: str | None = None
+    pdf_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,}", self.token):
+            raise PageError("links.token", "must be at least 16 URL-safe characters")
+        for name in ("page_url", "api_base", "pay_url", "autopay_url", "pdf_url"):
+            _check_url(f"links.{name}", getattr(self, name))
+        if self.api_base.endswith("/"):
+            object.__setattr__(self, "api_base", self.api_base.rstrip("/"))
+
+    def api(self, action: str) -> str:
+        return f"{self.api_base}/v1/pages/{self.token}/{action}"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question the customer asked on the page, optionally about one line."""
+
+    question_id: str
+    asked_at: datetime
+    text: str
+    line_id: str | None = None
+    answered_at: datetime | None = None
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """Where the invoice stands now; the page is re-rendered whenever this changes."""
+
+    amount_paid: int = 0
+    paid_on: date | None = None
+    debit_date: date | None = None  # automatic payment will take the amount on this day
+    autopay_active: bool = False  # the customer already pays automatically
+    questions: tuple[Question, ...] = ()
+    feedback_score: int | None = None  # the customer already answered the poll
+
+
+@dataclass(frozen=True)
+class PeriodUsage:
+    """A closed period's usage events and the plan that was active, for re-pricing (plan fit)."""
+
+    period: Period
+    events: tuple[UsageEvent, ...]
+    plan_code: str | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """The customer's past as far as the page needs it.
+
+    `previous_invoices`: earlier invoices of this customer, any order (the page sorts by issue date).
+    `invoice_count`: this invoice's ordinal among the customer's invoices (1 = the first).
+    """
+
+    previous_invoices: tuple[Invoice, ...] = ()
+    customer_since: date | None = None
+    invoice_count: int = 1
+    usage: tuple[PeriodUsage, ...] = ()
+    current_plan_code: str | None = None
+
+
+@dataclass(frozen=True)
+class LoyaltyBenefit:
+    """From `after_years` of tenure on, long-time customers are told about this benefit."""
+
+    after_years: int
+    text: LocalText
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A price change the tenant explains on the first invoice on or after `effective_from`."""
+
+    effective_from: date
+    text: LocalText
+    plan_codes: tuple[str, ...] = ()  # empty: everyone
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Who an announcement or offer is for. Every given condition must hold; empty means anyone."""
+
+    plan_codes: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    min_tenure_months: int | None = None
+    max_tenure_months: int | None = None
+    business: bool | None = None
+
+
+@dataclass(frozen=True)
+class OfferRule:
+    """A tenant's offer and when it applies.
+
+    It applies when the customer is in `segment` and, if `charge_code` is set, that charge had a
+    positive line in at least `min_periods` of the customer's last `window` invoices (this one
+    included): "bought extra data in 2 of the last 3 months".
+    """
+
+    offer_id: str
+    title: LocalText
+    body: LocalText
+    url: str
+    charge_code: str | None = None
+    min_periods: int = 1
+    window: int = 1
+    segment: Segment = field(default_factory=Segment)
+
+    def __post_init__(self) -> None:
+        _check_url(f"offers[{self.offer_id}].url", self.url)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.offer_id):
+            raise PageError("offers.offer_id", "must be 1-64 URL-safe characters")
+        if not 1 <= self.min_periods <= self.window:
+            raise PageError(f"offers[{self.offer_id}].min_periods", "must be between 1 and window")
+
+
+@dataclass(frozen=True)
+class Poll:
+    """The tenant's one feedback question, answered with a score from 0 (or 1) to `scale`."""
+
+    poll_id: str
+    question: LocalText
+    scale: int = 10
+    from_zero: bool = True
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.scale <= 10:
+            raise PageError("poll.scale", "must be between 2 and 10")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    announcement_id: str
+    title: LocalText
+    body: LocalText
+    starts: date | None = None
+    ends: date | None = None  # last day shown, inclusive
+    segment: Segment = field(default_factory=Segment)
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """The tenant's page settings. `plan_fit_threshold`: minor units per year a cheaper plan must
+    save before the page suggests it, so nobody is told to switch for a few kronor."""
+
+    branding: Branding
+    support_email: str | None = None
+    plan_fit_threshold: int = 10_000
+    plan_fit_periods: int = 3
+    loyalty: tuple[LoyaltyBenefit, ...] = ()
+    price_changes: tuple[PriceChange, ...] = ()
+    offers: tuple[OfferRule, ...] = ()
+    poll: Poll | None = None
+    announcements: tuple[Announcement, ...] = ()
+    autopay_offered: bool = True
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Everything besides the invoice. `today` is the tenant's local date of the render."""
+
+    settings: PageSettings
+    links: PageLinks
+    today: date
+    state: InvoiceState = field(default_factory=InvoiceState)
+    history: History = field(default_factory=History)
+    catalog: Catalog | None = None
+    customer: Customer | None = None  # re-pricing needs the customer's time zone
+    bankgiro: str | None = None  # overrides the invoice's own bankgiro when given

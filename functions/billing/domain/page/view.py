@@ -1,0 +1,252 @@
+"""The invoice page's view-model: only what the page and the email show, as plain data.
+
+Money is integer minor units in the view's `currency`; dates are dates; quantities are Decimals. The
+renderer formats them for the reader's locale and picks the words from the translation catalogs, so
+the view carries facts and kinds ("status: overdue", "plan fit: save"), never sentences of ours.
+A block that has nothing true to say is None (or empty), and the template leaves it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from billing.domain.page.context import Branding
+
+
+class PageStatus(StrEnum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    DEBIT_SCHEDULED = "debit_scheduled"  # automatic payment will take it on `debit_date`
+    CREDIT = "credit"  # a credit note: nothing to pay
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    status: PageStatus
+    amount_due: int  # what is left to pay now (0 when paid)
+    total: int  # the invoice total incl. VAT
+    amount_paid: int
+    due_date: date
+    paid_on: date | None
+    debit_date: date | None
+    days_overdue: int
+    bankgiro: str | None
+    ocr: str | None
+    pay_url: str | None  # None when there is nothing to pay
+
+    @property
+    def payable(self) -> bool:
+        return self.status in (PageStatus.UNPAID, PageStatus.OVERDUE) and self.amount_due > 0
+
+
+@dataclass(frozen=True)
+class LineView:
+    line_id: str
+    kind: str
+    description: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal  # minor units, may be fractional
+    amount: int
+    vat_rate: str
+    proration: str | None
+    is_usage: bool  # shown as "12.4 GB, 59 kr"
+
+
+@dataclass(frozen=True)
+class LineGroupView:
+    name: str  # the service group; "" for lines without one
+    lines: tuple[LineView, ...]
+    amount: int
+
+
+@dataclass(frozen=True)
+class VatRow:
+    rate: str
+    base: int
+    vat: int
+
+
+@dataclass(frozen=True)
+class PartyView:
+    name: str
+    address: tuple[str, ...]
+    country: str
+    org_number: str | None
+    vat_number: str | None
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    asked_on: date
+    text: str
+    line_description: str | None
+    answered: bool
+    answer: str | None
+
+
+@dataclass(frozen=True)
+class QuestionsView:
+    form_url: str
+    support_email: str | None
+    line_choices: tuple[tuple[str, str], ...]  # (line_id, description)
+    asked: tuple[QuestionView, ...]
+
+    @property
+    def awaiting_answer(self) -> bool:
+        return any(not q.answered for q in self.asked)
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label_date: date  # the period's first day
+    amount: int  # invoice total (minor units)
+    quantity: Decimal | None  # usage of the main metered charge, if any
+    current: bool
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """The last periods' amounts (and usage) as bars; `svg` is the server-drawn chart (no text in
+    it besides numbers-free markup: the text alternative is the table the template renders)."""
+
+    bars: tuple[ChartBar, ...]
+    unit: str  # unit of `quantity` ("GB"), "" when no usage
+    usage_name: str  # what the quantity measures ("Mobile data")
+    svg: str
+    average: int  # average amount of the earlier periods
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """One line's change since the previous invoice. `kind`: new, gone, more, less."""
+
+    kind: str
+    description: str
+    previous_amount: int
+    amount: int
+    previous_quantity: Decimal | None
+    quantity: Decimal | None
+    unit: str
+
+    @property
+    def difference(self) -> int:
+        return self.amount - self.previous_amount
+
+
+@dataclass(frozen=True)
+class ChangesView:
+    previous_total: int
+    previous_issue_date: date
+    changes: tuple[ChangeView, ...]
+
+    def difference(self, total: int) -> int:
+        return total - self.previous_total
+
+
+@dataclass(frozen=True)
+class PlanCostView:
+    plan_code: str
+    plan_name: str
+    cost_per_year: int  # excl. VAT, from the re-priced recent usage
+
+
+@dataclass(frozen=True)
+class PlanFitView:
+    """`fits`: the current plan is the cheapest (within the threshold) for the customer's usage.
+    Otherwise `suggested` would have cost `saving_per_year` less (excl. VAT) per year."""
+
+    fits: bool
+    current: PlanCostView
+    suggested: PlanCostView | None
+    saving_per_year: int
+    periods_considered: int
+
+
+@dataclass(frozen=True)
+class TenureView:
+    """`moment`: first (welcome), anniversary, loyal (thanks), or regular (nothing to say but a
+    price change). `years` of tenure; `price_change` is the tenant's explanation of a new price."""
+
+    moment: str
+    invoice_count: int
+    years: int
+    customer_since: date | None
+    loyalty_benefit: str | None
+    price_change: str | None
+    price_change_date: date | None
+
+
+@dataclass(frozen=True)
+class OfferView:
+    offer_id: str
+    title: str
+    body: str
+    click_url: str  # the API records the click and redirects to the tenant's URL
+
+
+@dataclass(frozen=True)
+class PollView:
+    poll_id: str
+    question: str
+    scores: tuple[int, ...]
+    form_url: str
+    answered_score: int | None
+
+
+@dataclass(frozen=True)
+class AnnouncementView:
+    announcement_id: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AutopayView:
+    url: str
+    due_date: date
+
+
+@dataclass(frozen=True)
+class InvoicePageView:
+    language: str  # "sv" | "en"
+    country: str  # the buyer's country: with the language it picks the locale for numbers
+    currency: str
+    brand: Branding
+    customer_name: str
+    invoice_id: str
+    number: str | None
+    kind: str
+    issue_date: date
+    due_date: date
+    period_start: date | None
+    period_last_day: date | None  # inclusive, as people write periods
+    summary: SummaryView
+    groups: tuple[LineGroupView, ...]
+    vat: tuple[VatRow, ...]
+    subtotal: int
+    vat_total: int
+    rounding: int
+    total: int
+    balance_applied: int
+    reverse_charge: bool
+    notes: tuple[str, ...]
+    seller: PartyView
+    buyer: PartyView
+    credited_invoice_number: str | None
+    page_url: str
+    seen_url: str
+    pdf_url: str | None
+    questions: QuestionsView
+    chart: ChartView | None = None
+    changes: ChangesView | None = None
+    plan_fit: PlanFitView | None = None
+    tenure: TenureView | None = None
+    offers: tuple[OfferView, ...] = ()
+    poll: PollView | None = None
+    announcements: tuple[AnnouncementView, ...] = ()
+    autopay: AutopayView | None = None

@@ -1,0 +1,69 @@
+"""Every text the templates say is in both catalogs, and the Swedish one translates all of it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from billing.adapters.renderer import TEMPLATES_DIR, TRANSLATIONS_DIR
+
+_OPTIONS = {
+    "**.j2": {
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "true",
+        "lstrip_blocks": "true",
+        "newstyle_gettext": "true",
+    }
+}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _template_messages() -> set[str | tuple[str, ...]]:
+    found = extract_from_dir(str(TEMPLATES_DIR), [("**.j2", "jinja2")], options_map=_OPTIONS)
+    return {message for _, _, message, _, _ in found}
+
+
+def _catalog(language: str) -> Catalog:
+    path = Path(TRANSLATIONS_DIR) / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _key(message: str | tuple[str, ...]) -> str:
+    return message[0] if isinstance(message, tuple) else message
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_every_template_text_is_in_the_catalog(language: str) -> None:
+    # Given the texts the templates use
+    used = _template_messages()
+    assert len(used) > 50
+    # When the catalog is read
+    catalog = _catalog(language)
+    # Then each one has an entry with a translation
+    missing = [_key(m) for m in used if catalog.get(_key(m)) is None or not catalog.get(_key(m)).string]
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_translations_keep_every_placeholder(language: str) -> None:
+    for message in _catalog(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(_PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            assert set(_PLACEHOLDER.findall(string)) == wanted, message.id
+
+
+def test_swedish_is_not_english() -> None:
+    # A catalog copied from English would pass the tests above; the Swedish one must differ.
+    catalog = _catalog("sv")
+    same = [m.id for m in catalog if m.id and m.string == m.id and m.id not in {"Bankgiro", "Period"}]
+    assert same == []

@@ -1,0 +1,213 @@
+"""The invoice page's view-model, without Jinja: summary, status, lines, VAT, parties, questions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice, line
+
+from billing.domain.page import (
+    Branding,
+    InvoiceState,
+    PageError,
+    PageLinks,
+    PageStatus,
+    Question,
+    build_invoice_page,
+)
+
+
+def test_an_unpaid_invoice_shows_amount_due_date_bankgiro_ocr_and_pay_link() -> None:
+    # Given an invoice issued today and not paid
+    inv = invoice()
+    # When the page is built
+    view = build_invoice_page(inv, context(today=date(2026, 11, 2)))
+    # Then the summary says unpaid, what to pay, when, and how
+    s = view.summary
+    assert s.status is PageStatus.UNPAID
+    assert s.amount_due == inv.amount_due == 32_300
+    assert s.due_date == date(2026, 11, 30)
+    assert (s.bankgiro, s.ocr) == ("5050-1055", inv.ocr)
+    assert s.pay_url == f"{API}/v1/pages/{TOKEN}/pay"
+    assert s.payable
+
+
+def test_after_the_due_date_the_invoice_is_overdue_with_the_days_late() -> None:
+    # Given an unpaid invoice due on 30 Nov, looked at on 3 Dec
+    view = build_invoice_page(invoice(), context(today=date(2026, 12, 3)))
+    # Then it is overdue by three days and still payable
+    assert view.summary.status is PageStatus.OVERDUE
+    assert view.summary.days_overdue == 3
+    assert view.summary.payable
+
+
+def test_on_the_due_date_itself_the_invoice_is_not_yet_overdue() -> None:
+    view = build_invoice_page(invoice(), context(today=date(2026, 11, 30)))
+    assert view.summary.status is PageStatus.UNPAID
+
+
+def test_a_paid_invoice_shows_paid_on_and_offers_no_payment_means() -> None:
+    # Given the whole amount was paid on 10 Nov
+    state = InvoiceState(amount_paid=32_300, paid_on=date(2026, 11, 10))
+    # When the page is built after the due date
+    view = build_invoice_page(invoice(), context(today=date(2026, 12, 5), state=state))
+    # Then it is paid (never overdue), with nothing left to pay and no way to pay again
+    s = view.summary
+    assert s.status is PageStatus.PAID
+    assert s.amount_due == 0
+    assert s.paid_on == date(2026, 11, 10)
+    assert (s.pay_url, s.bankgiro, s.ocr) == (None, None, None)
+    assert not s.payable
+
+
+def test_a_partly_paid_invoice_asks_only_for_the_rest() -> None:
+    state = InvoiceState(amount_paid=10_000)
+    view = build_invoice_page(invoice(), context(state=state))
+    assert view.summary.status is PageStatus.UNPAID
+    assert view.summary.amount_due == 22_300
+    assert view.summary.amount_paid == 10_000
+
+
+def test_an_invoice_paid_from_the_credit_balance_is_paid() -> None:
+    inv = invoice()
+    inv = replace(inv, balance_applied=inv.total, amount_due=0)
+    view = build_invoice_page(inv, context())
+    assert view.summary.status is PageStatus.PAID
+    assert view.balance_applied == inv.total
+
+
+def test_a_scheduled_debit_says_when_and_hides_the_pay_button() -> None:
+    # Given automatic payment will take the amount on the due date
+    state = InvoiceState(debit_date=date(2026, 11, 30), autopay_active=True)
+    view = build_invoice_page(invoice(), context(state=state))
+    # Then the status says so, and there is nothing for the customer to do
+    assert view.summary.status is PageStatus.DEBIT_SCHEDULED
+    assert view.summary.debit_date == date(2026, 11, 30)
+    assert view.summary.pay_url is None
+    assert view.summary.ocr is None
+
+
+def test_a_debit_date_in_the_past_that_did_not_pay_leaves_the_invoice_overdue() -> None:
+    state = InvoiceState(debit_date=date(2026, 11, 30))
+    view = build_invoice_page(invoice(), context(today=date(2026, 12, 2), state=state))
+    assert view.summary.status is PageStatus.OVERDUE
+    assert view.summary.debit_date is None
+
+
+def test_a_credit_note_has_nothing_to_pay() -> None:
+    credit = invoice(
+        (line("c1", "Kreditering Mobil Bas", -19_900, kind="credit"),),
+        kind="credit_note",
+        credited_invoice_number="2026-000041",
+    )
+    view = build_invoice_page(credit, context())
+    assert view.summary.status is PageStatus.CREDIT
+    assert view.summary.amount_due == 0
+    assert view.summary.pay_url is None
+    assert view.credited_invoice_number == "2026-000041"
+
+
+def test_lines_are_grouped_by_service_in_invoice_order_with_group_sums() -> None:
+    # Given lines of two services, interleaved
+    lines = (
+        line("a", "Mobil Bas", 19_900, group="Mobile"),
+        line("b", "Fiber 100", 29_900, group="Broadband"),
+        line("c", "Mobildata", 5_900, group="Mobile", kind="usage", quantity="12.4", unit="GB"),
+    )
+    view = build_invoice_page(invoice(lines), context())
+    # Then each service is one group, in the order its first line appears, with the group's sum
+    assert [g.name for g in view.groups] == ["Mobile", "Broadband"]
+    assert [x.line_id for x in view.groups[0].lines] == ["a", "c"]
+    assert view.groups[0].amount == 25_800
+    usage = view.groups[0].lines[1]
+    assert usage.is_usage and usage.quantity == Decimal("12.4") and usage.unit == "GB"
+
+
+def test_vat_totals_and_legal_details_come_from_the_invoice() -> None:
+    lines = (line("a", "Tidning", 10_000, vat_rate="6"), line("b", "Mobil", 20_000))
+    inv = invoice(lines)
+    view = build_invoice_page(inv, context())
+    assert [(v.rate, v.base, v.vat) for v in view.vat] == [("25", 20_000, 5_000), ("6", 10_000, 600)]
+    assert (view.subtotal, view.vat_total, view.rounding, view.total) == (
+        inv.subtotal,
+        inv.vat_total,
+        inv.rounding,
+        inv.total,
+    )
+    assert view.seller.vat_number == "SE556677889901"
+    assert view.seller.org_number == "556677-8899"
+    assert view.number == "2026-000042"
+    assert view.period_start == date(2026, 11, 1)
+    assert view.period_last_day == date(2026, 11, 30)
+
+
+def test_questions_post_to_the_page_api_and_asked_questions_are_listed() -> None:
+    # Given one answered and one open question, the open one about a line
+    asked = (
+        Question("q2", datetime(2026, 11, 5, 9, tzinfo=UTC), "Why so much data?", line_id="l2"),
+        Question(
+            "q1",
+            datetime(2026, 11, 3, 9, tzinfo=UTC),
+            "Hello?",
+            answered_at=datetime(2026, 11, 4, tzinfo=UTC),
+            answer="Hi!",
+        ),
+    )
+    view = build_invoice_page(invoice(), context(state=InvoiceState(questions=asked)))
+    q = view.questions
+    # Then the form posts to the API, every line can be chosen, and both questions show, oldest first
+    assert q.form_url == f"{API}/v1/pages/{TOKEN}/questions"
+    assert q.line_choices == (("l1", "Mobil Bas"), ("l2", "Mobildata"))
+    assert [x.text for x in q.asked] == ["Hello?", "Why so much data?"]
+    assert q.asked[1].line_description == "Mobildata"
+    assert q.awaiting_answer
+    assert view.seen_url == f"{API}/v1/pages/{TOKEN}/seen"
+    assert view.page_url == PAGE
+
+
+def test_without_questions_nothing_awaits_an_answer() -> None:
+    view = build_invoice_page(invoice(), context())
+    assert view.questions.asked == ()
+    assert not view.questions.awaiting_answer
+
+
+def test_an_unknown_language_falls_back_to_english() -> None:
+    view = build_invoice_page(invoice(language="de"), context())
+    assert view.language == "en"
+
+
+@pytest.mark.parametrize("colour", ["red", "#12345", "#1234567", "#abc;}body{x", "#GGGGGG"])
+def test_a_brand_colour_that_is_not_rrggbb_is_refused(colour: str) -> None:
+    with pytest.raises(PageError) as err:
+        Branding(name="X", colour=colour)
+    assert err.value.field == "branding.colour"
+
+
+@pytest.mark.parametrize(
+    ("colour", "text"),
+    [("#ffffff", "#000000"), ("#000000", "#ffffff"), ("#1f5f8b", "#ffffff"), ("#ffd700", "#000000")],
+)
+def test_text_on_the_brand_colour_is_black_or_white_whichever_contrasts_more(colour: str, text: str) -> None:
+    assert Branding(name="X", colour=colour).on_colour == text
+
+
+def test_a_javascript_logo_url_is_refused() -> None:
+    with pytest.raises(PageError) as err:
+        Branding(name="X", logo_url="javascript:alert(1)")
+    assert err.value.field == "branding.logo_url"
+
+
+def test_page_links_refuse_a_short_token_and_trim_the_api_slash() -> None:
+    with pytest.raises(PageError):
+        PageLinks(token="short", page_url=PAGE, api_base=API)
+    links = PageLinks(token=TOKEN, page_url=PAGE, api_base=API + "/")
+    assert links.api("seen") == f"{API}/v1/pages/{TOKEN}/seen"
+
+
+def test_a_negative_amount_paid_is_refused() -> None:
+    with pytest.raises(PageError) as err:
+        build_invoice_page(invoice(), context(state=InvoiceState(amount_paid=-1)))
+    assert err.value.field == "state.amount_paid"
