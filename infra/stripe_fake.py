@@ -1296,7 +1296,10 @@ def start_fake_stripe(
     server.daemon_threads = True
     fake._server = server
     fake.url = f"http://{host}:{server.server_address[1]}"
-    serving = threading.Thread(target=server.serve_forever, name="stripe-fake-http", daemon=True)
+    # A short poll interval keeps stop() (and each test teardown) quick.
+    serving = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-fake-http", daemon=True
+    )
     delivering = threading.Thread(target=fake._deliver_loop, name="stripe-fake-webhooks", daemon=True)
     fake._threads = [serving, delivering]
     serving.start()
