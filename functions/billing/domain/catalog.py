@@ -115,8 +115,8 @@ class Subscription:
     anchor: Anchor
     phases: tuple[PlanPhase, ...]  # sorted by start; the first starts the subscription
     end_date: date | None = None  # first local date no longer active (exclusive)
-    # The day the end was decided. An end decided before a period began was prorated on that period's
-    # invoice; one decided later is credited ("unused days") on the next invoice.
+    # The day the end was decided (None: from the start). An end decided before a period began was
+    # prorated on that period's invoice; one decided later is credited ("unused days") on the next one.
     cancelled_on: date | None = None
     anchor_date: date | None = None  # anniversary anchor; defaults to the start date
 
@@ -127,6 +127,10 @@ class Subscription:
     @property
     def anchor_day(self) -> date:
         return self.anchor_date or self.start_date
+
+    def end_known_on(self, day: date) -> bool:
+        """True when the end (if any) had been decided by the start of local `day`."""
+        return self.end_date is not None and (self.cancelled_on is None or self.cancelled_on <= day)
 
     def plan_code_on(self, day: date) -> str | None:
         if day < self.start_date or (self.end_date is not None and day >= self.end_date):

@@ -2,7 +2,7 @@
 
 The invoice for billing period P (kind "period", issued on P's first day) carries:
   1. recurring fees for P, in advance, for the plan active when P (or the subscription) starts,
-     prorated by days when the subscription starts inside P or its end was already decided;
+     prorated by days when the subscription starts inside P or its end was decided before P began;
   2. usage charges for the previous period, in arrears, per plan that was active (split at changes);
   3. a credit for the unused days of the previous period when the subscription ended inside it after
      that period had been billed in full;
@@ -453,7 +453,7 @@ def _advance_fees(ctx: _Context, catalog: Catalog, sub: Subscription, period: Pe
     if opens >= period.end:
         return []
     closes = period.end
-    if sub.end_date is not None and sub.cancelled_on is not None and sub.cancelled_on <= opens:
+    if sub.end_date is not None and sub.end_known_on(opens):
         closes = min(closes, sub.end_date)
     if sub.end_date is not None and sub.end_date <= opens:
         return []
@@ -685,9 +685,14 @@ def _tier_reached(charge: Charge, quantity: Decimal) -> tuple[int, Tier]:
 
 
 def _tier_text(ctx: _Context, charge: Charge, index: int) -> str:
-    lower = Decimal(0) if index == 0 else charge.tiers[index - 1].up_to
+    """'1–1000', '1001–10000', '10001+' for whole-unit bounds; '(2.5, 10]' style bounds stay exact."""
+    previous = charge.tiers[index - 1].up_to if index else Decimal(0)
+    lower = previous if previous is not None else Decimal(0)
     upper = charge.tiers[index].up_to
-    low_text = decimal_str(lower) if lower is not None else "0"
+    if lower == lower.to_integral_value():
+        low_text = decimal_str(lower + 1)
+    else:
+        low_text = f"> {decimal_str(lower)}"
     if upper is None:
         return f"{low_text}+"
     return f"{low_text}–{decimal_str(upper)}"
@@ -728,7 +733,7 @@ def _unused_days_credit(ctx: _Context, catalog: Catalog, sub: Subscription, prev
     if end is None or not previous.start < end < previous.end:
         return []
     billed_from = max(previous.start, sub.start_date)
-    if sub.cancelled_on is not None and sub.cancelled_on <= billed_from:
+    if sub.end_known_on(billed_from):
         return []  # the end was known when the period was billed: it was prorated then
     code = sub.plan_code_on(end - timedelta(days=1))
     if code is None:

@@ -681,7 +681,9 @@ def quote_scenario(data: Any) -> dict[str, Any]:
                 reason=c.raw("reason", ""),
             )
         except CreditError as error:
-            raise ScenarioError(f"{path}.{error.field}", error.reason) from None
+            # The engine calls them amounts; the scenario calls them lines.
+            field = error.field.replace("amounts", "lines", 1)
+            raise ScenarioError(f"{path}.{field}", error.reason) from None
         notes.append(numbered(note, number + i + 1 if number is not None else None))
     if not notes:
         raise ScenarioError("credit_notes", "needs at least one credit note")

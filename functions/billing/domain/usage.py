@@ -43,7 +43,8 @@ class UsageEvent:
 
 def canonical(events: Iterable[UsageEvent]) -> list[UsageEvent]:
     """Events without duplicate ids, ordered by (timestamp, id): the one order every sum uses."""
-    ordered = sorted(events, key=lambda e: (e.timestamp, e.id))
+    # Value and properties in the key too: two events sharing an id keep the same one in any order.
+    ordered = sorted(events, key=lambda e: (e.timestamp, e.id, e.value, sorted(e.properties.items())))
     seen: set[str] = set()
     result = []
     for event in ordered:

@@ -1,0 +1,239 @@
+"""Properties of the engine over generated catalogs, usage and credit notes (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pricing_builders import flat, plan, scenario, usage
+
+from billing.domain.credit import credit_note, remaining_by_line
+from billing.domain.invoice import Invoice
+from billing.domain.ocr import is_valid_ocr, ocr_reference
+from billing.domain.pricing_errors import CreditError
+from billing.domain.scenario import quote_scenario
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FEBRUARY = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)  # 1 February 00:00 in Stockholm
+
+prices = st.decimals(min_value=0, max_value=100000, places=3, allow_nan=False, allow_infinity=False)
+quantities = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
+rates = st.sampled_from(["25", "12", "6", "0"])
+aggregations = st.sampled_from(["count", "sum", "max", "unique_count", "latest", "weighted_sum"])
+
+
+@st.composite
+def tiers(draw: st.DrawFn) -> list[dict[str, Any]]:
+    bounds = sorted(draw(st.sets(st.integers(min_value=1, max_value=10**6), min_size=0, max_size=3)))
+    result: list[dict[str, Any]] = [
+        {"up_to": b, "unit_price": str(draw(prices)), "flat_fee": draw(st.integers(0, 10000))} for b in bounds
+    ]
+    result.append({"up_to": None, "unit_price": str(draw(prices))})
+    return result
+
+
+@st.composite
+def charges(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    code = f"c{index}"
+    model = draw(st.sampled_from(["flat", "per_unit", "graduated", "volume", "package", "percentage"]))
+    vat = draw(rates)
+    if model == "flat":
+        return flat(code, draw(st.integers(0, 10**7)), vat_rate=vat)
+    common: dict[str, Any] = {"metric": f"m{draw(st.integers(0, 2))}", "vat_rate": vat}
+    if model != "percentage":
+        common["aggregation"] = draw(aggregations)
+        if common["aggregation"] == "unique_count":
+            common["field"] = "user"
+    if model == "per_unit":
+        return usage(code, model, unit_price=str(draw(prices)), **common)
+    if model in ("graduated", "volume"):
+        return usage(code, model, tiers=draw(tiers()), **common)
+    if model == "package":
+        return usage(
+            code,
+            model,
+            package_size=draw(st.integers(1, 1000)),
+            package_price=draw(st.integers(0, 10**5)),
+            free_units=draw(st.integers(0, 100)),
+            **common,
+        )
+    return usage(
+        code,
+        model,
+        percentage=str(draw(st.decimals(0, 100, places=2))),
+        fixed_fee=draw(st.integers(0, 500)),
+        **common,
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 5))
+    the_plan = plan(*[draw(charges(i)) for i in range(n)])
+    if draw(st.booleans()):
+        the_plan["currency"] = draw(st.sampled_from(["SEK", "EUR"]))
+    events = []
+    for i in range(draw(st.integers(0, 30))):
+        offset = timedelta(seconds=draw(st.integers(-86400 * 5, 86400 * 30)))
+        events.append(
+            {
+                "id": f"e{i}",
+                "customer_id": "c1",
+                "metric": f"m{draw(st.integers(0, 2))}",
+                "timestamp": (FEBRUARY + offset).isoformat(),
+                "value": str(draw(st.decimals(0, 10**6, places=2))),
+                "properties": {"user": f"u{draw(st.integers(0, 5))}"},
+            }
+        )
+    coupons = []
+    if draw(st.booleans()):
+        coupons.append(
+            {
+                "code": "P",
+                "kind": "percentage",
+                "percent": str(draw(st.decimals(0, 100, places=1))),
+                "duration": "forever",
+            }
+        )
+    if draw(st.booleans()):
+        coupons.append(
+            {"code": "F", "kind": "fixed", "amount": draw(st.integers(0, 10**6)), "duration": "forever"}
+        )
+    start = draw(st.sampled_from(["2026-01-01", "2026-02-11", "2026-03-20"]))
+    return scenario(
+        the_plan,
+        events=events,
+        coupons=coupons,
+        balance=draw(st.integers(0, 10**6)),
+        phases=[{"plan": "p", "start": start}],
+    )
+
+
+@SETTINGS
+@given(scenarios())
+def test_totals_add_up_and_rounding_stays_within_half_a_krona(data: dict[str, Any]) -> None:
+    result = quote_scenario(data)
+    assert result["subtotal"] == sum(x["amount"] for x in result["lines"])
+    assert result["vat_total"] == sum(v["vat"] for v in result["vat"])
+    assert sum(v["base"] for v in result["vat"]) == result["subtotal"]
+    assert result["total"] == result["subtotal"] + result["vat_total"] + result["rounding"]
+    if result["currency"] == "SEK":
+        assert abs(result["rounding"]) <= 50 and result["total"] % 100 == 0
+    else:
+        assert result["rounding"] == 0
+    assert 0 <= result["balance_applied"] <= max(result["total"], 0)
+    assert result["amount_due"] == result["total"] - result["balance_applied"] >= 0 or result["total"] < 0
+    assert all(isinstance(x["amount"], int) for x in result["lines"])
+
+
+@SETTINGS
+@given(scenarios(), st.randoms(use_true_random=False))
+def test_the_same_events_in_any_order_give_the_same_invoice(data: dict[str, Any], rnd: random.Random) -> None:
+    expected = quote_scenario(data)
+    rnd.shuffle(data["events"])
+    assert quote_scenario(data) == expected
+
+
+@SETTINGS
+@given(scenarios())
+def test_invoice_json_round_trip(data: dict[str, Any]) -> None:
+    document = quote_scenario(data)
+    assert Invoice.from_dict(json.loads(json.dumps(document))).to_dict() == document
+
+
+@SETTINGS
+@given(quantities, prices, st.integers(0, 10**6))
+def test_volume_and_graduated_agree_on_a_single_tier(quantity: Any, price: Any, fee: int) -> None:
+    tier = [{"up_to": None, "unit_price": str(price), "flat_fee": fee}]
+    event = {
+        "id": "e",
+        "customer_id": "c1",
+        "metric": "m",
+        "timestamp": "2026-02-10T10:00:00Z",
+        "value": str(quantity),
+    }
+    graduated = quote_scenario(scenario(plan(usage("g", "graduated", tiers=tier)), events=[event]))
+    volume = quote_scenario(scenario(plan(usage("g", "volume", tiers=tier)), events=[event]))
+    assert graduated["total"] == volume["total"]
+
+
+@SETTINGS
+@given(quantities, quantities, tiers())
+def test_graduated_never_gets_cheaper_with_more_usage(
+    a: Any, b: Any, the_tiers: list[dict[str, Any]]
+) -> None:
+    low, high = sorted([a, b])
+
+    def subtotal(q: Any) -> int:
+        event = {
+            "id": "e",
+            "customer_id": "c1",
+            "metric": "m",
+            "timestamp": "2026-02-10T10:00:00Z",
+            "value": str(q),
+        }
+        result = quote_scenario(scenario(plan(usage("g", "graduated", tiers=the_tiers)), events=[event]))
+        return int(result["subtotal"])
+
+    assert subtotal(low) <= subtotal(high)
+
+
+@SETTINGS
+@given(
+    scenarios(), st.lists(st.dictionaries(st.integers(1, 12), st.integers(1, 10**7), max_size=4), max_size=6)
+)
+def test_credits_never_exceed_what_they_credit(data: dict[str, Any], requests: list[dict[int, int]]) -> None:
+    invoice = Invoice.from_dict(quote_scenario(data))
+    notes: list[Invoice] = []
+    for request in [*requests, None]:
+        left = remaining_by_line(invoice, notes)
+        if request is None:
+            amounts = None
+        else:
+            # Ask only for what is allowed: positive lines, at most what is left on each.
+            amounts = {str(k): min(v, left[str(k)]) for k, v in request.items() if left.get(str(k), 0) > 0}
+            amounts = {
+                k: v for k, v in amounts.items() if v > 0 and (invoice.line(k) or invoice.lines[0]).amount > 0
+            }
+            if not amounts:
+                continue
+        if amounts is None and all(v == 0 for v in left.values()):
+            break
+        try:
+            notes.append(credit_note(invoice, issue_date=invoice.issue_date, amounts=amounts, previous=notes))
+        except CreditError as refused:
+            # Lines can be worth more than a discounted invoice: then the total left is the limit.
+            assert (
+                amounts is not None
+                and refused.field == "amounts"
+                and "left to credit on this invoice" in refused.reason
+            )
+            continue
+        # After each note: per line, per VAT rate and in total, never more than the invoice carried
+        for line in invoice.lines:
+            credited = -sum(x.amount for n in notes for x in n.lines if x.credited_line_id == line.line_id)
+            assert abs(credited) <= abs(line.amount)
+        for v in invoice.vat:
+            credited_vat = -sum(x.vat for n in notes for x in n.vat if x.rate == v.rate)
+            assert abs(credited_vat) <= abs(v.vat)
+        assert abs(sum(n.total for n in notes)) <= abs(invoice.total) or invoice.total < 0
+    # And once everything is credited, the notes cancel the invoice exactly
+    if notes and all(v == 0 for v in remaining_by_line(invoice, notes).values()):
+        assert sum(n.total for n in notes) == -invoice.total
+        assert sum(n.vat_total for n in notes) == -invoice.vat_total
+
+
+@SETTINGS
+@given(st.integers(1, 10**15), st.booleans(), st.integers(0, 30), st.integers(1, 9))
+def test_ocr_references_pass_their_check_and_catch_a_changed_digit(
+    n: int, length: bool, pos: int, bump: int
+) -> None:
+    reference = ocr_reference(str(n), length)
+    assert is_valid_ocr(reference, length)
+    i = pos % len(reference)
+    changed = reference[:i] + str((int(reference[i]) + bump) % 10) + reference[i + 1 :]
+    assert not is_valid_ocr(changed, length)
