@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from infra import demo_data
-from infra.local_lambda import drain_queue, invoke, scheduler_event
+from infra import local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError
 
@@ -55,7 +55,11 @@ def sent_emails(moto_url: str) -> list[dict[str, Any]]:
     return messages
 
 
-def seed(count: int, today: date) -> dict[str, Any]:
+def seed(
+    count: int, today: date, tenant_id: str = demo_data.TENANT_ID, schedule_from: date | None = None
+) -> dict[str, Any]:
+    """Store the demo tenant, its customers and their usage. Billing schedules start 11 months back
+    (so past runs build a history), or at `schedule_from` when given."""
     from billing.adapters.dynamo.stores import (
         DynamoCustomerDirectory,
         DynamoTenantDirectory,
@@ -67,31 +71,28 @@ def seed(count: int, today: date) -> dict[str, Any]:
     current = demo_data.month_start(today)
     history_start = demo_data.add_months(current, -11)
     DynamoTenantDirectory.put(
-        demo_data.TENANT_ID, demo_data.TENANT_SETTINGS, demo_data.CATALOG, demo_data.PAGE_SETTINGS
+        tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, demo_data.PAGE_SETTINGS
     )
-    customers = demo_data.customers(count, history_start=history_start)
+    customers = demo_data.customers(count, history_start=history_start, tenant_id=tenant_id)
     events = 0
     for c in customers:
-        first = max(demo_data.month_start(c.start), history_start)
-        DynamoCustomerDirectory.put(demo_data.TENANT_ID, c.profile, c.subscription, c.email, first)
+        first = max(demo_data.month_start(c.start), schedule_from or history_start)
+        DynamoCustomerDirectory.put(tenant_id, c.profile, c.subscription, c.email, first)
         usage = demo_data.usage_events(c, demo_data.add_months(history_start, -1), today)
-        DynamoUsageStore.put_many(demo_data.TENANT_ID, usage)
+        DynamoUsageStore.put_many(tenant_id, usage)
         events += len(usage)
     return {"customers": customers, "events": events, "history_start": history_start, "current": current}
 
 
-def run_billing(stack: LocalStack, run_date: date, *, show_progress: bool, expected: int) -> dict[str, Any]:
-    import boto3
+def run_billing(run_date: date, *, show_progress: bool) -> dict[str, Any]:
+    def progress(queued: int) -> Callable[[int, int], None] | None:
+        if not show_progress:
+            return None
+        if queued == 0:
+            sys.stderr.write(f"Billing run {run_date}: nobody due\n")
+        return _progress(queued, f"Billing run {run_date}")
 
-    env = stack.env()
-    sqs = boto3.client("sqs")
-    scheduled = datetime(run_date.year, run_date.month, run_date.day, 5, 0, tzinfo=UTC)  # 06:00 Stockholm
-    started = invoke("StartBillingRunFunction", scheduler_event("StartBillingRunFunction", scheduled))
-    on_batch = _progress(started["queued"], f"Billing run {run_date}") if show_progress else None
-    if on_batch and started["queued"] == 0:
-        sys.stderr.write(f"Billing run {run_date}: nobody due\n")
-    drain_queue(sqs, env["INVOICE_QUEUE_URL"], "IssueInvoicesFunction", on_batch=on_batch)
-    return dict(started)
+    return local_run.run_billing(demo_data.TENANT_ID, run_date, on_started=progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,12 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     months = min(args.history_months, 11)
     for back in range(months, 0, -1):
         run_date = demo_data.add_months(current, -back)
-        run_billing(stack, run_date, show_progress=False, expected=0)
+        run_billing(run_date, show_progress=False)
         sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
     if months:
         sys.stderr.write("\n")
     emails_before = len(sent_emails(stack.state.moto_url))
-    started = run_billing(stack, current, show_progress=True, expected=len(seeded["customers"]))
+    started = run_billing(current, show_progress=True)
 
     from billing.handlers.wiring import invoice_ledger, run_ledger
 

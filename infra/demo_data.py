@@ -33,6 +33,10 @@ TENANT_SETTINGS: dict[str, Any] = {
     "email": "faktura@example.com",
 }
 
+def tenant_settings(tenant_id: str = TENANT_ID) -> dict[str, Any]:
+    return {**TENANT_SETTINGS, "tenant_id": tenant_id}
+
+
 PAGE_SETTINGS: dict[str, Any] = {
     "name": "Norrsken Mobil",
     "colour": "#1f4e79",
@@ -115,7 +119,9 @@ def add_months(day: date, months: int) -> date:
     return date(day.year + y, m + 1, 1)
 
 
-def customers(count: int, *, history_start: date, seed: int = 20261123) -> list[DemoCustomer]:
+def customers(
+    count: int, *, history_start: date, seed: int = 20261123, tenant_id: str = TENANT_ID
+) -> list[DemoCustomer]:
     rng = random.Random(seed)
     result = []
     for i in range(count):
@@ -151,7 +157,7 @@ def customers(count: int, *, history_start: date, seed: int = 20261123) -> list[
                     "anchor": "calendar",
                     "phases": [{"plan": plan, "start": start.isoformat()}],
                 },
-                email=f"{cid}@kund.example.se",
+                email=f"{cid}.{tenant_id}@kund.example.se",
                 start=start,
                 usage_profile=usage_profile,
             )

@@ -527,6 +527,53 @@ def _payment_method_object(pmid: str, method_type: str, customer: str | None, no
     }
 
 
+def _charge_object(charge_id: str, intent: Mapping[str, Any], now: int) -> dict[str, Any]:
+    # Stripe copies a PaymentIntent's metadata to the charge it creates on confirmation.
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": intent["amount"],
+        "amount_captured": intent["amount_received"],
+        "amount_refunded": 0,
+        "captured": True,
+        "created": now,
+        "currency": intent["currency"],
+        "customer": intent["customer"],
+        "description": intent["description"],
+        "disputed": False,
+        "failure_code": None,
+        "failure_message": None,
+        "livemode": False,
+        "metadata": dict(intent["metadata"]),
+        "paid": True,
+        "payment_intent": intent["id"],
+        "payment_method": intent["payment_method"],
+        "refunded": False,
+        "status": "succeeded",
+    }
+
+
+def _mandate_object(mandate_id: str, payment_method: str, now: int) -> dict[str, Any]:
+    return {
+        "id": mandate_id,
+        "object": "mandate",
+        "customer_acceptance": {
+            "accepted_at": now,
+            "online": {"ip_address": "127.0.0.1", "user_agent": "local"},
+            "type": "online",
+        },
+        "livemode": False,
+        "multi_use": {},
+        "payment_method": payment_method,
+        "payment_method_details": {
+            "sepa_debit": {"reference": mandate_id.upper()[-12:], "url": ""},
+            "type": "sepa_debit",
+        },
+        "status": "active",
+        "type": "multi_use",
+    }
+
+
 def _event_object(
     event_type: str, obj: Mapping[str, Any], now: int, previous_attributes: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -651,6 +698,9 @@ class FakeStripe:
         self.setup_intents: dict[str, dict[str, Any]] = {}
         self.customers: dict[str, dict[str, Any]] = {}
         self.payment_methods: dict[str, dict[str, Any]] = {}
+        self.charges: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
+        self.mandates: dict[str, dict[str, Any]] = {}
         self._idempotency: dict[tuple[str, str], tuple[str, str, str, int, bytes]] = {}
         self._outbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
@@ -905,10 +955,13 @@ class FakeStripe:
             raise _invalid("payment_method", "A payment method is required to confirm.", "parameter_missing")
         method = params.get("payment_method")
         customer = params.get("customer")
-        if method and not method.startswith("pm_card_"):
-            stored = self.payment_methods.get(method)
-            if stored is None:
-                raise _missing("payment_method", method)
+        stored = self.payment_methods.get(method) if method else None
+        if method and stored is None and not method.startswith("pm_card_"):
+            # Stripe's test methods (pm_card_visa, ...) exist everywhere; any other must have been created.
+            raise _missing("payment_method", method)
+        if stored is not None:
+            if stored.get("customer") is None:
+                raise _invalid("payment_method", "The payment method was detached and cannot be used.")
             if off_session and stored.get("customer") != customer:
                 raise _invalid(
                     "payment_method",
@@ -1120,6 +1173,8 @@ class FakeStripe:
             else:
                 setup_data = params.get("setup_intent_data") or {}
                 mandate = _new_id("mandate") if chosen == "sepa_debit" else None
+                if mandate is not None:
+                    self.mandates[mandate] = _mandate_object(mandate, pm["id"], now)
                 setup = _setup_intent_object(
                     customer=customer,
                     payment_method=pm["id"],
@@ -1135,6 +1190,99 @@ class FakeStripe:
         for event in events:
             self._deliver(event)
         return success_url
+
+    # ------------------------------------------------------------------ what happens later at Stripe
+
+    def refund(self, payment_intent_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Refund (part of) a succeeded payment and deliver `charge.refunded` with the cumulative amount."""
+        with self._lock:
+            charge = self._charge_of(payment_intent_id)
+            refundable = charge["amount_captured"] - charge["amount_refunded"]
+            amount = refundable if amount is None else amount
+            if not 0 < amount <= refundable:
+                raise ValueError(f"cannot refund {amount} of {refundable}")
+            charge["amount_refunded"] += amount
+            charge["refunded"] = charge["amount_refunded"] == charge["amount_captured"]
+            event = _event_object(
+                "charge.refunded",
+                charge,
+                self._now(),
+                {"amount_refunded": charge["amount_refunded"] - amount},
+            )
+        self._deliver(event)
+        return event
+
+    def dispute(self, payment_intent_id: str, reason: str = "fraudulent") -> dict[str, Any]:
+        """Open a dispute on a succeeded payment and deliver `charge.dispute.created`."""
+        with self._lock:
+            charge = self._charge_of(payment_intent_id)
+            charge["disputed"] = True
+            dispute = {
+                "id": _new_id("dp"),
+                "object": "dispute",
+                "amount": charge["amount"],
+                "balance_transactions": [],
+                "charge": charge["id"],
+                "created": self._now(),
+                "currency": charge["currency"],
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "payment_intent": payment_intent_id,
+                "reason": reason,
+                "status": "needs_response",
+            }
+            self.disputes[dispute["id"]] = dispute
+            event = _event_object("charge.dispute.created", dispute, self._now())
+        self._deliver(event)
+        return event
+
+    def close_dispute(self, dispute_id: str, status: str = "won") -> dict[str, Any]:
+        """Close a dispute (`won`, `lost`, `warning_closed`) and deliver `charge.dispute.closed`."""
+        with self._lock:
+            dispute = self.disputes[dispute_id]
+            dispute["status"] = status
+            event = _event_object("charge.dispute.closed", dispute, self._now(), {"status": "needs_response"})
+        self._deliver(event)
+        return event
+
+    def detach_payment_method(self, payment_method_id: str) -> dict[str, Any]:
+        """Detach a saved method (the customer removed it at their bank or in another app)."""
+        with self._lock:
+            method = self.payment_methods[payment_method_id]
+            previous = {"customer": method["customer"]}
+            method["customer"] = None
+            event = _event_object("payment_method.detached", method, self._now(), previous)
+            for mandate in self.mandates.values():
+                if mandate["payment_method"] == payment_method_id:
+                    mandate["status"] = "inactive"
+        self._deliver(event)
+        return event
+
+    def update_mandate(self, mandate_id: str, status: str) -> dict[str, Any]:
+        """Change a mandate's status (`active`, `inactive`, `pending`) and deliver `mandate.updated`."""
+        with self._lock:
+            mandate = self.mandates[mandate_id]
+            previous = {"status": mandate["status"]}
+            mandate["status"] = status
+            event = _event_object("mandate.updated", mandate, self._now(), previous)
+        self._deliver(event)
+        return event
+
+    def redeliver(self, event_id: str) -> None:
+        """Deliver an event again, re-signed with a new timestamp, as Stripe's retries do."""
+        with self._lock:
+            event = next(e for e in self.events if e["id"] == event_id)
+        self._deliver(event)
+
+    def _charge_of(self, payment_intent_id: str) -> dict[str, Any]:
+        intent = self.payment_intents[payment_intent_id]
+        if intent["status"] != "succeeded" or not intent["latest_charge"]:
+            raise ValueError(f"payment {payment_intent_id} has not succeeded")
+        charge_id = intent["latest_charge"]
+        if charge_id not in self.charges:
+            self.charges[charge_id] = _charge_object(charge_id, intent, self._now())
+        return self.charges[charge_id]
 
     # ------------------------------------------------------------------ webhooks
 

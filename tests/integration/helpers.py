@@ -1,0 +1,40 @@
+"""Reading back what the local stack holds: invoices, counters, sent email."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+from billing.adapters.dynamo.models import CounterModel, InvoiceModel
+from billing.adapters.dynamo.stores import DynamoInvoiceLedger
+
+
+def invoices_of(tenant_id: str) -> list[InvoiceModel]:
+    return list(InvoiceModel.query(tenant_id, consistent_read=True))
+
+
+def counter_value(tenant_id: str, prefix: str = "NM-") -> int:
+    counter_id = DynamoInvoiceLedger._counter_id(tenant_id, prefix)
+    try:
+        return int(CounterModel.get(counter_id, consistent_read=True).value)
+    except CounterModel.DoesNotExist:
+        return 0
+
+
+def sent_emails(moto_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=10) as response:  # noqa: S310
+        data = json.load(response)
+    return list(data.get("ses", {}).get("Message", []) or [])
+
+
+def emails_to(moto_url: str, address: str) -> list[dict[str, Any]]:
+    return [m for m in sent_emails(moto_url) if address in (m.get("destinations", {}).get("ToAddresses") or [])]
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
