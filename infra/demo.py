@@ -18,11 +18,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from infra import demo_data
-from infra import local_run
+from infra import demo_data, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError
 
@@ -96,7 +95,9 @@ def run_billing(run_date: date, *, show_progress: bool) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=60)
     parser.add_argument("--history-months", type=int, default=11, help="past runs before this month's")
     parser.add_argument("--no-serve", action="store_true", help="exit after the run")
@@ -126,8 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     today = datetime.now(demo_data.STOCKHOLM).date()
     seeded = seed(args.customers, today)
-    print(f"Seeded {demo_data.TENANT_SETTINGS['legal_name']}: {len(seeded['customers'])} customers, "
-          f"{seeded['events']} usage events, plans {', '.join(p['name'] for p in demo_data.CATALOG['plans'])}")
+    print(
+        f"Seeded {demo_data.TENANT_SETTINGS['legal_name']}: {len(seeded['customers'])} customers, "
+        f"{seeded['events']} usage events, plans {', '.join(p['name'] for p in demo_data.CATALOG['plans'])}"
+    )
     current: date = seeded["current"]
     months = min(args.history_months, 11)
     for back in range(months, 0, -1):
@@ -158,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     print("A few invoice pages:")
     shown = 0
     for c in seeded["customers"]:
-        history = invoice_ledger().history(demo_data.TENANT_ID, c.profile["id"], demo_data.add_months(current, 1), 1)
+        history = invoice_ledger().history(
+            demo_data.TENANT_ID, c.profile["id"], demo_data.add_months(current, 1), 1
+        )
         if history and shown < 5:
             stored = history[-1]
             print(f"  {c.profile['name']:<24} {stored.invoice.number:<8} {server.url}/i/{stored.page_token}")

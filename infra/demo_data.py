@@ -33,6 +33,7 @@ TENANT_SETTINGS: dict[str, Any] = {
     "email": "faktura@example.com",
 }
 
+
 def tenant_settings(tenant_id: str = TENANT_ID) -> dict[str, Any]:
     return {**TENANT_SETTINGS, "tenant_id": tenant_id}
 
@@ -68,14 +69,39 @@ def _plan(code: str, name: str, fee: int, included_gb: int, price_per_gb: int) -
         "interval": "monthly",
         "currency": "SEK",
         "charges": [
-            {"code": "subscription", "name": f"Abonnemang {name}", "model": "flat", "amount": fee,
-             "group": "Abonnemang", "vat_rate": "25"},
+            {
+                "code": "subscription",
+                "name": f"Abonnemang {name}",
+                "model": "flat",
+                "amount": fee,
+                "group": "Abonnemang",
+                "vat_rate": "25",
+            },
             _data_charge(included_gb, price_per_gb),
-            {"code": "intl_calls", "name": "Samtal till utlandet", "model": "per_unit", "metric": "intl_minutes",
-             "aggregation": "sum", "unit": "min", "unit_price": "119.2", "group": "Samtal", "vat_rate": "25"},
-            {"code": "sms", "name": "SMS", "model": "package", "metric": "sms", "aggregation": "count",
-             "unit": "SMS", "package_size": "100", "package_price": 1592, "free_units": "300",
-             "group": "Meddelanden", "vat_rate": "25"},
+            {
+                "code": "intl_calls",
+                "name": "Samtal till utlandet",
+                "model": "per_unit",
+                "metric": "intl_minutes",
+                "aggregation": "sum",
+                "unit": "min",
+                "unit_price": "119.2",
+                "group": "Samtal",
+                "vat_rate": "25",
+            },
+            {
+                "code": "sms",
+                "name": "SMS",
+                "model": "package",
+                "metric": "sms",
+                "aggregation": "count",
+                "unit": "SMS",
+                "package_size": "100",
+                "package_price": 1592,
+                "free_units": "300",
+                "group": "Meddelanden",
+                "vat_rate": "25",
+            },
         ],
     }
 
@@ -89,16 +115,60 @@ CATALOG: dict[str, Any] = {
 }
 
 FIRST_NAMES = [
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Elin", "Mikael",
-    "Emma", "Olof", "Ingrid", "Nils", "Linnea", "Gustav", "Astrid", "Oskar", "Maja", "Axel", "Saga", "Leo",
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Anders",
+    "Eva",
+    "Johan",
+    "Sara",
+    "Per",
+    "Elin",
+    "Mikael",
+    "Emma",
+    "Olof",
+    "Ingrid",
+    "Nils",
+    "Linnea",
+    "Gustav",
+    "Astrid",
+    "Oskar",
+    "Maja",
+    "Axel",
+    "Saga",
+    "Leo",
 ]
 LAST_NAMES = [
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Lindqvist", "Berg", "Holm", "Lund", "Ek", "Sundberg", "Åkesson", "Öberg",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Lindqvist",
+    "Berg",
+    "Holm",
+    "Lund",
+    "Ek",
+    "Sundberg",
+    "Åkesson",
+    "Öberg",
 ]
 STREETS = ["Storgatan", "Drottninggatan", "Kungsgatan", "Ringvägen", "Skolgatan", "Järnvägsgatan"]
-CITIES = [("111 22", "Stockholm"), ("411 18", "Göteborg"), ("211 20", "Malmö"), ("753 20", "Uppsala"),
-          ("903 26", "Umeå"), ("582 24", "Linköping")]
+CITIES = [
+    ("111 22", "Stockholm"),
+    ("411 18", "Göteborg"),
+    ("211 20", "Malmö"),
+    ("753 20", "Uppsala"),
+    ("903 26", "Umeå"),
+    ("582 24", "Linköping"),
+]
 
 
 @dataclass(frozen=True)
@@ -149,7 +219,10 @@ def customers(
                     "language": language,
                     "timezone": "Europe/Stockholm",
                     "email": f"{first.lower()}.{last.lower()}.{cid}@example.se".replace("å", "a")
-                    .replace("ä", "a").replace("ö", "o").replace("Å", "a").replace("Ö", "o"),
+                    .replace("ä", "a")
+                    .replace("ö", "o")
+                    .replace("Å", "a")
+                    .replace("Ö", "o"),
                 },
                 subscription={
                     "id": f"sub_{cid}",
@@ -182,24 +255,48 @@ def usage_events(customer: DemoCustomer, start: date, end: date, *, seed: int = 
             continue
         total_gb = Decimal(str(round(rng.uniform(*monthly_gb), 1)))
         sessions = 6
-        for s in range(sessions):
-            when = datetime.combine(first_day + timedelta(days=rng.randrange(days)), datetime.min.time(),
-                                    tzinfo=STOCKHOLM) + timedelta(hours=rng.randint(7, 22), minutes=rng.randint(0, 59))
+        for _ in range(sessions):
+            when = datetime.combine(
+                first_day + timedelta(days=rng.randrange(days)), datetime.min.time(), tzinfo=STOCKHOLM
+            ) + timedelta(hours=rng.randint(7, 22), minutes=rng.randint(0, 59))
             share = (total_gb / sessions).quantize(Decimal("0.1"))
             n += 1
-            events.append({"id": f"{cid}-d{n}", "customer_id": cid, "metric": "data_gb",
-                           "timestamp": when.astimezone(UTC).isoformat(), "value": str(share)})
+            events.append(
+                {
+                    "id": f"{cid}-d{n}",
+                    "customer_id": cid,
+                    "metric": "data_gb",
+                    "timestamp": when.astimezone(UTC).isoformat(),
+                    "value": str(share),
+                }
+            )
         for _ in range(rng.choice([0, 0, 0, 1, 2])):
-            when = datetime.combine(first_day + timedelta(days=rng.randrange(days)), datetime.min.time(),
-                                    tzinfo=STOCKHOLM) + timedelta(hours=rng.randint(8, 21))
+            when = datetime.combine(
+                first_day + timedelta(days=rng.randrange(days)), datetime.min.time(), tzinfo=STOCKHOLM
+            ) + timedelta(hours=rng.randint(8, 21))
             n += 1
-            events.append({"id": f"{cid}-c{n}", "customer_id": cid, "metric": "intl_minutes",
-                           "timestamp": when.astimezone(UTC).isoformat(), "value": str(rng.randint(3, 40))})
+            events.append(
+                {
+                    "id": f"{cid}-c{n}",
+                    "customer_id": cid,
+                    "metric": "intl_minutes",
+                    "timestamp": when.astimezone(UTC).isoformat(),
+                    "value": str(rng.randint(3, 40)),
+                }
+            )
         for _ in range(rng.choice([0, 1, 3])):
-            when = datetime.combine(first_day + timedelta(days=rng.randrange(days)), datetime.min.time(),
-                                    tzinfo=STOCKHOLM) + timedelta(hours=rng.randint(8, 21))
+            when = datetime.combine(
+                first_day + timedelta(days=rng.randrange(days)), datetime.min.time(), tzinfo=STOCKHOLM
+            ) + timedelta(hours=rng.randint(8, 21))
             n += 1
-            events.append({"id": f"{cid}-s{n}", "customer_id": cid, "metric": "sms",
-                           "timestamp": when.astimezone(UTC).isoformat(), "value": "1"})
+            events.append(
+                {
+                    "id": f"{cid}-s{n}",
+                    "customer_id": cid,
+                    "metric": "sms",
+                    "timestamp": when.astimezone(UTC).isoformat(),
+                    "value": "1",
+                }
+            )
         month = nxt
     return events

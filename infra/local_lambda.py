@@ -63,7 +63,9 @@ def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     return handler_for(logical_id)(event, LambdaContext(function_name=logical_id))
 
 
-def scheduler_event(logical_id: str, scheduled_time: datetime, *, tenant_id: str | None = None) -> dict[str, Any]:
+def scheduler_event(
+    logical_id: str, scheduled_time: datetime, *, tenant_id: str | None = None
+) -> dict[str, Any]:
     """The payload EventBridge Scheduler delivers for the function's ScheduleV2 event."""
     template = load_template()
     props = resources_of_type(template, "AWS::Serverless::Function")[logical_id]["Properties"]
@@ -73,7 +75,9 @@ def scheduler_event(logical_id: str, scheduled_time: datetime, *, tenant_id: str
     tenant = tenant_id or str(template["Parameters"]["TenantId"]["Default"])
     text = (
         text.replace("${TenantId}", tenant)
-        .replace("<aws.scheduler.scheduled-time>", scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        .replace(
+            "<aws.scheduler.scheduled-time>", scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
         .replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
     )
     event: dict[str, Any] = json.loads(text)

@@ -53,7 +53,9 @@ def drain(
     handler = handler_for("IssueInvoicesFunction")
     from infra.local_lambda import LambdaContext
 
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     result = DrainResult()
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
@@ -74,7 +76,9 @@ def drain(
             # A killed run left messages in flight: wait for them to become visible, as Lambda would.
             time.sleep(0.2)
             continue
-        response = handler(sqs_event(received, queue_arn), LambdaContext(function_name="IssueInvoicesFunction"))
+        response = handler(
+            sqs_event(received, queue_arn), LambdaContext(function_name="IssueInvoicesFunction")
+        )
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         done = [m for m in received if m["MessageId"] not in failed]
         if done:
@@ -84,7 +88,9 @@ def drain(
             )
         for m in received:
             if m["MessageId"] in failed:
-                sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
         result.batches += 1
         result.messages += len(received)
         result.failures += len(failed)
@@ -113,7 +119,9 @@ def run_billing(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tenant", required=True)
     parser.add_argument("--date", required=True, type=date.fromisoformat)
     parser.add_argument("--kill-at-call", type=int, default=0)

@@ -30,7 +30,11 @@ class Route:
 def _compile(path: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", path)
     regex = "".join(
-        f"(?P<{p[1:-1].rstrip('+')}>.+)" if p.endswith("+}") else f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p)
+        f"(?P<{p[1:-1].rstrip('+')}>.+)"
+        if p.endswith("+}")
+        else f"(?P<{p[1:-1]}>[^/]+)"
+        if p.startswith("{")
+        else re.escape(p)
         for p in parts
     )
     return re.compile(f"^{regex}$")

@@ -125,7 +125,8 @@ def _java() -> str:
     java = shutil.which("java")
     if java is None:
         raise LocalStackError(
-            "Java 17+ is needed to run DynamoDB Local. Install it with: apt-get install -y openjdk-17-jre-headless"
+            "Java 17+ is needed to run DynamoDB Local. "
+            "Install it with: apt-get install -y openjdk-17-jre-headless"
         )
     return java
 
@@ -136,7 +137,7 @@ def aws_env(state: StackState) -> dict[str, str]:
         "AWS_ENDPOINT_URL": state.moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB": state.dynamodb_url,
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - fake credentials for the local stack
+        "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }
@@ -199,9 +200,7 @@ def provision(state: StackState, template: dict[str, Any] | None = None) -> dict
 
     for logical in resources_of_type(template, "AWS::S3::Bucket"):
         try:
-            s3.create_bucket(
-                Bucket=names[logical], CreateBucketConfiguration={"LocationConstraint": REGION}
-            )
+            s3.create_bucket(Bucket=names[logical], CreateBucketConfiguration={"LocationConstraint": REGION})
         except s3.exceptions.BucketAlreadyOwnedByYou:
             pass
 
@@ -336,9 +335,8 @@ class LocalStack:
         """Empty everything (moto's reset, DynamoDB tables dropped) and provision again."""
         import boto3
 
-        urllib.request.urlopen(  # noqa: S310 - loopback only
-            urllib.request.Request(self.state.moto_url + "/moto-api/reset", method="POST"), timeout=10
-        )
+        reset = urllib.request.Request(self.state.moto_url + "/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10)  # noqa: S310 - loopback only
         env = aws_env(self.state)
         ddb = boto3.client(
             "dynamodb",

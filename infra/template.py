@@ -49,9 +49,7 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {
-        name: res
-        for name, res in template.get("Resources", {}).items()
-        if res.get("Type") == resource_type
+        name: res for name, res in template.get("Resources", {}).items() if res.get("Type") == resource_type
     }
 
 

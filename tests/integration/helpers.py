@@ -23,18 +23,20 @@ def counter_value(tenant_id: str, prefix: str = "NM-") -> int:
 
 
 def sent_emails(moto_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=10) as response:
         data = json.load(response)
     return list(data.get("ses", {}).get("Message", []) or [])
 
 
 def emails_to(moto_url: str, address: str) -> list[dict[str, Any]]:
-    return [m for m in sent_emails(moto_url) if address in (m.get("destinations", {}).get("ToAddresses") or [])]
+    return [
+        m for m in sent_emails(moto_url) if address in (m.get("destinations", {}).get("ToAddresses") or [])
+    ]
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode("utf-8")
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")

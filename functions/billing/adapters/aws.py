@@ -28,7 +28,7 @@ _RETRYABLE_CODES = {
 
 
 @cache
-def client(service: str) -> Any:
+def client(service: Any) -> Any:
     return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))
 
 

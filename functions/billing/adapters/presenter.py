@@ -40,13 +40,17 @@ def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_star
     so a customer who came from an earlier billing system is still greeted as the old friend they are."""
     subscription = account.subscription
     plan = tenant.catalog.plan(subscription.phases[0].plan_code)
-    first = period_containing(subscription.start_date, plan.interval, subscription.anchor, subscription.anchor_day)
+    first = period_containing(
+        subscription.start_date, plan.interval, subscription.anchor, subscription.anchor_day
+    )
     months = (period_start.year - first.start.year) * 12 + period_start.month - first.start.month
     return max(1, months // plan.interval.months + 1)
 
 
 class JinjaInvoicePresenter:
-    def __init__(self, *, pages_base_url: str, api_base_url: str, renderer: JinjaRenderer | None = None) -> None:
+    def __init__(
+        self, *, pages_base_url: str, api_base_url: str, renderer: JinjaRenderer | None = None
+    ) -> None:
         self.pages_base_url = pages_base_url.rstrip("/")
         self.api_base_url = api_base_url.rstrip("/")
         self.renderer = renderer or JinjaRenderer()

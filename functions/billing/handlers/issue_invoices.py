@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -40,8 +41,9 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="InvoiceFailures", unit=MetricUnit.Count, value=1)
         return
     except Exception as exc:
-        run_ledger().record_failure(request.run_id, request.customer_id, f"{type(exc).__name__}: {exc}",
-                                    SystemClock().now())
+        run_ledger().record_failure(
+            request.run_id, request.customer_id, f"{type(exc).__name__}: {exc}", SystemClock().now()
+        )
         metrics.add_metric(name="InvoiceRetries", unit=MetricUnit.Count, value=1)
         raise
     if outcome.outcome == "invoiced":
@@ -53,7 +55,7 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     _runs_seen.clear()
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -7,8 +7,18 @@ Only what a handler asks for is built (and imported): cold starts pay for their 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from billing.settings import settings
+
+if TYPE_CHECKING:
+    from billing.adapters.dynamo.stores import (
+        DynamoCustomerDirectory,
+        DynamoInvoiceLedger,
+        DynamoRunLedger,
+        DynamoTenantDirectory,
+    )
+    from billing.services.billing_run import IssueInvoice, StartBillingRun
 
 
 @cache
@@ -19,7 +29,7 @@ def bind_tables() -> None:
 
 
 @cache
-def start_billing_run():  # type: ignore[no-untyped-def]
+def start_billing_run() -> StartBillingRun:
     from billing.adapters.aws import SqsInvoiceQueue
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoRunLedger
     from billing.services.billing_run import StartBillingRun, SystemClock
@@ -34,7 +44,7 @@ def start_billing_run():  # type: ignore[no-untyped-def]
 
 
 @cache
-def run_ledger():  # type: ignore[no-untyped-def]
+def run_ledger() -> DynamoRunLedger:
     from billing.adapters.dynamo.stores import DynamoRunLedger
 
     bind_tables()
@@ -42,7 +52,7 @@ def run_ledger():  # type: ignore[no-untyped-def]
 
 
 @cache
-def invoice_ledger():  # type: ignore[no-untyped-def]
+def invoice_ledger() -> DynamoInvoiceLedger:
     from billing.adapters.dynamo.stores import DynamoInvoiceLedger
 
     bind_tables()
@@ -50,7 +60,7 @@ def invoice_ledger():  # type: ignore[no-untyped-def]
 
 
 @cache
-def tenant_directory():  # type: ignore[no-untyped-def]
+def tenant_directory() -> DynamoTenantDirectory:
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
 
     bind_tables()
@@ -58,7 +68,7 @@ def tenant_directory():  # type: ignore[no-untyped-def]
 
 
 @cache
-def customer_directory():  # type: ignore[no-untyped-def]
+def customer_directory() -> DynamoCustomerDirectory:
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory
 
     bind_tables()
@@ -66,7 +76,7 @@ def customer_directory():  # type: ignore[no-untyped-def]
 
 
 @cache
-def issue_invoice():  # type: ignore[no-untyped-def]
+def issue_invoice() -> IssueInvoice:
     from billing.adapters.aws import S3PagePublisher, SesMailer
     from billing.adapters.dynamo.stores import DynamoUsageStore
     from billing.adapters.presenter import JinjaInvoicePresenter

@@ -96,7 +96,9 @@ class RunStarted:
 
 
 class StartBillingRun:
-    def __init__(self, customers: CustomerDirectory, runs: RunLedger, queue: InvoiceQueue, clock: Clock) -> None:
+    def __init__(
+        self, customers: CustomerDirectory, runs: RunLedger, queue: InvoiceQueue, clock: Clock
+    ) -> None:
         self.customers = customers
         self.runs = runs
         self.queue = queue
@@ -109,9 +111,7 @@ class StartBillingRun:
         # Recorded before sending: a crash in between re-queues on retry (harmless, the worker is
         # idempotent), while the reverse order could leave a customer invoiced but not counted as due.
         self.runs.mark_queued(run_id, tenant_id, due)
-        sent = self.queue.send_all(
-            InvoiceRequested(tenant_id, c, run_id, run_date).to_message() for c in due
-        )
+        sent = self.queue.send_all(InvoiceRequested(tenant_id, c, run_id, run_date).to_message() for c in due)
         self.runs.finish_if_done(run_id, self.clock.now())
         return RunStarted(run_id, sent)
 
@@ -185,22 +185,33 @@ class IssueInvoice:
                 raise PermanentError("run outcome points at a missing invoice", field="invoice_id")
             account = self._account(request)
             emailed = self.deliver(stored, tenant, account)
-            return IssueOutcome("already_invoiced", stored.invoice_id, stored.invoice.total,
-                                stored.invoice.currency, emailed)
+            return IssueOutcome(
+                "already_invoiced", stored.invoice_id, stored.invoice.total, stored.invoice.currency, emailed
+            )
 
         account = self._account(request)
         if account.next_period_start > request.run_date:
             # Invoiced by another run (a manual one, or an earlier date): nothing due in this one.
-            self.invoices.skip(account=account, next_period_start=account.next_period_start,
-                               run_id=request.run_id, reason="not due", now=self.clock.now())
+            self.invoices.skip(
+                account=account,
+                next_period_start=account.next_period_start,
+                run_id=request.run_id,
+                reason="not due",
+                now=self.clock.now(),
+            )
             return IssueOutcome("skipped")
 
         invoice = self._compute(tenant, account)
         following = self._following_period_start(tenant, account)
         now = self.clock.now()
         if invoice is None:
-            self.invoices.skip(account=account, next_period_start=following, run_id=request.run_id,
-                               reason="nothing to bill", now=now)
+            self.invoices.skip(
+                account=account,
+                next_period_start=following,
+                run_id=request.run_id,
+                reason="nothing to bill",
+                now=now,
+            )
             return IssueOutcome("skipped")
         result = self.invoices.issue(
             invoice=invoice,

@@ -97,7 +97,9 @@ class CustomerDirectory(Protocol):
 
 
 class UsageReader(Protocol):
-    def events(self, tenant_id: str, customer_id: str, start: datetime, end: datetime) -> list[UsageEvent]: ...
+    def events(
+        self, tenant_id: str, customer_id: str, start: datetime, end: datetime
+    ) -> list[UsageEvent]: ...
 
 
 class InvoiceLedger(Protocol):
@@ -125,7 +127,9 @@ class InvoiceLedger(Protocol):
 
     def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
 
-    def history(self, tenant_id: str, customer_id: str, before: date, limit: int = 24) -> list[StoredInvoice]: ...
+    def history(
+        self, tenant_id: str, customer_id: str, before: date, limit: int = 24
+    ) -> list[StoredInvoice]: ...
 
     def by_page_token(self, token: str) -> StoredInvoice | None: ...
 

@@ -116,7 +116,11 @@ class DynamoCustomerDirectory:
 
     @staticmethod
     def put(
-        tenant_id: str, profile: dict[str, Any], subscription: dict[str, Any], email: str, first_period_start: date
+        tenant_id: str,
+        profile: dict[str, Any],
+        subscription: dict[str, Any],
+        email: str,
+        first_period_start: date,
     ) -> None:
         customer = parse_customer(profile)
         parse_subscription(subscription)
@@ -144,12 +148,16 @@ class DynamoUsageStore:
         ]
 
     @staticmethod
-    def put_many(tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta = timedelta(days=800)) -> None:
+    def put_many(
+        tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta = timedelta(days=800)
+    ) -> None:
         with UsageModel.batch_write() as batch:
             _put_usage(batch, tenant_id, events, ttl)
 
 
-def _put_usage(batch: BatchWrite[UsageModel], tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta) -> None:
+def _put_usage(
+    batch: BatchWrite[UsageModel], tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta
+) -> None:
     for raw in events:
         event = parse_usage_event(raw)
         ts = _utc(event.timestamp)
@@ -210,15 +218,26 @@ class DynamoInvoiceLedger:
             )
             item = self._invoice_item(numbered, account, page_token, run_id, sequence, now)
             try:
-                self._commit(item, numbered, account, next_period_start, run_id, current, now,
-                             self._counter_id(tenant_id, series_prefix))
+                self._commit(
+                    item,
+                    numbered,
+                    account,
+                    next_period_start,
+                    run_id,
+                    current,
+                    now,
+                    self._counter_id(tenant_id, series_prefix),
+                )
             except TransactWriteError as exc:
                 reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
                 if reasons <= {"ConditionalCheckFailed"} and reasons:
                     # Lost a race: another worker took the number, or issued this very invoice, or
                     # advanced the schedule. Look again and decide.
                     continue
-                if reasons & {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"} or not reasons:
+                if (
+                    reasons & {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+                    or not reasons
+                ):
                     continue
                 raise RetryableError(f"storing invoice failed: {exc}") from exc
             return IssueResult(_stored(item), created=True)
@@ -276,11 +295,21 @@ class DynamoInvoiceLedger:
             )
             tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
             self._advance(tx, account, next_period_start, issued=True)
-            self._record_outcome(tx, run_id, tenant_id, account.customer.id, "invoiced", now,
-                                 invoice_id=invoice.invoice_id, amount=(invoice.currency, invoice.total))
+            self._record_outcome(
+                tx,
+                run_id,
+                tenant_id,
+                account.customer.id,
+                "invoiced",
+                now,
+                invoice_id=invoice.invoice_id,
+                amount=(invoice.currency, invoice.total),
+            )
 
     @staticmethod
-    def _advance(tx: TransactWrite, account: CustomerAccount, next_period_start: date, *, issued: bool) -> None:
+    def _advance(
+        tx: TransactWrite, account: CustomerAccount, next_period_start: date, *, issued: bool
+    ) -> None:
         actions: list[Any] = [
             CustomerModel.next_period_start.set(next_period_start.isoformat()),
             CustomerModel.next_invoice_date.set(next_period_start.isoformat()),
@@ -325,7 +354,7 @@ class DynamoInvoiceLedger:
         ]
         if amount is not None:
             currency, total = amount
-            actions.append(RunItemModel.amounts[currency].add(total))  # type: ignore[index]
+            actions.append(RunItemModel.amounts[currency].add(total))
         tx.update(RunItemModel(run_id, "summary"), actions=actions)
 
     def skip(
@@ -335,8 +364,9 @@ class DynamoInvoiceLedger:
             with TransactWrite(connection=Connection()) as tx:
                 if next_period_start != account.next_period_start:
                     self._advance(tx, account, next_period_start, issued=False)
-                self._record_outcome(tx, run_id, account.tenant_id, account.customer.id, "skipped", now,
-                                     detail=reason)
+                self._record_outcome(
+                    tx, run_id, account.tenant_id, account.customer.id, "skipped", now, detail=reason
+                )
         except TransactWriteError as exc:
             reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
             if reasons <= {"ConditionalCheckFailed"} and reasons:
@@ -479,7 +509,7 @@ class DynamoRunLedger:
         summary = self.summary(run_id)
         if summary is None or summary.status == "finished":
             return summary
-        if summary.queued and summary.invoiced + summary.skipped >= summary.queued or summary.queued == 0:
+        if (summary.queued and summary.invoiced + summary.skipped >= summary.queued) or summary.queued == 0:
             try:
                 RunItemModel(run_id, "summary").update(
                     actions=[RunItemModel.status.set("finished"), RunItemModel.finished_at.set(_utc(now))],
