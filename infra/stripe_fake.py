@@ -1000,14 +1000,25 @@ class FakeStripe:
             self._enqueue(_event_object("payment_intent.payment_failed", intent, self._now()))
             raise _StripeError(402, {**error, "payment_intent": _public(intent)})
         self.payment_intents[intent["id"]] = intent
+        answer = _public(intent)
         if status == "processing":
             self._enqueue(_event_object("payment_intent.processing", intent, self._now()))
-            # Bank debits settle days later; the stand-in settles at once, after the processing event.
-            settled = {**intent, "status": "succeeded", "amount_received": amount}
-            self._enqueue(_event_object("payment_intent.succeeded", settled, self._now()))
+            for event in self._settle(intent):
+                self._enqueue(event)
         elif status == "succeeded":
             self._enqueue(_event_object("payment_intent.succeeded", intent, self._now()))
-        return _public(intent)
+        return answer
+
+    def _settle(self, intent: dict[str, Any], session: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """A bank debit settles days later at Stripe; the stand-in settles it at once, after "processing"."""
+        intent.update(status="succeeded", amount_received=intent["amount"])
+        events = [_event_object("payment_intent.succeeded", intent, self._now())]
+        if session is not None:
+            session["payment_status"] = "paid"
+            events.append(
+                _event_object("checkout.session.async_payment_succeeded", _public(session), self._now())
+            )
+        return events
 
     def _api_get_payment_intent(self, pid: str, _params: dict[str, Any]) -> dict[str, Any]:
         if pid not in self.payment_intents:
@@ -1137,6 +1148,7 @@ class FakeStripe:
             )
             self.payment_methods[pm["id"]] = pm
             events: list[dict[str, Any]] = []
+            later: list[dict[str, Any]] = []
             session.update(
                 status="complete",
                 customer=customer,
@@ -1168,6 +1180,7 @@ class FakeStripe:
                 events.append(_event_object("checkout.session.completed", _public(session), now))
                 if delayed:
                     events.append(_event_object("payment_intent.processing", intent, now))
+                    later = self._settle(intent, session)
                 else:
                     events.append(_event_object("payment_intent.succeeded", intent, now))
             else:
@@ -1189,6 +1202,8 @@ class FakeStripe:
                 events.append(_event_object("setup_intent.succeeded", setup, now))
         for event in events:
             self._deliver(event)
+        for event in later:
+            self._enqueue(event)
         return success_url
 
     # ------------------------------------------------------------------ what happens later at Stripe

@@ -11,11 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from infra.stripe_fake import FakeStripe, start_fake_stripe
 from payments_stand_in import API_KEY, WEBHOOK_SECRET, Receiver
 
 from billing.adapters.stripe_gateway import StripePaymentGateway
 from billing.adapters.stripe_webhook import StripeWebhookVerifier
+from infra.stripe_fake import FakeStripe, start_fake_stripe
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import stripe
-from infra.stripe_fake import FakeStripe
 from payments_stand_in import API_KEY, WEBHOOK_SECRET, Receiver, load_fixture_objects
 
 from billing.adapters.stripe_gateway import StripePaymentGateway
@@ -31,6 +30,7 @@ from billing.services.errors import (
     PaymentRequestRejected,
     PermanentError,
 )
+from infra.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.integration
 
@@ -224,7 +224,7 @@ def test_a_delivery_signed_with_another_secret_is_refused(
         StripeWebhookVerifier("whsec_other").verify(body, headers["stripe-signature"])
 
 
-def test_sepa_on_the_page_is_processing_first(
+def test_sepa_on_the_page_is_processing_first_then_settles(
     gateway, fake: FakeStripe, receiver: Receiver, verifier
 ) -> None:
     # Given a EUR session offering SEPA, When paid by SEPA
@@ -232,9 +232,23 @@ def test_sepa_on_the_page_is_processing_first(
         "inv_9", 1, 5000, "eur", None, "Invoice 9", SUCCESS, CANCEL, ["card", "sepa_debit"]
     )
     pay_on_page(session.url, "sepa_debit")
-    # Then the session completes unpaid and the payment is processing
+    # Then, by the redirect, the session completed unpaid and the payment is processing
     mapped = [to_domain_event(verifier.verify(b, h["stripe-signature"])) for b, h in receiver.deliveries]
     assert [type(m) for m in mapped] == [PaymentProcessing, PaymentProcessing]
+    # And when the debit settles, the PaymentIntent's and the session's async successes follow
+    fake.wait_for_deliveries()
+    events = [verifier.verify(b, h["stripe-signature"]) for b, h in receiver.deliveries[2:]]
+    assert [e["type"] for e in events] == [
+        "payment_intent.succeeded",
+        "checkout.session.async_payment_succeeded",
+    ]
+    # And folded in, they leave the invoice paid once
+    invoice = InvoicePayments(invoice_total=5000, currency="eur")
+    for body, headers in receiver.deliveries:
+        invoice = apply_event(
+            invoice, to_domain_event(verifier.verify(body, headers["stripe-signature"]))
+        ).payments
+    assert invoice.status is InvoicePaymentStatus.PAID and invoice.amount_paid == 5000
 
 
 # --------------------------------------------------------------------------------------------------
