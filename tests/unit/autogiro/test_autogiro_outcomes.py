@@ -130,6 +130,15 @@ def test_amendment_outcomes() -> None:
     assert "by the bank" in by_bank.reason.en
 
 
+def test_bgmax_payments_settle_by_reference() -> None:
+    # Given Bankgirot's BgMax example: executed payments without payer numbers
+    payments = outcomes_of(parse_file(read_example("autogiro_exempelfil_bg-max-forma_sv.txt"))).payments
+    # Then each settles and is found by amount and reference alone
+    assert {p.kind for p in payments} == {PaymentOutcomeKind.SETTLED}
+    assert payments[1].matches(payer_number="4711", amount_ore=20000, reference="84629")
+    assert not payments[1].matches(payer_number="4711", amount_ore=20000, reference="84628")
+
+
 def test_digital_mandates_ask_for_an_answer_and_requests_have_no_outcomes() -> None:
     digital = outcomes_of(
         parse_file(read_example("autogiro_exempelfil_nya_medgivanden_via_internetbank_sv.txt"))

@@ -249,6 +249,8 @@ def test_mandate_register_bad_status_names_the_record() -> None:
             "000001000000000004000001",
             "executed incoming",
         ),
+        ("autogiro_exempelfil_bg-max-forma_sv.txt", "00000070000SEK", "00000070001SEK", "amount (51-68)"),
+        ("autogiro_exempelfil_bg-max-forma_sv.txt", "7000000004", "7000000005", "payment count (3-10)"),
         (
             "autogiro_exempelfil_bet-spec-o-tk_sv.txt",
             "000000000001500000   00000005",

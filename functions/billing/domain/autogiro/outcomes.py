@@ -21,6 +21,7 @@ from billing.domain.autogiro.records import (
     AmendmentReportFile,
     AmendmentResult,
     AutogiroFile,
+    BgMaxFile,
     DigitalMandate,
     DigitalMandateFile,
     Direction,
@@ -275,12 +276,12 @@ class PaymentOutcome:
     new_date: date | None = None
 
     def matches(self, *, payer_number: str, amount_ore: int, reference: str) -> bool:
-        """True when this outcome is about the order with these values."""
-        return (
-            self.payer_number == payer_number.lstrip("0")
-            and self.amount_ore == amount_ore
-            and same_reference(self.reference, reference)
-        )
+        """True when this outcome is about the order with these values.
+
+        BgMax reports carry no payer number; then amount and reference decide alone.
+        """
+        same_payer = self.payer_number is None or self.payer_number == payer_number.lstrip("0")
+        return same_payer and self.amount_ore == amount_ore and same_reference(self.reference, reference)
 
 
 def payment_outcome(result: PaymentResult) -> PaymentOutcome:
@@ -392,6 +393,22 @@ def outcomes_of(parsed: AutogiroFile) -> FileOutcomes:
         return FileOutcomes(payments=tuple(rejection_outcome(p) for p in parsed.payments()))
     if isinstance(parsed, AmendmentReportFile):
         return FileOutcomes(payments=tuple(amendment_outcome(r) for r in parsed.results()))
+    if isinstance(parsed, BgMaxFile):
+        # BgMax reports executed debits only, and without the payer number.
+        settled = (
+            PaymentOutcome(
+                kind=PaymentOutcomeKind.SETTLED,
+                direction=Direction.INCOMING,
+                payer_number=None,
+                payment_date=section.deposit.payment_date,
+                amount_ore=payment.amount_ore,
+                reference=payment.reference,
+                reason=None,
+            )
+            for section in parsed.sections
+            for payment in section.payments
+        )
+        return FileOutcomes(payments=tuple(settled))
     if isinstance(parsed, DigitalMandateFile):
         return FileOutcomes(digital_mandates=parsed.mandates())
     return FileOutcomes()
