@@ -19,6 +19,9 @@ from billing.domain.payments import (
     InvoicePayments,
     InvoicePaymentStatus,
     MandateActivated,
+    MandateDetached,
+    MandateStatus,
+    MandateUpdated,
     PaymentProcessing,
     PaymentSucceeded,
     apply_event,
@@ -391,3 +394,88 @@ def test_no_secret_or_card_detail_appears_in_logs(
     assert caplog.records, "the flows should have logged something"
     for forbidden in (API_KEY, WEBHOOK_SECRET, "whsec_", "sk_test_", "kund@example.se", "4242", "_secret_"):
         assert forbidden not in text, forbidden
+
+
+# --------------------------------------------------------------------------------------------------
+# What happens later at Stripe: refunds, disputes, detaches, mandate changes, redeliveries
+# --------------------------------------------------------------------------------------------------
+
+
+def paid_invoice(gateway, fake: FakeStripe, receiver: Receiver, verifier) -> tuple[str, InvoicePayments]:
+    session = checkout(gateway)
+    pay_on_page(session.url)
+    invoice = InvoicePayments(invoice_total=12500, currency="sek")
+    for body, headers in receiver.deliveries:
+        invoice = apply_event(
+            invoice, to_domain_event(verifier.verify(body, headers["stripe-signature"]))
+        ).payments
+    payment_ref = gateway.retrieve_checkout_session(session.session_id)["payment_intent"]
+    return payment_ref, invoice
+
+
+def test_refunds_and_disputes_arrive_as_signed_events_naming_the_invoice(
+    gateway, fake: FakeStripe, receiver: Receiver, verifier
+) -> None:
+    # Given a paid invoice
+    payment_ref, invoice = paid_invoice(gateway, fake, receiver, verifier)
+    delivered = len(receiver.deliveries)
+    # When 25.00 is refunded, then the rest, and a dispute opens and is won
+    fake.refund(payment_ref, 2500)
+    fake.refund(payment_ref)
+    dispute = fake.dispute(payment_ref)
+    fake.close_dispute(dispute["data"]["object"]["id"], "won")
+    # Then each arrives signed, names the invoice (metadata copied to the charge) or the payment
+    outcomes = []
+    for body, headers in receiver.deliveries[delivered:]:
+        event = to_domain_event(verifier.verify(body, headers["stripe-signature"]))
+        outcome = apply_event(invoice, event)
+        invoice = outcome.payments
+        outcomes.append(outcome)
+        assert getattr(event, "invoice_id", "inv_1") == "inv_1" and event.payment_ref == payment_ref  # type: ignore[union-attr]
+    # And credit notes cover the refunds exactly; the dispute flagged then unflagged the invoice
+    assert [o.credit_note_amount for o in outcomes[:2]] == [2500, 10000]
+    assert outcomes[2].dispute_opened and outcomes[3].dispute_closed and not invoice.disputed
+
+
+def test_a_detached_method_ends_the_mandate_and_cannot_be_charged(
+    gateway, fake: FakeStripe, receiver: Receiver, verifier
+) -> None:
+    # Given a saved SEPA mandate
+    session = gateway.create_setup_session("inv_2", 1, "eur", None, SUCCESS, CANCEL, ["sepa_debit"])
+    pay_on_page(session.url, "sepa_debit")
+    activated = to_domain_event(verifier.verify(*_last(receiver)))
+    assert isinstance(activated, MandateActivated) and activated.mandate_ref
+    # When the bank reports the mandate inactive and the method is detached
+    fake.update_mandate(activated.mandate_ref, "inactive")
+    updated = to_domain_event(verifier.verify(*_last(receiver)))
+    fake.detach_payment_method(activated.payment_method_ref)
+    detached = to_domain_event(verifier.verify(*_last(receiver)))
+    # Then the events say so, naming the customer it belonged to
+    assert isinstance(updated, MandateUpdated) and updated.status is MandateStatus.INACTIVE
+    assert isinstance(detached, MandateDetached) and detached.customer_ref == activated.customer_ref
+    # And a charge on it is refused as permanent: fall back to an ordinary invoice
+    with pytest.raises(PaymentRequestRejected):
+        gateway.charge_off_session(
+            "inv_3", 1, 100, "eur", activated.customer_ref, activated.payment_method_ref
+        )
+
+
+def test_a_redelivery_is_the_same_event_re_signed(
+    gateway, fake: FakeStripe, receiver: Receiver, verifier
+) -> None:
+    # Given a delivered event
+    session = checkout(gateway)
+    pay_on_page(session.url)
+    first_body, first_headers = receiver.deliveries[0]
+    event_id = verifier.verify(first_body, first_headers["stripe-signature"])["id"]
+    # When Stripe redelivers it
+    fake.redeliver(event_id)
+    body, headers = receiver.deliveries[-1]
+    # Then it verifies to the same event id (the key for processing once)
+    assert verifier.verify(body, headers["stripe-signature"])["id"] == event_id
+    assert body == first_body
+
+
+def _last(receiver: Receiver) -> tuple[bytes, str]:
+    body, headers = receiver.deliveries[-1]
+    return body, headers["stripe-signature"]
