@@ -385,6 +385,47 @@ class InvoicePayments:
             return InvoicePaymentStatus.FAILED
         return InvoicePaymentStatus.UNPAID
 
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-safe dict for storage (times as ISO 8601 with offset, sets as sorted lists)."""
+        return {
+            "invoice_total": self.invoice_total,
+            "currency": self.currency,
+            "payments": {
+                ref: {"status": state.status.value, "as_of": state.as_of.isoformat() if state.as_of else None}
+                for ref, state in sorted(self.payments.items())
+            },
+            "amount_paid": self.amount_paid,
+            "settled_refs": sorted(self.settled_refs),
+            "refunded_total": self.refunded_total,
+            "refunds_by_charge": dict(sorted(self.refunds_by_charge.items())),
+            "disputes": {ref: status.value for ref, status in sorted(self.disputes.items())},
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> InvoicePayments:
+        """The inverse of `to_record`; raises `PaymentDataError` on a record it did not write."""
+        try:
+            return cls(
+                invoice_total=int(record["invoice_total"]),
+                currency=str(record["currency"]),
+                payments={
+                    ref: PaymentState(
+                        PaymentStatus(item["status"]),
+                        datetime.fromisoformat(item["as_of"]) if item.get("as_of") else None,
+                    )
+                    for ref, item in record.get("payments", {}).items()
+                },
+                amount_paid=int(record.get("amount_paid", 0)),
+                settled_refs=frozenset(record.get("settled_refs", ())),
+                refunded_total=int(record.get("refunded_total", 0)),
+                refunds_by_charge={k: int(v) for k, v in record.get("refunds_by_charge", {}).items()},
+                disputes={k: DisputeStatus(v) for k, v in record.get("disputes", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            if isinstance(err, PaymentDataError):
+                raise
+            raise PaymentDataError("record", f"not an InvoicePayments record: {err!r}") from None
+
 
 @dataclass(frozen=True)
 class PaymentOutcome:

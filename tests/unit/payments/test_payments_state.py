@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import timedelta
 
 import pytest
@@ -401,3 +402,22 @@ def test_no_fitting_method_is_an_error_not_an_empty_list() -> None:
     with pytest.raises(PaymentDataError) as err:
         choose_payment_methods("sek", ["swish"], reusable=True)
     assert err.value.field == "payment_methods"
+
+
+def test_the_aggregate_survives_a_storage_round_trip() -> None:
+    # Given an invoice with a partial payment, a processing one, a refund and an open dispute
+    invoice = InvoicePayments(invoice_total=10000, currency="sek")
+    for event in (succeeded(4000, ref="pi_1"), processing(ref="pi_2"), refund(1000), dispute(True)):
+        invoice = apply_event(invoice, event).payments
+    # When written to a record and read back (through JSON, as a store would)
+    restored = InvoicePayments.from_record(json.loads(json.dumps(invoice.to_record())))
+    # Then it is the same aggregate, and replaying an event still changes nothing
+    assert restored == invoice
+    assert apply_event(restored, succeeded(4000, ref="pi_1")).changed is False
+
+
+def test_a_foreign_record_is_refused() -> None:
+    # Given a record missing the total, When read, Then it is refused by name
+    with pytest.raises(PaymentDataError) as err:
+        InvoicePayments.from_record({"currency": "sek"})
+    assert err.value.field == "record"

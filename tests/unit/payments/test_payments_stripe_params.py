@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import stripe
-from infra.stripe_fake import ParamError, check_params, decode_form
 from stripe._api_version import _ApiVersion
 from stripe._encode import _api_encode
 from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 from billing.adapters.stripe_gateway import STRIPE_API_VERSION
+from infra.stripe_fake import ParamError, check_params, decode_form
 
 
 def encoded(params: dict[str, Any]) -> dict[str, Any]:
