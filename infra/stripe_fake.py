@@ -234,7 +234,8 @@ def _literal_text(value: Any) -> str:
 
 
 def _is_stripe_object_generic(origin: Any) -> bool:
-    return isinstance(origin, type) and issubclass(origin, dict) and origin.__module__.startswith("stripe")
+    # `UntypedStripeObject[str]` (a metadata hash) is a StripeObject, which is no longer a dict subclass.
+    return isinstance(origin, type) and issubclass(origin, stripe.StripeObject)
 
 
 def _as_list(value: Any, path: str) -> list[Any]:

@@ -111,6 +111,7 @@ def test_a_correct_session_passes() -> None:
         ),
         (lambda p: p.update(success_url={"a": "b"}), "success_url", "parameter_invalid"),
         (lambda p: p.update(expand="payment_intent"), "expand", "parameter_invalid"),
+        (lambda p: p["metadata"].update(nested={"b": "x"}), "metadata[nested]", "parameter_invalid"),
     ],
     ids=[
         "payment_method_types",
@@ -123,6 +124,7 @@ def test_a_correct_session_passes() -> None:
         "literal-deep",
         "object-for-string",
         "value-for-list",
+        "nested-metadata",
     ],
 )
 def test_a_wrongly_built_session_is_refused_naming_the_param(change, param: str, code: str) -> None:
