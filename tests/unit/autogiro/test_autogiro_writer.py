@@ -196,3 +196,31 @@ def test_bad_records_are_refused_with_the_field(file: RequestFile, field: str) -
         write_request_file(file)
     assert caught.value.field == field
     assert caught.value.reason
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    payer=st.text(max_size=20),
+    amount=st.integers(min_value=-10, max_value=10**13),
+    reference=st.text(max_size=20),
+    clearing=st.text(max_size=6),
+    number=st.text(max_size=14),
+    identity=st.text(max_size=14),
+    check_digits=st.booleans(),
+)
+def test_any_bad_value_is_refused_cleanly(
+    payer: str, amount: int, reference: str, clearing: str, number: str, identity: str, check_digits: bool
+) -> None:
+    # Given records filled with arbitrary text and numbers
+    file = build_request_file(
+        OPENING,
+        mandates=[CreateMandate(payer, BankAccount(clearing, number), identity)],
+        payments=[PaymentOrder(Direction.INCOMING, date(2026, 1, 30), payer, amount, reference)],
+    )
+    # When written; Then either a valid file that parses back, or an AutogiroWriteError
+    try:
+        data = write_request_file(file, check_digits=check_digits)
+    except AutogiroWriteError as error:
+        assert error.field and error.reason
+        return
+    assert isinstance(parse_file(data), RequestFile)

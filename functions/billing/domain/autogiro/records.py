@@ -21,9 +21,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, ClassVar
 
+# BankAccount lives with its validation; records re-export it for callers that build requests.
 from billing.domain.autogiro.validation import BankAccount
-
-__all__ = ["BankAccount"]  # re-exported for callers that build mandate requests
 
 
 class Direction(Enum):

@@ -49,7 +49,7 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def luhn_is_valid(digits: str) -> bool:
-    return digits.isdigit() and luhn_checksum(digits) == 0
+    return digits.isascii() and digits.isdigit() and luhn_checksum(digits) == 0
 
 
 def _mod11_is_valid(digits: str) -> bool:
@@ -62,7 +62,7 @@ def _only_digits(value: str, field: str, separators: str = " -") -> str:
     cleaned = value.strip()
     for separator in separators:
         cleaned = cleaned.replace(separator, "")
-    if not cleaned.isdigit():
+    if not (cleaned.isascii() and cleaned.isdigit()):
         raise ValidationError(field, f"must be digits, got {value!r}")
     return cleaned
 
@@ -293,7 +293,7 @@ def validate_bank_account(clearing: str, number: str, field: str = "bank_account
 
 # --- Personnummer and organisationsnummer -------------------------------------------------------
 
-_PERSONNUMMER = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
+_PERSONNUMMER = re.compile(r"([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2})([-+]?)([0-9]{3})([0-9])")
 
 
 def validate_personnummer(value: str, field: str = "personnummer", *, today: date | None = None) -> str:
@@ -302,7 +302,7 @@ def validate_personnummer(value: str, field: str = "personnummer", *, today: dat
     Accepts YYMMDD-NNNC, YYMMDD+NNNC (100 years or older), YYYYMMDDNNNC and YYYYMMDD-NNNC. A
     10-digit form needs `today` to pick the century, since the domain has no clock.
     """
-    match = _PERSONNUMMER.match(value.strip().replace(" ", ""))
+    match = _PERSONNUMMER.fullmatch(value.strip().replace(" ", ""))
     if match is None:
         raise ValidationError(field, f"expected YYMMDD-NNNC or YYYYMMDDNNNC, got {value!r}")
     century, yy, mm, dd, separator, serial, check = match.groups()
@@ -350,8 +350,14 @@ def autogiro_identity(value: str, field: str = "identity", *, today: date | None
     is recognised by its third digit (>= 2, impossible as the first month digit of a date).
     """
     digits = value.strip().replace(" ", "").replace("-", "").replace("+", "")
-    if len(digits) == 10 and digits.isdigit() and int(digits[2]) >= 2:
+    if len(digits) == 10 and digits.isascii() and digits.isdigit() and int(digits[2]) >= 2:
         return "00" + validate_organisationsnummer(value, field)
-    if len(digits) == 12 and digits.startswith(("00", "16")) and digits.isdigit() and int(digits[4]) >= 2:
+    if (
+        len(digits) == 12
+        and digits.startswith(("00", "16"))
+        and digits.isascii()
+        and digits.isdigit()
+        and int(digits[4]) >= 2
+    ):
         return "00" + validate_organisationsnummer(digits[2:], field)
     return validate_personnummer(value, field, today=today)

@@ -67,7 +67,7 @@ class _Checker:
         if self.check_digits:
             return _wrap(validate_bankgiro, value, field).rjust(10, "0")
         digits = value.lstrip("0")
-        if not value.isdigit() or not 1 <= len(digits) <= 10:
+        if not _ascii_digits(value) or not 1 <= len(digits) <= 10:
             raise AutogiroWriteError(field, f"a bankgiro number is up to 10 digits, got {value!r}")
         return digits.rjust(10, "0")
 
@@ -78,16 +78,16 @@ class _Checker:
         if self.check_digits:
             account = _wrap2(validate_bank_account, account.clearing, account.number, field)
         if not (
-            account.clearing.isdigit()
+            _ascii_digits(account.clearing)
             and len(account.clearing) == 4
-            and account.number.isdigit()
+            and _ascii_digits(account.number)
             and len(account.number) <= 12
         ):
             raise AutogiroWriteError(field, "an account is a 4-digit clearing number and up to 12 digits")
         return account.to_field()
 
     def identity(self, value: str, field: str) -> str:
-        if not (value.isdigit() and len(value) == 12):
+        if not (_ascii_digits(value) and len(value) == 12):
             raise AutogiroWriteError(field, f"the identity field is 12 digits, got {value!r}")
         if self.check_digits:
             if value.startswith("00"):
@@ -111,8 +111,12 @@ def _wrap2(check: Callable[[str, str, str], BankAccount], first: str, second: st
         raise AutogiroWriteError(error.field, error.reason) from None
 
 
+def _ascii_digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
 def _date(value: date) -> str:
-    return value.strftime("%Y%m%d")
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
 
 
 def _amount(value: int, field: str) -> str:
@@ -137,7 +141,7 @@ def _reference(value: str, field: str) -> str:
 
 def _opening_line(opening: RequestOpening, checker: _Checker) -> str:
     customer = opening.customer_number
-    if not (customer.isdigit() and 1 <= len(customer) <= 6):
+    if not (_ascii_digits(customer) and 1 <= len(customer) <= 6):
         raise AutogiroWriteError(
             "TK01.customer_number", f"a customer number is up to 6 digits, got {customer!r}"
         )
