@@ -11,6 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from billing.domain.periods import Period
@@ -248,5 +249,16 @@ class Invoice:
             notes=tuple(data.get("notes", ())),
             credited_invoice_id=data.get("credited_invoice_id"),
             credited_invoice_number=data.get("credited_invoice_number"),
-            extra=dict(data.get("extra") or {}),
+            extra=_plain(dict(data.get("extra") or {})),
         )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready values: DynamoDB hands numbers back as Decimal; whole ones become ints again."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return value

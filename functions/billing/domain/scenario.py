@@ -513,7 +513,7 @@ def parse_one_off_item(data: Any, path: str = "item") -> OneOffItem:
 ACTIONS = ("invoice", "preview", "plan_change", "one_off", "credit_note")
 _SCENARIO_FIELDS = frozenset(
     "description action tenant catalog customer subscription events coupons balance period_start "
-    "issue_date as_of plan_change one_off credit_notes number compare_plans".split()
+    "issue_date as_of plan_change one_off credit_notes number compare_plans expected".split()
 )
 
 

@@ -119,3 +119,29 @@ def test_bad_input_names_the_field(change, field) -> None:  # type: ignore[no-un
     with pytest.raises(ScenarioError) as raised:
         quote_scenario(data)
     assert raised.value.field == field
+
+
+def test_invoice_read_back_from_dynamodb_numbers_is_the_same() -> None:
+    # Given an invoice document whose numbers came back from DynamoDB as Decimal
+    from decimal import Decimal
+
+    document = quote_scenario(scenario())
+    document["extra"] = {"credit_note_sequence": 2}
+    as_stored = json.loads(json.dumps(document), parse_int=Decimal)
+    # When it is read back, Then it is the same document with ints
+    assert Invoice.from_dict(as_stored).to_dict() == document
+
+
+def test_compare_plans_reprices_the_usage_period_on_other_plans() -> None:
+    # Given February usage of 1000 calls and two plans to compare
+    small = plan(
+        flat(amount=10000), usage("calls", "per_unit", aggregation="sum", unit_price="100"), code="small"
+    )
+    big = plan(flat(amount=50000), usage("calls", "per_unit", aggregation="sum", unit_price="10"), code="big")
+    data = scenario(
+        small, big, events=[event(1, "2026-02-03T12:00:00+01:00", value=1000)], compare_plans=["small", "big"]
+    )
+    # When quoted, Then each plan's cost of February (excl. VAT, full-period fees) is given
+    result = quote_scenario(data)
+    assert result["extra"]["plan_fit"] == {"small": 110000, "big": 60000}
+    assert result["extra"]["plan_fit_period"] == {"start": "2026-02-01", "end": "2026-03-01"}
