@@ -103,3 +103,11 @@ def test_wrong_key_is_told_apart_from_a_changed_file() -> None:
     with pytest.raises(AutogiroParseError) as caught:
         parse_file(sealed, seal_key="00" * 16)
     assert caught.value.field == "TK99 key verification value (9-40)"
+
+
+def test_a_seal_key_for_an_unsealed_file_is_an_error() -> None:
+    # Given an unsealed request file and a seal key
+    _, file = _sealed_file()
+    # When it is parsed with the key; Then the missing seal is reported
+    with pytest.raises(AutogiroParseError, match="no TK00 seal record"):
+        parse_file(write_request_file(file), seal_key=TEST_KEY)

@@ -264,6 +264,8 @@ def parse_file(data: bytes | str, *, seal_key: str | None = None) -> AutogiroFil
     first = lines[0]
     if first.tk == "00" and first.raw(9, 12) == "HMAC":
         return _parse_sealed_request(data, lines, seal_key)
+    if seal_key is not None:
+        first.fail("seal opening record", "a seal key was given but the file has no TK00 seal record")
     if first.tk == "51":
         return _parse_digital_mandates(lines)
     if first.tk == "01":
