@@ -29,7 +29,7 @@ from billing.domain.autogiro.records import (
     RejectDigitalMandate,
     RequestFile,
 )
-from billing.domain.autogiro.writer import write_request_file
+from billing.domain.autogiro.writer import AutogiroWriteError
 
 PAYEE = AutogiroPayee(customer_number="123456", bankgiro="58056201")
 THURSDAY_MORNING = datetime(2026, 1, 15, 10, 0, tzinfo=STOCKHOLM)
@@ -193,7 +193,7 @@ def test_the_plan_writes_a_file_that_parses_back() -> None:
 
     # When it is written (with check digits on) and parsed
     file = plan.to_request_file()
-    parsed = parse_file(write_request_file(file))
+    parsed = parse_file(plan.write())
 
     # Then the sections come in processing order: mandates, amendments, payments
     assert isinstance(parsed, RequestFile)
@@ -207,6 +207,9 @@ def test_the_plan_writes_a_file_that_parses_back() -> None:
 
 
 def test_an_empty_plan_and_naive_times() -> None:
-    assert plan_request_file(now=THURSDAY_MORNING, payee=PAYEE).is_empty
+    empty = plan_request_file(now=THURSDAY_MORNING, payee=PAYEE)
+    assert empty.is_empty
+    with pytest.raises(AutogiroWriteError):
+        empty.write()
     with pytest.raises(ValueError, match="timezone-aware"):
         plan_request_file(now=datetime(2026, 1, 15, 10, 0), payee=PAYEE)

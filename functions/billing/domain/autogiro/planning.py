@@ -46,7 +46,7 @@ from billing.domain.autogiro.records import (
     RequestFile,
     RequestOpening,
 )
-from billing.domain.autogiro.writer import MAX_AMOUNT_ORE, build_request_file
+from billing.domain.autogiro.writer import MAX_AMOUNT_ORE, build_request_file, write_request_file
 
 DEFAULT_LOOKAHEAD_BANKING_DAYS = 5
 
@@ -163,6 +163,13 @@ class RequestPlan:
     @property
     def is_empty(self) -> bool:
         return not (self.mandates or self.amendments or self.debits or self.payouts)
+
+    def write(self, *, check_digits: bool = True) -> bytes:
+        """The request file as Bankgirot wants it (ISO-8859-1, CRLF); unsealed.
+
+        Raises AutogiroWriteError for an empty plan (check `is_empty` first) or a bad record.
+        """
+        return write_request_file(self.to_request_file(), check_digits=check_digits)
 
     def to_request_file(self) -> RequestFile:
         payments = [d.order for d in self.debits] + [order for _, order in self.payouts]
