@@ -21,9 +21,12 @@ class Settings:
     tenants_table: str
     customers_table: str
     usage_table: str
+    usage_ledger_table: str
+    api_keys_table: str
     invoices_table: str
     runs_table: str
     counters_table: str
+    invoice_events_table: str
     idempotency_table: str
     pages_bucket: str
     pages_base_url: str

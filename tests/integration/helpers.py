@@ -37,6 +37,6 @@ def emails_to(moto_url: str, address: str) -> list[dict[str, Any]]:
 def fetch(url: str) -> tuple[int, dict[str, str], str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), response.read().decode("utf-8")
+            return response.status, dict(response.headers), response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")

@@ -7,7 +7,7 @@ it with `JinjaRenderer`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from billing.adapters.renderer import JinjaRenderer
@@ -20,9 +20,10 @@ from billing.domain.page.context import (
     PageLinks,
     PageSettings,
     PeriodUsage,
+    Question,
 )
 from billing.domain.periods import period_containing
-from billing.services.billing_run import RenderedInvoice
+from billing.services.invoice_pages import RenderedInvoice
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
 
@@ -45,6 +46,27 @@ def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_star
     )
     months = (period_start.year - first.start.year) * 12 + period_start.month - first.start.month
     return max(1, months // plan.interval.months + 1)
+
+
+def invoice_state(stored: StoredInvoice) -> InvoiceState:
+    questions = tuple(
+        Question(
+            question_id=str(q["question_id"]),
+            asked_at=datetime.fromisoformat(str(q["asked_at"])),
+            text=str(q["text"]),
+            line_id=q.get("line_id"),
+            answered_at=datetime.fromisoformat(str(q["answered_at"])) if q.get("answered_at") else None,
+            answer=q.get("answer"),
+        )
+        for q in stored.questions
+    )
+    feedback = stored.feedback or {}
+    return InvoiceState(
+        amount_paid=stored.amount_paid,
+        paid_on=stored.paid_at.date() if stored.paid_at else None,
+        questions=questions,
+        feedback_score=feedback.get("score"),
+    )
 
 
 class JinjaInvoicePresenter:
@@ -74,7 +96,7 @@ class JinjaInvoicePresenter:
                 api_base=self.api_base_url,
             ),
             today=today,
-            state=InvoiceState(amount_paid=max(0, invoice.amount_due - stored.amount_due)),
+            state=invoice_state(stored),
             history=History(
                 previous_invoices=tuple(h.invoice for h in history),
                 customer_since=account.subscription.start_date,

@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING
 from billing.settings import settings
 
 if TYPE_CHECKING:
+    from billing.adapters.aws import SesMailer
     from billing.adapters.dynamo.stores import (
+        DynamoAuditTrail,
         DynamoCustomerDirectory,
         DynamoInvoiceLedger,
         DynamoRunLedger,
         DynamoTenantDirectory,
     )
     from billing.services.billing_run import IssueInvoice, StartBillingRun
+    from billing.services.invoice_pages import InvoicePages, PageActions
 
 
 @cache
@@ -76,21 +79,64 @@ def customer_directory() -> DynamoCustomerDirectory:
 
 
 @cache
-def issue_invoice() -> IssueInvoice:
-    from billing.adapters.aws import S3PagePublisher, SesMailer
-    from billing.adapters.dynamo.stores import DynamoUsageStore
+def invoice_pages() -> InvoicePages:
+    from billing.adapters.aws import S3PagePublisher
     from billing.adapters.presenter import JinjaInvoicePresenter
-    from billing.services.billing_run import IssueInvoice, SystemClock
+    from billing.services.billing_run import SystemClock
+    from billing.services.invoice_pages import InvoicePages
 
     s = settings()
+    return InvoicePages(
+        tenants=tenant_directory(),
+        customers=customer_directory(),
+        invoices=invoice_ledger(),
+        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        pages=S3PagePublisher(s.pages_bucket),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def mailer() -> SesMailer:
+    from billing.adapters.aws import SesMailer
+
+    return SesMailer(settings().sender_email)
+
+
+@cache
+def audit_trail() -> DynamoAuditTrail:
+    from billing.adapters.dynamo.stores import DynamoAuditTrail
+
+    bind_tables()
+    return DynamoAuditTrail()
+
+
+@cache
+def issue_invoice() -> IssueInvoice:
+    from billing.adapters.dynamo.stores import DynamoUsageStore
+    from billing.services.billing_run import IssueInvoice, SystemClock
+
     return IssueInvoice(
         tenants=tenant_directory(),
         customers=customer_directory(),
         usage=DynamoUsageStore(),
         invoices=invoice_ledger(),
         runs=run_ledger(),
-        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
-        pages=S3PagePublisher(s.pages_bucket),
-        mailer=SesMailer(s.sender_email),
+        pages=invoice_pages(),
+        mailer=mailer(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def page_actions() -> PageActions:
+    from billing.services.billing_run import SystemClock
+    from billing.services.invoice_pages import PageActions
+
+    return PageActions(
+        pages=invoice_pages(),
+        invoices=invoice_ledger(),
+        audit=audit_trail(),
+        mailer=mailer(),
         clock=SystemClock(),
     )

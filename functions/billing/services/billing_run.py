@@ -13,13 +13,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import Invoice
 from billing.domain.periods import local_midnight, next_period, period_containing, previous_period
 from billing.domain.pricing import compute_invoice
 from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
     Clock,
     CustomerAccount,
@@ -27,15 +28,12 @@ from billing.services.ports import (
     InvoiceLedger,
     InvoiceQueue,
     Mailer,
-    PagePublisher,
     RunLedger,
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
     UsageReader,
 )
-
-PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 class SystemClock:
@@ -52,10 +50,6 @@ class RandomTokens:
 
 def run_id_for(tenant_id: str, run_date: date) -> str:
     return f"{tenant_id}:{run_date.isoformat()}"
-
-
-def page_key(token: str) -> str:
-    return f"i/{token}"
 
 
 @dataclass(frozen=True)
@@ -117,27 +111,6 @@ class StartBillingRun:
 
 
 @dataclass(frozen=True)
-class RenderedInvoice:
-    page_html: str
-    email_subject: str
-    email_text: str
-    email_html: str
-
-
-class InvoicePresenter(Protocol):
-    """Turns a stored invoice and what we know of the customer into the page and the email."""
-
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-    ) -> RenderedInvoice: ...
-
-
-@dataclass(frozen=True)
 class IssueOutcome:
     outcome: str  # invoiced | already_invoiced | skipped
     invoice_id: str | None = None
@@ -155,8 +128,7 @@ class IssueInvoice:
         usage: UsageReader,
         invoices: InvoiceLedger,
         runs: RunLedger,
-        presenter: InvoicePresenter,
-        pages: PagePublisher,
+        pages: InvoicePages,
         mailer: Mailer,
         clock: Clock,
         tokens: RandomTokens | None = None,
@@ -166,7 +138,6 @@ class IssueInvoice:
         self.usage = usage
         self.invoices = invoices
         self.runs = runs
-        self.presenter = presenter
         self.pages = pages
         self.mailer = mailer
         self.clock = clock
@@ -276,11 +247,8 @@ class IssueInvoice:
 
     def deliver(self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount) -> bool:
         """Publish the page and email its link, each once; safe to call again after a crash."""
-        history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
         now = self.clock.now()
-        rendered = self.presenter.present(stored, tenant, account, history, now.date())
-        # Publishing is a PUT of the same key: repeating it is harmless, so it is always redone.
-        self.pages.publish(page_key(stored.page_token), rendered.page_html.encode("utf-8"), PAGE_CONTENT_TYPE)
+        rendered = self.pages.publish(stored, tenant, account)
         if stored.page_published_at is None:
             self.invoices.mark_published(stored.tenant_id, stored.invoice_id, now)
         if stored.email_status == "sent":

@@ -43,6 +43,14 @@ class StoredInvoice:
     page_published_at: datetime | None = None
     email_status: str | None = None  # None | sending | sent
     created_at: datetime | None = None
+    amount_paid: int = 0
+    paid_at: datetime | None = None
+    view_count: int = 0
+    first_viewed_at: datetime | None = None
+    questions: tuple[dict[str, Any], ...] = ()
+    question_open: bool = False
+    feedback: dict[str, Any] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tenant_id(self) -> str:
@@ -140,6 +148,34 @@ class InvoiceLedger(Protocol):
     def mark_emailed(self, tenant_id: str, invoice_id: str, now: datetime) -> None: ...
 
     def release_email(self, tenant_id: str, invoice_id: str) -> None: ...
+
+    def record_view(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
+        """Count a view; True when it was the first."""
+        ...
+
+    def add_question(self, tenant_id: str, invoice_id: str, question: dict[str, Any]) -> bool:
+        """Append a question and mark the invoice questioned; False when the same question (id) is
+        already there (a repeated form post)."""
+        ...
+
+    def set_feedback(self, tenant_id: str, invoice_id: str, feedback: dict[str, Any]) -> None: ...
+
+    def record_offer_click(self, tenant_id: str, invoice_id: str, offer_id: str, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    action: str
+    actor: str  # system | customer | operator | stripe | bankgirot
+    at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+    actor_id: str | None = None
+
+
+class AuditTrail(Protocol):
+    def append(self, tenant_id: str, invoice_id: str, event: AuditEvent) -> None: ...
+
+    def events(self, tenant_id: str, invoice_id: str) -> list[AuditEvent]: ...
 
 
 class RunLedger(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     MapAttribute,
     NumberAttribute,
@@ -126,6 +127,17 @@ class InvoiceModel(Model):
     email_claimed_at = UTCDateTimeAttribute(null=True)
     email_sent_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute(default=1)
+    # What happened on the page and to the payment; the page is re-rendered from these.
+    amount_paid = NumberAttribute(default=0)
+    paid_at = UTCDateTimeAttribute(null=True)
+    view_count = NumberAttribute(default=0)
+    first_viewed_at = UTCDateTimeAttribute(null=True)
+    last_viewed_at = UTCDateTimeAttribute(null=True)
+    questions = JSONAttribute(default=list)  # [{question_id, asked_at, text, line_id, answered_at, answer}]
+    question_open = BooleanAttribute(default=False)
+    feedback = JSONAttribute(null=True)  # {score, text, at}
+    offer_clicks = JSONAttribute(default=dict)  # offer_id -> [iso timestamps]
+    state = JSONAttribute(default=dict)  # per-module state: payments, autopay, dunning, autogiro
     customer_index = CustomerInvoicesIndex()
     page_index = PageIndex()
     open_index = OpenInvoicesIndex()
@@ -157,6 +169,21 @@ class RunItemModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class InvoiceEventModel(Model):
+    """The invoice's audit trail: every step (issued, emailed, viewed first, asked, paid, reminded,
+    relief chosen, exported) with who did it, in time order."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    invoice_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<invoice id>"
+    event_key = UnicodeAttribute(range_key=True)  # "<iso timestamp>#<short random id>"
+    action = UnicodeAttribute()
+    actor = UnicodeAttribute()  # system | customer | operator | stripe | bankgirot
+    actor_id = UnicodeAttribute(null=True)
+    details = JSONAttribute(default=dict)
+
+
 class CounterModel(Model):
     class Meta:
         table_name = _PLACEHOLDER
@@ -172,6 +199,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "invoices_table": InvoiceModel,
     "runs_table": RunItemModel,
     "counters_table": CounterModel,
+    "invoice_events_table": InvoiceEventModel,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from pynamodb.transactions import TransactWrite
 from billing.adapters.dynamo.models import (
     CounterModel,
     CustomerModel,
+    InvoiceEventModel,
     InvoiceModel,
     RunItemModel,
     TenantModel,
@@ -40,6 +42,7 @@ from billing.domain.scenario import (
 from billing.domain.usage import UsageEvent
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ports import (
+    AuditEvent,
     CustomerAccount,
     IssueResult,
     RunOutcome,
@@ -181,6 +184,14 @@ def _stored(item: InvoiceModel) -> StoredInvoice:
         page_published_at=item.page_published_at,
         email_status=item.email_status,
         created_at=item.created_at,
+        amount_paid=int(item.amount_paid or 0),
+        paid_at=item.paid_at,
+        view_count=int(item.view_count or 0),
+        first_viewed_at=item.first_viewed_at,
+        questions=tuple(item.questions or ()),
+        question_open=bool(item.question_open),
+        feedback=item.feedback,
+        state=dict(item.state or {}),
     )
 
 
@@ -425,6 +436,86 @@ class DynamoInvoiceLedger:
             actions=[InvoiceModel.email_status.remove(), InvoiceModel.email_claimed_at.remove()],
             condition=InvoiceModel.email_status == "sending",
         )
+
+    def record_view(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
+        item = InvoiceModel(tenant_id, invoice_id)
+        item.update(
+            actions=[
+                InvoiceModel.view_count.add(1),
+                InvoiceModel.last_viewed_at.set(_utc(now)),
+                InvoiceModel.first_viewed_at.set(InvoiceModel.first_viewed_at | _utc(now)),
+            ],
+            condition=InvoiceModel.invoice_id.exists(),
+        )
+        return int(item.view_count) == 1
+
+    def add_question(self, tenant_id: str, invoice_id: str, question: dict[str, Any]) -> bool:
+        for _ in range(NUMBER_RACE_ATTEMPTS):
+            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+            questions = list(item.questions or [])
+            if any(q.get("question_id") == question["question_id"] for q in questions):
+                return False
+            try:
+                # Optimistic: the list is rewritten whole, so only if nobody changed it meanwhile.
+                item.update(
+                    actions=[
+                        InvoiceModel.questions.set([*questions, question]),
+                        InvoiceModel.question_open.set(True),
+                        InvoiceModel.version.add(1),
+                    ],
+                    condition=InvoiceModel.version == item.version,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    continue
+                raise RetryableError(f"storing the question failed: {exc}") from exc
+            return True
+        raise RetryableError("storing the question failed: too much contention")
+
+    def set_feedback(self, tenant_id: str, invoice_id: str, feedback: dict[str, Any]) -> None:
+        InvoiceModel(tenant_id, invoice_id).update(
+            actions=[InvoiceModel.feedback.set(feedback)], condition=InvoiceModel.invoice_id.exists()
+        )
+
+    def record_offer_click(self, tenant_id: str, invoice_id: str, offer_id: str, now: datetime) -> None:
+        for _ in range(NUMBER_RACE_ATTEMPTS):
+            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+            clicks = dict(item.offer_clicks or {})
+            clicks[offer_id] = [*clicks.get(offer_id, []), _utc(now).isoformat()]
+            try:
+                item.update(
+                    actions=[InvoiceModel.offer_clicks.set(clicks), InvoiceModel.version.add(1)],
+                    condition=InvoiceModel.version == item.version,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    continue
+                raise
+            return
+
+
+class DynamoAuditTrail:
+    def append(self, tenant_id: str, invoice_id: str, event: AuditEvent) -> None:
+        InvoiceEventModel(
+            f"{tenant_id}#{invoice_id}",
+            f"{_utc(event.at).isoformat()}#{secrets.token_hex(4)}",
+            action=event.action,
+            actor=event.actor,
+            actor_id=event.actor_id,
+            details=event.details,
+        ).save()
+
+    def events(self, tenant_id: str, invoice_id: str) -> list[AuditEvent]:
+        return [
+            AuditEvent(
+                action=item.action,
+                actor=item.actor,
+                at=datetime.fromisoformat(item.event_key.split("#", 1)[0]),
+                details=dict(item.details or {}),
+                actor_id=item.actor_id,
+            )
+            for item in InvoiceEventModel.query(f"{tenant_id}#{invoice_id}", consistent_read=True)
+        ]
 
 
 class DynamoRunLedger:

@@ -1,0 +1,244 @@
+"""The invoice page after it is issued: re-rendering it, and what customers do on it.
+
+Every change of an invoice's state (a question, an answer, feedback, a payment, a reminder, autopay)
+ends in `InvoicePages.publish`, which renders the page again from stored state and puts it at the same
+unguessable key: the emailed link never goes stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from billing.services.errors import PermanentError
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    CustomerAccount,
+    CustomerDirectory,
+    InvoiceLedger,
+    Mailer,
+    PagePublisher,
+    StoredInvoice,
+    TenantAccount,
+    TenantDirectory,
+)
+
+PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+MAX_QUESTION_LENGTH = 2000
+MAX_FEEDBACK_LENGTH = 1000
+
+
+def page_key(token: str) -> str:
+    return f"i/{token}"
+
+
+@dataclass(frozen=True)
+class RenderedInvoice:
+    page_html: str
+    email_subject: str
+    email_text: str
+    email_html: str
+
+
+class InvoicePresenter(Protocol):
+    """Turns a stored invoice and what we know of the customer into the page and the email."""
+
+    def present(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+    ) -> RenderedInvoice: ...
+
+
+class InvoiceNotFound(PermanentError):
+    """No invoice has this page token (a mistyped or forged link)."""
+
+
+class InvoicePages:
+    def __init__(
+        self,
+        *,
+        tenants: TenantDirectory,
+        customers: CustomerDirectory,
+        invoices: InvoiceLedger,
+        presenter: InvoicePresenter,
+        pages: PagePublisher,
+        clock: Clock,
+    ) -> None:
+        self.tenants = tenants
+        self.customers = customers
+        self.invoices = invoices
+        self.presenter = presenter
+        self.pages = pages
+        self.clock = clock
+
+    def load(self, stored: StoredInvoice) -> tuple[TenantAccount, CustomerAccount]:
+        tenant = self.tenants.get(stored.tenant_id)
+        account = self.customers.get(stored.tenant_id, stored.invoice.customer_id)
+        if account is None:
+            raise PermanentError("the invoice's customer is gone", field="customer_id")
+        return tenant, account
+
+    def render(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> RenderedInvoice:
+        history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
+        return self.presenter.present(stored, tenant, account, history, self.clock.now().date())
+
+    def publish(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount | None = None,
+        account: CustomerAccount | None = None,
+    ) -> RenderedInvoice:
+        if tenant is None or account is None:
+            tenant, account = self.load(stored)
+        rendered = self.render(stored, tenant, account)
+        # A PUT of the same key: repeating it is harmless, so callers may always call it again.
+        self.pages.publish(page_key(stored.page_token), rendered.page_html.encode("utf-8"), PAGE_CONTENT_TYPE)
+        return rendered
+
+    def refresh(self, tenant_id: str, invoice_id: str) -> StoredInvoice:
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice_id")
+        self.publish(stored)
+        return stored
+
+
+@dataclass(frozen=True)
+class QuestionAsked:
+    stored: StoredInvoice
+    question_id: str
+    new: bool
+
+
+class PageActions:
+    """What a customer can do from the page: be counted as a reader, ask, answer the poll, click."""
+
+    def __init__(
+        self,
+        *,
+        pages: InvoicePages,
+        invoices: InvoiceLedger,
+        audit: AuditTrail,
+        mailer: Mailer,
+        clock: Clock,
+    ) -> None:
+        self.pages = pages
+        self.invoices = invoices
+        self.audit = audit
+        self.mailer = mailer
+        self.clock = clock
+
+    def by_token(self, token: str) -> StoredInvoice:
+        stored = self.invoices.by_page_token(token)
+        if stored is None:
+            raise InvoiceNotFound("no invoice has this link", field="token")
+        return stored
+
+    def seen(self, token: str) -> None:
+        stored = self.by_token(token)
+        now = self.clock.now()
+        if self.invoices.record_view(stored.tenant_id, stored.invoice_id, now):
+            self.audit.append(
+                stored.tenant_id, stored.invoice_id, AuditEvent("first_viewed", "customer", now)
+            )
+
+    def ask(self, token: str, text: str, line_id: str | None) -> QuestionAsked:
+        stored = self.by_token(token)
+        text = (text or "").strip()
+        if not text:
+            raise PermanentError("write your question", field="text")
+        if len(text) > MAX_QUESTION_LENGTH:
+            raise PermanentError(f"at most {MAX_QUESTION_LENGTH} characters", field="text")
+        line_id = (line_id or "").strip() or None
+        if line_id is not None and stored.invoice.line(line_id) is None:
+            raise PermanentError("not a line of this invoice", field="line_id")
+        # The same words about the same line are the same question: a double click, or the form
+        # posted again after the script's fetch, must not ask twice.
+        question_id = hashlib.sha256(f"{line_id}|{text}".encode()).hexdigest()[:16]
+        now = self.clock.now()
+        question = {"question_id": question_id, "asked_at": now.isoformat(), "text": text, "line_id": line_id}
+        new = self.invoices.add_question(stored.tenant_id, stored.invoice_id, question)
+        if new:
+            tenant, account = self.pages.load(stored)
+            self._notify_support(stored, tenant, account, text, line_id)
+            self.audit.append(
+                stored.tenant_id,
+                stored.invoice_id,
+                AuditEvent(
+                    "question_asked", "customer", now, {"question_id": question_id, "line_id": line_id}
+                ),
+            )
+            refreshed = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+            self.pages.publish(refreshed, tenant, account)
+            stored = refreshed
+        return QuestionAsked(stored, question_id, new)
+
+    def _notify_support(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        text: str,
+        line_id: str | None,
+    ) -> None:
+        support = tenant.page.get("support_email") or tenant.settings.email
+        if not support:
+            return
+        invoice = stored.invoice
+        line = invoice.line(line_id) if line_id else None
+        about = f" about the line “{line.description}”" if line else ""
+        body = (
+            f"{account.customer.name} asked a question{about} on invoice {invoice.number}:\n\n{text}\n\n"
+            f"Reply to the customer at {account.email}. Reminders for this invoice wait until the question "
+            f"is answered."
+        )
+        self.mailer.send(
+            to=str(support),
+            subject=f"Question on invoice {invoice.number} from {account.customer.name}",
+            text=body,
+            html="<pre>" + _escape(body) + "</pre>",
+            reply_to=account.email,
+        )
+
+    def feedback(self, token: str, score: str, text: str | None) -> StoredInvoice:
+        stored = self.by_token(token)
+        try:
+            value = int(score)
+        except (TypeError, ValueError) as exc:
+            raise PermanentError("choose a score", field="score") from exc
+        if not 0 <= value <= 10:
+            raise PermanentError("must be from 0 to 10", field="score")
+        comment = (text or "").strip()[:MAX_FEEDBACK_LENGTH] or None
+        now = self.clock.now()
+        self.invoices.set_feedback(
+            stored.tenant_id, stored.invoice_id, {"score": value, "text": comment, "at": now.isoformat()}
+        )
+        self.audit.append(stored.tenant_id, stored.invoice_id, AuditEvent("feedback_given", "customer", now))
+        refreshed = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+        self.pages.publish(refreshed)
+        return refreshed
+
+    def offer_clicked(self, token: str, offer_id: str) -> str:
+        """Record the click and return where the offer leads."""
+        stored = self.by_token(token)
+        tenant, _ = self.pages.load(stored)
+        offers: list[dict[str, Any]] = list(tenant.page.get("offers") or [])
+        target = next((o for o in offers if o.get("offer_id") == offer_id), None)
+        if target is None or not str(target.get("url", "")).startswith(("https://", "http://")):
+            raise PermanentError("no such offer", field="offer_id")
+        self.invoices.record_offer_click(stored.tenant_id, stored.invoice_id, offer_id, self.clock.now())
+        return str(target["url"])
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
