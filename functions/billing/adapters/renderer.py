@@ -110,12 +110,14 @@ def _unit_price_filter(ctx: Context, minor: Decimal, currency: str | None = None
 @pass_context
 def _date_filter(ctx: Context, day: date, form: str = "medium") -> str:
     # Named forms keep the CLDR patterns out of templates: medium "22 nov. 2026", day_month "22 nov.",
-    # month "november".
+    # month "november", month_short "nov.", month_year "november 2026".
     patterns = {
         "medium": "medium",
         "long": "long",
         "day_month": "d MMM",
         "month": "LLLL",
+        "month_short": "LLL",
+        "month_year": "LLLL y",
     }
     return format_date(day, patterns[form], locale=_locale(ctx))
 

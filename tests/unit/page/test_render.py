@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from babel import Locale
-from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice
-from tests.unit.page.html import Page
 
 from billing.adapters.renderer import (
     JinjaRenderer,
@@ -19,6 +17,8 @@ from billing.adapters.renderer import (
     locale_for,
 )
 from billing.domain.page import InvoiceState, build_invoice_page
+from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice
+from tests.unit.page.html import Page
 
 NBSP = "\xa0"
 SV = Locale.parse("sv_SE")

@@ -46,7 +46,8 @@ def test_every_template_text_is_in_the_catalog(language: str) -> None:
     # When the catalog is read
     catalog = _catalog(language)
     # Then each one has an entry with a translation
-    missing = [_key(m) for m in used if catalog.get(_key(m)) is None or not catalog.get(_key(m)).string]
+    entries = {_key(m): catalog.get(_key(m)) for m in used}
+    missing = [key for key, entry in entries.items() if entry is None or not entry.string]
     assert missing == []
 
 
@@ -57,9 +58,11 @@ def test_translations_keep_every_placeholder(language: str) -> None:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        wanted = set(_PLACEHOLDER.findall(ids[0]))
+        # A plural's singular may leave out the count ("the last invoice"); every other
+        # placeholder must survive translation.
+        wanted = set().union(*(_PLACEHOLDER.findall(str(x)) for x in ids)) - {"num"}
         for string in strings:
-            assert set(_PLACEHOLDER.findall(string)) == wanted, message.id
+            assert set(_PLACEHOLDER.findall(str(string))) - {"num"} == wanted, message.id
 
 
 def test_swedish_is_not_english() -> None:

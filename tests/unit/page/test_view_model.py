@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice, line
 
 from billing.domain.page import (
     Branding,
@@ -18,6 +17,7 @@ from billing.domain.page import (
     Question,
     build_invoice_page,
 )
+from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice, line
 
 
 def test_an_unpaid_invoice_shows_amount_due_date_bankgiro_ocr_and_pay_link() -> None:

@@ -67,7 +67,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         chart=blocks.chart(invoice, history),
         changes=blocks.changes(invoice, history),
         plan_fit=blocks.plan_fit(invoice, context),
-        tenure=blocks.tenure(invoice, context, language),
+        tenure=blocks.tenure(invoice, context, language, history),
         offers=() if no_offers else blocks.offers(invoice, context, history),
         poll=blocks.poll(context, language),
         announcements=blocks.announcements(invoice, context, language),

@@ -249,12 +249,22 @@ class PageSettings:
     support_email: str | None = None
     plan_fit_threshold: int = 10_000
     plan_fit_periods: int = 3
+    plans_on_sale: tuple[str, ...] = ()  # plans plan fit may suggest; empty: every plan in the catalog
+    loyal_after_months: int = 12  # from this tenure on, customers are thanked on their invoices
     loyalty: tuple[LoyaltyBenefit, ...] = ()
     price_changes: tuple[PriceChange, ...] = ()
     offers: tuple[OfferRule, ...] = ()
     poll: Poll | None = None
     announcements: tuple[Announcement, ...] = ()
     autopay_offered: bool = True
+
+    def __post_init__(self) -> None:
+        if self.plan_fit_threshold < 0:
+            raise PageError("plan_fit_threshold", "must not be negative")
+        if not 1 <= self.plan_fit_periods <= 12:
+            raise PageError("plan_fit_periods", "must be between 1 and 12")
+        if self.loyal_after_months < 1:
+            raise PageError("loyal_after_months", "must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.domain.page.chart import ChartView
 from billing.domain.page.context import Branding
 
 
@@ -99,26 +100,6 @@ class QuestionsView:
     @property
     def awaiting_answer(self) -> bool:
         return any(not q.answered for q in self.asked)
-
-
-@dataclass(frozen=True)
-class ChartBar:
-    label_date: date  # the period's first day
-    amount: int  # invoice total (minor units)
-    quantity: Decimal | None  # usage of the main metered charge, if any
-    current: bool
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """The last periods' amounts (and usage) as bars; `svg` is the server-drawn chart (no text in
-    it besides numbers-free markup: the text alternative is the table the template renders)."""
-
-    bars: tuple[ChartBar, ...]
-    unit: str  # unit of `quantity` ("GB"), "" when no usage
-    usage_name: str  # what the quantity measures ("Mobile data")
-    svg: str
-    average: int  # average amount of the earlier periods
 
 
 @dataclass(frozen=True)
