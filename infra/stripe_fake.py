@@ -952,6 +952,17 @@ class FakeStripe:
         off_session = params.get("off_session") not in (None, "false")
         if off_session and not confirm:
             raise _invalid("off_session", "`off_session` can only be used with `confirm=true`.")
+        redirects = (params.get("automatic_payment_methods") or {}).get("allow_redirects")
+        if confirm and not params.get("return_url") and redirects != "never":
+            raise _invalid(
+                "return_url",
+                "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. "
+                "Because some of these payment methods might redirect your customer off of your page, you "
+                "must provide a `return_url`. If you don't want to accept redirect-based payment methods, "
+                "set `automatic_payment_methods[enabled]` to `true` and "
+                "`automatic_payment_methods[allow_redirects]` to `never`.",
+                "parameter_missing",
+            )
         if confirm and not params.get("payment_method"):
             raise _invalid("payment_method", "A payment method is required to confirm.", "parameter_missing")
         method = params.get("payment_method")

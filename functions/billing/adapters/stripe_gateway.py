@@ -228,11 +228,18 @@ class StripePaymentGateway:
         metadata: Mapping[str, str] | None = None,
         *,
         description: str | None = None,
+        return_url: str | None = None,
+        mandate: str | None = None,
     ) -> ChargeResult:
         """Charge a saved payment method without the customer present (the due-date collector).
 
         Returns the outcome; raises only when asking again could change it (`RetryableError`) or when the
         request itself is wrong (`PermanentError`).
+
+        Stripe refuses a server-side confirmation that might redirect unless it has somewhere to send the
+        customer back: pass the invoice page as `return_url` (needed for redirect-based methods such as
+        Klarna); without one, the charge is restricted to methods that never redirect (card, SEPA).
+        `mandate` names the SEPA mandate explicitly; without it Stripe uses the method's own.
         """
         _check_amount(amount)
         currency = _check_currency(currency)
@@ -249,6 +256,12 @@ class StripePaymentGateway:
         }
         if description:
             params["description"] = description
+        if return_url:
+            params["return_url"] = return_url
+        else:
+            params["automatic_payment_methods"] = {"enabled": True, "allow_redirects": "never"}
+        if mandate:
+            params["mandate"] = mandate
         try:
             intent = self._client.v1.payment_intents.create(
                 params,

@@ -392,7 +392,16 @@ def test_no_secret_or_card_detail_appears_in_logs(
     # Then the logs hold no key, no signing secret, no customer email, no card or client secret
     text = caplog.text + " ".join(str(r.__dict__) for r in caplog.records)
     assert caplog.records, "the flows should have logged something"
-    for forbidden in (API_KEY, WEBHOOK_SECRET, "whsec_", "sk_test_", "kund@example.se", "4242", "_secret_"):
+    for forbidden in (
+        API_KEY,
+        WEBHOOK_SECRET,
+        "whsec_",
+        "sk_test_",
+        "kund@example.se",
+        "last4",
+        "exp_year",
+        "_secret_",
+    ):
         assert forbidden not in text, forbidden
 
 
@@ -479,3 +488,22 @@ def test_a_redelivery_is_the_same_event_re_signed(
 def _last(receiver: Receiver) -> tuple[bytes, str]:
     body, headers = receiver.deliveries[-1]
     return body, headers["stripe-signature"]
+
+
+def test_an_off_session_charge_either_forbids_redirects_or_says_where_to_return(
+    gateway, fake: FakeStripe
+) -> None:
+    # Given the collector charging without and with a return URL (the invoice page)
+    gateway.charge_off_session("inv_10", 1, 100, "sek", "cus_test", "pm_card_visa")
+    gateway.charge_off_session("inv_10", 2, 100, "sek", "cus_test", "pm_card_visa", return_url=CANCEL)
+    without, with_url = fake.requests[-2].params, fake.requests[-1].params
+    # Then the first restricts itself to methods that never redirect, the second names the page
+    assert without["automatic_payment_methods"] == {"enabled": "true", "allow_redirects": "never"}
+    assert with_url["return_url"] == CANCEL and "automatic_payment_methods" not in with_url
+    # And a confirmation with neither is refused, as Stripe refuses it
+    client = stripe.StripeClient(API_KEY, base_addresses={"api": fake.url}, max_network_retries=0)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        client.v1.payment_intents.create(
+            {"amount": 100, "currency": "sek", "payment_method": "pm_card_visa", "confirm": True}
+        )
+    assert err.value.param == "return_url"
