@@ -168,6 +168,7 @@ class Invoice:
     balance_applied: int = 0
     amount_due: int = 0
     reverse_charge: bool = False
+    vat_treatment: str = "domestic"  # "domestic", "reverse_charge" or "outside_eu"
     notes: tuple[str, ...] = ()
     subscription_id: str | None = None
     credited_invoice_id: str | None = None
@@ -212,6 +213,7 @@ class Invoice:
             "balance_applied": self.balance_applied,
             "amount_due": self.amount_due,
             "reverse_charge": self.reverse_charge,
+            "vat_treatment": self.vat_treatment,
             "notes": list(self.notes),
             "credited_invoice_id": self.credited_invoice_id,
             "credited_invoice_number": self.credited_invoice_number,
@@ -246,6 +248,7 @@ class Invoice:
             balance_applied=int(data.get("balance_applied", 0)),
             amount_due=int(data.get("amount_due", data["total"])),
             reverse_charge=bool(data.get("reverse_charge", False)),
+            vat_treatment=data.get("vat_treatment", "domestic"),
             notes=tuple(data.get("notes", ())),
             credited_invoice_id=data.get("credited_invoice_id"),
             credited_invoice_number=data.get("credited_invoice_number"),

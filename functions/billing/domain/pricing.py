@@ -66,7 +66,17 @@ from billing.domain.periods import (
 )
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.usage import UsageEvent, aggregate, canonical, in_window, relevant
-from billing.domain.vat import REVERSE_CHARGE_NOTE, VatSchedule, is_reverse_charge, rate_str, vat_amount
+from billing.domain.vat import (
+    DOMESTIC,
+    OUTSIDE_EU,
+    OUTSIDE_EU_NOTE,
+    REVERSE_CHARGE,
+    REVERSE_CHARGE_NOTE,
+    VatSchedule,
+    rate_str,
+    vat_amount,
+    vat_treatment,
+)
 
 _TEXT = {
     "sv": {
@@ -134,7 +144,11 @@ class _Context:
     language: str
     tz: ZoneInfo
     schedule: VatSchedule
-    reverse_charge: bool
+    treatment: str  # vat.DOMESTIC, REVERSE_CHARGE or OUTSIDE_EU
+
+    @property
+    def zero_rated(self) -> bool:
+        return self.treatment != DOMESTIC
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -162,9 +176,9 @@ def compute_invoice(
     customer's credit in minor units (>= 0), applied to the total but never below zero.
     """
     with localcontext(calculation_context()):
-        ctx = _context(tenant, catalog, customer)
         first_plan = _plan(catalog, subscription.phases[0].plan_code, "subscription.phases[0].plan")
         _check_subscription(catalog, subscription, first_plan)
+        ctx = _context(tenant, catalog, customer, first_plan.currency)
         interval, anchor, anchor_day = first_plan.interval, subscription.anchor, subscription.anchor_day
         period = period_containing(period_start, interval, anchor, anchor_day)
         previous = previous_period(period, interval, anchor, anchor_day)
@@ -239,12 +253,12 @@ def plan_change_invoice(
     for the same days; usage stays on the next period invoice, split at the change.
     """
     with localcontext(calculation_context()):
-        ctx = _context(tenant, catalog, customer)
         old_code = subscription.plan_code_on(change_date)
         if old_code is None:
             raise ScenarioError("change_date", "the subscription is not active on that day")
         old = _plan(catalog, old_code, "subscription.phases")
         new = _plan(catalog, new_plan_code, "new_plan")
+        ctx = _context(tenant, catalog, customer, old.currency)
         if new.interval is not old.interval or new.currency != old.currency:
             raise ScenarioError("new_plan", "must have the same interval and currency as the current plan")
         period = period_containing(change_date, old.interval, subscription.anchor, subscription.anchor_day)
@@ -334,7 +348,7 @@ def one_off_invoice(
 ) -> Invoice:
     """An invoice of free-form items (set-up fee, consulting). `reference` makes its id unique."""
     with localcontext(calculation_context()):
-        ctx = _context(tenant, catalog, customer, currency)
+        ctx = _context(tenant, catalog, customer, currency or tenant.currency)
         drafts = []
         for item in items:
             rate = _rate(ctx, item.vat_rate, item.vat_category, issue_date)
@@ -377,7 +391,7 @@ def reprice(
     """What `period`'s usage would cost excl. VAT on `plan` (full-period fees): plan-fit advice."""
     with localcontext(calculation_context()):
         schedule = catalog.vat_schedule if catalog else VatSchedule(categories={})
-        ctx = _Context(plan.currency, customer.language, ZoneInfo(customer.timezone), schedule, False)
+        ctx = _Context(plan.currency, customer.language, ZoneInfo(customer.timezone), schedule, DOMESTIC)
         mine = canonical(e for e in events if e.customer_id == customer.id)
         drafts: list[_Draft] = []
         for charge in plan.charges:
@@ -395,25 +409,18 @@ def reprice(
 # Lines
 
 
-def _context(
-    tenant: TenantSettings, catalog: Catalog, customer: Customer, currency: str | None = None
-) -> _Context:
+def _context(tenant: TenantSettings, catalog: Catalog, customer: Customer, currency: str) -> _Context:
     try:
         tz = ZoneInfo(customer.timezone)
     except (KeyError, ValueError):
         raise ScenarioError("customer.timezone", f"unknown time zone {customer.timezone!r}") from None
-    reverse = is_reverse_charge(
+    treatment = vat_treatment(
         seller_country=tenant.country,
         buyer_country=customer.country,
         buyer_is_business=customer.is_business,
         buyer_vat_number=customer.vat_number,
     )
-    chosen = currency or _catalog_currency(catalog) or tenant.currency
-    return _Context(chosen, customer.language, tz, catalog.vat_schedule, reverse)
-
-
-def _catalog_currency(catalog: Catalog) -> str | None:
-    return next((p.currency for p in catalog.plans.values()), None)
+    return _Context(currency, customer.language, tz, catalog.vat_schedule, treatment)
 
 
 def _plan(catalog: Catalog, code: str, field: str) -> Plan:
@@ -433,7 +440,7 @@ def _check_subscription(catalog: Catalog, subscription: Subscription, first: Pla
 
 
 def _rate(ctx: _Context, fixed: Decimal | None, category: str, day: date) -> Decimal:
-    if ctx.reverse_charge:
+    if ctx.zero_rated:
         return Decimal(0)
     if fixed is not None:
         return fixed
@@ -442,7 +449,7 @@ def _rate(ctx: _Context, fixed: Decimal | None, category: str, day: date) -> Dec
 
 def _vat_parts(ctx: _Context, fixed: Decimal | None, category: str, lo: date, hi: date) -> list[Period]:
     """[lo, hi) cut where the VAT rate of the category changes."""
-    if ctx.reverse_charge or fixed is not None:
+    if ctx.zero_rated or fixed is not None:
         return [Period(lo, hi)]
     cuts = [lo, *ctx.schedule.change_dates(category, lo, hi), hi]
     return [Period(a, b) for a, b in itertools.pairwise(cuts) if a < b]
@@ -491,7 +498,8 @@ def _fee_lines(
                 description=description,
                 quantity=Decimal(sign),
                 unit=charge.unit,
-                unit_price=Decimal(charge.amount) * part.days / period.days,
+                # The full period's price: the proration note says which part of it the amount is.
+                unit_price=Decimal(charge.amount),
                 amount=Decimal(sign * charge.amount) * part.days / period.days,
                 charge_code=charge.code,
                 group=charge.group,
@@ -670,7 +678,7 @@ def _percentage(
                 f"{charge.name}: {_t(ctx.language, 'per_event_limit')}",
                 Decimal(1),
                 "",
-                adjustment,
+                Decimal(round_minor(adjustment)),
                 adjustment,
             )
         )
@@ -718,7 +726,7 @@ def _limit(
         description=f"{_t(ctx.language, key)}: {charge.name}",
         quantity=Decimal(1),
         unit="",
-        unit_price=difference,
+        unit_price=Decimal(round_minor(difference)),
         amount=difference,
         charge_code=charge.code,
         group=charge.group,
@@ -775,7 +783,7 @@ def _commitment_true_up(
             description=_t(ctx.language, "commitment"),
             quantity=Decimal(1),
             unit="",
-            unit_price=shortfall,
+            unit_price=Decimal(round_minor(shortfall)),
             amount=shortfall,
             charge_code=None,
             group="",
@@ -791,14 +799,12 @@ def _apply_coupons(ctx: _Context, drafts: list[_Draft], coupons: Sequence[Coupon
     for coupon in coupons:
         if not coupon.is_active:
             continue
-        eligible = [
-            d
-            for d in drafts
-            if d.amount > 0 and (coupon.charge_code is None or d.charge_code == coupon.charge_code)
-        ]
+        # What the coupon applies to, net of earlier discounts and credits, per VAT rate.
+        eligible = [d for d in result if coupon.charge_code is None or d.charge_code == coupon.charge_code]
         by_rate: dict[Decimal, Decimal] = {}
         for d in eligible:
             by_rate[d.vat_rate] = by_rate.get(d.vat_rate, Decimal(0)) + d.amount
+        by_rate = {rate: base for rate, base in by_rate.items() if base > 0}
         remaining_total = sum((d.amount for d in result), Decimal(0))
         base_total = sum(by_rate.values(), Decimal(0))
         if base_total <= 0 or remaining_total <= 0:
@@ -878,8 +884,10 @@ def _finish(
     total = gross + rounding
     applied = min(balance, max(total, 0))
     notes: list[str] = []
-    if ctx.reverse_charge:
+    if ctx.treatment == REVERSE_CHARGE:
         notes.append(REVERSE_CHARGE_NOTE.get(ctx.language, REVERSE_CHARGE_NOTE["en"]))
+    elif ctx.treatment == OUTSIDE_EU:
+        notes.append(OUTSIDE_EU_NOTE.get(ctx.language, OUTSIDE_EU_NOTE["en"]))
     if tenant.f_tax and tenant.country.upper() == "SE":
         notes.append(_t(ctx.language, "f_tax"))
     kind_key = kind if key_suffix is None else f"{kind}:{key_suffix}"
@@ -906,7 +914,8 @@ def _finish(
         total=total,
         balance_applied=applied,
         amount_due=total - applied,
-        reverse_charge=ctx.reverse_charge,
+        reverse_charge=ctx.treatment == REVERSE_CHARGE,
+        vat_treatment=ctx.treatment,
         notes=tuple(notes),
     )
 

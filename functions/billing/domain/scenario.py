@@ -91,6 +91,13 @@ class _Fields:
             raise ScenarioError(self.at(name), f"must be {minimum} or more")
         return result
 
+    def label(self, name: str, default: str = "") -> str:
+        """Free text that may be empty (a group, a unit, a prefix)."""
+        value = self.raw(name, default)
+        if not isinstance(value, str):
+            raise ScenarioError(self.at(name), "must be a string")
+        return value
+
     def flag(self, name: str, default: bool) -> bool:
         value = self.raw(name, default)
         if not isinstance(value, bool):
@@ -202,7 +209,7 @@ def parse_tenant_settings(data: Any, path: str = "tenant") -> TenantSettings:
         currency=_currency(f, "currency", "SEK"),
         country=_country(f, "country", "SE"),
         payment_terms_days=f.integer("payment_terms_days", 30, minimum=0),
-        invoice_series_prefix=f.raw("invoice_series_prefix", ""),
+        invoice_series_prefix=f.label("invoice_series_prefix"),
         bankgiro=f.text("bankgiro", None),
         ocr_length_digit=f.flag("ocr_length_digit", False),
         timezone=_check_zone(f.text("timezone", "Europe/Stockholm"), f.at("timezone")),
@@ -241,12 +248,27 @@ _CHARGE_FIELDS = frozenset(
     "vat_rate vat_category".split()
 )
 _USAGE_MODELS = frozenset(m for m in ChargeModel if m is not ChargeModel.FLAT)
+_COMMON_CHARGE_FIELDS = frozenset("code name model group unit vat_rate vat_category".split())
+_USAGE_FIELDS = frozenset("metric aggregation field filters min_amount max_amount".split())
+# The price fields each model reads; any other price field is a mistake worth naming.
+_MODEL_FIELDS: dict[ChargeModel, frozenset[str]] = {
+    ChargeModel.FLAT: frozenset({"amount"}),
+    ChargeModel.PER_UNIT: frozenset({"unit_price"}) | _USAGE_FIELDS,
+    ChargeModel.GRADUATED: frozenset({"tiers"}) | _USAGE_FIELDS,
+    ChargeModel.VOLUME: frozenset({"tiers"}) | _USAGE_FIELDS,
+    ChargeModel.PACKAGE: frozenset({"package_size", "package_price", "free_units"}) | _USAGE_FIELDS,
+    ChargeModel.PERCENTAGE: frozenset({"percentage", "fixed_fee", "min_per_event", "max_per_event"})
+    | _USAGE_FIELDS,
+}
 
 
 def parse_charge(data: Any, path: str, vat_categories: frozenset[str] = frozenset()) -> Charge:
     f = _Fields(data, path, _CHARGE_FIELDS)
     model: ChargeModel = f.choice("model", ChargeModel)
     code = f.text("code")
+    for name in sorted(f.data):
+        if name not in _COMMON_CHARGE_FIELDS and name not in _MODEL_FIELDS[model]:
+            raise ScenarioError(f.at(name), f"is not used by a {model.value} charge")
     zero = Decimal(0)
     tiers: list[Tier] = []
     if model in (ChargeModel.GRADUATED, ChargeModel.VOLUME):
@@ -260,7 +282,7 @@ def parse_charge(data: Any, path: str, vat_categories: frozenset[str] = frozense
             last = i == len(raw_tiers) - 1
             if up_to is None and not last:
                 raise ScenarioError(t.at("up_to"), "only the last tier may be open-ended (null)")
-            if up_to is not None and up_to <= previous and not (i == 0 and up_to > 0):
+            if up_to is not None and up_to <= previous:
                 raise ScenarioError(t.at("up_to"), "tiers must have increasing, positive bounds")
             tiers.append(Tier(up_to, t.decimal("unit_price", minimum=zero), t.integer("flat_fee", 0, 0)))
             previous = up_to if up_to is not None else previous
@@ -317,8 +339,8 @@ def parse_charge(data: Any, path: str, vat_categories: frozenset[str] = frozense
         code=code,
         name=f.text("name"),
         model=model,
-        group=f.raw("group", ""),
-        unit=f.raw("unit", ""),
+        group=f.label("group"),
+        unit=f.label("unit"),
         metric=metric,
         aggregation=aggregation,
         field=field_name,
@@ -479,7 +501,7 @@ def parse_coupon(data: Any, path: str = "coupon") -> Coupon:
         raise ScenarioError(f.at("periods"), "a repeating coupon needs the number of periods")
     return Coupon(
         code=f.text("code"),
-        name=f.raw("name", ""),
+        name=f.label("name"),
         kind=kind,
         percent=percent,
         amount=f.integer("amount", 0, minimum=0),
@@ -500,8 +522,8 @@ def parse_one_off_item(data: Any, path: str = "item") -> OneOffItem:
         description=f.text("description"),
         quantity=f.decimal("quantity", Decimal(1)),
         unit_price=f.decimal("unit_price"),
-        unit=f.raw("unit", ""),
-        group=f.raw("group", ""),
+        unit=f.label("unit"),
+        group=f.label("group"),
         vat_rate=f.decimal("vat_rate", None, minimum=Decimal(0)),
         vat_category=f.text("vat_category", "standard"),
     )
@@ -678,7 +700,7 @@ def quote_scenario(data: Any) -> dict[str, Any]:
                 issue_date=c.day("issue_date"),
                 amounts=dict(lines) if lines is not None else None,
                 previous=notes,
-                reason=c.raw("reason", ""),
+                reason=c.label("reason"),
             )
         except CreditError as error:
             # The engine calls them amounts; the scenario calls them lines.

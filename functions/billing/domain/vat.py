@@ -24,6 +24,15 @@ EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )
 
+DOMESTIC = "domestic"
+REVERSE_CHARGE = "reverse_charge"  # EU business buyer in another member state: the buyer accounts for VAT
+OUTSIDE_EU = "outside_eu"  # business buyer outside the EU: the service is supplied abroad, no Swedish VAT
+
+OUTSIDE_EU_NOTE = {
+    "sv": "Tjänsten är omsatt utanför EU (köparen är näringsidkare); svensk moms tas inte ut",
+    "en": "Place of supply outside the EU (business customer): no Swedish VAT",
+}
+
 REVERSE_CHARGE_NOTE = {
     "sv": "Omvänd betalningsskyldighet",
     "en": "Reverse charge: the buyer accounts for the VAT (Article 196, Directive 2006/112/EC)",
@@ -90,6 +99,22 @@ def is_reverse_charge(
         and buyer_country.upper() in EU_COUNTRIES
         and buyer_country.upper() != seller_country.upper()
     )
+
+
+def vat_treatment(
+    *, seller_country: str, buyer_country: str, buyer_is_business: bool, buyer_vat_number: str | None
+) -> str:
+    """DOMESTIC (the rates apply), REVERSE_CHARGE or OUTSIDE_EU (both at 0 % with a note)."""
+    if is_reverse_charge(
+        seller_country=seller_country,
+        buyer_country=buyer_country,
+        buyer_is_business=buyer_is_business,
+        buyer_vat_number=buyer_vat_number,
+    ):
+        return REVERSE_CHARGE
+    if buyer_is_business and buyer_country.upper() not in EU_COUNTRIES:
+        return OUTSIDE_EU
+    return DOMESTIC
 
 
 def vat_amount(base: int, rate: Decimal) -> int:

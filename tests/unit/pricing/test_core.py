@@ -109,6 +109,46 @@ def _first_charge(data: dict[str, Any]) -> dict[str, Any]:
         (lambda d: d.update(events=[event(1, "2026-02-01T12:00:00")]), "events[0].timestamp"),
         (lambda d: d.update(events=[event(1, "2026-02-01T12:00:00Z", value=1.5)]), "events[0].value"),
         (lambda d: d.update(surprise=1), "surprise"),
+        (lambda d: _first_charge(d).update(tiers=[]), "catalog.plans[0].charges[0].tiers"),
+        (lambda d: _first_charge(d).update(min_amount=100), "catalog.plans[0].charges[0].min_amount"),
+        (lambda d: _first_charge(d).update(group=5), "catalog.plans[0].charges[0].group"),
+        (
+            lambda d: d["catalog"]["plans"][0].update(charges=[usage("u", "graduated", tiers=[])]),
+            "catalog.plans[0].charges[0].tiers",
+        ),
+        (
+            lambda d: d["catalog"]["plans"][0].update(
+                charges=[
+                    usage("u", "volume", tiers=[{"up_to": 5, "unit_price": 1}, {"up_to": 5, "unit_price": 1}])
+                ]
+            ),
+            "catalog.plans[0].charges[0].tiers[1].up_to",
+        ),
+        (
+            lambda d: d["catalog"]["plans"][0].update(
+                charges=[usage("u", "per_unit", aggregation="unique_count", unit_price=1)]
+            ),
+            "catalog.plans[0].charges[0].field",
+        ),
+        (
+            lambda d: d["catalog"]["plans"][0].update(charges=[usage("u", "per_unit")]),
+            "catalog.plans[0].charges[0].unit_price",
+        ),
+        (
+            lambda d: d["catalog"]["plans"][0].update(
+                charges=[usage("u", "package", package_price=1, package_size=0)]
+            ),
+            "catalog.plans[0].charges[0].package_size",
+        ),
+        (lambda d: d["subscription"].update(end_date="2025-12-01"), "subscription.end_date"),
+        (
+            lambda d: d.update(coupons=[{"code": "X", "kind": "percentage", "percent": "120"}]),
+            "coupons[0].percent",
+        ),
+        (
+            lambda d: d.update(events=[{**event(1, "2026-02-01T12:00:00Z"), "customer_id": "c2"}]),
+            "events[0].customer_id",
+        ),
     ],
 )
 def test_bad_input_names_the_field(change, field) -> None:  # type: ignore[no-untyped-def]

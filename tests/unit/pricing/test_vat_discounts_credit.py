@@ -239,3 +239,28 @@ def test_one_off_invoice() -> None:
         {"rate": "6", "base": 29900, "vat": 1794},
     ]
     assert (result["total"], result["rounding"], result["due_date"]) == (406694 - 94 + 100, 6, "2026-04-04")
+
+
+def test_business_outside_the_eu_pays_no_swedish_vat() -> None:
+    data = scenario(plan(flat(amount=10000)))
+    data["customer"].update(country="NO", is_business=True)
+    result = quote_scenario(data)
+    assert (result["vat_treatment"], result["reverse_charge"], result["vat_total"]) == (
+        "outside_eu",
+        False,
+        0,
+    )
+    assert any("outside the EU" in note for note in result["notes"])
+
+
+def test_a_coupon_on_a_capped_charge_discounts_what_the_charge_costs() -> None:
+    # Given a charge of 200 kr capped at 100 kr, and 10 % off that charge
+    charge = usage("gb", "per_unit", unit_price="100", max_amount=10000)
+    data = scenario(
+        plan(charge),
+        events=[event(1, "2026-02-03T10:00:00+01:00", value=200)],
+        coupons=[{"code": "TEN", "kind": "percentage", "percent": "10", "charge": "gb"}],
+    )
+    # Then the discount is 10 % of the capped 100 kr, not of 200 kr
+    result = quote_scenario(data)
+    assert [x["amount"] for x in result["lines"]] == [20000, -10000, -1000]
