@@ -46,6 +46,9 @@ from billing.services.errors import (
 # version: a test fails when the SDK is bumped without re-reading its typed parameters.
 STRIPE_API_VERSION = "2026-10-28.endive"
 
+# The key used against the local stand-in, which accepts any test-mode key and nothing else.
+LOCAL_STAND_IN_KEY = "sk_test_local_stand_in"
+
 logger = logging.getLogger(__name__)
 # The SDK logs whole request and response bodies at DEBUG (customer emails, client secrets, card
 # summaries). A function running with DEBUG logging must not print them: keep its logger at WARNING.
@@ -92,6 +95,22 @@ class StripePaymentGateway:
             max_network_retries=max_network_retries,
             http_client=http_client or stripe.RequestsClient(timeout=timeout_seconds),
         )
+
+    @classmethod
+    def for_environment(
+        cls, api_key: str | None, *, local_api_base: str | None = None, **options: Any
+    ) -> StripePaymentGateway:
+        """Stripe itself when a key is configured; otherwise the local stand-in at `local_api_base`.
+
+        The local default (no key) therefore runs exactly the same code against `infra/stripe_fake.py`.
+        """
+        if api_key:
+            return cls(api_key, **options)
+        if not local_api_base:
+            raise PermanentError(
+                "no Stripe key and no local stand-in configured", field="api_key", code="not_configured"
+            )
+        return cls(LOCAL_STAND_IN_KEY, api_base=local_api_base, **options)
 
     # ----------------------------------------------------------------------------------------------
     # Paying an invoice on the page

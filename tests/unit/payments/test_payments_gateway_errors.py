@@ -166,3 +166,31 @@ def test_no_key_is_a_configuration_error() -> None:
     with pytest.raises(PermanentError) as err:
         StripePaymentGateway("")
     assert err.value.field == "api_key"
+
+
+def test_without_a_key_the_gateway_talks_to_the_local_stand_in() -> None:
+    # Given no Stripe key and a local stand-in address
+    client = CannedHTTPClient(
+        200, {"id": "cs_1", "url": "http://127.0.0.1:1/checkout/cs_1", "status": "open"}
+    )
+    gateway = StripePaymentGateway.for_environment(
+        None, local_api_base="http://127.0.0.1:1", max_network_retries=0, http_client=client
+    )
+    # When a session is requested, Then it goes to the stand-in with a test-mode key
+    pay(gateway)
+    _, url, headers, _ = client.calls[0]
+    assert url == "http://127.0.0.1:1/v1/checkout/sessions"
+    assert headers["Authorization"].startswith("Bearer sk_test_")
+
+
+def test_with_a_key_the_gateway_talks_to_stripe_and_with_neither_it_refuses() -> None:
+    # Given a test key, When a session is requested, Then it goes to api.stripe.com
+    client = CannedHTTPClient(
+        200, {"id": "cs_1", "url": "https://checkout.stripe.com/c/cs_1", "status": "open"}
+    )
+    pay(StripePaymentGateway.for_environment("sk_test_real", max_network_retries=0, http_client=client))
+    assert client.calls[0][1].startswith("https://api.stripe.com/v1/")
+    # Given neither, Then it is a configuration error
+    with pytest.raises(PermanentError) as err:
+        StripePaymentGateway.for_environment(None)
+    assert err.value.code == "not_configured"
