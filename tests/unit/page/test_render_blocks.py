@@ -24,7 +24,7 @@ BLOCKS = (
     "block-offers",
     "block-autopay",
     "block-questions",
-    "block-feedback",
+    "block-poll",
     "block-announcements",
     "block-details",
 )
@@ -60,7 +60,7 @@ def test_the_rich_page_says_each_block_in_swedish() -> None:
     assert "Nytt den här gången: Extra data 5 GB" in page.text("block-changes")
     assert "Mer data i Max" in page.text("block-offers")
     assert "5G i hela Lund" in page.text("block-announcements")
-    assert "Hur troligt är det att du rekommenderar oss?" in page.text("block-feedback")
+    assert "Hur troligt är det att du rekommenderar oss?" in page.text("block-poll")
     assert "Du frågade 2 nov. 2026" in page.text("block-questions")
 
 
@@ -110,7 +110,7 @@ def test_an_answered_poll_thanks_instead_of_asking_again() -> None:
     ctx = replace(ctx, state=InvoiceState(feedback_score=8))
     page = Page(JinjaRenderer().render_page(build_invoice_page(inv, ctx)))
     assert not page.has("feedback-form")
-    assert "Tack för ditt svar!" in page.text("block-feedback")
+    assert "Tack för ditt svar!" in page.text("block-poll")
 
 
 def test_the_page_is_within_its_size_budget() -> None:

@@ -19,6 +19,7 @@ from billing.domain.page.context import (
     Question,
     Segment,
 )
+from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView, PageStatus
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "Question",
     "Segment",
     "build_invoice_page",
+    "page_settings_from_dict",
 ]
