@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -105,8 +105,12 @@ def previous_period(period: Period, interval: Interval, anchor: Anchor, anchor_d
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """The instant local `day` begins in `tz` (aware)."""
-    return datetime.combine(day, time(0), tzinfo=tz)
+    """The instant local `day` begins in `tz`, in UTC.
+
+    In UTC because Python subtracts two datetimes that share a tzinfo by wall clock: across a daylight
+    saving change that would make March 744 hours long in Stockholm instead of 743.
+    """
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def local_date(instant: datetime, tz: ZoneInfo) -> date:

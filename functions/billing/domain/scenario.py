@@ -627,14 +627,20 @@ def quote_scenario(data: Any) -> dict[str, Any]:
         new_plan = c.text("plan")
         if new_plan not in catalog.plans:
             raise ScenarioError("plan_change.plan", f"unknown plan {new_plan!r}")
-        quote = quote_plan_change(
-            tenant=tenant,
-            catalog=catalog,
-            customer=customer,
-            subscription=subscription,
-            new_plan_code=new_plan,
-            requested_on=c.day("date"),
-        )
+        try:
+            quote = quote_plan_change(
+                tenant=tenant,
+                catalog=catalog,
+                customer=customer,
+                subscription=subscription,
+                new_plan_code=new_plan,
+                requested_on=c.day("date"),
+            )
+        except ScenarioError as error:
+            # The engine names its arguments; the scenario calls them plan_change.date and .plan.
+            renamed = {"requested_on": "plan_change.date", "change_date": "plan_change.date"}
+            field = renamed.get(error.field, "plan_change.plan" if error.field == "new_plan" else error.field)
+            raise ScenarioError(field, error.reason) from None
         return {
             "effective_date": quote.effective_date.isoformat(),
             "immediate": quote.immediate,

@@ -111,3 +111,24 @@ def test_any_event_order_gives_the_same_invoice() -> None:
         shuffled = list(events)
         random.Random(seed).shuffle(shuffled)
         assert quote_scenario(scenario(plan(*charges), events=shuffled)) == expected
+
+
+def test_weighted_sum_counts_real_hours_across_daylight_saving_time() -> None:
+    # Given March in Stockholm (743 hours: clocks go forward on 29 March) and one seat all month,
+    # then a second seat from 16 March 00:00 (the last 383 hours)
+    events = [
+        event(1, "2026-02-20T09:00:00+01:00", value=1),
+        event(2, "2026-03-16T00:00:00+01:00", value=2),
+    ]
+    charge = usage("seats", "per_unit", aggregation="weighted_sum", unit_price="1")
+    data = scenario(plan(charge), events=events, period_start="2026-04-01")
+    (line,) = lines_of(quote_scenario(data))
+    # Then the seats are (1 x 360 + 2 x 383) / 743 = 1.51548..., not a wall-clock 744-hour month
+    assert line["quantity"] == "1.5155"
+
+
+def test_weighted_sum_of_a_constant_level_is_that_level_in_a_dst_month() -> None:
+    events = [event(1, "2026-02-20T09:00:00+01:00", value=3)]
+    charge = usage("seats", "per_unit", aggregation="weighted_sum", unit_price="1")
+    (line,) = lines_of(quote_scenario(scenario(plan(charge), events=events, period_start="2026-04-01")))
+    assert line["quantity"] == "3"

@@ -198,3 +198,13 @@ def test_preview_prices_this_period_so_far() -> None:
     # Then the preview is next period's invoice with March's usage so far
     assert result["kind"] == "preview" and result["issue_date"] == "2026-03-10"
     assert [(x["kind"], x["amount"]) for x in result["lines"]] == [("fee", 10000), ("usage", 100)]
+
+
+def test_a_plan_change_outside_the_subscription_names_the_scenario_field() -> None:
+    from billing.domain.pricing_errors import ScenarioError
+
+    basic, pro = plan(flat(amount=10000), code="basic"), plan(flat(amount=30000), code="pro")
+    data = scenario(basic, pro, action="plan_change", plan_change={"plan": "pro", "date": "2025-12-19"})
+    with pytest.raises(ScenarioError) as raised:
+        quote_scenario(data)
+    assert raised.value.field == "plan_change.date"
