@@ -732,6 +732,15 @@ class FakeStripe:
     def handle_api(
         self, method: str, raw_path: str, body: bytes, headers: Mapping[str, str]
     ) -> tuple[int, bytes, dict[str, str]]:
+        """Answer one API request. Requests are served one at a time: the check for a replayed
+        idempotency key and the work it guards must not interleave (two racing retries of one charge
+        would otherwise both create a PaymentIntent)."""
+        with self._lock:
+            return self._handle_api(method, raw_path, body, headers)
+
+    def _handle_api(
+        self, method: str, raw_path: str, body: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
         idempotency_key = headers.get("idempotency-key")

@@ -6,6 +6,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -507,3 +508,16 @@ def test_an_off_session_charge_either_forbids_redirects_or_says_where_to_return(
             {"amount": 100, "currency": "sek", "payment_method": "pm_card_visa", "confirm": True}
         )
     assert err.value.param == "return_url"
+
+
+def test_racing_retries_of_one_charge_create_one_payment(gateway, fake: FakeStripe) -> None:
+    # Given eight concurrent retries of the same attempt (Lambda retries racing each other)
+    def charge(_: int):
+        return gateway.charge_off_session("inv_11", 1, 700, "sek", "cus_test", "pm_card_visa")
+
+    # When they all run at once
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(charge, range(8)))
+    # Then one PaymentIntent exists and every caller got it
+    assert len(fake.payment_intents) == 1
+    assert {r.payment_ref for r in results} == set(fake.payment_intents)
