@@ -41,6 +41,8 @@ def credit_note(
 
     Amounts are positive minor units excl. VAT to credit from each line; the note's amounts are negative.
     """
+    if invoice.kind == CREDIT_NOTE:
+        raise CreditError("invoice", "a credit note cannot be credited; issue an invoice instead")
     notes = _notes_of(invoice, previous)
     left = remaining_by_line(invoice, notes)
     word = _CREDIT_WORD.get(invoice.language, "Credit")

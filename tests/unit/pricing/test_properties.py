@@ -237,3 +237,40 @@ def test_ocr_references_pass_their_check_and_catch_a_changed_digit(
     i = pos % len(reference)
     changed = reference[:i] + str((int(reference[i]) + bump) % 10) + reference[i + 1 :]
     assert not is_valid_ocr(changed, length)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 31), st.integers(1, 31), st.integers(0, 10**7))
+def test_fee_billed_in_advance_minus_unused_days_is_the_days_used(start: int, end: int, fee: int) -> None:
+    # Given a subscription from `start` March, cancelled after March was billed, ending on `end` March
+    start, end = sorted((start, end))
+    if start == end:
+        end += 1
+    phases = [{"plan": "p", "start": f"2026-03-{start:02d}"}]
+    march = scenario(plan(flat(amount=fee)), phases=phases, period_start="2026-03-01")
+    april = scenario(plan(flat(amount=fee)), phases=phases, period_start="2026-04-01")
+    end_date = f"2026-03-{end:02d}" if end <= 31 else "2026-04-01"
+    april["subscription"].update(end_date=end_date, cancelled_on="2026-03-31")
+    # When March and April are invoiced
+    billed = sum(x["amount"] for x in quote_scenario(march)["lines"])
+    credited = sum(x["amount"] for x in quote_scenario(april)["lines"])
+    # Then together they charge the days used, to within the two roundings
+    exact = fee * (min(end, 32) - start) / 31
+    assert abs(billed + credited - exact) <= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(2, 31), st.integers(0, 10**6), st.integers(0, 10**6))
+def test_upgrade_invoices_charge_each_plan_for_its_days(change: int, old_fee: int, extra: int) -> None:
+    # Given a month on the old plan until `change` March and on the new plan after
+    new_fee = old_fee + extra
+    old, new = plan(flat(amount=old_fee), code="old"), plan(flat(amount=new_fee), code="new")
+    upgrade = scenario(
+        old, new, action="plan_change", plan_change={"plan": "new", "date": f"2026-03-{change:02d}"}
+    )
+    # When March is billed in advance on the old plan and the upgrade is invoiced
+    march = sum(x["amount"] for x in quote_scenario(scenario(old, new))["lines"])
+    change_invoice = quote_scenario(upgrade)["invoice"]
+    # Then March costs what each plan costs for its days, to within the three roundings
+    exact = (old_fee * (change - 1) + new_fee * (32 - change)) / 31
+    assert abs(march + change_invoice["subtotal"] - exact) <= 1.5
