@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 
 from billing.adapters.renderer import TEMPLATES_DIR, TRANSLATIONS_DIR
@@ -25,7 +25,11 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 def _template_messages() -> set[str | tuple[str, ...]]:
     found = extract_from_dir(str(TEMPLATES_DIR), [("**.j2", "jinja2")], options_map=_OPTIONS)
-    return {message for _, _, message, _, _ in found}
+    messages = {message for _, _, message, _, _ in found}
+    # The PDF copy is laid out in Python; its texts go through `t(...)` in the renderer.
+    renderer = Path(TEMPLATES_DIR).parent / "adapters" / "renderer.py"
+    messages |= {m for _, m, _, _ in extract_from_file("python", str(renderer), keywords={"t": None})}
+    return messages
 
 
 def _catalog(language: str) -> Catalog:
