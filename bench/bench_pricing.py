@@ -207,14 +207,15 @@ def time_documents(data: dict[str, Any], invoices: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Print the table; `argv` lets `python -m bench` pass its own arguments."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--invoices", type=int, default=100, help="invoices per run")
     parser.add_argument("--events", type=int, default=1000, help="usage events per customer")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     data = scenario(1, args.events)
     time_engine(data, 3)  # warm up imports and caches
