@@ -31,9 +31,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from billing.domain.dunning.messages import MESSAGES as REMINDER_TEXTS
 from billing.domain.money import exponent
 from billing.domain.page.pdf import A4_WIDTH, PdfDocument, wrap
-from billing.domain.page.view import InvoicePageView, PageStatus
+from billing.domain.page.view import InvoicePageView, PageStatus, ReminderView
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -133,6 +134,38 @@ def _rate_filter(ctx: Context, rate: str) -> str:
     return format_rate(rate, _locale(ctx))
 
 
+_REMINDER_MONEY = frozenset({"amount", "fee", "interest", "total"})
+_REMINDER_DATES = frozenset({"due_date", "latest_due_date"})
+
+
+def reminder_paragraphs(reminder: ReminderView, view: InvoicePageView) -> list[str]:
+    """The reminder's paragraphs in the reader's language, money and dates formatted for the locale.
+
+    The words are the dunning rules' own (billing.domain.dunning.messages), so the page says exactly
+    what the reminder email said.
+    """
+    loc = locale_for(view.language, view.country)
+    language = view.language if view.language in LANGUAGES else "en"
+    params: dict[str, str] = {}
+    for key, value in reminder.params.items():
+        if key in _REMINDER_MONEY and isinstance(value, int):
+            params[key] = format_money(value, view.currency, loc)
+        elif key in _REMINDER_DATES:
+            params[key] = format_date(date.fromisoformat(str(value)), "medium", locale=loc)
+        elif key == "invoice_id" and view.number:
+            params[key] = view.number  # the number the customer sees, not our internal id
+        else:
+            params[key] = str(value)
+    return [
+        REMINDER_TEXTS[key][language].format(**params) for key in reminder.body_keys if key in REMINDER_TEXTS
+    ]
+
+
+@pass_context
+def _reminder_paragraphs(ctx: Context, reminder: ReminderView) -> list[str]:
+    return reminder_paragraphs(reminder, ctx["view"])
+
+
 @cache
 def _translations(language: str) -> Translations:
     po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
@@ -158,6 +191,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["reminder_paragraphs"] = _reminder_paragraphs
     env.filters.update(
         money=_money_filter,
         unit_price=_unit_price_filter,

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from billing.domain.dunning.messages import ReliefOffer, ReminderMessage, build_reminder_message
+from billing.domain.dunning.policy import Tone
 from billing.domain.invoice import Invoice, InvoiceLine
 from billing.domain.page import (
     Announcement,
@@ -488,3 +490,38 @@ def test_local_text_falls_back_to_another_language_and_refuses_emptiness() -> No
     assert LocalText({"en": "Hi"}).text("sv") == "Hi"
     with pytest.raises(PageError):
         LocalText({"sv": " "})
+
+
+# --------------------------------------------------------------------------------------------------
+# The last reminder
+
+
+def _reminder(**relief: Any) -> ReminderMessage:
+    return build_reminder_message(
+        invoice_id="inv_x",
+        tone=Tone.FRIENDLY,
+        currency="SEK",
+        amount_minor=32_300,
+        due_date_iso="2026-11-30",
+        fee_minor=6_000,
+        interest_minor=None,
+        relief=ReliefOffer(**relief),
+    )
+
+
+def test_an_unpaid_invoice_shows_the_last_reminder_without_relief_the_page_cannot_give() -> None:
+    # Given a reminder that offers to move the due date (which this page cannot do)
+    state = InvoiceState(
+        reminder=_reminder(latest_due_date_iso="2026-12-20"), reminder_sent_on=date(2026, 12, 8)
+    )
+    view = build_invoice_page(invoice(), context(today=date(2026, 12, 9), state=state))
+    # Then the reminder shows, dated, without the relief paragraph
+    assert view.reminder is not None
+    assert view.reminder.sent_on == date(2026, 12, 8)
+    assert "dunning.reminder.fee" in view.reminder.body_keys
+    assert not any("relief" in k for k in view.reminder.body_keys)
+
+
+def test_a_paid_invoice_shows_no_reminder() -> None:
+    state = InvoiceState(reminder=_reminder(), amount_paid=32_300)
+    assert build_invoice_page(invoice(), context(state=state)).reminder is None

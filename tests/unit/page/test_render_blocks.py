@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 
 from billing.adapters.renderer import PAGE_SCRIPT, PAGE_SCRIPT_CSP_HASH, JinjaRenderer
+from billing.domain.dunning.messages import ReliefOffer, build_reminder_message
+from billing.domain.dunning.policy import Tone
 from billing.domain.invoice import Party
 from billing.domain.page import Branding, InvoiceState, build_invoice_page
 from tests.unit.page.builders import API, TOKEN, context, invoice, rich_context
@@ -201,3 +203,27 @@ def test_an_overdue_rich_page_has_no_offers_but_keeps_the_question_form() -> Non
     page = Page(JinjaRenderer().render_page(build_invoice_page(inv, replace(ctx, today=date(2026, 12, 20)))))
     assert not page.has("block-offers")
     assert page.has("question-form")
+
+
+def test_the_reminder_reads_as_the_email_did_with_local_money_and_dates() -> None:
+    # Given a friendly Swedish reminder with a 60 kr fee, sent on 8 Dec
+    message = build_reminder_message(
+        invoice_id="inv_x",
+        tone=Tone.FRIENDLY,
+        currency="SEK",
+        amount_minor=32_300,
+        due_date_iso="2026-11-30",
+        fee_minor=6_000,
+        interest_minor=None,
+        relief=ReliefOffer(),
+    )
+    state = InvoiceState(reminder=message, reminder_sent_on=date(2026, 12, 8))
+    view = build_invoice_page(invoice(), context(today=date(2026, 12, 9), state=state))
+    # When the page is rendered
+    text = Page(JinjaRenderer().render_page(view)).text("block-reminder")
+    # Then it is dated, names the invoice by its number, and formats amounts and dates the Swedish way
+    assert "Vår påminnelse från 8 dec. 2026" in text
+    assert "faktura 2026-000042" in text
+    assert f"Påminnelseavgift enligt avtalet: 60{NBSP}kr." in text
+    assert f"Att betala: 383{NBSP}kr." in text
+    assert "förfallodag 30 nov. 2026" in text

@@ -26,6 +26,7 @@ from billing.domain.page.view import (
     PlanCostView,
     PlanFitView,
     PollView,
+    ReminderView,
     SummaryView,
     TenureView,
 )
@@ -342,6 +343,22 @@ def announcements(invoice: Invoice, context: PageContext, language: str) -> tupl
         and in_segment(a.segment, invoice, context, language)
     ]
     return tuple(shown[:MAX_ANNOUNCEMENTS])
+
+
+# --------------------------------------------------------------------------------------------------
+# The last reminder, while the invoice is still unpaid
+
+# Relief (moving the due date, instalments) is chosen on a page that does not offer it yet: saying
+# "you can do it right on the invoice page" would not be true here, so those paragraphs are left out.
+_NOT_ON_PAGE = ("dunning.reminder.relief.",)
+
+
+def reminder(context: PageContext, summary: SummaryView) -> ReminderView | None:
+    message = context.state.reminder
+    if message is None or summary.status not in (PageStatus.UNPAID, PageStatus.OVERDUE):
+        return None
+    keys = tuple(k for k in message.body_keys if not k.startswith(_NOT_ON_PAGE))
+    return ReminderView(sent_on=context.state.reminder_sent_on, body_keys=keys, params=message.params)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         poll=blocks.poll(context, language),
         announcements=blocks.announcements(invoice, context, language),
         autopay=blocks.autopay(invoice, context, summary),
+        reminder=blocks.reminder(context, summary),
     )
 
 

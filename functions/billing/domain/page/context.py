@@ -15,6 +15,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 from billing.domain.catalog import Catalog
+from billing.domain.dunning.messages import ReminderMessage
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
 from billing.domain.periods import Period
@@ -135,6 +136,9 @@ class InvoiceState:
     autopay_active: bool = False  # the customer already pays automatically
     questions: tuple[Question, ...] = ()
     feedback_score: int | None = None  # the customer already answered the poll
+    # The last reminder sent (billing.domain.dunning): the page says what the email said.
+    reminder: ReminderMessage | None = None
+    reminder_sent_on: date | None = None
 
 
 @dataclass(frozen=True)

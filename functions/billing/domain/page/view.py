@@ -8,6 +8,7 @@ A block that has nothing true to say is None (or empty), and the template leaves
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -193,6 +194,16 @@ class AutopayView:
 
 
 @dataclass(frozen=True)
+class ReminderView:
+    """The last reminder, as the dunning rules worded it: message keys and their parameters (money in
+    minor units of the invoice currency, dates as ISO strings); the renderer words and formats them."""
+
+    sent_on: date | None
+    body_keys: tuple[str, ...]
+    params: Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
 class InvoicePageView:
     language: str  # "sv" | "en"
     country: str  # the buyer's country: with the language it picks the locale for numbers
@@ -231,3 +242,4 @@ class InvoicePageView:
     poll: PollView | None = None
     announcements: tuple[AnnouncementView, ...] = ()
     autopay: AutopayView | None = None
+    reminder: ReminderView | None = None
