@@ -13,8 +13,10 @@ import sys
 
 # Sub-command modules, by the first word after `billing`.
 COMMANDS: dict[str, str] = {
+    "apikey": "billing.cli.apikey",
     "autogiro": "billing.cli.autogiro",
     "quote": "billing.cli.quote",
+    "run": "billing.cli.run",
 }
 
 

@@ -192,6 +192,37 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
+class UsageLedgerModel(Model):
+    """Ingestion's bookkeeping (docs/usage.md): a duplicate marker per event id
+    (pk "<tenant>#id#<event id>", sk "-") and daily totals per customer, metric and shard
+    (pk "<tenant>#<customer>#t<shard>", sk "<local day>#<metric>")."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    customer_id = UnicodeAttribute(null=True)
+    event_key = UnicodeAttribute(null=True)  # marker: where the raw event is stored
+    total_micros = NumberAttribute(null=True)  # totals: the sum of values in millionths, exact
+    count = NumberAttribute(null=True)  # totals: the number of events
+    expires_at = TTLAttribute(null=True)
+
+
+class ApiKeyModel(Model):
+    """A usage API key, by the SHA-256 of the key (hex); the key itself is never stored."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    prefix = UnicodeAttribute(null=True)  # the key's first characters, to tell keys apart in listings
+    created_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -199,6 +230,8 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "invoices_table": InvoiceModel,
     "runs_table": RunItemModel,
     "counters_table": CounterModel,
+    "usage_ledger_table": UsageLedgerModel,
+    "api_keys_table": ApiKeyModel,
     "invoice_events_table": InvoiceEventModel,
 }
 

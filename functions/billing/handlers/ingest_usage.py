@@ -1,0 +1,105 @@
+"""Lambda: `POST /v1/usage` on the HTTP API (template: IngestUsageFunction).
+
+One request is one tenant's batch of up to 100 usage events, authenticated by the tenant's API key
+(`Authorization: Bearer <key>`). The answer is 200 with a result per event (accepted, duplicate,
+rejected with reason and field), 401 for a missing or unknown key, 403 for a body naming another
+tenant, 400 for a malformed body and 413 for a body or batch over the limits.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.wiring import bind_tables, tenant_directory
+from billing.services.ingest_usage import (
+    ACCEPTED,
+    DUPLICATE,
+    MAX_BODY_BYTES,
+    REJECTED,
+    BatchRefused,
+    IngestUsage,
+    parse_batch,
+    tenant_for_key,
+)
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+@cache
+def ingest() -> IngestUsage:
+    from billing.adapters.dynamo.usage import DynamoUsageCustomers, DynamoUsageLedger
+    from billing.services.billing_run import SystemClock
+
+    bind_tables()
+    return IngestUsage(
+        tenants=tenant_directory(),
+        customers=DynamoUsageCustomers(),
+        ledger=DynamoUsageLedger(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def api_keys() -> Any:
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+
+    bind_tables()
+    return DynamoApiKeys()
+
+
+def _answer(status: int, body: dict[str, Any]) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    scheme, _, key = (headers.get("authorization") or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else None
+
+
+@app.post("/v1/usage")
+@tracer.capture_method
+def post_usage() -> Response[str]:
+    event = app.current_event
+    tenant_id = tenant_for_key(api_keys(), _bearer(dict(event.headers)))
+    if tenant_id is None:
+        return _answer(401, {"error": "unauthorized", "message": "a valid usage API key is required"})
+    logger.append_keys(tenant_id=tenant_id)
+    raw = event.decoded_body or ""
+    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
+        return _answer(413, {"error": "payload_too_large", "message": f"at most {MAX_BODY_BYTES} bytes"})
+    try:
+        # Exact decimals: a value of 0.1 must add up as 0.1, not as the float nearest to it.
+        body = json.loads(raw, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        return _answer(400, {"error": "bad_request", "message": f"not JSON: {exc.msg}"})
+    if isinstance(body, dict) and body.get("tenant_id", tenant_id) != tenant_id:
+        return _answer(403, {"error": "forbidden", "message": "this key cannot write for that tenant"})
+    if isinstance(body, dict):
+        body.pop("tenant_id", None)
+    try:
+        result = ingest()(tenant_id, parse_batch(body))
+    except BatchRefused as exc:
+        code = "batch_too_large" if exc.status == 413 else "bad_request"
+        return _answer(exc.status, {"error": code, "field": exc.field, "message": exc.reason})
+    metrics.add_metric(name="UsageEventsAccepted", unit=MetricUnit.Count, value=result.count(ACCEPTED))
+    metrics.add_metric(name="UsageEventsDuplicate", unit=MetricUnit.Count, value=result.count(DUPLICATE))
+    metrics.add_metric(name="UsageEventsRejected", unit=MetricUnit.Count, value=result.count(REJECTED))
+    return _answer(200, result.to_dict())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,318 @@
+"""Usage ingestion: one tenant's batch of up to 100 usage events, each recorded exactly once.
+
+Triggered by `POST /v1/usage` (handlers/ingest_usage.py) after the API key has named the tenant. Every
+event gets its own result (accepted, duplicate, or rejected with a reason and the field at fault), so
+good events in a batch with bad ones are still recorded. The ledger port writes the duplicate marker,
+the raw event and the daily total in one transaction: an event id seen before, or the same batch sent
+twice at once, is counted once. docs/usage.md describes the keys.
+
+Late usage (the rule for a period that is invoiced, or being invoiced): the usage an invoice bills is
+its "window" (the previous period, in the customer's timezone). Once the day an invoice is due has
+begun (in the customer's timezone or in Stockholm, where runs are scheduled, whichever is earlier), a
+run may be reading that window, so no event is written into it any more. An event whose time falls
+before the window still open is accepted as an *adjustment*: it is stored at the start of the open
+window, so the customer's next invoice bills it, and its result says so (reason `period_invoiced`,
+`billed_at`). Nothing is lost silently and nothing already invoiced changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from billing.domain.periods import local_midnight, period_containing, previous_period
+from billing.domain.pricing_errors import ScenarioError
+from billing.domain.scenario import parse_usage_event
+from billing.domain.usage import UsageEvent
+from billing.services.errors import PermanentError
+from billing.services.ports import Clock, CustomerAccount, TenantAccount, TenantDirectory
+
+MAX_EVENTS = 100
+MAX_BODY_BYTES = 256 * 1024
+MAX_ID_LENGTH = 128
+# Totals are kept as exact integers of millionths; a finer value could not be added up exactly.
+VALUE_DECIMALS = 6
+# Clocks drift: an event a little ahead of ours is fine, one from tomorrow is a client bug.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+# Scheduled runs start in this zone (template.yaml, ScheduleV2); a run dated D may begin at its midnight.
+RUN_TIMEZONE = ZoneInfo("Europe/Stockholm")
+
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+class BatchRefused(PermanentError):
+    """The request as a whole cannot be read: `status` is the HTTP answer (400 malformed, 413 too large)."""
+
+    def __init__(self, reason: str, *, status: int, field: str | None = None) -> None:
+        super().__init__(reason, field=field, code="batch_too_large" if status == 413 else "bad_request")
+        self.status = status
+
+
+def hash_api_key(api_key: str) -> str:
+    """What is stored for a key: its SHA-256 (hex). Keys are 256 random bits, so no salt is needed."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventResult:
+    index: int
+    id: str | None
+    status: str  # accepted | duplicate | rejected
+    reason: str | None = None  # machine-readable: invalid, unknown_customer, in_future, period_invoiced
+    field: str | None = None
+    message: str | None = None
+    billed_at: datetime | None = None  # set when accepted as an adjustment: the instant it counts at
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "id": self.id, "status": self.status}
+        for name in ("reason", "field", "message"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.billed_at is not None:
+            out["billed_at"] = self.billed_at.isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    results: tuple[EventResult, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.count(ACCEPTED),
+            "duplicates": self.count(DUPLICATE),
+            "rejected": self.count(REJECTED),
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One valid event, as the ledger stores it."""
+
+    index: int
+    event: UsageEvent  # timestamp = the instant it is billed at (moved forward for an adjustment)
+    day: date  # the local day of that instant in the customer's timezone: the daily total it adds to
+    original_timestamp: datetime | None = None  # set for an adjustment
+
+    def document(self) -> dict[str, Any]:
+        """The stored event, in the shape `parse_usage_event` reads back (the worker's raw events)."""
+        doc: dict[str, Any] = {
+            "id": self.event.id,
+            "customer_id": self.event.customer_id,
+            "metric": self.event.metric,
+            "timestamp": self.event.timestamp.isoformat(),
+            "value": str(self.event.value),
+        }
+        if self.event.properties:
+            doc["properties"] = dict(self.event.properties)
+        return doc
+
+
+class UsageLedger(Protocol):
+    def record(self, tenant_id: str, records: Sequence[UsageRecord]) -> set[int]:
+        """Store each record with its duplicate marker and daily total in one transaction; return the
+        indexes of records whose event id was already recorded (nothing of theirs is written)."""
+        ...
+
+
+class UsageCustomers(Protocol):
+    def accounts(self, tenant_id: str, customer_ids: Collection[str]) -> dict[str, CustomerAccount]:
+        """The tenant's customers among `customer_ids` (strongly consistent); unknown ids are absent."""
+        ...
+
+
+class ApiKeys(Protocol):
+    def tenant_for(self, key_hash: str) -> str | None: ...
+
+
+class ApiKeyStore(Protocol):
+    def put(self, key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime) -> None: ...
+
+
+API_KEY_PREFIX = "bk_"
+
+
+def create_api_key(
+    store: ApiKeyStore, tenants: TenantDirectory, tenant_id: str, label: str | None, now: datetime
+) -> str:
+    """A new key for an existing tenant; only its hash is stored, so this is the one time it is seen."""
+    tenants.get(tenant_id)  # refuses an unknown tenant (PermanentError, field tenant_id)
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
+    store.put(hash_api_key(key), tenant_id, key[:10], label, now)
+    return key
+
+
+def tenant_for_key(keys: ApiKeys, api_key: str | None) -> str | None:
+    """The tenant an API key belongs to, or None for a missing, malformed, unknown or revoked key."""
+    if not api_key or len(api_key) > 200:
+        return None
+    return keys.tenant_for(hash_api_key(api_key))
+
+
+def parse_batch(body: Any) -> list[Any]:
+    """The event list of a request body ({"events": [...]}); refuses what cannot be a batch."""
+    if not isinstance(body, dict):
+        raise BatchRefused("the body must be a JSON object with an `events` list", status=400)
+    unknown = sorted(set(body) - {"events"})
+    if unknown:
+        raise BatchRefused("unknown field", status=400, field=unknown[0])
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise BatchRefused("must be a list of events", status=400, field="events")
+    if not events:
+        raise BatchRefused("must hold at least one event", status=400, field="events")
+    if len(events) > MAX_EVENTS:
+        raise BatchRefused(
+            f"at most {MAX_EVENTS} events per request; got {len(events)}", status=413, field="events"
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class UsageWindow:
+    """Where an event lands for one customer now: from `open_start` on it is billed as it is."""
+
+    open_start: datetime
+    timezone: ZoneInfo
+
+
+def usage_window(tenant: TenantAccount, account: CustomerAccount, now: datetime) -> UsageWindow:
+    """The start of the usage window no run can be reading yet (see the module docstring)."""
+    subscription = account.subscription
+    plan = tenant.catalog.plan(subscription.phases[0].plan_code)
+    period = period_containing(
+        account.next_period_start, plan.interval, subscription.anchor, subscription.anchor_day
+    )
+    tz = ZoneInfo(account.customer.timezone)
+    # The next invoice (for `period`) bills usage of the period before it, as IssueInvoice does.
+    billed_next = previous_period(period, plan.interval, subscription.anchor, subscription.anchor_day)
+    due_from = min(local_midnight(period.start, tz), local_midnight(period.start, RUN_TIMEZONE))
+    if now < due_from:
+        return UsageWindow(local_midnight(billed_next.start, tz), tz)
+    # The invoice is due and a run may be reading its window: late events go to the window after it,
+    # which is `period` itself (billed by the invoice after next).
+    return UsageWindow(local_midnight(period.start, tz), tz)
+
+
+MAX_ABS_VALUE = Decimal(10) ** 15
+
+
+def _bad_value(value: Decimal) -> bool:
+    if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
+        return True
+    exponent = value.normalize().as_tuple().exponent
+    return isinstance(exponent, int) and exponent < -VALUE_DECIMALS
+
+
+def _validate(raw: Any, index: int) -> UsageEvent | EventResult:
+    if not isinstance(raw, dict):
+        return EventResult(index, None, REJECTED, "invalid", "event", "must be an object")
+    event_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    try:
+        event = parse_usage_event(raw, path="")
+    except ScenarioError as exc:
+        return EventResult(index, event_id, REJECTED, "invalid", exc.field, exc.reason)
+    if len(event.id) > MAX_ID_LENGTH:
+        return EventResult(index, None, REJECTED, "invalid", "id", f"at most {MAX_ID_LENGTH} characters")
+    if _bad_value(event.value):
+        return EventResult(
+            index,
+            event.id,
+            REJECTED,
+            "invalid",
+            "value",
+            f"a number below 10^15 with at most {VALUE_DECIMALS} decimals",
+        )
+    return event
+
+
+class IngestUsage:
+    def __init__(
+        self, *, tenants: TenantDirectory, customers: UsageCustomers, ledger: UsageLedger, clock: Clock
+    ) -> None:
+        self.tenants = tenants
+        self.customers = customers
+        self.ledger = ledger
+        self.clock = clock
+
+    def __call__(self, tenant_id: str, events: Sequence[Any]) -> BatchResult:
+        now = self.clock.now()
+        results: dict[int, EventResult] = {}
+        valid: dict[int, UsageEvent] = {}
+        first_index_of: dict[str, int] = {}
+        for index, raw in enumerate(events):
+            checked = _validate(raw, index)
+            if isinstance(checked, EventResult):
+                results[index] = checked
+            elif checked.timestamp > now + FUTURE_TOLERANCE:
+                results[index] = EventResult(
+                    index, checked.id, REJECTED, "in_future", "timestamp", "later than the current time"
+                )
+            elif checked.id in first_index_of:
+                # The same id twice in one request: the first one counts, like a resend.
+                results[index] = EventResult(index, checked.id, DUPLICATE, "duplicate_in_request")
+            else:
+                first_index_of[checked.id] = index
+                valid[index] = checked
+
+        tenant = self.tenants.get(tenant_id) if valid else None
+        accounts = (
+            self.customers.accounts(tenant_id, {e.customer_id for e in valid.values()}) if valid else {}
+        )
+        records: list[UsageRecord] = []
+        for index, event in valid.items():
+            account = accounts.get(event.customer_id)
+            if account is None or tenant is None:
+                results[index] = EventResult(
+                    index, event.id, REJECTED, "unknown_customer", "customer_id", "no such customer"
+                )
+                continue
+            window = usage_window(tenant, account, now)
+            if event.timestamp >= window.open_start:
+                records.append(UsageRecord(index, event, event.timestamp.astimezone(window.timezone).date()))
+            else:
+                moved = UsageEvent(
+                    event.id,
+                    event.customer_id,
+                    event.metric,
+                    window.open_start,
+                    event.value,
+                    event.properties,
+                )
+                records.append(
+                    UsageRecord(
+                        index, moved, window.open_start.astimezone(window.timezone).date(), event.timestamp
+                    )
+                )
+
+        duplicates = self.ledger.record(tenant_id, records) if records else set()
+        for record in records:
+            i = record.index
+            if i in duplicates:
+                results[i] = EventResult(i, record.event.id, DUPLICATE, "seen_before")
+            elif record.original_timestamp is not None:
+                results[i] = EventResult(
+                    i,
+                    record.event.id,
+                    ACCEPTED,
+                    "period_invoiced",
+                    "timestamp",
+                    "its period is invoiced or being invoiced: billed on the next invoice as an adjustment",
+                    billed_at=record.event.timestamp,
+                )
+            else:
+                results[i] = EventResult(i, record.event.id, ACCEPTED)
+        return BatchResult(tuple(results[i] for i in range(len(events))))
