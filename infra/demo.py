@@ -115,11 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
 
     stack.apply_env()
-    # Quiet, readable output: logs at WARNING, no metrics or traces to ship locally.
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
     server = LocalServer(s3=boto3.client("s3"), bucket=stack.function_env["PAGES_BUCKET"], port=args.port)
     os.environ["PAGES_BASE_URL"] = server.url
     os.environ["API_BASE_URL"] = server.url

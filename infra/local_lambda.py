@@ -10,19 +10,39 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib
 import json
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.template import Tag, load_template, resources_of_type
+from infra.template import ROOT, Tag, load_template, resources_of_type
 
 REGION = "eu-north-1"
 ACCOUNT = "123456789012"
+
+
+LAMBDA_LOG = ROOT / ".local" / "lambda.log"
+_output_lock = threading.RLock()
+_log_file: list[Any] = []
+
+
+@contextlib.contextmanager
+def lambda_output() -> Iterator[None]:
+    """Lambda sends a function's stdout (structured logs, EMF metrics) to CloudWatch Logs; locally it
+    goes to .local/lambda.log, so the demo's own output stays readable and nothing is lost.
+
+    The file stays open for the process: Powertools' Logger keeps the stream it found at import."""
+    if not _log_file:
+        LAMBDA_LOG.parent.mkdir(exist_ok=True)
+        _log_file.append(LAMBDA_LOG.open("a", encoding="utf-8", buffering=1))
+    with _output_lock, contextlib.redirect_stdout(_log_file[0]):
+        yield
 
 
 @dataclass
@@ -56,11 +76,13 @@ def handler_for(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
     """Import the function's handler named in template.yaml (module.attribute)."""
     handler_path = function_resource(logical_id)["Properties"]["Handler"]
     module_name, attr = handler_path.rsplit(".", 1)
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+    with lambda_output():  # the handler's Logger binds to the stream current at import
+        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-    return handler_for(logical_id)(event, LambdaContext(function_name=logical_id))
+    with lambda_output():
+        return handler_for(logical_id)(event, LambdaContext(function_name=logical_id))
 
 
 def scheduler_event(

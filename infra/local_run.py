@@ -20,7 +20,15 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from infra.local_lambda import DrainResult, handler_for, invoke, scheduler_event, sqs_event
+from infra.local_lambda import (
+    DrainResult,
+    LambdaContext,
+    handler_for,
+    invoke,
+    lambda_output,
+    scheduler_event,
+    sqs_event,
+)
 
 # Messages a killed process had received come back this soon (the queue's own timeout is for AWS).
 LOCAL_VISIBILITY_TIMEOUT = 2
@@ -51,7 +59,6 @@ def drain(
 ) -> DrainResult:
     """Deliver queued messages to the worker in batches of up to ten until none are visible or in flight."""
     handler = handler_for("IssueInvoicesFunction")
-    from infra.local_lambda import LambdaContext
 
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -76,9 +83,10 @@ def drain(
             # A killed run left messages in flight: wait for them to become visible, as Lambda would.
             time.sleep(0.2)
             continue
-        response = handler(
-            sqs_event(received, queue_arn), LambdaContext(function_name="IssueInvoicesFunction")
-        )
+        with lambda_output():
+            response = handler(
+                sqs_event(received, queue_arn), LambdaContext(function_name="IssueInvoicesFunction")
+            )
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         done = [m for m in received if m["MessageId"] not in failed]
         if done:

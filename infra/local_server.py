@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from infra.local_lambda import LambdaContext, http_api_event
+from infra.local_lambda import LambdaContext, http_api_event, lambda_output
 from infra.template import http_api_routes, load_template
 
 
@@ -77,7 +77,8 @@ class LocalServer:
             import importlib
 
             module_name, attr = path.rsplit(".", 1)
-            self._handlers[path] = getattr(importlib.import_module(module_name), attr)
+            with lambda_output():
+                self._handlers[path] = getattr(importlib.import_module(module_name), attr)
         return self._handlers[path]
 
     def _request_handler(self) -> type[BaseHTTPRequestHandler]:
@@ -136,7 +137,8 @@ class LocalServer:
                 )
                 handler = server._handler(route.handler)
                 function_name = route.handler.split(".")[-2]
-                response = handler(event, LambdaContext(function_name=function_name))
+                with lambda_output():
+                    response = handler(event, LambdaContext(function_name=function_name))
                 status = int(response.get("statusCode", 200))
                 headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
                 for cookie in response.get("cookies") or []:

@@ -326,7 +326,8 @@ class LocalStack:
         return stack
 
     def env(self) -> dict[str, str]:
-        return {**aws_env(self.state), **self.function_env}
+        # No X-Ray daemon locally: the Tracer would only warn.
+        return {**aws_env(self.state), **self.function_env, "POWERTOOLS_TRACE_DISABLED": "true"}
 
     def apply_env(self) -> None:
         os.environ.update(self.env())

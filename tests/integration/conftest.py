@@ -40,11 +40,6 @@ def local_env() -> Iterator[LocalEnv]:
     stack = LocalStack.ensure()
     stack.reset()
     env = stack.env()
-    env.update(
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        POWERTOOLS_METRICS_DISABLED="true",
-        POWERTOOLS_TRACE_DISABLED="true",
-    )
     os.environ.update(env)
     import boto3
 
