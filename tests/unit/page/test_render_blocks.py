@@ -12,8 +12,8 @@ from billing.adapters.renderer import PAGE_SCRIPT, PAGE_SCRIPT_CSP_HASH, JinjaRe
 from billing.domain.dunning.messages import ReliefOffer, build_reminder_message
 from billing.domain.dunning.policy import Tone
 from billing.domain.invoice import Party
-from billing.domain.page import Branding, InvoiceState, build_invoice_page
-from tests.unit.page.builders import API, TOKEN, context, invoice, rich_context
+from billing.domain.page import Branding, History, InvoiceState, build_invoice_page
+from tests.unit.page.builders import API, TOKEN, context, invoice, line, rich_context
 from tests.unit.page.html import Page
 
 BLOCKS = (
@@ -227,3 +227,24 @@ def test_the_reminder_reads_as_the_email_did_with_local_money_and_dates() -> Non
     assert f"Påminnelseavgift enligt avtalet: 60{NBSP}kr." in text
     assert f"Att betala: 383{NBSP}kr." in text
     assert "förfallodag 30 nov. 2026" in text
+
+
+def test_a_credit_note_page_and_email_say_there_is_nothing_to_pay() -> None:
+    credit = invoice(
+        (line("c1", "Kreditering Mobil Bas", -19_900, kind="credit"),),
+        kind="credit_note",
+        credited_invoice_number="2026-000041",
+    )
+    view = build_invoice_page(credit, context(history=History(invoice_count=5)))
+    page = Page(JinjaRenderer().render_page(view))
+    assert page.text("summary-title") == "Kreditfaktura"
+    assert page.text("status") == "Kredit"
+    assert "Den krediterar faktura 2026-000041." in page.text("block-summary")
+    assert not page.has("pay-button") and not page.has("ocr")
+    assert {b for b in BLOCKS if page.has(b)} == {
+        "block-summary",
+        "block-lines",
+        "block-questions",
+        "block-details",
+    }
+    assert JinjaRenderer().render_email(view).subject == f"En kreditering på 249{NBSP}kr från Nordljus Mobil"
