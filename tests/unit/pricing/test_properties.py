@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -72,13 +72,23 @@ def charges(draw: st.DrawFn, index: int) -> dict[str, Any]:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    n = draw(st.integers(1, 5))
-    the_plan = plan(*[draw(charges(i)) for i in range(n)])
+    """A customer on one or two plans (a change, maybe an end), any anchor, interval, zone and VAT rules."""
+    interval = draw(st.sampled_from(["monthly", "monthly", "quarterly", "yearly"]))
+    currency = draw(st.sampled_from(["SEK", "SEK", "EUR"]))
+    plans = []
+    for code in ("p", "q"):
+        the_plan = plan(*[draw(charges(i)) for i in range(draw(st.integers(1, 5)))], code=code)
+        the_plan.update(interval=interval, currency=currency)
+        if draw(st.booleans()):
+            the_plan["minimum_commitment"] = draw(st.integers(0, 10**6))
+        plans.append(the_plan)
     if draw(st.booleans()):
-        the_plan["currency"] = draw(st.sampled_from(["SEK", "EUR"]))
+        for charge in plans[0]["charges"]:
+            charge.pop("vat_rate")
+            charge["vat_category"] = "food"
     events = []
     for i in range(draw(st.integers(0, 30))):
-        offset = timedelta(seconds=draw(st.integers(-86400 * 5, 86400 * 30)))
+        offset = timedelta(seconds=draw(st.integers(-86400 * 40, 86400 * 120)))
         events.append(
             {
                 "id": f"e{i}",
@@ -97,20 +107,39 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 "kind": "percentage",
                 "percent": str(draw(st.decimals(0, 100, places=1))),
                 "duration": "forever",
+                "charge": draw(st.sampled_from([None, "c0"])),
             }
         )
     if draw(st.booleans()):
         coupons.append(
             {"code": "F", "kind": "fixed", "amount": draw(st.integers(0, 10**6)), "duration": "forever"}
         )
-    start = draw(st.sampled_from(["2026-01-01", "2026-02-11", "2026-03-20"]))
-    return scenario(
-        the_plan,
+    start = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 80)))
+    phases = [{"plan": "p", "start": start.isoformat()}]
+    if draw(st.booleans()):
+        phases.append({"plan": "q", "start": (start + timedelta(days=draw(st.integers(1, 60)))).isoformat()})
+    data = scenario(
+        *plans,
         events=events,
         coupons=coupons,
         balance=draw(st.integers(0, 10**6)),
-        phases=[{"plan": "p", "start": start}],
+        phases=phases,
+        period_start=(date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 150)))).isoformat(),
     )
+    data["catalog"]["vat_rates"] = {
+        "food": [{"from": "2024-01-01", "rate": "12"}, {"from": "2026-04-01", "rate": "6"}]
+    }
+    data["subscription"]["anchor"] = draw(st.sampled_from(["calendar", "anniversary"]))
+    data["customer"]["timezone"] = draw(
+        st.sampled_from(["Europe/Stockholm", "America/New_York", "Asia/Tokyo"])
+    )
+    if draw(st.booleans()):
+        last = date.fromisoformat(phases[-1]["start"])
+        data["subscription"]["end_date"] = (last + timedelta(days=draw(st.integers(1, 90)))).isoformat()
+        data["subscription"]["cancelled_on"] = (last + timedelta(days=draw(st.integers(-30, 60)))).isoformat()
+    if draw(st.integers(0, 4)) == 0:
+        data["customer"].update(country="DE", is_business=True, vat_number="DE123456789")
+    return data
 
 
 @SETTINGS
