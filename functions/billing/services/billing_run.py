@@ -225,7 +225,7 @@ class IssueInvoice:
             local_midnight(previous.start, tz).replace(year=previous.start.year - 1),
             local_midnight(period.start, tz),
         )
-        balance = 0
+        balance = max(0, account.balance)
         invoice = compute_invoice(
             tenant=tenant.settings,
             catalog=tenant.catalog,

@@ -31,6 +31,7 @@ class CustomerAccount:
     email: str
     next_period_start: date  # the period the next invoice is for; it is issued on that day
     invoices_issued: int = 0
+    balance: int = 0  # credit in minor units, applied to the next invoice
 
 
 @dataclass(frozen=True)

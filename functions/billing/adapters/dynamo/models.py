@@ -60,6 +60,8 @@ class CustomerModel(Model):
     next_invoice_date = UnicodeAttribute()
     due_bucket = UnicodeAttribute()
     invoices_issued = NumberAttribute(default=0)
+    # Credit in minor units (overpayments, credit notes), applied to the next invoice.
+    balance = NumberAttribute(default=0)
     due_index = DueIndex()
 
 

@@ -33,6 +33,7 @@ from billing.adapters.dynamo.models import (
 )
 from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.ocr import ocr_reference
+from billing.domain.payments import InvoicePayments
 from billing.domain.scenario import (
     parse_catalog,
     parse_customer,
@@ -123,6 +124,7 @@ class DynamoCustomerDirectory:
             email=item.email,
             next_period_start=date.fromisoformat(item.next_period_start),
             invoices_issued=int(item.invoices_issued or 0),
+            balance=int(item.balance or 0),
         )
 
     @staticmethod
@@ -313,7 +315,7 @@ class DynamoInvoiceLedger:
                 condition=counter_condition,
             )
             tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
-            self._advance(tx, account, next_period_start, issued=True)
+            self._advance(tx, account, next_period_start, issued=True, balance_used=invoice.balance_applied)
             self._record_outcome(
                 tx,
                 run_id,
@@ -327,19 +329,26 @@ class DynamoInvoiceLedger:
 
     @staticmethod
     def _advance(
-        tx: TransactWrite, account: CustomerAccount, next_period_start: date, *, issued: bool
+        tx: TransactWrite,
+        account: CustomerAccount,
+        next_period_start: date,
+        *,
+        issued: bool,
+        balance_used: int = 0,
     ) -> None:
         actions: list[Any] = [
             CustomerModel.next_period_start.set(next_period_start.isoformat()),
             CustomerModel.next_invoice_date.set(next_period_start.isoformat()),
         ]
+        condition = CustomerModel.next_period_start == account.next_period_start.isoformat()
         if issued:
             actions.append(CustomerModel.invoices_issued.add(1))
-        tx.update(
-            CustomerModel(account.tenant_id, account.customer.id),
-            actions=actions,
-            condition=CustomerModel.next_period_start == account.next_period_start.isoformat(),
-        )
+        if balance_used:
+            # The credit used by this invoice leaves the balance in the same transaction; the
+            # condition makes a concurrent change of the balance retry instead of going negative.
+            actions.append(CustomerModel.balance.add(-balance_used))
+            condition = condition & (CustomerModel.balance >= balance_used)
+        tx.update(CustomerModel(account.tenant_id, account.customer.id), actions=actions, condition=condition)
 
     @staticmethod
     def _record_outcome(
@@ -500,6 +509,42 @@ class DynamoInvoiceLedger:
                     continue
                 raise
             return
+
+    def save_payments(
+        self, stored: StoredInvoice, payments: InvoicePayments, *, paid_at: datetime | None, disputed: bool
+    ) -> bool:
+        item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
+        version = int(item.version)
+        state = dict(item.state or {})
+        if state.get("payments") != stored.state.get("payments"):
+            return False  # changed since the caller read it: apply the event again on fresh state
+        state["payments"] = payments.to_record()
+        amount_due = payments.amount_due
+        status = "paid" if amount_due == 0 else "open"
+        actions: list[Any] = [
+            InvoiceModel.state.set(state),
+            InvoiceModel.amount_paid.set(payments.amount_paid),
+            InvoiceModel.amount_due.set(amount_due),
+            InvoiceModel.status.set(status),
+            InvoiceModel.version.add(1),
+        ]
+        # The sparse open index holds exactly the invoices that still wait for money.
+        if amount_due == 0:
+            actions.append(InvoiceModel.open_bucket.remove())
+        else:
+            actions.append(InvoiceModel.open_bucket.set(f"{stored.tenant_id}#open"))
+        if paid_at is not None:
+            actions.append(InvoiceModel.paid_at.set(_utc(paid_at)))
+        try:
+            item.update(actions=actions, condition=InvoiceModel.version == version)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise RetryableError(f"saving the payment failed: {exc}") from exc
+        return True
+
+    def credit_balance(self, tenant_id: str, customer_id: str, amount: int) -> None:
+        CustomerModel(tenant_id, customer_id).update(actions=[CustomerModel.balance.add(amount)])
 
 
 class DynamoAuditTrail:
