@@ -7,7 +7,7 @@ finished (see `totals.py` and the rounding rule in `billing.domain.money`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -89,17 +89,23 @@ class PricingContext:
 def make_context(
     tenant: TenantSettings, catalog: Catalog, customer: Customer, currency: str
 ) -> PricingContext:
-    try:
-        tz = ZoneInfo(customer.timezone)
-    except (KeyError, ValueError):
-        raise ScenarioError("customer.timezone", f"unknown time zone {customer.timezone!r}") from None
+    """The context for invoicing `customer` in `currency`, with the VAT treatment seller and buyer give."""
     treatment = vat_treatment(
         seller_country=tenant.country,
         buyer_country=customer.country,
         buyer_is_business=customer.is_business,
         buyer_vat_number=customer.vat_number,
     )
-    return PricingContext(currency, customer.language, tz, catalog.vat_schedule, treatment)
+    return replace(make_context_for(customer, catalog.vat_schedule, currency), treatment=treatment)
+
+
+def make_context_for(customer: Customer, schedule: VatSchedule, currency: str) -> PricingContext:
+    """A domestic-VAT context in the customer's language and time zone."""
+    try:
+        tz = ZoneInfo(customer.timezone)
+    except (KeyError, ValueError):
+        raise ScenarioError("customer.timezone", f"unknown time zone {customer.timezone!r}") from None
+    return PricingContext(currency, customer.language, tz, schedule, DOMESTIC)
 
 
 def vat_rate_on(ctx: PricingContext, fixed: Decimal | None, category: str, day: date) -> Decimal:

@@ -17,7 +17,7 @@ from billing.domain.invoice import ONE_OFF, PERIOD, PLAN_CHANGE, PREVIEW, Invoic
 from billing.domain.money import calculation_context, round_minor
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.periods import Period, period_containing, previous_period
-from billing.domain.pricing.context import LineDraft, PricingContext, make_context, text, vat_rate_on
+from billing.domain.pricing.context import LineDraft, make_context, make_context_for, text, vat_rate_on
 from billing.domain.pricing.lines import (
     advance_fees,
     apply_coupons,
@@ -47,7 +47,7 @@ def compute_invoice(
     usage_until: datetime | None = None,
     kind: str = PERIOD,
 ) -> Invoice:
-    """The invoice for the billing period that contains `period_start` (see the module docstring).
+    """The invoice for the billing period that contains `period_start` (see the package docstring).
 
     `events` may include events of any time (earlier ones give a weighted sum its opening level).
     `usage_until` cuts the previous period's usage at an instant (a preview). `balance` is the
@@ -68,7 +68,7 @@ def compute_invoice(
         drafts += arrears
         drafts += unused_days_credit(ctx, catalog, subscription, previous)
         drafts += commitment_true_up(ctx, catalog, subscription, previous, arrears)
-        drafts = apply_coupons(ctx, drafts, coupons, previous.end)
+        drafts = apply_coupons(ctx, drafts, coupons)
         issued = issue_date or period.start
         return finish_invoice(
             tenant=tenant,
@@ -268,10 +268,9 @@ def reprice(
 ) -> int:
     """What `period`'s usage would cost excl. VAT on `plan` (full-period fees): plan-fit advice."""
     with localcontext(calculation_context()):
+        # Plan fit compares prices before VAT, so the customer's VAT treatment does not matter here.
         schedule = catalog.vat_schedule if catalog else VatSchedule(categories={})
-        ctx = PricingContext(
-            plan.currency, customer.language, ZoneInfo(customer.timezone), schedule, DOMESTIC
-        )
+        ctx = replace(make_context_for(customer, schedule, plan.currency), treatment=DOMESTIC)
         mine = canonical(e for e in events if e.customer_id == customer.id)
         drafts: list[LineDraft] = []
         for charge in plan.charges:

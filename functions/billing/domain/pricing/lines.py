@@ -21,22 +21,17 @@ from billing.domain.vat import rate_str
 
 
 def advance_fees(ctx: PricingContext, catalog: Catalog, sub: Subscription, period: Period) -> list[LineDraft]:
+    """Recurring fees for `period`, billed in advance for the plan active when it (or the subscription)
+    opens; up to the end only when that end was decided before the period opened."""
     opens = max(period.start, sub.start_date)
-    if opens >= period.end:
-        return []
     closes = period.end
     if sub.end_date is not None and sub.end_known_on(opens):
         closes = min(closes, sub.end_date)
-    if sub.end_date is not None and sub.end_date <= opens:
-        return []
-    if opens >= closes:
-        return []
     code = sub.plan_code_on(opens)
-    if code is None:
+    if opens >= closes or code is None:
         return []
-    plan = catalog.plan(code)
     drafts: list[LineDraft] = []
-    for charge in plan.charges:
+    for charge in catalog.plan(code).charges:
         if charge.is_recurring_fee:
             drafts += fee_lines(ctx, charge, period, opens, closes, sign=1, prefix=None)
     return drafts
@@ -84,6 +79,8 @@ def usage_for(
     events: Sequence[UsageEvent],
     until: datetime | None,
 ) -> list[LineDraft]:
+    """Usage charges for `period` (in arrears), per plan for the days it was active; `until` cuts a
+    preview at an instant."""
     drafts: list[LineDraft] = []
     for code, lo, hi in sub.segments(period.start, period.end):
         plan = catalog.plan(code)
@@ -180,6 +177,7 @@ def limit_charge(
 def unused_days_credit(
     ctx: PricingContext, catalog: Catalog, sub: Subscription, previous: Period
 ) -> list[LineDraft]:
+    """A credit for the days after an end inside `previous` that was decided after it was billed."""
     end = sub.end_date
     if end is None or not previous.start < end < previous.end:
         return []
@@ -236,9 +234,7 @@ def commitment_true_up(
     ]
 
 
-def apply_coupons(
-    ctx: PricingContext, drafts: list[LineDraft], coupons: Sequence[Coupon], day: date
-) -> list[LineDraft]:
+def apply_coupons(ctx: PricingContext, drafts: list[LineDraft], coupons: Sequence[Coupon]) -> list[LineDraft]:
     """Discount lines, one per VAT rate of the discounted lines (a discount lowers each rate's base)."""
     result = list(drafts)
     for coupon in coupons:
