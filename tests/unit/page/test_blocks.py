@@ -30,6 +30,7 @@ from billing.domain.page import (
     Segment,
     build_invoice_page,
 )
+from billing.domain.page.chart import charge_name
 from billing.domain.page.context import Branding
 from tests.unit.page.builders import (
     API,
@@ -525,3 +526,49 @@ def test_an_unpaid_invoice_shows_the_last_reminder_without_relief_the_page_canno
 def test_a_paid_invoice_shows_no_reminder() -> None:
     state = InvoiceState(reminder=_reminder(), amount_paid=32_300)
     assert build_invoice_page(invoice(), context(state=state)).reminder is None
+
+
+def test_tiered_lines_of_one_charge_are_one_change_under_the_charges_name() -> None:
+    # Given a graduated data charge printed as two tier lines, 12 GB last month and 10 GB now
+    def tiers(total: int, start: date) -> Invoice:
+        over = total - 3
+        lines = (
+            line("t1", "Surf (0–3 GB)", 0, kind="usage", quantity="3", unit="GB", charge_code="data"),
+            line(
+                "t2",
+                "Surf (3– GB)",
+                over * 3_120,
+                kind="usage",
+                quantity=str(over),
+                unit="GB",
+                charge_code="data",
+            ),
+        )
+        return invoice(lines, period_start=start, number=None)
+
+    previous = tiers(12, date(2026, 10, 1))
+    changes = build_invoice_page(
+        tiers(10, date(2026, 11, 1)), context(history=History(previous_invoices=(previous,)))
+    ).changes
+    # Then one change names the charge, with the total quantities
+    assert changes is not None
+    (change,) = changes.changes
+    assert (change.description, change.previous_quantity, change.quantity) == (
+        "Surf",
+        Decimal(12),
+        Decimal(10),
+    )
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "name"),
+    [
+        (["Surf (0–3 GB)", "Surf (3– GB)"], "Surf"),
+        (["Mobildata"], "Mobildata"),
+        (["Mobildata", "Mobildata"], "Mobildata"),
+        (["Extra data (5 GB)"], "Extra data (5 GB)"),
+        (["Abc", "Xyz"], "Abc"),
+    ],
+)
+def test_one_name_for_the_lines_of_one_charge(descriptions: list[str], name: str) -> None:
+    assert charge_name(descriptions) == name

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from billing.domain.catalog import Plan
 from billing.domain.invoice import CREDIT_NOTE, Invoice
-from billing.domain.page.chart import ChartView, build_chart
+from billing.domain.page.chart import ChartView, build_chart, charge_name
 from billing.domain.page.context import PageContext, PriceChange, Segment
 from billing.domain.page.view import (
     AnnouncementView,
@@ -73,20 +73,18 @@ def _line_key(kind: str, charge_code: str | None, description: str) -> str:
     return f"{kind}:{charge_code}" if charge_code else f"{kind}:{description}"
 
 
-def _by_key(invoice: Invoice) -> dict[str, tuple[str, int, str, str | None]]:
-    """key -> (description, amount, unit, quantity) summed over the invoice's lines of that key."""
-    result: dict[str, tuple[str, int, str, str | None]] = {}
+def _by_key(invoice: Invoice) -> dict[str, tuple[list[str], int, str, Decimal | None]]:
+    """key -> (descriptions, amount, unit, quantity) summed over the invoice's lines of that key."""
+    result: dict[str, tuple[list[str], int, str, Decimal | None]] = {}
     for line in invoice.lines:
         key = _line_key(line.kind, line.charge_code, line.description)
-        quantity = line.quantity if line.kind == "usage" else None
+        quantity = Decimal(line.quantity) if line.kind == "usage" else None
         if key in result:
-            desc, amount, unit, qty = result[key]
-            summed = None
-            if qty is not None and quantity is not None:
-                summed = str(Decimal(qty) + Decimal(quantity))
-            result[key] = (desc, amount + line.amount, unit, summed)
+            names, amount, unit, qty = result[key]
+            summed = qty + quantity if qty is not None and quantity is not None else None
+            result[key] = ([*names, line.description], amount + line.amount, unit, summed)
         else:
-            result[key] = (line.description, line.amount, line.unit, quantity)
+            result[key] = ([line.description], line.amount, line.unit, quantity)
     return result
 
 
@@ -113,19 +111,17 @@ def changes(invoice: Invoice, history: tuple[Invoice, ...]) -> ChangesView | Non
             kind = "gone"
         else:
             kind = "more" if amount_now > amount_before else "less"
-        source = desc_now or desc_before
-        assert source is not None
-        q_now = desc_now[3] if desc_now else None
-        q_before = desc_before[3] if desc_before else None
+        names = (desc_now[0] if desc_now else []) + (desc_before[0] if desc_before else [])
+        unit = desc_now[2] if desc_now else desc_before[2] if desc_before else ""
         found.append(
             ChangeView(
                 kind=kind,
-                description=source[0],
+                description=charge_name(names),
                 previous_amount=amount_before,
                 amount=amount_now,
-                previous_quantity=Decimal(q_before) if q_before is not None else None,
-                quantity=Decimal(q_now) if q_now is not None else None,
-                unit=source[2],
+                previous_quantity=desc_before[3] if desc_before else None,
+                quantity=desc_now[3] if desc_now else None,
+                unit=unit,
             )
         )
     if not found:

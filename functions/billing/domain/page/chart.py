@@ -58,13 +58,33 @@ class ChartView:
         return any(b.quantity is not None for b in self.bars)
 
 
+def charge_name(descriptions: Sequence[str]) -> str:
+    """One name for the lines of one charge: a tiered charge prints "Surf (0–3 GB)", "Surf (3– GB)";
+    together they are "Surf". A single description is kept as it is."""
+    unique = list(dict.fromkeys(descriptions))
+    if len(unique) == 1:
+        return unique[0]
+    prefix = unique[0]
+    for other in unique[1:]:
+        while not other.startswith(prefix):
+            prefix = prefix[:-1]
+    cut = prefix.rfind(" (")
+    if cut > 0:
+        prefix = prefix[:cut]
+    return prefix.rstrip(" (:–-") or unique[0]
+
+
 def _main_usage(invoice: Invoice) -> tuple[str, str, str] | None:
-    """(charge code, description, unit) of the usage line with the largest amount, if any."""
+    """(charge code, name, unit) of the metered charge with the largest amount, if any."""
     usage = [x for x in invoice.lines if x.kind == "usage" and x.charge_code]
     if not usage:
         return None
-    top = max(usage, key=lambda x: (x.amount, x.line_id))
-    return str(top.charge_code), top.description, top.unit
+    totals: dict[str, int] = {}
+    for x in usage:
+        totals[str(x.charge_code)] = totals.get(str(x.charge_code), 0) + x.amount
+    code = max(totals, key=lambda c: (totals[c], c))
+    lines = [x for x in usage if x.charge_code == code]
+    return code, charge_name([x.description for x in lines]), lines[0].unit
 
 
 def _quantity(invoice: Invoice, charge_code: str) -> Decimal | None:
