@@ -572,3 +572,12 @@ def test_tiered_lines_of_one_charge_are_one_change_under_the_charges_name() -> N
 )
 def test_one_name_for_the_lines_of_one_charge(descriptions: list[str], name: str) -> None:
     assert charge_name(descriptions) == name
+
+
+def test_yearly_plan_costs_are_estimates_in_whole_kronor() -> None:
+    # Given 1.37 GB in one month: Bas 266,13 kr, Mini 234,63 kr a month
+    fit = build_invoice_page(invoice(), fit_context(["1.37"])).plan_fit
+    # Then the yearly figures are rounded to whole kronor, and the saving is their difference
+    assert fit is not None and fit.suggested is not None
+    assert (fit.current.cost_per_year, fit.suggested.cost_per_year) == (319_400, 281_600)
+    assert fit.saving_per_year == 37_800

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import re
+import zlib
 from dataclasses import replace
 from datetime import date
 
@@ -248,3 +250,27 @@ def test_a_credit_note_page_and_email_say_there_is_nothing_to_pay() -> None:
         "block-details",
     }
     assert JinjaRenderer().render_email(view).subject == f"En kreditering på 249{NBSP}kr från Nordljus Mobil"
+
+
+def test_lines_with_nothing_used_and_nothing_charged_stay_off_the_page_but_not_off_the_pdf() -> None:
+    lines = (
+        line("l1", "Mobil Bas", 19_900, group="Mobil"),
+        line(
+            "l2",
+            "Samtal till utlandet",
+            0,
+            kind="usage",
+            quantity="0",
+            unit="min",
+            unit_price="119.2",
+            group="Samtal",
+        ),
+        line("l3", "Surf (0–3 GB)", 0, kind="usage", quantity="3", unit="GB", unit_price="0", group="Mobil"),
+    )
+    view = build_invoice_page(invoice(lines), context())
+    page = Page(JinjaRenderer().render_page(view))
+    assert "Samtal" not in page.text("block-lines")  # neither the line nor its empty group
+    assert "Surf (0–3 GB)" in page.text("block-lines")  # included data used: worth showing at 0 kr
+    assert b"Samtal till utlandet" in zlib.decompress(
+        re.search(rb"stream\n(.*?)\nendstream", JinjaRenderer().render_pdf(view), re.S).group(1)  # type: ignore[union-attr]
+    )

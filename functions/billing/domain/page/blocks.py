@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from billing.domain.catalog import Plan
 from billing.domain.invoice import CREDIT_NOTE, Invoice
+from billing.domain.money import round_minor, round_to_major
 from billing.domain.page.chart import ChartView, build_chart, charge_name
 from billing.domain.page.context import PageContext, PriceChange, Segment
 from billing.domain.page.view import (
@@ -178,8 +179,9 @@ def plan_fit(invoice: Invoice, context: PageContext) -> PlanFitView | None:
             )
         except ScenarioError:
             return None  # a plan the engine cannot price for this usage is not advice we can give
-        # Rounded half up to a whole minor unit; the threshold is far above that precision.
-        return (total * per_year * 2 + len(periods)) // (2 * len(periods))
+        # A yearly estimate is "about": whole kronor (major units), rounded half up. Rounding is
+        # monotonic, so a plan that is cheaper after rounding was cheaper before it.
+        return round_to_major(round_minor(Decimal(total * per_year) / len(periods)), current.currency)
 
     current_cost = yearly(current)
     if current_cost is None:

@@ -58,12 +58,22 @@ class LineView:
     proration: str | None
     is_usage: bool  # shown as "12.4 GB, 59 kr"
 
+    @property
+    def is_nil(self) -> bool:
+        """Nothing used and nothing charged ("0 min of calls abroad, 0 kr"): the page leaves it out;
+        the PDF, the legal copy, keeps every line."""
+        return self.amount == 0 and self.quantity == 0
+
 
 @dataclass(frozen=True)
 class LineGroupView:
     name: str  # the service group; "" for lines without one
     lines: tuple[LineView, ...]
     amount: int
+
+    @property
+    def shown_lines(self) -> tuple[LineView, ...]:
+        return tuple(x for x in self.lines if not x.is_nil)
 
 
 @dataclass(frozen=True)
