@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -27,10 +28,20 @@ from billing.domain.catalog import (
     Subscription,
     Tier,
 )
+from billing.domain.credit import credit_note
+from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.money import MoneyError, to_decimal
+from billing.domain.ocr import ocr_reference
 from billing.domain.parties import Customer, TenantSettings
-from billing.domain.periods import Anchor, Interval
-from billing.domain.pricing_errors import ScenarioError
+from billing.domain.periods import Anchor, Interval, previous_period
+from billing.domain.pricing import (
+    compute_invoice,
+    one_off_invoice,
+    preview_invoice,
+    quote_plan_change,
+    reprice,
+)
+from billing.domain.pricing_errors import CreditError, ScenarioError
 from billing.domain.usage import UsageEvent
 from billing.domain.vat import STANDARD_CATEGORIES, RateChange, VatSchedule
 
@@ -555,129 +566,161 @@ def _events(f: _Fields, customer: Customer) -> list[UsageEvent]:
     return events
 
 
+@dataclass(frozen=True)
+class _Common:
+    """The parts every action reads."""
+
+    fields: _Fields
+    tenant: TenantSettings
+    catalog: Catalog
+    customer: Customer
+    number: int | None
+    balance: int
+    coupons: list[Coupon]
+
+    def numbered(self, invoice: Invoice, n: int | None) -> Invoice:
+        """The invoice with number `n` of the tenant's series and its OCR, as the store would set them."""
+        if n is None:
+            return invoice
+        printed = format_invoice_number(self.tenant.invoice_series_prefix, n)
+        return invoice.with_number(printed, ocr_reference(str(n), self.tenant.ocr_length_digit))
+
+
 def quote_scenario(data: Any) -> dict[str, Any]:
     """Run a quote scenario (docs/pricing.md) and return the JSON document `billing quote` prints."""
-    # Imported here: pricing and credit import this module's neighbours, not this module.
-    from billing.domain.credit import credit_note
-    from billing.domain.invoice import Invoice, format_invoice_number
-    from billing.domain.ocr import ocr_reference
-    from billing.domain.pricing import (
-        compute_invoice,
-        one_off_invoice,
-        preview_invoice,
-        quote_plan_change,
-        reprice,
-    )
-    from billing.domain.pricing_errors import CreditError
-
     f = _Fields(data, "", _SCENARIO_FIELDS)
     action = f.text("action", "invoice")
     if action not in ACTIONS:
         raise ScenarioError("action", f"must be one of: {', '.join(ACTIONS)}; got {action!r}")
-    tenant = parse_tenant_settings(f.raw("tenant"), "tenant")
     catalog = parse_catalog(f.raw("catalog"), "catalog")
-    customer = parse_customer(f.raw("customer"), "customer")
-    number = f.integer("number", None, minimum=1)
-    balance = f.integer("balance", 0, minimum=0)
     coupons = [parse_coupon(raw, f"coupons[{i}]") for i, raw in enumerate(f.items("coupons", []))]
     for i, coupon in enumerate(coupons):
         if coupon.charge_code and not any(p.charge(coupon.charge_code) for p in catalog.plans.values()):
             raise ScenarioError(f"coupons[{i}].charge", f"no plan has a charge {coupon.charge_code!r}")
-
-    def numbered(invoice: Invoice, n: int | None) -> Invoice:
-        if n is None:
-            return invoice
-        return invoice.with_number(
-            format_invoice_number(tenant.invoice_series_prefix, n),
-            ocr_reference(str(n), tenant.ocr_length_digit),
-        )
-
+    common = _Common(
+        fields=f,
+        tenant=parse_tenant_settings(f.raw("tenant"), "tenant"),
+        catalog=catalog,
+        customer=parse_customer(f.raw("customer"), "customer"),
+        number=f.integer("number", None, minimum=1),
+        balance=f.integer("balance", 0, minimum=0),
+        coupons=coupons,
+    )
     if action == "one_off":
-        o = _Fields(f.raw("one_off"), "one_off", frozenset({"reference", "issue_date", "currency", "items"}))
-        items = [parse_one_off_item(raw, f"one_off.items[{i}]") for i, raw in enumerate(o.items("items"))]
-        if not items:
-            raise ScenarioError("one_off.items", "needs at least one item")
-        for i, item in enumerate(items):
-            if item.vat_rate is None and not catalog.vat_schedule.knows(item.vat_category):
-                raise ScenarioError(
-                    f"one_off.items[{i}].vat_category", f"unknown VAT category {item.vat_category!r}"
-                )
-        invoice = one_off_invoice(
-            tenant=tenant,
-            catalog=catalog,
-            customer=customer,
-            items=items,
-            issue_date=o.day("issue_date"),
-            reference=o.text("reference"),
-            currency=_currency(o, "currency", None) if "currency" in o.data else None,
-            balance=balance,
-        )
-        return numbered(invoice, number).to_dict()
-
+        return _quote_one_off(common)
     subscription = parse_subscription(f.raw("subscription"), "subscription")
-    if subscription.customer_id != customer.id:
-        raise ScenarioError("subscription.customer_id", f"is not the scenario's customer {customer.id!r}")
+    if subscription.customer_id != common.customer.id:
+        raise ScenarioError(
+            "subscription.customer_id", f"is not the scenario's customer {common.customer.id!r}"
+        )
     for i, phase in enumerate(subscription.phases):
         if phase.plan_code not in catalog.plans:
             raise ScenarioError(f"subscription.phases[{i}].plan", f"unknown plan {phase.plan_code!r}")
-    events = _events(f, customer)
-
+    events = _events(f, common.customer)
     if action == "plan_change":
-        c = _Fields(f.raw("plan_change"), "plan_change", frozenset({"plan", "date"}))
-        new_plan = c.text("plan")
-        if new_plan not in catalog.plans:
-            raise ScenarioError("plan_change.plan", f"unknown plan {new_plan!r}")
-        try:
-            quote = quote_plan_change(
-                tenant=tenant,
-                catalog=catalog,
-                customer=customer,
-                subscription=subscription,
-                new_plan_code=new_plan,
-                requested_on=c.day("date"),
-            )
-        except ScenarioError as error:
-            # The engine names its arguments; the scenario calls them plan_change.date and .plan.
-            renamed = {"requested_on": "plan_change.date", "change_date": "plan_change.date"}
-            field = renamed.get(error.field, "plan_change.plan" if error.field == "new_plan" else error.field)
-            raise ScenarioError(field, error.reason) from None
-        return {
-            "effective_date": quote.effective_date.isoformat(),
-            "immediate": quote.immediate,
-            "due_now": quote.due_now,
-            "new_recurring_per_period": quote.new_recurring_per_period,
-            "invoice": numbered(quote.invoice, number).to_dict() if quote.invoice else None,
-        }
-
+        return _quote_plan_change(common, subscription)
     if action == "preview":
-        invoice = preview_invoice(
-            tenant=tenant,
-            catalog=catalog,
-            customer=customer,
-            subscription=subscription,
-            events=events,
-            as_of=f.instant("as_of"),
-            coupons=coupons,
-            balance=balance,
-        )
-        return invoice.to_dict()
+        return _quote_preview(common, subscription, events)
+    invoice, document = _quote_invoice(common, subscription, events)
+    if action == "invoice":
+        return document
+    return {"invoice": document, "credit_notes": _quote_credit_notes(common, invoice)}
 
+
+def _quote_one_off(common: _Common) -> dict[str, Any]:
+    o = _Fields(
+        common.fields.raw("one_off"), "one_off", frozenset({"reference", "issue_date", "currency", "items"})
+    )
+    items = [parse_one_off_item(raw, f"one_off.items[{i}]") for i, raw in enumerate(o.items("items"))]
+    if not items:
+        raise ScenarioError("one_off.items", "needs at least one item")
+    for i, item in enumerate(items):
+        if item.vat_rate is None and not common.catalog.vat_schedule.knows(item.vat_category):
+            raise ScenarioError(
+                f"one_off.items[{i}].vat_category", f"unknown VAT category {item.vat_category!r}"
+            )
+    invoice = one_off_invoice(
+        tenant=common.tenant,
+        catalog=common.catalog,
+        customer=common.customer,
+        items=items,
+        issue_date=o.day("issue_date"),
+        reference=o.text("reference"),
+        currency=_currency(o, "currency", None) if "currency" in o.data else None,
+        balance=common.balance,
+    )
+    return common.numbered(invoice, common.number).to_dict()
+
+
+def _quote_plan_change(common: _Common, subscription: Subscription) -> dict[str, Any]:
+    c = _Fields(common.fields.raw("plan_change"), "plan_change", frozenset({"plan", "date"}))
+    new_plan = c.text("plan")
+    if new_plan not in common.catalog.plans:
+        raise ScenarioError("plan_change.plan", f"unknown plan {new_plan!r}")
+    try:
+        quote = quote_plan_change(
+            tenant=common.tenant,
+            catalog=common.catalog,
+            customer=common.customer,
+            subscription=subscription,
+            new_plan_code=new_plan,
+            requested_on=c.day("date"),
+        )
+    except ScenarioError as error:
+        # The engine names its arguments; the scenario calls them plan_change.date and .plan.
+        renamed = {
+            "requested_on": "plan_change.date",
+            "change_date": "plan_change.date",
+            "new_plan": "plan_change.plan",
+        }
+        raise ScenarioError(renamed.get(error.field, error.field), error.reason) from None
+    return {
+        "effective_date": quote.effective_date.isoformat(),
+        "immediate": quote.immediate,
+        "due_now": quote.due_now,
+        "new_recurring_per_period": quote.new_recurring_per_period,
+        "invoice": common.numbered(quote.invoice, common.number).to_dict() if quote.invoice else None,
+    }
+
+
+def _quote_preview(common: _Common, subscription: Subscription, events: list[UsageEvent]) -> dict[str, Any]:
+    invoice = preview_invoice(
+        tenant=common.tenant,
+        catalog=common.catalog,
+        customer=common.customer,
+        subscription=subscription,
+        events=events,
+        as_of=common.fields.instant("as_of"),
+        coupons=common.coupons,
+        balance=common.balance,
+    )
+    return invoice.to_dict()
+
+
+def _quote_invoice(
+    common: _Common, subscription: Subscription, events: list[UsageEvent]
+) -> tuple[Invoice, dict[str, Any]]:
+    f, catalog = common.fields, common.catalog
     invoice = compute_invoice(
-        tenant=tenant,
+        tenant=common.tenant,
         catalog=catalog,
-        customer=customer,
+        customer=common.customer,
         subscription=subscription,
         events=events,
         period_start=f.day("period_start"),
-        coupons=coupons,
-        balance=balance,
+        coupons=common.coupons,
+        balance=common.balance,
         issue_date=f.day("issue_date", None),
     )
-    invoice = numbered(invoice, number)
-    result = invoice.to_dict()
+    invoice = common.numbered(invoice, common.number)
+    document = invoice.to_dict()
     compare = f.lines("compare_plans", [])
-    if compare:
-        usage_period = _usage_period(invoice, subscription, catalog)
+    if compare and invoice.period is not None:
+        # Plan fit looks at the period whose usage this invoice bills: the one before its period.
+        first = catalog.plans[subscription.phases[0].plan_code]
+        usage_period = previous_period(
+            invoice.period, first.interval, subscription.anchor, subscription.anchor_day
+        )
         fit = {}
         for i, code in enumerate(compare):
             if code not in catalog.plans:
@@ -686,15 +729,16 @@ def quote_scenario(data: Any) -> dict[str, Any]:
                 plan=catalog.plans[code],
                 events=events,
                 period=usage_period,
-                customer=customer,
+                customer=common.customer,
                 catalog=catalog,
             )
-        result["extra"] = {**result["extra"], "plan_fit": fit, "plan_fit_period": usage_period.to_dict()}
-    if action == "invoice":
-        return result
+        document["extra"] = {**document["extra"], "plan_fit": fit, "plan_fit_period": usage_period.to_dict()}
+    return invoice, document
 
+
+def _quote_credit_notes(common: _Common, invoice: Invoice) -> list[dict[str, Any]]:
     notes: list[Invoice] = []
-    for i, raw in enumerate(f.items("credit_notes")):
+    for i, raw in enumerate(common.fields.items("credit_notes")):
         path = f"credit_notes[{i}]"
         c = _Fields(raw, path, frozenset({"issue_date", "lines", "reason"}))
         lines = c.raw("lines", None)
@@ -712,14 +756,8 @@ def quote_scenario(data: Any) -> dict[str, Any]:
             # The engine calls them amounts; the scenario calls them lines.
             field = error.field.replace("amounts", "lines", 1)
             raise ScenarioError(f"{path}.{field}", error.reason) from None
-        notes.append(numbered(note, number + i + 1 if number is not None else None))
+        # Credit notes take the numbers after the invoice's in the same series.
+        notes.append(common.numbered(note, common.number + i + 1 if common.number is not None else None))
     if not notes:
         raise ScenarioError("credit_notes", "needs at least one credit note")
-    return {"invoice": result, "credit_notes": [n.to_dict() for n in notes]}
-
-
-def _usage_period(invoice: Any, subscription: Subscription, catalog: Catalog) -> Any:
-    from billing.domain.periods import previous_period
-
-    plan = catalog.plans[subscription.phases[0].plan_code]
-    return previous_period(invoice.period, plan.interval, subscription.anchor, subscription.anchor_day)
+    return [n.to_dict() for n in notes]
