@@ -25,7 +25,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, parse_pattern
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
@@ -55,6 +55,7 @@ class RenderedEmail:
     html: str
 
 
+@cache
 def locale_for(language: str, country: str) -> Locale:
     """The Babel locale for a reader: language plus country when Babel knows the pair."""
     try:
@@ -63,15 +64,25 @@ def locale_for(language: str, country: str) -> Locale:
         return Locale.parse(language if language in LANGUAGES else "en")
 
 
+@cache
+def _pattern(locale: Locale, kind: str, frac_prec: tuple[int, int] | None) -> NumberPattern:
+    # Parsed once per locale and precision: formatting is the bulk of a page's render time.
+    source = locale.currency_formats["standard"] if kind == "currency" else locale.percent_formats[None]
+    pattern = copy.copy(parse_pattern(source.pattern))
+    if frac_prec is not None:
+        pattern.frac_prec = frac_prec
+    return pattern
+
+
 def format_money(amount: int, currency: str, locale: Locale) -> str:
     """Minor units as the locale writes money; whole amounts without decimals ("349 kr")."""
     digits = exponent(currency)
     value = Decimal(amount).scaleb(-digits)
     if amount % (10**digits) == 0:
-        pattern = copy.copy(parse_pattern(locale.currency_formats["standard"].pattern))
-        pattern.frac_prec = (0, 0)
-        return pattern.apply(value, locale, currency=currency, currency_digits=False)
-    return format_currency(value, currency, locale=locale)
+        return _pattern(locale, "currency", (0, 0)).apply(
+            value, locale, currency=currency, currency_digits=False
+        )
+    return _pattern(locale, "currency", None).apply(value, locale, currency=currency)
 
 
 def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
@@ -80,16 +91,13 @@ def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
     if value == value.to_integral_value():
         return format_money(int(minor), currency, locale)
     # Enough digits to show a price below one öre, not the pricing engine's full precision.
-    pattern = copy.copy(parse_pattern(locale.currency_formats["standard"].pattern))
-    pattern.frac_prec = (2, UNIT_PRICE_DECIMALS)
+    pattern = _pattern(locale, "currency", (2, UNIT_PRICE_DECIMALS))
     return pattern.apply(value, locale, currency=currency, currency_digits=False)
 
 
 def format_rate(rate: str, locale: Locale) -> str:
     """A VAT rate percent string ("25", "12.5") the way the locale writes a percentage."""
-    pattern = copy.copy(parse_pattern(locale.percent_formats[None].pattern))
-    pattern.frac_prec = (0, 2)
-    return pattern.apply(Decimal(rate) / 100, locale)
+    return _pattern(locale, "percent", (0, 2)).apply(Decimal(rate) / 100, locale)
 
 
 def _locale(ctx: Context) -> Locale:
