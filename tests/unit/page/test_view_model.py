@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing.domain.page import (
     Branding,
     InvoiceState,
+    LocalText,
+    OfferRule,
     PageError,
     PageLinks,
+    PageSettings,
     PageStatus,
     Question,
     build_invoice_page,
@@ -211,3 +216,35 @@ def test_a_negative_amount_paid_is_refused() -> None:
     with pytest.raises(PageError) as err:
         build_invoice_page(invoice(), context(state=InvoiceState(amount_paid=-1)))
     assert err.value.field == "state.amount_paid"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    paid=st.integers(min_value=0, max_value=40_000),
+    days_after_issue=st.integers(min_value=0, max_value=90),
+    debit_offset=st.one_of(st.none(), st.integers(min_value=-40, max_value=40)),
+)
+def test_the_status_always_matches_what_is_left_to_pay_and_the_dates(
+    paid: int, days_after_issue: int, debit_offset: int | None
+) -> None:
+    # Given any payment so far, any day of looking, and maybe a scheduled debit
+    inv = invoice()
+    today = inv.issue_date + timedelta(days=days_after_issue)
+    debit = None if debit_offset is None else inv.due_date + timedelta(days=debit_offset)
+    offer = OfferRule("o", LocalText.of("Offer"), LocalText.of("..."), "https://x.example/")
+    ctx = context(
+        today=today,
+        state=InvoiceState(amount_paid=paid, debit_date=debit),
+        settings=PageSettings(branding=Branding(name="T"), offers=(offer,)),
+    )
+    view = build_invoice_page(inv, ctx)
+    s = view.summary
+    left = max(inv.amount_due - paid, 0)
+    # Then the status, the amount and the ways to pay agree with each other
+    assert s.amount_due == left
+    assert (s.status is PageStatus.PAID) == (left == 0)
+    if s.status is PageStatus.OVERDUE:
+        assert today > inv.due_date and view.offers == ()
+    if s.status is PageStatus.DEBIT_SCHEDULED:
+        assert debit is not None and debit >= today
+    assert (s.pay_url is not None) == s.payable == (s.status in (PageStatus.UNPAID, PageStatus.OVERDUE))
