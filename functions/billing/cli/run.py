@@ -16,6 +16,7 @@ usage rule (docs/usage.md) relies on no invoice being computed before its day ha
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -197,8 +198,10 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
     """Receive the invoice queue in batches of ten and give each to the worker handler, deleting what it
     acknowledged and releasing what it reported failed, until nothing is visible or in flight."""
     from billing.adapters.aws import client
-    from billing.handlers.issue_invoices import lambda_handler
     from billing.settings import settings
+
+    with contextlib.redirect_stdout(sys.stderr):
+        from billing.handlers.issue_invoices import lambda_handler
 
     sqs = client("sqs")
     queue_url = settings().invoice_queue_url
@@ -238,7 +241,9 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
                 for m in received
             ]
         }
-        response = lambda_handler(event, _Context())
+        # The handler's metrics and logs are Lambda's stdout; here stdout is the command's answer.
+        with contextlib.redirect_stdout(sys.stderr):
+            response = lambda_handler(event, _Context())
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         done = [m for m in received if m["MessageId"] not in failed]
         if done:
