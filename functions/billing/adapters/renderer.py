@@ -1,10 +1,12 @@
-"""The invoice page and email renderer: Jinja2 templates, Babel formatting, gettext catalogs.
+"""The invoice page, email and PDF renderer: Jinja2 templates, Babel formatting, gettext catalogs.
 
 One Jinja Environment per language is built at cold start (templates from `billing/templates`, the
 catalog read from `billing/translations/<lang>/LC_MESSAGES/messages.po` and compiled in memory, so
 nothing needs a manual compile step). HTML is autoescaped and undefined names fail loudly
 (StrictUndefined). Money, numbers and dates are formatted by Babel for the reader's locale, which is
-the invoice language with the buyer's country ("sv_SE": 1 234,50 kr; 22 nov. 2026).
+the invoice language with the buyer's country ("sv_SE": 1 234,50 kr; 22 nov. 2026). The PDF copy is
+laid out here in Python with the same catalogs and drawn by `billing.domain.page.pdf` (no browser in
+Lambda).
 """
 
 from __future__ import annotations
