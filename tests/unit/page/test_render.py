@@ -175,3 +175,13 @@ def test_the_environment_escapes_html_and_fails_on_undefined_names() -> None:
     assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
     with pytest.raises(Exception, match="undefined"):
         env.from_string("{{ nope }}").render()
+
+
+def test_the_html_email_carries_amount_due_date_and_bank_details() -> None:
+    view = build_invoice_page(invoice(language="sv"), context())
+    html = Page(JinjaRenderer().render_email(view).html)
+    text = html.text("email")
+    assert f"323{NBSP}kr" in text and "30 nov. 2026" in text
+    assert "5050-1055" in text and "4200000000427" in text
+    assert [a["href"] for a in html.attrs("a")] == [PAGE, PAGE]
+    assert html.attrs("html")[0]["lang"] == "sv"

@@ -22,7 +22,7 @@ from billing.domain.page import (
     Question,
     build_invoice_page,
 )
-from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice, line
+from tests.unit.page.builders import API, CUSTOMER, PAGE, TOKEN, context, invoice, line
 
 
 def test_an_unpaid_invoice_shows_amount_due_date_bankgiro_ocr_and_pay_link() -> None:
@@ -248,3 +248,10 @@ def test_the_status_always_matches_what_is_left_to_pay_and_the_dates(
     if s.status is PageStatus.DEBIT_SCHEDULED:
         assert debit is not None and debit >= today
     assert (s.pay_url is not None) == s.payable == (s.status in (PageStatus.UNPAID, PageStatus.OVERDUE))
+
+
+def test_a_question_is_dated_on_the_customers_own_calendar() -> None:
+    # Given a question at 23:30 UTC on 4 Nov, which is 00:30 on 5 Nov in Stockholm
+    asked = (Question("q", datetime(2026, 11, 4, 23, 30, tzinfo=UTC), "Hej?"),)
+    view = build_invoice_page(invoice(), context(state=InvoiceState(questions=asked), customer=CUSTOMER))
+    assert view.questions.asked[0].asked_on == date(2026, 11, 5)

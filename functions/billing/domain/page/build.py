@@ -8,8 +8,9 @@ nothing true to say.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
 from billing.domain.page import blocks
@@ -160,9 +161,12 @@ def _party(party: Party) -> PartyView:
 
 def _questions(invoice: Invoice, context: PageContext) -> QuestionsView:
     descriptions = {line.line_id: line.description for line in invoice.lines}
+    # The day as the customer lived it: a question at 00:30 in Stockholm was asked "today", not
+    # yesterday in UTC.
+    tz = ZoneInfo(context.customer.timezone) if context.customer else UTC
     asked = tuple(
         QuestionView(
-            asked_on=q.asked_at.date(),
+            asked_on=q.asked_at.astimezone(tz).date(),
             text=q.text,
             line_description=descriptions.get(q.line_id) if q.line_id else None,
             answered=q.answered_at is not None,
