@@ -16,6 +16,10 @@ from typing import Any
 # context itself; the only rounding is the explicit one below.
 CALCULATION_PRECISION = 60
 
+# Bounds on any number read from input, so that products stay exact within the precision above.
+MAX_DIGITS = 24  # 10^24 - 1: far above any real quantity or price
+MAX_DECIMALS = 12
+
 # ISO 4217 minor-unit exponents for the currencies we expect; anything else defaults to 2.
 _MINOR_UNIT_EXPONENT: dict[str, int] = {"JPY": 0, "ISK": 0, "KRW": 0, "CLP": 0, "BHD": 3, "KWD": 3}
 
@@ -75,6 +79,10 @@ def to_decimal(value: Any) -> Decimal:
         raise MoneyError(f"must be an integer or a decimal string, got {type(value).__name__}")
     if not result.is_finite():
         raise MoneyError(f"not a finite number: {value!r}")
+    if result != 0 and result.adjusted() >= MAX_DIGITS:
+        raise MoneyError(f"too large: at most {MAX_DIGITS} digits before the decimal point")
+    if result != 0 and result.normalize().as_tuple().exponent < -MAX_DECIMALS:  # type: ignore[operator]
+        raise MoneyError(f"too precise: at most {MAX_DECIMALS} decimals")
     return result
 
 

@@ -30,7 +30,7 @@ from billing.domain.catalog import (
 )
 from billing.domain.credit import credit_note
 from billing.domain.invoice import Invoice, format_invoice_number
-from billing.domain.money import MoneyError, to_decimal
+from billing.domain.money import MAX_DIGITS, MoneyError, to_decimal
 from billing.domain.ocr import ocr_reference
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.periods import Anchor, Interval, previous_period
@@ -80,14 +80,20 @@ class _Fields:
             raise ScenarioError(self.at(name), "must be a non-empty string")
         return value
 
-    def integer(self, name: str, default: Any = _MISSING, minimum: int | None = None) -> Any:
+    def integer(
+        self, name: str, default: Any = _MISSING, minimum: int | None = None, maximum: int | None = None
+    ) -> Any:
         value = self.raw(name, default)
         if value is default and default is not _MISSING:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(self.at(name), "must be an integer (minor units for amounts)")
+        if abs(value) >= 10**MAX_DIGITS:
+            raise ScenarioError(self.at(name), f"too large: at most {MAX_DIGITS} digits")
         if minimum is not None and value < minimum:
             raise ScenarioError(self.at(name), f"must be {minimum} or more")
+        if maximum is not None and value > maximum:
+            raise ScenarioError(self.at(name), f"must be {maximum} or less")
         return value
 
     def decimal(self, name: str, default: Any = _MISSING, minimum: Decimal | None = None) -> Any:
@@ -122,9 +128,10 @@ class _Fields:
         if not isinstance(value, str):
             raise ScenarioError(self.at(name), "must be an ISO date (YYYY-MM-DD)")
         try:
-            return date.fromisoformat(value)
+            result = date.fromisoformat(value)
         except ValueError:
             raise ScenarioError(self.at(name), f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+        return _in_range(result, self.at(name))
 
     def instant(self, name: str, default: Any = _MISSING) -> Any:
         value = self.raw(name, default)
@@ -169,7 +176,19 @@ def parse_instant(value: Any, field: str) -> datetime:
         raise ScenarioError(field, f"not an ISO 8601 timestamp: {value!r}") from None
     if result.tzinfo is None or result.utcoffset() is None:
         raise ScenarioError(field, "needs a time zone offset (e.g. +01:00 or Z)")
+    _in_range(result.date(), field)
     return result
+
+
+# Periods, due dates and local midnights are computed around every date read: keep them all far
+# from the ends of the calendar Python can represent.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def _in_range(day: date, field: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ScenarioError(field, f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
 
 
 def _check_zone(name: str, field: str) -> str:
@@ -219,7 +238,7 @@ def parse_tenant_settings(data: Any, path: str = "tenant") -> TenantSettings:
         address=f.lines("address"),
         currency=_currency(f, "currency", "SEK"),
         country=_country(f, "country", "SE"),
-        payment_terms_days=f.integer("payment_terms_days", 30, minimum=0),
+        payment_terms_days=f.integer("payment_terms_days", 30, minimum=0, maximum=365),
         invoice_series_prefix=f.label("invoice_series_prefix"),
         bankgiro=f.text("bankgiro", None),
         ocr_length_digit=f.flag("ocr_length_digit", False),
