@@ -92,3 +92,13 @@ def test_billing_quote_rejects_a_file_that_is_not_json(
     bad.write_text("{not json")
     assert main(["quote", str(bad)]) == 2
     assert capsys.readouterr().err.startswith("error: scenario: not JSON")
+
+
+def test_billing_quote_table_shows_lines_and_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the coupons example, When printed as a table
+    assert main(["quote", "--table", str(EXAMPLES / "coupons.json")]) == 0
+    out = capsys.readouterr().out
+    # Then every line and the totals are there in kronor, as a spreadsheet shows them
+    assert "Discount: Welcome 20 % (25 % VAT)" in out and "-39.80" in out
+    assert out.splitlines()[-2].split() == ["total", "220.00"]
+    assert "VAT 6 % on 79.20" in out
