@@ -264,3 +264,17 @@ def test_a_coupon_on_a_capped_charge_discounts_what_the_charge_costs() -> None:
     # Then the discount is 10 % of the capped 100 kr, not of 200 kr
     result = quote_scenario(data)
     assert [x["amount"] for x in result["lines"]] == [20000, -10000, -1000]
+
+
+def test_a_one_off_invoice_cannot_be_negative() -> None:
+    data = scenario(
+        action="one_off",
+        one_off={
+            "reference": "x",
+            "issue_date": "2026-03-05",
+            "items": [{"description": "Refund", "unit_price": "-100"}],
+        },
+    )
+    with pytest.raises(ScenarioError) as raised:
+        quote_scenario(data)
+    assert raised.value.field == "one_off.items"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import localcontext
+from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from billing.domain.catalog import Catalog, Coupon, OneOffItem, Plan, Subscription
@@ -243,6 +243,9 @@ def one_off_invoice(
                     vat_rate=rate,
                 )
             )
+        if sum((d.amount for d in drafts), Decimal(0)) < 0:
+            # Money back to the customer is a credit note, which must name the invoice it corrects.
+            raise ScenarioError("one_off.items", "add up to less than zero: issue a credit note instead")
         return finish_invoice(
             tenant=tenant,
             customer=customer,
