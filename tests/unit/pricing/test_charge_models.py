@@ -163,3 +163,18 @@ def test_charge_maximum_caps_the_charge() -> None:
     charge = usage("gb", "graduated", tiers=TIERS, max_amount=10000)
     lines = usage_lines(charge, ["20000"])
     assert sum(amounts(lines)) == 10000 and lines[-1]["kind"] == "adjustment"
+
+
+@pytest.mark.parametrize(
+    ("charge", "expected"),
+    [
+        # 10^18 units: 1000 free, 9000 at 2 öre, the rest at 1 öre plus 50 kr
+        (usage("calls", "graduated", tiers=TIERS), [0, 18000, 10**18 - 10000 + 5000]),
+        (usage("calls", "volume", tiers=TIERS), [10**18 + 5000]),
+        (usage("gb", "package", package_size=1000, package_price=9900), [10**15 * 9900]),
+        (usage("fees", "percentage", percentage="2.5"), [25 * 10**15]),
+    ],
+    ids=["graduated", "volume", "package", "percentage"],
+)
+def test_very_large_quantities_are_exact_in_every_model(charge: dict[str, Any], expected: list[int]) -> None:
+    assert amounts(usage_lines(charge, [str(10**18)])) == expected
