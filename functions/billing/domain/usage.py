@@ -21,6 +21,11 @@ WEIGHTED_QUANTITY_DECIMALS = 4
 
 @dataclass(frozen=True)
 class UsageEvent:
+    """One metered fact: `value` of `metric` at `timestamp` (aware), with free-form string properties.
+
+    The id is the customer's idempotency key: the same id twice is one event.
+    """
+
     id: str
     customer_id: str
     metric: str
