@@ -1,0 +1,279 @@
+"""`make bench` (`python -m bench`): the figures docs/performance.md records, printed as tables.
+
+1. Usage ingestion: events per second through the handler, batches of 100, on the local stack.
+2. A billing run end to end on the local stack: invoices per second, AWS requests per invoice.
+3. How run time grows with the number of customers (`--customers`, e.g. 1000,10000).
+4. Cost per 1,000 invoices at AWS list prices, against 0.7 % of the billed volume.
+5. 1,000,000 customers on AWS: a model from the measured per-invoice figures (docs/performance.md).
+Then the pricing engine's own figures (bench/bench_pricing.py), when present.
+
+It starts (or reuses) the local stack, uses fresh tenants, and writes nothing into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from bench import aws_calls, local_billing
+
+# AWS list prices (USD), us-east-1, on-demand, as published in 2025; eu-north-1 is within ~10 %.
+LAMBDA_GB_SECOND_ARM = Decimal("0.0000133334")
+LAMBDA_PER_REQUEST = Decimal("0.0000002")
+DYNAMODB_PER_WRITE_UNIT = Decimal("0.000000625")  # $0.625 per million write request units
+DYNAMODB_PER_READ_UNIT = Decimal("0.000000125")  # $0.125 per million read request units
+S3_PER_PUT = Decimal("0.000005")  # $0.005 per 1,000 PUT requests
+SES_PER_MESSAGE = Decimal("0.0001")  # $0.10 per 1,000 emails
+SQS_PER_REQUEST = Decimal("0.0000004")  # $0.40 per million requests
+HOSTED_FEE = Decimal("0.007")  # 0.7 % of billed volume
+SEK_PER_USD = Decimal("10.0")  # assumed exchange rate for the comparison
+SQS_BATCH = 10  # template.yaml: the worker's BatchSize
+
+
+def _machine() -> str:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    java = subprocess.run(
+        ["java", "-version"], capture_output=True, text=True, check=False
+    ).stderr.splitlines()
+    return (
+        f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, "
+        f"{java[0] if java else 'java ?'}; DynamoDB Local + moto server on loopback"
+    )
+
+
+def _memory_gb(function: str) -> Decimal:
+    from infra.template import load_template
+
+    template = load_template()
+    props = template["Resources"][function]["Properties"]
+    return (
+        Decimal(int(props.get("MemorySize", template["Globals"]["Function"].get("MemorySize", 128)))) / 1024
+    )
+
+
+def _cost_per_thousand(run: local_billing.Measured) -> list[tuple[str, str, Decimal]]:
+    n = Decimal(run.items)
+    cpu_per_invoice = Decimal(str(run.cpu_seconds)) / n
+    memory = _memory_gb("IssueInvoicesFunction")
+    gb_seconds = cpu_per_invoice * 1000 * memory
+    dynamo_write = Decimal(str(run.calls.write_units)) / n * 1000
+    dynamo_read = Decimal(str(run.calls.read_units)) / n * 1000
+    puts = Decimal(run.calls.count("s3", "PutObject")) / n * 1000
+    mails = Decimal(run.calls.count("ses", "SendEmail") + run.calls.count("ses", "SendRawEmail")) / n * 1000
+    sqs_requests = (
+        Decimal(
+            sum(
+                run.calls.count("sqs", op)
+                for op in ("SendMessageBatch", "ReceiveMessage", "DeleteMessageBatch")
+            )
+        )
+        / n
+        * 1000
+    )
+    return [
+        (
+            "Lambda compute",
+            f"{gb_seconds:.1f} GB-s ({cpu_per_invoice * 1000:.1f} ms CPU/invoice x {memory} GB)",
+            gb_seconds * LAMBDA_GB_SECOND_ARM,
+        ),
+        (
+            "Lambda requests",
+            f"{1000 // SQS_BATCH} invocations (batches of {SQS_BATCH})",
+            (1000 // SQS_BATCH) * LAMBDA_PER_REQUEST,
+        ),
+        ("DynamoDB writes", f"{dynamo_write:.0f} write units", dynamo_write * DYNAMODB_PER_WRITE_UNIT),
+        ("DynamoDB reads", f"{dynamo_read:.0f} read units", dynamo_read * DYNAMODB_PER_READ_UNIT),
+        ("S3 PUT", f"{puts:.0f} PUTs", puts * S3_PER_PUT),
+        ("SES", f"{mails:.0f} emails", mails * SES_PER_MESSAGE),
+        ("SQS", f"{sqs_requests:.0f} requests", sqs_requests * SQS_PER_REQUEST),
+    ]
+
+
+def _print_table(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    print(f"\n{title}")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print(
+            "  "
+            + "  ".join(
+                str(v).rjust(w) if i else str(v).ljust(w)
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--customers",
+        default="250,500,1000",
+        help="run sizes, comma-separated (e.g. 1000,10000); the last is figure 2",
+    )
+    parser.add_argument("--batches", type=int, default=50, help="ingestion requests of 100 events")
+    parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 1))
+    parser.add_argument("--no-pricing", action="store_true", help="skip bench/bench_pricing.py")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.customers.split(",") if s.strip()]
+
+    counter = aws_calls.install()  # before any client exists, so every request is counted
+    del counter
+    from infra.local_stack import LocalStack, LocalStackError
+
+    try:
+        stack = LocalStack.ensure()
+    except LocalStackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    stack.apply_env()
+    local_billing.quiet_lambda_env()
+    print(f"Machine: {_machine()}")
+
+    ingestion = local_billing.measure_ingestion(args.batches)
+    _print_table(
+        "1. Usage ingestion through the handler (one instance, batches of 100)",
+        ("events", "seconds", "events/s", "ms CPU/event", "DynamoDB req/event", "write units/event"),
+        [
+            (
+                f"{ingestion.items:,}",
+                f"{ingestion.seconds:.1f}",
+                f"{ingestion.per_second:,.0f}",
+                f"{ingestion.cpu_seconds / ingestion.items * 1000:.2f}",
+                f"{ingestion.per_item('dynamodb'):.2f}",
+                f"{ingestion.calls.write_units / ingestion.items:.1f}",
+            )
+        ],
+    )
+
+    local_billing.measure_run(5, args.run_date)  # warm: imports, templates, clients; not reported
+    runs = []
+    for size in sizes:
+        sys.stderr.write(f"billing run of {size:,} customers ...\n")
+        runs.append(local_billing.measure_run(size, args.run_date))
+    biggest = runs[-1]
+    _print_table(
+        f"2. A billing run of {biggest.extra['customers']:,} customers end to end (one worker instance)",
+        (
+            "invoices",
+            "seconds",
+            "invoices/s",
+            "starter s",
+            "DynamoDB req/invoice",
+            "RCU/inv",
+            "WCU/inv",
+            "all AWS req/invoice",
+        ),
+        [
+            (
+                f"{biggest.items:,}",
+                f"{biggest.seconds:.1f}",
+                f"{biggest.per_second:.1f}",
+                f"{biggest.extra['starter_seconds']:.1f}",
+                f"{biggest.per_item('dynamodb'):.1f}",
+                f"{biggest.calls.read_units / biggest.items:.1f}",
+                f"{biggest.calls.write_units / biggest.items:.1f}",
+                f"{sum(biggest.calls.calls.values()) / biggest.items:.1f}",
+            )
+        ],
+    )
+    ops = sorted(
+        ((op, n) for (svc, op), n in biggest.calls.calls.items() if svc == "dynamodb"), key=lambda x: -x[1]
+    )
+    print(
+        "   DynamoDB requests per invoice by operation: "
+        + ", ".join(f"{op} {n / biggest.items:.2f}" for op, n in ops)
+    )
+
+    smallest = runs[0]
+    base_rate = smallest.seconds / smallest.extra["customers"]
+    _print_table(
+        "3. Run time against customers (linear means the last column stays near 1.0)",
+        ("customers", "invoiced", "seconds", "ms/customer", "invoices/s", "vs smallest"),
+        [
+            (
+                f"{r.extra['customers']:,}",
+                f"{r.items:,}",
+                f"{r.seconds:.1f}",
+                f"{r.seconds / r.extra['customers'] * 1000:.1f}",
+                f"{r.per_second:.1f}",
+                f"{(r.seconds / r.extra['customers']) / base_rate:.2f}",
+            )
+            for r in runs
+        ],
+    )
+
+    costs = _cost_per_thousand(biggest)
+    aws_total = sum((c for _, _, c in costs), Decimal(0))
+    billed_sek = Decimal(sum(biggest.extra["amounts"].values())) / 100 / biggest.items * 1000
+    fee_usd = billed_sek * HOSTED_FEE / SEK_PER_USD
+    _print_table(
+        "4. Cost per 1,000 invoices at AWS list prices (USD), from the run above",
+        ("item", "quantity", "USD"),
+        [(name, qty, f"{usd:.4f}") for name, qty, usd in costs] + [("total", "", f"{aws_total:.4f}")],
+    )
+    print(
+        f"   Billed on those 1,000 invoices: {billed_sek:,.0f} SEK; a 0.7 % hosted billing fee is"
+        f" {billed_sek * HOSTED_FEE:,.0f} SEK = {fee_usd:,.2f} USD (at {SEK_PER_USD} SEK/USD):"
+        f" {fee_usd / aws_total:,.0f} times the AWS cost."
+    )
+
+    _print_figure_5(biggest)
+
+    if not args.no_pricing and importlib.util.find_spec("bench.bench_pricing") is not None:
+        print("\nPricing engine (bench/bench_pricing.py)")
+        from bench import bench_pricing
+
+        bench_pricing.main([])
+    return 0
+
+
+def _print_figure_5(run: local_billing.Measured) -> None:
+    """The paper model of docs/performance.md, fed with this run's per-invoice figures."""
+    n = run.items
+    cpu_ms = run.cpu_seconds / n * 1000
+    dynamo_calls = run.per_item("dynamodb")
+    # On AWS: ~5 ms per DynamoDB request, ~25 ms for the S3 PUT, ~40 ms for SES, plus the CPU measured.
+    invoice_ms = cpu_ms + dynamo_calls * 5 + 25 + 40
+    concurrency = 1000  # the default account concurrency; SQS scales a function to it within minutes
+    rate_compute = concurrency * 1000 / invoice_ms
+    wcu = run.calls.write_units / n
+    rcu = run.calls.read_units / n
+    customers = 1_000_000
+    table_quota = 40_000  # WRU/s: the default per-table on-demand maximum (raisable)
+    rate_dynamo = table_quota / wcu
+    rows = [
+        (
+            "wall time per invoice on AWS (est.)",
+            f"{invoice_ms:.0f} ms ({cpu_ms:.0f} CPU + {dynamo_calls:.0f} DynamoDB req + S3 + SES)",
+        ),
+        ("Lambda: concurrency, throughput", f"{concurrency}, {rate_compute:,.0f} invoices/s"),
+        ("DynamoDB needed at that rate", f"{rate_compute * wcu:,.0f} WRU/s, {rate_compute * rcu:,.0f} RRU/s"),
+        ("DynamoDB: 40,000 WRU/s table quota", f"{rate_dynamo:,.0f} invoices/s at {wcu:.0f} WRU/invoice"),
+        ("one tenant: its gapless counter", "~50 invoices/s per series (read + conditional transaction)"),
+        ("1M, one tenant, one series", f"{customers / 50 / 3600:.1f} h (the counter limits first)"),
+        (
+            "1M over many tenants",
+            f"{customers / min(rate_compute, rate_dynamo) / 60:.0f} min (DynamoDB WRU limit first)",
+        ),
+        ("SES at a default 14 emails/s", f"{customers / 14 / 3600:.0f} h: raise the sending quota before"),
+    ]
+    _print_table("5. 1,000,000 customers on AWS: the model (docs/performance.md)", ("what", "estimate"), rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

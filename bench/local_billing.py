@@ -1,0 +1,190 @@
+"""Measurements on the local stack: usage ingestion through its handler, and whole billing runs.
+
+Every measurement uses a fresh tenant, so it can run beside tests and earlier measurements without
+either seeing the other's data. Wall time is `time.perf_counter`, the Lambda code's CPU time is
+`time.process_time` (DynamoDB Local and moto run in their own processes and are not counted), and AWS
+requests and DynamoDB capacity units come from bench.aws_calls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bench.aws_calls import COUNTER, Snapshot
+
+
+@dataclass(frozen=True)
+class Measured:
+    label: str
+    items: int  # events ingested, or invoices issued
+    seconds: float
+    cpu_seconds: float
+    calls: Snapshot
+    extra: dict[str, Any]
+
+    @property
+    def per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+    def per_item(self, service: str, operation: str | None = None) -> float:
+        return self.calls.count(service, operation) / self.items if self.items else 0.0
+
+
+def quiet_lambda_env() -> None:
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
+    os.environ.setdefault("PAGES_BASE_URL", "http://127.0.0.1")
+    os.environ.setdefault("API_BASE_URL", "http://127.0.0.1")
+
+
+def add_months(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return date(day.year + y, m + 1, 1)
+
+
+def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool = True) -> int:
+    """The demo merchant with `customers` customers due on `run_date` (those who started by then) and
+    last month's usage for each; written with BatchWriteItem. Returns the number of usage events."""
+    from billing.adapters.dynamo.models import CustomerModel, UsageModel
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory, customer_key, due_bucket
+    from billing.handlers.wiring import bind_tables
+    from infra import demo_data
+
+    bind_tables()
+    DynamoTenantDirectory.put(
+        tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, demo_data.PAGE_SETTINGS
+    )
+    people = demo_data.customers(customers, history_start=add_months(run_date, -11), tenant_id=tenant_id)
+    events = 0
+    with CustomerModel.batch_write() as batch:
+        for c in people:
+            first = max(c.start.replace(day=1), run_date).isoformat()
+            batch.save(
+                CustomerModel(
+                    tenant_id,
+                    c.profile["id"],
+                    profile=c.profile,
+                    subscription=c.subscription,
+                    email=c.email,
+                    next_period_start=first,
+                    next_invoice_date=first,
+                    due_bucket=due_bucket(tenant_id, c.profile["id"]),
+                )
+            )
+    if usage:
+        with UsageModel.batch_write() as batch:
+            for c in people:
+                for raw in demo_data.usage_events(c, add_months(run_date, -1), run_date):
+                    ts = datetime.fromisoformat(raw["timestamp"]).astimezone(UTC)
+                    batch.save(
+                        UsageModel(
+                            customer_key(tenant_id, c.profile["id"]),
+                            f"{ts.isoformat()}#{raw['id']}",
+                            event=raw,
+                            expires_at=ts + timedelta(days=800),
+                        )
+                    )
+                    events += 1
+    return events
+
+
+def measure_ingestion(batches: int, customers: int = 20) -> Measured:
+    """`batches` requests of 100 events each, one after another through the Lambda handler (one
+    instance), as API Gateway would deliver them."""
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.handlers.wiring import tenant_directory
+    from billing.services.ingest_usage import create_api_key
+    from infra.local_lambda import LambdaContext, http_api_event, lambda_output
+
+    tenant_id = f"bench-in-{uuid.uuid4().hex[:8]}"
+    today = datetime.now(UTC).date()
+    seed_tenant(tenant_id, customers, add_months(today, 1), usage=False)
+    key = create_api_key(DynamoApiKeys(), tenant_directory(), tenant_id, "bench", datetime.now(UTC))
+    with lambda_output():
+        from billing.handlers.ingest_usage import lambda_handler
+
+    base = datetime.now(UTC) - timedelta(hours=1)
+
+    def request(n: int) -> dict[str, Any]:
+        events = [
+            {
+                "id": f"b{n}-{i}",
+                "customer_id": f"c{1 + (n * 100 + i) % customers:05d}",
+                "metric": ("data_gb", "sms", "intl_minutes")[i % 3],
+                "timestamp": (base + timedelta(seconds=(n * 100 + i) % 3000)).isoformat(),
+                "value": f"{1 + i % 7}.5",
+            }
+            for i in range(100)
+        ]
+        return http_api_event(
+            method="POST",
+            raw_path="/v1/usage",
+            route_key="POST /v1/usage",
+            path_parameters={},
+            headers={"authorization": f"Bearer {key}", "content-type": "application/json"},
+            query="",
+            body=json.dumps({"events": events}).encode(),
+        )
+
+    def send(event: dict[str, Any]) -> None:
+        with lambda_output():
+            response = lambda_handler(event, LambdaContext(function_name="IngestUsageFunction"))
+        body = json.loads(response["body"])
+        if response["statusCode"] != 200 or body["accepted"] != 100:
+            raise RuntimeError(f"ingestion refused events: {response['statusCode']} {body.get('rejected')}")
+
+    send(request(-1))  # warm: imports, clients, the tenant cache
+    prepared = [request(n) for n in range(batches)]
+    before, cpu0, t0 = COUNTER.snapshot(), time.process_time(), time.perf_counter()
+    for event in prepared:
+        send(event)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return Measured("ingestion", batches * 100, seconds, cpu, COUNTER.snapshot() - before, {})
+
+
+def measure_run(customers: int, run_date: date) -> Measured:
+    """One tenant's billing run end to end: the Scheduler event to the starter, then the worker
+    handler fed from the queue in batches of ten until every customer is done (one worker instance)."""
+    from billing.handlers.wiring import run_ledger
+    from infra.local_run import run_billing
+
+    tenant_id = f"bench-run-{uuid.uuid4().hex[:8]}"
+    t_seed = time.perf_counter()
+    events = seed_tenant(tenant_id, customers, run_date)
+    seed_seconds = time.perf_counter() - t_seed
+    marks: dict[str, float] = {}
+
+    def started(queued: int) -> None:
+        marks["started"] = time.perf_counter()
+        return None
+
+    before, cpu0, t0 = COUNTER.snapshot(), time.process_time(), time.perf_counter()
+    result = run_billing(tenant_id, run_date, on_started=started)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    calls = COUNTER.snapshot() - before
+    summary = run_ledger().summary(result["run_id"])
+    if summary is None or summary.invoiced + summary.skipped != summary.queued or summary.failed:
+        raise RuntimeError(f"the run did not finish cleanly: {summary}")
+    return Measured(
+        f"run of {customers}",
+        summary.invoiced,
+        seconds,
+        cpu,
+        calls,
+        {
+            "customers": customers,
+            "due": summary.queued,
+            "skipped": summary.skipped,
+            "starter_seconds": marks.get("started", t0) - t0,
+            "amounts": dict(summary.amounts),
+            "usage_events": events,
+            "seed_seconds": seed_seconds,
+        },
+    )
