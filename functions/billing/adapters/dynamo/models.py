@@ -225,67 +225,6 @@ class ApiKeyModel(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
-class UsageLedgerModel(Model):
-    """Ingestion's bookkeeping (docs/usage.md): a duplicate marker per event id
-    (pk "<tenant>#id#<event id>", sk "-") and daily totals per customer, metric and shard
-    (pk "<tenant>#<customer>#t<shard>", sk "<local day>#<metric>")."""
-
-    class Meta:
-        table_name = _PLACEHOLDER
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    customer_id = UnicodeAttribute(null=True)
-    event_key = UnicodeAttribute(null=True)  # marker: where the raw event is stored
-    total_micros = NumberAttribute(null=True)  # totals: the sum of values in millionths, exact
-    count = NumberAttribute(null=True)  # totals: the number of events
-    expires_at = TTLAttribute(null=True)
-
-
-class ApiKeyModel(Model):
-    """A usage API key, by the SHA-256 of the key (hex); the key itself is never stored."""
-
-    class Meta:
-        table_name = _PLACEHOLDER
-
-    key_hash = UnicodeAttribute(hash_key=True)
-    tenant_id = UnicodeAttribute()
-    label = UnicodeAttribute(null=True)
-    prefix = UnicodeAttribute(null=True)  # the key's first characters, to tell keys apart in listings
-    created_at = UTCDateTimeAttribute(null=True)
-    revoked_at = UTCDateTimeAttribute(null=True)
-
-
-class AutogiroOutboxIndex(GlobalSecondaryIndex["AutogiroModel"]):
-    class Meta:
-        index_name = "outbox_index"
-        projection = KeysOnlyProjection()
-
-    outbox = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
-
-
-class AutogiroModel(Model):
-    """Autogiro bookkeeping per tenant, several kinds of item (billing.adapters.dynamo.autogiro):
-    "mandate#<customer>", "payer#<payer number>", "counter#payer", "debit#<invoice>#<date>",
-    "import#<sha256>". `outbox` is set only while a mandate request waits to be sent (sparse index)."""
-
-    class Meta:
-        table_name = _PLACEHOLDER
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
-    outbox = UnicodeAttribute(null=True)
-    customer_id = UnicodeAttribute(null=True)
-    payer_number = UnicodeAttribute(null=True)
-    status = UnicodeAttribute(null=True)
-    data = JSONAttribute(null=True)  # the item's details (mandate, debit mark, import summary)
-    value = NumberAttribute(null=True)  # the payer-number counter
-    updated_at = UTCDateTimeAttribute(null=True)
-    version = NumberAttribute(default=1)
-    outbox_index = AutogiroOutboxIndex()
-
-
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
