@@ -23,7 +23,7 @@ from typing import Any
 
 from infra import demo_data, local_run
 from infra.local_server import LocalServer
-from infra.local_stack import LocalStack, LocalStackError
+from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
 
 def _progress(total: int, label: str) -> Callable[[int, int], None]:
@@ -72,6 +72,7 @@ def seed(
     DynamoTenantDirectory.put(
         tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, demo_data.PAGE_SETTINGS
     )
+    seed_stripe_secret(tenant_id)  # no Stripe key: payments go to the local stand-in
     customers = demo_data.customers(count, history_start=history_start, tenant_id=tenant_id)
     events = 0
     for c in customers:
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     server = LocalServer(s3=boto3.client("s3"), bucket=stack.function_env["PAGES_BUCKET"], port=args.port)
     os.environ["PAGES_BASE_URL"] = server.url
     os.environ["API_BASE_URL"] = server.url
+    ensure_stripe_stand_in(server.url)  # the Pay button's Checkout, and its webhooks back to us
 
     t0 = time.monotonic()
     today = datetime.now(demo_data.STOCKHOLM).date()

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -374,6 +375,79 @@ def _kill(pid: int) -> None:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+# ----------------------------------------------------------------------------- Stripe stand-in
+
+_STRIPE: dict[str, Any] = {}
+
+
+def ensure_stripe_stand_in(api_base_url: str) -> Any:
+    """The local Stripe stand-in (infra/stripe_fake.py), started once per process as threads.
+
+    It runs in the process that serves the local API (tests, `make demo`), because tests drive it
+    directly (refunds, disputes, detached methods). STRIPE_API_BASE is set so that a tenant without a
+    Stripe key talks to it. Each webhook goes to `<api>/v1/webhooks/stripe/<tenant>`, the tenant read
+    from our metadata on the object (or on the payment or setup it belongs to), as if each tenant had
+    registered its own endpoint. The signing secret is the stand-in's; `stripe_secret_for_local_tenant`
+    is what seeding stores in Secrets Manager.
+    """
+    from infra.stripe_fake import start_fake_stripe
+
+    fake = _STRIPE.get("fake")
+    if fake is None:
+        fake = start_fake_stripe(0, webhook_url=None)
+        original = fake._deliver
+        lock = threading.Lock()
+
+        def deliver(event: dict[str, Any]) -> None:
+            with lock:  # webhook_url is read once per delivery: route one delivery at a time
+                tenant = _tenant_of_event(fake, event)
+                base = _STRIPE["api_base_url"]
+                fake.webhook_url = f"{base}/v1/webhooks/stripe/{tenant}" if tenant else None
+                original(event)
+
+        fake._deliver = deliver
+        _STRIPE["fake"] = fake
+    _STRIPE["api_base_url"] = api_base_url.rstrip("/")
+    os.environ["STRIPE_API_BASE"] = fake.url
+    return fake
+
+
+def stripe_secret_for_local_tenant() -> dict[str, str]:
+    from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
+
+    return {"webhook_secret": DEFAULT_WEBHOOK_SECRET}  # no api_key: the stand-in
+
+
+def seed_stripe_secret(tenant_id: str, value: dict[str, str] | None = None) -> None:
+    """Store the tenant's Stripe secret (billing/<tenant>/stripe) in the local Secrets Manager."""
+    import boto3
+
+    client = boto3.client("secretsmanager")
+    name = f"billing/{tenant_id}/stripe"
+    body = json.dumps(value or stripe_secret_for_local_tenant())
+    try:
+        client.create_secret(Name=name, SecretString=body)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=name, SecretString=body)
+
+
+def _tenant_of_event(fake: Any, event: dict[str, Any]) -> str | None:
+    obj = event.get("data", {}).get("object", {})
+    candidates = [obj]
+    pi = obj.get("payment_intent")
+    if isinstance(pi, str) and pi in fake.payment_intents:
+        candidates.append(fake.payment_intents[pi])
+    method = obj.get("payment_method") if obj.get("object") == "mandate" else obj.get("id")
+    for setup in list(fake.setup_intents.values()):
+        if method and setup.get("payment_method") == method:
+            candidates.append(setup)
+    for candidate in candidates:
+        tenant = (candidate.get("metadata") or {}).get("tenant_id")
+        if tenant:
+            return str(tenant)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,6 +49,13 @@ class Settings:
         return cls(**values)
 
 
+def stripe_api_base(environ: Mapping[str, str] | None = None) -> str | None:
+    """The local Stripe stand-in's URL. Only the local stack sets STRIPE_API_BASE; on AWS it is absent
+    and a tenant without a Stripe key cannot take card payments (docs/payments.md)."""
+    env = os.environ if environ is None else environ
+    return env.get("STRIPE_API_BASE", "").strip().rstrip("/") or None
+
+
 @cache
 def settings() -> Settings:
     """The process's settings, read on first use (a Lambda cold start)."""

@@ -23,7 +23,9 @@ from billing.domain.page.context import (
     Question,
 )
 from billing.domain.periods import period_containing
+from billing.domain.page.view import InvoicePageView
 from billing.services.invoice_pages import RenderedInvoice
+from billing.services.payments import page_autopay_state, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
 
@@ -48,7 +50,7 @@ def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_star
     return max(1, months // plan.interval.months + 1)
 
 
-def invoice_state(stored: StoredInvoice) -> InvoiceState:
+def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceState:
     questions = tuple(
         Question(
             question_id=str(q["question_id"]),
@@ -66,6 +68,7 @@ def invoice_state(stored: StoredInvoice) -> InvoiceState:
         paid_on=stored.paid_at.date() if stored.paid_at else None,
         questions=questions,
         feedback_score=feedback.get("score"),
+        **(page_autopay_state(stored, today) if today else {}),
     )
 
 
@@ -86,6 +89,24 @@ class JinjaInvoicePresenter:
         today: date,
         usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice:
+        view = self.view(stored, tenant, account, history, today, usage)
+        email = self.renderer.render_email(view)
+        return RenderedInvoice(
+            page_html=self.renderer.render_page(view),
+            email_subject=email.subject,
+            email_text=email.text,
+            email_html=email.html,
+        )
+
+    def view(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage] | None = None,
+    ) -> InvoicePageView:
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
         context = PageContext(
@@ -94,9 +115,10 @@ class JinjaInvoicePresenter:
                 token=stored.page_token,
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                 api_base=self.api_base_url,
+                **page_payment_links(stored, tenant.page, self.api_base_url),
             ),
             today=today,
-            state=invoice_state(stored),
+            state=invoice_state(stored, today),
             history=History(
                 previous_invoices=tuple(h.invoice for h in history),
                 customer_since=account.subscription.start_date,
@@ -108,11 +130,4 @@ class JinjaInvoicePresenter:
             customer=account.customer,
             bankgiro=tenant.settings.bankgiro,
         )
-        view = build_invoice_page(invoice, context)
-        email = self.renderer.render_email(view)
-        return RenderedInvoice(
-            page_html=self.renderer.render_page(view),
-            email_subject=email.subject,
-            email_text=email.text,
-            email_html=email.html,
-        )
+        return build_invoice_page(invoice, context)

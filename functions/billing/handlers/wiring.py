@@ -21,7 +21,13 @@ if TYPE_CHECKING:
         DynamoTenantDirectory,
     )
     from billing.services.billing_run import IssueInvoice, StartBillingRun
+    from billing.adapters.dynamo.mandates import DynamoStripeRecords
+    from billing.adapters.payment_emails import EmailPaymentNotices
+    from billing.adapters.secrets import SecretsManagerStripeCredentials
+    from billing.adapters.stripe_gateway import StripePaymentGateway
     from billing.services.invoice_pages import InvoicePages, PageActions
+    from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
+    from billing.services.settlement import ApplyPaymentEvent
 
 
 @cache
@@ -140,3 +146,115 @@ def page_actions() -> PageActions:
         mailer=mailer(),
         clock=SystemClock(),
     )
+
+
+# ---------------------------------------------------------------- Stripe payments (docs/payments.md)
+
+
+@cache
+def stripe_records() -> DynamoStripeRecords:
+    from billing.adapters.dynamo.mandates import DynamoStripeRecords
+
+    bind_tables()
+    return DynamoStripeRecords()
+
+
+@cache
+def stripe_credentials() -> SecretsManagerStripeCredentials:
+    from billing.adapters.secrets import SecretsManagerStripeCredentials
+
+    return SecretsManagerStripeCredentials()
+
+
+@cache
+def _stripe_gateway(api_key: str | None, local_api_base: str | None) -> StripePaymentGateway:
+    from billing.adapters.stripe_gateway import StripePaymentGateway
+
+    return StripePaymentGateway.for_environment(api_key, local_api_base=local_api_base)
+
+
+def stripe_gateway(tenant_id: str) -> StripePaymentGateway:
+    """The tenant's gateway: Stripe with its key, or the local stand-in when it has none (locally)."""
+    from billing.settings import stripe_api_base
+
+    return _stripe_gateway(stripe_credentials().get(tenant_id).api_key, stripe_api_base())
+
+
+@cache
+def payment_notices() -> EmailPaymentNotices:
+    from billing.adapters.payment_emails import EmailPaymentNotices
+    from billing.adapters.presenter import JinjaInvoicePresenter
+    from billing.services.billing_run import SystemClock
+
+    s = settings()
+    return EmailPaymentNotices(
+        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        invoices=invoice_ledger(),
+        mailer=mailer(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def apply_payment_event() -> ApplyPaymentEvent:
+    from billing.services.billing_run import SystemClock
+    from billing.services.settlement import ApplyPaymentEvent
+
+    return ApplyPaymentEvent(
+        invoices=invoice_ledger(),
+        payments=invoice_ledger(),
+        pages=invoice_pages(),
+        receipts=payment_notices(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def start_payment() -> StartPayment:
+    from billing.services.billing_run import SystemClock
+    from billing.services.payments import StartPayment
+
+    return StartPayment(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        records=stripe_records(),
+        gateways=stripe_gateway,
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
+    )
+
+
+@cache
+def process_stripe_event() -> ProcessStripeEvent:
+    from billing.services.billing_run import SystemClock
+    from billing.services.payments import ProcessStripeEvent
+
+    return ProcessStripeEvent(
+        settle=apply_payment_event(),
+        records=stripe_records(),
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        emails=payment_notices(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def collect_due_payments() -> CollectDuePayments:
+    from billing.services.billing_run import SystemClock
+    from billing.services.payments import CollectDuePayments
+
+    return CollectDuePayments(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        records=stripe_records(),
+        gateways=stripe_gateway,
+        emails=payment_notices(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+# ---------------------------------------------------------------- dunning (docs/dunning.md)

@@ -62,6 +62,8 @@ class CustomerModel(Model):
     invoices_issued = NumberAttribute(default=0)
     # Credit in minor units (overpayments, credit notes), applied to the next invoice.
     balance = NumberAttribute(default=0)
+    # Stripe: the customer's saved payment method for automatic payment (docs/payments.md).
+    stripe = JSONAttribute(null=True)
     due_index = DueIndex()
 
 

@@ -1,0 +1,110 @@
+"""DynamoDB storage of what Stripe payments need besides the payment aggregate (docs/payments.md).
+
+- Per invoice, `state["stripe"]` on the invoice item: the Checkout attempts, the collector's charge
+  attempts, credit notes issued for refunds. Updated optimistically on the invoice's `version`, like
+  every other per-module state, so it never overwrites the payment aggregate or another module's state.
+- Per customer, the `stripe` attribute of the customer item: the saved payment method (mandate) for
+  automatic payment and why automatic payment stopped, if it did.
+- Look-ups for events that carry none of our metadata (disputes, mandate updates, detached methods): a
+  query of the tenant's own partition filtered on the reference. Such events are rare (a handful per
+  month per tenant), so a full partition read is cheaper than an index written on every payment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.services.errors import PermanentError, RetryableError
+
+STATE_KEY = "stripe"
+UPDATE_ATTEMPTS = 20
+
+Change = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class DynamoStripeRecords:
+    """Implements `billing.services.payments.StripeRecords`."""
+
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
+        try:
+            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+        except DoesNotExist:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice_id") from None
+        return dict((item.state or {}).get(STATE_KEY) or {})
+
+    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Change) -> dict[str, Any]:
+        """Apply `change` to the invoice's Stripe record and store it, retrying on a concurrent write."""
+        for _ in range(UPDATE_ATTEMPTS):
+            try:
+                item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+            except DoesNotExist:
+                raise PermanentError(f"no invoice {invoice_id}", field="invoice_id") from None
+            state = dict(item.state or {})
+            before = dict(state.get(STATE_KEY) or {})
+            after = change(dict(before))
+            if after == before:
+                return before
+            state[STATE_KEY] = after
+            try:
+                item.update(
+                    actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],
+                    condition=InvoiceModel.version == item.version,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    continue
+                raise RetryableError(f"saving the invoice's Stripe record failed: {exc}") from exc
+            return after
+        raise RetryableError("the invoice kept changing while its Stripe record was saved; retry")
+
+    def find_invoice(self, tenant_id: str, reference: str) -> str | None:
+        """The invoice whose state mentions `reference` (a PaymentIntent or Checkout Session id)."""
+        for item in InvoiceModel.query(
+            tenant_id,
+            filter_condition=InvoiceModel.state.contains(reference),
+            attributes_to_get=["invoice_id"],
+        ):
+            return str(item.invoice_id)
+        return None
+
+    def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
+        """Unpaid invoices due on or before `on` (the sparse open index), oldest due first."""
+        return [
+            str(item.invoice_id)
+            for item in InvoiceModel.open_index.query(
+                f"{tenant_id}#open", InvoiceModel.due_date <= on.isoformat()
+            )
+        ]
+
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
+        try:
+            item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
+        except DoesNotExist:
+            return {}
+        return dict(item.stripe or {})
+
+    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None:
+        try:
+            CustomerModel(tenant_id, customer_id).update(
+                actions=[CustomerModel.stripe.set(record)],
+                condition=CustomerModel.customer_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise PermanentError(f"no customer {customer_id}", field="customer_id") from None
+            raise RetryableError(f"saving the customer's mandate failed: {exc}") from exc
+
+    def find_customer(self, tenant_id: str, reference: str) -> str | None:
+        """The customer whose Stripe record mentions `reference` (a payment method or mandate id)."""
+        for item in CustomerModel.query(
+            tenant_id,
+            filter_condition=CustomerModel.stripe.contains(reference),
+            attributes_to_get=["customer_id"],
+        ):
+            return str(item.customer_id)
+        return None

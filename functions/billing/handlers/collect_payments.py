@@ -1,0 +1,46 @@
+"""Lambda: the daily collector of automatic payments (template: CollectPaymentsFunction).
+
+EventBridge Scheduler calls it each morning (Europe/Stockholm) with {"tenant_id", "scheduled_time"}. It
+charges, off-session, every open invoice due by that day whose customer saved a payment method, on the
+tenant's retry schedule. Each charge's idempotency key is `<invoice>:charge:<attempt>`, so a retried
+invocation never charges twice; the payment itself is settled by its webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.wiring import collect_due_payments
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def collection_date(event: dict[str, Any]) -> date:
+    if event.get("collect_date"):
+        return date.fromisoformat(str(event["collect_date"]))
+    scheduled = datetime.fromisoformat(str(event["scheduled_time"]).replace("Z", "+00:00"))
+    return scheduled.astimezone(STOCKHOLM).date()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    tenant_id = str(event["tenant_id"])
+    today = collection_date(event)
+    logger.append_keys(tenant_id=tenant_id, collect_date=today.isoformat())
+    summary = collect_due_payments()(tenant_id, today).to_dict()
+    logger.info("automatic payments collected", extra=summary)
+    for name, value in summary.items():
+        if value:
+            metrics.add_metric(name=f"Autopay_{name}", unit=MetricUnit.Count, value=value)
+    return summary

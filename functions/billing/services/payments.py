@@ -1,0 +1,795 @@
+"""Stripe payments as use cases: pay on the page, save a mandate, process a verified event, collect on due.
+
+- `StartPayment.pay(token)` / `.autopay(token)`: the page's Pay and "pay automatically" links. One
+  Checkout Session per invoice and attempt (the gateway's idempotency key is `<invoice>:checkout:<n>`);
+  clicking again within the session's life, or a retried request, gets the same session back.
+- `ProcessStripeEvent(tenant_id, event)`: one verified webhook event, mapped to a domain event. Payment
+  facts go through `ApplyPaymentEvent` (amounts, balance, audit, page, receipt, once each); mandate
+  events update the customer's saved method; refunds become credit notes; disputes flag the invoice.
+- `CollectDuePayments(tenant_id, today)`: the daily collector. Charges each open invoice due by today
+  whose customer has an active mandate, off-session, on the tenant's retry schedule.
+
+Tenant settings live in the tenant's page document under "payments" (docs/payments.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from billing.domain.credit import credit_note
+from billing.domain.invoice import CREDIT_NOTE
+from billing.domain.payments import (
+    METADATA_CUSTOMER_ID,
+    METADATA_TENANT_ID,
+    ChargeResult,
+    CheckoutSession,
+    CollectorAction,
+    DomainPaymentEvent,
+    FallbackReason,
+    IgnoredEvent,
+    InvoicePayments,
+    Mandate,
+    MandateActivated,
+    MandateDetached,
+    MandateStatus,
+    MandateUpdated,
+    PaymentDataError,
+    PaymentFailed,
+    PaymentProcessing,
+    PaymentSucceeded,
+    apply_mandate_event,
+    choose_payment_methods,
+    decide_after_charge,
+    to_domain_event,
+    validate_retry_schedule,
+)
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    CustomerAccount,
+    InvoiceLedger,
+    StoredInvoice,
+    TenantAccount,
+)
+from billing.services.settlement import ApplyPaymentEvent
+
+DEFAULT_METHODS = ("card", "klarna", "swish")
+DEFAULT_AUTOPAY_METHODS = ("card", "sepa_debit", "klarna")
+DEFAULT_RETRY_DAYS = (0, 3, 7)
+# Stripe keeps an idempotency key for 24 hours and a Checkout Session is open for 24 hours: within 23
+# hours a click reuses the attempt (same key, same session); after that a new attempt starts.
+SESSION_REUSE = timedelta(hours=23)
+
+
+# --------------------------------------------------------------------------------------------------
+# Settings and ports
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """The tenant's `page["payments"]`: which methods Checkout offers, which can be saved for automatic
+    payment, and the collector's retry schedule (days after the due date, starting with 0)."""
+
+    enabled: bool = True
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    autopay_methods: tuple[str, ...] = DEFAULT_AUTOPAY_METHODS
+    retry_days: tuple[int, ...] = DEFAULT_RETRY_DAYS
+
+    @classmethod
+    def from_page(cls, page: Mapping[str, Any]) -> PaymentSettings:
+        raw = page.get("payments") or {}
+        if not isinstance(raw, Mapping):
+            raise PermanentError("must be an object", field="page.payments")
+        enabled = raw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise PermanentError("must be true or false", field="page.payments.enabled")
+        try:
+            retry = validate_retry_schedule(raw.get("retry_days", DEFAULT_RETRY_DAYS))
+        except PaymentDataError as err:
+            raise PermanentError(err.reason, field="page.payments.retry_days") from None
+        return cls(
+            enabled=enabled,
+            methods=_methods(raw, "methods", DEFAULT_METHODS),
+            autopay_methods=_methods(raw, "autopay_methods", DEFAULT_AUTOPAY_METHODS),
+            retry_days=retry,
+        )
+
+    def checkout_methods(self, currency: str) -> list[str]:
+        return choose_payment_methods(currency, self.methods, reusable=False)
+
+    def mandate_methods(self, currency: str) -> list[str]:
+        return choose_payment_methods(currency, self.autopay_methods, reusable=True)
+
+    def offers_autopay(self, currency: str) -> bool:
+        try:
+            return self.enabled and bool(self.mandate_methods(currency))
+        except PaymentDataError:
+            return False
+
+
+def _methods(raw: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = raw.get(key, default)
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise PermanentError("must list at least one payment method", field=f"page.payments.{key}")
+    if not all(isinstance(m, str) and m for m in value):
+        raise PermanentError("payment methods are names such as 'card'", field=f"page.payments.{key}")
+    return tuple(value)
+
+
+class PaymentGateway(Protocol):
+    """What `billing.adapters.stripe_gateway.StripePaymentGateway` offers the use cases."""
+
+    def create_checkout_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        amount: int,
+        currency: str,
+        customer_email: str | None,
+        description: str,
+        success_url: str,
+        cancel_url: str,
+        payment_methods: Sequence[str],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        stripe_customer: str | None = None,
+        locale: str | None = None,
+    ) -> CheckoutSession: ...
+
+    def create_setup_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        currency: str,
+        customer_email: str | None,
+        success_url: str,
+        cancel_url: str,
+        payment_methods: Sequence[str],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        stripe_customer: str | None = None,
+        customer_id: str | None = None,
+        locale: str | None = None,
+    ) -> CheckoutSession: ...
+
+    def charge_off_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        amount: int,
+        currency: str,
+        stripe_customer: str,
+        payment_method: str,
+        metadata: Mapping[str, str] | None = None,
+        *,
+        description: str | None = None,
+        return_url: str | None = None,
+        mandate: str | None = None,
+    ) -> ChargeResult: ...
+
+
+GatewayFor = Callable[[str], PaymentGateway]  # tenant id -> that tenant's gateway
+
+
+class StripeRecords(Protocol):
+    """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
+
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]: ...
+
+    def update_invoice_record(
+        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]: ...
+
+    def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
+
+    def open_invoices_due(self, tenant_id: str, on: date) -> list[str]: ...
+
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
+
+    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
+
+    def find_customer(self, tenant_id: str, reference: str) -> str | None: ...
+
+
+class PaymentEmails(Protocol):
+    """Emails about automatic payment: finish a payment on the page, or automatic payment stopped."""
+
+    def send_action_required(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> None: ...
+
+    def send_fallback(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, reason: str
+    ) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------------
+# Mandate records
+# --------------------------------------------------------------------------------------------------
+
+
+def mandate_to_record(mandate: Mandate) -> dict[str, Any]:
+    return {
+        "customer_ref": mandate.customer_ref,
+        "payment_method_ref": mandate.payment_method_ref,
+        "mandate_ref": mandate.mandate_ref,
+        "status": mandate.status.value,
+        "activated_at": mandate.activated_at.isoformat(),
+        "setup_ref": mandate.setup_ref,
+    }
+
+
+def mandate_from_record(record: Mapping[str, Any]) -> Mandate | None:
+    raw = record.get("mandate")
+    if not isinstance(raw, Mapping):
+        return None
+    return Mandate(
+        customer_ref=str(raw["customer_ref"]),
+        payment_method_ref=str(raw["payment_method_ref"]),
+        mandate_ref=raw.get("mandate_ref"),
+        status=MandateStatus(raw["status"]),
+        activated_at=datetime.fromisoformat(str(raw["activated_at"])),
+        setup_ref=str(raw["setup_ref"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Paying on the page
+# --------------------------------------------------------------------------------------------------
+
+
+class NothingToPay(PermanentError):
+    """The invoice is paid, credited or has no amount due: the page is shown instead of Checkout."""
+
+
+class PaymentsDisabled(PermanentError):
+    """The tenant does not take card payments (page.payments.enabled is false)."""
+
+
+class StartPayment:
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        records: StripeRecords,
+        gateways: GatewayFor,
+        clock: Clock,
+        pages_base_url: str,
+    ) -> None:
+        self.invoices = invoices
+        self.pages = pages
+        self.records = records
+        self.gateways = gateways
+        self.clock = clock
+        self.pages_base_url = pages_base_url.rstrip("/")
+
+    def page_url(self, stored: StoredInvoice) -> str:
+        return f"{self.pages_base_url}/i/{stored.page_token}"
+
+    def _open(self, token: str) -> tuple[StoredInvoice, TenantAccount, CustomerAccount, PaymentSettings]:
+        stored = self.invoices.by_page_token(token)
+        if stored is None:
+            raise InvoiceNotFound("no invoice has this link", field="token")
+        tenant, account = self.pages.load(stored)
+        settings = PaymentSettings.from_page(tenant.page)
+        if not settings.enabled:
+            raise PaymentsDisabled("this merchant does not take card payments", field="payments")
+        return stored, tenant, account, settings
+
+    def pay(self, token: str) -> str:
+        """The Checkout URL for the amount still due (a new session only for a new attempt)."""
+        stored, tenant, account, settings = self._open(token)
+        invoice = stored.invoice
+        amount = stored.amount_due
+        if invoice.kind == CREDIT_NOTE or stored.status != "open" or amount <= 0:
+            raise NothingToPay("nothing is left to pay on this invoice", field="amount_due")
+        now = self.clock.now()
+        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
+        previous = record.get("checkout") or {}
+        attempt = _attempt(previous, now, amount=amount)
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
+        session = self.gateways(stored.tenant_id).create_checkout_session(
+            stored.invoice_id,
+            attempt,
+            amount,
+            invoice.currency,
+            account.email,
+            _description(tenant, stored),
+            self.page_url(stored) + "?paid=1",
+            self.page_url(stored),
+            settings.checkout_methods(invoice.currency),
+            _metadata(stored),
+            locale=_locale(invoice.language),
+        )
+        self._remember(stored, "checkout", attempt, session, now, amount)
+        return session.url
+
+    def autopay(self, token: str) -> str:
+        """The Checkout URL (setup mode) that saves a reusable method for automatic payment."""
+        stored, _tenant, account, settings = self._open(token)
+        invoice = stored.invoice
+        now = self.clock.now()
+        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
+        previous = record.get("setup") or {}
+        attempt = _attempt(previous, now, amount=0)
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
+        customer = self.records.customer_record(stored.tenant_id, account.customer.id)
+        mandate = mandate_from_record(customer)
+        session = self.gateways(stored.tenant_id).create_setup_session(
+            stored.invoice_id,
+            attempt,
+            invoice.currency,
+            account.email,
+            self.page_url(stored) + "?autopay=1",
+            self.page_url(stored),
+            settings.mandate_methods(invoice.currency),
+            _metadata(stored),
+            stripe_customer=mandate.customer_ref if mandate else None,
+            customer_id=account.customer.id,
+            locale=_locale(invoice.language),
+        )
+        self._remember(stored, "setup", attempt, session, now, 0)
+        return session.url
+
+    def _remember(
+        self,
+        stored: StoredInvoice,
+        kind: str,
+        attempt: int,
+        session: CheckoutSession,
+        now: datetime,
+        amount: int,
+    ) -> None:
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            current = record.get(kind) or {}
+            if int(current.get("attempt", 0)) >= attempt:
+                return record  # a concurrent click stored this attempt (same key: same session) first
+            refs = [*record.get("refs", []), session.session_id]
+            return {
+                **record,
+                kind: {
+                    "attempt": attempt,
+                    "session_id": session.session_id,
+                    "url": session.url,
+                    "amount": amount,
+                    "created_at": now.isoformat(),
+                },
+                "payments_attempts": max(int(record.get("payments_attempts", 0)), attempt)
+                if kind == "checkout"
+                else int(record.get("payments_attempts", 0)),
+                "refs": refs[-20:],
+            }
+
+        self.records.update_invoice_record(stored.tenant_id, stored.invoice_id, change)
+
+
+def _attempt(previous: Mapping[str, Any], now: datetime, *, amount: int) -> int:
+    """The attempt number: the previous one while its session can still be used, else the next."""
+    if not previous:
+        return 1
+    attempt = int(previous["attempt"])
+    created = datetime.fromisoformat(str(previous["created_at"]))
+    if int(previous.get("amount", 0)) == amount and now - created < SESSION_REUSE:
+        return attempt
+    return attempt + 1
+
+
+def _description(tenant: TenantAccount, stored: StoredInvoice) -> str:
+    name = str(tenant.page.get("name") or tenant.settings.legal_name)
+    number = stored.invoice.number or stored.invoice_id
+    word = "Faktura" if stored.invoice.language == "sv" else "Invoice"
+    return f"{name} {word} {number}"
+
+
+def _metadata(stored: StoredInvoice) -> dict[str, str]:
+    return {METADATA_TENANT_ID: stored.tenant_id, METADATA_CUSTOMER_ID: stored.invoice.customer_id}
+
+
+def _locale(language: str) -> str | None:
+    return language if language in ("sv", "en") else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Processing one verified event
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What one event did, JSON-safe (it is what the idempotency record stores)."""
+
+    outcome: str  # applied | unchanged | ignored | unknown_invoice | unknown_customer | mandate_*
+    invoice_id: str | None = None
+    customer_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "invoice_id": self.invoice_id,
+            "customer_id": self.customer_id,
+            **self.details,
+        }
+
+
+class ProcessStripeEvent:
+    def __init__(
+        self,
+        *,
+        settle: ApplyPaymentEvent,
+        records: StripeRecords,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        emails: PaymentEmails,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.settle = settle
+        self.records = records
+        self.invoices = invoices
+        self.pages = pages
+        self.emails = emails
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
+        domain = to_domain(event)
+        if isinstance(domain, IgnoredEvent):
+            return EventOutcome("ignored", details={"reason": domain.reason})
+        if isinstance(domain, MandateActivated | MandateUpdated | MandateDetached):
+            return self._mandate(tenant_id, domain)
+        return self._payment(tenant_id, domain)
+
+    # payments, refunds, disputes ------------------------------------------------------------------
+
+    def _payment(self, tenant_id: str, event: DomainPaymentEvent) -> EventOutcome:
+        invoice_id = self._invoice_of(tenant_id, event)
+        if invoice_id is None or self.invoices.get(tenant_id, invoice_id) is None:
+            return EventOutcome("unknown_invoice")
+        applied = self.settle(tenant_id, invoice_id, event, "stripe")
+        if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
+            self._note_charge(tenant_id, invoice_id, event)
+        credit_notes = self._reconcile_credit_notes(tenant_id, invoice_id)
+        outcome = applied.outcome
+        if outcome is None:
+            return EventOutcome("unchanged", invoice_id, details={"credit_notes": credit_notes})
+        return EventOutcome(
+            "applied",
+            invoice_id,
+            details={
+                "settled": outcome.settled_amount,
+                "excess_to_balance": outcome.excess_for_balance,
+                "refunded": outcome.credit_note_amount,
+                "dispute_opened": outcome.dispute_opened,
+                "status": outcome.payments.status.value,
+                "credit_notes": credit_notes,
+            },
+        )
+
+    def _invoice_of(self, tenant_id: str, event: DomainPaymentEvent) -> str | None:
+        invoice_id: str | None = getattr(event, "invoice_id", None)
+        if invoice_id:
+            return invoice_id
+        for ref in (getattr(event, "payment_ref", None), getattr(event, "charge_ref", None)):
+            if ref:
+                found = self.records.find_invoice(tenant_id, ref)
+                if found:
+                    return found
+        return None
+
+    def _note_charge(
+        self, tenant_id: str, invoice_id: str, event: PaymentSucceeded | PaymentFailed | PaymentProcessing
+    ) -> None:
+        # The collector waits for the outcome of a processing debit; the webhook tells it.
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            charge = record.get("charge")
+            if not charge or charge.get("payment_ref") != event.payment_ref:
+                return record
+            if isinstance(event, PaymentSucceeded):
+                status = "settled"
+            elif (
+                isinstance(event, PaymentFailed)
+                and charge.get("status") == CollectorAction.AWAIT_WEBHOOK.value
+            ):
+                status = "failed"
+            else:
+                return record
+            return {**record, "charge": {**charge, "status": status}}
+
+        self.records.update_invoice_record(tenant_id, invoice_id, change)
+
+    def _reconcile_credit_notes(self, tenant_id: str, invoice_id: str) -> int:
+        """Issue credit notes for whatever the payment aggregate has refunded and no note covers yet.
+
+        Derived from the aggregate's cumulative refunds rather than from the event, so a crash between
+        settling a refund and recording its note is repaired by the next delivery of any event."""
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None or not stored.state.get("payments"):
+            return 0
+        refunded = InvoicePayments.from_record(stored.state["payments"]).refunded_total
+        record = self.records.invoice_record(tenant_id, invoice_id)
+        missing = refunded - int(record.get("credited_total", 0))
+        if missing <= 0:
+            return len(record.get("credit_notes", []))
+        now = self.clock.now()
+        invoice = stored.invoice
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            notes = list(current.get("credit_notes", []))
+            credited = int(current.get("credited_total", 0))
+            delta = refunded - credited
+            if delta <= 0:
+                return current
+            number = f"{invoice.number or invoice.invoice_id}-K{len(notes) + 1}"
+            note: dict[str, Any] = {"number": number, "amount": delta, "issued_at": now.isoformat()}
+            if credited == 0 and delta >= invoice.total and invoice.kind != CREDIT_NOTE:
+                # A refund of the whole invoice: the formal credit note crediting every line.
+                document = credit_note(invoice, issue_date=now.date(), reason="refund")
+                note["document"] = document.to_dict()
+            notes.append(note)
+            return {**current, "credit_notes": notes, "credited_total": credited + delta}
+
+        updated = self.records.update_invoice_record(tenant_id, invoice_id, change)
+        self.audit.append(
+            tenant_id,
+            invoice_id,
+            AuditEvent(
+                "credit_note_issued",
+                "stripe",
+                now,
+                {"amount": missing, "number": updated["credit_notes"][-1]["number"]},
+            ),
+        )
+        return len(updated["credit_notes"])
+
+    # mandates -------------------------------------------------------------------------------------
+
+    def _mandate(
+        self, tenant_id: str, event: MandateActivated | MandateUpdated | MandateDetached
+    ) -> EventOutcome:
+        customer_id: str | None
+        if isinstance(event, MandateActivated):
+            customer_id = event.customer_id or self.records.find_customer(tenant_id, event.customer_ref)
+        elif isinstance(event, MandateUpdated):
+            customer_id = self.records.find_customer(tenant_id, event.mandate_ref)
+        else:
+            customer_id = self.records.find_customer(tenant_id, event.payment_method_ref)
+        if customer_id is None:
+            return EventOutcome("unknown_customer")
+        record = self.records.customer_record(tenant_id, customer_id)
+        outcome = apply_mandate_event(mandate_from_record(record), event)
+        if not outcome.changed or outcome.mandate is None:
+            return EventOutcome("unchanged", customer_id=customer_id)
+        fallback = outcome.fallback.value if outcome.fallback else None
+        if isinstance(event, MandateActivated):
+            fallback = None
+        self.records.save_customer_record(
+            tenant_id,
+            customer_id,
+            {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback},
+        )
+        now = self.clock.now()
+        if isinstance(event, MandateActivated) and event.invoice_id:
+            self._mark_autopay(tenant_id, event.invoice_id, "active", now)
+        if outcome.fallback is not None:
+            self._fall_back_open_invoices(tenant_id, customer_id, outcome.fallback, now)
+        return EventOutcome(
+            "mandate_" + outcome.mandate.status.value,
+            customer_id=customer_id,
+            details={"fallback": fallback},
+        )
+
+    def _mark_autopay(self, tenant_id: str, invoice_id: str, status: str, now: datetime) -> None:
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None:
+            return
+        self.records.update_invoice_record(
+            tenant_id, invoice_id, lambda r: {**r, "autopay": status, "autopay_at": now.isoformat()}
+        )
+        self.audit.append(tenant_id, invoice_id, AuditEvent("autopay_" + status, "stripe", now))
+        self.pages.refresh(tenant_id, invoice_id)
+
+    def _fall_back_open_invoices(
+        self, tenant_id: str, customer_id: str, reason: FallbackReason, now: datetime
+    ) -> None:
+        """Automatic payment stopped: every open invoice of the customer becomes an ordinary one again,
+        its page says so, and the customer gets one email saying why."""
+        emailed = False
+        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
+            stored = self.invoices.get(tenant_id, invoice_id)
+            if stored is None or stored.invoice.customer_id != customer_id:
+                continue
+            self.records.update_invoice_record(
+                tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "fallback": reason.value}
+            )
+            self.audit.append(
+                tenant_id, invoice_id, AuditEvent("autopay_stopped", "stripe", now, {"reason": reason.value})
+            )
+            refreshed = self.pages.refresh(tenant_id, invoice_id)
+            if not emailed:
+                tenant, account = self.pages.load(refreshed)
+                self.emails.send_fallback(refreshed, tenant, account, reason.value)
+                emailed = True
+
+
+def to_domain(event: Mapping[str, Any]) -> DomainPaymentEvent:
+    try:
+        return to_domain_event(event)
+    except PaymentDataError as err:
+        raise PermanentError(err.reason, field=err.field, code="event_unusable") from None
+
+
+# --------------------------------------------------------------------------------------------------
+# The daily collector
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CollectorSummary:
+    considered: int = 0
+    charged: int = 0
+    settled: int = 0
+    await_webhook: int = 0
+    ask_customer: int = 0
+    retry: int = 0
+    fall_back: int = 0
+    skipped: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+_DONE = {
+    CollectorAction.SETTLED.value,
+    CollectorAction.AWAIT_WEBHOOK.value,
+    CollectorAction.ASK_CUSTOMER.value,
+    CollectorAction.FALL_BACK.value,
+    "settled",
+}
+
+
+class CollectDuePayments:
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        records: StripeRecords,
+        gateways: GatewayFor,
+        emails: PaymentEmails,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.invoices = invoices
+        self.pages = pages
+        self.records = records
+        self.gateways = gateways
+        self.emails = emails
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(self, tenant_id: str, today: date) -> CollectorSummary:
+        summary = CollectorSummary()
+        for invoice_id in self.records.open_invoices_due(tenant_id, today):
+            summary.considered += 1
+            stored = self.invoices.get(tenant_id, invoice_id)
+            if stored is None or stored.status != "open" or stored.amount_due <= 0:
+                summary.skipped += 1
+                continue
+            action = self._collect(stored, today)
+            if action is None:
+                summary.skipped += 1
+                continue
+            summary.charged += 1
+            setattr(summary, action.value, getattr(summary, action.value) + 1)
+        return summary
+
+    def _collect(self, stored: StoredInvoice, today: date) -> CollectorAction | None:
+        tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
+        customer_id = stored.invoice.customer_id
+        mandate = mandate_from_record(self.records.customer_record(tenant_id, customer_id))
+        if mandate is None or not mandate.usable:
+            return None
+        record = self.records.invoice_record(tenant_id, invoice_id)
+        charge = record.get("charge") or {}
+        if charge.get("status") in _DONE:
+            return None
+        tenant, account = self.pages.load(stored)
+        schedule = PaymentSettings.from_page(tenant.page).retry_days
+        attempt = int(charge.get("next_attempt", 1))
+        due = stored.invoice.due_date
+        if attempt > len(schedule) or today < due + timedelta(days=schedule[attempt - 1]):
+            return None
+        result = self.gateways(tenant_id).charge_off_session(
+            invoice_id,
+            attempt,
+            stored.amount_due,
+            stored.invoice.currency,
+            mandate.customer_ref,
+            mandate.payment_method_ref,
+            _metadata(stored),
+            description=_description(tenant, stored),
+            mandate=mandate.mandate_ref,
+        )
+        decision = decide_after_charge(result, attempt=attempt, due_date=due, retry_schedule=schedule)
+        now = self.clock.now()
+        entry: dict[str, Any] = {
+            "attempt": attempt,
+            "status": decision.action.value,
+            "payment_ref": result.payment_ref,
+            "failure_code": result.failure_code,
+            "decline_code": result.decline_code,
+            "at": now.isoformat(),
+        }
+        if decision.next_attempt is not None:
+            entry["next_attempt"] = decision.next_attempt
+            entry["retry_on"] = decision.retry_on.isoformat() if decision.retry_on else None
+        if decision.fallback is not None:
+            entry["fallback"] = decision.fallback.value
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            updated = {**current, "charge": entry}
+            if result.payment_ref:
+                updated["refs"] = [*current.get("refs", []), result.payment_ref][-20:]
+            if decision.fallback is not None:
+                updated["autopay"] = "stopped"
+                updated["fallback"] = decision.fallback.value
+            return updated
+
+        self.records.update_invoice_record(tenant_id, invoice_id, change)
+        self.audit.append(
+            tenant_id,
+            invoice_id,
+            AuditEvent(
+                "autopay_charge",
+                "system",
+                now,
+                {"attempt": attempt, "action": decision.action.value, "code": result.failure_code},
+            ),
+        )
+        if decision.action is CollectorAction.ASK_CUSTOMER:
+            self.emails.send_action_required(stored, tenant, account)
+        elif decision.action is CollectorAction.FALL_BACK:
+            refreshed = self.pages.refresh(tenant_id, invoice_id)
+            self.emails.send_fallback(refreshed, tenant, account, entry["fallback"])
+        return decision.action
+
+
+# --------------------------------------------------------------------------------------------------
+# What the invoice page shows of all this (used by the presenter)
+# --------------------------------------------------------------------------------------------------
+
+
+def page_payment_links(
+    stored: StoredInvoice, page: Mapping[str, Any], api_base: str
+) -> dict[str, str | None]:
+    """`pay_url` and `autopay_url` for `PageLinks`: links (GET) that create the Checkout Session and
+    redirect to it, so the page needs no form and no script. None when the tenant does not take cards."""
+    try:
+        settings = PaymentSettings.from_page(page)
+    except PermanentError:
+        return {"pay_url": None, "autopay_url": None}
+    if not settings.enabled:
+        return {"pay_url": None, "autopay_url": None}
+    base = f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}"
+    autopay = settings.offers_autopay(stored.invoice.currency)
+    return {"pay_url": f"{base}/pay", "autopay_url": f"{base}/autopay" if autopay else None}
+
+
+def page_autopay_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
+    """`autopay_active` and `debit_date` for `InvoiceState`, from the invoice's Stripe record."""
+    record = stored.state.get("stripe") or {}
+    active = record.get("autopay") == "active"
+    due = stored.invoice.due_date
+    debit = due if active and stored.status == "open" and due >= today else None
+    return {"autopay_active": active, "debit_date": debit}
