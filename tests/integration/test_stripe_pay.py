@@ -30,7 +30,8 @@ def test_pay_creates_one_session_per_attempt_and_the_webhook_turns_the_page_to_p
     creates = [
         r
         for r in stripe_fake.requests
-        if r.path == "/v1/checkout/sessions" and r.params["metadata"]["invoice_id"] == issued.stored.invoice_id
+        if r.path == "/v1/checkout/sessions"
+        and r.params["metadata"]["invoice_id"] == issued.stored.invoice_id
     ]
     assert len(creates) == 1 and creates[0].status == 200
     assert creates[0].idempotency_key == f"{issued.stored.invoice_id}:checkout:1"
@@ -95,7 +96,8 @@ def test_a_changed_amount_due_starts_a_new_attempt_with_a_new_key(local_env, ten
     keys = [
         r.idempotency_key
         for r in stripe_fake.requests
-        if r.path == "/v1/checkout/sessions" and r.params["metadata"]["invoice_id"] == issued.stored.invoice_id
+        if r.path == "/v1/checkout/sessions"
+        and r.params["metadata"]["invoice_id"] == issued.stored.invoice_id
     ]
     assert keys == [f"{issued.stored.invoice_id}:checkout:1", f"{issued.stored.invoice_id}:checkout:2"]
     session = stripe_fake.sessions[second.rsplit("/", 1)[1]]

@@ -1,0 +1,221 @@
+"""Stripe webhooks through the local server's route and handler: signatures, time window, exactly-once
+per event id, order, partial and over-payments, refunds, disputes, unknown types, and quiet logs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from billing.adapters.dynamo.models import CustomerModel
+from billing.handlers.wiring import audit_trail
+from infra.local_lambda import LAMBDA_LOG
+from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
+from tests.integration.helpers import emails_to
+from tests.integration.stripe_support import (  # noqa: F401 - stripe_fake is a fixture
+    Issued,
+    complete_checkout,
+    event,
+    issue,
+    payment_intent,
+    post_event,
+    request,
+    stripe_fake,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _receipts(issued: Issued) -> list[dict]:
+    return [m for m in emails_to(issued.env.moto_url, issued.email) if "Kvitto" in m["subject"]]
+
+
+@pytest.fixture
+def issued(local_env, tenant_id, stripe_fake) -> Issued:
+    return issue(local_env, tenant_id, stripe_fake)
+
+
+def test_a_valid_signed_event_settles_the_invoice_and_answers_200(issued):
+    # Given a payment for the whole amount, signed with the tenant's endpoint secret
+    evt = event("payment_intent.succeeded", payment_intent(issued.stored, issued.stored.amount_due))
+    # When Stripe delivers it
+    status, body = post_event(issued.env, issued.tenant_id, evt)
+    # Then it is acknowledged and the invoice is paid, its page re-rendered, a receipt sent
+    assert status == 200 and json.loads(body)["outcome"] == "applied"
+    assert issued.refreshed().status == "paid"
+    assert 'data-testid="pay-button"' not in issued.page()
+    assert len(_receipts(issued)) == 1
+
+
+@pytest.mark.parametrize(
+    ("secret", "age"),
+    [("whsec_forged", 0), (DEFAULT_WEBHOOK_SECRET, 600), (DEFAULT_WEBHOOK_SECRET, -600)],
+    ids=["forged", "stale", "future"],
+)
+def test_forged_stale_and_future_deliveries_are_refused_with_400(issued, secret, age):
+    # Given a payment event signed with a wrong secret, or ten minutes ago, or ten minutes ahead
+    evt = event("payment_intent.succeeded", payment_intent(issued.stored, issued.stored.amount_due))
+    # When it is delivered
+    status, _ = post_event(issued.env, issued.tenant_id, evt, secret=secret, timestamp=int(time.time()) - age)
+    # Then it is refused and nothing changes
+    assert status == 400
+    stored = issued.refreshed()
+    assert stored.status == "open" and stored.amount_paid == 0 and "payments" not in stored.state
+
+
+def test_an_unsigned_or_tampered_body_is_refused(issued):
+    evt = event("payment_intent.succeeded", payment_intent(issued.stored, issued.stored.amount_due))
+    payload = json.dumps(evt)
+    from billing.adapters.stripe_webhook import sign_payload
+
+    header = sign_payload(payload, DEFAULT_WEBHOOK_SECRET, int(time.time()))
+    tampered = payload.replace(str(issued.stored.amount_due), "1")
+    url = f"{issued.env.server.url}/v1/webhooks/stripe/{issued.tenant_id}"
+    assert request(url, method="POST", data=tampered.encode(), headers={"Stripe-Signature": header})[0] == 400
+    assert request(url, method="POST", data=payload.encode())[0] == 400
+    assert issued.refreshed().amount_paid == 0
+
+
+def test_the_same_event_delivered_twice_is_processed_once(issued):
+    # Given a partial payment event
+    evt = event("payment_intent.succeeded", payment_intent(issued.stored, 1000))
+    # When Stripe delivers it twice (its retry re-signs with a new timestamp)
+    first = post_event(issued.env, issued.tenant_id, evt)
+    second = post_event(issued.env, issued.tenant_id, evt, timestamp=int(time.time()) + 1)
+    # Then both are acknowledged, the money counts once and one receipt is sent
+    assert first[0] == second[0] == 200
+    assert issued.refreshed().amount_paid == 1000
+    assert len(_receipts(issued)) == 1
+
+
+def test_order_does_not_matter_a_late_processing_or_failure_never_undoes_success(issued):
+    # Given one PaymentIntent's events: processing, failed and succeeded, created in that order
+    now = int(time.time())
+    pid = "pi_ordered_0001"
+    amount = issued.stored.amount_due
+    processing = event(
+        "payment_intent.processing",
+        payment_intent(issued.stored, amount, status="processing", pid=pid),
+        created=now - 20,
+    )
+    failed = event(
+        "payment_intent.payment_failed",
+        payment_intent(issued.stored, amount, status="requires_payment_method", pid=pid),
+        created=now - 10,
+    )
+    succeeded = event("payment_intent.succeeded", payment_intent(issued.stored, amount, pid=pid), created=now)
+    # When they arrive in the opposite order
+    for evt in (succeeded, failed, processing):
+        assert post_event(issued.env, issued.tenant_id, evt)[0] == 200
+    # Then the invoice is paid, once
+    stored = issued.refreshed()
+    assert stored.status == "paid" and stored.amount_paid == amount
+    assert stored.state["payments"]["payments"][pid]["status"] == "succeeded"
+    assert len(_receipts(issued)) == 1
+
+
+def test_an_unknown_event_type_is_acknowledged_and_ignored(issued):
+    evt = event("customer.created", {"id": "cus_123", "object": "customer"})
+    status, body = post_event(issued.env, issued.tenant_id, evt)
+    assert status == 200 and json.loads(body)["outcome"] == "ignored"
+    assert issued.refreshed().state.get("payments") is None
+
+
+def test_a_partial_payment_leaves_the_rest_due_and_an_overpayment_goes_to_the_balance(issued):
+    due = issued.stored.amount_due
+    # When a third is paid
+    post_event(
+        issued.env,
+        issued.tenant_id,
+        event("payment_intent.succeeded", payment_intent(issued.stored, due // 3)),
+    )
+    # Then the rest is still due and the page still offers to pay it
+    stored = issued.refreshed()
+    assert stored.status == "open" and stored.amount_due == due - due // 3
+    assert 'data-testid="pay-button"' in issued.page()
+    # When the customer then pays the full amount again
+    post_event(
+        issued.env, issued.tenant_id, event("payment_intent.succeeded", payment_intent(issued.stored, due))
+    )
+    # Then the invoice is paid and the excess is credit on the customer's balance
+    stored = issued.refreshed()
+    assert stored.status == "paid" and stored.amount_due == 0
+    customer = CustomerModel.get(issued.tenant_id, stored.invoice.customer_id, consistent_read=True)
+    assert int(customer.balance) == due // 3
+    assert len(_receipts(issued)) == 2
+
+
+def _pay_through_checkout(issued: Issued) -> str:
+    location = request(issued.link("pay-button"))[1]["Location"]
+    complete_checkout(location)
+    session = issued.fake.sessions[location.rsplit("/", 1)[1]]
+    return str(session["payment_intent"])
+
+
+def test_refunds_create_credit_notes_once_each(issued):
+    # Given an invoice paid through Checkout
+    pid = _pay_through_checkout(issued)
+    total = issued.stored.amount_due
+    # When part of it is refunded, the refund event is delivered again, and then the rest is refunded
+    refund = issued.fake.refund(pid, 1000)
+    issued.fake.redeliver(refund["id"])
+    issued.fake.refund(pid)
+    # Then two credit notes cover exactly what was refunded
+    record = issued.refreshed().state["stripe"]
+    assert [n["amount"] for n in record["credit_notes"]] == [1000, total - 1000]
+    assert record["credited_total"] == total
+    actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
+    assert actions.count("refund_issued") == 2 and actions.count("credit_note_issued") == 2
+
+
+def test_a_full_refund_issues_a_formal_credit_note(issued):
+    pid = _pay_through_checkout(issued)
+    issued.fake.refund(pid)
+    (note,) = issued.refreshed().state["stripe"]["credit_notes"]
+    assert note["document"]["kind"] == "credit_note"
+    assert note["document"]["total"] == -issued.stored.invoice.total
+
+
+def test_a_dispute_flags_the_invoice(issued):
+    # Given a paid invoice
+    pid = _pay_through_checkout(issued)
+    # When the customer's bank disputes the payment (a dispute carries none of our metadata)
+    opened = issued.fake.dispute(pid)
+    # Then the invoice is flagged, found through the payment's id
+    payments = issued.refreshed().state["payments"]
+    assert payments["disputes"] == {opened["data"]["object"]["id"]: "open"}
+    actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
+    assert "dispute_opened" in actions
+    # When it closes, the flag is lowered
+    issued.fake.close_dispute(opened["data"]["object"]["id"])
+    assert issued.refreshed().state["payments"]["disputes"][opened["data"]["object"]["id"]] == "closed"
+
+
+def test_no_secret_or_card_detail_reaches_the_logs(issued):
+    # Given the log so far
+    start = LAMBDA_LOG.stat().st_size if LAMBDA_LOG.exists() else 0
+    # When a payment is made, refunded, and a forged event is refused
+    pid = _pay_through_checkout(issued)
+    issued.fake.refund(pid, 100)
+    post_event(
+        issued.env,
+        issued.tenant_id,
+        event("payment_intent.succeeded", payment_intent(issued.stored, 5)),
+        secret="whsec_forged",
+    )
+    # Then the functions' log names neither secret nor key nor card
+    with LAMBDA_LOG.open(encoding="utf-8") as handle:
+        handle.seek(start)
+        logged = handle.read()
+    assert "webhook refused" in logged and "webhook processed" in logged
+    for secret in (
+        DEFAULT_WEBHOOK_SECRET,
+        "whsec_forged",
+        "sk_test",
+        "Stripe-Signature",
+        "client_secret",
+        "pm_card",
+        "v1=",
+    ):
+        assert secret not in logged
