@@ -209,7 +209,7 @@ class UsageLedgerModel(Model):
     customer_id = UnicodeAttribute(null=True)
     event_key = UnicodeAttribute(null=True)  # marker: where the raw event is stored
     total_micros = NumberAttribute(null=True)  # totals: the sum of values in millionths, exact
-    count = NumberAttribute(null=True)  # totals: the number of events
+    event_count = NumberAttribute(null=True)  # totals: the number of events
     expires_at = TTLAttribute(null=True)
 
 

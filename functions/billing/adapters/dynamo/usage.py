@@ -212,7 +212,7 @@ class DynamoUsageLedger:
                     UsageLedgerModel(pk, sk),
                     actions=[
                         UsageLedgerModel.total_micros.add(micros),
-                        UsageLedgerModel.count.add(count),
+                        UsageLedgerModel.event_count.add(count),
                         UsageLedgerModel.customer_id.set(pk.split("#")[1]),
                     ],
                 )
@@ -238,7 +238,7 @@ class DynamoUsageTotals:
                 total, count = out.get(key, (Decimal(0), 0))
                 out[key] = (
                     total + Decimal(int(item.total_micros or 0)) / _MICROS,
-                    count + int(item.count or 0),
+                    count + int(item.event_count or 0),
                 )
         return out
 
