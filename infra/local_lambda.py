@@ -183,3 +183,27 @@ class DrainResult:
     batches: int = 0
     messages: int = 0
     failures: int = 0
+
+
+def s3_object_created_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
+    """EventBridge's "Object Created" event for a bucket with EventBridge notifications on (the local
+    stack fires no S3 events: put the object, then invoke the function with this)."""
+    now = datetime.now(UTC)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": ACCOUNT,
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {"key": key, "size": size, "etag": hashlib.md5(key.encode()).hexdigest()},  # noqa: S324
+            "request-id": uuid.uuid4().hex[:16].upper(),
+            "requester": ACCOUNT,
+            "reason": "PutObject",
+        },
+    }

@@ -28,6 +28,7 @@ class Settings:
     counters_table: str
     invoice_events_table: str
     idempotency_table: str
+    autogiro_table: str
     pages_bucket: str
     pages_base_url: str
     api_base_url: str

@@ -24,6 +24,7 @@ from billing.domain.page.context import (
 )
 from billing.domain.periods import period_containing
 from billing.domain.page.view import InvoicePageView
+from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.payments import page_autopay_state, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
@@ -68,7 +69,11 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
         paid_on=stored.paid_at.date() if stored.paid_at else None,
         questions=questions,
         feedback_score=feedback.get("score"),
-        **(page_autopay_state(stored, today) if today else {}),
+        # Autogiro's debit date and mandate win over the card mandate's: a SEK invoice has one or the other.
+        **{
+            **(page_autopay_state(stored, today) if today else {}),
+            **(autogiro_page_state(stored, today) if today else {}),
+        },
     )
 
 
@@ -110,12 +115,15 @@ class JinjaInvoicePresenter:
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
         context = PageContext(
-            settings=page_settings(tenant.page, tenant),
+            settings=with_autogiro_notice(page_settings(tenant.page, tenant), stored),
             links=PageLinks(
                 token=stored.page_token,
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                 api_base=self.api_base_url,
-                **page_payment_links(stored, tenant.page, self.api_base_url),
+                **{
+                    **page_payment_links(stored, tenant.page, self.api_base_url),
+                    **autogiro_page_links(stored, tenant, self.api_base_url),
+                },
             ),
             today=today,
             state=invoice_state(stored, today),

@@ -1,16 +1,25 @@
-"""`billing autogiro parse FILE`: read a Bankgirot Autogiro file and print it as JSON.
+"""`billing autogiro parse FILE` / `billing autogiro export --date D`: Bankgirot Autogiro files.
+
+`parse` reads a Bankgirot Autogiro file and prints it as JSON.
 
 Any Autogiro file, to or from Bankgirot (new layout): the JSON holds the typed records, with
 `"kind"` naming the report and, with `--outcomes`, what each record means for our mandates and
 invoices. A file that cannot be read prints `error: line N: <field>: <reason>` on stderr and
 exits 2. `--seal-key` checks the TK00/TK99 seal of a sealed request file.
+
+`export --date D [--tenant T] [--out FILE]` writes tenant T's request file as the daily schedule
+would at 09:00 Swedish time on D (to `autogiro/outbox/<tenant>/` in the pages bucket, settings from
+the environment) and prints what went in and what was held back. Running it twice orders no debit
+twice.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +51,19 @@ def register(subparsers: Any) -> None:
     )
     parse.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
     parse.set_defaults(func=run_parse)
+    export = commands.add_parser(
+        "export",
+        help="write the request file for a date (mandates, cancellations, debits)",
+        description="Write a tenant's Autogiro request file for a date, as the daily schedule would.",
+    )
+    export.add_argument("--date", required=True, type=date.fromisoformat, help="the day, YYYY-MM-DD")
+    export.add_argument(
+        "--tenant",
+        default=os.environ.get("BILLING_TENANT", "demo"),
+        help="the tenant (default: $BILLING_TENANT or demo)",
+    )
+    export.add_argument("--out", type=Path, help="also save the file here")
+    export.set_defaults(func=run_export)
 
 
 def run_parse(args: argparse.Namespace) -> int:
@@ -59,4 +81,32 @@ def run_parse(args: argparse.Namespace) -> int:
     if args.outcomes:
         result["outcomes"] = to_jsonable(outcomes_of(parsed))
     print(json.dumps(result, indent=None if args.compact else 2, ensure_ascii=False))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import export_autogiro
+    from billing.services.autogiro import export_moment
+    from billing.services.errors import PermanentError
+
+    try:
+        result = export_autogiro()(args.tenant, export_moment(args.date))
+    except PermanentError as error:
+        print(f"error: {error.field or 'export'}: {error.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out is not None and result.key is not None:
+        from billing.adapters.autogiro import S3AutogiroFiles
+        from billing.settings import settings
+
+        args.out.write_bytes(S3AutogiroFiles(settings().pages_bucket).read(result.key))
+    summary = {
+        "tenant_id": result.tenant_id,
+        "key": result.key,
+        "mandates": result.mandates,
+        "cancellations": result.cancellations,
+        "debits": [{"invoice_id": i, "payment_date": d.isoformat()} for i, d in result.debits],
+        "announced": [{"invoice_id": i, "debit_date": d.isoformat()} for i, d in result.announced],
+        "held": [{"item": h.item_id, "reason": h.reason.name, "detail": h.detail} for h in result.held],
+    }
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
     return 0

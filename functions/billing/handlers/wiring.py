@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING
 from billing.settings import settings
 
 if TYPE_CHECKING:
+    from billing.adapters.autogiro import JinjaAutogiroForm
+    from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
+    from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
+    from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
     from billing.adapters.aws import SesMailer
     from billing.adapters.dynamo.stores import (
         DynamoAuditTrail,
@@ -258,3 +262,114 @@ def collect_due_payments() -> CollectDuePayments:
 
 
 # ---------------------------------------------------------------- dunning (docs/dunning.md)
+
+
+# ---------------------------------------------------------------- Autogiro (docs/autogiro.md)
+
+
+class _UnsentReceipts:
+    """Stands in until a ReceiptSender is wired here (`receipt_sender()`): the payment is settled,
+    audited and shown on the page; only the receipt email is left out."""
+
+    def send_receipt(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, amount: int
+    ) -> None:
+        return None
+
+
+@cache
+def autogiro_store() -> tuple[DynamoMandateStore, DynamoAutogiroInvoices]:
+    from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
+
+    bind_tables()
+    return DynamoMandateStore(), DynamoAutogiroInvoices(invoice_ledger())
+
+
+@cache
+def autogiro_mandates() -> AutogiroMandates:
+    from billing.services.autogiro import AutogiroMandates
+    from billing.services.billing_run import SystemClock
+
+    mandates, autogiro_invoices = autogiro_store()
+    return AutogiroMandates(
+        invoices=invoice_ledger(),
+        autogiro_invoices=autogiro_invoices,
+        mandates=mandates,
+        pages=invoice_pages(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def autogiro_form() -> JinjaAutogiroForm:
+    from billing.adapters.autogiro import JinjaAutogiroForm
+
+    s = settings()
+    return JinjaAutogiroForm(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
+
+
+@cache
+def export_autogiro() -> ExportRequestFile:
+    from billing.adapters.autogiro import S3AutogiroFiles
+    from billing.services.autogiro import ExportRequestFile
+    from billing.services.billing_run import SystemClock
+
+    mandates, autogiro_invoices = autogiro_store()
+    return ExportRequestFile(
+        tenants=tenant_directory().get,
+        autogiro_invoices=autogiro_invoices,
+        mandates=mandates,
+        pages=invoice_pages(),
+        files=S3AutogiroFiles(settings().pages_bucket),
+        mailer=mailer(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def import_autogiro() -> ImportReport:
+    from billing.adapters.autogiro import S3AutogiroFiles
+    from billing.services.autogiro import ImportReport
+    from billing.services.billing_run import SystemClock
+    from billing.services.settlement import ApplyPaymentEvent
+
+    mandates, autogiro_invoices = autogiro_store()
+    receipts_builder = globals().get("receipt_sender")  # wired by the payments work when it lands
+    settle = ApplyPaymentEvent(
+        invoices=invoice_ledger(),
+        payments=invoice_ledger(),
+        pages=invoice_pages(),
+        receipts=receipts_builder() if callable(receipts_builder) else _UnsentReceipts(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+    return ImportReport(
+        tenants=tenant_directory().get,
+        invoices=invoice_ledger(),
+        autogiro_invoices=autogiro_invoices,
+        mandates=mandates,
+        pages=invoice_pages(),
+        settle=settle,
+        files=S3AutogiroFiles(settings().pages_bucket),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def export_for_collection() -> ExportForCollection:
+    from billing.adapters.dunning_page import load_reference_rates
+    from billing.services.billing_run import SystemClock
+    from billing.services.dunning import ExportForCollection
+
+    return ExportForCollection(
+        tenants=tenant_directory(),
+        customers=customer_directory(),
+        invoices=invoice_ledger(),
+        store=dunning_store(),
+        audit=audit_trail(),
+        rates=load_reference_rates(),
+        clock=SystemClock(),
+    )

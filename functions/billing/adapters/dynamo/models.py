@@ -227,6 +227,36 @@ class ApiKeyModel(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
+class AutogiroOutboxIndex(GlobalSecondaryIndex["AutogiroModel"]):
+    class Meta:
+        index_name = "outbox_index"
+        projection = KeysOnlyProjection()
+
+    outbox = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+
+
+class AutogiroModel(Model):
+    """Autogiro bookkeeping per tenant, several kinds of item (billing.adapters.dynamo.autogiro):
+    "mandate#<customer>", "payer#<payer number>", "counter#payer", "debit#<invoice>#<date>",
+    "import#<sha256>". `outbox` is set only while a mandate request waits to be sent (sparse index)."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    outbox = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    payer_number = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)  # the item's details (mandate, debit mark, import summary)
+    value = NumberAttribute(null=True)  # the payer-number counter
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=1)
+    outbox_index = AutogiroOutboxIndex()
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -237,6 +267,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "usage_ledger_table": UsageLedgerModel,
     "api_keys_table": ApiKeyModel,
     "invoice_events_table": InvoiceEventModel,
+    "autogiro_table": AutogiroModel,
 }
 
 

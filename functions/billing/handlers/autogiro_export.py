@@ -1,0 +1,55 @@
+"""Lambda: EventBridge Scheduler writes a tenant's daily Autogiro request file (AutogiroExportFunction).
+
+The event is the schedule's Input: {"tenant_id", "scheduled_time", "execution_id"}. The file goes to
+`autogiro/outbox/<tenant>/<dataset name>` in the pages bucket; an operator moves it to Bankgirot
+(docs/autogiro.md). A retried delivery is harmless: debits already in a file are not ordered again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.wiring import export_autogiro
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def moment_of(event: dict[str, Any]) -> datetime:
+    """The scheduled time, or now if that is later (a retry must still respect Bankgirot's deadline)."""
+    now = datetime.now(UTC)
+    scheduled = event.get("scheduled_time")
+    if not scheduled:
+        return now
+    return max(now, datetime.fromisoformat(str(scheduled).replace("Z", "+00:00")))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    tenant_id = str(event["tenant_id"])
+    logger.append_keys(tenant_id=tenant_id)
+    result = export_autogiro()(tenant_id, moment_of(event))
+    held = [{"invoice_id": h.item_id, "reason": h.reason.name, "detail": h.detail} for h in result.held]
+    refused = [h for h in result.held if h.refused]
+    logger.info(
+        "autogiro request file",
+        extra={"key": result.key, "debits": len(result.debits), "mandates": result.mandates, "held": held},
+    )
+    metrics.add_metric(name="AutogiroDebitsOrdered", unit=MetricUnit.Count, value=len(result.debits))
+    metrics.add_metric(name="AutogiroDebitsRefused", unit=MetricUnit.Count, value=len(refused))
+    return {
+        "key": result.key,
+        "mandates": result.mandates,
+        "cancellations": result.cancellations,
+        "debits": [[invoice_id, day.isoformat()] for invoice_id, day in result.debits],
+        "announced": [[invoice_id, day.isoformat()] for invoice_id, day in result.announced],
+        "held": held,
+    }
