@@ -79,8 +79,14 @@ class Issued:
         return match.group(1).replace("&amp;", "&")
 
 
-def issue(env: Any, tenant_id: str, fake: FakeStripe) -> Issued:
+def issue(env: Any, tenant_id: str, fake: FakeStripe, payments: dict[str, Any] | None = None) -> Issued:
     seeded = demo.seed(1, TODAY, tenant_id, RUN_DATE)
+    if payments is not None:
+        from billing.adapters.dynamo.stores import DynamoTenantDirectory
+        from infra import demo_data
+
+        page = {**demo_data.PAGE_SETTINGS, "payments": payments}
+        DynamoTenantDirectory.put(tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, page)
     run_billing(tenant_id, RUN_DATE)
     (item,) = invoices_of(tenant_id)
     stored = invoice_ledger().get(tenant_id, item.invoice_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from billing.handlers.wiring import audit_trail
+from tests.integration import stripe_support
 from tests.integration.helpers import emails_to
-from tests.integration.stripe_support import complete_checkout, issue, request, stripe_fake  # noqa: F401
+from tests.integration.stripe_support import complete_checkout, issue, request
 
 pytestmark = pytest.mark.integration
+stripe_fake = stripe_support.stripe_fake  # the fixture
 
 
 def test_pay_creates_one_session_per_attempt_and_the_webhook_turns_the_page_to_paid(
@@ -69,9 +71,10 @@ def test_a_changed_amount_due_starts_a_new_attempt_with_a_new_key(local_env, ten
     pay_url = issued.link("pay-button")
     first = request(pay_url)[1]["Location"]
     # And a partial payment arriving from elsewhere (another session, paid in part)
+    from datetime import UTC, datetime
+
     from billing.domain.payments import PaymentSucceeded
     from billing.handlers.wiring import apply_payment_event
-    from datetime import UTC, datetime
 
     apply_payment_event()(
         tenant_id,

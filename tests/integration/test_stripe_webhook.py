@@ -12,8 +12,9 @@ from billing.adapters.dynamo.models import CustomerModel
 from billing.handlers.wiring import audit_trail
 from infra.local_lambda import LAMBDA_LOG
 from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
+from tests.integration import stripe_support
 from tests.integration.helpers import emails_to
-from tests.integration.stripe_support import (  # noqa: F401 - stripe_fake is a fixture
+from tests.integration.stripe_support import (
     Issued,
     complete_checkout,
     event,
@@ -21,10 +22,10 @@ from tests.integration.stripe_support import (  # noqa: F401 - stripe_fake is a 
     payment_intent,
     post_event,
     request,
-    stripe_fake,
 )
 
 pytestmark = pytest.mark.integration
+stripe_fake = stripe_support.stripe_fake  # the fixture
 
 
 def _receipts(issued: Issued) -> list[dict]:

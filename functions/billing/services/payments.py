@@ -456,9 +456,10 @@ class ProcessStripeEvent:
         invoice_id = self._invoice_of(tenant_id, event)
         if invoice_id is None or self.invoices.get(tenant_id, invoice_id) is None:
             return EventOutcome("unknown_invoice")
-        applied = self.settle(tenant_id, invoice_id, event, "stripe")
         if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
+            # Before settling, so that the page the settlement re-renders already knows.
             self._note_charge(tenant_id, invoice_id, event)
+        applied = self.settle(tenant_id, invoice_id, event, "stripe")
         credit_notes = self._reconcile_credit_notes(tenant_id, invoice_id)
         outcome = applied.outcome
         if outcome is None:
@@ -758,7 +759,8 @@ class CollectDuePayments:
             ),
         )
         if decision.action is CollectorAction.ASK_CUSTOMER:
-            self.emails.send_action_required(stored, tenant, account)
+            refreshed = self.pages.refresh(tenant_id, invoice_id)
+            self.emails.send_action_required(refreshed, tenant, account)
         elif decision.action is CollectorAction.FALL_BACK:
             refreshed = self.pages.refresh(tenant_id, invoice_id)
             self.emails.send_fallback(refreshed, tenant, account, entry["fallback"])
@@ -789,7 +791,10 @@ def page_payment_links(
 def page_autopay_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
     """`autopay_active` and `debit_date` for `InvoiceState`, from the invoice's Stripe record."""
     record = stored.state.get("stripe") or {}
-    active = record.get("autopay") == "active"
+    charge = record.get("charge") or {}
+    # Once a charge needs the customer (or failed for good), the page asks them to pay themselves.
+    waiting_for_customer = charge.get("status") in (CollectorAction.ASK_CUSTOMER.value, "failed")
+    active = record.get("autopay") == "active" and not waiting_for_customer
     due = stored.invoice.due_date
     debit = due if active and stored.status == "open" and due >= today else None
     return {"autopay_active": active, "debit_date": debit}

@@ -1,0 +1,163 @@
+"""Automatic payment on the local stack: saving a method from the page (Checkout in setup mode), the
+daily collector charging off-session on the due date, authentication requests, declines retried on the
+tenant's schedule, and a detached method falling back to an ordinary invoice."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from billing.handlers.wiring import stripe_records
+from infra.local_lambda import invoke, scheduler_event
+from tests.integration import stripe_support
+from tests.integration.helpers import emails_to
+from tests.integration.stripe_support import (
+    Issued,
+    complete_checkout,
+    issue,
+    request,
+)
+
+pytestmark = pytest.mark.integration
+stripe_fake = stripe_support.stripe_fake  # the fixture
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def _collect(issued: Issued, on: date) -> dict[str, int]:
+    """The scheduler's morning call of the collector for `on`, then Stripe's webhooks delivered."""
+    event = scheduler_event(
+        "CollectPaymentsFunction", datetime.combine(on, time(7), STOCKHOLM), tenant_id=issued.tenant_id
+    )
+    summary: dict[str, int] = invoke("CollectPaymentsFunction", event)
+    issued.fake.wait_for_deliveries()
+    return summary
+
+
+def _charges(issued: Issued) -> list[str]:
+    return [
+        str(r.idempotency_key)
+        for r in issued.fake.requests
+        if r.path == "/v1/payment_intents"
+        and r.params.get("metadata", {}).get("tenant_id") == issued.tenant_id
+    ]
+
+
+def _set_up_autopay(issued: Issued) -> dict:
+    location = request(issued.link("autopay-link"))[1]["Location"]
+    status, headers, _ = complete_checkout(location, "card")
+    assert status == 303 and headers["Location"].startswith(issued.page_url)
+    record = stripe_records().customer_record(issued.tenant_id, issued.stored.invoice.customer_id)
+    return dict(record)
+
+
+def _use_method(issued: Issued, payment_method: str) -> None:
+    """The customer's saved method behaves like one of Stripe's test cards."""
+    records = stripe_records()
+    record = records.customer_record(issued.tenant_id, issued.stored.invoice.customer_id)
+    record["mandate"] = {**record["mandate"], "payment_method_ref": payment_method}
+    records.save_customer_record(issued.tenant_id, issued.stored.invoice.customer_id, record)
+
+
+@pytest.fixture
+def issued(local_env, tenant_id, stripe_fake) -> Issued:
+    return issue(local_env, tenant_id, stripe_fake, payments={"retry_days": [0, 3, 7]})
+
+
+def test_pay_automatically_saves_a_mandate_and_the_collector_charges_it_on_the_due_date(issued):
+    # Given the page offers automatic payment
+    autopay_url = issued.link("autopay-link")
+    assert autopay_url.endswith(f"/v1/pages/{issued.stored.page_token}/autopay")
+
+    # When the customer sets it up with a card on the hosted page
+    record = _set_up_autopay(issued)
+
+    # Then a setup-mode session was created once, offering the reusable methods that fit SEK
+    (create,) = [
+        r
+        for r in issued.fake.requests
+        if r.path == "/v1/checkout/sessions"
+        and r.params["metadata"]["invoice_id"] == issued.stored.invoice_id
+    ]
+    assert (
+        create.params["mode"] == "setup" and create.idempotency_key == f"{issued.stored.invoice_id}:setup:1"
+    )
+    assert sorted(create.params["allowed_payment_method_types"].values()) == ["card", "klarna"]
+    # And the mandate is stored on the customer, active, and the page says the amount will be taken
+    assert record["mandate"]["status"] == "active" and record["mandate"]["customer_ref"].startswith("cus_")
+    page = issued.page()
+    assert 'data-testid="autopay-link"' not in page and 'data-testid="debit-date"' in page
+
+    # When the collector runs the day before the due date, then on it
+    due = issued.stored.invoice.due_date
+    before = _collect(issued, due - timedelta(days=1))
+    on_due = _collect(issued, due)
+
+    # Then it charged once, on the due date, off-session with the charge key, and the webhook settled it
+    assert before["charged"] == 0
+    assert on_due["settled"] == 1
+    assert _charges(issued) == [f"{issued.stored.invoice_id}:charge:1"]
+    stored = issued.refreshed()
+    assert stored.status == "paid" and stored.amount_paid == issued.stored.amount_due
+    receipts = [m for m in emails_to(issued.env.moto_url, issued.email) if "Kvitto" in m["subject"]]
+    assert len(receipts) == 1
+    # And running again charges nothing
+    assert _collect(issued, due)["charged"] == 0 and len(_charges(issued)) == 1
+
+
+def test_authentication_required_emails_the_customer_a_link_to_finish_on_the_page(issued):
+    # Given a saved card whose bank wants the customer to authenticate each payment
+    _set_up_autopay(issued)
+    _use_method(issued, "pm_card_authenticationRequired")
+    due = issued.stored.invoice.due_date
+
+    # When the collector charges it on the due date, and runs again the next days
+    summary = _collect(issued, due)
+    _collect(issued, due + timedelta(days=3))
+
+    # Then it asked the customer once, by email with the page link, and never charged again
+    assert summary["ask_customer"] == 1
+    assert _charges(issued) == [f"{issued.stored.invoice_id}:charge:1"]
+    (mail,) = [m for m in emails_to(issued.env.moto_url, issued.email) if "Bekräfta" in m["subject"]]
+    assert issued.page_url in mail["body"]
+    stored = issued.refreshed()
+    assert stored.status == "open" and stored.state["stripe"]["charge"]["status"] == "ask_customer"
+    # And the page still lets them pay themselves
+    assert 'data-testid="pay-button"' in issued.page()
+
+
+def test_declines_are_retried_on_the_tenants_schedule_then_fall_back_to_an_ordinary_invoice(issued):
+    # Given a saved card that is declined
+    _set_up_autopay(issued)
+    _use_method(issued, "pm_card_chargeDeclined")
+    due = issued.stored.invoice.due_date
+
+    # When the collector runs every day for a week after the due date
+    for offset in range(8):
+        _collect(issued, due + timedelta(days=offset))
+
+    # Then it charged on days 0, 3 and 7 (the tenant's schedule), each attempt with its own key
+    invoice_id = issued.stored.invoice_id
+    assert _charges(issued) == [f"{invoice_id}:charge:1", f"{invoice_id}:charge:2", f"{invoice_id}:charge:3"]
+    # And then fell back: the invoice is an ordinary one again and the customer was told why
+    record = issued.refreshed().state["stripe"]
+    assert record["charge"]["status"] == "fall_back" and record["fallback"] == "retries_exhausted"
+    assert any("upphört" in m["subject"] for m in emails_to(issued.env.moto_url, issued.email))
+    assert 'data-testid="pay-button"' in issued.page()
+
+
+def test_a_detached_method_stops_automatic_payment_with_a_clear_message(issued):
+    # Given automatic payment set up
+    record = _set_up_autopay(issued)
+    # When the customer removes the card at Stripe (payment_method.detached)
+    issued.fake.detach_payment_method(record["mandate"]["payment_method_ref"])
+    # Then the mandate is inactive, the invoice is ordinary again and the customer is told so
+    after = stripe_records().customer_record(issued.tenant_id, issued.stored.invoice.customer_id)
+    assert after["mandate"]["status"] == "inactive" and after["fallback"] == "payment_method_detached"
+    assert issued.refreshed().state["stripe"]["autopay"] == "stopped"
+    assert any("upphört" in m["subject"] for m in emails_to(issued.env.moto_url, issued.email))
+    page = issued.page()
+    assert 'data-testid="pay-button"' in page and 'data-testid="debit-date"' not in page
+    # And the collector leaves it alone on the due date
+    assert _collect(issued, issued.stored.invoice.due_date)["charged"] == 0
