@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from billing.adapters.dunning_page import add_dunning_block, last_reminder
 from billing.adapters.renderer import JinjaRenderer
 from billing.domain.page.build import build_invoice_page
 from billing.domain.page.context import (
@@ -22,8 +23,8 @@ from billing.domain.page.context import (
     PeriodUsage,
     Question,
 )
-from billing.domain.periods import period_containing
 from billing.domain.page.view import InvoicePageView
+from billing.domain.periods import period_containing
 from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.payments import page_autopay_state, page_payment_links
@@ -64,11 +65,14 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
         for q in stored.questions
     )
     feedback = stored.feedback or {}
+    reminder, reminder_sent_on = last_reminder(stored)
     return InvoiceState(
         amount_paid=stored.amount_paid,
         paid_on=stored.paid_at.date() if stored.paid_at else None,
         questions=questions,
         feedback_score=feedback.get("score"),
+        reminder=reminder,
+        reminder_sent_on=reminder_sent_on,
         # Autogiro's debit date and mandate win over the card mandate's: a SEK invoice has one or the other.
         **{
             **(page_autopay_state(stored, today) if today else {}),
@@ -96,8 +100,11 @@ class JinjaInvoicePresenter:
     ) -> RenderedInvoice:
         view = self.view(stored, tenant, account, history, today, usage)
         email = self.renderer.render_email(view)
+        page_html = self.renderer.render_page(view)
+        # Dunning's own block (relief offer, instalment plan), kept out of the page view-model.
+        page_html = add_dunning_block(page_html, view, stored, tenant, today, self.api_base_url)
         return RenderedInvoice(
-            page_html=self.renderer.render_page(view),
+            page_html=page_html,
             email_subject=email.subject,
             email_text=email.text,
             email_html=email.html,

@@ -15,6 +15,8 @@ import sys
 COMMANDS: dict[str, str] = {
     "apikey": "billing.cli.apikey",
     "autogiro": "billing.cli.autogiro",
+    "collection": "billing.cli.collection",
+    "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",
 }

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
     from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
     from billing.adapters.aws import SesMailer
+    from billing.adapters.dunning_mail import JinjaDunningMail
+    from billing.adapters.dynamo.dunning import DynamoDunningStore
     from billing.adapters.dynamo.stores import (
         DynamoAuditTrail,
         DynamoCustomerDirectory,
@@ -25,11 +27,13 @@ if TYPE_CHECKING:
         DynamoTenantDirectory,
     )
     from billing.services.billing_run import IssueInvoice, StartBillingRun
+    from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
+    from billing.services.relief import CustomerRelief
+    from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.secrets import SecretsManagerStripeCredentials
     from billing.adapters.stripe_gateway import StripePaymentGateway
-    from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.settlement import ApplyPaymentEvent
 
@@ -262,6 +266,75 @@ def collect_due_payments() -> CollectDuePayments:
 
 
 # ---------------------------------------------------------------- dunning (docs/dunning.md)
+
+
+@cache
+def dunning_store() -> DynamoDunningStore:
+    from billing.adapters.dynamo.dunning import DynamoDunningStore
+
+    bind_tables()
+    return DynamoDunningStore()
+
+
+@cache
+def dunning_mail() -> JinjaDunningMail:
+    from billing.adapters.dunning_mail import JinjaDunningMail
+    from billing.adapters.presenter import JinjaInvoicePresenter
+
+    s = settings()
+    return JinjaDunningMail(JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url))
+
+
+@cache
+def send_reminders() -> SendReminders:
+    from billing.adapters.dunning_page import load_reference_rates
+    from billing.services.billing_run import SystemClock
+    from billing.services.dunning import SendReminders
+
+    return SendReminders(
+        tenants=tenant_directory(),
+        customers=customer_directory(),
+        invoices=invoice_ledger(),
+        store=dunning_store(),
+        pages=invoice_pages(),
+        mail=dunning_mail(),
+        mailer=mailer(),
+        audit=audit_trail(),
+        rates=load_reference_rates(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def customer_relief() -> CustomerRelief:
+    from billing.services.billing_run import SystemClock
+    from billing.services.relief import CustomerRelief
+
+    return CustomerRelief(
+        invoices=invoice_ledger(),
+        store=dunning_store(),
+        pages=invoice_pages(),
+        mail=dunning_mail(),
+        mailer=mailer(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def answer_question() -> AnswerQuestion:
+    from billing.services.billing_run import SystemClock
+    from billing.services.dunning import AnswerQuestion
+
+    return AnswerQuestion(
+        invoices=invoice_ledger(),
+        store=dunning_store(),
+        pages=invoice_pages(),
+        mail=dunning_mail(),
+        mailer=mailer(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
 
 
 # ---------------------------------------------------------------- Autogiro (docs/autogiro.md)

@@ -64,6 +64,9 @@ class CustomerModel(Model):
     balance = NumberAttribute(default=0)
     # Stripe: the customer's saved payment method for automatic payment (docs/payments.md).
     stripe = JSONAttribute(null=True)
+    # The contract term on reminder fees: from this day (ISO) the customer agreed to them; absent: never
+    # (docs/dunning.md). A fee is charged only on invoices issued on or after it.
+    reminder_fee_agreed_on = UnicodeAttribute(null=True)
     due_index = DueIndex()
 
 

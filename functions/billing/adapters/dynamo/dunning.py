@@ -1,0 +1,215 @@
+"""DynamoDB side of dunning: walking open invoices, the fee agreement, and version-checked state writes.
+
+- Open invoices come from the sparse `open_index` (hash "<tenant>#open", range due_date): keys only,
+  then one consistent read per invoice. No scans.
+- `state["dunning"]` is written only if the invoice's version is still the one the caller read, so
+  two runs of the daily job (or a run and a customer's click) can never both record the same step.
+- Instalments are child items of the invoices table (`<invoice_id>:inst:<k>`) with their own number,
+  OCR reference and page token: payments settle them like any invoice (`ApplyPaymentEvent`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.adapters.dynamo.stores import _connection, _stored
+from billing.services.errors import PermanentError, RetryableError
+from billing.services.ports import StoredInvoice
+
+
+def open_bucket(tenant_id: str) -> str:
+    return f"{tenant_id}#open"
+
+
+class DynamoDunningStore:
+    def open_invoices(self, tenant_id: str, due_through: date) -> Iterator[StoredInvoice]:
+        """Every invoice still waiting for money whose (original) due date is on or before `due_through`."""
+        for key in InvoiceModel.open_index.query(
+            open_bucket(tenant_id), InvoiceModel.due_date <= due_through.isoformat()
+        ):
+            try:
+                item = InvoiceModel.get(key.tenant_id, key.invoice_id, consistent_read=True)
+            except DoesNotExist:
+                continue  # the index lags the table by moments
+            yield _stored(item)
+
+    def fee_agreed_on(self, tenant_id: str, customer_id: str) -> date | None:
+        try:
+            item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        raw = item.reminder_fee_agreed_on
+        return date.fromisoformat(raw) if raw else None
+
+    @staticmethod
+    def set_fee_agreement(tenant_id: str, customer_id: str, agreed_on: date | None) -> None:
+        """The contract term: from `agreed_on` on, the customer agreed to reminder fees (None: never)."""
+        action = (
+            CustomerModel.reminder_fee_agreed_on.set(agreed_on.isoformat())
+            if agreed_on
+            else CustomerModel.reminder_fee_agreed_on.remove()
+        )
+        CustomerModel(tenant_id, customer_id).update(
+            actions=[action], condition=CustomerModel.customer_id.exists()
+        )
+
+    def save_dunning(self, stored: StoredInvoice, dunning: dict[str, Any], **fields: Any) -> bool:
+        """Store `dunning` as state["dunning"] only if it is unchanged since `stored` was read.
+
+        `fields` may also set `status` and `open` (False removes the invoice from the open index).
+        False when someone else changed the dunning state first (the caller reads again and decides)."""
+        item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
+        state = dict(item.state or {})
+        if state.get("dunning") != stored.state.get("dunning"):
+            return False
+        state["dunning"] = dunning
+        actions: list[Any] = [InvoiceModel.state.set(state), InvoiceModel.version.add(1)]
+        if "status" in fields:
+            actions.append(InvoiceModel.status.set(fields["status"]))
+        if fields.get("open") is False:
+            actions.append(InvoiceModel.open_bucket.remove())
+        try:
+            item.update(actions=actions, condition=InvoiceModel.version == item.version)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise RetryableError(f"saving the dunning state failed: {exc}") from exc
+        return True
+
+    def answer_question(
+        self, tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
+    ) -> StoredInvoice:
+        """Store the answer; `question_open` stays true while any question is unanswered."""
+        for _ in range(20):
+            try:
+                item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+            except DoesNotExist as exc:
+                raise PermanentError(f"no invoice {invoice_id}", field="invoice") from exc
+            questions = [dict(q) for q in item.questions or []]
+            target = next((q for q in questions if q.get("question_id") == question_id), None)
+            if target is None:
+                raise PermanentError(f"no question {question_id} on this invoice", field="question")
+            target["answer"] = answer
+            target["answered_at"] = at.astimezone(UTC).isoformat()
+            still_open = any(not q.get("answered_at") for q in questions)
+            try:
+                item.update(
+                    actions=[
+                        InvoiceModel.questions.set(questions),
+                        InvoiceModel.question_open.set(still_open),
+                        InvoiceModel.version.add(1),
+                    ],
+                    condition=InvoiceModel.version == item.version,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    continue
+                raise RetryableError(f"storing the answer failed: {exc}") from exc
+            return _stored(item)
+        raise RetryableError("storing the answer failed: too much contention")
+
+    def split(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        children: Sequence[dict[str, Any]],
+        now: datetime,
+    ) -> bool:
+        """Mark the invoice split and store its instalments, in one transaction, if nobody changed the
+        invoice since `stored` was read. Each child: invoice_id, number, ocr, page_token, amount,
+        due_date and the Invoice document. The parent stays in the open index (the daily job closes
+        it when every instalment is paid)."""
+        parent = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
+        state = dict(parent.state or {})
+        if state.get("dunning") != stored.state.get("dunning"):
+            return False
+        state["dunning"] = dunning
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.update(
+                    parent,
+                    actions=[
+                        InvoiceModel.state.set(state),
+                        InvoiceModel.status.set("split"),
+                        InvoiceModel.version.add(1),
+                    ],
+                    condition=(InvoiceModel.version == parent.version) & (InvoiceModel.status == "open"),
+                )
+                for child in children:
+                    tx.save(
+                        self._child_item(parent, child, now),
+                        condition=InvoiceModel.invoice_id.does_not_exist(),
+                    )
+        except TransactWriteError as exc:
+            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
+            if reasons and reasons <= {"ConditionalCheckFailed", "None", None}:
+                return False
+            raise RetryableError(f"storing the instalments failed: {exc}") from exc
+        return True
+
+    @staticmethod
+    def _child_item(parent: InvoiceModel, child: dict[str, Any], now: datetime) -> InvoiceModel:
+        return InvoiceModel(
+            parent.tenant_id,
+            child["invoice_id"],
+            customer_id=parent.customer_id,
+            customer_key=parent.customer_key,
+            period_start=parent.period_start,
+            period_end=parent.period_end,
+            number=child["number"],
+            sequence=parent.sequence,
+            ocr=child["ocr"],
+            page_token=child["page_token"],
+            status="open",
+            open_bucket=open_bucket(parent.tenant_id),
+            due_date=child["due_date"],
+            currency=parent.currency,
+            total=child["amount"],
+            amount_due=child["amount"],
+            document=child["document"],
+            run_id=parent.run_id,
+            created_at=now.astimezone(UTC),
+            # The parent's page shows the plan; the child's own page is published when it is paid.
+            page_published_at=now.astimezone(UTC),
+            email_status="sent",
+            state={"dunning": {"instalment_of": parent.invoice_id, "number": child["number_in_plan"]}},
+        )
+
+    def children(self, stored: StoredInvoice, ids: Sequence[str]) -> list[StoredInvoice]:
+        found: list[StoredInvoice] = []
+        for invoice_id in ids:
+            try:
+                found.append(_stored(InvoiceModel.get(stored.tenant_id, invoice_id, consistent_read=True)))
+            except DoesNotExist:
+                continue
+        return found
+
+    def close_split(self, stored: StoredInvoice, dunning: dict[str, Any], paid_at: datetime) -> bool:
+        """Every instalment is paid: the invoice is paid and leaves the open index."""
+        item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
+        state = dict(item.state or {})
+        state["dunning"] = dunning
+        try:
+            item.update(
+                actions=[
+                    InvoiceModel.state.set(state),
+                    InvoiceModel.status.set("paid"),
+                    InvoiceModel.amount_due.set(0),
+                    InvoiceModel.amount_paid.set(int(item.amount_paid or 0) + int(item.amount_due)),
+                    InvoiceModel.paid_at.set(paid_at.astimezone(UTC)),
+                    InvoiceModel.open_bucket.remove(),
+                    InvoiceModel.version.add(1),
+                ],
+                condition=(InvoiceModel.version == item.version) & (InvoiceModel.status == "split"),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise RetryableError(f"closing the split invoice failed: {exc}") from exc
+        return True

@@ -1,0 +1,61 @@
+"""`billing question list|answer`: read and answer the questions customers asked on their invoice pages.
+
+`billing question answer --tenant T --invoice I --question Q --text "..." [--operator NAME]` stores
+the answer on the invoice, emails it to the customer, re-renders the page and writes the audit
+entry. Once every question on the invoice is answered, reminders resume by themselves after the
+tenant's `resume_grace_days` (docs/dunning.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "question", help="customers' questions on invoices (docs/dunning.md)", description=__doc__
+    )
+    commands = parser.add_subparsers(dest="question_command", required=True, metavar="SUBCOMMAND")
+    listing = commands.add_parser("list", help="print an invoice's questions as JSON")
+    listing.add_argument("--tenant", required=True)
+    listing.add_argument("--invoice", required=True, help="the invoice id")
+    listing.set_defaults(func=run_list)
+    answer = commands.add_parser("answer", help="answer a question: stored, emailed, shown on the page")
+    answer.add_argument("--tenant", required=True)
+    answer.add_argument("--invoice", required=True, help="the invoice id")
+    answer.add_argument("--question", required=True, help="the question id (see `billing question list`)")
+    answer.add_argument("--text", required=True, help="the answer, as the customer will read it")
+    answer.add_argument("--operator", help="who answers (for the audit trail); default: your user name")
+    answer.set_defaults(func=run_answer)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import invoice_ledger
+
+    stored = invoice_ledger().get(args.tenant, args.invoice)
+    if stored is None:
+        print(f"error: invoice: no invoice {args.invoice}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(list(stored.questions), indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_answer(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import answer_question
+    from billing.services.errors import PermanentError
+
+    operator = args.operator or getpass.getuser()
+    try:
+        stored = answer_question()(args.tenant, args.invoice, args.question, args.text, operator)
+    except PermanentError as error:
+        print(f"error: {error.field or 'question'}: {error.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    state = "all questions answered" if not stored.question_open else "other questions still open"
+    print(f"answered {args.question} on {args.invoice}: {state}", file=sys.stderr)
+    return 0

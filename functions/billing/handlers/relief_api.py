@@ -1,0 +1,100 @@
+"""Lambda: relief the customer chooses on the invoice page (template: ReliefApiFunction).
+
+GET  /v1/pages/{token}/relief        the form page: move the due date once, or split into instalments
+POST /v1/pages/{token}/relief/move   form field due_date (YYYY-MM-DD)
+POST /v1/pages/{token}/relief/split  form fields instalments (2..max) and first_due (YYYY-MM-DD)
+
+A granted choice redirects (303) back to the re-rendered invoice page; a refused one shows the form
+page again with the reason (400). Works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.adapters.dunning_page import render_relief_page
+from billing.handlers.wiring import customer_relief, tenant_directory
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound
+from billing.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+HTML = "text/html; charset=utf-8"
+
+
+def _form() -> dict[str, str]:
+    body = app.current_event.decoded_body or ""
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def _page_url(token: str) -> str:
+    return f"{settings().pages_base_url}/i/{token}"
+
+
+def _form_page(token: str, status: int = 200, error: str | None = None) -> Response[Any]:
+    relief = customer_relief()
+    try:
+        stored = relief.by_token(token)
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    html = render_relief_page(
+        stored,
+        tenant_directory().get(stored.tenant_id),
+        relief.today(),
+        page_url=_page_url(token),
+        api_base=settings().api_base_url,
+        error=error,
+    )
+    return Response(status, HTML, html, headers={"Cache-Control": "no-store"})
+
+
+def _granted(token: str) -> Response[Any]:
+    return Response(303, "text/plain", "", headers={"Location": _page_url(token) + "#block-relief"})
+
+
+@app.get("/v1/pages/<token>/relief")
+def relief_page(token: str) -> Response[Any]:
+    return _form_page(token)
+
+
+@app.post("/v1/pages/<token>/relief/move")
+def move(token: str) -> Response[Any]:
+    try:
+        customer_relief().move(token, _form().get("due_date"))
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except PermanentError as exc:
+        logger.info("relief refused", extra={"field": exc.field, "code": exc.code})
+        return _form_page(token, 400, exc.reason)
+    metrics.add_metric(name="DueDatesMoved", unit=MetricUnit.Count, value=1)
+    return _granted(token)
+
+
+@app.post("/v1/pages/<token>/relief/split")
+def split(token: str) -> Response[Any]:
+    form = _form()
+    try:
+        customer_relief().split(token, form.get("instalments"), form.get("first_due"))
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except PermanentError as exc:
+        logger.info("relief refused", extra={"field": exc.field, "code": exc.code})
+        return _form_page(token, 400, exc.reason)
+    metrics.add_metric(name="InvoicesSplit", unit=MetricUnit.Count, value=1)
+    return _granted(token)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,201 @@
+"""Relief the customer chooses on the invoice page: move the due date once, or split into instalments.
+
+The rules are the domain's (`move_due_date`, `split_invoice`); this use case reads the invoice by its
+page token, records the choice with a version-checked write (state["dunning"]; instalments as child
+invoices with their own number, OCR reference and page token), writes the audit entry, confirms by
+email and re-renders the page. A refusal is a `ReliefNotGranted` naming the field and the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from datetime import date
+from typing import Any
+
+from billing.domain.dunning import (
+    CustomerHistory,
+    ReliefRefused,
+    due_date_moved_entry,
+    instalment_plan_entry,
+    move_due_date,
+    split_invoice,
+)
+from billing.domain.ocr import ocr_reference
+from billing.services.dunning import (
+    DunningMail,
+    DunningStore,
+    audit_event,
+    dunning_of,
+    dunning_state,
+    local_today,
+    policy_of,
+)
+from billing.services.errors import PermanentError, RetryableError
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.ports import AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+
+SAVE_ATTEMPTS = 5
+
+
+class ReliefNotGranted(PermanentError):
+    """The customer's choice is not allowed; `code` is the domain's `ReliefRefusal` value."""
+
+
+def instalment_ocr(sequence_digits: str, number: int, length_digit: bool) -> str:
+    """An instalment's own OCR reference: "9", the part (2 digits), the parent's number (8 digits).
+
+    Ordinary references are made from the invoice's sequence number alone, so this one cannot meet
+    an ordinary invoice's reference before the tenant's billion-and-ninth invoice."""
+    return ocr_reference(f"9{number:02d}{int(sequence_digits or 0):08d}", length_digit)
+
+
+def _parse_day(value: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ReliefNotGranted("choose a date (YYYY-MM-DD)", field=field) from None
+
+
+class CustomerRelief:
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        store: DunningStore,
+        pages: InvoicePages,
+        mail: DunningMail,
+        mailer: Mailer,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.invoices = invoices
+        self.store = store
+        self.pages = pages
+        self.mail = mail
+        self.mailer = mailer
+        self.audit = audit
+        self.clock = clock
+
+    def by_token(self, token: str) -> StoredInvoice:
+        stored = self.invoices.by_page_token(token)
+        if stored is None:
+            raise InvoiceNotFound("no invoice has this link", field="token")
+        return stored
+
+    def today(self) -> date:
+        return local_today(self.clock.now())
+
+    def move(self, token: str, requested: str | None) -> StoredInvoice:
+        new_date = _parse_day(requested, "due_date")
+        for _ in range(SAVE_ATTEMPTS):
+            stored = self.by_token(token)
+            tenant, account = self.pages.load(stored)
+            policy = policy_of(tenant)
+            before = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
+            try:
+                after = move_due_date(before, new_date, policy, self.today())
+            except ReliefRefused as refused:
+                raise ReliefNotGranted(
+                    refused.reason, field=refused.field, code=refused.refusal.value
+                ) from None
+            now = self.clock.now()
+            dunning = {
+                **dunning_of(stored),
+                "due_date_moved_to": new_date.isoformat(),
+                "due_date_moved_at": now.isoformat(),
+            }
+            if not self.store.save_dunning(stored, dunning):
+                continue
+            self.audit.append(
+                stored.tenant_id,
+                stored.invoice_id,
+                audit_event(due_date_moved_entry(before, after, account.customer.id, now)),
+            )
+            fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+            email = self.mail.notice(
+                fresh,
+                tenant,
+                account,
+                "moved",
+                {"due_date": new_date.isoformat(), "amount": fresh.amount_due},
+            )
+            self.mailer.send(to=account.email, subject=email.subject, text=email.text, html=email.html)
+            self.pages.publish(fresh, tenant, account)
+            return fresh
+        raise RetryableError("the invoice kept changing; try again")
+
+    def split(self, token: str, instalments: str | None, first_due: str | None) -> StoredInvoice:
+        try:
+            n = int((instalments or "").strip())
+        except ValueError:
+            raise ReliefNotGranted("choose how many parts", field="instalments") from None
+        first = _parse_day(first_due, "first_due")
+        for _ in range(SAVE_ATTEMPTS):
+            stored = self.by_token(token)
+            tenant, account = self.pages.load(stored)
+            policy = policy_of(tenant)
+            state = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
+            try:
+                plan = split_invoice(state, n, first, policy, self.today())
+            except ReliefRefused as refused:
+                raise ReliefNotGranted(
+                    refused.reason, field=refused.field, code=refused.refusal.value
+                ) from None
+            now = self.clock.now()
+            sequence = "".join(ch for ch in (stored.invoice.number or "") if ch.isdigit())
+            children: list[dict[str, Any]] = []
+            summary: list[dict[str, Any]] = []
+            for part in plan.instalments:
+                number = f"{stored.invoice.number or stored.invoice_id}-{part.number}"
+                ocr = instalment_ocr(sequence, part.number, tenant.settings.ocr_length_digit)
+                document = dataclasses.replace(
+                    stored.invoice,
+                    invoice_id=part.instalment_id,
+                    number=number,
+                    ocr=ocr,
+                    due_date=part.due_date,
+                    amount_due=part.amount_minor,
+                    extra={
+                        **stored.invoice.extra,
+                        "instalment_of": stored.invoice_id,
+                        "instalment": part.number,
+                        "instalments": len(plan.instalments),
+                    },
+                ).to_dict()
+                children.append(
+                    {
+                        "invoice_id": part.instalment_id,
+                        "number": number,
+                        "number_in_plan": part.number,
+                        "ocr": ocr,
+                        "page_token": f"{stored.page_token}-{part.number}{secrets.token_urlsafe(6)}",
+                        "amount": part.amount_minor,
+                        "due_date": part.due_date.isoformat(),
+                        "document": document,
+                    }
+                )
+                summary.append(
+                    {
+                        "invoice_id": part.instalment_id,
+                        "number": part.number,
+                        "amount": part.amount_minor,
+                        "due_date": part.due_date.isoformat(),
+                        "ocr": ocr,
+                        "paid": False,
+                    }
+                )
+            dunning = {**dunning_of(stored), "split": {"at": now.isoformat(), "instalments": summary}}
+            if not self.store.split(stored, dunning, children, now):
+                continue
+            self.audit.append(
+                stored.tenant_id,
+                stored.invoice_id,
+                audit_event(instalment_plan_entry(plan, account.customer.id, now)),
+            )
+            fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+            email = self.mail.notice(fresh, tenant, account, "split", {"instalments": summary})
+            self.mailer.send(to=account.email, subject=email.subject, text=email.text, html=email.html)
+            self.pages.publish(fresh, tenant, account)
+            return fresh
+        raise RetryableError("the invoice kept changing; try again")
