@@ -8,6 +8,7 @@ would send, as on AWS.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 import urllib.request
@@ -17,6 +18,7 @@ import boto3
 import pytest
 
 from billing.adapters.dynamo.models import TenantModel
+from billing.cli import main as cli_main
 from billing.domain.autogiro.bankdays import banking_days_between, is_banking_day
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.records import CreateMandate, Direction, PaymentOrder, RequestFile
@@ -336,3 +338,21 @@ def demo_email(tenant_id: str, customer_id: str) -> str:
     from billing.adapters.dynamo.models import CustomerModel
 
     return str(CustomerModel.get(tenant_id, customer_id).email)
+
+
+def test_billing_autogiro_export_writes_the_file_for_a_date(issued, tmp_path, capsys):
+    local_env, tenant_id, (invoice, _) = issued
+    # Given a mandate given on the page
+    _post(f"{local_env.server.url}/v1/pages/{invoice.page_token}/autogiro", GOOD)
+    out = tmp_path / "request.txt"
+    # When the operator writes the file for a day
+    code = cli_main(["autogiro", "export", "--date", "2026-11-24", "--tenant", tenant_id, "--out", str(out)])
+    # Then it prints where the file went and what is in it, and the saved copy is that file
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["mandates"] == 1 and printed["key"].startswith(f"autogiro/outbox/{tenant_id}/")
+    (record,) = _records(parse_file(out.read_bytes()))
+    assert isinstance(record, CreateMandate)
+    # When it is run again the same day, Then nothing is left to send
+    assert cli_main(["autogiro", "export", "--date", "2026-11-24", "--tenant", tenant_id]) == 0
+    assert json.loads(capsys.readouterr().out)["key"] is None

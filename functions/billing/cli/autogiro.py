@@ -8,9 +8,9 @@ invoices. A file that cannot be read prints `error: line N: <field>: <reason>` o
 exits 2. `--seal-key` checks the TK00/TK99 seal of a sealed request file.
 
 `export --date D [--tenant T] [--out FILE]` writes tenant T's request file as the daily schedule
-would at 09:00 Swedish time on D (to `autogiro/outbox/<tenant>/` in the pages bucket, settings from
-the environment) and prints what went in and what was held back. Running it twice orders no debit
-twice.
+would at 09:00 Swedish time on D, or now if that is later (to `autogiro/outbox/<tenant>/` in the
+pages bucket, settings from the environment) and prints what went in and what was held back.
+Running it twice orders no debit twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,9 @@ def run_export(args: argparse.Namespace) -> int:
     from billing.services.errors import PermanentError
 
     try:
-        result = export_autogiro()(args.tenant, export_moment(args.date))
+        # Never earlier than now: Bankgirot's deadlines are judged on the real moment of writing.
+        moment = max(export_moment(args.date), datetime.now(UTC))
+        result = export_autogiro()(args.tenant, moment)
     except PermanentError as error:
         print(f"error: {error.field or 'export'}: {error.reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
