@@ -134,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--date", required=True, type=date.fromisoformat)
     parser.add_argument("--kill-at-call", type=int, default=0)
     args = parser.parse_args(argv)
-    from infra.local_stack import LocalStack
-
-    state = LocalStack.read_state()
-    if state is None:
-        print("error: the local stack is not running (python -m infra.local_stack start)", file=sys.stderr)
+    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        print(
+            "error: no local stack in the environment: eval $(python -m infra.local_stack env)",
+            file=sys.stderr,
+        )
         return 1
     if args.kill_at_call:
         arm_kill_switch(args.kill_at_call)

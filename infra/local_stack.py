@@ -274,7 +274,9 @@ class LocalStack:
         return None
 
     @classmethod
-    def start(cls) -> LocalStack:
+    def start(cls, *, record: bool = True) -> LocalStack:
+        """Start both services. `record=False` keeps the stack private to the caller (a test session):
+        it is not written to .local/stack.json, so nothing else finds, reuses or resets it."""
         java = _java()
         jar_dir = dynamodb_local_dir()
         moto = Path(sys.executable).with_name("moto_server")
@@ -315,7 +317,8 @@ class LocalStack:
             _kill(ddb.pid)
             _kill(moto_proc.pid)
             raise
-        STATE_FILE.write_text(json.dumps(asdict(state)))
+        if record:
+            STATE_FILE.write_text(json.dumps(asdict(state)))
         return cls(state, started_here=True)
 
     @classmethod
@@ -324,6 +327,17 @@ class LocalStack:
         state = cls.read_state()
         stack = cls(state, started_here=False) if state else cls.start()
         stack.function_env = provision(stack.state)
+        return stack
+
+    @classmethod
+    def private(cls) -> LocalStack:
+        """A fresh stack of one's own (tests): its own ports, empty, provisioned from the template."""
+        stack = cls.start(record=False)
+        try:
+            stack.function_env = provision(stack.state)
+        except Exception:
+            stack.stop()
+            raise
         return stack
 
     def env(self) -> dict[str, str]:
@@ -354,7 +368,9 @@ class LocalStack:
     def stop(self) -> None:
         _kill(self.state.dynamodb_pid)
         _kill(self.state.moto_pid)
-        STATE_FILE.unlink(missing_ok=True)
+        recorded = LocalStack.read_state()
+        if recorded is None or recorded == self.state:
+            STATE_FILE.unlink(missing_ok=True)
 
 
 def _kill(pid: int) -> None:

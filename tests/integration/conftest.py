@@ -37,8 +37,13 @@ class LocalEnv:
 
 @pytest.fixture(scope="session")
 def local_env() -> Iterator[LocalEnv]:
-    stack = LocalStack.ensure()
-    stack.reset()
+    # A private stack per test session: concurrent sessions (and a running `make demo`) never share
+    # or reset each other's data. LOCAL_STACK_REUSE=1 reuses the recorded one instead (faster loops).
+    if os.environ.get("LOCAL_STACK_REUSE") == "1":
+        stack = LocalStack.ensure()
+        stack.reset()
+    else:
+        stack = LocalStack.private()
     env = stack.env()
     os.environ.update(env)
     import boto3

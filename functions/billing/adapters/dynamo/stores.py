@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -63,6 +65,11 @@ def _connection() -> Connection:
     # One connection (one botocore client) per process: creating a client costs ~0.3 s of CPU,
     # more than the whole transaction it would send.
     return Connection()
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter: workers that lost a race on the counter spread out instead of colliding again.
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
 
 
 def due_bucket(tenant_id: str, customer_id: str) -> str:
@@ -224,7 +231,9 @@ class DynamoInvoiceLedger:
         ocr_length_digit: bool = False,
     ) -> IssueResult:
         tenant_id = invoice.tenant_id
-        for _ in range(NUMBER_RACE_ATTEMPTS):
+        for attempt in range(NUMBER_RACE_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
             existing = self.get(tenant_id, invoice.invoice_id)
             if existing is not None:
                 return IssueResult(existing, created=False)
@@ -255,11 +264,13 @@ class DynamoInvoiceLedger:
                     # Lost a race: another worker took the number, or issued this very invoice, or
                     # advanced the schedule. Look again and decide.
                     continue
-                if (
-                    reasons & {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-                    or not reasons
-                ):
-                    continue
+                if reasons and reasons <= {
+                    "ConditionalCheckFailed",
+                    "TransactionConflict",
+                    "ThrottlingError",
+                    "ProvisionedThroughputExceeded",
+                }:
+                    continue  # another transaction on the same items: try again after a pause
                 raise RetryableError(f"storing invoice failed: {exc}") from exc
             return IssueResult(_stored(item), created=True)
         raise RetryableError("could not allocate an invoice number: too much contention; retry later")
