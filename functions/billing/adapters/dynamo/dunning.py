@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,12 +28,23 @@ def open_bucket(tenant_id: str) -> str:
     return f"{tenant_id}#open"
 
 
+def split_bucket(tenant_id: str) -> str:
+    """Split invoices wait here (same sparse index, own partition) until every instalment is paid:
+    out of the way of anything that charges open invoices, yet walked by the daily job every day."""
+    return f"{tenant_id}#split"
+
+
 class DynamoDunningStore:
     def open_invoices(self, tenant_id: str, due_through: date) -> Iterator[StoredInvoice]:
-        """Every invoice still waiting for money whose (original) due date is on or before `due_through`."""
-        for key in InvoiceModel.open_index.query(
-            open_bucket(tenant_id), InvoiceModel.due_date <= due_through.isoformat()
-        ):
+        """Every invoice still waiting for money whose (original) due date is on or before
+        `due_through`, then every split invoice whose instalments are not all paid yet."""
+        keys = itertools.chain(
+            InvoiceModel.open_index.query(
+                open_bucket(tenant_id), InvoiceModel.due_date <= due_through.isoformat()
+            ),
+            InvoiceModel.open_index.query(split_bucket(tenant_id)),
+        )
+        for key in keys:
             try:
                 item = InvoiceModel.get(key.tenant_id, key.invoice_id, consistent_read=True)
             except DoesNotExist:
@@ -123,8 +135,8 @@ class DynamoDunningStore:
     ) -> bool:
         """Mark the invoice split and store its instalments, in one transaction, if nobody changed the
         invoice since `stored` was read. Each child: invoice_id, number, ocr, page_token, amount,
-        due_date and the Invoice document. The parent stays in the open index (the daily job closes
-        it when every instalment is paid)."""
+        due_date and the Invoice document. The parent moves to the split bucket of the open index
+        (the daily job closes it when every instalment is paid)."""
         parent = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
         state = dict(parent.state or {})
         if state.get("dunning") != stored.state.get("dunning"):
@@ -137,6 +149,7 @@ class DynamoDunningStore:
                     actions=[
                         InvoiceModel.state.set(state),
                         InvoiceModel.status.set("split"),
+                        InvoiceModel.open_bucket.set(split_bucket(parent.tenant_id)),
                         InvoiceModel.version.add(1),
                     ],
                     condition=(InvoiceModel.version == parent.version) & (InvoiceModel.status == "open"),

@@ -1,0 +1,123 @@
+"""Relief the customer chooses on the invoice page, end to end through the local HTTP server: moving
+the due date once, and splitting into instalments that are settled like any invoice."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+from billing.adapters.dynamo.models import InvoiceModel
+from billing.domain.ocr import is_valid_ocr
+from billing.handlers.wiring import invoice_ledger
+from tests.integration.dunning_support import TODAY, issue, pay, run_dunning
+from tests.integration.helpers import fetch
+
+pytestmark = pytest.mark.integration
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _post(url: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
+
+
+def _page(issued) -> str:
+    _, _, html = fetch(f"{issued.base_url}/i/{issued.stored.page_token}")
+    return html.replace("\xa0", " ")
+
+
+def test_the_due_date_can_be_moved_once_and_reminders_count_from_the_new_date(local_env):
+    # Given an open invoice whose page offers relief
+    issued = issue(local_env)
+    token, due = issued.stored.page_token, issued.due
+    relief_url = f"{issued.base_url}/v1/pages/{token}/relief"
+    assert 'data-testid="relief-link"' in _page(issued) and relief_url in _page(issued)
+    status, _, form = fetch(relief_url)
+    assert status == 200 and 'data-testid="relief-move"' in form and 'data-testid="relief-split"' in form
+    before = len(issued.emails())
+    # When the customer moves the due date by 10 days
+    new_due = due + timedelta(days=10)
+    status, headers, _ = _post(f"{relief_url}/move", {"due_date": new_due.isoformat()})
+    # Then they are sent back to the page, which says so; the move is recorded, audited and confirmed
+    assert status == 303 and headers["Location"].endswith(f"/i/{token}#block-relief")
+    assert issued.stored.state["dunning"]["due_date_moved_to"] == new_due.isoformat()
+    assert 'data-testid="due-date-moved"' in _page(issued)
+    assert "due_date_moved" in issued.actions()
+    confirmations = issued.emails()[before:]
+    assert len(confirmations) == 1 and issued.stored.invoice.number in confirmations[0]["subject"]
+    # When they try to move it a second time
+    status, _, body = _post(f"{relief_url}/move", {"due_date": (due + timedelta(days=12)).isoformat()})
+    # Then it is refused with the reason, and the date stays
+    assert status == 400 and 'data-testid="relief-error"' in body
+    assert issued.stored.state["dunning"]["due_date_moved_to"] == new_due.isoformat()
+    # And reminders count from the new date: none 5 days after the old one, the first 5 after the new
+    assert run_dunning(issued.tenant_id, due + timedelta(days=5))["reminders_sent"] == 0
+    assert run_dunning(issued.tenant_id, new_due + timedelta(days=5))["reminders_sent"] == 1
+
+
+def test_a_date_beyond_the_tenants_limit_is_refused(local_env):
+    # Given the tenant allows 14 days
+    issued = issue(local_env)
+    url = f"{issued.base_url}/v1/pages/{issued.stored.page_token}/relief/move"
+    # When the customer asks for 15 days, or sends no date
+    too_far = _post(url, {"due_date": (issued.due + timedelta(days=15)).isoformat()})
+    no_date = _post(url, {"due_date": ""})
+    # Then both are refused and nothing is recorded
+    assert too_far[0] == 400 and no_date[0] == 400
+    assert "due_date_moved_to" not in issued.stored.state.get("dunning", {})
+
+
+def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_settled(local_env):
+    # Given an open invoice
+    issued = issue(local_env)
+    token, total = issued.stored.page_token, issued.stored.amount_due
+    url = f"{issued.base_url}/v1/pages/{token}/relief/split"
+    before = len(issued.emails())
+    # When the customer splits it into 3 parts, the first due in 5 days
+    status, headers, _ = _post(
+        url, {"instalments": "3", "first_due": (TODAY + timedelta(days=5)).isoformat()}
+    )
+    # Then the invoice is split into 3 child invoices with their own numbers, OCR references and dates
+    assert status == 303 and headers["Location"].endswith("#block-relief")
+    parent = issued.stored
+    assert parent.status == "split"
+    plan = parent.state["dunning"]["split"]["instalments"]
+    children = [invoice_ledger().get(issued.tenant_id, i["invoice_id"]) for i in plan]
+    assert [c.invoice.due_date for c in children] == sorted({c.invoice.due_date for c in children})
+    assert sum(c.amount_due for c in children) == total
+    ocrs = [c.invoice.ocr for c in children]
+    assert len(set(ocrs) | {parent.invoice.ocr}) == 4 and all(is_valid_ocr(o, True) for o in ocrs)
+    # And the page shows the plan with each OCR, the customer got it by email, the audit has it
+    html = _page(issued)
+    assert html.count('data-testid="instalment"') == 3 and all(o in html for o in ocrs)
+    assert len(issued.emails()) == before + 1 and all(o in issued.emails()[-1]["body"] for o in ocrs)
+    assert "split_into_instalments" in issued.actions()
+    # And the invoice can be split only once
+    again = _post(url, {"instalments": "2", "first_due": (TODAY + timedelta(days=5)).isoformat()})
+    assert again[0] == 400
+    # When the first instalment is paid, the daily job shows it paid on the page; the invoice stays open
+    pay(issued.tenant_id, children[0].invoice_id, children[0].amount_due)
+    run_dunning(issued.tenant_id, TODAY)
+    assert _page(issued).count('data-paid="true"') == 1 and issued.stored.status == "split"
+    # When the others are paid too, the invoice is paid and leaves the open index
+    for child in children[1:]:
+        pay(issued.tenant_id, child.invoice_id, child.amount_due)
+    run_dunning(issued.tenant_id, TODAY)
+    assert issued.stored.status == "paid" and issued.stored.amount_due == 0
+    item = InvoiceModel.get(issued.tenant_id, issued.invoice_id, consistent_read=True)
+    assert item.open_bucket is None and "instalments_paid" in issued.actions()
+    # And a paid split invoice is never reminded
+    assert run_dunning(issued.tenant_id, issued.due + timedelta(days=30))["reminders_sent"] == 0
