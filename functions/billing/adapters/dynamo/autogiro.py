@@ -214,10 +214,11 @@ class DynamoMandateStore:
         data = self._data(mandate)
         data["reason"] = None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}
         data["answered_at"] = now.astimezone(UTC).isoformat()
+        # The personnummer is needed only to register the mandate: not kept once Bankgirot answered.
+        # The account stays with an approved mandate, for customer service.
+        data.pop("identity", None)
         if status is not MandateStatus.APPROVED:
-            # Account and identity are needed only to register the mandate; not kept after it failed.
             data.pop("account_number", None)
-            data.pop("identity", None)
         return self._set(mandate, status, now, data, outbox=False)
 
     def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
