@@ -74,18 +74,24 @@ class Issued:
         return [e.action for e in audit_trail().events(self.tenant_id, self.invoice_id)]
 
 
-def issue(local_env: Any, policy: dict[str, Any] | None = None, *, fee_agreed: bool = False) -> Issued:
-    """A fresh tenant with one customer and this month's invoice, under `policy`."""
+def issue(
+    local_env: Any, policy: dict[str, Any] | None = None, *, fee_agreed: bool = False, months_before: int = 0
+) -> Issued:
+    """A fresh tenant with one customer and this month's invoice, under `policy`; with
+    `months_before`, that many earlier monthly invoices too (left unpaid)."""
     tenant_id = f"t-{uuid.uuid4().hex[:10]}"
-    seeded = demo.seed(1, TODAY, tenant_id, RUN_DATE)
+    first_run = demo_data.add_months(RUN_DATE, -months_before)
+    seeded = demo.seed(1, TODAY, tenant_id, first_run)
     page = {**demo_data.PAGE_SETTINGS, "reminders": policy or POLICY}
     DynamoTenantDirectory.put(tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, page)
     customer = seeded["customers"][0]
     if fee_agreed:
         # The contract term existed before the debt arose (the invoice is issued on RUN_DATE).
         DynamoDunningStore.set_fee_agreement(tenant_id, customer.profile["id"], RUN_DATE - timedelta(days=30))
-    run_billing(tenant_id, RUN_DATE)
-    (item,) = list(InvoiceModel.query(tenant_id, consistent_read=True))
+    for back in range(months_before, -1, -1):
+        run_billing(tenant_id, demo_data.add_months(RUN_DATE, -back))
+    items = list(InvoiceModel.query(tenant_id, consistent_read=True))
+    item = max(items, key=lambda i: i.period_start)
     return Issued(tenant_id, item.invoice_id, customer.email, local_env.moto_url, local_env.server.url)
 
 

@@ -228,3 +228,17 @@ def test_without_a_reference_rate_on_file_the_reminder_claims_no_interest(local_
         e for e in audit_trail().events(issued.tenant_id, issued.invoice_id) if e.action == "reminder_sent"
     )
     assert "interest_unavailable" in sent.details
+
+
+def test_a_customer_late_before_gets_clearer_words_than_the_step_and_the_page_says_the_same(local_env):
+    # Given a customer whose two previous invoices are still unpaid past their due dates
+    issued = issue(local_env, months_before=2)
+    # When this invoice's first reminder goes out (the policy's step is "friendly")
+    run_dunning(issued.tenant_id, issued.due + timedelta(days=5))
+    # Then it is worded one rung clearer, and the page shows the same opening as the email
+    (reminder,) = issued.reminders()
+    assert reminder["tone"] == "clear" and reminder["subject_key"] == "dunning.reminder.subject.clear"
+    number = issued.stored.invoice.number
+    (email,) = [m for m in issued.emails() if number in m["subject"] and "obetald" in m["subject"]]
+    opening = "och är fortfarande obetald. Vi ber dig betala den nu, eller höra av dig om något hindrar dig."
+    assert opening in email["body"] and opening in fetch(f"{issued.base_url}/i/{issued.stored.page_token}")[2]

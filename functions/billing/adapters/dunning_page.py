@@ -25,6 +25,7 @@ from billing.domain.dunning import (
     ReferenceRates,
     ReminderMessage,
     ReminderPolicy,
+    ReminderPolicyError,
     can_move_due_date,
     can_split,
     parse_reference_rates,
@@ -201,7 +202,12 @@ def add_dunning_block(
     dunning = dunning_of(stored)
     if dunning.get("instalment_of"):
         return page_html  # an instalment's own page: its parent's page shows the plan
-    policy = policy_of(tenant)
+    try:
+        policy = policy_of(tenant)
+    except ReminderPolicyError:
+        # A stored policy the rules refuse must not stop invoices from being issued and shown; the
+        # daily job reports it (every invoice fails there with the field at fault).
+        return page_html
     choice = relief_choice(stored, policy, today) if stored.status == "open" else None
     plan = (dunning.get("split") or {}).get("instalments") or []
     moved = dunning.get("due_date_moved_to")

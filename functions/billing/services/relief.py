@@ -45,8 +45,8 @@ class ReliefNotGranted(PermanentError):
 def instalment_ocr(sequence_digits: str, number: int, length_digit: bool) -> str:
     """An instalment's own OCR reference: "9", the part (2 digits), the parent's number (8 digits).
 
-    Ordinary references are made from the invoice's sequence number alone, so this one cannot meet
-    an ordinary invoice's reference before the tenant's billion-and-ninth invoice."""
+    Ordinary references are made from the invoice's sequence number alone, so this one could only
+    meet one whose sequence number has 11 digits and starts with 9."""
     return ocr_reference(f"9{number:02d}{int(sequence_digits or 0):08d}", length_digit)
 
 
