@@ -297,6 +297,12 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     assert paid.status == "paid" and paid.amount_paid == paying.amount_due
     assert 'data-status="paid"' in _page(local_env, paying.page_token)
     assert "payment_received" in [e.action for e in audit_trail().events(tenant_id, paying.invoice_id)]
+    # ... and the customer got a receipt from the same settlement as card payments
+    subjects = [str(m.get("subject", "")) for m in emails_to(local_env.moto_url, customer_email)]
+    assert any(s.startswith(("Kvitto", "Receipt")) for s in subjects), subjects
+    assert paid.state["autogiro"]["attempts"] == [
+        {"attempt": 1, "on": debit_date.isoformat(), "outcome": "succeeded"}
+    ]
     # ... and the failed one stays open with Bankgirot's reason on the invoice and its page
     failed = invoice_ledger().get(tenant_id, failing.invoice_id)
     assert failed.status == "open" and failed.state["autogiro"]["failed"]["code"] == "1"
@@ -305,6 +311,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     assert "autogiro_payment_failed" in [
         e.action for e in audit_trail().events(tenant_id, failing.invoice_id)
     ]
+    assert failed.state["autogiro"]["attempts"][-1]["outcome"] == "failed"  # what the reminder flow reads
 
     # When the same report is put into the inbox again, Then nothing is settled twice
     repeat = _import(bucket, tenant_id, "UAGAG.K0471117.D261204.again", spec)

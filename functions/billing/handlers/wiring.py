@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from billing.adapters.autogiro import JinjaAutogiroForm
     from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
     from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
-    from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
     from billing.adapters.aws import SesMailer
     from billing.adapters.dunning_mail import JinjaDunningMail
     from billing.adapters.dynamo.dunning import DynamoDunningStore
@@ -340,16 +339,6 @@ def answer_question() -> AnswerQuestion:
 # ---------------------------------------------------------------- Autogiro (docs/autogiro.md)
 
 
-class _UnsentReceipts:
-    """Stands in until a ReceiptSender is wired here (`receipt_sender()`): the payment is settled,
-    audited and shown on the page; only the receipt email is left out."""
-
-    def send_receipt(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, amount: int
-    ) -> None:
-        return None
-
-
 @cache
 def autogiro_store() -> tuple[DynamoMandateStore, DynamoAutogiroInvoices]:
     from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
@@ -406,25 +395,15 @@ def import_autogiro() -> ImportReport:
     from billing.adapters.autogiro import S3AutogiroFiles
     from billing.services.autogiro import ImportReport
     from billing.services.billing_run import SystemClock
-    from billing.services.settlement import ApplyPaymentEvent
 
     mandates, autogiro_invoices = autogiro_store()
-    receipts_builder = globals().get("receipt_sender")  # wired by the payments work when it lands
-    settle = ApplyPaymentEvent(
-        invoices=invoice_ledger(),
-        payments=invoice_ledger(),
-        pages=invoice_pages(),
-        receipts=receipts_builder() if callable(receipts_builder) else _UnsentReceipts(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
     return ImportReport(
         tenants=tenant_directory().get,
         invoices=invoice_ledger(),
         autogiro_invoices=autogiro_invoices,
         mandates=mandates,
         pages=invoice_pages(),
-        settle=settle,
+        settle=apply_payment_event(),  # the same settlement as Stripe's, receipt included
         files=S3AutogiroFiles(settings().pages_bucket),
         audit=audit_trail(),
         clock=SystemClock(),

@@ -441,10 +441,7 @@ class ExportRequestFile:
             self.autogiro_invoices.update_autogiro(
                 tenant_id,
                 d.invoice_id,
-                _with(
-                    "sent",
-                    {"file": key, "payment_date": payment_date.isoformat(), "amount": d.order.amount_ore},
-                ),
+                _ordered(key, payment_date, d.order.amount_ore),
             )
             self.audit.append(
                 tenant_id,
@@ -487,9 +484,17 @@ class ExportRequestFile:
             if mandate is None:
                 continue
             state = _state(stored)
-            if state.get("failed") or state.get("sent"):
-                continue  # a failed debit goes to the reminder flow; a sent one waits for its report
-            if not state.get("debit_date") or state.get("payer_number") != mandate.payer_number:
+            if state.get("sent"):
+                continue  # in a file already: waits for Bankgirot's report
+            if state.get("failed") and not _retry_requested(stored):
+                continue  # the reminder flow decides whether to debit again
+            if (
+                state.get("failed")
+                or not state.get("debit_date")
+                or state.get("payer_number") != mandate.payer_number
+            ):
+                # First sight of the invoice, or a retry the reminder flow asked for: a debit date
+                # with the full notice, told to the customer.
                 debit_date = debit_date_for(stored.invoice.due_date, notified_on=today)
                 stored = self._announce(stored, mandate, debit_date, today, now)
                 announced.append((stored.invoice_id, debit_date))
@@ -513,8 +518,9 @@ class ExportRequestFile:
             stored.tenant_id,
             stored.invoice_id,
             lambda s: {
-                **s,
+                **{k: v for k, v in s.items() if k != "failed"},
                 "mandate": {"status": MandateStatus.APPROVED.value, "reason": None},
+                "active": True,  # for the reminder flow: this invoice is paid by mandate
                 "debit_date": debit_date.isoformat(),
                 "notified_on": today.isoformat(),
                 "payer_number": mandate.payer_number,
@@ -690,6 +696,7 @@ class ImportReport:
                 lambda s: {
                     **{k: v for k, v in s.items() if k != "failed"},
                     "settled": {"payment_date": payment_date.isoformat(), "amount": payment.amount_ore},
+                    "attempts": _attempts_with_outcome(s, "succeeded"),
                 },
             )
             event = PaymentSucceeded(
@@ -721,6 +728,7 @@ class ImportReport:
                 lambda s: {
                     **{k: v for k, v in s.items() if k not in ("debit_date", "sent")},
                     "failed": failed,
+                    "attempts": _attempts_with_outcome(s, "failed"),
                 },
             )
             self.audit.append(
@@ -751,8 +759,35 @@ class ImportReport:
         return True
 
 
-def _with(name: str, value: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    return lambda state: {**state, name: value}
+def _ordered(key: str, payment_date: date, amount: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The invoice's state once its debit is in a file: `sent`, and a pending charge attempt in the
+    shape the reminder flow reads (billing.services.dunning.mandate_attempts)."""
+
+    def change(state: dict[str, Any]) -> dict[str, Any]:
+        attempts = list(state.get("attempts") or [])
+        attempts.append({"attempt": len(attempts) + 1, "on": payment_date.isoformat(), "outcome": "pending"})
+        sent = {"file": key, "payment_date": payment_date.isoformat(), "amount": amount}
+        return {**state, "sent": sent, "attempts": attempts}
+
+    return change
+
+
+def _attempts_with_outcome(state: dict[str, Any], outcome: str) -> list[dict[str, Any]]:
+    """The charge attempts with the last pending one given its outcome."""
+    attempts = [dict(a) for a in state.get("attempts") or []]
+    for attempt in reversed(attempts):
+        if attempt.get("outcome") == "pending":
+            attempt["outcome"] = outcome
+            break
+    return attempts
+
+
+def _retry_requested(stored: StoredInvoice) -> bool:
+    """The reminder flow asked for the next charge attempt (state["dunning"]["retries"], recorded by
+    billing.services.dunning for the mandate's payment module to carry out)."""
+    attempts = (stored.state.get("autogiro") or {}).get("attempts") or []
+    retries = (stored.state.get("dunning") or {}).get("retries") or []
+    return any(int(r.get("attempt", 0)) == len(attempts) + 1 for r in retries if isinstance(r, dict))
 
 
 def _account(mandate: Mandate) -> BankAccount:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing.domain.autogiro.bankdays import banking_days_between
+from billing.domain.autogiro.bankdays import banking_days_between, previous_banking_day
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.planning import HoldReason
@@ -492,3 +492,28 @@ def test_the_page_links_to_the_form_and_shows_the_debit_date_or_what_went_wrong(
     (notice,) = with_autogiro_notice(settings, failed).announcements
     assert notice.body.text("en") == "The Autogiro debit could not be made: No funds."
     assert with_autogiro_notice(settings, replace(failed, status="paid")) == settings
+
+
+def test_a_retry_the_reminder_flow_asks_for_gets_a_new_date_with_full_notice(world: World) -> None:
+    # Given a debit that failed for lack of funds
+    approved(world)
+    world.export(at(date(2026, 11, 24)))
+    world.export(at(date(2026, 11, 30)))
+    amount = world.ledger.invoices["inv1"].amount_due
+    world.import_report("UAGAG", payment_specification("1", amount, "4200000000427", "1", "20261204"))
+    # When the file is written before the reminder flow asks for a retry, Then nothing happens
+    assert world.export(at(date(2026, 12, 7))).announced == ()
+    # When the reminder flow records a retry (billing.services.dunning) and the file is written
+    stored = world.ledger.invoices["inv1"]
+    retries = {"retries": [{"attempt": 2, "requested_on": "2026-12-08", "idempotency_key": "k"}]}
+    world.ledger.invoices["inv1"] = replace(stored, state={**stored.state, "dunning": retries})
+    retry = world.export(at(date(2026, 12, 8)))
+    # Then a new debit date is told with 8 banking days' notice, and later ordered as attempt 2
+    ((_, new_date),) = retry.announced
+    assert banking_days_between(date(2026, 12, 8), new_date) == 8
+    state = world.ledger.invoices["inv1"].state["autogiro"]
+    assert "failed" not in state and state["debit_date"] == new_date.isoformat()
+    ordered = world.export(at(previous_banking_day(new_date), 8))
+    assert ordered.debits == (("inv1", new_date),)
+    attempts = world.ledger.invoices["inv1"].state["autogiro"]["attempts"]
+    assert [(a["attempt"], a["outcome"]) for a in attempts] == [(1, "failed"), (2, "pending")]
