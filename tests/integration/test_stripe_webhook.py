@@ -220,3 +220,33 @@ def test_no_secret_or_card_detail_reaches_the_logs(issued):
         "v1=",
     ):
         assert secret not in logged
+
+
+def test_a_handled_event_missing_its_amount_is_acknowledged_counted_and_changes_nothing(issued):
+    # Given a payment event without the amount we need
+    obj = payment_intent(issued.stored, issued.stored.amount_due)
+    del obj["amount"], obj["amount_received"]
+    # When it is delivered
+    status, body = post_event(issued.env, issued.tenant_id, event("payment_intent.succeeded", obj))
+    # Then Stripe is told to stop (retrying cannot help) and nothing was paid
+    assert status == 200 and json.loads(body)["outcome"] == "unusable"
+    assert issued.refreshed().amount_paid == 0
+
+
+def test_an_event_on_one_tenants_endpoint_never_touches_another_tenants_invoice(issued, local_env):
+    # Given another tenant's endpoint, whose secret happens to be the same locally
+    other = f"{issued.tenant_id}-other"
+    from infra.local_stack import seed_stripe_secret
+
+    seed_stripe_secret(other)
+    # When an event naming the first tenant's invoice arrives at the other tenant's endpoint
+    evt = event("payment_intent.succeeded", payment_intent(issued.stored, issued.stored.amount_due))
+    status, body = post_event(local_env, other, evt)
+    # Then it is acknowledged as unknown there and the invoice is untouched
+    assert status == 200 and json.loads(body)["outcome"] == "unknown_invoice"
+    assert issued.refreshed().amount_paid == 0
+
+
+def test_a_tenant_without_a_stripe_secret_is_refused(local_env):
+    evt = event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent"})
+    assert post_event(local_env, "t-no-such-tenant", evt)[0] == 400

@@ -580,8 +580,10 @@ class ProcessStripeEvent:
             {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback},
         )
         now = self.clock.now()
-        if isinstance(event, MandateActivated) and event.invoice_id:
-            self._mark_autopay(tenant_id, event.invoice_id, "active", now)
+        if isinstance(event, MandateActivated):
+            # Every open invoice of the customer will now be taken on its due date; the pages say so.
+            for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):
+                self._mark_autopay(tenant_id, invoice_id, "active", now)
         if outcome.fallback is not None:
             self._fall_back_open_invoices(tenant_id, customer_id, outcome.fallback, now)
         return EventOutcome(
@@ -590,13 +592,29 @@ class ProcessStripeEvent:
             details={"fallback": fallback},
         )
 
+    def _open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
+        found = [] if also is None else [also]
+        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
+            if invoice_id in found:
+                continue
+            stored = self.invoices.get(tenant_id, invoice_id)
+            if stored is not None and stored.invoice.customer_id == customer_id:
+                found.append(invoice_id)
+        return found
+
     def _mark_autopay(self, tenant_id: str, invoice_id: str, status: str, now: datetime) -> None:
         stored = self.invoices.get(tenant_id, invoice_id)
         if stored is None:
             return
-        self.records.update_invoice_record(
-            tenant_id, invoice_id, lambda r: {**r, "autopay": status, "autopay_at": now.isoformat()}
-        )
+
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            if (record.get("charge") or {}).get("status") in _DONE:
+                # The collector already had its go at this invoice (and may have handed it back to the
+                # customer): it stays as it is; the new method serves the next invoices.
+                return record
+            return {**record, "autopay": status, "autopay_at": now.isoformat()}
+
+        self.records.update_invoice_record(tenant_id, invoice_id, change)
         self.audit.append(tenant_id, invoice_id, AuditEvent("autopay_" + status, "stripe", now))
         self.pages.refresh(tenant_id, invoice_id)
 
@@ -606,10 +624,7 @@ class ProcessStripeEvent:
         """Automatic payment stopped: every open invoice of the customer becomes an ordinary one again,
         its page says so, and the customer gets one email saying why."""
         emailed = False
-        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
-            stored = self.invoices.get(tenant_id, invoice_id)
-            if stored is None or stored.invoice.customer_id != customer_id:
-                continue
+        for invoice_id in self._open_invoices_of(tenant_id, customer_id):
             self.records.update_invoice_record(
                 tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "fallback": reason.value}
             )
