@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import local_env, tenant_id  # noqa: F401 - shared fixtures
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 # Chromium's background services try to reach Google's hosts, which this network refuses.

@@ -14,7 +14,6 @@ from billing.adapters.dunning_page import add_dunning_block, last_reminder
 from billing.adapters.renderer import JinjaRenderer
 from billing.domain.page.build import build_invoice_page
 from billing.domain.page.context import (
-    Branding,
     History,
     InvoiceState,
     PageContext,
@@ -23,6 +22,7 @@ from billing.domain.page.context import (
     PeriodUsage,
     Question,
 )
+from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
 from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
@@ -32,12 +32,7 @@ from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
 
 def page_settings(page: dict[str, Any], tenant: TenantAccount) -> PageSettings:
-    branding = Branding(
-        name=str(page.get("name") or tenant.settings.legal_name),
-        colour=str(page.get("colour") or "#1f5f8b"),
-        logo_url=page.get("logo_url"),
-    )
-    return PageSettings(branding=branding, support_email=page.get("support_email"))
+    return page_settings_from_dict(page, tenant.settings.legal_name)
 
 
 def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_start: date) -> int:
@@ -108,6 +103,7 @@ class JinjaInvoicePresenter:
             email_subject=email.subject,
             email_text=email.text,
             email_html=email.html,
+            pdf=self.renderer.render_pdf(view),
         )
 
     def view(
@@ -127,6 +123,7 @@ class JinjaInvoicePresenter:
                 token=stored.page_token,
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                 api_base=self.api_base_url,
+                pdf_url=f"{self.pages_base_url}/i/{stored.page_token}.pdf",
                 **{
                     **page_payment_links(stored, tenant.page, self.api_base_url),
                     **autogiro_page_links(stored, tenant, self.api_base_url),

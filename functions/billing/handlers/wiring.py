@@ -13,11 +13,11 @@ from billing.settings import settings
 
 if TYPE_CHECKING:
     from billing.adapters.autogiro import JinjaAutogiroForm
-    from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
-    from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
     from billing.adapters.aws import SesMailer
     from billing.adapters.dunning_mail import JinjaDunningMail
+    from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
     from billing.adapters.dynamo.dunning import DynamoDunningStore
+    from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.dynamo.stores import (
         DynamoAuditTrail,
         DynamoCustomerDirectory,
@@ -25,15 +25,15 @@ if TYPE_CHECKING:
         DynamoRunLedger,
         DynamoTenantDirectory,
     )
-    from billing.services.billing_run import IssueInvoice, StartBillingRun
-    from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
-    from billing.services.relief import CustomerRelief
-    from billing.services.invoice_pages import InvoicePages, PageActions
-    from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.secrets import SecretsManagerStripeCredentials
     from billing.adapters.stripe_gateway import StripePaymentGateway
+    from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
+    from billing.services.billing_run import IssueInvoice, StartBillingRun
+    from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
+    from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
+    from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
 
 
@@ -94,6 +94,7 @@ def customer_directory() -> DynamoCustomerDirectory:
 @cache
 def invoice_pages() -> InvoicePages:
     from billing.adapters.aws import S3PagePublisher
+    from billing.adapters.dynamo.stores import DynamoUsageStore
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
     from billing.services.invoice_pages import InvoicePages
@@ -106,6 +107,7 @@ def invoice_pages() -> InvoicePages:
         presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
         pages=S3PagePublisher(s.pages_bucket),
         clock=SystemClock(),
+        usage=DynamoUsageStore(),
     )
 
 
@@ -281,7 +283,8 @@ def dunning_mail() -> JinjaDunningMail:
     from billing.adapters.presenter import JinjaInvoicePresenter
 
     s = settings()
-    return JinjaDunningMail(JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url))
+    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
+    return JinjaDunningMail(presenter)
 
 
 @cache

@@ -11,7 +11,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
+from billing.domain.page.context import PeriodUsage
+from billing.domain.page.history import earliest_usage_start, recent_usage
+from billing.domain.periods import local_midnight
 from billing.services.errors import PermanentError
 from billing.services.ports import (
     AuditEvent,
@@ -25,6 +29,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
+    UsageReader,
 )
 
 PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -42,6 +47,7 @@ class RenderedInvoice:
     email_subject: str
     email_text: str
     email_html: str
+    pdf: bytes | None = None  # the PDF copy, stored next to the page
 
 
 class InvoicePresenter(Protocol):
@@ -54,6 +60,7 @@ class InvoicePresenter(Protocol):
         account: CustomerAccount,
         history: list[StoredInvoice],
         today: date,
+        usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice: ...
 
 
@@ -71,6 +78,7 @@ class InvoicePages:
         presenter: InvoicePresenter,
         pages: PagePublisher,
         clock: Clock,
+        usage: UsageReader | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -78,6 +86,7 @@ class InvoicePages:
         self.presenter = presenter
         self.pages = pages
         self.clock = clock
+        self.usage = usage
 
     def load(self, stored: StoredInvoice) -> tuple[TenantAccount, CustomerAccount]:
         tenant = self.tenants.get(stored.tenant_id)
@@ -90,7 +99,28 @@ class InvoicePages:
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
     ) -> RenderedInvoice:
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
-        return self.presenter.present(stored, tenant, account, history, self.clock.now().date())
+        usage = self._recent_usage(stored, tenant, account)
+        return self.presenter.present(stored, tenant, account, history, self.clock.now().date(), usage)
+
+    def _recent_usage(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> list[PeriodUsage]:
+        """The customer's whole periods of usage before this invoice, for plan-fit advice."""
+        invoice = stored.invoice
+        if self.usage is None or invoice.period is None:
+            return []
+        subscription = account.subscription
+        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
+        before = invoice.period.start
+        count = int(tenant.page.get("plan_fit_periods", 3))
+        start = earliest_usage_start(subscription, interval, before, count)
+        if start is None:
+            return []
+        tz = ZoneInfo(account.customer.timezone)
+        events = self.usage.events(
+            stored.tenant_id, account.customer.id, local_midnight(start, tz), local_midnight(before, tz)
+        )
+        return list(recent_usage(events, subscription, interval, before, count, account.customer.timezone))
 
     def publish(
         self,
@@ -103,6 +133,8 @@ class InvoicePages:
         rendered = self.render(stored, tenant, account)
         # A PUT of the same key: repeating it is harmless, so callers may always call it again.
         self.pages.publish(page_key(stored.page_token), rendered.page_html.encode("utf-8"), PAGE_CONTENT_TYPE)
+        if rendered.pdf is not None:
+            self.pages.publish(page_key(stored.page_token) + ".pdf", rendered.pdf, "application/pdf")
         return rendered
 
     def refresh(self, tenant_id: str, invoice_id: str) -> StoredInvoice:
