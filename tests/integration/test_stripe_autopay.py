@@ -16,7 +16,9 @@ from tests.integration.helpers import emails_to
 from tests.integration.stripe_support import (
     Issued,
     complete_checkout,
+    event,
     issue,
+    post_event,
     request,
 )
 
@@ -160,4 +162,30 @@ def test_a_detached_method_stops_automatic_payment_with_a_clear_message(issued):
     page = issued.page()
     assert 'data-testid="pay-button"' in page and 'data-testid="debit-date"' not in page
     # And the collector leaves it alone on the due date
+    assert _collect(issued, issued.stored.invoice.due_date)["charged"] == 0
+
+
+def test_a_mandate_revoked_at_the_bank_stops_automatic_payment(issued):
+    # Given automatic payment with a SEPA-style mandate
+    _set_up_autopay(issued)
+    records = stripe_records()
+    customer_id = issued.stored.invoice.customer_id
+    record = records.customer_record(issued.tenant_id, customer_id)
+    record["mandate"] = {**record["mandate"], "mandate_ref": "mandate_revoked_0001"}
+    records.save_customer_record(issued.tenant_id, customer_id, record)
+    # When the bank revokes it (mandate.updated, inactive), delivered twice
+    mandate = {
+        "id": "mandate_revoked_0001",
+        "object": "mandate",
+        "payment_method": record["mandate"]["payment_method_ref"],
+        "status": "inactive",
+        "type": "multi_use",
+    }
+    evt = event("mandate.updated", mandate)
+    assert post_event(issued.env, issued.tenant_id, evt)[0] == 200
+    assert post_event(issued.env, issued.tenant_id, evt)[0] == 200
+    # Then the mandate is inactive, the invoice ordinary again, and the customer told once
+    after = records.customer_record(issued.tenant_id, customer_id)
+    assert after["mandate"]["status"] == "inactive" and after["fallback"] == "mandate_inactive"
+    assert len([m for m in emails_to(issued.env.moto_url, issued.email) if "upphört" in m["subject"]]) == 1
     assert _collect(issued, issued.stored.invoice.due_date)["charged"] == 0

@@ -250,3 +250,44 @@ def test_an_event_on_one_tenants_endpoint_never_touches_another_tenants_invoice(
 def test_a_tenant_without_a_stripe_secret_is_refused(local_env):
     evt = event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent"})
     assert post_event(local_env, "t-no-such-tenant", evt)[0] == 400
+
+
+def _session(issued: Issued, payment_status: str, pid: str) -> dict:
+    return {
+        "id": "cs_test_async_0001",
+        "object": "checkout.session",
+        "mode": "payment",
+        "amount_total": issued.stored.amount_due,
+        "currency": issued.stored.invoice.currency.lower(),
+        "customer": None,
+        "payment_intent": pid,
+        "payment_status": payment_status,
+        "status": "complete",
+        "client_reference_id": issued.stored.invoice_id,
+        "metadata": {"invoice_id": issued.stored.invoice_id, "tenant_id": issued.tenant_id},
+    }
+
+
+def test_a_bank_debit_through_checkout_is_processing_until_its_async_outcome(issued):
+    now = int(time.time())
+    pid = "pi_async_0001"
+    # When Checkout completes unpaid (a bank debit on its way)
+    post_event(
+        issued.env,
+        issued.tenant_id,
+        event("checkout.session.completed", _session(issued, "unpaid", pid), created=now - 5),
+    )
+    # Then the invoice waits: still open, nothing paid, no receipt
+    stored = issued.refreshed()
+    assert stored.status == "open" and stored.state["payments"]["payments"][pid]["status"] == "processing"
+    assert _receipts(issued) == []
+    # When the debit bounces, then the customer pays again on the same session's PaymentIntent
+    failed = event("checkout.session.async_payment_failed", _session(issued, "unpaid", pid), created=now - 2)
+    post_event(issued.env, issued.tenant_id, failed)
+    assert issued.refreshed().state["payments"]["payments"][pid]["status"] == "failed"
+    succeeded = event("checkout.session.async_payment_succeeded", _session(issued, "paid", pid), created=now)
+    post_event(issued.env, issued.tenant_id, succeeded)
+    # Then it is paid, once
+    stored = issued.refreshed()
+    assert stored.status == "paid" and stored.amount_paid == issued.stored.amount_due
+    assert len(_receipts(issued)) == 1
