@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from infra.local_lambda import LambdaContext, http_api_event, lambda_output
-from infra.template import http_api_routes, load_template
+from infra.template import Tag, http_api_routes, load_template, resources_of_type
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,28 @@ def load_routes() -> list[Route]:
     return [Route(m, p, h, _compile(p)) for m, p, h in http_api_routes(load_template())]
 
 
-def _security_headers(api_base_url: str) -> dict[str, str]:
-    # Mirrors PagesHeadersPolicy in template.yaml; the API origin is the local one.
+AWS_API_ORIGIN = "https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com"
+
+
+def page_csp_template() -> str:
+    policy = resources_of_type(load_template(), "AWS::CloudFront::ResponseHeadersPolicy")[
+        "PagesHeadersPolicy"
+    ]
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "ContentSecurityPolicy"
+    ]
+    value = csp["ContentSecurityPolicy"]
+    return str(value.value if isinstance(value, Tag) else value)
+
+
+def _security_headers(api_base_url: str, extra_form_action: str = "") -> dict[str, str]:
+    # The CSP is the template's own (PagesHeadersPolicy), with the local API origin in place of
+    # API Gateway's, so a page that breaks the policy on AWS breaks it here too.
+    csp = page_csp_template().replace(AWS_API_ORIGIN, api_base_url)
+    if extra_form_action:
+        csp = csp.replace("form-action 'self'", f"form-action 'self' {extra_form_action}")
     return {
-        "Content-Security-Policy": (
-            "default-src 'none'; style-src 'unsafe-inline'; "
-            f"img-src 'self' data: {api_base_url}; form-action {api_base_url}; "
-            "base-uri 'none'; frame-ancestors 'none'"
-        ),
+        "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
@@ -118,7 +133,7 @@ class LocalServer:
                 headers = {
                     "Content-Type": obj.get("ContentType", "application/octet-stream"),
                     "Cache-Control": obj.get("CacheControl", "no-cache"),
-                    **_security_headers(server.api_base_url),
+                    **_security_headers(server.api_base_url, os.environ.get("STRIPE_API_BASE", "")),
                 }
                 self._send(200, headers, obj["Body"].read())
 
