@@ -164,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for size in sizes:
         sys.stderr.write(f"billing run of {size:,} customers ...\n")
-        runs.append(local_billing.measure_run(size, args.run_date))
+        run = local_billing.measure_run(size, args.run_date)
+        runs.append(run)
+        sys.stderr.write(
+            f"  {run.items:,} invoiced in {run.seconds:.1f} s ({run.per_second:.1f}/s), "
+            f"{run.cpu_seconds:.1f} s CPU, seeding took {run.extra['seed_seconds']:.1f} s\n"
+        )
     biggest = runs[-1]
     _print_table(
         f"2. A billing run of {biggest.extra['customers']:,} customers end to end (one worker instance)",
