@@ -104,10 +104,40 @@ def _day(value: object) -> date:
     return datetime.fromisoformat(text).date() if "T" in text else date.fromisoformat(text)
 
 
+# The Stripe collector (billing.services.payments) charges and retries on the tenant's own schedule;
+# its last charge's status says whether the mandate is still in play. "ask_customer" and "fall_back"
+# mean automatic payment stopped for this invoice: it is an ordinary invoice again, reminded as one.
+_STRIPE_IN_PLAY = {"await_webhook": MandateOutcome.PENDING, "retry": MandateOutcome.PENDING}
+_STRIPE_DONE = {"settled": MandateOutcome.SUCCEEDED}
+
+
+def _stripe_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...] | None:
+    """The Stripe collector's view as attempts, or None when Stripe does not collect this invoice."""
+    record = stored.state.get("stripe") or {}
+    charge = record.get("charge") or {}
+    status = charge.get("status")
+    if status in _STRIPE_IN_PLAY or status in _STRIPE_DONE:
+        on = _day(charge.get("at") or stored.invoice.due_date.isoformat())
+        n = max(1, int(charge.get("attempt", 1)))
+        last = _STRIPE_IN_PLAY.get(status) or _STRIPE_DONE[status]
+        # Earlier attempts failed (the collector retried them); only the last one's outcome matters.
+        return tuple(MandateAttempt(i, on, MandateOutcome.FAILED if i < n else last) for i in range(1, n + 1))
+    if not charge and record.get("autopay") == "active":
+        return ()  # the collector has not charged yet: pending
+    return None
+
+
 def mandate_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...]:
-    """Charge attempts the payment modules recorded (state["autopay"] for Stripe, state["autogiro"]
-    for Autogiro: {"attempts": [{"attempt", "on", "outcome": pending|failed|succeeded}]}), plus the
-    retries this job requested that have no outcome yet (pending: requested, not yet answered)."""
+    """Charge attempts on the customer's mandate, as the payment modules recorded them.
+
+    - Stripe: `state["stripe"]` as the collector keeps it (see `_stripe_attempts`); it retries by itself.
+    - Autogiro, and any module that records attempts the generic way: `state["autogiro"]` or
+      `state["autopay"]` = {"active", "attempts": [{"attempt", "on", "outcome": pending|failed|succeeded}]},
+      plus the retries this job requested that have no outcome yet (pending: requested, not answered).
+    """
+    stripe = _stripe_attempts(stored)
+    if stripe is not None:
+        return stripe
     raw: list[Mapping[str, Any]] = []
     for module in ("autopay", "autogiro"):
         record = stored.state.get(module) or {}
@@ -123,13 +153,14 @@ def mandate_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...]:
     ]
     for retry in dunning_of(stored).get("retries") or []:
         if int(retry["attempt"]) == len(attempts) + 1:
-            attempts.append(
-                MandateAttempt(len(attempts) + 1, _day(retry["requested_on"]), MandateOutcome.PENDING)
-            )
+            requested = _day(retry["requested_on"])
+            attempts.append(MandateAttempt(len(attempts) + 1, requested, MandateOutcome.PENDING))
     return tuple(attempts)
 
 
 def pays_by_mandate(stored: StoredInvoice) -> bool:
+    if _stripe_attempts(stored) is not None:
+        return True
     return any(
         bool((stored.state.get(m) or {}).get("active") or (stored.state.get(m) or {}).get("attempts"))
         for m in ("autopay", "autogiro")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from billing.domain.catalog import Anchor, PlanPhase, Subscription
-from billing.domain.dunning import InvoiceStatus, MandateOutcome
+from billing.domain.dunning import CustomerHistory, InvoiceStatus, MandateOutcome
 from billing.domain.invoice import Invoice, Party
 from billing.domain.parties import Customer
 from billing.services.dunning import (
@@ -116,3 +116,33 @@ def test_the_state_uses_the_moved_due_date_the_reminders_sent_and_an_open_disput
     # Then the rules see the moved date, the reminder, the dispute and 35 whole months of tenure
     assert state.due_date == date(2026, 12, 10) and len(state.reminders_sent) == 1
     assert state.status is InvoiceStatus.DISPUTED and state.customer.tenure_months == 35
+
+
+@pytest.mark.parametrize(
+    ("stripe", "by_mandate", "outcomes"),
+    [
+        ({"autopay": "active"}, True, []),  # not charged yet: reminders wait
+        ({"autopay": "active", "charge": {"attempt": 2, "status": "retry", "at": "2026-12-04"}},
+         True, [MandateOutcome.FAILED, MandateOutcome.PENDING]),  # the collector retries by itself
+        ({"autopay": "active", "charge": {"attempt": 1, "status": "settled", "at": "2026-12-01"}},
+         True, [MandateOutcome.SUCCEEDED]),
+        ({"autopay": "active", "charge": {"attempt": 1, "status": "ask_customer", "at": "2026-12-01"}},
+         False, []),  # the customer must pay: an ordinary invoice, reminded as one
+        ({"autopay": "stopped", "charge": {"attempt": 3, "status": "fall_back", "at": "2026-12-08"}},
+         False, []),
+    ],
+)  # fmt: skip
+def test_the_stripe_collectors_record_decides_whether_the_mandate_is_still_in_play(
+    stripe, by_mandate, outcomes
+):
+    # Given the Stripe collector's record on the invoice
+    invoice = stored(state={"stripe": stripe})
+    # When read
+    state = dunning_state(invoice, agreed_on=None, history=customer_history_for_tests())
+    # Then reminders wait while Stripe still collects, and start once it has stopped
+    assert state.pays_by_mandate is by_mandate
+    assert [a.outcome for a in state.mandate_attempts] == outcomes
+
+
+def customer_history_for_tests() -> CustomerHistory:
+    return CustomerHistory(tenure_months=12, previous_late_invoices=0)
