@@ -12,7 +12,7 @@ import json
 import re
 import urllib.parse
 import urllib.request
-from datetime import UTC, date, datetime
+from datetime import date
 
 import boto3
 import pytest
@@ -24,8 +24,7 @@ from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.records import CreateMandate, Direction, PaymentOrder, RequestFile
 from billing.handlers.wiring import audit_trail, autogiro_store, invoice_ledger
 from billing.services.autogiro import MandateStatus
-from infra import demo
-from infra.local_lambda import invoke, s3_object_created_event, scheduler_event
+from infra import demo, local_autogiro
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, fetch, invoices_of
 
@@ -148,10 +147,8 @@ def _post(url: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
 
 
-def _export(tenant_id: str, at: datetime) -> dict:
-    return invoke(
-        "AutogiroExportFunction", scheduler_event("AutogiroExportFunction", at, tenant_id=tenant_id)
-    )
+def _export(tenant_id: str, on: date) -> dict:
+    return local_autogiro.export(tenant_id, on)  # the Scheduler's event for 09:00 Swedish time
 
 
 def _request_file(bucket: str, key: str) -> RequestFile:
@@ -166,9 +163,8 @@ def _records(parsed: RequestFile) -> list[object]:
 
 
 def _import(bucket: str, tenant_id: str, name: str, body: bytes) -> dict:
-    key = f"autogiro/inbox/{tenant_id}/{name}"
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    result = invoke("AutogiroImportFunction", s3_object_created_event(bucket, key, len(body)))
+    # Put into the inbox, then the EventBridge "Object Created" event S3 sends on AWS.
+    result = local_autogiro.import_report(tenant_id, name, body, bucket)
     (file_result,) = result["files"]
     return file_result
 
@@ -227,7 +223,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     ]
 
     # When the day's request file is written
-    first = _export(tenant_id, datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    first = _export(tenant_id, date(2026, 11, 23))
     # Then it holds a TK04 per mandate, with account and personnummer, and no debit yet
     records = _records(_request_file(bucket, first["key"]))
     created = {r.payer_number: r for r in records if isinstance(r, CreateMandate)}
@@ -249,7 +245,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
 
     # When the next day's file is written, the debit date is decided and told
     told_on = date(2026, 11, 24)
-    second = _export(tenant_id, datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    second = _export(tenant_id, date(2026, 11, 24))
     announced = dict(second["announced"])
     debit_date = date.fromisoformat(announced[paying.invoice_id])
     # Then it is a banking day at least 8 banking days after the notice, the page and a new email say it
@@ -268,7 +264,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     assert second["debits"] == []
 
     # When the file is written on a day the debit date is within the lookahead
-    third = _export(tenant_id, datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    third = _export(tenant_id, date(2026, 11, 27))
     # Then the file orders a TK82 per invoice, on the date the customer was told, with the OCR number
     orders = {
         r.payer_number: r
@@ -279,7 +275,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     assert order.direction is Direction.INCOMING and order.payment_date == debit_date
     assert order.amount_ore == paying.amount_due and order.reference == paying.ocr
     # ... and writing the same day again orders nothing twice
-    again = _export(tenant_id, datetime(2026, 11, 27, 8, 30, tzinfo=UTC))
+    again = _export(tenant_id, date(2026, 11, 27))
     assert again["debits"] == [] and again["key"] is None
 
     # When the payment specification says one debit went through and the other lacked funds
@@ -326,7 +322,7 @@ def test_a_rejected_mandate_shows_bankgirots_reason_and_the_form_again(issued):
     mandates, _ = autogiro_store()
     # Given a mandate sent to Bankgirot
     _post(f"{base}/v1/pages/{invoice.page_token}/autogiro", GOOD)
-    _export(tenant_id, datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    _export(tenant_id, date(2026, 11, 23))
     payer = mandates.get(tenant_id, invoice.customer_id).payer_number
     # When the bank answers that account and personnummer do not match (42/05)
     imported = _import(bucket, tenant_id, "UAGU4.reject", mandate_notification([(payer, "42", "05")], TODAY))

@@ -32,6 +32,15 @@ class S3AutogiroFiles:
         except ClientError as error:
             raise translate(error, "writing the Autogiro file") from error
 
+    def exists(self, key: str) -> bool:
+        try:
+            client("s3").head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise translate(error, "looking for the Autogiro file") from error
+        return True
+
     def read(self, key: str) -> bytes:
         try:
             body: bytes = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()

@@ -202,6 +202,8 @@ class AutogiroInvoices(Protocol):
 class AutogiroFiles(Protocol):
     def write(self, key: str, body: bytes) -> None: ...
 
+    def exists(self, key: str) -> bool: ...
+
     def read(self, key: str) -> bytes: ...
 
 
@@ -398,7 +400,7 @@ class ExportRequestFile:
         if plan.is_empty:
             return ExportResult(tenant_id, None, announced=tuple(announced), held=plan.held)
 
-        key = f"{OUTBOX_PREFIX}{tenant_id}/{dataset_name(conf.payee.customer_number, now)}"
+        key = self._free_key(tenant_id, dataset_name(conf.payee.customer_number, now))
         claimed = [
             d
             for d in plan.debits
@@ -462,6 +464,15 @@ class ExportRequestFile:
             announced=tuple(announced),
             held=plan.held,
         )
+
+    def _free_key(self, tenant_id: str, name: str) -> str:
+        """The outbox key for a new file: never one already there (two runs in the same second)."""
+        key = f"{OUTBOX_PREFIX}{tenant_id}/{name}"
+        serial = 1
+        while self.files.exists(key):
+            serial += 1
+            key = f"{OUTBOX_PREFIX}{tenant_id}/{name}.{serial}"
+        return key
 
     def _debits(
         self, tenant_id: str, today: date, now: datetime

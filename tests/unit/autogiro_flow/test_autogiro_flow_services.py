@@ -197,6 +197,9 @@ class Files:
     def read(self, key: str) -> bytes:
         return self.files[key]
 
+    def exists(self, key: str) -> bool:
+        return key in self.files
+
 
 class Clock:
     def __init__(self, now: datetime) -> None:
@@ -517,3 +520,21 @@ def test_a_retry_the_reminder_flow_asks_for_gets_a_new_date_with_full_notice(wor
     assert ordered.debits == (("inv1", new_date),)
     attempts = world.ledger.invoices["inv1"].state["autogiro"]["attempts"]
     assert [(a["attempt"], a["outcome"]) for a in attempts] == [(1, "failed"), (2, "pending")]
+
+
+def test_two_files_written_in_the_same_second_never_overwrite_each_other(world: World) -> None:
+    # Given a file written at 09:00 with one mandate
+    world.form().submit(TOKEN, GOOD)
+    first = world.export(at(date(2026, 11, 23)))
+    # When another mandate is given and a second file is written at the very same moment
+    world.ledger.invoices["inv2"] = replace(
+        stored_invoice("inv2"),
+        page_token="tok_second_0123456789",
+        invoice=invoice(invoice_id="inv2", customer_id="c2"),
+    )
+    world.form().submit("tok_second_0123456789", GOOD)
+    second = world.export(at(date(2026, 11, 23)))
+    # Then both files are kept, each with its own mandate
+    assert second.key == first.key + ".2"
+    assert [r.payer_number for r in request_file(world.files.files[first.key])] == ["1"]
+    assert [r.payer_number for r in request_file(world.files.files[second.key])] == ["2"]
