@@ -125,8 +125,9 @@ def test_authentication_required_emails_the_customer_a_link_to_finish_on_the_pag
     assert issued.page_url in mail["body"]
     stored = issued.refreshed()
     assert stored.status == "open" and stored.state["stripe"]["charge"]["status"] == "ask_customer"
-    # And the page still lets them pay themselves
-    assert 'data-testid="pay-button"' in issued.page()
+    # And the page lets them pay themselves, saying why
+    page = issued.page()
+    assert 'data-testid="pay-button"' in page and "Bekräfta din betalning" in page
 
 
 def test_declines_are_retried_on_the_tenants_schedule_then_fall_back_to_an_ordinary_invoice(issued):
@@ -146,7 +147,8 @@ def test_declines_are_retried_on_the_tenants_schedule_then_fall_back_to_an_ordin
     record = issued.refreshed().state["stripe"]
     assert record["charge"]["status"] == "fall_back" and record["fallback"] == "retries_exhausted"
     assert any("upphört" in m["subject"] for m in emails_to(issued.env.moto_url, issued.email))
-    assert 'data-testid="pay-button"' in issued.page()
+    page = issued.page()
+    assert 'data-testid="pay-button"' in page and "Automatisk betalning har upphört" in page
 
 
 def test_a_detached_method_stops_automatic_payment_with_a_clear_message(issued):
@@ -161,6 +163,7 @@ def test_a_detached_method_stops_automatic_payment_with_a_clear_message(issued):
     assert any("upphört" in m["subject"] for m in emails_to(issued.env.moto_url, issued.email))
     page = issued.page()
     assert 'data-testid="pay-button"' in page and 'data-testid="debit-date"' not in page
+    assert 'data-testid="payment-notice"' in page
     # And the collector leaves it alone on the due date
     assert _collect(issued, issued.stored.invoice.due_date)["charged"] == 0
 

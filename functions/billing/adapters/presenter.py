@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from billing.adapters.dunning_page import add_dunning_block, last_reminder
+from billing.adapters.payment_page import add_payment_notice
 from billing.adapters.renderer import JinjaRenderer
 from billing.domain.page.build import build_invoice_page
 from billing.domain.page.context import (
@@ -98,6 +99,8 @@ class JinjaInvoicePresenter:
         page_html = self.renderer.render_page(view)
         # Dunning's own block (relief offer, instalment plan), kept out of the page view-model.
         page_html = add_dunning_block(page_html, view, stored, tenant, today, self.api_base_url)
+        # Stripe's note when automatic payment needs the customer or stopped (docs/payments.md).
+        page_html = add_payment_notice(page_html, view, stored)
         return RenderedInvoice(
             page_html=page_html,
             email_subject=email.subject,
