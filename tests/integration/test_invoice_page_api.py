@@ -114,3 +114,20 @@ def test_feedback_is_recorded(issued):
     assert status == 303
     stored = invoice_ledger().get(tenant_id, invoice.invoice_id)
     assert stored.feedback["score"] == 9 and stored.feedback["text"] == "Bra"
+
+
+def test_the_engagement_report_counts_views_questions_and_payments(issued, capsys):
+    local_env, tenant_id, invoice = issued
+    # Given one emailed invoice that was viewed and asked about
+    fetch(f"{local_env.server.url}/v1/pages/{invoice.page_token}/seen")
+    _post(f"{local_env.server.url}/v1/pages/{invoice.page_token}/questions", {"text": "Why?"})
+    # When the operator asks for the report
+    from billing.cli import main
+
+    assert main(["report", "engagement", "--tenant", tenant_id]) == 0
+    out = capsys.readouterr().out
+    # Then it covers that invoice: viewed, with a question, not yet paid
+    lines = {line.split("  ")[0]: line for line in out.splitlines() if "  " in line}
+    assert lines["View rate"].endswith("100.0% (1 of 1)")
+    assert lines["Question rate"].endswith("100.0% (1 of 1)")
+    assert lines["Paid"].endswith("0.0% (0 of 1)")

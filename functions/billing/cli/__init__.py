@@ -13,6 +13,7 @@ import sys
 
 # Sub-command modules, by the first word after `billing`.
 COMMANDS: dict[str, str] = {
+    "report": "billing.cli.report",
     "apikey": "billing.cli.apikey",
     "autogiro": "billing.cli.autogiro",
     "collection": "billing.cli.collection",
