@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.wiring import export_autogiro
+from billing.services.autogiro import AutogiroNotOffered
 
 logger = Logger()
 tracer = Tracer()
@@ -36,7 +37,12 @@ def moment_of(event: dict[str, Any]) -> datetime:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
     logger.append_keys(tenant_id=tenant_id)
-    result = export_autogiro()(tenant_id, moment_of(event))
+    try:
+        result = export_autogiro()(tenant_id, moment_of(event))
+    except AutogiroNotOffered as exc:
+        # Configuration, not a failure: a retry would not help.
+        logger.info("autogiro not offered", extra={"reason": exc.reason})
+        return {"key": None, "skipped": exc.reason}
     held = [{"invoice_id": h.item_id, "reason": h.reason.name, "detail": h.detail} for h in result.held]
     refused = [h for h in result.held if h.refused]
     logger.info(

@@ -619,6 +619,13 @@ class ImportReport:
         except AutogiroParseError as exc:
             raise PermanentError(f"line {exc.line_no}: {exc.reason}", field=exc.field, code="parse") from exc
         kind = str(getattr(parsed, "kind", type(parsed).__name__))
+        for payee in _payees(parsed):
+            if payee.lstrip("0") != conf.payee.bankgiro.lstrip("0"):
+                # Another agreement's report (a mix-up in the inbox): never applied to this tenant.
+                raise PermanentError(
+                    f"the report is for bankgiro {payee.lstrip('0')}, this tenant's is {conf.payee.bankgiro}",
+                    field="payee_bankgiro",
+                )
         if self.mandates.import_done(tenant_id, digest):
             return ImportResult(tenant_id, key, kind, already_imported=True)
         outcomes = outcomes_of(parsed)
@@ -768,6 +775,15 @@ class ImportReport:
             ),
         )
         return True
+
+
+def _payees(parsed: object) -> set[str]:
+    """The payee bankgiro numbers a report names (its sections' openings, or BgMax sections)."""
+    sections = list(getattr(parsed, "sections", ()) or ())
+    holders = [parsed, *sections, *(getattr(section, "opening", None) for section in sections)]
+    found = {str(getattr(getattr(h, "opening", None), "payee_bankgiro", "") or "") for h in holders}
+    found |= {str(getattr(h, "payee_bankgiro", "") or "") for h in holders}
+    return {p for p in found if p.strip("0")}
 
 
 def _ordered(key: str, payment_date: date, amount: int) -> Callable[[dict[str, Any]], dict[str, Any]]:

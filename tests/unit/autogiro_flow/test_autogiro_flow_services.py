@@ -538,3 +538,14 @@ def test_two_files_written_in_the_same_second_never_overwrite_each_other(world: 
     assert second.key == first.key + ".2"
     assert [r.payer_number for r in request_file(world.files.files[first.key])] == ["1"]
     assert [r.payer_number for r in request_file(world.files.files[second.key])] == ["2"]
+
+
+def test_a_report_for_another_bankgiro_is_refused_before_anything_changes(world: World) -> None:
+    # Given an approved mandate and a payment specification addressed to another payee bankgiro
+    approved(world)
+    amount = world.ledger.invoices["inv1"].amount_due
+    report = payment_specification("1", amount, "4200000000427", "0").replace(BG.encode(), b"0009912346")
+    # When it is imported, Then it is refused by the payee field and nothing is settled
+    with pytest.raises(PermanentError) as refused:
+        world.import_report("UAGAG", report)
+    assert refused.value.field == "payee_bankgiro" and world.settle.calls == []
