@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
+from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.periods import local_midnight
 from billing.services.errors import PermanentError
 from billing.services.ports import (
@@ -112,7 +113,7 @@ class InvoicePages:
         subscription = account.subscription
         interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
         before = invoice.period.start
-        count = int(tenant.page.get("plan_fit_periods", 3))
+        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
         start = earliest_usage_start(subscription, interval, before, count)
         if start is None:
             return []
