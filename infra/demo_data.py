@@ -45,15 +45,22 @@ PAGE_SETTINGS: dict[str, Any] = {
     "plan_fit": {"threshold": 10000, "periods": 3},
     "loyal_after_months": 12,
     "loyalty": [
-        {"after_years": 2, "text": {"sv": "Som tack: fri roaming i Norden hela december.",
-                                    "en": "As a thank you: free roaming in the Nordics all December."}},
+        {
+            "after_years": 2,
+            "text": {
+                "sv": "Som tack: fri roaming i Norden hela december.",
+                "en": "As a thank you: free roaming in the Nordics all December.",
+            },
+        },
     ],
     "offers": [
         {
             "offer_id": "plus-upgrade",
             "title": {"sv": "Mer surf med Plus 15 GB", "en": "More data with Plus 15 GB"},
-            "body": {"sv": "Du har köpt extra surf flera månader i rad. Med Plus ingår 15 GB för 249 kr.",
-                     "en": "You have bought extra data several months running. Plus includes 15 GB for 249 kr."},
+            "body": {
+                "sv": "Du har köpt extra surf flera månader i rad. Med Plus ingår 15 GB för 249 kr.",
+                "en": "You have bought extra data several months running. Plus includes 15 GB for 249 kr.",
+            },
             "url": "https://example.com/norrsken/plus",
             "charge_code": "data",
             "min_periods": 2,
@@ -63,8 +70,10 @@ PAGE_SETTINGS: dict[str, Any] = {
     ],
     "poll": {
         "poll_id": "nps",
-        "question": {"sv": "Hur troligt är det att du rekommenderar oss till en vän?",
-                     "en": "How likely are you to recommend us to a friend?"},
+        "question": {
+            "sv": "Hur troligt är det att du rekommenderar oss till en vän?",
+            "en": "How likely are you to recommend us to a friend?",
+        },
         "scale": 10,
         "from_zero": True,
     },
@@ -72,8 +81,10 @@ PAGE_SETTINGS: dict[str, Any] = {
         {
             "announcement_id": "5g-norr",
             "title": {"sv": "5G i hela Norrland", "en": "5G across Norrland"},
-            "body": {"sv": "Från den 1 december når vårt 5G-nät alla orter i Norrland.",
-                     "en": "From 1 December our 5G network reaches every town in Norrland."},
+            "body": {
+                "sv": "Från den 1 december når vårt 5G-nät alla orter i Norrland.",
+                "en": "From 1 December our 5G network reaches every town in Norrland.",
+            },
             "starts": "2026-11-01",
             "ends": "2027-01-31",
         }
