@@ -49,9 +49,10 @@ def _machine() -> str:
     java = subprocess.run(
         ["java", "-version"], capture_output=True, text=True, check=False
     ).stderr.splitlines()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, "
-        f"{java[0] if java else 'java ?'}; DynamoDB Local + moto server on loopback"
+        f"{java[0] if java else 'java ?'}; DynamoDB Local + moto server on loopback; load average {load}"
     )
 
 
@@ -238,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     _print_figure_5(biggest)
+    print(
+        f"\nLoad average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        " (other work on the machine shares the cores)"
+    )
 
     if not args.no_pricing and importlib.util.find_spec("bench.bench_pricing") is not None:
         print("\nPricing engine (bench/bench_pricing.py)")

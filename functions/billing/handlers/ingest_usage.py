@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -29,6 +29,9 @@ from billing.services.ingest_usage import (
     parse_batch,
     tenant_for_key,
 )
+
+if TYPE_CHECKING:
+    from billing.adapters.dynamo.usage import DynamoApiKeys
 
 logger = Logger()
 tracer = Tracer()
@@ -51,7 +54,7 @@ def ingest() -> IngestUsage:
 
 
 @cache
-def api_keys() -> Any:
+def api_keys() -> DynamoApiKeys:
     from billing.adapters.dynamo.usage import DynamoApiKeys
 
     bind_tables()
