@@ -21,7 +21,7 @@ from billing.adapters.dynamo.models import TenantModel
 from billing.cli import main as cli_main
 from billing.domain.autogiro.bankdays import banking_days_between, is_banking_day
 from billing.domain.autogiro.parser import parse_file
-from billing.domain.autogiro.records import CreateMandate, Direction, PaymentOrder, RequestFile
+from billing.domain.autogiro.records import CancelMandate, CreateMandate, Direction, PaymentOrder, RequestFile
 from billing.handlers.wiring import audit_trail, autogiro_store, invoice_ledger
 from billing.services.autogiro import MandateStatus
 from infra import demo, local_autogiro
@@ -359,3 +359,12 @@ def test_billing_autogiro_export_writes_the_file_for_a_date(issued, tmp_path, ca
     # When it is run again the same day, Then nothing is left to send
     assert cli_main(["autogiro", "export", "--date", "2026-11-24", "--tenant", tenant_id]) == 0
     assert json.loads(capsys.readouterr().out)["key"] is None
+    # When the operator cancels the mandate, Then the next day's file cancels it at Bankgirot (TK03)
+    assert cli_main(["autogiro", "cancel", "--tenant", tenant_id, "--customer", invoice.customer_id]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "cancel_pending"
+    assert (
+        cli_main(["autogiro", "export", "--date", "2026-11-25", "--tenant", tenant_id, "--out", str(out)])
+        == 0
+    )
+    (record,) = _records(parse_file(out.read_bytes()))
+    assert isinstance(record, CancelMandate)

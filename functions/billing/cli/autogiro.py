@@ -7,6 +7,8 @@ Any Autogiro file, to or from Bankgirot (new layout): the JSON holds the typed r
 invoices. A file that cannot be read prints `error: line N: <field>: <reason>` on stderr and
 exits 2. `--seal-key` checks the TK00/TK99 seal of a sealed request file.
 
+`cancel --customer C [--tenant T]` ends a customer's mandate: the next request file cancels it (TK03).
+
 `export --date D [--tenant T] [--out FILE]` writes tenant T's request file as the daily schedule
 would at 09:00 Swedish time on D, or now if that is later (to `autogiro/outbox/<tenant>/` in the
 pages bucket, settings from the environment) and prints what went in and what was held back.
@@ -64,6 +66,14 @@ def register(subparsers: Any) -> None:
     )
     export.add_argument("--out", type=Path, help="also save the file here")
     export.set_defaults(func=run_export)
+    cancel = commands.add_parser(
+        "cancel",
+        help="end a customer's Autogiro mandate (TK03 in the next request file)",
+        description="End a customer's Autogiro mandate: the next request file cancels it at Bankgirot.",
+    )
+    cancel.add_argument("--tenant", default=os.environ.get("BILLING_TENANT", "demo"))
+    cancel.add_argument("--customer", required=True, help="the customer id")
+    cancel.set_defaults(func=run_cancel)
 
 
 def run_parse(args: argparse.Namespace) -> int:
@@ -111,4 +121,25 @@ def run_export(args: argparse.Namespace) -> int:
         "held": [{"item": h.item_id, "reason": h.reason.name, "detail": h.detail} for h in result.held],
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_cancel(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import cancel_autogiro_mandate
+    from billing.services.errors import PermanentError
+
+    try:
+        mandate = cancel_autogiro_mandate()(args.tenant, args.customer)
+    except PermanentError as error:
+        print(f"error: {error.field or 'cancel'}: {error.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        json.dumps(
+            {
+                "customer_id": mandate.customer_id,
+                "payer_number": mandate.payer_number,
+                "status": mandate.status.value,
+            }
+        )
+    )
     return 0

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.secrets import SecretsManagerStripeCredentials
     from billing.adapters.stripe_gateway import StripePaymentGateway
-    from billing.services.autogiro import AutogiroMandates, ExportRequestFile, ImportReport
+    from billing.services.autogiro import (
+        AutogiroMandates,
+        CancelMandate,
+        ExportRequestFile,
+        ImportReport,
+    )
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
@@ -391,6 +396,15 @@ def export_autogiro() -> ExportRequestFile:
         audit=audit_trail(),
         clock=SystemClock(),
     )
+
+
+@cache
+def cancel_autogiro_mandate() -> CancelMandate:
+    from billing.services.autogiro import CancelMandate
+    from billing.services.billing_run import SystemClock
+
+    mandates, _ = autogiro_store()
+    return CancelMandate(mandates=mandates, audit=audit_trail(), clock=SystemClock())
 
 
 @cache

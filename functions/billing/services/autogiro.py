@@ -479,22 +479,21 @@ class ExportRequestFile:
     ) -> tuple[list[DueDebit], list[tuple[str, date]]]:
         """Debits of open invoices whose customer has an approved mandate; a debit date is decided,
         recorded and told the first time an invoice is seen here."""
-        approved: dict[str, Mandate | None] = {}
+        mandates: dict[str, Mandate | None] = {}
         debits: list[DueDebit] = []
         announced: list[tuple[str, date]] = []
         for stored in self.autogiro_invoices.open_invoices(tenant_id):
             if stored.invoice.currency.upper() != "SEK" or stored.amount_due <= 0:
                 continue
             customer_id = stored.invoice.customer_id
-            if customer_id not in approved:
-                mandate = self.mandates.get(tenant_id, customer_id)
-                approved[customer_id] = (
-                    mandate if mandate is not None and mandate.status is MandateStatus.APPROVED else None
-                )
-            mandate = approved[customer_id]
-            if mandate is None:
-                continue
+            if customer_id not in mandates:
+                mandates[customer_id] = self.mandates.get(tenant_id, customer_id)
+            mandate = mandates[customer_id]
             state = _state(stored)
+            if mandate is None or mandate.status is not MandateStatus.APPROVED:
+                if state.get("debit_date") and not state.get("sent"):
+                    self._withdraw(stored, mandate, now)  # the mandate ended after the date was told
+                continue
             if state.get("sent"):
                 continue  # in a file already: waits for Bankgirot's report
             if state.get("failed") and not _retry_requested(stored):
@@ -521,6 +520,26 @@ class ExportRequestFile:
                 )
             )
         return debits, announced
+
+    def _withdraw(self, stored: StoredInvoice, mandate: Mandate | None, now: datetime) -> None:
+        status = mandate.status.value if mandate else MandateStatus.CANCELLED.value
+        if status == MandateStatus.CANCEL_PENDING.value:
+            status = MandateStatus.CANCELLED.value
+        reason = _reason_record(mandate.reason) if mandate else None
+        updated = self.autogiro_invoices.update_autogiro(
+            stored.tenant_id,
+            stored.invoice_id,
+            lambda s: {
+                **{k: v for k, v in s.items() if k not in ("debit_date", "notified_on", "active")},
+                "mandate": {"status": status, "reason": reason},
+            },
+        )
+        self.audit.append(
+            stored.tenant_id,
+            stored.invoice_id,
+            AuditEvent("autogiro_debit_withdrawn", "system", now, {"mandate": status}),
+        )
+        self.pages.publish(updated)
 
     def _announce(
         self, stored: StoredInvoice, mandate: Mandate, debit_date: date, today: date, now: datetime
@@ -558,6 +577,36 @@ class ExportRequestFile:
             ),
         )
         return updated
+
+
+class CancelMandate:
+    """An operator ends a customer's Autogiro (the customer asked): TK03 goes in the next file, and
+    that export withdraws the debit dates told but not yet ordered."""
+
+    def __init__(self, *, mandates: MandateStore, audit: AuditTrail, clock: Clock) -> None:
+        self.mandates = mandates
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(self, tenant_id: str, customer_id: str) -> Mandate:
+        mandate = self.mandates.get(tenant_id, customer_id)
+        if mandate is None or mandate.status not in (MandateStatus.APPROVED, MandateStatus.SENT):
+            status = mandate.status.value if mandate else "none"
+            raise PermanentError(f"no mandate to cancel (status {status})", field="customer_id")
+        now = self.clock.now()
+        cancelled = self.mandates.request_cancel(mandate, now)
+        if mandate.invoice_id:
+            self.audit.append(
+                tenant_id,
+                mandate.invoice_id,
+                AuditEvent(
+                    "autogiro_mandate_cancel_requested",
+                    "operator",
+                    now,
+                    {"payer_number": mandate.payer_number},
+                ),
+            )
+        return cancelled
 
 
 # --------------------------------------------------------------------------------------------- import
@@ -890,13 +939,22 @@ def autogiro_page_notice(stored: StoredInvoice) -> tuple[str, str] | None:
     failed = state.get("failed")
     if failed:
         sv, en = _NOTICES["failed"]
-        return sv.format(sv=failed.get("sv", "")), en.format(en=failed.get("en", ""))
+        return _sentence(sv, failed.get("sv")), _sentence(en, failed.get("en"))
     mandate = state.get("mandate") or {}
     texts = _NOTICES.get(str(mandate.get("status")))
     if texts is None:
         return None
     reason = mandate.get("reason") or {}
-    return texts[0].format(sv=reason.get("sv", "")), texts[1].format(en=reason.get("en", ""))
+    return _sentence(texts[0], reason.get("sv")), _sentence(texts[1], reason.get("en"))
+
+
+def _sentence(template: str, reason: str | None) -> str:
+    """The notice with Bankgirot's reason after the colon, or ending in a full stop without one."""
+    if "{" not in template:
+        return template
+    if reason:
+        return template.replace("{sv}", reason).replace("{en}", reason)
+    return template.split(":")[0] + "."
 
 
 def with_autogiro_notice(settings: PageSettings, stored: StoredInvoice) -> PageSettings:

@@ -18,12 +18,21 @@ from billing.domain.autogiro.bankdays import banking_days_between, previous_bank
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.planning import HoldReason
-from billing.domain.autogiro.records import BankAccount, CreateMandate, PaymentOrder, RequestFile
+from billing.domain.autogiro.records import (
+    BankAccount,
+    CreateMandate,
+    PaymentOrder,
+    RequestFile,
+)
+from billing.domain.autogiro.records import (
+    CancelMandate as CancelMandateRecord,
+)
 from billing.domain.page.context import Branding, PageSettings
 from billing.domain.payments import PaymentSucceeded
 from billing.services.autogiro import (
     AutogiroFormError,
     AutogiroMandates,
+    CancelMandate,
     ExportRequestFile,
     ImportReport,
     Mandate,
@@ -125,13 +134,16 @@ class Mandates:
         return mandate
 
     def request_cancel(self, mandate: Mandate, now: datetime) -> Mandate:
-        raise NotImplementedError
+        self.items[mandate.customer_id] = replace(mandate, status=MandateStatus.CANCEL_PENDING)
+        self.outbox.add(mandate.customer_id)
+        return self.items[mandate.customer_id]
 
     def to_send(self, tenant_id: str) -> list[Mandate]:
         return [self.items[c] for c in sorted(self.outbox)]
 
     def mark_sent(self, mandate: Mandate, sent_on: date, now: datetime) -> None:
-        self.items[mandate.customer_id] = replace(mandate, status=MandateStatus.SENT, sent_on=sent_on)
+        status = MandateStatus.SENT if mandate.status is MandateStatus.PENDING else MandateStatus.CANCELLED
+        self.items[mandate.customer_id] = replace(mandate, status=status, sent_on=sent_on)
         self.outbox.discard(mandate.customer_id)
 
     def answer(
@@ -549,3 +561,23 @@ def test_a_report_for_another_bankgiro_is_refused_before_anything_changes(world:
     with pytest.raises(PermanentError) as refused:
         world.import_report("UAGAG", report)
     assert refused.value.field == "payee_bankgiro" and world.settle.calls == []
+
+
+def test_a_cancelled_mandate_goes_out_as_tk03_and_the_told_debit_date_is_withdrawn(world: World) -> None:
+    # Given an approved mandate whose invoice was told a debit date
+    approved(world)
+    world.export(at(date(2026, 11, 24)))
+    # When an operator cancels the mandate and the next file is written
+    CancelMandate(mandates=world.mandates, audit=world.audit, clock=world.clock)("t1", "c1")
+    result = world.export(at(date(2026, 11, 25)))
+    # Then the file cancels it at Bankgirot, orders no debit, and the page no longer promises the date
+    records = request_file(world.files.files[result.key])
+    assert [type(r) for r in records] == [CancelMandateRecord] and records[0].payer_number == "1"
+    assert world.mandates.items["c1"].status is MandateStatus.CANCELLED
+    state = world.ledger.invoices["inv1"].state["autogiro"]
+    assert "debit_date" not in state and state["mandate"]["status"] == "cancelled"
+    assert ("inv1", "autogiro_debit_withdrawn", "system") in world.audit.calls
+    assert world.pages.published[-1] == world.ledger.invoices["inv1"]
+    # ... and a mandate cannot be cancelled twice
+    with pytest.raises(PermanentError):
+        CancelMandate(mandates=world.mandates, audit=world.audit, clock=world.clock)("t1", "c1")
