@@ -121,3 +121,20 @@ def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_sett
     assert item.open_bucket is None and "instalments_paid" in issued.actions()
     # And a paid split invoice is never reminded
     assert run_dunning(issued.tenant_id, issued.due + timedelta(days=30))["reminders_sent"] == 0
+
+
+def test_instalments_are_never_reminded_once_the_whole_invoice_is_paid_anyway(local_env):
+    # Given a split invoice that the customer then pays in full with its own reference
+    issued = issue(local_env)
+    url = f"{issued.base_url}/v1/pages/{issued.stored.page_token}/relief/split"
+    _post(url, {"instalments": "2", "first_due": (TODAY + timedelta(days=3)).isoformat()})
+    plan = issued.stored.state["dunning"]["split"]["instalments"]
+    pay(issued.tenant_id, issued.invoice_id, issued.stored.amount_due)
+    # When the daily job runs long after every instalment's due date
+    result = run_dunning(issued.tenant_id, TODAY + timedelta(days=90))
+    # Then no instalment is reminded; each is closed and leaves the open index
+    assert result["reminders_sent"] == 0
+    for part in plan:
+        item = InvoiceModel.get(issued.tenant_id, part["invoice_id"], consistent_read=True)
+        assert item.status == "void" and item.open_bucket is None
+    assert run_dunning(issued.tenant_id, TODAY + timedelta(days=120))["checked"] == 0

@@ -404,6 +404,11 @@ class SendReminders:
     def one(self, stored: StoredInvoice, tenant: TenantAccount, policy: ReminderPolicy, today: date) -> str:
         if stored.status == "split":
             return self._follow_split(stored, tenant)
+        parent_id = dunning_of(stored).get("instalment_of")
+        if parent_id:
+            parent = self.invoices.get(stored.tenant_id, str(parent_id))
+            if parent is not None and parent.status == "paid":
+                return self._settled_with_parent(stored, parent)
         account = self.customers.get(stored.tenant_id, stored.invoice.customer_id)
         if account is None:
             raise PermanentError("the invoice's customer is gone", field="customer_id")
@@ -511,6 +516,19 @@ class SendReminders:
         self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(action_entry(decision, now)))
         self.pages.publish(claimed_stored, tenant, account)
         return "reminder_sent"
+
+    def _settled_with_parent(self, stored: StoredInvoice, parent: StoredInvoice) -> str:
+        """The whole invoice was paid after all (e.g. with its own Pay button): its open instalments
+        owe nothing more and leave the open index, so nobody is reminded of them."""
+        dunning = {**dunning_of(stored), "settled_with_parent": parent.invoice_id}
+        if not self.store.save_dunning(stored, dunning, status="void", open=False):
+            return "contended"
+        now = self.clock.now()
+        details = {"parent": parent.invoice_id}
+        self.audit.append(
+            stored.tenant_id, stored.invoice_id, AuditEvent("settled_with_parent", "system", now, details)
+        )
+        return "settled_with_parent"
 
     def _follow_split(self, stored: StoredInvoice, tenant: TenantAccount) -> str:
         """A split invoice is never reminded as a whole: keep its page's plan current and close it

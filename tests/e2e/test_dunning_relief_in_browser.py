@@ -1,0 +1,35 @@
+"""The customer chooses relief in a real browser: from the invoice page to the relief form, a split
+into instalments, and back on the page that shows each part with its own OCR reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.dunning_support import issue
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_customer_splits_the_invoice_from_the_page(local_env, browser, artifacts):
+    # Given an open invoice whose tenant offers relief
+    issued = issue(local_env)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{issued.base_url}/i/{issued.stored.page_token}")
+    # When the customer follows the relief link
+    page.get_by_test_id("relief-link").click()
+    # Then the form says what each choice means before they choose
+    assert page.get_by_test_id("relief-move").count() == 1
+    assert page.get_by_test_id("relief-split").count() == 1
+    page.screenshot(path=str(artifacts / "relief-form.png"), full_page=True)
+    # When they choose 3 parts and submit
+    page.get_by_test_id("relief-split").locator("input[value='3']").check()
+    page.get_by_test_id("relief-split").locator("button").click()
+    # Then they are back on their page, which lists the three parts with their OCR references
+    page.wait_for_url(f"**/i/{issued.stored.page_token}*")
+    rows = page.get_by_test_id("instalment")
+    assert rows.count() == 3
+    plan = issued.stored.state["dunning"]["split"]["instalments"]
+    text = page.get_by_test_id("instalments").inner_text()
+    assert all(part["ocr"] in text for part in plan)
+    page.screenshot(path=str(artifacts / "relief-instalments.png"), full_page=True)
+    page.close()
