@@ -3,7 +3,7 @@ how often (once per step, however often the job runs)."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -242,3 +242,25 @@ def test_a_customer_late_before_gets_clearer_words_than_the_step_and_the_page_sa
     (email,) = [m for m in issued.emails() if number in m["subject"] and "obetald" in m["subject"]]
     opening = "och är fortfarande obetald. Vi ber dig betala den nu, eller höra av dig om något hindrar dig."
     assert opening in email["body"] and opening in fetch(f"{issued.base_url}/i/{issued.stored.page_token}")[2]
+
+
+def test_interest_is_exact_to_the_day_across_a_change_of_reference_rate(local_env, stack_rates):
+    # Given a policy whose only reminder falls 10 days into the next half-year after the due date
+    probe = issue(local_env)
+    due = probe.due
+    next_half = date(due.year + (due.month > 6), 7 if due.month <= 6 else 1, 1)
+    days = (next_half - due).days + 10
+    policy = {"steps": [{"days_after_due": days, "fee": False, "tone": "friendly"}]}
+    issued = issue(local_env, policy)
+    # When the reminder goes out
+    assert run_dunning(issued.tenant_id, issued.due + timedelta(days=days))["reminders_sent"] == 1
+    # Then its interest is the day-by-day sum over both half-years' rates, rounded once
+    (reminder,) = issued.reminders()
+    owed = late_payment_interest(
+        issued.stored.amount_due, issued.due, issued.due + timedelta(days=days), stack_rates
+    )
+    assert (
+        len(owed.segments) == 2
+        and owed.segments[0].annual_rate_percent != owed.segments[1].annual_rate_percent
+    )
+    assert reminder["interest_minor"] == owed.amount_minor > 0
