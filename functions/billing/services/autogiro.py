@@ -303,7 +303,9 @@ class AutogiroMandates:
             name = exc.field.lstrip(".")
             name = {"clearing": "clearing", "number": "account_number"}.get(name, name)
             texts = FORM_ERRORS.get(name, FORM_ERRORS["account_number"])
-            raise AutogiroFormError(f"{texts[language == 'en']} ({exc.reason})", field=name) from exc
+            # The validation's detail is in English: shown to English readers only.
+            message = f"{texts[1]} ({exc.reason})" if language == "en" else texts[0]
+            raise AutogiroFormError(message, field=name) from exc
         mandate = self.mandates.request(
             stored.tenant_id,
             customer_id,
