@@ -119,8 +119,10 @@ def seed(
     catalog: dict[str, Any] | None = None,
     page: dict[str, Any] | None = None,
     customers: dict[str, CraftedCustomer] | None = None,
+    history_runs: int = HISTORY_RUNS,
 ) -> CraftedTenant:
-    """Store the tenant, the crafted customers and their usage on the local stack."""
+    """Store the tenant, the crafted customers and their usage on the local stack; billing starts
+    `history_runs` months back (0: this month's run is everyone's first in this system)."""
     from billing.adapters.dynamo.stores import (
         DynamoCustomerDirectory,
         DynamoTenantDirectory,
@@ -139,7 +141,7 @@ def seed(
     )
     seed_stripe_secret(tenant_id)  # no Stripe key: the Pay button goes to the local stand-in
     crafted = customers or crafted_customers(tenant_id, current)
-    first_run = add_months(current, -HISTORY_RUNS)
+    first_run = add_months(current, -history_runs)
     for c in crafted.values():
         DynamoCustomerDirectory.put(
             tenant_id, c.profile(), c.subscription(), c.email, max(c.start, first_run)

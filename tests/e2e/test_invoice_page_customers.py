@@ -296,11 +296,13 @@ def test_html_and_script_in_customer_plan_and_tenant_names_never_execute(
         catalog=catalog,
         page=page_settings,
         customers={"escaped": customer},
+        history_runs=0,
     )
     # When this month's run emails the page and the customer opens it, in a context where the CSP
     # could not hide a mistake (it would block an injected inline script on its own)
     run_billing(tenant_id, current)
     (emailed,) = emailed_pages(local_env.moto_url, customer.email)
+    assert emailed.issue_date == current
     with opened(browser, emailed.link, bypass_csp=True) as page:
         page.wait_for_load_state("load")
         page.screenshot(path=str(artifacts / "escaped-desktop.png"), full_page=True)
@@ -314,3 +316,6 @@ def test_html_and_script_in_customer_plan_and_tenant_names_never_execute(
         assert f"Tenant AB {PAYLOAD}" in page.get_by_test_id("seller").inner_text()
         advice = page.get_by_test_id("plan-fit-advice").inner_text()
         assert f"Bas 3 GB {PAYLOAD}" in advice and f"Max 50 GB {PAYLOAD}" in advice
+        # And the check can fail: the same payload, put in as markup, does run in this context
+        page.evaluate("payload => document.body.insertAdjacentHTML('beforeend', payload)", PAYLOAD)
+        page.wait_for_function("window.__pwned === 1", timeout=5000)
