@@ -84,6 +84,33 @@ def seed(
     return {"customers": customers, "events": events, "history_start": history_start, "current": current}
 
 
+def showcase(
+    customers: list[demo_data.DemoCustomer], current: date
+) -> list[tuple[str, demo_data.DemoCustomer]]:
+    """One customer per kind of page (docs/invoice-page.md, "What the customer sees"), then others."""
+
+    def plan(c: demo_data.DemoCustomer) -> str:
+        return str(c.subscription["phases"][0]["plan"])
+
+    def months(c: demo_data.DemoCustomer) -> int:
+        return (current.year - c.start.year) * 12 + current.month - c.start.month
+
+    kinds: list[tuple[str, Callable[[demo_data.DemoCustomer], bool]]] = [
+        ("first invoice", lambda c: months(c) == 0),
+        ("long-time customer", lambda c: months(c) >= 22),
+        # Plan fit and the offer look at the last 3 periods: customers with that much history.
+        ("over-paying: plan fit", lambda c: (plan(c), c.usage_profile) == ("max", "light") and months(c) > 3),
+        ("extra data: offer", lambda c: (plan(c), c.usage_profile) == ("bas", "heavy") and months(c) > 3),
+    ]
+    picked: list[tuple[str, demo_data.DemoCustomer]] = []
+    for label, rule in kinds:
+        match = next((c for c in customers if rule(c) and all(c is not p for _, p in picked)), None)
+        if match is not None:
+            picked.append((label, match))
+    others = [c for c in customers if all(c is not p for _, p in picked)]
+    return picked + [("", c) for c in others[: max(0, 6 - len(picked))]]
+
+
 def run_billing(run_date: date, *, show_progress: bool) -> dict[str, Any]:
     def progress(queued: int) -> Callable[[int, int], None] | None:
         if not show_progress:
@@ -155,16 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  emails sent    {emails}")
     print(f"  took           {elapsed:.1f} s")
     print()
-    print("A few invoice pages:")
-    shown = 0
-    for c in seeded["customers"]:
+    print("Invoice pages worth a look (check them: python -m infra.axe <link> ...):")
+    for label, c in showcase(seeded["customers"], current):
         history = invoice_ledger().history(
             demo_data.TENANT_ID, c.profile["id"], demo_data.add_months(current, 1), 1
         )
-        if history and shown < 5:
+        if history:
             stored = history[-1]
-            print(f"  {c.profile['name']:<24} {stored.invoice.number:<8} {server.url}/i/{stored.page_token}")
-            shown += 1
+            print(f"  {label:<24} {c.profile['name']:<20} {server.url}/i/{stored.page_token}")
     if args.no_serve:
         if stack.started_here:
             stack.stop()
