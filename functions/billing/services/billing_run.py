@@ -102,6 +102,10 @@ class StartBillingRun:
         run_id = run_id_for(tenant_id, run_date)
         self.runs.start(run_id, tenant_id, run_date, self.clock.now())
         due = list(only) if only else list(self.customers.due(tenant_id, run_date))
+        # A customer invoiced by an earlier attempt of this run whose page or email did not go out
+        # (the worker died after the transaction, and its message went to the DLQ) is no longer due,
+        # so it is found through the run record and queued again to finish the delivery.
+        due += [c for c in self.runs.undelivered(run_id) if c not in set(due)]
         # Recorded before sending: a crash in between re-queues on retry (harmless, the worker is
         # idempotent), while the reverse order could leave a customer invoiced but not counted as due.
         self.runs.mark_queued(run_id, tenant_id, due)
@@ -252,6 +256,7 @@ class IssueInvoice:
         if stored.page_published_at is None:
             self.invoices.mark_published(stored.tenant_id, stored.invoice_id, now)
         if stored.email_status == "sent":
+            self._delivered(stored, account)
             return False
         if not self.invoices.claim_email(stored.tenant_id, stored.invoice_id, now):
             return False  # another attempt holds the claim or has sent it
@@ -267,4 +272,9 @@ class IssueInvoice:
             self.invoices.release_email(stored.tenant_id, stored.invoice_id)
             raise
         self.invoices.mark_emailed(stored.tenant_id, stored.invoice_id, self.clock.now())
+        self._delivered(stored, account)
         return True
+
+    def _delivered(self, stored: StoredInvoice, account: CustomerAccount) -> None:
+        if stored.run_id:
+            self.runs.mark_delivered(stored.run_id, account.customer.id)

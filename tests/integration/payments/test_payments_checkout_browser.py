@@ -67,10 +67,7 @@ def shop() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.server_close()
 
 
-def test_pay_and_cancel_in_a_real_browser(shop) -> None:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_pay_and_cancel_in_a_real_browser(shop, browser) -> None:
     base, events = shop
     fake = start_fake_stripe(webhook_url=f"{base}/webhooks/stripe", webhook_secret=WEBHOOK_SECRET)
     try:
@@ -90,22 +87,20 @@ def test_pay_and_cancel_in_a_real_browser(shop) -> None:
         cancel_me = gateway.create_checkout_session(
             "inv_2", 1, 100, "SEK", None, "Faktura", f"{base}/inv_2?paid", f"{base}/inv_2?cancelled", ["card"]
         )
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page()
-            # When the customer opens the page, picks Klarna and presses Pay
-            page.goto(session.url)
-            assert page.inner_text("h1") == "Pay 125.00 SEK"
-            page.check("input[value=klarna]")
-            page.click("#pay")
-            # Then the browser is back on our page, which already knows it is paid
-            page.wait_for_url(f"{base}/inv_1?paid")
-            assert page.inner_text("#status") == "paid"
-            # And another customer who presses Cancel is back on the invoice page, nothing paid
-            page.goto(cancel_me.url)
-            page.click("#cancel")
-            page.wait_for_url(f"{base}/inv_2?cancelled")
-            browser.close()
+        page = browser.new_page()
+        # When the customer opens the page, picks Klarna and presses Pay
+        page.goto(session.url)
+        assert page.inner_text("h1") == "Pay 125.00 SEK"
+        page.check("input[value=klarna]")
+        page.click("#pay")
+        # Then the browser is back on our page, which already knows it is paid
+        page.wait_for_url(f"{base}/inv_1?paid")
+        assert page.inner_text("#status") == "paid"
+        # And another customer who presses Cancel is back on the invoice page, nothing paid
+        page.goto(cancel_me.url)
+        page.click("#cancel")
+        page.wait_for_url(f"{base}/inv_2?cancelled")
+        page.close()
         intent = events[1]["data"]["object"]
         assert [e["type"] for e in events] == ["checkout.session.completed", "payment_intent.succeeded"]
         assert intent["payment_method_types"] == ["klarna"] and intent["amount_received"] == 12500

@@ -648,6 +648,23 @@ class DynamoRunLedger:
             finished_at=item.finished_at,
         )
 
+    def mark_delivered(self, run_id: str, customer_id: str) -> None:
+        try:
+            RunItemModel(run_id, f"O#{customer_id}").update(
+                actions=[RunItemModel.status.set("delivered")], condition=RunItemModel.item_key.exists()
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def undelivered(self, run_id: str) -> list[str]:
+        outcomes = RunItemModel.query(run_id, RunItemModel.item_key.startswith("O#"), consistent_read=True)
+        return [
+            item.item_key[2:]
+            for item in outcomes
+            if item.outcome == "invoiced" and item.status != "delivered"
+        ]
+
     def failed_customers(self, run_id: str) -> list[str]:
         """Customers whose last attempt failed and who have no outcome yet."""
         failed: set[str] = set()
