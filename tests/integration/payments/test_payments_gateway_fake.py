@@ -236,8 +236,10 @@ def test_sepa_on_the_page_is_processing_first_then_settles(
         "inv_9", 1, 5000, "eur", None, "Invoice 9", SUCCESS, CANCEL, ["card", "sepa_debit"]
     )
     pay_on_page(session.url, "sepa_debit")
-    # Then, by the redirect, the session completed unpaid and the payment is processing
-    mapped = [to_domain_event(verifier.verify(b, h["stripe-signature"])) for b, h in receiver.deliveries]
+    # Then, by the redirect, the session completed unpaid and the payment is processing (the
+    # settlement's own deliveries follow on a timer, and on a busy machine may already be there)
+    first_two = list(receiver.deliveries)[:2]
+    mapped = [to_domain_event(verifier.verify(b, h["stripe-signature"])) for b, h in first_two]
     assert [type(m) for m in mapped] == [PaymentProcessing, PaymentProcessing]
     # And when the debit settles, the PaymentIntent's and the session's async successes follow
     fake.wait_for_deliveries()
