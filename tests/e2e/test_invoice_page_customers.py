@@ -150,6 +150,7 @@ def test_an_over_paying_customer_is_advised_the_cheaper_plan_with_the_yearly_sav
 def test_a_customer_who_often_buys_extra_data_gets_the_plus_offer_and_the_click_is_recorded(crafted, browser):
     last = crafted.last("extra-data")
     target = demo_data.PAGE_SETTINGS["offers"][0]["url"]
+    # When the customer on Bas who bought extra data on each of their last invoices opens this month's
     with opened(browser, last.link) as page:
         # Then the offer block shows the Plus offer, linked through the click recorder
         assert "offers" in shown_blocks(page)
