@@ -119,3 +119,35 @@ def test_a_run_killed_midway_and_started_again_leaves_exactly_one_invoice_each(l
     # And everybody got their email, once
     for c in seeded["customers"]:
         assert len(emails_to(local_env.moto_url, c.email)) == 1
+
+
+def test_a_stored_coupon_discounts_its_periods_and_then_stops(local_env, tenant_id):
+    # Given a customer with a 50 % coupon for one period, stored with their subscription
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
+    from billing.handlers.wiring import customer_directory
+    from infra import demo_data
+
+    demo.seed(0, TODAY, tenant_id, RUN_DATE)
+    profile = {"id": "k1", "name": "Kim Kupong", "address": ["Gatan 1", "111 22 Stockholm"]}
+    subscription = {"id": "s-k1", "customer_id": "k1", "phases": [{"plan": "bas", "start": "2026-10-01"}]}
+    coupon = {
+        "code": "WELCOME50",
+        "name": "Välkomstrabatt",
+        "kind": "percentage",
+        "percent": "50",
+        "duration": "once",
+    }
+    DynamoCustomerDirectory.put(tenant_id, profile, subscription, "k1@example.se", RUN_DATE, coupons=[coupon])
+    # When November and December are billed
+    run_billing(tenant_id, RUN_DATE)
+    run_billing(tenant_id, date(2026, 12, 1))
+    # Then November carries the discount and December does not, and the coupon counts one use
+    by_period = {i.period_start: i for i in invoices_of(tenant_id)}
+    november = [line for line in by_period["2026-11-01"].document["lines"] if line["kind"] == "discount"]
+    december = [line for line in by_period["2026-12-01"].document["lines"] if line["kind"] == "discount"]
+    assert (
+        len(november) == 1
+        and november[0]["amount"] == -demo_data.CATALOG["plans"][0]["charges"][0]["amount"] // 2
+    )
+    assert december == []
+    assert customer_directory().get(tenant_id, "k1").coupons[0]["times_applied"] == 1

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from billing.domain.invoice import Invoice
 from billing.domain.periods import local_midnight, next_period, period_containing, previous_period
 from billing.domain.pricing import compute_invoice
+from billing.domain.scenario import parse_coupon
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
@@ -176,7 +177,7 @@ class IssueInvoice:
             )
             return IssueOutcome("skipped")
 
-        invoice = self._compute(tenant, account)
+        invoice, coupons_after = self._compute(tenant, account)
         following = self._following_period_start(tenant, account)
         now = self.clock.now()
         if invoice is None:
@@ -197,6 +198,7 @@ class IssueInvoice:
             now=now,
             series_prefix=tenant.settings.invoice_series_prefix,
             ocr_length_digit=tenant.settings.ocr_length_digit,
+            coupons_after=coupons_after,
         )
         emailed = self.deliver(result.stored, tenant, account)
         return IssueOutcome(
@@ -213,7 +215,9 @@ class IssueInvoice:
             raise PermanentError(f"no customer {request.customer_id} for tenant", field="customer_id")
         return account
 
-    def _compute(self, tenant: TenantAccount, account: CustomerAccount) -> Invoice | None:
+    def _compute(
+        self, tenant: TenantAccount, account: CustomerAccount
+    ) -> tuple[Invoice | None, list[dict[str, Any]] | None]:
         subscription = account.subscription
         plan = tenant.catalog.plan(subscription.phases[0].plan_code)
         period = period_containing(
@@ -230,6 +234,7 @@ class IssueInvoice:
             local_midnight(period.start, tz),
         )
         balance = max(0, account.balance)
+        coupons = [parse_coupon(c, f"customer.coupons[{i}]") for i, c in enumerate(account.coupons)]
         invoice = compute_invoice(
             tenant=tenant.settings,
             catalog=tenant.catalog,
@@ -238,8 +243,17 @@ class IssueInvoice:
             events=events,
             period_start=period.start,
             balance=balance,
+            coupons=coupons,
         )
-        return invoice if invoice.lines else None
+        if not invoice.lines:
+            return None, None
+        # A coupon counts a period whenever it was active on the period's invoice ("for 3 periods"
+        # means three invoices), whether or not anything on it was eligible; stored with the invoice.
+        coupons_after = [
+            {**doc, "times_applied": coupon.times_applied + 1} if coupon.is_active else doc
+            for doc, coupon in zip(account.coupons, coupons, strict=True)
+        ]
+        return invoice, (coupons_after if account.coupons else None)
 
     def _following_period_start(self, tenant: TenantAccount, account: CustomerAccount) -> date:
         subscription = account.subscription

@@ -32,6 +32,7 @@ class CustomerAccount:
     next_period_start: date  # the period the next invoice is for; it is issued on that day
     invoices_issued: int = 0
     balance: int = 0  # credit in minor units, applied to the next invoice
+    coupons: tuple[dict[str, Any], ...] = ()  # coupon documents (docs/pricing.md), with times_applied
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class InvoiceLedger(Protocol):
         now: datetime,
         series_prefix: str = "",
         ocr_length_digit: bool = False,
+        coupons_after: Sequence[dict[str, Any]] | None = None,
     ) -> IssueResult:
         """Allocate the next number, store the invoice, advance the customer's schedule and record
         the run outcome, all in one transaction; if the invoice exists, return it unchanged."""

@@ -62,6 +62,7 @@ class CustomerModel(Model):
     invoices_issued = NumberAttribute(default=0)
     # Credit in minor units (overpayments, credit notes), applied to the next invoice.
     balance = NumberAttribute(default=0)
+    coupons = JSONAttribute(default=list)  # billing.domain Coupon shapes, with times_applied
     # Stripe: the customer's saved payment method for automatic payment (docs/payments.md).
     stripe = JSONAttribute(null=True)
     # The contract term on reminder fees: from this day (ISO) the customer agreed to them; absent: never

@@ -38,6 +38,7 @@ from billing.domain.ocr import ocr_reference
 from billing.domain.payments import InvoicePayments
 from billing.domain.scenario import (
     parse_catalog,
+    parse_coupon,
     parse_customer,
     parse_subscription,
     parse_tenant_settings,
@@ -132,6 +133,7 @@ class DynamoCustomerDirectory:
             next_period_start=date.fromisoformat(item.next_period_start),
             invoices_issued=int(item.invoices_issued or 0),
             balance=int(item.balance or 0),
+            coupons=tuple(item.coupons or ()),
         )
 
     @staticmethod
@@ -141,14 +143,18 @@ class DynamoCustomerDirectory:
         subscription: dict[str, Any],
         email: str,
         first_period_start: date,
+        coupons: Sequence[dict[str, Any]] = (),
     ) -> None:
         customer = parse_customer(profile)
         parse_subscription(subscription)
+        for i, coupon in enumerate(coupons):
+            parse_coupon(coupon, f"coupons[{i}]")
         CustomerModel(
             tenant_id,
             customer.id,
             profile=profile,
             subscription=subscription,
+            coupons=list(coupons),
             email=email,
             next_period_start=first_period_start.isoformat(),
             next_invoice_date=first_period_start.isoformat(),
@@ -229,6 +235,7 @@ class DynamoInvoiceLedger:
         now: datetime,
         series_prefix: str = "",
         ocr_length_digit: bool = False,
+        coupons_after: Sequence[dict[str, Any]] | None = None,
     ) -> IssueResult:
         tenant_id = invoice.tenant_id
         for attempt in range(NUMBER_RACE_ATTEMPTS):
@@ -257,6 +264,7 @@ class DynamoInvoiceLedger:
                     current,
                     now,
                     self._counter_id(tenant_id, series_prefix),
+                    coupons_after,
                 )
             except TransactWriteError as exc:
                 reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
@@ -314,6 +322,7 @@ class DynamoInvoiceLedger:
         current: int,
         now: datetime,
         counter_id: str,
+        coupons_after: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         tenant_id = invoice.tenant_id
         counter_condition = (
@@ -326,7 +335,14 @@ class DynamoInvoiceLedger:
                 condition=counter_condition,
             )
             tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
-            self._advance(tx, account, next_period_start, issued=True, balance_used=invoice.balance_applied)
+            self._advance(
+                tx,
+                account,
+                next_period_start,
+                issued=True,
+                balance_used=invoice.balance_applied,
+                coupons_after=coupons_after,
+            )
             self._record_outcome(
                 tx,
                 run_id,
@@ -346,11 +362,15 @@ class DynamoInvoiceLedger:
         *,
         issued: bool,
         balance_used: int = 0,
+        coupons_after: Sequence[dict[str, Any]] | None = None,
     ) -> None:
         actions: list[Any] = [
             CustomerModel.next_period_start.set(next_period_start.isoformat()),
             CustomerModel.next_invoice_date.set(next_period_start.isoformat()),
         ]
+        if coupons_after is not None:
+            # The coupons' use counts move with the invoice that used them, in the same transaction.
+            actions.append(CustomerModel.coupons.set(list(coupons_after)))
         condition = CustomerModel.next_period_start == account.next_period_start.isoformat()
         if issued:
             actions.append(CustomerModel.invoices_issued.add(1))
