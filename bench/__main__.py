@@ -204,18 +204,27 @@ def main(argv: list[str] | None = None) -> int:
         "   DynamoDB requests per invoice by operation: "
         + ", ".join(f"{op} {n / biggest.items:.2f}" for op, n in ops)
     )
+    waits = sorted(biggest.calls.seconds.items(), key=lambda x: -x[1])
+    in_requests = sum(biggest.calls.seconds.values())
+    print(
+        "   Wall time per invoice: "
+        + ", ".join(f"{svc} {t / biggest.items * 1000:.1f} ms" for svc, t in waits)
+        + f", outside requests {(biggest.seconds - in_requests) / biggest.items * 1000:.1f} ms"
+        + f" (of which CPU {biggest.cpu_seconds / biggest.items * 1000:.1f} ms)"
+    )
 
     smallest = runs[0]
     base_rate = smallest.seconds / smallest.extra["customers"]
     _print_table(
         "3. Run time against customers (linear means the last column stays near 1.0)",
-        ("customers", "invoiced", "seconds", "ms/customer", "invoices/s", "vs smallest"),
+        ("customers", "invoiced", "seconds", "ms/customer", "of it in SQS", "invoices/s", "vs smallest"),
         [
             (
                 f"{r.extra['customers']:,}",
                 f"{r.items:,}",
                 f"{r.seconds:.1f}",
                 f"{r.seconds / r.extra['customers'] * 1000:.1f}",
+                f"{r.calls.seconds.get('sqs', 0.0) / r.extra['customers'] * 1000:.1f}",
                 f"{r.per_second:.1f}",
                 f"{(r.seconds / r.extra['customers']) / base_rate:.2f}",
             )

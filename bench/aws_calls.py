@@ -10,6 +10,7 @@ Install it before any client is created: clients made earlier are not counted.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +37,17 @@ class Snapshot:
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     read_units: float = 0.0
     write_units: float = 0.0
+    seconds: Counter[str] = field(default_factory=Counter)  # wall time spent in requests, by service
 
     def count(self, service: str, operation: str | None = None) -> int:
         return sum(n for (s, op), n in self.calls.items() if s == service and operation in (None, op))
 
     def __sub__(self, other: Snapshot) -> Snapshot:
         return Snapshot(
-            self.calls - other.calls, self.read_units - other.read_units, self.write_units - other.write_units
+            self.calls - other.calls,
+            self.read_units - other.read_units,
+            self.write_units - other.write_units,
+            Counter({k: v - other.seconds.get(k, 0.0) for k, v in self.seconds.items()}),
         )
 
 
@@ -50,15 +55,34 @@ class CallCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = Snapshot()
+        self._started = threading.local()
 
     def snapshot(self) -> Snapshot:
         with self._lock:
-            return Snapshot(Counter(self._state.calls), self._state.read_units, self._state.write_units)
+            return Snapshot(
+                Counter(self._state.calls),
+                self._state.read_units,
+                self._state.write_units,
+                Counter(self._state.seconds),
+            )
 
     def before_call(self, event_name: str, **_: Any) -> None:
         _prefix, service, operation = event_name.split(".", 2)
         with self._lock:
             self._state.calls[(service, operation)] += 1
+        stack = getattr(self._started, "stack", None)
+        if stack is None:
+            stack = self._started.stack = []
+        stack.append(time.perf_counter())
+
+    def call_done(self, event_name: str, **_: Any) -> None:
+        stack = getattr(self._started, "stack", None)
+        if not stack:
+            return
+        elapsed = time.perf_counter() - stack.pop()
+        service = event_name.split(".")[1]
+        with self._lock:
+            self._state.seconds[service] += elapsed
 
     def add_capacity_param(self, params: dict[str, Any], event_name: str, **_: Any) -> None:
         if event_name.rsplit(".", 1)[-1] in _CAPACITY_OPS:
@@ -86,6 +110,8 @@ class CallCounter:
         events.register("provide-client-params.dynamodb", self.add_capacity_param)
         events.register("before-call", self.before_call)
         events.register("after-call.dynamodb", self.after_call)
+        events.register("after-call", self.call_done)
+        events.register("after-call-error", self.call_done)
 
 
 COUNTER = CallCounter()
