@@ -95,7 +95,7 @@ PAGE_SETTINGS: dict[str, Any] = {
 def _data_charge(included_gb: int, price_per_gb: int) -> dict[str, Any]:
     return {
         "code": "data",
-        "name": "Surf utöver det som ingår",
+        "name": "Surf",  # all data used; the first tier (what the plan includes) costs nothing
         "model": "graduated",
         "metric": "data_gb",
         "aggregation": "sum",
