@@ -162,15 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     local_billing.measure_run(5, args.run_date)  # warm: imports, templates, clients; not reported
-    runs = []
-    for size in sizes:
-        sys.stderr.write(f"billing run of {size:,} customers ...\n")
-        run = local_billing.measure_run(size, args.run_date)
-        runs.append(run)
-        sys.stderr.write(
-            f"  {run.items:,} invoiced in {run.seconds:.1f} s ({run.per_second:.1f}/s), "
-            f"{run.cpu_seconds:.1f} s CPU, seeding took {run.extra['seed_seconds']:.1f} s\n"
-        )
+    runs: list[local_billing.Measured] = []
+    try:
+        _measure_runs(sizes, args.run_date, runs)
+    except KeyboardInterrupt:
+        # Ctrl-C (SIGINT) during a large run: report on the sizes that finished.
+        sys.stderr.write(f"interrupted: the figures use the {len(runs)} run(s) that finished\n")
+        if not runs:
+            return 130
     biggest = runs[-1]
     _print_table(
         f"2. A billing run of {biggest.extra['customers']:,} customers end to end (one worker instance)",
@@ -259,6 +258,21 @@ def main(argv: list[str] | None = None) -> int:
 
         bench_pricing.main([])
     return 0
+
+
+def _measure_runs(sizes: list[int], run_date: date, runs: list[local_billing.Measured]) -> None:
+    for size in sizes:
+        sys.stderr.write(f"billing run of {size:,} customers ...\n")
+        run = local_billing.measure_run(size, run_date)
+        runs.append(run)
+        sys.stderr.write(
+            f"  {run.items:,} invoiced in {run.seconds:.1f} s ({run.per_second:.1f}/s), "
+            f"{run.cpu_seconds:.1f} s CPU, seeding took {run.extra['seed_seconds']:.1f} s; ms per invoice in "
+            + ", ".join(
+                f"{svc} {t / max(run.items, 1) * 1000:.1f}" for svc, t in sorted(run.calls.seconds.items())
+            )
+            + "\n"
+        )
 
 
 def _print_figure_5(run: local_billing.Measured) -> None:

@@ -203,7 +203,7 @@ def usage_window(tenant: TenantAccount, account: CustomerAccount, now: datetime)
     if now < due_from:
         return UsageWindow(local_midnight(billed_next.start, tz), tz)
     # The invoice is due and a run may be reading its window: late events go to the window after it,
-    # which is `period` itself (billed by the invoice after next).
+    # which is `period` itself (billed by the invoice that follows the one now due).
     return UsageWindow(local_midnight(period.start, tz), tz)
 
 
