@@ -279,8 +279,7 @@ class LocalStack:
         it is not written to .local/stack.json, so nothing else finds, reuses or resets it."""
         java = _java()
         jar_dir = dynamodb_local_dir()
-        moto = Path(sys.executable).with_name("moto_server")
-        if not moto.exists():
+        if not Path(sys.executable).with_name("moto_server").exists():
             raise LocalStackError("moto_server is missing from the virtual environment: run `make install`")
         STATE_DIR.mkdir(exist_ok=True)
         ddb_port = int(os.environ.get("LOCAL_DYNAMODB_PORT") or _free_port())
@@ -304,9 +303,11 @@ class LocalStack:
             start_new_session=True,
         )
         moto_proc = subprocess.Popen(  # noqa: S603
-            [str(moto), "-H", "127.0.0.1", "-p", str(moto_port)],
+            # moto's own server, with its SQS model repaired for long queues (see infra/moto_server.py).
+            [sys.executable, "-m", "infra.moto_server", "-H", "127.0.0.1", "-p", str(moto_port)],
             stdout=moto_log.open("wb"),
             stderr=subprocess.STDOUT,
+            cwd=ROOT,
             start_new_session=True,
         )
         state = StackState(ddb_port, moto_port, ddb.pid, moto_proc.pid)
