@@ -52,8 +52,9 @@ def add_months(day: date, months: int) -> date:
 def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool = True) -> int:
     """The demo merchant with `customers` customers due on `run_date` (those who started by then) and
     last month's usage for each; written with BatchWriteItem. Returns the number of usage events."""
-    from billing.adapters.dynamo.models import CustomerModel, UsageModel
-    from billing.adapters.dynamo.stores import DynamoTenantDirectory, customer_key, due_bucket
+    from billing.adapters.dynamo.models import CustomerModel
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory, due_bucket
+    from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
     from infra import demo_data
 
@@ -79,19 +80,11 @@ def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool =
                 )
             )
     if usage:
-        with UsageModel.batch_write() as batch:
-            for c in people:
-                for raw in demo_data.usage_events(c, add_months(run_date, -1), run_date):
-                    ts = datetime.fromisoformat(raw["timestamp"]).astimezone(UTC)
-                    batch.save(
-                        UsageModel(
-                            customer_key(tenant_id, c.profile["id"]),
-                            f"{ts.isoformat()}#{raw['id']}",
-                            event=raw,
-                            expires_at=ts + timedelta(days=800),
-                        )
-                    )
-                    events += 1
+        # Through the bulk loader: raw events, duplicate markers and daily totals, as ingestion keeps them.
+        for c in people:
+            history = demo_data.usage_events(c, add_months(run_date, -1), run_date)
+            load_history(tenant_id, c.profile.get("timezone", "Europe/Stockholm"), history)
+            events += len(history)
     return events
 
 

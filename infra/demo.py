@@ -59,11 +59,8 @@ def seed(
 ) -> dict[str, Any]:
     """Store the demo tenant, its customers and their usage. Billing schedules start 11 months back
     (so past runs build a history), or at `schedule_from` when given."""
-    from billing.adapters.dynamo.stores import (
-        DynamoCustomerDirectory,
-        DynamoTenantDirectory,
-        DynamoUsageStore,
-    )
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
+    from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
 
     bind_tables()
@@ -79,7 +76,7 @@ def seed(
         first = max(demo_data.month_start(c.start), schedule_from or history_start)
         DynamoCustomerDirectory.put(tenant_id, c.profile, c.subscription, c.email, first)
         usage = demo_data.usage_events(c, demo_data.add_months(history_start, -1), today)
-        DynamoUsageStore.put_many(tenant_id, usage)
+        load_history(tenant_id, c.profile.get("timezone", "Europe/Stockholm"), usage)
         events += len(usage)
     return {"customers": customers, "events": events, "history_start": history_start, "current": current}
 

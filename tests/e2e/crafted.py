@@ -123,11 +123,8 @@ def seed(
 ) -> CraftedTenant:
     """Store the tenant, the crafted customers and their usage on the local stack; billing starts
     `history_runs` months back (0: this month's run is everyone's first in this system)."""
-    from billing.adapters.dynamo.stores import (
-        DynamoCustomerDirectory,
-        DynamoTenantDirectory,
-        DynamoUsageStore,
-    )
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
+    from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
     from infra.local_stack import seed_stripe_secret
 
@@ -148,7 +145,7 @@ def seed(
         )
         usage = c.usage(current)
         if usage:
-            DynamoUsageStore.put_many(tenant_id, usage)
+            load_history(tenant_id, c.profile().get("timezone", "Europe/Stockholm"), usage)
     return CraftedTenant(tenant_id, current, crafted)
 
 

@@ -344,3 +344,38 @@ def test_20000_events_with_10_percent_duplicates_from_eight_threads_give_exact_t
             got[(c, metric)] = (t + total, n + count)
     assert dict(got) == dict(expected)
     print(f"\n20,000 events from 8 threads in {elapsed:.1f} s ({20_000 / elapsed:.0f} events/s)")
+
+
+def test_billing_reads_the_daily_totals_ingestion_keeps_not_the_raw_events(local_env, tenant_id):
+    from billing.adapters.dynamo.models import UsageModel
+    from billing.adapters.dynamo.stores import customer_key
+    from tests.integration.helpers import invoices_of
+
+    # Given customers due next month, and this month's usage so far sent through the API: 350 SMS and
+    # 4 sessions of data for c00001, spread from the month's first instant to a minute ago
+    key = _tenant(tenant_id, customers=2, schedule_from=NEXT_MONTH)
+    opened = datetime.combine(THIS_MONTH, datetime.min.time(), STOCKHOLM)
+    elapsed = datetime.now(UTC) - timedelta(minutes=1) - opened
+    sms = [_event(f"sms-{i}", when=opened + elapsed * i / 349) for i in range(350)]
+    data = [
+        _event(f"gb-{i}", metric="data_gb", value=gb, when=opened + elapsed * share)
+        for i, (share, gb) in enumerate([(0, "1.25"), (0.3, "2.5"), (0.6, "0.75"), (1, "3")])
+    ]
+    for first in range(0, len(sms + data), 100):
+        status, body = _post(local_env.server.url, key, {"events": (sms + data)[first : first + 100]})
+        assert status == 200
+        assert [
+            r for r in body["results"] if r != {"index": r["index"], "id": r["id"], "status": "accepted"}
+        ] == []
+    # When the raw events are gone (only the duplicate markers and daily totals remain) and the run bills
+    with UsageModel.batch_write() as batch:
+        for item in UsageModel.query(customer_key(tenant_id, "c00001")):
+            batch.delete(item)
+    run_billing(tenant_id, NEXT_MONTH)
+    # Then the invoice bills every event, from the totals: 350 SMS are one package of 100 after 300
+    # free (a count of stored items, 1 to 4 days, would be none), and 7.5 GB
+    (invoice,) = [i for i in invoices_of(tenant_id) if i.customer_id == "c00001"]
+    usage = [x for x in invoice.document["lines"] if x["kind"] == "usage"]
+    assert [(x["quantity"], x["amount"]) for x in usage if x["charge_code"] == "sms"] == [("1", 1592)]
+    # (the data charge is graduated: a line per tier the usage reaches)
+    assert sum(Decimal(x["quantity"]) for x in usage if x["charge_code"] == "data") == Decimal("7.5")

@@ -2,17 +2,25 @@
 
 Events are deduplicated by id and put in a canonical order (timestamp, id) before anything is summed,
 so the same events in any order give the same invoice.
+
+A daily total (the sum and number of one metric's events on one local day, kept by ingestion) can stand
+in for those events wherever only sums and counts are asked for: `additive_metrics` names the metrics of
+a catalog for which that holds, and `daily_total_events` turns totals into events that say how many
+events they stand for (`count`). `relevant` refuses a total for any charge that would need the events
+themselves, so a total can never change an amount silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from zoneinfo import ZoneInfo
 
-from billing.domain.catalog import Aggregation, Charge
+from billing.domain.catalog import Aggregation, Catalog, Charge, ChargeModel
 from billing.domain.money import calculation_context
+from billing.domain.periods import local_midnight
 
 # Weighted sums are quantised to this many decimals before pricing, so the printed quantity times the
 # printed unit price is the amount.
@@ -32,6 +40,8 @@ class UsageEvent:
     timestamp: datetime  # aware
     value: Decimal = Decimal(1)
     properties: dict[str, str] = field(default_factory=dict)
+    # How many metered events this one stands for: 1, or the number summed into a daily total.
+    count: int = 1
 
     def number(self, name: str | None) -> Decimal:
         """The event's value, or the numeric property `name`."""
@@ -61,7 +71,57 @@ def canonical(events: Iterable[UsageEvent]) -> list[UsageEvent]:
 
 def relevant(events: Sequence[UsageEvent], charge: Charge) -> list[UsageEvent]:
     """The events of the charge's metric that pass its filters (events already canonical)."""
-    return [e for e in events if e.metric == charge.metric and charge.matches(e.properties)]
+    mine = [e for e in events if e.metric == charge.metric and charge.matches(e.properties)]
+    if not is_additive(charge) and any(e.count != 1 for e in mine):
+        # A total has lost what this charge needs (single values, properties, instants).
+        raise ValueError(f"charge {charge.code}: {charge.aggregation} needs single events, not daily totals")
+    return mine
+
+
+# Charge models that price a quantity; the percentage model prices each event on its own.
+_QUANTITY_MODELS = frozenset(
+    {ChargeModel.PER_UNIT, ChargeModel.GRADUATED, ChargeModel.VOLUME, ChargeModel.PACKAGE}
+)
+
+
+def is_additive(charge: Charge) -> bool:
+    """True when the sum and count of a day's events of the metric give this charge all it needs."""
+    return (
+        charge.model in _QUANTITY_MODELS
+        and charge.aggregation in (Aggregation.COUNT, Aggregation.SUM)
+        and charge.field is None
+        and not charge.filters
+    )
+
+
+def additive_metrics(catalog: Catalog) -> frozenset[str]:
+    """The metrics every charge of which, in every plan of the catalog, can be billed from daily totals."""
+    charges = [c for plan in catalog.plans.values() for c in plan.charges if c.metric is not None]
+    metered = {c.metric for c in charges if c.metric is not None}
+    return frozenset(m for m in metered if all(is_additive(c) for c in charges if c.metric == m))
+
+
+def daily_total_events(
+    customer_id: str, totals: Mapping[tuple[date, str], tuple[Decimal, int]], timezone: str
+) -> list[UsageEvent]:
+    """One event per (local day, metric) total, at the day's first instant in the customer's timezone.
+
+    Ingestion adds each event to the total of the local day of the instant it is billed at, and billing
+    windows open and close at local midnights, so a day's total falls in the same window as its events.
+    """
+    tz = ZoneInfo(timezone)
+    return [
+        UsageEvent(
+            id=f"total:{metric}:{day.isoformat()}",
+            customer_id=customer_id,
+            metric=metric,
+            timestamp=local_midnight(day, tz),
+            value=value,
+            count=count,
+        )
+        for (day, metric), (value, count) in sorted(totals.items())
+        if count > 0
+    ]
 
 
 def in_window(events: Sequence[UsageEvent], start: datetime, end: datetime) -> list[UsageEvent]:
@@ -85,7 +145,7 @@ def aggregate(
     inside = in_window(events, start, end)
     kind = charge.aggregation
     if kind is Aggregation.COUNT:
-        return Decimal(len(inside))
+        return Decimal(sum(e.count for e in inside))
     if kind is Aggregation.SUM:
         return sum((e.number(charge.field) for e in inside), Decimal(0))
     if kind is Aggregation.MAX:

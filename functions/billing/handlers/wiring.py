@@ -99,7 +99,7 @@ def customer_directory() -> DynamoCustomerDirectory:
 @cache
 def invoice_pages() -> InvoicePages:
     from billing.adapters.aws import S3PagePublisher
-    from billing.adapters.dynamo.stores import DynamoUsageStore
+    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
     from billing.services.invoice_pages import InvoicePages
@@ -112,7 +112,7 @@ def invoice_pages() -> InvoicePages:
         presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
         pages=S3PagePublisher(s.pages_bucket),
         clock=SystemClock(),
-        usage=DynamoUsageStore(),
+        usage=DynamoUsageReader(),
     )
 
 
@@ -133,13 +133,13 @@ def audit_trail() -> DynamoAuditTrail:
 
 @cache
 def issue_invoice() -> IssueInvoice:
-    from billing.adapters.dynamo.stores import DynamoUsageStore
+    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.services.billing_run import IssueInvoice, SystemClock
 
     return IssueInvoice(
         tenants=tenant_directory(),
         customers=customer_directory(),
-        usage=DynamoUsageStore(),
+        usage=DynamoUsageReader(),
         invoices=invoice_ledger(),
         runs=run_ledger(),
         pages=invoice_pages(),

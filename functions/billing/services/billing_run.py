@@ -20,6 +20,8 @@ from billing.domain.invoice import Invoice
 from billing.domain.periods import local_midnight, next_period, period_containing, previous_period
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
+from billing.domain.usage import UsageEvent
+from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
@@ -33,7 +35,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
-    UsageReader,
+    UsageTotalsReader,
 )
 
 
@@ -130,7 +132,7 @@ class IssueInvoice:
         *,
         tenants: TenantDirectory,
         customers: CustomerDirectory,
-        usage: UsageReader,
+        usage: UsageTotalsReader,
         invoices: InvoiceLedger,
         runs: RunLedger,
         pages: InvoicePages,
@@ -224,15 +226,8 @@ class IssueInvoice:
             account.next_period_start, plan.interval, subscription.anchor, subscription.anchor_day
         )
         previous = previous_period(period, plan.interval, subscription.anchor, subscription.anchor_day)
-        tz = ZoneInfo(account.customer.timezone)
-        # Fees are billed in advance for `period`, usage in arrears for the one before it; a level
-        # held over time (weighted sum) also needs the last event before that, so read from earlier.
-        events = self.usage.events(
-            tenant.settings.tenant_id,
-            account.customer.id,
-            local_midnight(previous.start, tz).replace(year=previous.start.year - 1),
-            local_midnight(period.start, tz),
-        )
+        # Fees are billed in advance for `period`, usage in arrears for the one before it.
+        events = self._usage(tenant, account, previous.start, period.start)
         balance = max(0, account.balance)
         coupons = [parse_coupon(c, f"customer.coupons[{i}]") for i, c in enumerate(account.coupons)]
         invoice = compute_invoice(
@@ -254,6 +249,22 @@ class IssueInvoice:
             for doc, coupon in zip(account.coupons, coupons, strict=True)
         ]
         return invoice, (coupons_after if account.coupons else None)
+
+    def _usage(
+        self, tenant: TenantAccount, account: CustomerAccount, first_day: date, end_day: date
+    ) -> list[UsageEvent]:
+        tz = ZoneInfo(account.customer.timezone)
+        return billed_usage(
+            self.usage,
+            tenant.catalog,
+            tenant.settings.tenant_id,
+            account.customer.id,
+            account.customer.timezone,
+            first_day,
+            end_day,
+            # A level held over time (weighted sum) needs the last event before the window.
+            raw_from=local_midnight(first_day, tz).replace(year=first_day.year - 1),
+        )
 
     def _following_period_start(self, tenant: TenantAccount, account: CustomerAccount) -> date:
         subscription = account.subscription

@@ -11,12 +11,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
-from billing.domain.periods import local_midnight
+from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.ports import (
     AuditEvent,
@@ -30,7 +29,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
-    UsageReader,
+    UsageTotalsReader,
 )
 
 PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -79,7 +78,7 @@ class InvoicePages:
         presenter: InvoicePresenter,
         pages: PagePublisher,
         clock: Clock,
-        usage: UsageReader | None = None,
+        usage: UsageTotalsReader | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -117,9 +116,14 @@ class InvoicePages:
         start = earliest_usage_start(subscription, interval, before, count)
         if start is None:
             return []
-        tz = ZoneInfo(account.customer.timezone)
-        events = self.usage.events(
-            stored.tenant_id, account.customer.id, local_midnight(start, tz), local_midnight(before, tz)
+        events = billed_usage(
+            self.usage,
+            tenant.catalog,
+            stored.tenant_id,
+            account.customer.id,
+            account.customer.timezone,
+            start,
+            before,
         )
         return list(recent_usage(events, subscription, interval, before, count, account.customer.timezone))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from billing.domain.catalog import Catalog, Subscription
@@ -110,6 +111,14 @@ class UsageReader(Protocol):
     def events(
         self, tenant_id: str, customer_id: str, start: datetime, end: datetime
     ) -> list[UsageEvent]: ...
+
+
+class UsageTotalsReader(UsageReader, Protocol):
+    def daily(
+        self, tenant_id: str, customer_id: str, first_day: date, last_day: date
+    ) -> dict[tuple[date, str], tuple[Decimal, int]]:
+        """(local day, metric) -> (sum of values, number of events), for days in [first_day, last_day]."""
+        ...
 
 
 class InvoiceLedger(Protocol):

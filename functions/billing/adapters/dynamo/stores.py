@@ -21,7 +21,6 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.models import BatchWrite
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import (
@@ -172,29 +171,6 @@ class DynamoUsageStore:
             )
             if item.event_key < hi
         ]
-
-    @staticmethod
-    def put_many(
-        tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta = timedelta(days=800)
-    ) -> None:
-        with UsageModel.batch_write() as batch:
-            _put_usage(batch, tenant_id, events, ttl)
-
-
-def _put_usage(
-    batch: BatchWrite[UsageModel], tenant_id: str, events: Sequence[dict[str, Any]], ttl: timedelta
-) -> None:
-    for raw in events:
-        event = parse_usage_event(raw)
-        ts = _utc(event.timestamp)
-        batch.save(
-            UsageModel(
-                customer_key(tenant_id, event.customer_id),
-                f"{ts.isoformat()}#{event.id}",
-                event=raw,
-                expires_at=ts + ttl,
-            )
-        )
 
 
 def _stored(item: InvoiceModel) -> StoredInvoice:

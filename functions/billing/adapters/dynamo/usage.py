@@ -18,14 +18,16 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
-from billing.adapters.dynamo.stores import customer_key
-from billing.domain.scenario import parse_customer, parse_subscription
+from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
+from billing.domain.scenario import parse_customer, parse_subscription, parse_usage_event
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ingest_usage import VALUE_DECIMALS, UsageRecord
 from billing.services.ports import CustomerAccount
@@ -248,3 +250,56 @@ class DynamoUsageTotals:
         except DoesNotExist:
             return False
         return True
+
+
+class DynamoUsageReader(DynamoUsageStore, DynamoUsageTotals):
+    """What the billing worker reads: daily totals for metrics billed by sum or count, raw events for
+    the rest (services/billing_run.py decides which, from the catalog)."""
+
+
+def load_history(tenant_id: str, timezone: str, events: Sequence[dict[str, Any]]) -> None:
+    """Bulk-load one customer's past usage (the demo, tests, benchmarks, a migration): each event's raw
+    item, its duplicate marker and its share of the daily totals, written with BatchWriteItem.
+
+    The totals are computed here and written whole, not added to: load a customer's days before any
+    ingestion for them, and once. `timezone` is the customer's: it decides each event's local day, as
+    ingestion's does. Values follow ingestion's rule of at most six decimals.
+    """
+    now = datetime.now(UTC)
+    totals: dict[tuple[str, str, str], tuple[int, int]] = {}
+    tz = ZoneInfo(timezone)
+    with UsageModel.batch_write() as raw_batch, UsageLedgerModel.batch_write() as ledger_batch:
+        for i, doc in enumerate(events):
+            event = parse_usage_event(doc, f"events[{i}]")
+            if event.value != event.value.quantize(Decimal(1).scaleb(-VALUE_DECIMALS)):
+                raise ValueError(f"events[{i}].value: at most {VALUE_DECIMALS} decimals")
+            at = event.timestamp.astimezone(UTC)
+            key = f"{at.isoformat()}#{event.id}"
+            raw_batch.save(
+                UsageModel(
+                    customer_key(tenant_id, event.customer_id),
+                    key,
+                    event=doc,
+                    expires_at=max(at, now) + USAGE_TTL,
+                )
+            )
+            ledger_batch.save(
+                UsageLedgerModel(
+                    marker_key(tenant_id, event.id),
+                    "-",
+                    customer_id=event.customer_id,
+                    event_key=key,
+                    expires_at=now + USAGE_TTL,
+                )
+            )
+            total = (
+                totals_key(tenant_id, event.customer_id, shard_of(event.id)),
+                f"{at.astimezone(tz).date().isoformat()}#{event.metric}",
+                event.customer_id,
+            )
+            micros, count = totals.get(total, (0, 0))
+            totals[total] = (micros + to_micros(event.value), count + 1)
+        for (pk, sk, customer_id), (micros, count) in totals.items():
+            ledger_batch.save(
+                UsageLedgerModel(pk, sk, total_micros=micros, event_count=count, customer_id=customer_id)
+            )

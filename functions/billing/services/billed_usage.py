@@ -1,0 +1,45 @@
+"""The usage an invoice (or its plan-fit advice) is computed from: daily totals where they suffice.
+
+Ingestion keeps, with every event, a daily total per customer and metric (docs/usage.md). A metric every
+charge of which in the catalog is a sum or a count of event values, without filters, is billed from those
+totals: a handful of items a month however many events the customer sent. Other metrics (maximum,
+latest, unique count, weighted sum, filters, a percentage of each event) need their events, which are
+read raw; the totals' metrics are dropped from that read so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from billing.domain.catalog import Catalog
+from billing.domain.periods import local_midnight
+from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events
+from billing.services.ports import UsageTotalsReader
+
+
+def billed_usage(
+    reader: UsageTotalsReader,
+    catalog: Catalog,
+    tenant_id: str,
+    customer_id: str,
+    timezone: str,
+    first_day: date,
+    end_day: date,
+    raw_from: datetime | None = None,
+) -> list[UsageEvent]:
+    """Usage for the customer's local days [first_day, end_day). Raw events, where needed, are read
+    from `raw_from` (default: first_day's midnight); a weighted sum needs the level held before."""
+    summed = additive_metrics(catalog)
+    metered = {c.metric for plan in catalog.plans.values() for c in plan.charges if c.metric}
+    events: list[UsageEvent] = []
+    if metered - summed:
+        tz = ZoneInfo(timezone)
+        start = raw_from or local_midnight(first_day, tz)
+        raw = reader.events(tenant_id, customer_id, start, local_midnight(end_day, tz))
+        events += [e for e in raw if e.metric not in summed]
+    if summed and first_day < end_day:
+        totals = reader.daily(tenant_id, customer_id, first_day, end_day - timedelta(days=1))
+        kept = {key: total for key, total in totals.items() if key[1] in summed}
+        events += daily_total_events(customer_id, kept, timezone)
+    return events
