@@ -176,7 +176,9 @@ def _page(local_env, token: str) -> str:
 
 
 @pytest.fixture
-def issued(local_env, tenant_id):
+def issued(local_env, tenant_id, scenario_clock):
+    # The flow is written for Monday 23 November 2026 (banking days, file names, "dec" on the page).
+    scenario_clock(TODAY)
     demo.seed(2, TODAY, tenant_id, RUN_DATE)
     tenant = TenantModel.get(tenant_id)
     tenant.page = {**(tenant.page or {}), "autogiro": {"customer_number": CUSTOMER_NUMBER}}

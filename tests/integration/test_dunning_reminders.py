@@ -248,7 +248,10 @@ def test_interest_is_exact_to_the_day_across_a_change_of_reference_rate(local_en
     # Given a policy whose only reminder falls 10 days into the next half-year after the due date
     probe = issue(local_env)
     due = probe.due
-    next_half = date(due.year + (due.month > 6), 7 if due.month <= 6 else 1, 1)
+    # Interest runs from the day after the due date: the next half-year must start after that day
+    # (an invoice due on 31 December would otherwise see only January's rate).
+    first = due + timedelta(days=1)
+    next_half = date(first.year + (first.month > 6), 7 if first.month <= 6 else 1, 1)
     days = (next_half - due).days + 10
     policy = {"steps": [{"days_after_due": days, "fee": False, "tone": "friendly"}]}
     issued = issue(local_env, policy)

@@ -7,7 +7,7 @@ The event is the schedule's Input: {"tenant_id", "scheduled_time", "execution_id
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.wiring import export_autogiro
 from billing.services.autogiro import AutogiroNotOffered
+from billing.services.billing_run import SystemClock
 
 logger = Logger()
 tracer = Tracer()
@@ -24,7 +25,7 @@ metrics = Metrics()
 
 def moment_of(event: dict[str, Any]) -> datetime:
     """The scheduled time, or now if that is later (a retry must still respect Bankgirot's deadline)."""
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     scheduled = event.get("scheduled_time")
     if not scheduled:
         return now
