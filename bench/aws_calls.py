@@ -38,6 +38,7 @@ class Snapshot:
     read_units: float = 0.0
     write_units: float = 0.0
     seconds: Counter[str] = field(default_factory=Counter)  # wall time spent in requests, by service
+    parallel: Counter[str] = field(default_factory=Counter)  # requests made off the main thread, by service
 
     def count(self, service: str, operation: str | None = None) -> int:
         return sum(n for (s, op), n in self.calls.items() if s == service and operation in (None, op))
@@ -48,6 +49,7 @@ class Snapshot:
             self.read_units - other.read_units,
             self.write_units - other.write_units,
             Counter({k: v - other.seconds.get(k, 0.0) for k, v in self.seconds.items()}),
+            self.parallel - other.parallel,
         )
 
 
@@ -64,12 +66,15 @@ class CallCounter:
                 self._state.read_units,
                 self._state.write_units,
                 Counter(self._state.seconds),
+                Counter(self._state.parallel),
             )
 
     def before_call(self, event_name: str, **_: Any) -> None:
         _prefix, service, operation = event_name.split(".", 2)
         with self._lock:
             self._state.calls[(service, operation)] += 1
+            if threading.current_thread() is not threading.main_thread():
+                self._state.parallel[service] += 1
         stack = getattr(self._started, "stack", None)
         if stack is None:
             stack = self._started.stack = []
@@ -81,6 +86,10 @@ class CallCounter:
             return
         elapsed = time.perf_counter() - stack.pop()
         service = event_name.split(".")[1]
+        if threading.current_thread() is not threading.main_thread():
+            # Requests made side by side (the usage totals' shard reads) overlap the main thread's
+            # wait: kept apart, so time outside requests stays the main thread's own.
+            service += " in parallel"
         with self._lock:
             self._state.seconds[service] += elapsed
 

@@ -179,7 +179,7 @@ class IssueInvoice:
             )
             return IssueOutcome("skipped")
 
-        invoice, coupons_after = self._compute(tenant, account)
+        invoice, coupons_after, usage = self._compute(tenant, account)
         following = self._following_period_start(tenant, account)
         now = self.clock.now()
         if invoice is None:
@@ -202,7 +202,7 @@ class IssueInvoice:
             ocr_length_digit=tenant.settings.ocr_length_digit,
             coupons_after=coupons_after,
         )
-        emailed = self.deliver(result.stored, tenant, account)
+        emailed = self.deliver(result.stored, tenant, account, usage)
         return IssueOutcome(
             "invoiced" if result.created else "already_invoiced",
             result.stored.invoice_id,
@@ -219,15 +219,21 @@ class IssueInvoice:
 
     def _compute(
         self, tenant: TenantAccount, account: CustomerAccount
-    ) -> tuple[Invoice | None, list[dict[str, Any]] | None]:
+    ) -> tuple[Invoice | None, list[dict[str, Any]] | None, list[UsageEvent]]:
+        """The invoice (None: nothing to bill), the coupons after it, and the usage read for it: from
+        the earlier of the billed period and the page's plan-fit periods, so the page reuses it."""
         subscription = account.subscription
         plan = tenant.catalog.plan(subscription.phases[0].plan_code)
         period = period_containing(
             account.next_period_start, plan.interval, subscription.anchor, subscription.anchor_day
         )
         previous = previous_period(period, plan.interval, subscription.anchor, subscription.anchor_day)
-        # Fees are billed in advance for `period`, usage in arrears for the one before it.
-        events = self._usage(tenant, account, previous.start, period.start)
+        # Fees are billed in advance for `period`, usage in arrears for the one before it; the page's
+        # plan-fit advice looks further back, and one read serves both (events outside the billed
+        # period do not change the invoice).
+        advice_from = self.pages.usage_start(tenant, account, period.start)
+        first_day = min(previous.start, advice_from) if advice_from else previous.start
+        events = self._usage(tenant, account, first_day, period.start)
         balance = max(0, account.balance)
         coupons = [parse_coupon(c, f"customer.coupons[{i}]") for i, c in enumerate(account.coupons)]
         invoice = compute_invoice(
@@ -241,14 +247,14 @@ class IssueInvoice:
             coupons=coupons,
         )
         if not invoice.lines:
-            return None, None
+            return None, None, events
         # A coupon counts a period whenever it was active on the period's invoice ("for 3 periods"
         # means three invoices), whether or not anything on it was eligible; stored with the invoice.
         coupons_after = [
             {**doc, "times_applied": coupon.times_applied + 1} if coupon.is_active else doc
             for doc, coupon in zip(account.coupons, coupons, strict=True)
         ]
-        return invoice, (coupons_after if account.coupons else None)
+        return invoice, (coupons_after if account.coupons else None), events
 
     def _usage(
         self, tenant: TenantAccount, account: CustomerAccount, first_day: date, end_day: date
@@ -274,10 +280,17 @@ class IssueInvoice:
         )
         return next_period(period, plan.interval, subscription.anchor, subscription.anchor_day).start
 
-    def deliver(self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount) -> bool:
-        """Publish the page and email its link, each once; safe to call again after a crash."""
+    def deliver(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        usage: list[UsageEvent] | None = None,
+    ) -> bool:
+        """Publish the page and email its link, each once; safe to call again after a crash. `usage`:
+        what `_compute` read, when this attempt computed the invoice (else the page reads its own)."""
         now = self.clock.now()
-        rendered = self.pages.publish(stored, tenant, account)
+        rendered = self.pages.publish(stored, tenant, account, usage)
         if stored.page_published_at is None:
             self.invoices.mark_published(stored.tenant_id, stored.invoice_id, now)
         if stored.email_status == "sent":

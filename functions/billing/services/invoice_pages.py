@@ -8,6 +8,7 @@ unguessable key: the emailed link never goes stale.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
+from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.ports import (
@@ -96,35 +98,55 @@ class InvoicePages:
         return tenant, account
 
     def render(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        usage: Sequence[UsageEvent] | None = None,
     ) -> RenderedInvoice:
+        """`usage`: the customer's usage from `usage_start` on, when the caller has read it already."""
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
-        usage = self._recent_usage(stored, tenant, account)
-        return self.presenter.present(stored, tenant, account, history, self.clock.now().date(), usage)
+        periods = self._recent_usage(stored, tenant, account, usage)
+        return self.presenter.present(stored, tenant, account, history, self.clock.now().date(), periods)
+
+    def usage_start(self, tenant: TenantAccount, account: CustomerAccount, before: date) -> date | None:
+        """The first local day the plan-fit advice reads, on an invoice whose period starts `before`
+        (None: no advice, nothing to read)."""
+        if self.usage is None:
+            return None
+        subscription = account.subscription
+        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
+        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
+        return earliest_usage_start(subscription, interval, before, count)
 
     def _recent_usage(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        events: Sequence[UsageEvent] | None,
     ) -> list[PeriodUsage]:
         """The customer's whole periods of usage before this invoice, for plan-fit advice."""
         invoice = stored.invoice
         if self.usage is None or invoice.period is None:
             return []
-        subscription = account.subscription
-        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
         before = invoice.period.start
-        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
-        start = earliest_usage_start(subscription, interval, before, count)
+        start = self.usage_start(tenant, account, before)
         if start is None:
             return []
-        events = billed_usage(
-            self.usage,
-            tenant.catalog,
-            stored.tenant_id,
-            account.customer.id,
-            account.customer.timezone,
-            start,
-            before,
-        )
+        if events is None:
+            events = billed_usage(
+                self.usage,
+                tenant.catalog,
+                stored.tenant_id,
+                account.customer.id,
+                account.customer.timezone,
+                start,
+                before,
+            )
+        subscription = account.subscription
+        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
+        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
         return list(recent_usage(events, subscription, interval, before, count, account.customer.timezone))
 
     def publish(
@@ -132,10 +154,11 @@ class InvoicePages:
         stored: StoredInvoice,
         tenant: TenantAccount | None = None,
         account: CustomerAccount | None = None,
+        usage: Sequence[UsageEvent] | None = None,
     ) -> RenderedInvoice:
         if tenant is None or account is None:
             tenant, account = self.load(stored)
-        rendered = self.render(stored, tenant, account)
+        rendered = self.render(stored, tenant, account, usage)
         # A PUT of the same key: repeating it is harmless, so callers may always call it again.
         self.pages.publish(page_key(stored.page_token), rendered.page_html.encode("utf-8"), PAGE_CONTENT_TYPE)
         if rendered.pdf is not None:
