@@ -219,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
 
     smallest = runs[0]
     _print_table(
-        "3. Run time against customers (linear: the ratios stay near 1.0). moto's SQS looks at every"
-        " message of the queue on each receive, so its share grows with the run; AWS's does not",
+        "3. Run time against customers (linear: the ratios stay near 1.0; 'excl. SQS' leaves out the"
+        " local queue's share, which AWS's SQS does not have in the same form)",
         ("customers", "invoiced", "seconds", "invoices/s", "ms/customer", "ratio", "excl. SQS", "ratio"),
         [
             (
