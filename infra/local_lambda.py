@@ -106,25 +106,6 @@ def scheduler_event(
     return event
 
 
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": m.get("MessageAttributes", {}),
-                "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),  # noqa: S324
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": REGION,
-            }
-            for m in messages
-        ]
-    }
-
-
 def http_api_event(
     *,
     method: str,
@@ -176,13 +157,6 @@ def http_api_event(
         "body": (body.decode("utf-8") if is_text else base64.b64encode(body).decode()) if body else None,
         "isBase64Encoded": bool(body) and not is_text,
     }
-
-
-@dataclass
-class DrainResult:
-    batches: int = 0
-    messages: int = 0
-    failures: int = 0
 
 
 def s3_object_created_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:

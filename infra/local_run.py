@@ -15,20 +15,12 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from infra.local_lambda import (
-    DrainResult,
-    LambdaContext,
-    handler_for,
-    invoke,
-    lambda_output,
-    scheduler_event,
-    sqs_event,
-)
+from billing.cli.run import Drained, deliver_batches
+from infra.local_lambda import LambdaContext, handler_for, invoke, lambda_output, scheduler_event
 
 # Messages a killed process had received come back this soon (the queue's own timeout is for AWS).
 LOCAL_VISIBILITY_TIMEOUT = 2
@@ -56,55 +48,22 @@ def drain(
     *,
     on_batch: Callable[[int, int], None] | None = None,
     deadline_s: float = 300,
-) -> DrainResult:
+) -> Drained:
     """Deliver queued messages to the worker in batches of up to ten until none are visible or in flight."""
     handler = handler_for("IssueInvoicesFunction")
 
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    result = DrainResult()
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        received = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            VisibilityTimeout=LOCAL_VISIBILITY_TIMEOUT * 15,
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
-        if not received:
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-            )["Attributes"]
-            if int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 0:
-                return result
-            # A killed run left messages in flight: wait for them to become visible, as Lambda would.
-            time.sleep(0.2)
-            continue
+    def worker(event: dict[str, Any]) -> Any:
         with lambda_output():
-            response = handler(
-                sqs_event(received, queue_arn), LambdaContext(function_name="IssueInvoicesFunction")
-            )
-        failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
-        done = [m for m in received if m["MessageId"] not in failed]
-        if done:
-            sqs.delete_message_batch(
-                QueueUrl=queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
-            )
-        for m in received:
-            if m["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
-                )
-        result.batches += 1
-        result.messages += len(received)
-        result.failures += len(failed)
-        if on_batch:
-            on_batch(len(done), len(failed))
-    raise TimeoutError(f"the invoice queue did not drain within {deadline_s:.0f} s")
+            return handler(event, LambdaContext(function_name="IssueInvoicesFunction"))
+
+    return deliver_batches(
+        sqs,
+        queue_url,
+        worker,
+        visibility_timeout=LOCAL_VISIBILITY_TIMEOUT * 15,
+        deadline_s=deadline_s,
+        on_batch=on_batch,
+    )
 
 
 def run_billing(

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -195,19 +196,44 @@ class _Context:
 
 
 def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Drained:
-    """Receive the invoice queue in batches of ten and give each to the worker handler, deleting what it
-    acknowledged and releasing what it reported failed, until nothing is visible or in flight."""
+    """Drain the invoice queue through the worker handler in this process (`--drain`)."""
     from billing.adapters.aws import client
     from billing.settings import settings
 
     with contextlib.redirect_stdout(sys.stderr):
         from billing.handlers.issue_invoices import lambda_handler
 
-    sqs = client("sqs")
-    queue_url = settings().invoice_queue_url
+    def worker(event: dict[str, Any]) -> Any:
+        # The handler's metrics and logs are Lambda's stdout; here stdout is the command's answer.
+        with contextlib.redirect_stdout(sys.stderr):
+            return lambda_handler(event, _Context())
+
+    return deliver_batches(
+        client("sqs"),
+        settings().invoice_queue_url,
+        worker,
+        visibility_timeout=visibility_timeout,
+        deadline_s=deadline_s,
+    )
+
+
+def deliver_batches(
+    sqs: Any,
+    queue_url: str,
+    worker: Callable[[dict[str, Any]], Any],
+    *,
+    visibility_timeout: int,
+    deadline_s: float,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> Drained:
+    """What SQS's event source mapping does for the worker, in this process: receive batches of up to
+    ten, hand each to `worker` as the SQS event Lambda gets, delete what it acknowledged and release what
+    it reported failed (`batchItemFailures`), until nothing is visible or in flight. The local stack's
+    runs (infra/local_run.py) and `billing run --drain` both go through here."""
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
+    region = queue_arn.split(":")[3]
     result = Drained()
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
@@ -215,7 +241,9 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
             QueueUrl=queue_url,
             MaxNumberOfMessages=10,
             AttributeNames=["All"],
+            MessageAttributeNames=["All"],
             VisibilityTimeout=visibility_timeout,
+            WaitTimeSeconds=0,
         ).get("Messages", [])
         if not received:
             attrs = sqs.get_queue_attributes(
@@ -232,18 +260,16 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
                     "receiptHandle": m["ReceiptHandle"],
                     "body": m["Body"],
                     "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
+                    "messageAttributes": m.get("MessageAttributes", {}),
                     "md5OfBody": m.get("MD5OfBody", ""),
                     "eventSource": "aws:sqs",
                     "eventSourceARN": queue_arn,
-                    "awsRegion": "eu-north-1",
+                    "awsRegion": region,
                 }
                 for m in received
             ]
         }
-        # The handler's metrics and logs are Lambda's stdout; here stdout is the command's answer.
-        with contextlib.redirect_stdout(sys.stderr):
-            response = lambda_handler(event, _Context())
+        response = worker(event)
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         done = [m for m in received if m["MessageId"] not in failed]
         if done:
@@ -259,4 +285,6 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
         result.batches += 1
         result.messages += len(received)
         result.failures += len(failed)
+        if on_batch:
+            on_batch(len(done), len(failed))
     raise TimeoutError(f"the invoice queue did not drain within {deadline_s:.0f} s")
