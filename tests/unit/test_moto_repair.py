@@ -29,10 +29,20 @@ def repaired() -> Iterator[None]:
     models.SQSBackend.is_message_valid_based_on_retention_period = saved[2]  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto's in-process mock, not a local stack an earlier test left in the environment.
+    import os
+
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(name)
+
+
 def test_every_message_is_received_once_and_in_flight_ones_stay_hidden() -> None:
     with mock_aws():
         sqs = boto3.client("sqs", region_name="eu-north-1")
         url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        assert url.startswith("https://sqs.eu-north-1.amazonaws.com/")  # intercepted in process
         for first in range(0, 30, 10):
             sqs.send_message_batch(
                 QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{first + i}"} for i in range(10)]
