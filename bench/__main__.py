@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--customers",
         default="1000,2500,5000,10000",
-        help="run sizes, comma-separated; the last is figure 2 (about 35 minutes for the default on"
-        " two cores; 250,500,1000 takes about 4)",
+        help="run sizes, comma-separated; the last is figure 2 (the default took 38 minutes on two"
+        " cores; 250,500,1000 gives a quick look)",
     )
     parser.add_argument("--batches", type=int, default=50, help="ingestion requests of 100 events")
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 1))

@@ -94,11 +94,17 @@ def is_additive(charge: Charge) -> bool:
     )
 
 
+def metered_metrics(catalog: Catalog) -> frozenset[str]:
+    """The metrics some charge of the catalog bills."""
+    return frozenset(c.metric for plan in catalog.plans.values() for c in plan.charges if c.metric)
+
+
 def additive_metrics(catalog: Catalog) -> frozenset[str]:
     """The metrics every charge of which, in every plan of the catalog, can be billed from daily totals."""
-    charges = [c for plan in catalog.plans.values() for c in plan.charges if c.metric is not None]
-    metered = {c.metric for c in charges if c.metric is not None}
-    return frozenset(m for m in metered if all(is_additive(c) for c in charges if c.metric == m))
+    charges = [c for plan in catalog.plans.values() for c in plan.charges]
+    return frozenset(
+        m for m in metered_metrics(catalog) if all(is_additive(c) for c in charges if c.metric == m)
+    )
 
 
 def daily_total_events(

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from billing.domain.catalog import Catalog
 from billing.domain.periods import local_midnight
-from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events
-from billing.services.ports import UsageTotalsReader
+from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events, metered_metrics
+from billing.services.ports import UsageReader
 
 
 def billed_usage(
-    reader: UsageTotalsReader,
+    reader: UsageReader,
     catalog: Catalog,
     tenant_id: str,
     customer_id: str,
@@ -31,9 +31,8 @@ def billed_usage(
     """Usage for the customer's local days [first_day, end_day). Raw events, where needed, are read
     from `raw_from` (default: first_day's midnight); a weighted sum needs the level held before."""
     summed = additive_metrics(catalog)
-    metered = {c.metric for plan in catalog.plans.values() for c in plan.charges if c.metric}
     events: list[UsageEvent] = []
-    if metered - summed:
+    if metered_metrics(catalog) - summed:
         tz = ZoneInfo(timezone)
         start = raw_from or local_midnight(first_day, tz)
         raw = reader.events(tenant_id, customer_id, start, local_midnight(end_day, tz))

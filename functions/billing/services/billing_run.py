@@ -35,7 +35,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
-    UsageTotalsReader,
+    UsageReader,
 )
 
 
@@ -132,7 +132,7 @@ class IssueInvoice:
         *,
         tenants: TenantDirectory,
         customers: CustomerDirectory,
-        usage: UsageTotalsReader,
+        usage: UsageReader,
         invoices: InvoiceLedger,
         runs: RunLedger,
         pages: InvoicePages,
@@ -233,7 +233,19 @@ class IssueInvoice:
         # period do not change the invoice).
         advice_from = self.pages.usage_start(tenant, account, period.start)
         first_day = min(previous.start, advice_from) if advice_from else previous.start
-        events = self._usage(tenant, account, first_day, period.start)
+        events = billed_usage(
+            self.usage,
+            tenant.catalog,
+            tenant.settings.tenant_id,
+            account.customer.id,
+            account.customer.timezone,
+            first_day,
+            period.start,
+            # A level held over time (weighted sum) needs the last event before the window.
+            raw_from=local_midnight(first_day, ZoneInfo(account.customer.timezone)).replace(
+                year=first_day.year - 1
+            ),
+        )
         balance = max(0, account.balance)
         coupons = [parse_coupon(c, f"customer.coupons[{i}]") for i, c in enumerate(account.coupons)]
         invoice = compute_invoice(
@@ -255,22 +267,6 @@ class IssueInvoice:
             for doc, coupon in zip(account.coupons, coupons, strict=True)
         ]
         return invoice, (coupons_after if account.coupons else None), events
-
-    def _usage(
-        self, tenant: TenantAccount, account: CustomerAccount, first_day: date, end_day: date
-    ) -> list[UsageEvent]:
-        tz = ZoneInfo(account.customer.timezone)
-        return billed_usage(
-            self.usage,
-            tenant.catalog,
-            tenant.settings.tenant_id,
-            account.customer.id,
-            account.customer.timezone,
-            first_day,
-            end_day,
-            # A level held over time (weighted sum) needs the last event before the window.
-            raw_from=local_midnight(first_day, tz).replace(year=first_day.year - 1),
-        )
 
     def _following_period_start(self, tenant: TenantAccount, account: CustomerAccount) -> date:
         subscription = account.subscription

@@ -210,7 +210,8 @@ def usage_window(tenant: TenantAccount, account: CustomerAccount, now: datetime)
 MAX_ABS_VALUE = Decimal(10) ** 15
 
 
-def _bad_value(value: Decimal) -> bool:
+def bad_value(value: Decimal) -> bool:
+    """True when `value` cannot be stored: not finite, 10^15 or more, or finer than VALUE_DECIMALS."""
     if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
         return True
     exponent = value.normalize().as_tuple().exponent
@@ -227,7 +228,7 @@ def _validate(raw: Any, index: int) -> UsageEvent | EventResult:
         return EventResult(index, event_id, REJECTED, "invalid", exc.field, exc.reason)
     if len(event.id) > MAX_ID_LENGTH:
         return EventResult(index, None, REJECTED, "invalid", "id", f"at most {MAX_ID_LENGTH} characters")
-    if _bad_value(event.value):
+    if bad_value(event.value):
         return EventResult(
             index,
             event.id,

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
+from billing.domain.periods import Interval
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
@@ -31,7 +32,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
-    UsageTotalsReader,
+    UsageReader,
 )
 
 PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -80,7 +81,7 @@ class InvoicePages:
         presenter: InvoicePresenter,
         pages: PagePublisher,
         clock: Clock,
-        usage: UsageTotalsReader | None = None,
+        usage: UsageReader | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -114,10 +115,8 @@ class InvoicePages:
         (None: no advice, nothing to read)."""
         if self.usage is None:
             return None
-        subscription = account.subscription
-        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
-        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
-        return earliest_usage_start(subscription, interval, before, count)
+        interval, count = _plan_fit(tenant, account)
+        return earliest_usage_start(account.subscription, interval, before, count)
 
     def _recent_usage(
         self,
@@ -130,8 +129,9 @@ class InvoicePages:
         invoice = stored.invoice
         if self.usage is None or invoice.period is None:
             return []
+        interval, count = _plan_fit(tenant, account)
         before = invoice.period.start
-        start = self.usage_start(tenant, account, before)
+        start = earliest_usage_start(account.subscription, interval, before, count)
         if start is None:
             return []
         if events is None:
@@ -144,10 +144,9 @@ class InvoicePages:
                 start,
                 before,
             )
-        subscription = account.subscription
-        interval = tenant.catalog.plan(subscription.phases[0].plan_code).interval
-        count = page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
-        return list(recent_usage(events, subscription, interval, before, count, account.customer.timezone))
+        return list(
+            recent_usage(events, account.subscription, interval, before, count, account.customer.timezone)
+        )
 
     def publish(
         self,
@@ -302,3 +301,9 @@ class PageActions:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plan_fit(tenant: TenantAccount, account: CustomerAccount) -> tuple[Interval, int]:
+    """The customer's billing interval and how many whole periods the plan-fit advice looks back."""
+    interval = tenant.catalog.plan(account.subscription.phases[0].plan_code).interval
+    return interval, page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods

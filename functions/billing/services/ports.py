@@ -112,8 +112,6 @@ class UsageReader(Protocol):
         self, tenant_id: str, customer_id: str, start: datetime, end: datetime
     ) -> list[UsageEvent]: ...
 
-
-class UsageTotalsReader(UsageReader, Protocol):
     def daily(
         self, tenant_id: str, customer_id: str, first_day: date, last_day: date
     ) -> dict[tuple[date, str], tuple[Decimal, int]]:

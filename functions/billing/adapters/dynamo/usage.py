@@ -29,8 +29,9 @@ from pynamodb.transactions import TransactWrite
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
 from billing.domain.scenario import parse_customer, parse_subscription, parse_usage_event
+from billing.domain.usage import UsageEvent
 from billing.services.errors import PermanentError, RetryableError
-from billing.services.ingest_usage import VALUE_DECIMALS, UsageRecord
+from billing.services.ingest_usage import VALUE_DECIMALS, UsageRecord, bad_value
 from billing.services.ports import CustomerAccount
 
 # Daily totals are spread over this many partition keys per customer (by a hash of the event id);
@@ -75,9 +76,9 @@ def totals_key(tenant_id: str, customer_id: str, shard: int) -> str:
     return f"{tenant_id}#{customer_id}#t{shard}"
 
 
-def raw_event_key(record: UsageRecord) -> str:
+def raw_event_key(event: UsageEvent) -> str:
     # The key DynamoUsageStore.events reads: "<UTC iso timestamp>#<event id>", time-ordered.
-    return f"{record.event.timestamp.astimezone(UTC).isoformat()}#{record.event.id}"
+    return f"{event.timestamp.astimezone(UTC).isoformat()}#{event.id}"
 
 
 def to_micros(value: Decimal) -> int:
@@ -201,7 +202,7 @@ class DynamoUsageLedger:
                         marker_key(tenant_id, record.event.id),
                         "-",
                         customer_id=record.event.customer_id,
-                        event_key=raw_event_key(record),
+                        event_key=raw_event_key(record.event),
                         expires_at=now + USAGE_TTL,
                     ),
                     condition=UsageLedgerModel.pk.does_not_exist(),
@@ -211,7 +212,7 @@ class DynamoUsageLedger:
                 tx.save(
                     UsageModel(
                         customer_key(tenant_id, record.event.customer_id),
-                        raw_event_key(record),
+                        raw_event_key(record.event),
                         event=record.document(),
                         expires_at=expires,
                     )
@@ -245,8 +246,7 @@ class DynamoUsageTotals:
             )
 
         # The first shard alone, so PynamoDB's client exists before threads share it (botocore builds
-        # clients unsafely across threads, then uses one safely); the other shards at once: eight
-        # queries cost the time of about two.
+        # clients unsafely across threads, then uses one safely); the other seven at once, not in turn.
         items = shard(0)
         for found in _shard_readers().map(shard, range(1, TOTAL_SHARDS)):
             items += found
@@ -288,10 +288,10 @@ def load_history(tenant_id: str, timezone: str, events: Sequence[dict[str, Any]]
     with UsageModel.batch_write() as raw_batch, UsageLedgerModel.batch_write() as ledger_batch:
         for i, doc in enumerate(events):
             event = parse_usage_event(doc, f"events[{i}]")
-            if event.value != event.value.quantize(Decimal(1).scaleb(-VALUE_DECIMALS)):
-                raise ValueError(f"events[{i}].value: at most {VALUE_DECIMALS} decimals")
+            if bad_value(event.value):  # ingestion's rule: totals are exact integers of millionths
+                raise ValueError(f"events[{i}].value: below 10^15 with at most {VALUE_DECIMALS} decimals")
             at = event.timestamp.astimezone(UTC)
-            key = f"{at.isoformat()}#{event.id}"
+            key = raw_event_key(event)
             raw_batch.save(
                 UsageModel(
                     customer_key(tenant_id, event.customer_id),
