@@ -3,7 +3,10 @@ into instalments, and back on the page that shows each part with its own OCR ref
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.integration.dunning_support import issue
 
@@ -17,9 +20,13 @@ def test_the_customer_splits_the_invoice_from_the_page(local_env, browser, artif
     page.goto(f"{issued.base_url}/i/{issued.stored.page_token}")
     # When the customer follows the relief link
     page.get_by_test_id("relief-link").click()
+    # (A click does not wait for the navigation it starts; wait_for_url waits until the form's page has
+    # loaded, so a slow machine cannot read the invoice page that is still showing.)
+    page.wait_for_url(re.compile(r"/relief$"))
     # Then the form says what each choice means before they choose
-    assert page.get_by_test_id("relief-move").count() == 1
-    assert page.get_by_test_id("relief-split").count() == 1
+    said = page.inner_text("main")
+    assert page.get_by_test_id("relief-move").count() == 1, said
+    assert page.get_by_test_id("relief-split").count() == 1, said
     page.screenshot(path=str(artifacts / "relief-form.png"), full_page=True)
     # When they choose 3 parts and submit
     page.get_by_test_id("relief-split").locator("input[value='3']").check()
@@ -27,7 +34,7 @@ def test_the_customer_splits_the_invoice_from_the_page(local_env, browser, artif
     # Then they are back on their page, which lists the three parts with their OCR references
     page.wait_for_url(f"**/i/{issued.stored.page_token}*")
     rows = page.get_by_test_id("instalment")
-    assert rows.count() == 3
+    expect(rows).to_have_count(3)
     plan = issued.stored.state["dunning"]["split"]["instalments"]
     text = page.get_by_test_id("instalments").inner_text()
     assert all(part["ocr"] in text for part in plan)
