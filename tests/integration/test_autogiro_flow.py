@@ -19,7 +19,12 @@ import pytest
 
 from billing.adapters.dynamo.models import TenantModel
 from billing.cli import main as cli_main
-from billing.domain.autogiro.bankdays import banking_days_between, is_banking_day
+from billing.domain.autogiro.bankdays import (
+    banking_days_between,
+    is_banking_day,
+    next_banking_day,
+    previous_banking_day,
+)
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.records import CancelMandate, CreateMandate, Direction, PaymentOrder, RequestFile
 from billing.handlers.wiring import audit_trail, autogiro_store, invoice_ledger
@@ -370,3 +375,55 @@ def test_billing_autogiro_export_writes_the_file_for_a_date(issued, tmp_path, ca
     )
     (record,) = _records(parse_file(out.read_bytes()))
     assert isinstance(record, CancelMandate)
+
+
+def test_the_next_invoice_tells_the_debit_date_in_its_first_email(issued, scenario_clock):
+    local_env, tenant_id, (paying, by_hand) = issued
+    bucket = local_env.env["PAGES_BUCKET"]
+    mandates, _ = autogiro_store()
+    # Given one customer's mandate, approved by Bankgirot in November
+    _post(f"{local_env.server.url}/v1/pages/{paying.page_token}/autogiro", GOOD)
+    _export(tenant_id, date(2026, 11, 23))
+    payer = mandates.get(tenant_id, paying.customer_id).payer_number
+    _import(bucket, tenant_id, "UAGU4.approve", mandate_notification([(payer, "04", "32")], TODAY))
+    # When December's run issues the next invoices
+    scenario_clock(date(2026, 12, 1))
+    run_billing(tenant_id, date(2026, 12, 1))
+    december = {
+        i.customer_id: invoice_ledger().get(tenant_id, i.invoice_id)
+        for i in invoices_of(tenant_id)
+        if i.period_start == "2026-12-01"
+    }
+    mine = december[paying.customer_id]
+    # Then the invoice carries its debit date, told today: on the due date (a banking day, past the
+    # notice period), and the customer's one December email says it
+    told = mine.state["autogiro"]
+    debit = date.fromisoformat(told["debit_date"])
+    assert told["notified_on"] == "2026-12-01" and told["payer_number"] == payer and told["active"] is True
+    assert debit == next_banking_day(mine.invoice.due_date)
+    assert banking_days_between(date(2026, 12, 1), debit) >= 8
+    customer_email = demo_email(tenant_id, paying.customer_id)
+    subjects = [str(m["subject"]) for m in emails_to(local_env.moto_url, customer_email)]
+    (subject,) = [s for s in subjects if "december" in s.lower()]
+    assert "dras automatiskt" in subject and f"{debit.day} " in subject, subject
+    assert "autogiro_debit_announced" in [e.action for e in audit_trail().events(tenant_id, mine.invoice_id)]
+    html = _page(local_env, mine.page_token)
+    assert 'data-status="debit_scheduled"' in html and f"/v1/pages/{mine.page_token}/autogiro" not in html
+    # And the customer without a mandate got an ordinary invoice
+    assert "autogiro" not in december[by_hand.customer_id].state
+    # When the next file is written, Then December's debit date is not told again (no second email)...
+    told_again = _export(tenant_id, date(2026, 12, 2))
+    assert mine.invoice_id not in dict(told_again["announced"])
+    after = [str(m["subject"]) for m in emails_to(local_env.moto_url, customer_email)]
+    assert len([s for s in after if "december" in s.lower()]) == 1
+    # ... and once the date is within the lookahead, the file orders it on that day
+    three_banking_days_before = debit
+    for _ in range(3):
+        three_banking_days_before = previous_banking_day(three_banking_days_before)
+    ordered = _export(tenant_id, three_banking_days_before)
+    orders = [
+        r
+        for r in _records(_request_file(bucket, ordered["key"]))
+        if isinstance(r, PaymentOrder) and r.reference == mine.invoice.ocr
+    ]
+    assert [(o.payment_date, o.amount_ore) for o in orders] == [(debit, mine.amount_due)]

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing.handlers.wiring import stripe_records
+from billing.handlers.wiring import audit_trail, invoice_ledger, stripe_records
 from infra.local_lambda import invoke, scheduler_event
+from infra.local_run import run_billing
 from tests.integration import stripe_support
-from tests.integration.helpers import emails_to
+from tests.integration.helpers import emails_to, fetch, invoices_of
 from tests.integration.stripe_support import (
     Issued,
     complete_checkout,
@@ -108,6 +109,35 @@ def test_pay_automatically_saves_a_mandate_and_the_collector_charges_it_on_the_d
     assert len(receipts) == 1
     # And running again charges nothing
     assert _collect(issued, due)["charged"] == 0 and len(_charges(issued)) == 1
+
+
+def test_the_next_invoice_says_from_its_first_email_that_it_will_be_charged_automatically(
+    issued, scenario_clock
+):
+    # Given the customer set up automatic payment on November's invoice
+    _set_up_autopay(issued)
+    # When December's run issues the next invoice
+    scenario_clock(date(2026, 12, 1))
+    run_billing(issued.tenant_id, date(2026, 12, 1))
+    (december,) = [i for i in invoices_of(issued.tenant_id) if i.invoice_id != issued.stored.invoice_id]
+    stored = invoice_ledger().get(issued.tenant_id, december.invoice_id)
+    assert stored is not None
+    due = stored.invoice.due_date
+    # Then it was stored paid automatically, and its first and only email says the day, not "pay by"
+    assert stored.state["stripe"]["autopay"] == "active"
+    emails = [m for m in emails_to(issued.env.moto_url, issued.email) if "december" in m["subject"].lower()]
+    assert len(emails) == 1, [m["subject"] for m in emails]
+    assert "dras automatiskt" in emails[0]["subject"] and f"{due.day} " in emails[0]["subject"]
+    # And its page shows the debit date and does not offer to set up automatic payment again
+    status, _, page = fetch(f"{issued.env.server.url}/i/{stored.page_token}")
+    assert status == 200 and 'data-status="debit_scheduled"' in page and 'data-testid="debit-date"' in page
+    assert 'data-testid="autopay-link"' not in page
+    assert "autopay_active" in [e.action for e in audit_trail().events(issued.tenant_id, stored.invoice_id)]
+    # And on its due date the collector charges it with its own key
+    assert _collect(issued, due)["settled"] >= 1
+    assert f"{stored.invoice_id}:charge:1" in _charges(issued)
+    settled = invoice_ledger().get(issued.tenant_id, stored.invoice_id)
+    assert settled is not None and settled.status == "paid"
 
 
 def test_authentication_required_emails_the_customer_a_link_to_finish_on_the_page(issued):

@@ -134,8 +134,10 @@ def audit_trail() -> DynamoAuditTrail:
 @cache
 def issue_invoice() -> IssueInvoice:
     from billing.adapters.dynamo.usage import DynamoUsageReader
+    from billing.services.autopay import AutopayAtIssue
     from billing.services.billing_run import IssueInvoice, SystemClock
 
+    mandates, _ = autogiro_store()
     return IssueInvoice(
         tenants=tenant_directory(),
         customers=customer_directory(),
@@ -145,6 +147,8 @@ def issue_invoice() -> IssueInvoice:
         pages=invoice_pages(),
         mailer=mailer(),
         clock=SystemClock(),
+        autopay=AutopayAtIssue(autogiro_mandates=mandates),
+        audit=audit_trail(),
     )
 
 

@@ -227,6 +227,21 @@ def _state(stored: StoredInvoice) -> dict[str, Any]:
     return dict(stored.state.get("autogiro") or {})
 
 
+def announced_state(
+    current: dict[str, Any], payer_number: str, debit_date: date, today: date
+) -> dict[str, Any]:
+    """The invoice's Autogiro state once its debit date is decided and told to the customer (by the
+    invoice email at issue, or by the export for an invoice that was open when the mandate came)."""
+    return {
+        **{k: v for k, v in current.items() if k != "failed"},
+        "mandate": {"status": MandateStatus.APPROVED.value, "reason": None},
+        "active": True,  # for the reminder flow and the card collector: this invoice is paid by mandate
+        "debit_date": debit_date.isoformat(),
+        "notified_on": today.isoformat(),
+        "payer_number": payer_number,
+    }
+
+
 def _reason_record(reason: Reason | None) -> dict[str, str] | None:
     return None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}
 
@@ -549,14 +564,7 @@ class ExportRequestFile:
         updated = self.autogiro_invoices.update_autogiro(
             stored.tenant_id,
             stored.invoice_id,
-            lambda s: {
-                **{k: v for k, v in s.items() if k != "failed"},
-                "mandate": {"status": MandateStatus.APPROVED.value, "reason": None},
-                "active": True,  # for the reminder flow: this invoice is paid by mandate
-                "debit_date": debit_date.isoformat(),
-                "notified_on": today.isoformat(),
-                "payer_number": mandate.payer_number,
-            },
+            lambda s: announced_state(s, mandate.payer_number, debit_date, today),
         )
         tenant, account = self.pages.load(updated)
         rendered = self.pages.publish(updated, tenant, account)

@@ -21,10 +21,12 @@ from billing.domain.periods import local_midnight, next_period, period_containin
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
 from billing.domain.usage import UsageEvent
+from billing.services.autopay import AutopayAtIssue, issue_audit
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
+    AuditTrail,
     Clock,
     CustomerAccount,
     CustomerDirectory,
@@ -139,6 +141,8 @@ class IssueInvoice:
         mailer: Mailer,
         clock: Clock,
         tokens: RandomTokens | None = None,
+        autopay: AutopayAtIssue | None = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -149,6 +153,9 @@ class IssueInvoice:
         self.mailer = mailer
         self.clock = clock
         self.tokens = tokens or RandomTokens()
+        # Without these the invoice is issued for payment by hand (tests and tools that need no mandates).
+        self.autopay = autopay
+        self.audit = audit
 
     def __call__(self, request: InvoiceRequested) -> IssueOutcome:
         tenant = self.tenants.get(request.tenant_id)
@@ -191,6 +198,9 @@ class IssueInvoice:
                 now=now,
             )
             return IssueOutcome("skipped")
+        # Read before the transaction and stored in it: a retry finds the invoice with this state and
+        # never asks again, so the first email and the page agree on how it will be paid.
+        state = self.autopay.state(tenant, account, invoice, now) if self.autopay else {}
         result = self.invoices.issue(
             invoice=invoice,
             account=account,
@@ -201,7 +211,11 @@ class IssueInvoice:
             series_prefix=tenant.settings.invoice_series_prefix,
             ocr_length_digit=tenant.settings.ocr_length_digit,
             coupons_after=coupons_after,
+            state=state,
         )
+        audit_event = issue_audit(state, now) if result.created else None
+        if audit_event is not None and self.audit is not None:
+            self.audit.append(invoice.tenant_id, invoice.invoice_id, audit_event)
         emailed = self.deliver(result.stored, tenant, account, usage)
         return IssueOutcome(
             "invoiced" if result.created else "already_invoiced",

@@ -713,6 +713,8 @@ class CollectDuePayments:
     def _collect(self, stored: StoredInvoice, today: date) -> CollectorAction | None:
         tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
         customer_id = stored.invoice.customer_id
+        if (stored.state.get("autogiro") or {}).get("active"):
+            return None  # Autogiro debits this invoice (billing.services.autopay): one scheme, one charge
         mandate = mandate_from_record(self.records.customer_record(tenant_id, customer_id))
         if mandate is None or not mandate.usable:
             return None

@@ -34,6 +34,9 @@ class CustomerAccount:
     invoices_issued: int = 0
     balance: int = 0  # credit in minor units, applied to the next invoice
     coupons: tuple[dict[str, Any], ...] = ()  # coupon documents (docs/pricing.md), with times_applied
+    # The customer's Stripe record (saved mandate, fallback), read with the customer: a new invoice
+    # says from the start that it will be charged automatically (billing.services.autopay).
+    stripe: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,9 +135,11 @@ class InvoiceLedger(Protocol):
         series_prefix: str = "",
         ocr_length_digit: bool = False,
         coupons_after: Sequence[dict[str, Any]] | None = None,
+        state: dict[str, Any] | None = None,
     ) -> IssueResult:
-        """Allocate the next number, store the invoice, advance the customer's schedule and record
-        the run outcome, all in one transaction; if the invoice exists, return it unchanged."""
+        """Allocate the next number, store the invoice (with `state`, the invoice's initial payment
+        state), advance the customer's schedule and record the run outcome, all in one transaction;
+        if the invoice exists, return it unchanged."""
         ...
 
     def skip(

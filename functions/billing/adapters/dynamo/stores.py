@@ -133,6 +133,7 @@ class DynamoCustomerDirectory:
             invoices_issued=int(item.invoices_issued or 0),
             balance=int(item.balance or 0),
             coupons=tuple(item.coupons or ()),
+            stripe=dict(item.stripe or {}),
         )
 
     @staticmethod
@@ -212,6 +213,7 @@ class DynamoInvoiceLedger:
         series_prefix: str = "",
         ocr_length_digit: bool = False,
         coupons_after: Sequence[dict[str, Any]] | None = None,
+        state: dict[str, Any] | None = None,
     ) -> IssueResult:
         tenant_id = invoice.tenant_id
         for attempt in range(NUMBER_RACE_ATTEMPTS):
@@ -229,7 +231,7 @@ class DynamoInvoiceLedger:
             numbered = invoice.with_number(
                 format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
             )
-            item = self._invoice_item(numbered, account, page_token, run_id, sequence, now)
+            item = self._invoice_item(numbered, account, page_token, run_id, sequence, now, state)
             try:
                 self._commit(
                     item,
@@ -261,7 +263,13 @@ class DynamoInvoiceLedger:
 
     @staticmethod
     def _invoice_item(
-        invoice: Invoice, account: CustomerAccount, token: str, run_id: str, sequence: int, now: datetime
+        invoice: Invoice,
+        account: CustomerAccount,
+        token: str,
+        run_id: str,
+        sequence: int,
+        now: datetime,
+        state: dict[str, Any] | None = None,
     ) -> InvoiceModel:
         period_start = (invoice.period.start if invoice.period else invoice.issue_date).isoformat()
         period_end = (invoice.period.end if invoice.period else invoice.issue_date).isoformat()
@@ -286,6 +294,7 @@ class DynamoInvoiceLedger:
             document=invoice.to_dict(),
             run_id=run_id,
             created_at=_utc(now),
+            state=dict(state or {}),
         )
 
     def _commit(
