@@ -38,5 +38,9 @@ def test_the_customer_splits_the_invoice_from_the_page(local_env, browser, artif
     plan = issued.stored.state["dunning"]["split"]["instalments"]
     text = page.get_by_test_id("instalments").inner_text()
     assert all(part["ocr"] in text for part in plan)
+    # And the summary at the top asks for the first part, with its own OCR, and no card payment of the whole
+    expect(page.get_by_test_id("instalment-due")).to_have_text("Del 1 av 3 att betala")
+    expect(page.get_by_test_id("ocr")).to_have_text(plan[0]["ocr"])
+    expect(page.get_by_test_id("pay-button")).to_have_count(0)
     page.screenshot(path=str(artifacts / "relief-instalments.png"), full_page=True)
     page.close()

@@ -3,12 +3,14 @@ the due date once, and splitting into instalments that are settled like any invo
 
 from __future__ import annotations
 
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 
 from billing.adapters.dynamo.models import InvoiceModel
 from billing.domain.ocr import is_valid_ocr
@@ -39,6 +41,17 @@ def _page(issued) -> str:
     return html.replace("\xa0", " ")
 
 
+def _summary(html: str, testid: str) -> str:
+    """The text of the summary's element `testid` (the first on the page is the summary's)."""
+    found = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</', html, re.S)
+    assert found, f"no {testid} on the page"
+    return found.group(1).strip()
+
+
+def _swedish(day: date) -> str:
+    return format_date(day, "medium", locale="sv_SE").replace("\xa0", " ")
+
+
 def test_the_due_date_can_be_moved_once_and_reminders_count_from_the_new_date(local_env):
     # Given an open invoice whose page offers relief
     issued = issue(local_env)
@@ -55,6 +68,9 @@ def test_the_due_date_can_be_moved_once_and_reminders_count_from_the_new_date(lo
     assert status == 303 and headers["Location"].endswith(f"/i/{token}#block-relief")
     assert issued.stored.state["dunning"]["due_date_moved_to"] == new_due.isoformat()
     assert 'data-testid="due-date-moved"' in _page(issued)
+    # And the summary at the top asks for the new date, not the old one
+    said = _summary(_page(issued), "due-date")
+    assert _swedish(new_due) in said and _swedish(due) not in said, said
     assert "due_date_moved" in issued.actions()
     confirmations = issued.emails()[before:]
     assert len(confirmations) == 1 and issued.stored.invoice.number in confirmations[0]["subject"]
@@ -103,6 +119,12 @@ def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_sett
     # And the page shows the plan with each OCR, the customer got it by email, the audit has it
     html = _page(issued)
     assert html.count('data-testid="instalment"') == 3 and all(o in html for o in ocrs)
+    # ... and its summary asks for part 1 of 3 with that part's OCR, amount and date, without the
+    # card button that would charge the whole invoice
+    assert _summary(html, "instalment-due") == "Del 1 av 3 att betala"
+    assert _summary(html, "ocr") == children[0].invoice.ocr
+    assert _swedish(children[0].invoice.due_date) in _summary(html, "due-date")
+    assert 'data-testid="pay-button"' not in html
     assert len(issued.emails()) == before + 1 and all(o in issued.emails()[-1]["body"] for o in ocrs)
     assert "split_into_instalments" in issued.actions()
     # And the invoice can be split only once
@@ -112,11 +134,14 @@ def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_sett
     pay(issued.tenant_id, children[0].invoice_id, children[0].amount_due)
     run_dunning(issued.tenant_id, TODAY)
     assert _page(issued).count('data-paid="true"') == 1 and issued.stored.status == "split"
+    assert _summary(_page(issued), "instalment-due") == "Del 2 av 3 att betala"
+    assert _summary(_page(issued), "ocr") == children[1].invoice.ocr
     # When the others are paid too, the invoice is paid and leaves the open index
     for child in children[1:]:
         pay(issued.tenant_id, child.invoice_id, child.amount_due)
     run_dunning(issued.tenant_id, TODAY)
     assert issued.stored.status == "paid" and issued.stored.amount_due == 0
+    assert 'data-status="paid"' in _page(issued)
     item = InvoiceModel.get(issued.tenant_id, issued.invoice_id, consistent_read=True)
     assert item.open_bucket is None and "instalments_paid" in issued.actions()
     # And a paid split invoice is never reminded

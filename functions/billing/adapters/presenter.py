@@ -27,6 +27,7 @@ from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
 from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
+from billing.services.dunning import page_relief_state
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.payments import page_autopay_state, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
@@ -74,6 +75,7 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
             **(page_autopay_state(stored, today) if today else {}),
             **(autogiro_page_state(stored, today) if today else {}),
         },
+        **page_relief_state(stored),
     )
 
 

@@ -39,6 +39,7 @@ from billing.domain.dunning import (
     reminders_paused_entry,
     reminders_resumed_entry,
 )
+from billing.domain.page import Instalment
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
@@ -93,6 +94,29 @@ def local_today(now: datetime) -> date:
 
 def dunning_of(stored: StoredInvoice) -> dict[str, Any]:
     return dict(stored.state.get("dunning") or {})
+
+
+def page_relief_state(stored: StoredInvoice) -> dict[str, Any]:
+    """`due_date_moved_to` and `instalments` for the page's InvoiceState, from state["dunning"]: the
+    summary then asks for the date the customer chose, or for the next part of their plan."""
+    dunning = dunning_of(stored)
+    result: dict[str, Any] = {}
+    moved = dunning.get("due_date_moved_to")
+    if moved:
+        result["due_date_moved_to"] = date.fromisoformat(str(moved))
+    plan = (dunning.get("split") or {}).get("instalments") or []
+    if plan and stored.status in ("split", "paid"):
+        result["instalments"] = tuple(
+            Instalment(
+                number=int(part["number"]),
+                amount=int(part["amount"]),
+                due_date=date.fromisoformat(str(part["due_date"])),
+                ocr=str(part["ocr"]),
+                paid=bool(part.get("paid")),
+            )
+            for part in plan
+        )
+    return result
 
 
 # --------------------------------------------------------------------------------------------------

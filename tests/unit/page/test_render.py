@@ -185,3 +185,19 @@ def test_the_html_email_carries_amount_due_date_and_bank_details() -> None:
     assert "5050-1055" in text and "4200000000427" in text
     assert [a["href"] for a in html.attrs("a")] == [PAGE, PAGE]
     assert html.attrs("html")[0]["lang"] == "sv"
+
+
+def test_a_split_invoice_s_summary_names_the_part_and_offers_no_card_button() -> None:
+    from billing.domain.page import Instalment
+
+    plan = (
+        Instalment(1, 10_768, date(2026, 12, 3), "9010000004244", paid=True),
+        Instalment(2, 10_766, date(2027, 1, 3), "9020000004240"),
+    )
+    page = render("sv", today=date(2026, 12, 20), state=InvoiceState(instalments=plan))
+    assert page.text("instalment-due") == "Del 2 av 2 att betala"
+    assert page.text("ocr") == "9020000004240"
+    assert page.text("amount-due") == f"107,66{NBSP}kr"
+    assert not page.has("pay-button")
+    english = render("en", today=date(2026, 12, 20), state=InvoiceState(instalments=plan))
+    assert english.text("instalment-due") == "Part 2 of 2 to pay"

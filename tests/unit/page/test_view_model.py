@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from billing.domain.page import (
     Branding,
+    Instalment,
     InvoiceState,
     LocalText,
     OfferRule,
@@ -100,6 +101,55 @@ def test_a_debit_date_in_the_past_that_did_not_pay_leaves_the_invoice_overdue() 
     view = build_invoice_page(invoice(), context(today=date(2026, 12, 2), state=state))
     assert view.summary.status is PageStatus.OVERDUE
     assert view.summary.debit_date is None
+
+
+def test_a_moved_due_date_is_the_one_the_page_asks_for() -> None:
+    # Given the customer moved the 30 Nov due date to 14 Dec
+    state = InvoiceState(due_date_moved_to=date(2026, 12, 14))
+    # When they look on 5 Dec, Then it is not overdue: it is due on the day they chose
+    s = build_invoice_page(invoice(), context(today=date(2026, 12, 5), state=state)).summary
+    assert (s.status, s.due_date, s.days_overdue) == (PageStatus.UNPAID, date(2026, 12, 14), 0)
+    assert s.pay_url is not None
+    # And after that day it is overdue, counted from it
+    late = build_invoice_page(invoice(), context(today=date(2026, 12, 17), state=state)).summary
+    assert (late.status, late.days_overdue) == (PageStatus.OVERDUE, 3)
+
+
+PLAN = (
+    Instalment(1, 10_768, date(2026, 12, 3), "9010000004244", paid=True),
+    Instalment(2, 10_766, date(2027, 1, 3), "9020000004240"),
+    Instalment(3, 10_766, date(2027, 2, 3), "9030000004246"),
+)
+
+
+def test_a_split_invoice_asks_for_the_next_part_with_its_own_reference() -> None:
+    # Given the customer split the invoice in three and paid the first part
+    state = InvoiceState(instalments=PLAN)
+    # When they look on 20 Dec
+    s = build_invoice_page(invoice(), context(today=date(2026, 12, 20), state=state)).summary
+    # Then the page asks for part 2 of 3, by its date, with its OCR; not the whole amount by 30 Nov
+    assert (s.instalment, s.instalments) == (2, 3)
+    assert (s.status, s.amount_due, s.due_date, s.ocr) == (
+        PageStatus.UNPAID,
+        10_766,
+        date(2027, 1, 3),
+        "9020000004240",
+    )
+    assert s.bankgiro == "5050-1055"
+    # And no card button: it would pay the whole invoice, which is no longer what is owed
+    assert s.pay_url is None
+
+
+def test_a_late_part_makes_the_split_invoice_overdue_from_that_part_s_date() -> None:
+    state = InvoiceState(instalments=PLAN)
+    s = build_invoice_page(invoice(), context(today=date(2027, 1, 8), state=state)).summary
+    assert (s.status, s.instalment, s.days_overdue) == (PageStatus.OVERDUE, 2, 5)
+
+
+def test_a_split_invoice_with_every_part_paid_is_paid() -> None:
+    state = InvoiceState(instalments=tuple(replace(part, paid=True) for part in PLAN))
+    s = build_invoice_page(invoice(), context(today=date(2027, 2, 5), state=state)).summary
+    assert (s.status, s.amount_due, s.instalment, s.pay_url) == (PageStatus.PAID, 0, None, None)
 
 
 def test_a_credit_note_has_nothing_to_pay() -> None:

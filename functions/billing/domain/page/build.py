@@ -82,17 +82,33 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
     if state.amount_paid < 0:
         raise PageError("state.amount_paid", "must not be negative")
     remaining = max(invoice.amount_due - state.amount_paid, 0)
+    # The date the customer must pay by: the one they moved it to, if they did.
+    due_date = state.due_date_moved_to or invoice.due_date
+    ocr = invoice.ocr
+    instalment: int | None = None
     days_overdue = 0
     if invoice.kind == CREDIT_NOTE or invoice.amount_due < 0:
         status = PageStatus.CREDIT
         remaining = 0
+    elif state.instalments:
+        # Split: what is due now is the next unpaid part, paid with its own reference (the whole
+        # amount is no longer asked for, and the card payment of the parent is closed).
+        unpaid = [part for part in state.instalments if not part.paid]
+        if not unpaid or remaining == 0:
+            status, remaining = PageStatus.PAID, 0
+        else:
+            part = min(unpaid, key=lambda p: (p.due_date, p.number))
+            remaining, due_date, ocr, instalment = part.amount, part.due_date, part.ocr, part.number
+            overdue = context.today > due_date
+            status = PageStatus.OVERDUE if overdue else PageStatus.UNPAID
+            days_overdue = (context.today - due_date).days if overdue else 0
     elif remaining == 0:
         status = PageStatus.PAID
     elif state.debit_date is not None and state.debit_date >= context.today:
         status = PageStatus.DEBIT_SCHEDULED
-    elif context.today > invoice.due_date:
+    elif context.today > due_date:
         status = PageStatus.OVERDUE
-        days_overdue = (context.today - invoice.due_date).days
+        days_overdue = (context.today - due_date).days
     else:
         status = PageStatus.UNPAID
     payable = status in (PageStatus.UNPAID, PageStatus.OVERDUE)
@@ -101,13 +117,15 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         amount_due=remaining,
         total=invoice.total,
         amount_paid=state.amount_paid,
-        due_date=invoice.due_date,
+        due_date=due_date,
         paid_on=state.paid_on if status is PageStatus.PAID else None,
         debit_date=state.debit_date if status is PageStatus.DEBIT_SCHEDULED else None,
         days_overdue=days_overdue,
         bankgiro=(context.bankgiro or invoice.bankgiro) if payable else None,
-        ocr=invoice.ocr if payable else None,
-        pay_url=context.links.pay_url if payable else None,
+        ocr=ocr if payable else None,
+        pay_url=context.links.pay_url if payable and instalment is None else None,
+        instalment=instalment,
+        instalments=len(state.instalments) if instalment is not None else 0,
     )
 
 

@@ -127,6 +127,17 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Instalment:
+    """One part of an invoice the customer split (relief): paid on its own with its own OCR reference."""
+
+    number: int
+    amount: int
+    due_date: date
+    ocr: str
+    paid: bool = False
+
+
+@dataclass(frozen=True)
 class InvoiceState:
     """Where the invoice stands now; the page is re-rendered whenever this changes."""
 
@@ -139,6 +150,10 @@ class InvoiceState:
     # The last reminder sent (billing.domain.dunning): the page says what the email said.
     reminder: ReminderMessage | None = None
     reminder_sent_on: date | None = None
+    # Relief the customer chose: the due date they moved it to, or the parts they split it into. The
+    # summary then speaks of that date, or of the next part to pay, never of the original demand.
+    due_date_moved_to: date | None = None
+    instalments: tuple[Instalment, ...] = ()
 
 
 @dataclass(frozen=True)

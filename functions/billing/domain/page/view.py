@@ -39,6 +39,9 @@ class SummaryView:
     bankgiro: str | None
     ocr: str | None
     pay_url: str | None  # None when there is nothing to pay
+    # A split invoice: the part to pay now (its amount, due date and OCR are the ones above) of how many.
+    instalment: int | None = None
+    instalments: int = 0
 
     @property
     def payable(self) -> bool:
