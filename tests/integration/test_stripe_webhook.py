@@ -168,6 +168,12 @@ def test_refunds_create_credit_notes_once_each(issued):
     assert record["credited_total"] == total
     actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
     assert actions.count("refund_issued") == 2 and actions.count("credit_note_issued") == 2
+    # And the page accounts for both refunds with their credit notes, and the customer was told of each once
+    page = issued.page()
+    numbers = [n["number"] for n in record["credit_notes"]]
+    assert page.count('data-testid="credit-note"') == 2 and all(n in page for n in numbers)
+    told = [m for m in emails_to(issued.env.moto_url, issued.email) if m["subject"].startswith("Kreditnota")]
+    assert sorted(m["subject"].split(":")[0] for m in told) == sorted(f"Kreditnota {n}" for n in numbers)
 
 
 def test_a_full_refund_issues_a_formal_credit_note(issued):

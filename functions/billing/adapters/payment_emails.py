@@ -1,4 +1,5 @@
-"""Emails about payments: the receipt after a settlement, and the two automatic-payment messages.
+"""Emails about payments: the receipt after a settlement, the two automatic-payment messages, and the
+credit note after a refund.
 
 Implements `ReceiptSender` (billing.services.settlement) and `PaymentEmails` (billing.services.payments).
 Each email is rendered from the same page view-model as the invoice page (so amounts, dates, names and
@@ -41,6 +42,11 @@ class EmailPaymentNotices:
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, reason: str
     ) -> None:
         self._send("fallback", stored, tenant, account, reason=reason)
+
+    def send_credit_note(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, number: str, amount: int
+    ) -> None:
+        self._send("credit_note", stored, tenant, account, amount=amount, number=number)
 
     def render(
         self, kind: str, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, **extra: Any

@@ -29,7 +29,7 @@ from billing.domain.periods import period_containing
 from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
 from billing.services.dunning import page_relief_state
 from billing.services.invoice_pages import RenderedInvoice
-from billing.services.payments import page_autopay_state, page_payment_links
+from billing.services.payments import page_autopay_state, page_credit_notes, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
 
@@ -76,6 +76,7 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
             **(autogiro_page_state(stored, today) if today else {}),
         },
         **page_relief_state(stored),
+        **page_credit_notes(stored),
     )
 
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from billing.domain.autogiro.bankdays import stockholm_date
 from billing.domain.credit import credit_note
 from billing.domain.invoice import CREDIT_NOTE
+from billing.domain.page.context import CreditNoteRef
 from billing.domain.payments import (
     METADATA_CUSTOMER_ID,
     METADATA_TENANT_ID,
@@ -199,7 +201,8 @@ class StripeRecords(Protocol):
 
 
 class PaymentEmails(Protocol):
-    """Emails about automatic payment: finish a payment on the page, or automatic payment stopped."""
+    """Emails about automatic payment (finish a payment on the page, automatic payment stopped) and
+    about a refund (its credit note)."""
 
     def send_action_required(
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
@@ -207,6 +210,10 @@ class PaymentEmails(Protocol):
 
     def send_fallback(
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, reason: str
+    ) -> None: ...
+
+    def send_credit_note(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, number: str, amount: int
     ) -> None: ...
 
 
@@ -524,8 +531,10 @@ class ProcessStripeEvent:
             return len(record.get("credit_notes", []))
         now = self.clock.now()
         invoice = stored.invoice
+        added: list[dict[str, Any]] = []  # the note this call wrote (the last attempt's, on a retry)
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
+            added.clear()
             notes = list(current.get("credit_notes", []))
             credited = int(current.get("credited_total", 0))
             delta = refunded - credited
@@ -538,19 +547,24 @@ class ProcessStripeEvent:
                 document = credit_note(invoice, issue_date=now.date(), reason="refund")
                 note["document"] = document.to_dict()
             notes.append(note)
+            added.append(note)
             return {**current, "credit_notes": notes, "credited_total": credited + delta}
 
         updated = self.records.update_invoice_record(tenant_id, invoice_id, change)
+        if not added:
+            return len(updated.get("credit_notes", []))  # another delivery recorded it first
+        note = added[0]
         self.audit.append(
             tenant_id,
             invoice_id,
             AuditEvent(
-                "credit_note_issued",
-                "stripe",
-                now,
-                {"amount": missing, "number": updated["credit_notes"][-1]["number"]},
+                "credit_note_issued", "stripe", now, {"amount": note["amount"], "number": note["number"]}
             ),
         )
+        # The page lists the refund with its credit note, and the customer is told once.
+        refreshed = self.pages.refresh(tenant_id, invoice_id)
+        tenant, account = self.pages.load(refreshed)
+        self.emails.send_credit_note(refreshed, tenant, account, note["number"], note["amount"])
         return len(updated["credit_notes"])
 
     # mandates -------------------------------------------------------------------------------------
@@ -803,6 +817,23 @@ def page_payment_links(
     base = f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}"
     autopay = settings.offers_autopay(stored.invoice.currency)
     return {"pay_url": f"{base}/pay", "autopay_url": f"{base}/autopay" if autopay else None}
+
+
+def page_credit_notes(stored: StoredInvoice) -> dict[str, Any]:
+    """`credit_notes` for `InvoiceState`: every refund's credit note, from the invoice's Stripe record."""
+    notes = (stored.state.get("stripe") or {}).get("credit_notes") or []
+    if not notes:
+        return {}
+    return {
+        "credit_notes": tuple(
+            CreditNoteRef(
+                number=str(note["number"]),
+                amount=int(note["amount"]),
+                issued_on=stockholm_date(datetime.fromisoformat(str(note["issued_at"]))),
+            )
+            for note in notes
+        )
+    }
 
 
 def page_autopay_state(stored: StoredInvoice, today: date) -> dict[str, Any]:

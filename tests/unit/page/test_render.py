@@ -201,3 +201,23 @@ def test_a_split_invoice_s_summary_names_the_part_and_offers_no_card_button() ->
     assert not page.has("pay-button")
     english = render("en", today=date(2026, 12, 20), state=InvoiceState(instalments=plan))
     assert english.text("instalment-due") == "Part 2 of 2 to pay"
+
+
+def test_refunds_are_listed_with_their_credit_notes_on_a_paid_invoice() -> None:
+    from billing.domain.page import CreditNoteRef
+
+    state = InvoiceState(
+        amount_paid=32_300,
+        paid_on=date(2026, 11, 10),
+        credit_notes=(
+            CreditNoteRef("2026-000042-K1", 1_000, date(2026, 11, 12)),
+            CreditNoteRef("2026-000042-K2", 31_300, date(2026, 11, 20)),
+        ),
+    )
+    page = render("sv", today=date(2026, 11, 21), state=state)
+    listed = page.text("credit-notes")
+    assert f"Återbetalt 10{NBSP}kr den 12 nov. 2026 (kreditnota 2026-000042-K1)." in listed
+    assert f"Återbetalt 313{NBSP}kr den 20 nov. 2026 (kreditnota 2026-000042-K2)." in listed
+    english = render("en", today=date(2026, 11, 21), state=state)
+    assert "credit note 2026-000042-K2" in english.text("credit-notes")
+    assert not render("sv", today=date(2026, 11, 21)).has("credit-notes")

@@ -4,6 +4,7 @@ from billing.domain.page.build import build_invoice_page
 from billing.domain.page.context import (
     Announcement,
     Branding,
+    CreditNoteRef,
     History,
     Instalment,
     InvoiceState,
@@ -26,6 +27,7 @@ from billing.domain.page.view import InvoicePageView, PageStatus
 __all__ = [
     "Announcement",
     "Branding",
+    "CreditNoteRef",
     "History",
     "Instalment",
     "InvoicePageView",

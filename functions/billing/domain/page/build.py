@@ -126,6 +126,7 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         pay_url=context.links.pay_url if payable and instalment is None else None,
         instalment=instalment,
         instalments=len(state.instalments) if instalment is not None else 0,
+        credit_notes=state.credit_notes,
     )
 
 

@@ -138,6 +138,15 @@ class Instalment:
 
 
 @dataclass(frozen=True)
+class CreditNoteRef:
+    """A credit note issued against this invoice (a refund): its number, amount incl. VAT, and day."""
+
+    number: str
+    amount: int
+    issued_on: date
+
+
+@dataclass(frozen=True)
 class InvoiceState:
     """Where the invoice stands now; the page is re-rendered whenever this changes."""
 
@@ -154,6 +163,8 @@ class InvoiceState:
     # summary then speaks of that date, or of the next part to pay, never of the original demand.
     due_date_moved_to: date | None = None
     instalments: tuple[Instalment, ...] = ()
+    # Refunds, each documented by a credit note: the page lists them so the money is accounted for.
+    credit_notes: tuple[CreditNoteRef, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.page.chart import ChartView
-from billing.domain.page.context import Branding
+from billing.domain.page.context import Branding, CreditNoteRef
 
 
 class PageStatus(StrEnum):
@@ -42,6 +42,7 @@ class SummaryView:
     # A split invoice: the part to pay now (its amount, due date and OCR are the ones above) of how many.
     instalment: int | None = None
     instalments: int = 0
+    credit_notes: tuple[CreditNoteRef, ...] = ()  # refunds on this invoice, oldest first
 
     @property
     def payable(self) -> bool:
