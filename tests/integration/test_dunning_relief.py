@@ -163,3 +163,24 @@ def test_instalments_are_never_reminded_once_the_whole_invoice_is_paid_anyway(lo
         item = InvoiceModel.get(issued.tenant_id, part["invoice_id"], consistent_read=True)
         assert item.status == "void" and item.open_bucket is None
     assert run_dunning(issued.tenant_id, TODAY + timedelta(days=120))["checked"] == 0
+
+
+def test_no_relief_while_automatic_payment_holds_the_invoice(local_env):
+    from billing.handlers.wiring import stripe_records
+
+    # Given an open invoice that the customer's saved card will pay on the due date
+    issued = issue(local_env)
+    stripe_records().update_invoice_record(
+        issued.tenant_id, issued.invoice_id, lambda r: {**r, "autopay": "active"}
+    )
+    relief_url = f"{issued.base_url}/v1/pages/{issued.stored.page_token}/relief"
+    # When the customer opens the relief page, Then neither choice is offered
+    status, _, form = fetch(relief_url)
+    assert status == 200
+    assert 'data-testid="relief-move"' not in form and 'data-testid="relief-split"' not in form
+    # And a split posted anyway is refused, and nothing changes: the card will not be charged twice
+    status, _, body = _post(
+        f"{relief_url}/split", {"instalments": "2", "first_due": (TODAY + timedelta(days=5)).isoformat()}
+    )
+    assert status == 400 and 'data-testid="relief-error"' in body
+    assert issued.stored.status == "open" and "split" not in issued.stored.state.get("dunning", {})

@@ -14,6 +14,7 @@ from typing import Any
 
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import LANGUAGES, environment, locale_for
+from billing.services.invoice_pages import customer_today
 from billing.services.ports import Clock, CustomerAccount, InvoiceLedger, Mailer, StoredInvoice, TenantAccount
 
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
@@ -53,7 +54,7 @@ class EmailPaymentNotices:
     ) -> tuple[str, str, str]:
         """(subject, text, html) of one notice."""
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
-        view = self.presenter.view(stored, tenant, account, history, self.clock.now().date())
+        view = self.presenter.view(stored, tenant, account, history, customer_today(self.clock, account))
         env = environment(view.language if view.language in LANGUAGES else "en")
         context = {"view": view, "locale": locale_for(view.language, view.country), "kind": kind, **extra}
         context.setdefault("amount", 0)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
@@ -71,6 +72,12 @@ class InvoiceNotFound(PermanentError):
     """No invoice has this page token (a mistyped or forged link)."""
 
 
+def customer_today(clock: Clock, account: CustomerAccount) -> date:
+    """Today on the customer's own calendar: a page or email rendered just after midnight in Stockholm
+    must not call an invoice due "today" that was due yesterday there (the clock runs in UTC)."""
+    return clock.now().astimezone(ZoneInfo(account.customer.timezone)).date()
+
+
 class InvoicePages:
     def __init__(
         self,
@@ -108,7 +115,8 @@ class InvoicePages:
         """`usage`: the customer's usage from `usage_start` on, when the caller has read it already."""
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
         periods = self._recent_usage(stored, tenant, account, usage)
-        return self.presenter.present(stored, tenant, account, history, self.clock.now().date(), periods)
+        today = customer_today(self.clock, account)
+        return self.presenter.present(stored, tenant, account, history, today, periods)
 
     def usage_start(self, tenant: TenantAccount, account: CustomerAccount, before: date) -> date | None:
         """The first local day the plan-fit advice reads, on an invoice whose period starts `before`

@@ -190,3 +190,44 @@ def test_a_split_invoice_cannot_be_split_again() -> None:
     )
     assert not can_split(invoice, policy)
     assert can_split(an_invoice(), policy)
+
+
+# --- Automatic payment holds the invoice ----------------------------------------------------------
+
+
+def _by_mandate(*outcomes: str) -> object:
+    from billing.domain.dunning import MandateAttempt, MandateOutcome
+
+    attempts = tuple(
+        MandateAttempt(i + 1, DUE + timedelta(days=3 * i), MandateOutcome(o)) for i, o in enumerate(outcomes)
+    )
+    return an_invoice(pays_by_mandate=True, mandate_attempts=attempts)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "retries", "offered"),
+    [
+        ((), (), False),  # the debit is announced, not made yet: it may be on its way to the bank
+        (("pending",), (), False),
+        (("failed",), (3, 7), False),  # a retry is still to come
+        (("failed", "failed"), (3, 7), False),
+        (("failed", "failed", "failed"), (3, 7), True),  # automatic payment gave up: relief opens
+        (("failed",), (), True),
+    ],
+)
+def test_no_relief_while_automatic_payment_may_still_take_the_invoice(outcomes, retries, offered) -> None:
+    # Given an invoice collected by mandate, with the tenant's retry schedule
+    state = _by_mandate(*outcomes)
+    policy = a_policy(mandate_retry_days=retries)
+    today = DUE - timedelta(days=2)
+    # Then relief is offered only once the mandate has given up, and a request before is refused
+    assert can_split(state, policy) is offered
+    assert can_move_due_date(state, policy, today) is offered
+    if not offered:
+        assert (
+            _refusal(lambda: split_invoice(state, 2, today, policy, today)) is ReliefRefusal.PAID_BY_MANDATE
+        )
+        assert (
+            _refusal(lambda: move_due_date(state, DUE + timedelta(days=5), policy, today))
+            is ReliefRefusal.PAID_BY_MANDATE
+        )

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from billing.domain.dunning.errors import DunningError
 from billing.domain.dunning.policy import ReminderPolicy
-from billing.domain.dunning.state import InvoiceDunningState, InvoiceStatus
+from billing.domain.dunning.state import InvoiceDunningState, InvoiceStatus, MandateOutcome
 
 # The first instalment falls within a month of the request: a plan is a way to pay, not a long deferral.
 MAX_DAYS_TO_FIRST_INSTALMENT = 31
@@ -32,6 +32,9 @@ class ReliefRefusal(StrEnum):
     TOO_FEW_INSTALMENTS = "too_few_instalments"
     TOO_MANY_INSTALMENTS = "too_many_instalments"
     AMOUNT_TOO_SMALL = "amount_too_small"  # fewer minor units than instalments
+    # Automatic payment still holds the invoice: a debit may already be on its way to the bank, so new
+    # terms would make the customer pay twice. Relief opens once the mandate has given up.
+    PAID_BY_MANDATE = "paid_by_mandate"
 
 
 class ReliefRefused(DunningError):
@@ -59,6 +62,7 @@ def move_due_date(
     if not policy.allows_due_date_move:
         raise ReliefRefused(ReliefRefusal.NOT_OFFERED, "policy", "moving the due date is not offered")
     _require_open_and_owing(state)
+    _require_not_collected(state, policy)
     if state.due_date_moved_to is not None:
         raise ReliefRefused(ReliefRefusal.ALREADY_MOVED, "due_date", "the due date may be moved only once")
     if requested_date <= state.original_due_date:
@@ -151,6 +155,7 @@ def split_invoice(
     before the split is not added (the plan is new terms agreed with the customer).
     """
     _require_open_and_owing(state)
+    _require_not_collected(state, policy)
     if first_due < today:
         raise ReliefRefused(ReliefRefusal.IN_THE_PAST, "first_due", "must not be in the past")
     if first_due > today + timedelta(days=MAX_DAYS_TO_FIRST_INSTALMENT):
@@ -167,7 +172,12 @@ def split_invoice(
 
 def can_split(state: InvoiceDunningState, policy: ReminderPolicy) -> bool:
     """Whether a split into 2 instalments would be granted (so a reminder may point to this relief)."""
-    return policy.allows_instalments and state.status is InvoiceStatus.OPEN and state.amount_due_minor >= 2
+    return (
+        policy.allows_instalments
+        and state.status is InvoiceStatus.OPEN
+        and state.amount_due_minor >= 2
+        and not mandate_in_play(state, policy)
+    )
 
 
 def instalment_state(instalment: Instalment, parent: InvoiceDunningState) -> InvoiceDunningState:
@@ -188,6 +198,26 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def mandate_in_play(state: InvoiceDunningState, policy: ReminderPolicy) -> bool:
+    """Whether automatic payment may still take this invoice: its charge has not happened yet, is
+    pending or succeeded, or failed with a retry still to come on the tenant's schedule."""
+    if not state.pays_by_mandate:
+        return False
+    attempts = state.mandate_attempts
+    if not attempts or attempts[-1].outcome is not MandateOutcome.FAILED:
+        return True
+    return len(attempts) - 1 < len(policy.mandate_retry_days)
+
+
+def _require_not_collected(state: InvoiceDunningState, policy: ReminderPolicy) -> None:
+    if mandate_in_play(state, policy):
+        raise ReliefRefused(
+            ReliefRefusal.PAID_BY_MANDATE,
+            "pays_by_mandate",
+            "automatic payment will take this invoice; new terms would charge it twice",
+        )
 
 
 def _require_open_and_owing(state: InvoiceDunningState) -> None:
