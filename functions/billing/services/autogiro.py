@@ -791,7 +791,16 @@ class ImportReport:
             )
             self.settle(tenant_id, stored.invoice_id, event, "bankgirot")
             return True
-        if payment.kind in (PaymentOutcomeKind.FAILED, PaymentOutcomeKind.REJECTED):
+        # A debit cancelled after it was ordered (the payer stopped it at their bank, the mandate was
+        # removed, the agreement ended) will not be made: for an invoice still open that is a failed
+        # debit, so the reminder flow takes over. Our own cancellations of a debit for an invoice paid
+        # another way find it paid, and are only written down.
+        cancelled_debit = (
+            payment.kind is PaymentOutcomeKind.CANCELLED
+            and stored.status == "open"
+            and bool(_state(stored).get("sent"))
+        )
+        if payment.kind in (PaymentOutcomeKind.FAILED, PaymentOutcomeKind.REJECTED) or cancelled_debit:
             reason = payment.reason
             failed = {
                 "payment_date": payment_date.isoformat(),
@@ -812,7 +821,7 @@ class ImportReport:
                 tenant_id,
                 stored.invoice_id,
                 AuditEvent(
-                    "autogiro_payment_failed",
+                    "autogiro_payment_cancelled" if cancelled_debit else "autogiro_payment_failed",
                     "bankgirot",
                     now,
                     {"payment_date": payment_date.isoformat(), "code": reason.code if reason else None},

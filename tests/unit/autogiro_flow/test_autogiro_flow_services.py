@@ -469,6 +469,50 @@ def test_a_failed_debit_records_the_reason_and_withdraws_the_debit_date(world: W
     assert autogiro_page_state(world.ledger.invoices["inv1"], date(2026, 11, 30)) == {"autopay_active": True}
 
 
+def _signed(amount: int) -> str:
+    """A negative amount in the amendment report's TK09 (FORMAT.md §1: the last digit as a letter)."""
+    digits = str(amount).rjust(12, "0")
+    return digits[:-1] + "åJKLMNOPQR"[int(digits[-1])]
+
+
+def amendment_report(tk: str, payer: str, amount: int, reference: str, comment: str) -> bytes:
+    day = "20261204"
+    lines = [
+        line((1, "01AUTOGIRO"), (25, "20261202"), (45, "MAKULERING/ÄNDRING"), (65, "471117"), (71, BG)),
+        line((1, tk), (3, day), (11, payer.rjust(16, "0")), (27, "82"), (29, str(amount).rjust(12, "0")),
+             (41, "REFERENS"), (49, "00000000"), (57, reference.rjust(16, "0")), (73, comment)),
+        line((1, "09"), (3, "20261202"), (11, "9900"), (29, "0" * 12), (41, "000000"), (47, "000001"),
+             (53, "0000"), (57, _signed(amount)), (69, "0" * 12)),
+    ]  # fmt: skip
+    return "\r\n".join(lines).encode("latin-1")
+
+
+def test_a_debit_the_payer_stopped_at_their_bank_is_a_failed_debit(world: World) -> None:
+    # Given an invoice whose debit was ordered for 4 December
+    approved(world)
+    world.export(at(date(2026, 11, 24)))
+    world.export(at(date(2026, 11, 30)))
+    stored = world.ledger.invoices["inv1"]
+    # When the amendment report says the payer's bank cancelled it (TK11, comment 12)
+    world.import_report("UAGMA", amendment_report("11", "1", stored.amount_due, "4200000000427", "12"))
+    # Then the debit date is no longer promised, the attempt failed (the reminder flow takes over), audited
+    state = world.ledger.invoices["inv1"].state["autogiro"]
+    assert state["failed"]["kind"] == "cancelled" and "debit_date" not in state and "sent" not in state
+    assert state["attempts"][-1]["outcome"] == "failed" and world.settle.calls == []
+    assert ("inv1", "autogiro_payment_cancelled", "bankgirot") in world.audit.calls
+
+
+def test_a_cancelled_debit_of_an_invoice_already_paid_is_only_written_down(world: World) -> None:
+    approved(world)
+    world.export(at(date(2026, 11, 24)))
+    world.export(at(date(2026, 11, 30)))
+    stored = world.ledger.invoices["inv1"]
+    world.ledger.invoices["inv1"] = replace(stored, status="paid", amount_due=0)
+    world.import_report("UAGMA", amendment_report("23", "1", stored.amount_due, "4200000000427", "12"))
+    assert "failed" not in world.ledger.invoices["inv1"].state["autogiro"]
+    assert ("inv1", "autogiro_payment_cancelled", "bankgirot") in world.audit.calls
+
+
 def test_payments_of_unknown_payers_and_unreadable_files_are_reported_not_guessed(world: World) -> None:
     # When a report names a payer we do not know
     unknown = world.import_report("UAGAG", payment_specification("99", 100, "1", "0"))
