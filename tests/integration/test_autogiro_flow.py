@@ -134,6 +134,49 @@ def payment_specification(results: list[tuple[str, int, str, str]], on: date) ->
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
 
+def refund_specification(payer: str, amount: int, reference: str, paid_on: date, refunded_on: date) -> bytes:
+    """BET. SPEC & STOPP TK with one refund block: the payer's bank took a settled debit back (TK77,
+    reason 02: the mandate had been revoked)."""
+    day = refunded_on.strftime("%Y%m%d")
+    lines = [
+        _tk01("BET. SPEC & STOPP TK", day + "080000000000"),
+        _line(
+            "17"
+            + "5000000001111116".rjust(35, "0")
+            + day
+            + "00001"
+            + str(amount).rjust(18, "0")
+            + "   "
+            + "1".rjust(8, "0")
+        ),
+        _line(
+            "77"
+            + paid_on.strftime("%Y%m%d")
+            + " "
+            + "   "
+            + " "
+            + payer.rjust(16, "0")
+            + str(amount).rjust(12, "0")
+            + PAYEE_BANKGIRO
+            + reference.rjust(16, "0")
+            + day
+            + "02"
+        ),
+        _line(
+            "09"
+            + day
+            + "9900"
+            + "0" * 6
+            + "0" * 12
+            + "0" * 6
+            + "0" * 12
+            + "1".rjust(6, "0")
+            + "1".rjust(12, "0")
+        ),
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
 # ------------------------------------------------------------------ the flow's steps
 
 
@@ -320,6 +363,25 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     repeat = _import(bucket, tenant_id, "UAGAG.K0471117.D261204.again", spec)
     assert repeat["already_imported"] is True
     assert invoice_ledger().get(tenant_id, paying.invoice_id).amount_paid == paying.amount_due
+
+    # When the payer's bank later takes the settled debit back (TK77)
+    refund = refund_specification(
+        payer_a.payer_number, paying.amount_due, paying.ocr, debit_date, date(2026, 12, 10)
+    )
+    _import(bucket, tenant_id, "UAGAG.K0471117.D261210", refund)
+    # Then the invoice is owed again, its page asks for payment, and the reversal is on the audit trail
+    reopened = invoice_ledger().get(tenant_id, paying.invoice_id)
+    assert reopened.status == "open" and reopened.amount_due == paying.amount_due and reopened.paid_at is None
+    assert reopened.state["autogiro"]["reversed"]["code"] == "02"
+    assert "payment_reversed" in [e.action for e in audit_trail().events(tenant_id, paying.invoice_id)]
+    html = _page(local_env, paying.page_token)
+    assert 'data-status="paid"' not in html and 'data-testid="amount-due"' in html
+    # ... and Autogiro does not debit it again: the customer pays it by hand (the reminder flow follows)
+    later = _export(tenant_id, date(2026, 12, 11))
+    assert paying.invoice_id not in dict(later["announced"]) and not later["debits"]
+    # And the same refund report again changes nothing
+    assert _import(bucket, tenant_id, "UAGAG.K0471117.D261210.again", refund)["already_imported"] is True
+    assert invoice_ledger().get(tenant_id, paying.invoice_id).amount_due == paying.amount_due
 
 
 def test_a_rejected_mandate_shows_bankgirots_reason_and_the_form_again(issued):

@@ -199,6 +199,29 @@ def test_a_dispute_flags_the_invoice(issued):
     assert issued.refreshed().state["payments"]["disputes"][opened["data"]["object"]["id"]] == "closed"
 
 
+def test_a_lost_dispute_makes_the_invoice_owed_again(issued):
+    # Given a paid invoice whose payment the customer's bank disputes
+    pid = _pay_through_checkout(issued)
+    opened = issued.fake.dispute(pid)
+    assert issued.refreshed().status == "paid"
+    # When the dispute is lost (the bank keeps the money), and the event is delivered again
+    closed = issued.fake.close_dispute(opened["data"]["object"]["id"], status="lost")
+    issued.fake.redeliver(closed["id"])
+    # Then the invoice is owed its whole amount again, once, and says so on its page
+    stored = issued.refreshed()
+    assert stored.status == "open" and stored.amount_due == issued.stored.invoice.total
+    assert stored.state["payments"]["reversed_refs"] == [pid]
+    actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
+    assert actions.count("payment_reversed") == 1
+    # When the customer pays again from the page
+    location = request(issued.link("pay-button"))[1]["Location"]
+    session = issued.fake.sessions[location.rsplit("/", 1)[1]]
+    # Then it is a new Checkout session (the first one was completed), and it settles the invoice
+    assert session["payment_intent"] != pid
+    complete_checkout(location)
+    assert issued.refreshed().status == "paid"
+
+
 def test_no_secret_or_card_detail_reaches_the_logs(issued):
     # Given the log so far
     start = LAMBDA_LOG.stat().st_size if LAMBDA_LOG.exists() else 0

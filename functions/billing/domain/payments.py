@@ -213,6 +213,19 @@ class PaymentProcessing(_PaymentFact):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PaymentReversed(PaymentEvent):
+    """Money we counted as received was taken back without our say: the payer's bank returned an
+    Autogiro debit (TK77), or a card dispute was lost. The invoice is owed again; unlike a refund,
+    nothing is credited."""
+
+    invoice_id: str | None
+    payment_ref: str  # the payment that was reversed, as it was settled
+    amount: int
+    currency: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RefundIssued(PaymentEvent):
     """A charge was refunded. `amount_refunded_total` is cumulative, so replays and reordering are harmless:
     use `refund_delta` against what was already credited."""
@@ -286,6 +299,7 @@ DomainPaymentEvent = (
     | PaymentFailed
     | PaymentProcessing
     | RefundIssued
+    | PaymentReversed
     | DisputeOpened
     | DisputeClosed
     | MandateActivated
@@ -358,6 +372,8 @@ class InvoicePayments:
     refunded_total: int = 0  # sum of credited refunds
     refunds_by_charge: Mapping[str, int] = field(default_factory=dict)
     disputes: Mapping[str, DisputeStatus] = field(default_factory=dict)
+    applied_by_ref: Mapping[str, int] = field(default_factory=dict)  # what each settled payment paid off
+    reversed_refs: frozenset[str] = frozenset()  # payments taken back: owed again, once each
 
     def __post_init__(self) -> None:
         _check_minor_units("invoice_total", self.invoice_total)
@@ -400,6 +416,8 @@ class InvoicePayments:
             "refunded_total": self.refunded_total,
             "refunds_by_charge": dict(sorted(self.refunds_by_charge.items())),
             "disputes": {ref: status.value for ref, status in sorted(self.disputes.items())},
+            "applied_by_ref": dict(sorted(self.applied_by_ref.items())),
+            "reversed_refs": sorted(self.reversed_refs),
         }
 
     @classmethod
@@ -421,6 +439,8 @@ class InvoicePayments:
                 refunded_total=int(record.get("refunded_total", 0)),
                 refunds_by_charge={k: int(v) for k, v in record.get("refunds_by_charge", {}).items()},
                 disputes={k: DisputeStatus(v) for k, v in record.get("disputes", {}).items()},
+                applied_by_ref={k: int(v) for k, v in record.get("applied_by_ref", {}).items()},
+                reversed_refs=frozenset(record.get("reversed_refs", ())),
             )
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, PaymentDataError):
@@ -439,6 +459,7 @@ class PaymentOutcome:
     credit_note_amount: int = 0  # newly refunded: issue a credit note
     dispute_opened: bool = False
     dispute_closed: bool = False
+    reversed_amount: int = 0  # taken back: the invoice is owed again by this much
 
 
 def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> PaymentOutcome:
@@ -462,11 +483,15 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
         updated = replace(payments, payments={**payments.payments, ref: after})
         if after.status is not PaymentStatus.SUCCEEDED or ref in payments.settled_refs:
             return PaymentOutcome(updated, changed=True)
+        if ref in payments.reversed_refs:
+            # Its reversal came first (order does not matter): the money never stays, nothing is paid.
+            return PaymentOutcome(replace(updated, settled_refs=payments.settled_refs | {ref}), changed=True)
         application = apply_payment(payments.amount_due, event.amount)
         updated = replace(
             updated,
             amount_paid=payments.amount_paid + application.applied,
             settled_refs=payments.settled_refs | {ref},
+            applied_by_ref={**payments.applied_by_ref, ref: application.applied},
         )
         return PaymentOutcome(
             updated,
@@ -485,6 +510,16 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
             refunds_by_charge={**payments.refunds_by_charge, event.charge_ref: credited + delta},
         )
         return PaymentOutcome(updated, changed=True, credit_note_amount=delta)
+    if isinstance(event, PaymentReversed):
+        if event.currency.lower() != payments.currency.lower():
+            raise PaymentDataError(
+                "currency", f"reversal in {event.currency!r} for an invoice in {payments.currency!r}"
+            )
+        _check_minor_units("amount", event.amount)
+        if event.payment_ref in payments.reversed_refs:
+            return unchanged
+        updated, back = _reverse(payments, event.payment_ref, event.amount)
+        return PaymentOutcome(updated, changed=True, reversed_amount=back)
     if isinstance(event, DisputeOpened | DisputeClosed):
         observed_dispute = DisputeStatus.OPEN if isinstance(event, DisputeOpened) else DisputeStatus.CLOSED
         current = payments.disputes.get(event.dispute_ref, DisputeStatus.NONE)
@@ -492,14 +527,31 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
         if new is current:
             return unchanged
         updated = replace(payments, disputes={**payments.disputes, event.dispute_ref: new})
+        back = 0
+        lost = isinstance(event, DisputeClosed) and event.status == "lost"
+        if lost and event.payment_ref and event.payment_ref not in payments.reversed_refs:
+            # The bank kept the disputed money: that payment no longer pays the invoice.
+            updated, back = _reverse(updated, event.payment_ref, event.amount)
         return PaymentOutcome(
             updated,
             changed=True,
             dispute_opened=new is DisputeStatus.OPEN,
             dispute_closed=new is DisputeStatus.CLOSED,
+            reversed_amount=back,
         )
     # Mandate events and ignored events do not concern an invoice's payments.
     return unchanged
+
+
+def _reverse(payments: InvoicePayments, ref: str, amount: int) -> tuple[InvoicePayments, int]:
+    """`payments` with the payment `ref` taken back, and how much the invoice is owed again: what that
+    payment paid off (an overpayment's excess went to the customer's balance and is not reopened
+    here), never more than the amount taken back nor than what is paid."""
+    marked = replace(payments, reversed_refs=payments.reversed_refs | {ref})
+    if ref not in payments.settled_refs:
+        return marked, 0  # not counted yet: the later success will find it reversed
+    back = min(amount, payments.applied_by_ref.get(ref, amount), payments.amount_paid)
+    return replace(marked, amount_paid=payments.amount_paid - back), back
 
 
 # --------------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from billing.domain.autogiro.validation import (
     validate_bankgiro,
 )
 from billing.domain.page.context import Announcement, LocalText, PageSettings
-from billing.domain.payments import PaymentSucceeded
+from billing.domain.payments import PaymentReversed, PaymentSucceeded
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
@@ -502,6 +502,8 @@ class ExportRequestFile:
         for stored in self.autogiro_invoices.open_invoices(tenant_id):
             if stored.invoice.currency.upper() != "SEK" or stored.amount_due <= 0:
                 continue
+            if (stored.state.get("payments") or {}).get("reversed_refs"):
+                continue  # the payer took a debit of it back: it is paid by hand now (reminders)
             customer_id = stored.invoice.customer_id
             if customer_id not in mandates:
                 mandates[customer_id] = self.mandates.get(tenant_id, customer_id)
@@ -790,6 +792,34 @@ class ImportReport:
                 customer_ref=payment.payer_number,
             )
             self.settle(tenant_id, stored.invoice_id, event, "bankgirot")
+            return True
+        if payment.kind is PaymentOutcomeKind.REFUNDED and stored.status == "paid":
+            # TK77: the payer's bank took a settled debit back. The same payment reference as the
+            # settlement, so the payment aggregate reverses exactly that payment, once.
+            original = payment.payment_date or payment_date
+            self.autogiro_invoices.update_autogiro(
+                tenant_id,
+                stored.invoice_id,
+                lambda s: {
+                    **s,
+                    "reversed": {
+                        "payment_date": original.isoformat(),
+                        "amount": payment.amount_ore,
+                        **(_reason_record(payment.reason) or {}),
+                    },
+                },
+            )
+            reversal = PaymentReversed(
+                event_id=f"autogiro:{digest[:32]}:{index}",
+                event_type="autogiro.payment.refunded",
+                occurred_at=datetime.combine(payment.new_date or payment_date, time(12), tzinfo=STOCKHOLM),
+                invoice_id=stored.invoice_id,
+                payment_ref=f"autogiro:{stored.invoice_id}:{original.isoformat()}",
+                amount=payment.amount_ore or 0,
+                currency=stored.invoice.currency,
+                reason=payment.reason.en if payment.reason else None,
+            )
+            self.settle(tenant_id, stored.invoice_id, reversal, "bankgirot")
             return True
         # A debit cancelled after it was ordered (the payer stopped it at their bank, the mandate was
         # removed, the agreement ended) will not be made: for an invoice still open that is a failed

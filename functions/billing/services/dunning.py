@@ -183,6 +183,10 @@ def mandate_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...]:
 
 
 def pays_by_mandate(stored: StoredInvoice) -> bool:
+    if (stored.state.get("payments") or {}).get("reversed_refs"):
+        # A payment was taken back (a returned debit, a lost dispute): the customer pays by hand now,
+        # and is reminded as on any open invoice; the mandate is not charged again for it.
+        return False
     if _stripe_attempts(stored) is not None:
         return True
     return any(

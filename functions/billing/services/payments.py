@@ -301,7 +301,7 @@ class StartPayment:
         now = self.clock.now()
         record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
         previous = record.get("checkout") or {}
-        attempt = _attempt(previous, now, amount=amount)
+        attempt = _attempt(previous, now, amount=amount, payments_seen=_payments_seen(stored))
         if previous.get("attempt") == attempt:
             return str(previous["url"])
         session = self.gateways(stored.tenant_id).create_checkout_session(
@@ -370,6 +370,7 @@ class StartPayment:
                     "url": session.url,
                     "amount": amount,
                     "created_at": now.isoformat(),
+                    "payments_seen": _payments_seen(stored),
                 },
                 "payments_attempts": max(int(record.get("payments_attempts", 0)), attempt)
                 if kind == "checkout"
@@ -380,15 +381,23 @@ class StartPayment:
         self.records.update_invoice_record(stored.tenant_id, stored.invoice_id, change)
 
 
-def _attempt(previous: Mapping[str, Any], now: datetime, *, amount: int) -> int:
-    """The attempt number: the previous one while its session can still be used, else the next."""
+def _attempt(previous: Mapping[str, Any], now: datetime, *, amount: int, payments_seen: int = 0) -> int:
+    """The attempt number: the previous one while its session can still be used, else the next.
+
+    `payments_seen`: how many payments the invoice had settled; a session made before a later payment
+    was completed already, even when that payment was taken back and the same amount is owed again."""
     if not previous:
         return 1
     attempt = int(previous["attempt"])
     created = datetime.fromisoformat(str(previous["created_at"]))
-    if int(previous.get("amount", 0)) == amount and now - created < SESSION_REUSE:
+    unused = int(previous.get("payments_seen", 0)) == payments_seen
+    if int(previous.get("amount", 0)) == amount and now - created < SESSION_REUSE and unused:
         return attempt
     return attempt + 1
+
+
+def _payments_seen(stored: StoredInvoice) -> int:
+    return len((stored.state.get("payments") or {}).get("settled_refs") or ())
 
 
 def _description(tenant: TenantAccount, stored: StoredInvoice) -> str:

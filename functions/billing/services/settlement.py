@@ -123,6 +123,7 @@ class ApplyPaymentEvent:
             "excess_to_balance": outcome.excess_for_balance,
             "refunded": outcome.credit_note_amount,
             "status": outcome.payments.status.value,
+            "reversed": outcome.reversed_amount,
         }
         action = "payment_received" if outcome.settled_amount else "payment_updated"
         if outcome.dispute_opened:
@@ -131,6 +132,9 @@ class ApplyPaymentEvent:
             action = "dispute_closed"
         elif outcome.credit_note_amount:
             action = "refund_issued"
+        if outcome.reversed_amount:
+            # Taken back (a returned debit, a lost dispute): owed again; the reminder flow takes over.
+            action = "payment_reversed"
         self.audit.append(tenant_id, invoice_id, AuditEvent(action, source, now, details))
         self.pages.publish(stored, tenant, account)
         if outcome.settled_amount:

@@ -21,6 +21,7 @@ from billing.domain.payments import (
     PaymentDataError,
     PaymentFailed,
     PaymentProcessing,
+    PaymentReversed,
     PaymentState,
     PaymentStatus,
     PaymentSucceeded,
@@ -368,6 +369,74 @@ def test_a_dispute_flags_the_invoice_and_a_late_creation_never_reopens_it() -> N
     assert reverse.changed is False and not reverse.payments.disputed
 
 
+def reversal(
+    amount: int, *, ref: str = "pi_1", event_id: str = "evt_r", currency: str = "SEK"
+) -> PaymentReversed:
+    return PaymentReversed(
+        event_id=event_id,
+        event_type="autogiro.payment.refunded",
+        occurred_at=at(90),
+        invoice_id="inv_1",
+        payment_ref=ref,
+        amount=amount,
+        currency=currency,
+        reason="The payer's bank returned the payment.",
+    )
+
+
+def test_a_payment_taken_back_makes_the_invoice_owed_again_once() -> None:
+    # Given an invoice of 100.00 paid in two parts
+    invoice = InvoicePayments(invoice_total=10000, currency="sek")
+    invoice = apply_event(invoice, succeeded(4000, ref="pi_1")).payments
+    paid = apply_event(invoice, succeeded(6000, ref="pi_2", t=20)).payments
+    # When the payer's bank takes the second back, and the report is delivered again
+    back = apply_event(paid, reversal(6000, ref="pi_2"))
+    again = apply_event(back.payments, reversal(6000, ref="pi_2", event_id="evt_r2"))
+    # Then 60.00 is owed again, once; nothing is credited (a reversal is not a refund)
+    assert back.reversed_amount == 6000 and back.payments.amount_due == 6000
+    assert back.payments.status is InvoicePaymentStatus.PARTIALLY_PAID and back.credit_note_amount == 0
+    assert again.changed is False and again.payments.amount_due == 6000
+    # And a replay of the reversed payment's success does not pay it again
+    assert apply_event(back.payments, succeeded(6000, ref="pi_2", t=20)).changed is False
+
+
+def test_a_reversal_before_its_payment_means_that_payment_never_counts() -> None:
+    invoice = InvoicePayments(invoice_total=10000, currency="sek")
+    first = apply_event(invoice, reversal(10000))
+    late_success = apply_event(first.payments, succeeded(10000))
+    assert first.reversed_amount == 0 and late_success.settled_amount == 0
+    assert late_success.payments.amount_due == 10000
+
+
+def test_an_overpaid_payment_taken_back_reopens_only_what_it_paid_off() -> None:
+    # Given 125.00 received on an invoice of 100.00 (25.00 went to the customer's balance)
+    paid = apply_event(InvoicePayments(invoice_total=10000, currency="sek"), succeeded(12500)).payments
+    # When all 125.00 is taken back, Then the invoice is owed its 100.00 again, never more
+    back = apply_event(paid, reversal(12500))
+    assert back.reversed_amount == 10000 and back.payments.amount_due == 10000
+
+
+@pytest.mark.parametrize(("status", "owed_again"), [("lost", 10000), ("won", 0), ("warning_closed", 0)])
+def test_a_lost_dispute_takes_the_payment_back(status: str, owed_again: int) -> None:
+    # Given a paid invoice under dispute
+    paid = apply_event(InvoicePayments(invoice_total=10000, currency="sek"), succeeded(10000)).payments
+    opened = apply_event(paid, dispute(True)).payments
+    # When the dispute closes
+    closed = dispute(False)
+    closed = DisputeClosed(**{**closed.__dict__, "status": status})
+    outcome = apply_event(opened, closed)
+    # Then only a lost one makes the invoice owed again
+    assert outcome.reversed_amount == owed_again and outcome.payments.amount_due == owed_again
+    assert apply_event(outcome.payments, closed).changed is False
+
+
+def test_a_reversal_in_another_currency_is_refused() -> None:
+    paid = apply_event(InvoicePayments(invoice_total=10000, currency="sek"), succeeded(10000)).payments
+    with pytest.raises(PaymentDataError) as err:
+        apply_event(paid, reversal(10000, currency="EUR"))
+    assert err.value.field == "currency"
+
+
 def test_mandate_and_dispute_statuses_move_forward_only() -> None:
     # Given statuses, When older ones arrive late, Then they are ignored
     assert advance_mandate(MandateStatus.INACTIVE, MandateStatus.ACTIVE) is MandateStatus.INACTIVE
@@ -407,13 +476,29 @@ def test_no_fitting_method_is_an_error_not_an_empty_list() -> None:
 def test_the_aggregate_survives_a_storage_round_trip() -> None:
     # Given an invoice with a partial payment, a processing one, a refund and an open dispute
     invoice = InvoicePayments(invoice_total=10000, currency="sek")
-    for event in (succeeded(4000, ref="pi_1"), processing(ref="pi_2"), refund(1000), dispute(True)):
+    events = (
+        succeeded(4000, ref="pi_1"),
+        processing(ref="pi_2"),
+        refund(1000),
+        dispute(True),
+        reversal(10, ref="pi_9"),
+    )
+    for event in events:
         invoice = apply_event(invoice, event).payments
     # When written to a record and read back (through JSON, as a store would)
     restored = InvoicePayments.from_record(json.loads(json.dumps(invoice.to_record())))
     # Then it is the same aggregate, and replaying an event still changes nothing
     assert restored == invoice
     assert apply_event(restored, succeeded(4000, ref="pi_1")).changed is False
+
+
+def test_a_record_written_before_reversals_existed_still_reads() -> None:
+    invoice = apply_event(InvoicePayments(invoice_total=10000, currency="sek"), succeeded(10000)).payments
+    old = {k: v for k, v in invoice.to_record().items() if k not in ("applied_by_ref", "reversed_refs")}
+    restored = InvoicePayments.from_record(old)
+    assert restored.amount_paid == 10000 and restored.reversed_refs == frozenset()
+    # A reversal of a payment recorded before then reopens the amount taken back, capped by what is paid
+    assert apply_event(restored, reversal(10000)).payments.amount_due == 10000
 
 
 def test_a_foreign_record_is_refused() -> None:

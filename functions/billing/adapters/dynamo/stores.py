@@ -551,6 +551,8 @@ class DynamoInvoiceLedger:
             actions.append(InvoiceModel.open_bucket.set(f"{stored.tenant_id}#open"))
         if paid_at is not None:
             actions.append(InvoiceModel.paid_at.set(_utc(paid_at)))
+        elif amount_due > 0 and item.paid_at is not None:
+            actions.append(InvoiceModel.paid_at.remove())  # a payment was taken back: not paid any more
         try:
             item.update(actions=actions, condition=InvoiceModel.version == version)
         except UpdateError as exc:
