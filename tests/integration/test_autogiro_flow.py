@@ -84,97 +84,51 @@ def mandate_notification(answers: list[tuple[str, str, str]], on: date) -> bytes
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
 
+def _block(tk: str, day: str, serial: str, total: int, count: int) -> str:
+    """A payment specification block opening (TK15 deposits, TK17 refunds) on the payee's account."""
+    return _line(
+        tk + "5000000001111116".rjust(35, "0") + day + serial + str(total).rjust(18, "0") + "   "
+        + str(count).rjust(8, "0")
+    )  # fmt: skip
+
+
+def _payment_line(tk: str, day: str, payer: str, amount: int, reference: str, tail: str) -> str:
+    """TK82 (a debit's result) or TK77 (a refund): the same fields up to the reference."""
+    return _line(
+        tk + day + "0" + "   " + " " + payer.rjust(16, "0") + str(amount).rjust(12, "0") + PAYEE_BANKGIRO
+        + reference.rjust(16, "0") + tail
+    )  # fmt: skip
+
+
+def _specification(day: str, body: list[str], closing_counts: str) -> bytes:
+    lines = [
+        _tk01("BET. SPEC & STOPP TK", day + "080000000000"),
+        *body,
+        _line("09" + day + "9900" + closing_counts),
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+
+
 def payment_specification(results: list[tuple[str, int, str, str]], on: date) -> bytes:
     """BET. SPEC & STOPP TK with one incoming block: (payer number, amount öre, reference, status)."""
     approved = [r for r in results if r[3] == "0"]
-    total = sum(r[1] for r in approved)
     day = on.strftime("%Y%m%d")
-    serial = "00001" if approved else "00000"
-    lines = [
-        _tk01("BET. SPEC & STOPP TK", day + "080000000000"),
-        _line(
-            "15"
-            + "5000000001111116".rjust(35, "0")
-            + day
-            + serial
-            + str(total).rjust(18, "0")
-            + "   "
-            + str(len(approved)).rjust(8, "0")
-        ),
-    ]
-    for payer, amount, reference, status in results:
-        lines.append(
-            _line(
-                "82"
-                + day
-                + "0"
-                + "   "
-                + " "
-                + payer.rjust(16, "0")
-                + str(amount).rjust(12, "0")
-                + PAYEE_BANKGIRO
-                + reference.rjust(16, "0")
-                + " " * 10
-                + status
-            )
-        )
-    lines.append(
-        _line(
-            "09"
-            + day
-            + "9900"
-            + "1".rjust(6, "0")
-            + str(len(approved)).rjust(12, "0")
-            + "0" * 6
-            + "0" * 12
-            + "0" * 6
-            + "0" * 12
-        )
-    )
-    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    body = [_block("15", day, "00001" if approved else "00000", sum(r[1] for r in approved), len(approved))]
+    body += [_payment_line("82", day, p, a, ref, " " * 10 + status) for p, a, ref, status in results]
+    counts = "1".rjust(6, "0") + str(len(approved)).rjust(12, "0") + "0" * 36
+    return _specification(day, body, counts)
 
 
 def refund_specification(payer: str, amount: int, reference: str, paid_on: date, refunded_on: date) -> bytes:
     """BET. SPEC & STOPP TK with one refund block: the payer's bank took a settled debit back (TK77,
     reason 02: the mandate had been revoked)."""
     day = refunded_on.strftime("%Y%m%d")
-    lines = [
-        _tk01("BET. SPEC & STOPP TK", day + "080000000000"),
-        _line(
-            "17"
-            + "5000000001111116".rjust(35, "0")
-            + day
-            + "00001"
-            + str(amount).rjust(18, "0")
-            + "   "
-            + "1".rjust(8, "0")
-        ),
-        _line(
-            "77"
-            + paid_on.strftime("%Y%m%d")
-            + " "
-            + "   "
-            + " "
-            + payer.rjust(16, "0")
-            + str(amount).rjust(12, "0")
-            + PAYEE_BANKGIRO
-            + reference.rjust(16, "0")
-            + day
-            + "02"
-        ),
-        _line(
-            "09"
-            + day
-            + "9900"
-            + "0" * 6
-            + "0" * 12
-            + "0" * 6
-            + "0" * 12
-            + "1".rjust(6, "0")
-            + "1".rjust(12, "0")
-        ),
+    body = [
+        _block("17", day, "00001", amount, 1),
+        _payment_line("77", paid_on.strftime("%Y%m%d"), payer, amount, reference, day + "02"),
     ]
-    return ("\r\n".join(lines) + "\r\n").encode("latin-1")
+    # TK09: no deposits or withdrawals; one refund block with one refund record.
+    return _specification(day, body, "0" * 36 + "1".rjust(6, "0") + "1".rjust(12, "0"))
 
 
 # ------------------------------------------------------------------ the flow's steps
