@@ -15,10 +15,13 @@ from babel.dates import format_date
 from billing.adapters.dynamo.models import InvoiceModel
 from billing.domain.ocr import is_valid_ocr
 from billing.handlers.wiring import invoice_ledger
+from tests.integration import stripe_support
 from tests.integration.dunning_support import TODAY, issue, pay, run_dunning
 from tests.integration.helpers import fetch
+from tests.integration.stripe_support import complete_checkout, request
 
 pytestmark = pytest.mark.integration
+stripe_fake = stripe_support.stripe_fake  # the fixture
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -119,12 +122,12 @@ def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_sett
     # And the page shows the plan with each OCR, the customer got it by email, the audit has it
     html = _page(issued)
     assert html.count('data-testid="instalment"') == 3 and all(o in html for o in ocrs)
-    # ... and its summary asks for part 1 of 3 with that part's OCR, amount and date, without the
-    # card button that would charge the whole invoice
+    # ... and its summary asks for part 1 of 3 with that part's OCR, amount and date
     assert _summary(html, "instalment-due") == "Del 1 av 3 att betala"
     assert _summary(html, "ocr") == children[0].invoice.ocr
     assert _swedish(children[0].invoice.due_date) in _summary(html, "due-date")
-    assert 'data-testid="pay-button"' not in html
+    # ... its card button pays that part only, through the part's own link
+    assert f'href="{issued.base_url}/v1/pages/{children[0].page_token}/pay" data-testid="pay-button"' in html
     assert len(issued.emails()) == before + 1 and all(o in issued.emails()[-1]["body"] for o in ocrs)
     assert "split_into_instalments" in issued.actions()
     # And the invoice can be split only once
@@ -184,3 +187,34 @@ def test_no_relief_while_automatic_payment_holds_the_invoice(local_env):
     )
     assert status == 400 and 'data-testid="relief-error"' in body
     assert issued.stored.status == "open" and "split" not in issued.stored.state.get("dunning", {})
+
+
+def test_paying_a_part_by_card_updates_the_plan_on_the_page_at_once(local_env, stripe_fake):
+    # Given an invoice split into 3 parts
+    issued = issue(local_env)
+    token = issued.stored.page_token
+    first_due = (TODAY + timedelta(days=5)).isoformat()
+    assert (
+        _post(
+            f"{issued.base_url}/v1/pages/{token}/relief/split", {"instalments": "3", "first_due": first_due}
+        )[0]
+        == 303
+    )
+    plan = issued.stored.state["dunning"]["split"]["instalments"]
+    # When the customer presses the summary's Pay button and pays on Checkout
+    pay_link = re.search(r'href="([^"]+)" data-testid="pay-button"', _page(issued)).group(1)
+    status, headers, _ = request(pay_link)
+    assert status == 303
+    session = stripe_fake.sessions[headers["Location"].rsplit("/", 1)[1]]
+    assert session["amount_total"] == plan[0]["amount"]
+    status, headers, _ = complete_checkout(headers["Location"])
+    stripe_fake.wait_for_deliveries()
+    # Then they come back to the invoice's own page, which already shows part 1 paid and asks for part 2,
+    # without waiting for the daily job
+    assert status == 303 and headers["Location"].startswith(f"{issued.base_url}/i/{token}")
+    html = _page(issued)
+    assert html.count('data-paid="true"') == 1
+    assert _summary(html, "instalment-due") == "Del 2 av 3 att betala"
+    assert _summary(html, "ocr") == plan[1]["ocr"]
+    part = invoice_ledger().get(issued.tenant_id, plan[0]["invoice_id"])
+    assert part is not None and part.status == "paid"

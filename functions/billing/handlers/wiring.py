@@ -225,6 +225,8 @@ def apply_payment_event() -> ApplyPaymentEvent:
         receipts=payment_notices(),
         audit=audit_trail(),
         clock=SystemClock(),
+        # Looked up when needed: the reminder job is built only in the functions that settle a part.
+        instalment_paid=lambda tenant_id, invoice_id: send_reminders().follow_split(tenant_id, invoice_id),
     )
 
 

@@ -113,6 +113,7 @@ def page_relief_state(stored: StoredInvoice) -> dict[str, Any]:
                 due_date=date.fromisoformat(str(part["due_date"])),
                 ocr=str(part["ocr"]),
                 paid=bool(part.get("paid")),
+                token=str(part["page_token"]) if part.get("page_token") else None,
             )
             for part in plan
         )
@@ -557,6 +558,15 @@ class SendReminders:
             stored.tenant_id, stored.invoice_id, AuditEvent("settled_with_parent", "system", now, details)
         )
         return "settled_with_parent"
+
+    def follow_split(self, tenant_id: str, invoice_id: str) -> str:
+        """Bring a split invoice's plan and page up to date now (an instalment was just paid), rather
+        than at the next daily run: its page must not ask for a part that is paid."""
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None or stored.status != "split":
+            return "not_split"
+        tenant, _ = self.pages.load(stored)
+        return self._follow_split(stored, tenant)
 
     def _follow_split(self, stored: StoredInvoice, tenant: TenantAccount) -> str:
         """A split invoice is never reminded as a whole: keep its page's plan current and close it

@@ -279,7 +279,12 @@ class StartPayment:
         self.pages_base_url = pages_base_url.rstrip("/")
 
     def page_url(self, stored: StoredInvoice) -> str:
-        return f"{self.pages_base_url}/i/{stored.page_token}"
+        """Where Checkout returns the customer: the invoice's page; for an instalment of a split
+        invoice, the parent's page, which shows the plan (an instalment has no page of its own until
+        it is reminded)."""
+        parent_id = (stored.state.get("dunning") or {}).get("instalment_of")
+        parent = self.invoices.get(stored.tenant_id, str(parent_id)) if parent_id else None
+        return f"{self.pages_base_url}/i/{(parent or stored).page_token}"
 
     def _open(self, token: str) -> tuple[StoredInvoice, TenantAccount, CustomerAccount, PaymentSettings]:
         stored = self.invoices.by_page_token(token)

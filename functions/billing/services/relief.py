@@ -149,6 +149,7 @@ class CustomerRelief:
             for part in plan.instalments:
                 number = f"{stored.invoice.number or stored.invoice_id}-{part.number}"
                 ocr = instalment_ocr(sequence, part.number, tenant.settings.ocr_length_digit)
+                token = f"{stored.page_token}-{part.number}{secrets.token_urlsafe(6)}"
                 document = dataclasses.replace(
                     stored.invoice,
                     invoice_id=part.instalment_id,
@@ -169,7 +170,7 @@ class CustomerRelief:
                         "number": number,
                         "number_in_plan": part.number,
                         "ocr": ocr,
-                        "page_token": f"{stored.page_token}-{part.number}{secrets.token_urlsafe(6)}",
+                        "page_token": token,
                         "amount": part.amount_minor,
                         "due_date": part.due_date.isoformat(),
                         "document": document,
@@ -183,6 +184,8 @@ class CustomerRelief:
                         "due_date": part.due_date.isoformat(),
                         "ocr": ocr,
                         "paid": False,
+                        # The part's own link, for paying it by card from the parent's page.
+                        "page_token": token,
                     }
                 )
             dunning = {**dunning_of(stored), "split": {"at": now.isoformat(), "instalments": summary}}

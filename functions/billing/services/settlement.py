@@ -10,6 +10,7 @@ no-op because the aggregate itself has already taken it in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -81,6 +82,7 @@ class ApplyPaymentEvent:
         receipts: ReceiptSender,
         audit: AuditTrail,
         clock: Clock,
+        instalment_paid: Callable[[str, str], object] | None = None,
     ) -> None:
         self.invoices = invoices
         self.payments = payments
@@ -88,6 +90,9 @@ class ApplyPaymentEvent:
         self.receipts = receipts
         self.audit = audit
         self.clock = clock
+        # Called with (tenant, parent invoice) when an instalment of a split invoice is paid in full:
+        # the dunning module updates the parent's plan and page (billing.services.dunning).
+        self.instalment_paid = instalment_paid
 
     def __call__(
         self, tenant_id: str, invoice_id: str, event: DomainPaymentEvent, source: str
@@ -139,4 +144,7 @@ class ApplyPaymentEvent:
         self.pages.publish(stored, tenant, account)
         if outcome.settled_amount:
             self.receipts.send_receipt(stored, tenant, account, outcome.settled_amount)
+        parent = (stored.state.get("dunning") or {}).get("instalment_of")
+        if parent and stored.status == "paid" and self.instalment_paid is not None:
+            self.instalment_paid(tenant_id, str(parent))
         return stored

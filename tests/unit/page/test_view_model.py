@@ -136,8 +136,14 @@ def test_a_split_invoice_asks_for_the_next_part_with_its_own_reference() -> None
         "9020000004240",
     )
     assert s.bankgiro == "5050-1055"
-    # And no card button: it would pay the whole invoice, which is no longer what is owed
+    # And no card button without the part's own link (the parent's would charge the whole invoice)
     assert s.pay_url is None
+    # With it, the card button pays just that part
+    linked = tuple(replace(p, token=f"tok_part{p.number}_0123456789") for p in PLAN)
+    paid_by_card = build_invoice_page(
+        invoice(), context(today=date(2026, 12, 20), state=InvoiceState(instalments=linked))
+    ).summary
+    assert paid_by_card.pay_url == f"{API}/v1/pages/tok_part2_0123456789/pay"
 
 
 def test_a_late_part_makes_the_split_invoice_overdue_from_that_part_s_date() -> None:

@@ -85,6 +85,7 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
     # The date the customer must pay by: the one they moved it to, if they did.
     due_date = state.due_date_moved_to or invoice.due_date
     ocr = invoice.ocr
+    pay_url = context.links.pay_url
     instalment: int | None = None
     days_overdue = 0
     if invoice.kind == CREDIT_NOTE or invoice.amount_due < 0:
@@ -99,6 +100,10 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         else:
             part = min(unpaid, key=lambda p: (p.due_date, p.number))
             remaining, due_date, ocr, instalment = part.amount, part.due_date, part.ocr, part.number
+            # The card button pays this part through its own link (where the tenant takes cards).
+            pay_url = (
+                f"{context.links.api_base}/v1/pages/{part.token}/pay" if pay_url and part.token else None
+            )
             overdue = context.today > due_date
             status = PageStatus.OVERDUE if overdue else PageStatus.UNPAID
             days_overdue = (context.today - due_date).days if overdue else 0
@@ -123,7 +128,7 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         days_overdue=days_overdue,
         bankgiro=(context.bankgiro or invoice.bankgiro) if payable else None,
         ocr=ocr if payable else None,
-        pay_url=context.links.pay_url if payable and instalment is None else None,
+        pay_url=pay_url if payable else None,
         instalment=instalment,
         instalments=len(state.instalments) if instalment is not None else 0,
         credit_notes=state.credit_notes,

@@ -135,6 +135,11 @@ class Instalment:
     due_date: date
     ocr: str
     paid: bool = False
+    token: str | None = None  # the part's own page token: its card payment goes through it
+
+    def __post_init__(self) -> None:
+        if self.token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,}", self.token):
+            raise PageError("state.instalments.token", "must be at least 16 URL-safe characters")
 
 
 @dataclass(frozen=True)
