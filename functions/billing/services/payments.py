@@ -93,7 +93,7 @@ class PaymentSettings:
         if not isinstance(enabled, bool):
             raise PermanentError("must be true or false", field="page.payments.enabled")
         try:
-            retry = validate_retry_schedule(raw.get("retry_days", DEFAULT_RETRY_DAYS))
+            retry = validate_retry_schedule(raw.get("retry_days", _reminder_retry_days(page)))
         except PaymentDataError as err:
             raise PermanentError(err.reason, field="page.payments.retry_days") from None
         return cls(
@@ -114,6 +114,21 @@ class PaymentSettings:
             return self.enabled and bool(self.mandate_methods(currency))
         except PaymentDataError:
             return False
+
+
+def _reminder_retry_days(page: Mapping[str, Any]) -> tuple[int, ...]:
+    """The card schedule a tenant gets from its reminder policy when it sets no `retry_days` of its
+    own: one setting for both mandates. The policy's `mandate_retry_days` count from the first failed
+    charge, which the collector makes on the due date, so retry n falls on due date + that many days;
+    the first charge is on the due date itself (0)."""
+    reminders = page.get("reminders")
+    days = reminders.get("mandate_retry_days") if isinstance(reminders, Mapping) else None
+    if not isinstance(days, list | tuple):
+        return DEFAULT_RETRY_DAYS
+    try:
+        return validate_retry_schedule((0, *days))
+    except PaymentDataError:
+        return DEFAULT_RETRY_DAYS  # a policy the reminder job refuses, by its own field name
 
 
 def _methods(raw: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:

@@ -105,3 +105,22 @@ def test_a_click_reuses_the_attempt_while_its_session_lives_and_the_amount_is_un
     # A different amount (a partial payment came in) or an expiring session: the next attempt
     assert _attempt(previous, NOW, amount=12400) == 3
     assert _attempt(previous, NOW + timedelta(hours=23), amount=22400) == 3
+
+
+@pytest.mark.parametrize(
+    ("page", "schedule"),
+    [
+        # No schedule of its own: the reminder policy's retries, after the charge on the due date
+        ({"reminders": {"mandate_retry_days": [3, 7]}}, (0, 3, 7)),
+        ({"reminders": {"mandate_retry_days": [2]}}, (0, 2)),
+        ({"reminders": {"mandate_retry_days": []}}, (0,)),
+        # Its own schedule wins
+        ({"reminders": {"mandate_retry_days": [3, 7]}, "payments": {"retry_days": [0, 5]}}, (0, 5)),
+        # No policy, or one the reminder job refuses: the default
+        ({}, (0, 3, 7)),
+        ({"reminders": {"mandate_retry_days": [7, 3]}}, (0, 3, 7)),
+        ({"reminders": {"mandate_retry_days": "3,7"}}, (0, 3, 7)),
+    ],
+)
+def test_one_retry_schedule_serves_card_and_autogiro_mandates(page, schedule):
+    assert PaymentSettings.from_page(page).retry_days == schedule
