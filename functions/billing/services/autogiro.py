@@ -781,12 +781,11 @@ class ImportReport:
             event = PaymentSucceeded(
                 event_id=f"autogiro:{digest[:32]}:{index}",
                 event_type="autogiro.payment.settled",
-                # Bankgirot reports the day, not the moment: noon Swedish time of the payment day.
-                occurred_at=datetime.combine(payment_date, time(12), tzinfo=STOCKHOLM),
+                occurred_at=_reported_at(payment_date),
                 invoice_id=stored.invoice_id,
                 # One debit is one payment: a re-imported report (or the same debit in BgMax) is the
                 # same payment and settles nothing twice.
-                payment_ref=f"autogiro:{stored.invoice_id}:{payment_date.isoformat()}",
+                payment_ref=_debit_ref(stored.invoice_id, payment_date),
                 amount=payment.amount_ore or 0,
                 currency=stored.invoice.currency,
                 customer_ref=payment.payer_number,
@@ -812,9 +811,9 @@ class ImportReport:
             reversal = PaymentReversed(
                 event_id=f"autogiro:{digest[:32]}:{index}",
                 event_type="autogiro.payment.refunded",
-                occurred_at=datetime.combine(payment.new_date or payment_date, time(12), tzinfo=STOCKHOLM),
+                occurred_at=_reported_at(payment.new_date or payment_date),
                 invoice_id=stored.invoice_id,
-                payment_ref=f"autogiro:{stored.invoice_id}:{original.isoformat()}",
+                payment_ref=_debit_ref(stored.invoice_id, original),
                 amount=payment.amount_ore or 0,
                 currency=stored.invoice.currency,
                 reason=payment.reason.en if payment.reason else None,
@@ -873,6 +872,17 @@ class ImportReport:
             ),
         )
         return True
+
+
+def _debit_ref(invoice_id: str, payment_date: date) -> str:
+    """The payment reference of one Autogiro debit: a settlement and its later reversal (TK77) name the
+    same payment, so the aggregate applies each once."""
+    return f"autogiro:{invoice_id}:{payment_date.isoformat()}"
+
+
+def _reported_at(day: date) -> datetime:
+    # Bankgirot reports the day, not the moment: noon Swedish time of that day.
+    return datetime.combine(day, time(12), tzinfo=STOCKHOLM)
 
 
 def _payees(parsed: object) -> set[str]:

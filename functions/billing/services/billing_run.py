@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import Invoice
@@ -21,7 +21,6 @@ from billing.domain.periods import local_midnight, next_period, period_containin
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
 from billing.domain.usage import UsageEvent
-from billing.services.autopay import AutopayAtIssue, issue_audit
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
@@ -39,6 +38,9 @@ from billing.services.ports import (
     TenantDirectory,
     UsageReader,
 )
+
+if TYPE_CHECKING:
+    from billing.services.autopay import AutopayAtIssue
 
 
 class SystemClock:
@@ -213,7 +215,7 @@ class IssueInvoice:
             coupons_after=coupons_after,
             state=state,
         )
-        audit_event = issue_audit(state, now) if result.created else None
+        audit_event = self.autopay.audit_event(state, now) if self.autopay and result.created else None
         if audit_event is not None and self.audit is not None:
             self.audit.append(invoice.tenant_id, invoice.invoice_id, audit_event)
         emailed = self.deliver(result.stored, tenant, account, usage)

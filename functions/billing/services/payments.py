@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from billing.domain.autogiro.bankdays import stockholm_date
 from billing.domain.credit import credit_note
+from billing.domain.dunning import ReminderPolicyError, parse_reminder_policy
 from billing.domain.invoice import CREDIT_NOTE
 from billing.domain.page.context import CreditNoteRef
 from billing.domain.payments import (
@@ -121,14 +122,14 @@ def _reminder_retry_days(page: Mapping[str, Any]) -> tuple[int, ...]:
     own: one setting for both mandates. The policy's `mandate_retry_days` count from the first failed
     charge, which the collector makes on the due date, so retry n falls on due date + that many days;
     the first charge is on the due date itself (0)."""
-    reminders = page.get("reminders")
-    days = reminders.get("mandate_retry_days") if isinstance(reminders, Mapping) else None
-    if not isinstance(days, list | tuple):
+    raw = page.get("reminders")
+    if raw is None:
         return DEFAULT_RETRY_DAYS
     try:
-        return validate_retry_schedule((0, *days))
-    except PaymentDataError:
-        return DEFAULT_RETRY_DAYS  # a policy the reminder job refuses, by its own field name
+        policy = parse_reminder_policy(raw)
+    except ReminderPolicyError:
+        return DEFAULT_RETRY_DAYS  # the reminder job refuses this policy, naming its field
+    return validate_retry_schedule((0, *policy.mandate_retry_days))
 
 
 def _methods(raw: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -235,6 +236,12 @@ class PaymentEmails(Protocol):
 # --------------------------------------------------------------------------------------------------
 # Mandate records
 # --------------------------------------------------------------------------------------------------
+
+
+def with_autopay(record: Mapping[str, Any], status: str, now: datetime) -> dict[str, Any]:
+    """The invoice's Stripe record marked `active` (a usable mandate will charge it on the due date) or
+    `stopped`; written when a mandate is saved, and at issue for an invoice of a customer who has one."""
+    return {**record, "autopay": status, "autopay_at": now.isoformat()}
 
 
 def mandate_to_record(mandate: Mandate) -> dict[str, Any]:
@@ -591,9 +598,10 @@ class ProcessStripeEvent:
             ),
         )
         # The page lists the refund with its credit note, and the customer is told once.
-        refreshed = self.pages.refresh(tenant_id, invoice_id)
-        tenant, account = self.pages.load(refreshed)
-        self.emails.send_credit_note(refreshed, tenant, account, note["number"], note["amount"])
+        fresh = self.invoices.get(tenant_id, invoice_id) or stored
+        tenant, account = self.pages.load(fresh)
+        self.pages.publish(fresh, tenant, account)
+        self.emails.send_credit_note(fresh, tenant, account, note["number"], note["amount"])
         return len(updated["credit_notes"])
 
     # mandates -------------------------------------------------------------------------------------
@@ -655,7 +663,7 @@ class ProcessStripeEvent:
                 # The collector already had its go at this invoice (and may have handed it back to the
                 # customer): it stays as it is; the new method serves the next invoices.
                 return record
-            return {**record, "autopay": status, "autopay_at": now.isoformat()}
+            return with_autopay(record, status, now)
 
         self.records.update_invoice_record(tenant_id, invoice_id, change)
         self.audit.append(tenant_id, invoice_id, AuditEvent("autopay_" + status, "stripe", now))

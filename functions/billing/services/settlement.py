@@ -131,15 +131,15 @@ class ApplyPaymentEvent:
             "reversed": outcome.reversed_amount,
         }
         action = "payment_received" if outcome.settled_amount else "payment_updated"
-        if outcome.dispute_opened:
+        if outcome.reversed_amount:
+            # Taken back (a returned debit, a lost dispute): owed again; the reminder flow takes over.
+            action = "payment_reversed"
+        elif outcome.dispute_opened:
             action = "dispute_opened"
         elif outcome.dispute_closed:
             action = "dispute_closed"
         elif outcome.credit_note_amount:
             action = "refund_issued"
-        if outcome.reversed_amount:
-            # Taken back (a returned debit, a lost dispute): owed again; the reminder flow takes over.
-            action = "payment_reversed"
         self.audit.append(tenant_id, invoice_id, AuditEvent(action, source, now, details))
         self.pages.publish(stored, tenant, account)
         if outcome.settled_amount:

@@ -15,7 +15,7 @@ import pytest
 from billing.domain.autogiro.bankdays import banking_days_between, is_banking_day
 from billing.domain.parties import Customer
 from billing.services.autogiro import Mandate, MandateStatus
-from billing.services.autopay import AutopayAtIssue, issue_audit
+from billing.services.autopay import AutopayAtIssue
 from billing.services.payments import CollectDuePayments
 from billing.services.ports import CustomerAccount, StoredInvoice
 from tests.unit.page.builders import invoice
@@ -155,12 +155,14 @@ def test_nothing_to_pay_means_nothing_to_debit():
 
 def test_the_audit_trail_records_how_the_invoice_will_be_paid():
     at = datetime(2026, 11, 1, 5, tzinfo=UTC)
-    autogiro = issue_audit({"autogiro": {"debit_date": "2026-11-30", "payer_number": "4711"}}, at)
+    autogiro = AutopayAtIssue.audit_event(
+        {"autogiro": {"debit_date": "2026-11-30", "payer_number": "4711"}}, at
+    )
     assert autogiro is not None and autogiro.action == "autogiro_debit_announced"
     assert autogiro.details == {"debit_date": "2026-11-30", "payer_number": "4711"}
-    stripe = issue_audit({"stripe": {"autopay": "active"}}, at)
+    stripe = AutopayAtIssue.audit_event({"stripe": {"autopay": "active"}}, at)
     assert stripe is not None and stripe.action == "autopay_active"
-    assert issue_audit({}, at) is None
+    assert AutopayAtIssue.audit_event({}, at) is None
 
 
 class _Untouchable:

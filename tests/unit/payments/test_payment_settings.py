@@ -107,19 +107,24 @@ def test_a_click_reuses_the_attempt_while_its_session_lives_and_the_amount_is_un
     assert _attempt(previous, NOW + timedelta(hours=23), amount=22400) == 3
 
 
+def _policy(**fields: Any) -> dict[str, Any]:
+    """A reminder policy as a tenant stores it (docs/dunning.md)."""
+    return {"steps": [{"days_after_due": 5, "fee": False, "tone": "friendly"}], **fields}
+
+
 @pytest.mark.parametrize(
     ("page", "schedule"),
     [
         # No schedule of its own: the reminder policy's retries, after the charge on the due date
-        ({"reminders": {"mandate_retry_days": [3, 7]}}, (0, 3, 7)),
-        ({"reminders": {"mandate_retry_days": [2]}}, (0, 2)),
-        ({"reminders": {"mandate_retry_days": []}}, (0,)),
+        ({"reminders": _policy(mandate_retry_days=[3, 7])}, (0, 3, 7)),
+        ({"reminders": _policy(mandate_retry_days=[2])}, (0, 2)),
+        ({"reminders": _policy(mandate_retry_days=[])}, (0,)),
         # Its own schedule wins
-        ({"reminders": {"mandate_retry_days": [3, 7]}, "payments": {"retry_days": [0, 5]}}, (0, 5)),
+        ({"reminders": _policy(mandate_retry_days=[3, 7]), "payments": {"retry_days": [0, 5]}}, (0, 5)),
         # No policy, or one the reminder job refuses: the default
         ({}, (0, 3, 7)),
-        ({"reminders": {"mandate_retry_days": [7, 3]}}, (0, 3, 7)),
-        ({"reminders": {"mandate_retry_days": "3,7"}}, (0, 3, 7)),
+        ({"reminders": _policy(mandate_retry_days=[7, 3])}, (0, 3, 7)),
+        ({"reminders": _policy(mandate_retry_days="3,7")}, (0, 3, 7)),
     ],
 )
 def test_one_retry_schedule_serves_card_and_autogiro_mandates(page, schedule):

@@ -101,9 +101,7 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
             part = min(unpaid, key=lambda p: (p.due_date, p.number))
             remaining, due_date, ocr, instalment = part.amount, part.due_date, part.ocr, part.number
             # The card button pays this part through its own link (where the tenant takes cards).
-            pay_url = (
-                f"{context.links.api_base}/v1/pages/{part.token}/pay" if pay_url and part.token else None
-            )
+            pay_url = context.links.api("pay", part.token) if pay_url and part.token else None
             overdue = context.today > due_date
             status = PageStatus.OVERDUE if overdue else PageStatus.UNPAID
             days_overdue = (context.today - due_date).days if overdue else 0

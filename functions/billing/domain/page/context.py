@@ -103,15 +103,21 @@ class PageLinks:
     pdf_url: str | None = None
 
     def __post_init__(self) -> None:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{16,}", self.token):
-            raise PageError("links.token", "must be at least 16 URL-safe characters")
+        _check_token("links.token", self.token)
         for name in ("page_url", "api_base", "pay_url", "autopay_url", "pdf_url"):
             _check_url(f"links.{name}", getattr(self, name))
         if self.api_base.endswith("/"):
             object.__setattr__(self, "api_base", self.api_base.rstrip("/"))
 
-    def api(self, action: str) -> str:
-        return f"{self.api_base}/v1/pages/{self.token}/{action}"
+    def api(self, action: str, token: str | None = None) -> str:
+        """The page API's `action` for this page, or for another page's `token` (an instalment's)."""
+        return f"{self.api_base}/v1/pages/{token or self.token}/{action}"
+
+
+def _check_token(field: str, token: str) -> None:
+    # Tokens go into links and S3 keys unescaped: only URL-safe characters, and long enough to guess.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,}", token):
+        raise PageError(field, "must be at least 16 URL-safe characters")
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,8 @@ class Instalment:
     token: str | None = None  # the part's own page token: its card payment goes through it
 
     def __post_init__(self) -> None:
-        if self.token is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,}", self.token):
-            raise PageError("state.instalments.token", "must be at least 16 URL-safe characters")
+        if self.token is not None:
+            _check_token("state.instalments.token", self.token)
 
 
 @dataclass(frozen=True)
