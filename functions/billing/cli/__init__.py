@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "report": "billing.cli.report",
     "apikey": "billing.cli.apikey",
     "autogiro": "billing.cli.autogiro",
+    "bgmax": "billing.cli.bgmax",
     "collection": "billing.cli.collection",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
