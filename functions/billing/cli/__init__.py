@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "autogiro": "billing.cli.autogiro",
     "bgmax": "billing.cli.bgmax",
     "collection": "billing.cli.collection",
+    "payments": "billing.cli.payments",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from billing.adapters.aws import SesMailer
     from billing.adapters.dunning_mail import JinjaDunningMail
     from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
+    from billing.adapters.dynamo.bank_payments import DynamoBankLedger
     from billing.adapters.dynamo.dunning import DynamoDunningStore
     from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.dynamo.stores import (
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         ExportRequestFile,
         ImportReport,
     )
+    from billing.services.bank_payments import AssignPayment, ImportBgMax
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
@@ -446,5 +448,52 @@ def export_for_collection() -> ExportForCollection:
         store=dunning_store(),
         audit=audit_trail(),
         rates=load_reference_rates(),
+        clock=SystemClock(),
+    )
+
+
+# ---------------------------------------------------------------- bank payments (docs/bgmax.md)
+
+
+@cache
+def bank_ledger() -> DynamoBankLedger:
+    from billing.adapters.dynamo.bank_payments import DynamoBankLedger
+
+    bind_tables()
+    return DynamoBankLedger()
+
+
+@cache
+def import_bgmax() -> ImportBgMax:
+    from billing.adapters.bank_files import S3BankFiles
+    from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
+    from billing.services.bank_payments import ImportBgMax
+    from billing.services.billing_run import SystemClock
+
+    return ImportBgMax(
+        tenants=tenant_directory().get,
+        invoices=invoice_ledger(),
+        ocr=DynamoOcrIndex(),
+        ledger=bank_ledger(),
+        settle=apply_payment_event(),  # the same settlement as card and Autogiro payments
+        files=S3BankFiles(settings().pages_bucket),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def assign_bank_payment() -> AssignPayment:
+    from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
+    from billing.services.bank_payments import AssignPayment
+    from billing.services.billing_run import SystemClock
+
+    return AssignPayment(
+        tenants=tenant_directory().get,
+        invoices=invoice_ledger(),
+        ocr=DynamoOcrIndex(),
+        ledger=bank_ledger(),
+        settle=apply_payment_event(),
+        audit=audit_trail(),
         clock=SystemClock(),
     )

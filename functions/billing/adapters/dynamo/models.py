@@ -107,6 +107,19 @@ class OpenInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
     due_date = UnicodeAttribute(range_key=True)
 
 
+class OcrIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    """A bank payment names its invoice by OCR number only (docs/bgmax.md). Hashed on the OCR, so
+    one tenant's invoices spread over many partitions; the tenant is the range key, so a lookup never
+    crosses tenants. Sparse: a document without an OCR number (a credit note) has no `ocr`."""
+
+    class Meta:
+        index_name = "ocr_index"
+        projection = KeysOnlyProjection()
+
+    ocr = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute(range_key=True)
+
+
 class InvoiceModel(Model):
     class Meta:
         table_name = _PLACEHOLDER
@@ -119,7 +132,7 @@ class InvoiceModel(Model):
     period_end = UnicodeAttribute()
     number = UnicodeAttribute()
     sequence = NumberAttribute()
-    ocr = UnicodeAttribute()
+    ocr = UnicodeAttribute(null=True)  # absent when the document has none (ocr_index is sparse)
     page_token = UnicodeAttribute()
     status = UnicodeAttribute()  # open | paid | credited | void
     open_bucket = UnicodeAttribute(null=True)  # set only while open: the sparse open_index
@@ -149,6 +162,7 @@ class InvoiceModel(Model):
     customer_index = CustomerInvoicesIndex()
     page_index = PageIndex()
     open_index = OpenInvoicesIndex()
+    ocr_index = OcrIndex()
 
 
 class RunItemModel(Model):
@@ -261,6 +275,35 @@ class AutogiroModel(Model):
     outbox_index = AutogiroOutboxIndex()
 
 
+class UnmatchedPaymentsIndex(GlobalSecondaryIndex["BankPaymentModel"]):
+    class Meta:
+        index_name = "unmatched_index"
+        projection = AllProjection()
+
+    unmatched = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+
+
+class BankPaymentModel(Model):
+    """Bank payments reported in BgMax files, per tenant (billing.adapters.dynamo.bank_payments):
+    "deposit#<key>" (one TK15: one line on the bank statement), "payment#<payment id>" (one TK20 or
+    TK21: what it claims and where it was booked) and "file#<sha256>" (a file imported).
+    `unmatched` is set (to the tenant) only while a payment has money no invoice took: the sparse
+    unmatched_index is the list an operator works through."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    unmatched = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute(default=1)
+    unmatched_index = UnmatchedPaymentsIndex()
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -272,6 +315,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "api_keys_table": ApiKeyModel,
     "invoice_events_table": InvoiceEventModel,
     "autogiro_table": AutogiroModel,
+    "bank_payments_table": BankPaymentModel,
 }
 
 

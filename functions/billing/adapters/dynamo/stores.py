@@ -283,7 +283,7 @@ class DynamoInvoiceLedger:
             period_end=period_end,
             number=invoice.number or "",
             sequence=sequence,
-            ocr=invoice.ocr or "",
+            ocr=invoice.ocr or None,  # sparse ocr_index: no empty key
             page_token=token,
             status="open" if open_ else "paid",
             open_bucket=f"{invoice.tenant_id}#open" if open_ else None,

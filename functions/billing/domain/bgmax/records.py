@@ -201,7 +201,7 @@ def to_jsonable(parsed: BgMaxFile) -> dict[str, Any]:
         "timestamp": parsed.timestamp,
         "written_at": parsed.written_at.isoformat(),
         "test": parsed.test,
-        "deposits": [_deposit_json(d) for d in parsed.deposits],
+        "deposits": [deposit_to_jsonable(d) for d in parsed.deposits],
         "totals": {
             "payments": sum(1 for p in parsed.payments if not p.deduction),
             "deductions": sum(1 for p in parsed.payments if p.deduction),
@@ -217,7 +217,7 @@ def _code(codes: dict[str, str], code: str | None) -> dict[str, str | None] | No
     return None if code is None else {"code": code, "meaning": meaning(codes, code)}
 
 
-def _deposit_json(deposit: Deposit) -> dict[str, Any]:
+def deposit_to_jsonable(deposit: Deposit) -> dict[str, Any]:
     return {
         "key": deposit.key,
         "payee_bankgiro": format_bankgiro(deposit.payee_bankgiro),

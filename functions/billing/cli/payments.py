@@ -1,0 +1,94 @@
+"""`billing payments unmatched|assign|deposits`: bank payments that need a person (docs/bgmax.md).
+
+`unmatched [--tenant T]` lists the payments from BgMax files with money no invoice took (a wrong or
+missing OCR number, a deduction without a credit note), with what the payer wrote and who paid.
+`assign PAYMENT INVOICE [--tenant T] [--by NAME]` books such a payment on an invoice (its id, number
+or OCR number): audited as the operator's decision, then settled like every payment (receipt, page,
+reminders stop). `deposits [--tenant T]` lists the deposits (TK15) as the bank statement shows them.
+Settings come from the environment (the local stack's, or the deployed functions').
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "payments",
+        help="bank payments: the unmatched list, assigning one by hand, deposits (docs/bgmax.md)",
+        description="Bank payments from BgMax files that need a person.",
+    )
+    commands = parser.add_subparsers(dest="payments_command", required=True, metavar="SUBCOMMAND")
+    tenant = {
+        "default": os.environ.get("BILLING_TENANT", "demo"),
+        "help": "the tenant (default: $BILLING_TENANT or demo)",
+    }
+    unmatched = commands.add_parser("unmatched", help="list payments no invoice took")
+    unmatched.add_argument("--tenant", **tenant)
+    unmatched.set_defaults(func=run_unmatched)
+    assign = commands.add_parser("assign", help="book an unmatched payment on an invoice")
+    assign.add_argument("payment", help="the payment id from `billing payments unmatched`")
+    assign.add_argument("invoice", help="the invoice id, number or OCR number")
+    assign.add_argument("--tenant", **tenant)
+    assign.add_argument("--by", default=None, help="who decided (default: the login name)")
+    assign.set_defaults(func=run_assign)
+    deposits = commands.add_parser("deposits", help="list the deposits (TK15) for bookkeeping")
+    deposits.add_argument("--tenant", **tenant)
+    deposits.set_defaults(func=run_deposits)
+
+
+def _fail(error: Any) -> int:
+    print(f"error: {error.field or 'payments'}: {error.reason}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run_unmatched(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import bank_ledger
+    from billing.services.bank_payments import UnmatchedPayments
+
+    print(json.dumps(UnmatchedPayments(ledger=bank_ledger())(args.tenant), indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import assign_bank_payment
+    from billing.services.errors import PermanentError
+
+    by = args.by or getpass.getuser()
+    try:
+        record = assign_bank_payment()(args.tenant, args.payment, args.invoice, actor_id=by)
+    except PermanentError as error:
+        return _fail(error)
+    booked = [
+        {"invoice_id": p["invoice_id"], "amount": p["amount"], "applied": p.get("applied", False)}
+        for p in record["parts"]
+        if p.get("assigned_by")
+    ]
+    print(
+        json.dumps(
+            {"payment": args.payment, "status": record["status"], "booked": booked}, ensure_ascii=False
+        )
+    )
+    return 0
+
+
+def run_deposits(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import bank_ledger
+
+    rows = [
+        {
+            k: d.get(k)
+            for k in ("key", "payment_date", "serial", "amount", "count", "account", "file", "status")
+        }
+        for d in bank_ledger().deposits(args.tenant)
+    ]
+    print(json.dumps(rows, indent=2, ensure_ascii=False))
+    return 0

@@ -1,0 +1,48 @@
+"""Lambda: a BgMax file put into `bgmax/inbox/<tenant>/` settles the invoices it pays (BgMaxImportFunction).
+
+Triggered by EventBridge's "Object Created" event of the pages bucket (a classic S3 notification is
+read too), like the Autogiro inbox beside it. One event is one file of Bankgiro Inbetalningar: each
+payment settles the invoice its OCR number names, and what matches nothing goes to the unmatched list
+(`billing payments unmatched`). Importing the same file again changes nothing. A file that cannot be
+booked (damaged, another bankgiro, a test file in production, a deposit that differs from the one
+already booked) is logged with its line and field and acknowledged: retrying would not help. A
+retryable failure is raised, so Lambda tries again and the import continues where it stopped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.autogiro_import import keys_of
+from billing.handlers.wiring import import_bgmax
+from billing.services.errors import PermanentError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    results: list[dict[str, Any]] = []
+    for key in keys_of(event):
+        logger.append_keys(key=key)
+        try:
+            result = import_bgmax()(key)
+        except PermanentError as exc:
+            logger.error("bgmax file refused", extra={"field": exc.field, "reason": exc.reason})
+            metrics.add_metric(name="BgMaxFilesRefused", unit=MetricUnit.Count, value=1)
+            results.append({"key": key, "error": exc.reason, "field": exc.field})
+            continue
+        logger.info("bgmax file imported", extra=result.to_dict())
+        metrics.add_metric(name="BgMaxFilesImported", unit=MetricUnit.Count, value=1)
+        if result.unmatched:
+            metrics.add_metric(name="BankPaymentsUnmatched", unit=MetricUnit.Count, value=result.unmatched)
+        results.append(result.to_dict())
+    return {"files": results}

@@ -1,0 +1,49 @@
+"""BgMax on the local stack, as AWS would run it: a file put into the inbox and imported.
+
+`python -m infra.local_bgmax --tenant T FILE` puts a BgMax file into `bgmax/inbox/<tenant>/` of the
+local pages bucket and invokes BgMaxImportFunction with the EventBridge "Object Created" event S3
+would send (the local stack fires no events by itself), then prints what the import did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from infra.local_lambda import invoke, s3_object_created_event
+from infra.local_stack import LocalStack
+
+
+def import_file(tenant_id: str, name: str, body: bytes, bucket: str) -> Any:
+    import boto3
+
+    key = f"bgmax/inbox/{tenant_id}/{name}"
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    return invoke("BgMaxImportFunction", s3_object_created_event(bucket, key, len(body)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local_bgmax", description=__doc__)
+    parser.add_argument("--tenant", default="demo")
+    parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("PAGES_BASE_URL", "http://127.0.0.1:8000"),
+        help="where the pages and the API are served (the running demo's address)",
+    )
+    args = parser.parse_args(argv)
+    stack = LocalStack.ensure()
+    stack.apply_env()
+    os.environ.setdefault("PAGES_BASE_URL", args.base_url)
+    os.environ.setdefault("API_BASE_URL", args.base_url)
+    result = import_file(args.tenant, args.file.name, args.file.read_bytes(), stack.env()["PAGES_BUCKET"])
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
