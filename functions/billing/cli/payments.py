@@ -1,10 +1,12 @@
-"""`billing payments unmatched|assign|deposits`: bank payments that need a person (docs/bgmax.md).
+"""`billing payments unmatched|assign|reverse|deposits`: bank payments that need a person (docs/bgmax.md).
 
 `unmatched [--tenant T]` lists the payments from BgMax files with money no invoice took (a wrong or
 missing OCR number, a deduction without a credit note), with what the payer wrote and who paid.
 `assign PAYMENT INVOICE [--tenant T] [--by NAME]` books such a payment on an invoice (its id, number
 or OCR number): audited as the operator's decision, then settled like every payment (receipt, page,
-reminders stop). `deposits [--tenant T]` lists the deposits (TK15) as the bank statement shows them.
+reminders stop). `reverse PAYMENT --reason TEXT [--tenant T] [--by NAME]` takes a booked payment back
+(the money went back to the payer): each invoice it paid is owed again, audited.
+`deposits [--tenant T]` lists the deposits (TK15) as the bank statement shows them.
 Settings come from the environment (the local stack's, or the deployed functions').
 """
 
@@ -40,6 +42,12 @@ def register(subparsers: Any) -> None:
     assign.add_argument("--tenant", **tenant)
     assign.add_argument("--by", default=None, help="who decided (default: the login name)")
     assign.set_defaults(func=run_assign)
+    reverse = commands.add_parser("reverse", help="take a booked payment back: its invoices are owed again")
+    reverse.add_argument("payment", help="the payment id (deposit-position, as listed)")
+    reverse.add_argument("--reason", required=True, help="why, for the audit trail")
+    reverse.add_argument("--tenant", **tenant)
+    reverse.add_argument("--by", default=None, help="who decided (default: the login name)")
+    reverse.set_defaults(func=run_reverse)
     deposits = commands.add_parser("deposits", help="list the deposits (TK15) for bookkeeping")
     deposits.add_argument("--tenant", **tenant)
     deposits.set_defaults(func=run_deposits)
@@ -77,6 +85,20 @@ def run_assign(args: argparse.Namespace) -> int:
             {"payment": args.payment, "status": record["status"], "booked": booked}, ensure_ascii=False
         )
     )
+    return 0
+
+
+def run_reverse(args: argparse.Namespace) -> int:
+    from billing.handlers.wiring import reverse_bank_payment
+    from billing.services.errors import PermanentError
+
+    try:
+        record = reverse_bank_payment()(
+            args.tenant, args.payment, args.reason, actor_id=args.by or getpass.getuser()
+        )
+    except PermanentError as error:
+        return _fail(error)
+    print(json.dumps({"payment": args.payment, "status": record["status"]}, ensure_ascii=False))
     return 0
 
 

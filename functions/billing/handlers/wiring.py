@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         ExportRequestFile,
         ImportReport,
     )
-    from billing.services.bank_payments import AssignPayment, ImportBgMax
+    from billing.services.bank_payments import AssignPayment, ImportBgMax, ReverseBankPayment
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
@@ -496,4 +496,14 @@ def assign_bank_payment() -> AssignPayment:
         settle=apply_payment_event(),
         audit=audit_trail(),
         clock=SystemClock(),
+    )
+
+
+@cache
+def reverse_bank_payment() -> ReverseBankPayment:
+    from billing.services.bank_payments import ReverseBankPayment
+    from billing.services.billing_run import SystemClock
+
+    return ReverseBankPayment(
+        ledger=bank_ledger(), settle=apply_payment_event(), audit=audit_trail(), clock=SystemClock()
     )

@@ -8,6 +8,9 @@
   (TK21, TK23) against the credit note they name. Money no invoice takes goes to the unmatched list.
 * `UnmatchedPayments(tenant)`: that list. `AssignPayment(tenant, payment, invoice)`: an operator
   books an unmatched payment on an invoice; audited, then settled the same way.
+* `ReverseBankPayment(tenant, payment, reason)`: the money went back to the payer (Bankgirot returned
+  it, the bank recalled it): each invoice it paid is owed again through the settlement's own
+  reversal (`PaymentReversed` on the same payment reference), audited, reminders follow.
 
 Idempotent at every step: a file already imported is recognised by its SHA-256; a deposit by its
 bankgiro, date and serial number (the same deposit in another file changes nothing, and one with
@@ -32,7 +35,7 @@ from billing.domain.bgmax.parser import BgMaxParseError, parse_bgmax
 from billing.domain.bgmax.records import Deposit, Payment, deposit_to_jsonable, format_bankgiro
 from billing.domain.invoice import CREDIT_NOTE
 from billing.domain.ocr import OcrError, ocr_reference
-from billing.domain.payments import PaymentSucceeded
+from billing.domain.payments import PaymentReversed, PaymentSucceeded
 from billing.services.errors import PermanentError
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice, TenantAccount
 from billing.services.settlement import ApplyPaymentEvent
@@ -273,6 +276,7 @@ class _Booking:
                 "kind": "invoice",
                 "invoice_id": invoice_id,
                 "amount": amount,
+                "credit": False,
                 "references": list(claim.references),
                 "line": claim.source_line,
             }
@@ -297,6 +301,7 @@ class _Booking:
                             "kind": "credit_note",
                             "invoice_id": note.invoice_id,
                             "amount": claim.amount,
+                            "credit": True,
                             "references": list(claim.references),
                             "line": claim.source_line,
                         }
@@ -673,3 +678,69 @@ class AssignPayment:
             ),
         )
         return self.booking.execute(tenant_id, payment_id, updated)
+
+
+class ReverseBankPayment:
+    """Take a booked bank payment back: every invoice share it paid is owed again, once."""
+
+    def __init__(
+        self,
+        *,
+        ledger: BankLedger,
+        settle: ApplyPaymentEvent,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.ledger = ledger
+        self.settle = settle
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(
+        self, tenant_id: str, payment_id: str, reason: str, actor_id: str | None = None
+    ) -> dict[str, Any]:
+        record = self.ledger.payment(tenant_id, payment_id)
+        if record is None:
+            raise PermanentError(f"no bank payment {payment_id!r}", field="payment")
+        if not reason.strip():
+            raise PermanentError("say why the payment is taken back", field="reason")
+        shares = [p for p in record["parts"] if p["kind"] == "invoice" and p.get("applied")]
+        if not shares:
+            raise PermanentError("this payment paid no invoice", field="payment")
+        now = self.clock.now()
+        for part in shares:
+            ref = f"bgmax:{payment_id}:{part['n']}"
+            reversal = PaymentReversed(
+                event_id=f"{ref}:reversed",
+                event_type="bgmax.payment.reversed",
+                occurred_at=now,
+                invoice_id=part["invoice_id"],
+                payment_ref=ref,  # the settlement takes back exactly what this share paid, once
+                amount=int(part["amount"]),
+                currency=CURRENCY,
+                reason=reason,
+            )
+            applied = self.settle(tenant_id, part["invoice_id"], reversal, "operator")
+            if applied.outcome is not None:
+                self.audit.append(
+                    tenant_id,
+                    part["invoice_id"],
+                    AuditEvent(
+                        "bank_payment_reversed",
+                        "operator",
+                        now,
+                        {"payment": payment_id, "amount": part["amount"], "reason": reason},
+                        actor_id=actor_id,
+                    ),
+                )
+
+        def change(data: dict[str, Any]) -> dict[str, Any]:
+            if data.get("reversed"):
+                return data
+            return {
+                **data,
+                "reversed": {"at": now.isoformat(), "reason": reason, "by": actor_id},
+                "status": "reversed",
+            }
+
+        return self.ledger.update_payment(tenant_id, payment_id, change, now)
