@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from infra import demo_data, local_run
+from infra import demo_bank, demo_data, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     for back in range(months, 0, -1):
         run_date = demo_data.add_months(current, -back)
         run_billing(run_date, show_progress=False)
+        demo_bank.pay_from_bank(demo_data.TENANT_ID, run_date, today, last_month=back == 1)  # docs/bgmax.md
         sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
     if months:
         sys.stderr.write("\n")

@@ -9,6 +9,7 @@ The local-stack run is tests/integration/test_bgmax_flow.py.
 from __future__ import annotations
 
 import copy
+import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import SimpleNamespace
@@ -87,6 +88,16 @@ def test_check_reference_applies_our_rules() -> None:
     assert check_reference("12a", length_digit=False) is not None
     assert check_reference("1", length_digit=False) is not None
     assert candidates(" 007,8 x9 ") == ["7", "8"]
+
+
+def test_check_digit_agrees_with_python_stdnum() -> None:
+    from stdnum import luhn
+
+    rng = random.Random(14)
+    for _ in range(2000):
+        reference = str(rng.randrange(10, 10 ** rng.randint(2, 20)))
+        ours = check_reference(reference, length_digit=False) is None
+        assert ours == luhn.is_valid(reference), reference
 
 
 def test_allocate_exact_sum_first_then_oldest_first() -> None:
