@@ -285,6 +285,26 @@ def test_a_bgmax_file_settles_invoices_and_lists_what_it_cannot(issued, capsys):
         "bank_payment_assigned"
     ) == 1
 
+    # When the exact payment is taken back (Bankgirot returned the money to the payer)
+    code = cli_main(
+        ["payments", "reverse", "50501055-20261125-00041-001", "--reason", "returned", "--tenant", tenant_id]
+    )
+    assert code == 0 and json.loads(capsys.readouterr().out)["status"] == "reversed"
+    # Then that invoice is owed again, its page asks for it, and the audit trail says why
+    reopened = ledger.get(tenant_id, exact.invoice_id)
+    assert (reopened.status, reopened.amount_due, reopened.paid_at) == ("open", exact.amount_due, None)
+    _, _, html = fetch(f"{local_env.server.url}/i/{exact.page_token}")
+    assert 'data-status="paid"' not in html
+    actions = [e.action for e in audit_trail().events(tenant_id, exact.invoice_id)]
+    assert "payment_reversed" in actions and "bank_payment_reversed" in actions
+    # And the deposits are listed for bookkeeping, as the bank statement shows them
+    assert cli_main(["payments", "deposits", "--tenant", tenant_id]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(d["serial"], d["amount"], d["status"]) for d in listed] == [
+        ("00041", first_deposit.amount, "booked"),
+        ("00042", second_deposit.amount, "booked"),
+    ]
+
 
 def test_files_that_cannot_be_booked_change_nothing(issued):
     local_env, tenant_id, invoices = issued

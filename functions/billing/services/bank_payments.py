@@ -521,6 +521,13 @@ class ImportBgMax:
             "deposit_type": deposit.deposit_type,
         }
         stored = self.ledger.open_deposit(tenant_id, deposit.key, data, now)
+        if stored.get("digest") != digest:
+            # Another file with this deposit, other contents, got here first (at the same moment).
+            raise PermanentError(
+                f"deposit {deposit.key} came in {stored.get('file')} with other contents",
+                field="deposit",
+                code="deposit_conflict",
+            )
         if stored.get("status") == "booked":
             counts["already"] += 1
             return
