@@ -121,6 +121,12 @@ def http_api_event(
     text_types = ("application/json", "application/x-www-form-urlencoded", "text/")
     content_type = headers.get("content-type", "")
     is_text = any(content_type.startswith(t) for t in text_types)
+    if is_text:
+        # API Gateway passes a body as text only when it is valid UTF-8; otherwise base64, as here.
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False
     now = datetime.now(UTC)
     query_params: dict[str, str] = {}
     if query:

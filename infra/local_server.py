@@ -4,6 +4,10 @@
   serves it from S3 on AWS, with the same security headers the template's response-headers policy sets.
 - Every HttpApi route in template.yaml is mapped to its function's handler and invoked with an HTTP
   API payload format 2.0 event, so a browser can follow the emailed link and post the page's forms.
+- A route whose function sends to a queue another function consumes (the Stripe webhook queues
+  events for their processor) has that queue delivered to its consumer, as Lambda's event source
+  mapping would, before the answer goes out: on AWS that happens a moment later; here the caller (a
+  test, the stand-in's Checkout page, the demo) sees the effect as soon as the call returns.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from infra.local_lambda import LambdaContext, http_api_event, lambda_output
-from infra.template import Tag, http_api_routes, load_template, resources_of_type
+from infra.local_lambda import LambdaContext, handler_for, http_api_event, lambda_output
+from infra.template import Tag, http_api_routes, load_template, queues_fed_by, resources_of_type
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class LocalServer:
                 function_name = route.handler.split(".")[-2]
                 with lambda_output():
                     response = handler(event, LambdaContext(function_name=function_name))
+                server.deliver_queues_fed_by(route.handler)
                 status = int(response.get("statusCode", 200))
                 headers = {k: str(v) for k, v in (response.get("headers") or {}).items()}
                 for cookie in response.get("cookies") or []:
@@ -175,6 +180,9 @@ class LocalServer:
 
     api_base_url = ""
 
+    def deliver_queues_fed_by(self, handler: str) -> None:
+        deliver_queues_fed_by(handler)
+
     def start(self) -> LocalServer:
         self.api_base_url = self.url
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-server", daemon=True)
@@ -188,3 +196,26 @@ class LocalServer:
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+# Messages a failed delivery released come back at once (deliver_batches sets them visible again).
+LOCAL_VISIBILITY_TIMEOUT = 30
+
+
+def deliver_queues_fed_by(handler: str) -> None:
+    """Deliver every queue the function behind `handler` sends to, to its consuming function, in
+    batches as Lambda's SQS event source mapping does, until nothing is visible or in flight."""
+    import boto3
+
+    from billing.cli.run import deliver_batches
+
+    for queue, consumer in queues_fed_by(load_template(), handler):
+        sqs = boto3.client("sqs")
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        worker_handler = handler_for(consumer)
+
+        def worker(event: dict[str, Any], name: str = consumer, run: Any = worker_handler) -> Any:
+            with lambda_output():
+                return run(event, LambdaContext(function_name=name))
+
+        deliver_batches(sqs, url, worker, visibility_timeout=LOCAL_VISIBILITY_TIMEOUT, deadline_s=120)

@@ -67,3 +67,35 @@ def http_api_routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
                 ep = event["Properties"]
                 routes.append((ep["Method"].upper(), ep["Path"], props["Handler"]))
     return routes
+
+
+def _get_att_target(value: Any) -> str | None:
+    """X from `!GetAtt X.Arn`, `!GetAtt X.QueueName` or `!GetAtt [X, Arn]`."""
+    if not isinstance(value, Tag) or value.name != "GetAtt":
+        return None
+    ref = value.value
+    return str(ref[0]) if isinstance(ref, list) else str(ref).split(".")[0]
+
+
+def queues_fed_by(template: dict[str, Any], handler: str) -> list[tuple[str, str]]:
+    """(queue, consumer function) for every queue the function with this handler may send to (its
+    SQSSendMessagePolicy) that another function consumes (an SQS event): where its messages go."""
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    consumers: dict[str, str] = {}
+    for logical, res in functions.items():
+        for event in (res["Properties"].get("Events") or {}).values():
+            if event.get("Type") == "SQS":
+                queue = _get_att_target(event["Properties"]["Queue"])
+                if queue:
+                    consumers[queue] = logical
+    fed: list[tuple[str, str]] = []
+    for res in functions.values():
+        props = res["Properties"]
+        if props["Handler"] != handler:
+            continue
+        for policy in props.get("Policies") or []:
+            if isinstance(policy, dict) and "SQSSendMessagePolicy" in policy:
+                queue = _get_att_target(policy["SQSSendMessagePolicy"]["QueueName"])
+                if queue in consumers:
+                    fed.append((queue, consumers[queue]))
+    return fed

@@ -35,6 +35,8 @@ class Settings:
     api_base_url: str
     invoice_queue_url: str
     sender_email: str
+    stripe_events_table: str
+    stripe_event_queue_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Sub-command modules, by the first word after `billing`.
@@ -34,11 +35,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_FAILED = 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every failure is one line on stderr, never a traceback: the commands' own
+    errors name their field; a missing stack environment says so; anything else is one line with
+    its type. A reader that closes the pipe early (`billing quote ... | head`) ends it quietly."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has what it wanted. Point stdout at /dev/null so the interpreter's final flush
+        # does not fail again, and exit as a finished command.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last resort: one line, whatever it was
+        print(f"error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
     return result
+
+
+def _one_line(error: Exception) -> str:
+    from billing.settings import ConfigError
+
+    if isinstance(error, ConfigError):
+        return (
+            f"{error} (this command needs the stack's environment: on the local stack, "
+            'eval "$(python -m infra.local_stack env)")'
+        )
+    text = " ".join(str(error).split()) or "no details"
+    return f"{type(error).__name__}: {text[:300]}"
 
 
 if __name__ == "__main__":

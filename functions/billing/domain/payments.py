@@ -122,6 +122,10 @@ def advance(state: PaymentState, observed: PaymentStatus, observed_at: datetime)
     """
     if observed_at.tzinfo is None:
         raise PaymentDataError("observed_at", "must be timezone-aware")
+    if state.status is PaymentStatus.SUCCEEDED and observed is PaymentStatus.SUCCEEDED:
+        # Two reports of one success (the session and its PaymentIntent): it succeeded at the earlier.
+        assert state.as_of is not None
+        return PaymentState(observed, observed_at) if observed_at < state.as_of else state
     if state.status is PaymentStatus.SUCCEEDED or observed is PaymentStatus.NONE:
         return state
     current_rank, observed_rank = _RANK[state.status], _RANK[observed]
@@ -190,6 +194,7 @@ class _PaymentFact(PaymentEvent):
     amount: int
     currency: str
     customer_ref: str | None = None
+    charge_ref: str | None = None  # the payment's charge: refunds and disputes may name only that
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -374,6 +379,8 @@ class InvoicePayments:
     disputes: Mapping[str, DisputeStatus] = field(default_factory=dict)
     applied_by_ref: Mapping[str, int] = field(default_factory=dict)  # what each settled payment paid off
     reversed_refs: frozenset[str] = frozenset()  # payments taken back: owed again, once each
+    received_by_ref: Mapping[str, int] = field(default_factory=dict)  # what each settled payment brought
+    charges: Mapping[str, str] = field(default_factory=dict)  # charge id -> its payment (PaymentIntent)
 
     def __post_init__(self) -> None:
         _check_minor_units("invoice_total", self.invoice_total)
@@ -418,6 +425,8 @@ class InvoicePayments:
             "disputes": {ref: status.value for ref, status in sorted(self.disputes.items())},
             "applied_by_ref": dict(sorted(self.applied_by_ref.items())),
             "reversed_refs": sorted(self.reversed_refs),
+            "received_by_ref": dict(sorted(self.received_by_ref.items())),
+            "charges": dict(sorted(self.charges.items())),
         }
 
     @classmethod
@@ -441,6 +450,8 @@ class InvoicePayments:
                 disputes={k: DisputeStatus(v) for k, v in record.get("disputes", {}).items()},
                 applied_by_ref={k: int(v) for k, v in record.get("applied_by_ref", {}).items()},
                 reversed_refs=frozenset(record.get("reversed_refs", ())),
+                received_by_ref={k: int(v) for k, v in record.get("received_by_ref", {}).items()},
+                charges={str(k): str(v) for k, v in record.get("charges", {}).items()},
             )
         except (KeyError, TypeError, ValueError) as err:
             if isinstance(err, PaymentDataError):
@@ -462,15 +473,57 @@ class PaymentOutcome:
     reversed_amount: int = 0  # taken back: the invoice is owed again by this much
 
 
+def awaited_payment(payments: InvoicePayments, event: DomainPaymentEvent) -> str | None:
+    """The payment a refund or dispute must wait for, or None when it can be applied now.
+
+    A refund or a dispute is about money this invoice received: it is applied only once the payment
+    it names (its PaymentIntent, or its charge through the payment that reported it) is settled here.
+    Stripe may deliver a dispute before the payment it disputes; the caller keeps such an event under
+    the ids it names and applies it when that payment arrives, so the result is the same in any order.
+    An event that can never be about this invoice (another currency) raises `PaymentDataError` here
+    already: it is set aside, not kept waiting."""
+    if not isinstance(event, RefundIssued | DisputeOpened | DisputeClosed):
+        return None
+    _same_currency(payments, event.currency, "refund" if isinstance(event, RefundIssued) else "dispute")
+    paid_by = _payment_named(payments, event)
+    if paid_by is not None and paid_by in payments.settled_refs:
+        return None
+    return event.payment_ref or event.charge_ref or event.event_id
+
+
+def _payment_named(
+    payments: InvoicePayments, event: RefundIssued | DisputeOpened | DisputeClosed
+) -> str | None:
+    if event.payment_ref:
+        return event.payment_ref
+    return payments.charges.get(event.charge_ref) if event.charge_ref else None
+
+
+def _same_currency(payments: InvoicePayments, currency: str, what: str) -> None:
+    if currency.lower() != payments.currency.lower():
+        raise PaymentDataError("currency", f"{what} in {currency!r} for an invoice in {payments.currency!r}")
+
+
+def _within_payment(payments: InvoicePayments, paid_by: str, amount: int, name: str) -> None:
+    """A refund or dispute can never be for more than the payment it is about brought in."""
+    received = payments.received_by_ref.get(paid_by, payments.applied_by_ref.get(paid_by))
+    if received is not None and amount > received:
+        raise PaymentDataError(name, f"{amount} is more than the {received} payment {paid_by} brought")
+
+
 def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> PaymentOutcome:
-    """Fold one domain event into the invoice's payments. Replays and late events change nothing."""
+    """Fold one domain event into the invoice's payments. Replays and late events change nothing.
+
+    Raises `PaymentDataError` for an event that cannot be about this invoice: another currency, or a
+    refund or dispute for more than its payment brought. Such an event changes nothing; the caller
+    sets it aside for an operator."""
     unchanged = PaymentOutcome(payments, changed=False)
     if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
-        if event.currency.lower() != payments.currency.lower():
-            raise PaymentDataError(
-                "currency", f"payment in {event.currency!r} for an invoice in {payments.currency!r}"
-            )
+        _same_currency(payments, event.currency, "payment")
         ref = event.payment_ref or event.event_id
+        charges = payments.charges
+        if event.charge_ref and charges.get(event.charge_ref) != ref:
+            charges = {**charges, event.charge_ref: ref}
         observed = {
             PaymentSucceeded: PaymentStatus.SUCCEEDED,
             PaymentFailed: PaymentStatus.FAILED,
@@ -479,19 +532,26 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
         before = payments.payments.get(ref, PaymentState())
         after = advance(before, observed, event.occurred_at)
         if after == before:
-            return unchanged
-        updated = replace(payments, payments={**payments.payments, ref: after})
+            if charges is payments.charges:
+                return unchanged
+            return PaymentOutcome(replace(payments, charges=charges), changed=True)
+        updated = replace(payments, payments={**payments.payments, ref: after}, charges=charges)
         if after.status is not PaymentStatus.SUCCEEDED or ref in payments.settled_refs:
             return PaymentOutcome(updated, changed=True)
+        received = {**payments.received_by_ref, ref: event.amount}
         if ref in payments.reversed_refs:
             # Its reversal came first (order does not matter): the money never stays, nothing is paid.
-            return PaymentOutcome(replace(updated, settled_refs=payments.settled_refs | {ref}), changed=True)
+            return PaymentOutcome(
+                replace(updated, settled_refs=payments.settled_refs | {ref}, received_by_ref=received),
+                changed=True,
+            )
         application = apply_payment(payments.amount_due, event.amount)
         updated = replace(
             updated,
             amount_paid=payments.amount_paid + application.applied,
             settled_refs=payments.settled_refs | {ref},
             applied_by_ref={**payments.applied_by_ref, ref: application.applied},
+            received_by_ref=received,
         )
         return PaymentOutcome(
             updated,
@@ -500,6 +560,12 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
             excess_for_balance=application.excess,
         )
     if isinstance(event, RefundIssued):
+        _same_currency(payments, event.currency, "refund")
+        if awaited_payment(payments, event) is not None:
+            return unchanged
+        paid_by = _payment_named(payments, event)
+        assert paid_by is not None  # awaited_payment found it settled
+        _within_payment(payments, paid_by, event.amount_refunded_total, "amount_refunded")
         credited = payments.refunds_by_charge.get(event.charge_ref, 0)
         delta = refund_delta(credited, event.amount_refunded_total)
         if delta == 0:
@@ -511,16 +577,19 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
         )
         return PaymentOutcome(updated, changed=True, credit_note_amount=delta)
     if isinstance(event, PaymentReversed):
-        if event.currency.lower() != payments.currency.lower():
-            raise PaymentDataError(
-                "currency", f"reversal in {event.currency!r} for an invoice in {payments.currency!r}"
-            )
+        _same_currency(payments, event.currency, "reversal")
         _check_minor_units("amount", event.amount)
         if event.payment_ref in payments.reversed_refs:
             return unchanged
         updated, back = _reverse(payments, event.payment_ref, event.amount)
         return PaymentOutcome(updated, changed=True, reversed_amount=back)
     if isinstance(event, DisputeOpened | DisputeClosed):
+        _same_currency(payments, event.currency, "dispute")
+        if awaited_payment(payments, event) is not None:
+            return unchanged
+        paid_by = _payment_named(payments, event)
+        assert paid_by is not None
+        _within_payment(payments, paid_by, event.amount, "amount")
         observed_dispute = DisputeStatus.OPEN if isinstance(event, DisputeOpened) else DisputeStatus.CLOSED
         current = payments.disputes.get(event.dispute_ref, DisputeStatus.NONE)
         new = advance_dispute(current, observed_dispute)
@@ -529,9 +598,9 @@ def apply_event(payments: InvoicePayments, event: DomainPaymentEvent) -> Payment
         updated = replace(payments, disputes={**payments.disputes, event.dispute_ref: new})
         back = 0
         lost = isinstance(event, DisputeClosed) and event.status == "lost"
-        if lost and event.payment_ref and event.payment_ref not in payments.reversed_refs:
+        if lost and paid_by not in payments.reversed_refs:
             # The bank kept the disputed money: that payment no longer pays the invoice.
-            updated, back = _reverse(updated, event.payment_ref, event.amount)
+            updated, back = _reverse(updated, paid_by, event.amount)
         return PaymentOutcome(
             updated,
             changed=True,
@@ -568,8 +637,8 @@ def to_domain_event(event: Mapping[str, Any]) -> DomainPaymentEvent:
     event_id = _str(event, "id")
     event_type = _str(event, "type")
     created = event.get("created")
-    if not isinstance(created, int) or isinstance(created, bool):
-        raise PaymentDataError("created", "must be a unix timestamp")
+    if not isinstance(created, int) or isinstance(created, bool) or not 0 <= created < MAX_UNIX_TIME:
+        raise PaymentDataError("created", "must be a unix timestamp before the year 3000")
     base: dict[str, Any] = {
         "event_id": event_id,
         "event_type": event_type,
@@ -581,6 +650,10 @@ def to_domain_event(event: Mapping[str, Any]) -> DomainPaymentEvent:
     if not isinstance(data, Mapping) or not isinstance(data.get("object"), Mapping):
         raise PaymentDataError("data.object", "missing")
     obj = data["object"]
+    expected = _OBJECT_OF[event_type.rsplit(".", 1)[0]]
+    if obj.get("object") != expected:
+        # A signed event whose object is not what its type says is a bug or an attack; never guess.
+        raise PaymentDataError("data.object.object", f"must be {expected!r} for {event_type}")
     return _MAPPERS[event_type](base, event_type, obj, data)
 
 
@@ -596,7 +669,7 @@ def _map_checkout_session(
         "invoice_id": _metadata(session, METADATA_INVOICE_ID) or _opt_str(session, "client_reference_id"),
         "payment_ref": _ref(session.get("payment_intent")) or _str(session, "id"),
         "amount": _amount(session, "amount_total"),
-        "currency": _str(session, "currency"),
+        "currency": _currency(session),
         "customer_ref": _ref(session.get("customer")),
     }
     if event_type == "checkout.session.async_payment_failed":
@@ -618,8 +691,9 @@ def _map_payment_intent(
         **base,
         "invoice_id": _metadata(intent, METADATA_INVOICE_ID),
         "payment_ref": _str(intent, "id"),
-        "currency": _str(intent, "currency"),
+        "currency": _currency(intent),
         "customer_ref": _ref(intent.get("customer")),
+        "charge_ref": _ref(intent.get("latest_charge")),
     }
     status = intent.get("status")
     # Judge by the object's own status where it is decisive: a snapshot that already says "succeeded"
@@ -698,7 +772,7 @@ def _map_refund(
         payment_ref=_ref(charge.get("payment_intent")),
         charge_ref=_str(charge, "id"),
         amount_refunded_total=_amount(charge, "amount_refunded"),
-        currency=_str(charge, "currency"),
+        currency=_currency(charge),
     )
 
 
@@ -711,7 +785,7 @@ def _map_dispute(
         "charge_ref": _ref(dispute.get("charge")),
         "payment_ref": _ref(dispute.get("payment_intent")),
         "amount": _amount(dispute, "amount"),
-        "currency": _str(dispute, "currency"),
+        "currency": _currency(dispute),
         "reason": _opt_str(dispute, "reason"),
         "status": _str(dispute, "status"),
     }
@@ -735,12 +809,33 @@ _MAPPERS = {
     "charge.dispute.closed": _map_dispute,
 }
 HANDLED_EVENT_TYPES = frozenset(_MAPPERS)
+# What `data.object.object` must be, by the event type without its last part.
+_OBJECT_OF = {
+    "checkout.session": "checkout.session",
+    "payment_intent": "payment_intent",
+    "setup_intent": "setup_intent",
+    "mandate": "mandate",
+    "payment_method": "payment_method",
+    "charge": "charge",
+    "charge.dispute": "dispute",
+}
+# Bounds that keep a signed but absurd number from overflowing a datetime or a DynamoDB number:
+# 32503680000 is 3000-01-01; no invoice is anywhere near 10**15 minor units.
+MAX_UNIX_TIME = 32_503_680_000
+MAX_MINOR_UNITS = 10**15
 
 
 def _str(obj: Mapping[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
         raise PaymentDataError(key, "missing or not a string")
+    return value
+
+
+def _currency(obj: Mapping[str, Any]) -> str:
+    value = _str(obj, "currency")
+    if len(value) != 3 or not value.isascii() or not value.isalpha():
+        raise PaymentDataError("currency", "must be a three-letter ISO 4217 code")
     return value
 
 
@@ -763,6 +858,8 @@ def _amount(obj: Mapping[str, Any], key: str) -> int:
     value = obj.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise PaymentDataError(key, "missing or not a non-negative integer in minor units")
+    if value >= MAX_MINOR_UNITS:
+        raise PaymentDataError(key, "implausibly large")
     return value
 
 

@@ -42,7 +42,7 @@ from billing.domain.pricing import (
     reprice,
 )
 from billing.domain.pricing_errors import CreditError, ScenarioError
-from billing.domain.usage import UsageEvent
+from billing.domain.usage import UsageEvent, usage_value_problem
 from billing.domain.vat import STANDARD_CATEGORIES, RateChange, VatSchedule
 
 T = TypeVar("T")
@@ -500,12 +500,16 @@ def parse_usage_event(data: Any, path: str = "event") -> UsageEvent:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ScenarioError(f"{f.at('properties')}.{key}", "must be a string or an integer")
         clean[str(key)] = str(value)
+    value = f.decimal("value", Decimal(1))
+    problem = usage_value_problem(value)
+    if problem:
+        raise ScenarioError(f.at("value"), problem)
     return UsageEvent(
         id=f.text("id"),
         customer_id=f.text("customer_id"),
         metric=f.text("metric"),
         timestamp=f.instant("timestamp"),
-        value=f.decimal("value", Decimal(1)),
+        value=value,
         properties=clean,
     )
 
@@ -731,6 +735,7 @@ def _quote_invoice(
         balance=common.balance,
         issue_date=f.day("issue_date", None),
     )
+    _check_period(invoice, subscription, catalog)
     invoice = common.numbered(invoice, common.number)
     document = invoice.to_dict()
     compare = f.lines("compare_plans", [])
@@ -753,6 +758,39 @@ def _quote_invoice(
             )
         document["extra"] = {**document["extra"], "plan_fit": fit, "plan_fit_period": usage_period.to_dict()}
     return invoice, document
+
+
+# An invoice is issued on or near the start of its period; an issue date further than this from it is a
+# typing error (1971 for 2026), and would give a due date decades away.
+MAX_ISSUE_DISTANCE_DAYS = 366
+
+
+def _check_period(invoice: Invoice, subscription: Subscription, catalog: Catalog) -> None:
+    """The quoted period must bill something of the subscription: its own days, or (in arrears) the
+    usage of the period before it; and the issue date must be near the period."""
+    period = invoice.period
+    if period is None:
+        return
+    start = subscription.phases[0].start
+    if period.end <= start:
+        raise ScenarioError(
+            "period_start", f"the period {period.label()} ends before the subscription starts on {start}"
+        )
+    end = subscription.end_date
+    if end is not None:
+        first = catalog.plans[subscription.phases[0].plan_code]
+        before = previous_period(period, first.interval, subscription.anchor, subscription.anchor_day)
+        if before.start >= end:
+            raise ScenarioError(
+                "period_start", f"the period {period.label()} is after the subscription ended on {end}"
+            )
+    distance = max((period.start - invoice.issue_date).days, (invoice.issue_date - period.end).days)
+    if distance > MAX_ISSUE_DISTANCE_DAYS:
+        raise ScenarioError(
+            "issue_date",
+            f"{invoice.issue_date} is more than {MAX_ISSUE_DISTANCE_DAYS} days from the period "
+            f"{period.label()}",
+        )
 
 
 def _quote_credit_notes(common: _Common, invoice: Invoice) -> list[dict[str, Any]]:

@@ -56,6 +56,22 @@ class UsageEvent:
             return Decimal(0)
 
 
+NEGATIVE_USAGE = (
+    "must not be negative: usage counts what was used; correct a count by sending a new event "
+    "(docs/usage.md, Corrections)"
+)
+
+
+def usage_value_problem(value: Decimal) -> str | None:
+    """Why `value` cannot be a usage value, or None. Usage is a fact about what was used, so it is
+    never negative: a negative value would become a negative usage line, and a negative spend would
+    drive the commitment true-up. Ingestion and `billing quote` both read events through
+    `billing.domain.scenario.parse_usage_event`, which applies this rule."""
+    if value < 0:
+        return NEGATIVE_USAGE
+    return None
+
+
 def canonical(events: Iterable[UsageEvent]) -> list[UsageEvent]:
     """Events without duplicate ids, ordered by (timestamp, id): the one order every sum uses."""
     # Value and properties in the key too: two events sharing an id keep the same one in any order.

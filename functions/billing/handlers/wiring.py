@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         DynamoRunLedger,
         DynamoTenantDirectory,
     )
+    from billing.adapters.dynamo.stripe_events import DynamoStripeEvents
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.secrets import SecretsManagerStripeCredentials
     from billing.adapters.stripe_gateway import StripePaymentGateway
@@ -260,7 +261,16 @@ def process_stripe_event() -> ProcessStripeEvent:
         emails=payment_notices(),
         audit=audit_trail(),
         clock=SystemClock(),
+        held=stripe_events(),
     )
+
+
+@cache
+def stripe_events() -> DynamoStripeEvents:
+    from billing.adapters.dynamo.stripe_events import DynamoStripeEvents
+
+    bind_tables()
+    return DynamoStripeEvents()
 
 
 @cache

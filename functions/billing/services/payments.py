@@ -44,6 +44,7 @@ from billing.domain.payments import (
     PaymentProcessing,
     PaymentSucceeded,
     apply_mandate_event,
+    awaited_payment,
     choose_payment_methods,
     decide_after_charge,
     to_domain_event,
@@ -60,7 +61,7 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
 )
-from billing.services.settlement import ApplyPaymentEvent
+from billing.services.settlement import ApplyPaymentEvent, payments_of
 
 DEFAULT_METHODS = ("card", "klarna", "swish")
 DEFAULT_AUTOPAY_METHODS = ("card", "sepa_debit", "klarna")
@@ -214,6 +215,21 @@ class StripeRecords(Protocol):
     def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None: ...
+
+
+class HeldEvents(Protocol):
+    """Stripe events kept aside (billing.adapters.dynamo.stripe_events): those waiting for the payment
+    they name, keyed by each id they name, and those an operator must look at."""
+
+    def hold(self, tenant_id: str, refs: Sequence[str], event: Mapping[str, Any]) -> None: ...
+
+    def held(self, tenant_id: str, ref: str) -> list[dict[str, Any]]: ...
+
+    def release(self, tenant_id: str, refs: Sequence[str], event_id: str) -> None: ...
+
+    def set_aside(
+        self, tenant_id: str, event: Mapping[str, Any], *, code: str, field: str | None
+    ) -> None: ...
 
 
 class PaymentEmails(Protocol):
@@ -451,7 +467,7 @@ def _locale(language: str) -> str | None:
 class EventOutcome:
     """What one event did, JSON-safe (it is what the idempotency record stores)."""
 
-    outcome: str  # applied | unchanged | ignored | unknown_invoice | unknown_customer | mandate_*
+    outcome: str  # applied | unchanged | ignored | waiting | unusable | unknown_customer | mandate_*
     invoice_id: str | None = None
     customer_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -476,6 +492,7 @@ class ProcessStripeEvent:
         emails: PaymentEmails,
         audit: AuditTrail,
         clock: Clock,
+        held: HeldEvents,
     ) -> None:
         self.settle = settle
         self.records = records
@@ -484,21 +501,38 @@ class ProcessStripeEvent:
         self.emails = emails
         self.audit = audit
         self.clock = clock
+        self.held = held
 
     def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
-        domain = to_domain(event)
-        if isinstance(domain, IgnoredEvent):
-            return EventOutcome("ignored", details={"reason": domain.reason})
-        if isinstance(domain, MandateActivated | MandateUpdated | MandateDetached):
-            return self._mandate(tenant_id, domain)
-        return self._payment(tenant_id, domain)
+        """Process one verified event. An event that cannot be applied (another currency, more than its
+        payment, not what its type says) is set aside for an operator and answered `unusable`: retrying
+        cannot help. Retryable errors propagate, so the queue delivers the event again."""
+        try:
+            domain = to_domain(event)
+            if isinstance(domain, IgnoredEvent):
+                return EventOutcome("ignored", details={"reason": domain.reason})
+            if isinstance(domain, MandateActivated | MandateUpdated | MandateDetached):
+                return self._mandate(tenant_id, domain)
+            return self._payment(tenant_id, domain, event)
+        except (PermanentError, PaymentDataError) as err:
+            code = getattr(err, "code", None) or "event_unusable"
+            self.held.set_aside(tenant_id, event, code=code, field=err.field)
+            return EventOutcome("unusable", details={"code": code, "field": err.field})
 
     # payments, refunds, disputes ------------------------------------------------------------------
 
-    def _payment(self, tenant_id: str, event: DomainPaymentEvent) -> EventOutcome:
+    def _payment(self, tenant_id: str, event: DomainPaymentEvent, raw: Mapping[str, Any]) -> EventOutcome:
         invoice_id = self._invoice_of(tenant_id, event)
-        if invoice_id is None or self.invoices.get(tenant_id, invoice_id) is None:
-            return EventOutcome("unknown_invoice")
+        stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+        waits_for = awaited_payment(payments_of(stored), event) if stored is not None else None
+        if stored is None or waits_for is not None:
+            return self._hold(tenant_id, event, raw)
+        assert invoice_id is not None
+        outcome = self._apply(tenant_id, invoice_id, event)
+        self._apply_held(tenant_id, _refs_of(event))
+        return outcome
+
+    def _apply(self, tenant_id: str, invoice_id: str, event: DomainPaymentEvent) -> EventOutcome:
         if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
             # Before settling, so that the page the settlement re-renders already knows.
             self._note_charge(tenant_id, invoice_id, event)
@@ -519,6 +553,37 @@ class ProcessStripeEvent:
                 "credit_notes": credit_notes,
             },
         )
+
+    def _hold(self, tenant_id: str, event: DomainPaymentEvent, raw: Mapping[str, Any]) -> EventOutcome:
+        """Keep an event whose invoice or payment has not arrived, under every id it names, then look
+        again: the payment may have been settled between our look and the hold (its own processing
+        applies what is held only after it is stored, so one of the two always sees the other)."""
+        refs = _refs_of(event)
+        if not refs:
+            raise PermanentError("names no payment, charge or invoice", field="data.object")
+        self.held.hold(tenant_id, refs, raw)
+        self._apply_held(tenant_id, refs)
+        return EventOutcome("waiting", details={"waiting_for": refs[0]})
+
+    def _apply_held(self, tenant_id: str, refs: Sequence[str]) -> None:
+        """Apply every held event that names one of `refs` and whose payment is now settled; release it
+        once applied. Applying is idempotent, so two processes doing this at once are harmless."""
+        for ref in refs:
+            for raw in self.held.held(tenant_id, ref):
+                try:
+                    event = to_domain_event(raw)
+                except PaymentDataError:
+                    continue  # it was mapped once before it was held; never reached
+                invoice_id = self._invoice_of(tenant_id, event)
+                stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+                if stored is None or awaited_payment(payments_of(stored), event) is not None:
+                    continue
+                try:
+                    self._apply(tenant_id, stored.invoice_id, event)
+                except (PermanentError, PaymentDataError) as err:
+                    code = getattr(err, "code", None) or "event_unusable"
+                    self.held.set_aside(tenant_id, raw, code=code, field=err.field)
+                self.held.release(tenant_id, _refs_of(event), event.event_id)
 
     def _invoice_of(self, tenant_id: str, event: DomainPaymentEvent) -> str | None:
         invoice_id: str | None = getattr(event, "invoice_id", None)
@@ -687,6 +752,17 @@ class ProcessStripeEvent:
                 tenant, account = self.pages.load(refreshed)
                 self.emails.send_fallback(refreshed, tenant, account, reason.value)
                 emailed = True
+
+
+def _refs_of(event: DomainPaymentEvent) -> list[str]:
+    """The ids an event names that a later event can bring to light: its payment, its charge, and
+    the invoice our metadata names."""
+    refs = (
+        getattr(event, "payment_ref", None),
+        getattr(event, "charge_ref", None),
+        getattr(event, "invoice_id", None),
+    )
+    return list(dict.fromkeys(ref for ref in refs if ref))
 
 
 def to_domain(event: Mapping[str, Any]) -> DomainPaymentEvent:

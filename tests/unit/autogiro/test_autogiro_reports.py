@@ -303,3 +303,40 @@ def test_data_after_position_80_is_refused() -> None:
     with pytest.raises(AutogiroParseError) as caught:
         parse_file(text)
     assert (caught.value.line_no, caught.value.field) == (1, "line")
+
+
+def _register(*payers: str) -> str:
+    return file_text(
+        *(
+            record(
+                (1, BG),
+                (11, "198203232775"),
+                (23, payer.rjust(16, "0")),
+                (39, "125"),
+                (42, "20250301"),
+                (58, "1"),
+            )
+            for payer in payers
+        )
+    )
+
+
+def test_a_damaged_first_record_is_an_error_naming_its_line_never_a_skipped_title() -> None:
+    # Given a mandate-register extract whose first record has O for 0 in its first position
+    text = _register("1234", "5678")
+    damaged = "O" + text[1:]
+    # When it is parsed; Then it fails on line 1, naming the field, instead of losing a mandate
+    with pytest.raises(AutogiroParseError) as caught:
+        parse_file(damaged)
+    assert caught.value.line_no == 1 and caught.value.field == "transaction code (1-2)"
+
+
+def test_title_and_ruler_lines_before_the_records_are_still_skipped() -> None:
+    text = "Exempelfil mandatregister\r\n[---+----1----+----2----+----3\r\n" + _register("1234")
+    assert len(parse_file(text).entries) == 1
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"], ids=["CR", "LF", "CRLF"])
+def test_cr_only_line_ends_read_like_crlf(ending: str) -> None:
+    text = _register("1234", "5678").replace("\r\n", "\n").replace("\n", ending)
+    assert [e.payer_number for e in parse_file(text.encode("latin-1")).entries] == ["1234", "5678"]

@@ -480,7 +480,7 @@ def test_the_aggregate_survives_a_storage_round_trip() -> None:
         succeeded(4000, ref="pi_1"),
         processing(ref="pi_2"),
         refund(1000),
-        dispute(True),
+        DisputeOpened(**{**dispute(True).__dict__, "amount": 4000}),
         reversal(10, ref="pi_9"),
     )
     for event in events:

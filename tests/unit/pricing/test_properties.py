@@ -124,7 +124,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         coupons=coupons,
         balance=draw(st.integers(0, 10**6)),
         phases=phases,
-        period_start=(date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 150)))).isoformat(),
+        # A period of the subscription (billing quote refuses one before it starts or after it ends)
+        period_start=(start + timedelta(days=draw(st.integers(0, 150)))).isoformat(),
     )
     data["catalog"]["vat_rates"] = {
         "food": [{"from": "2024-01-01", "rate": "12"}, {"from": "2026-04-01", "rate": "6"}]
@@ -134,7 +135,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         st.sampled_from(["Europe/Stockholm", "America/New_York", "Asia/Tokyo"])
     )
     if draw(st.booleans()):
-        last = date.fromisoformat(phases[-1]["start"])
+        last = max(date.fromisoformat(phases[-1]["start"]), date.fromisoformat(data["period_start"]))
         data["subscription"]["end_date"] = (last + timedelta(days=draw(st.integers(1, 90)))).isoformat()
         data["subscription"]["cancelled_on"] = (last + timedelta(days=draw(st.integers(-30, 60)))).isoformat()
     if draw(st.integers(0, 4)) == 0:

@@ -276,3 +276,19 @@ def test_no_key_is_created_for_an_unknown_tenant():
     with pytest.raises(PermanentError) as refused:
         create_api_key(FakeKeys(), FakeTenants(), "t2", None, datetime(2026, 11, 20, tzinfo=UTC))
     assert refused.value.field == "tenant_id"
+
+
+@pytest.mark.parametrize("value", [-1, "-380", "-0.000001"])
+def test_a_negative_usage_value_is_rejected_by_name_and_nothing_is_stored(value: Any) -> None:
+    # Given an open window
+    ledger = FakeLedger()
+    ingest = _use_case(_local(date(2026, 11, 20), 12), _account("c1", date(2026, 12, 1)), ledger=ledger)
+    # When an event with a negative value arrives next to a good one
+    result = ingest(
+        "t1",
+        [_event("e1", _local(date(2026, 11, 3), 9), value=value), _event("e2", _local(date(2026, 11, 3), 9))],
+    )
+    # Then it alone is rejected, naming the value and how to correct usage
+    bad, good = (r.to_dict() for r in result.results)
+    assert bad["status"] == "rejected" and bad["field"] == "value" and "negative" in bad["message"]
+    assert good["status"] == "accepted" and [s.event.id for s in ledger.stored] == ["e2"]

@@ -68,6 +68,9 @@ class DynamoStripeRecords:
             tenant_id,
             filter_condition=InvoiceModel.state.contains(reference),
             attributes_to_get=["invoice_id"],
+            # Consistent: a held dispute looks again right after it is held, and must see a payment
+            # stored a moment before (billing.services.payments.ProcessStripeEvent._hold).
+            consistent_read=True,
         ):
             return str(item.invoice_id)
         return None

@@ -304,6 +304,24 @@ class BankPaymentModel(Model):
     unmatched_index = UnmatchedPaymentsIndex()
 
 
+class StripeEventModel(Model):
+    """Stripe events kept aside (billing.adapters.dynamo.stripe_events), per tenant:
+    "held#<id it names>#<event id>" waits for the payment or invoice it names to arrive;
+    "unusable#<event id>" could not be applied and waits for an operator (its code and field)."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute(null=True)
+    event = JSONAttribute(null=True)  # the verified event as Stripe sent it
+    code = UnicodeAttribute(null=True)
+    field = UnicodeAttribute(null=True)
+    kept_at = UTCDateTimeAttribute()
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -316,6 +334,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "invoice_events_table": InvoiceEventModel,
     "autogiro_table": AutogiroModel,
     "bank_payments_table": BankPaymentModel,
+    "stripe_events_table": StripeEventModel,
 }
 
 

@@ -210,13 +210,29 @@ def _signed_amount(line: _Line, start: int, end: int, field: str) -> int:
 
 def _split_lines(data: bytes | str) -> list[tuple[int, str]]:
     text = data.decode("latin-1") if isinstance(data, bytes) else data
-    # Split on LF only: str.splitlines would also split on NEL (0x85), which is a Latin-1 byte.
-    raw_lines = text.split("\n")
-    result: list[tuple[int, str]] = []
-    for number, raw in enumerate(raw_lines, start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
-        result.append((number, line))
-    return result
+    # Line ends are CRLF, LF or CR alone (an old Mac export): all three end a line. Not
+    # str.splitlines, which would also split on NEL (0x85), a Latin-1 byte.
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return list(enumerate(raw_lines, start=1))
+
+
+# The column ruler of Bankgirot's example files: "[---+----1----+----2 ... ]".
+_RULER_CHARS = frozenset("[]|-+0123456789 ")
+
+
+def _is_title(line: str) -> bool:
+    """A title or ruler line, by what one is: the ruler's own characters, or words (more letters than
+    digits) that do not begin with a transaction code. A record damaged in its first positions ("O1"
+    for "01") keeps a digit there and its many numeric fields, so it is never taken for a title: it
+    fails as a record, naming its line and field."""
+    stripped = line.strip()
+    if stripped.startswith("[") and set(stripped) <= _RULER_CHARS:
+        return True
+    if any(char.isdigit() for char in line[:2]):
+        return False
+    letters = sum(char.isalpha() for char in line)
+    digits = sum(char.isdigit() for char in line)
+    return letters > digits
 
 
 def _record_lines(data: bytes | str) -> list[_Line]:
@@ -228,8 +244,8 @@ def _record_lines(data: bytes | str) -> list[_Line]:
             continue
         if not started:
             # Title lines ("Exempelfil ...") and the column ruler ("[---+----1") precede the
-            # records in Bankgirot's example files; a record starts with two digits.
-            if not (line[:2].isascii() and line[:2].isdigit()):
+            # records in Bankgirot's example files; anything else is the first record.
+            if _is_title(line):
                 continue
             started = True
         # Bankgirot's BgMax example has a tab in a reserved field; read it as the blank it stands for.

@@ -205,7 +205,9 @@ def commitment_true_up(
     it was active (that is what the period, plan-change and credit lines add up to).
     """
     commitment = Decimal(0)
-    spent = sum((d.amount for d in usage), Decimal(0))
+    # Usage is never negative (billing.domain.usage.usage_value_problem); should a negative amount
+    # reach here anyway, it must not make a shortfall appear: spend is counted from zero up.
+    spent = max(sum((d.amount for d in usage), Decimal(0)), Decimal(0))
     last_day: date | None = None
     for code, lo, hi in sub.segments(previous.start, previous.end):
         plan = catalog.plan(code)
@@ -214,8 +216,8 @@ def commitment_true_up(
             commitment += plan.minimum_commitment * share
         spent += sum((c.amount * share for c in plan.charges if c.is_recurring_fee), Decimal(0))
         last_day = hi - timedelta(days=1)
-    if last_day is None or commitment <= spent:
-        return []
+    if last_day is None or commitment == 0 or commitment <= spent:
+        return []  # no plan of the period has a minimum commitment, or it was met
     shortfall = commitment - spent
     rate = vat_rate_on(ctx, None, "standard", last_day)
     return [
