@@ -121,6 +121,11 @@ def http_api_event(
     text_types = ("application/json", "application/x-www-form-urlencoded", "text/")
     content_type = headers.get("content-type", "")
     is_text = any(content_type.startswith(t) for t in text_types)
+    if is_text:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            is_text = False  # as API Gateway does: bytes that are not UTF-8 arrive base64-encoded
     now = datetime.now(UTC)
     query_params: dict[str, str] = {}
     if query:

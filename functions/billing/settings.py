@@ -29,6 +29,7 @@ class Settings:
     invoice_events_table: str
     idempotency_table: str
     autogiro_table: str
+    page_activity_table: str
     pages_bucket: str
     pages_base_url: str
     api_base_url: str
