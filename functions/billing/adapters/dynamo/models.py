@@ -223,6 +223,8 @@ class InvoiceEventModel(Model):
     actor = UnicodeAttribute()  # system | customer | operator | stripe | bankgirot
     actor_id = UnicodeAttribute(null=True)
     details = JSONAttribute(default=dict)
+    # Only the identity kept after an erasure expires (docs/privacy.md); invoice trails do not.
+    expires_at = TTLAttribute(null=True)
 
 
 class CounterModel(Model):
