@@ -122,11 +122,10 @@ def http_api_event(
     content_type = headers.get("content-type", "")
     is_text = any(content_type.startswith(t) for t in text_types)
     if is_text:
-        # API Gateway passes a body as text only when it is valid UTF-8; otherwise base64, as here.
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:
-            is_text = False
+            is_text = False  # as API Gateway does: bytes that are not UTF-8 arrive base64-encoded
     now = datetime.now(UTC)
     query_params: dict[str, str] = {}
     if query:

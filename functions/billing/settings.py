@@ -30,6 +30,7 @@ class Settings:
     idempotency_table: str
     autogiro_table: str
     bank_payments_table: str
+    page_activity_table: str
     pages_bucket: str
     pages_base_url: str
     api_base_url: str

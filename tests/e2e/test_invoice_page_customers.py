@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from billing.adapters.dynamo.models import InvoiceModel
+from billing.adapters.dynamo.models import PageActivityModel
 from billing.handlers.wiring import invoice_ledger
 from infra import demo_data
 from infra.axe import PAGE_BUDGET, axe_violations, gzip_size
@@ -169,8 +169,8 @@ def test_a_customer_who_often_buys_extra_data_gets_the_plus_offer_and_the_click_
         assert answer.value.status == 302
         assert answer.value.headers["location"] == target
     # And the click is recorded on this invoice
-    clicks = InvoiceModel.get(crafted.tenant.tenant_id, last.invoice_id, consistent_read=True).offer_clicks
-    assert clicks and len(clicks["plus-upgrade"]) == 1
+    key = f"{crafted.tenant.tenant_id}#{last.invoice_id}"
+    assert PageActivityModel.get(key, "click#plus-upgrade", consistent_read=True).click_count == 1
 
 
 def test_no_offer_on_an_invoice_that_is_overdue(crafted, browser):

@@ -119,6 +119,9 @@ def test_split_into_instalments_each_with_its_own_ocr_shown_on_the_page_and_sett
     assert sum(c.amount_due for c in children) == total
     ocrs = [c.invoice.ocr for c in children]
     assert len(set(ocrs) | {parent.invoice.ocr}) == 4 and all(is_valid_ocr(o, True) for o in ocrs)
+    # ... and each part has its own random link, which says nothing about the whole invoice's
+    assert all(len(c.page_token) == 32 and token[:8] not in c.page_token for c in children)
+    assert len({c.page_token for c in children}) == 3
     # And the page shows the plan with each OCR, the customer got it by email, the audit has it
     html = _page(issued)
     assert html.count('data-testid="instalment"') == 3 and all(o in html for o in ocrs)

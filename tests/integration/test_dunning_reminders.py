@@ -109,7 +109,8 @@ def test_running_the_daily_job_twice_the_same_day_sends_one_email(local_env):
 def test_an_open_question_pauses_reminders_and_the_answer_resumes_them(local_env):
     # Given an overdue invoice whose customer asks a question on the page
     issued = issue(local_env)
-    question = {"question_id": "q1", "asked_at": "2026-01-01T10:00:00+00:00", "text": "Why?", "line_id": None}
+    asked_at = f"{issued.due.isoformat()}T10:00:00+00:00"
+    question = {"question_id": "q1", "asked_at": asked_at, "text": "Why?", "line_id": None}
     assert invoice_ledger().add_question(issued.tenant_id, issued.invoice_id, question)
     # When the job runs on the first reminder day
     result = run_dunning(issued.tenant_id, issued.due + timedelta(days=5))

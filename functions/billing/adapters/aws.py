@@ -39,6 +39,30 @@ def translate(error: ClientError, what: str) -> Exception:
     return PermanentError(f"{what}: {code}")
 
 
+class S3PageEraser:
+    """Deletes every version of a page (an erased customer's, docs/privacy.md): the bucket is
+    versioned, so a plain delete would only hide it behind a delete marker."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def erase(self, key: str) -> int:
+        s3 = client("s3")
+        try:
+            listing = s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+            versions = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for kind in ("Versions", "DeleteMarkers")
+                for v in listing.get(kind, [])
+                if v["Key"] == key
+            ]
+            for start in range(0, len(versions), 1000):
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": versions[start : start + 1000]})
+        except ClientError as exc:
+            raise translate(exc, f"erase s3://{self.bucket}/{key}") from exc
+        return len(versions)
+
+
 class S3PagePublisher:
     """Writes invoice pages under i/<token>: the key is the unguessable part of the link."""
 

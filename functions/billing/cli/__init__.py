@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "bgmax": "billing.cli.bgmax",
     "collection": "billing.cli.collection",
     "payments": "billing.cli.payments",
+    "customer": "billing.cli.customer",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",

@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
 
 def run_engagement(args: argparse.Namespace) -> int:
     from billing.adapters.dynamo.models import InvoiceModel
+    from billing.adapters.dynamo.page_activity import offer_clicks_of
     from billing.domain.page.engagement import InvoiceEngagement, engagement_report, format_report
     from billing.handlers.wiring import bind_tables
 
@@ -39,9 +40,10 @@ def run_engagement(args: argparse.Namespace) -> int:
                 view_count=int(item.view_count or 0),
                 first_viewed_at=item.first_viewed_at,
                 last_viewed_at=item.last_viewed_at,
-                questions=len(item.questions or []),
+                questions=len(item.questions or []) + int(item.question_count or 0),
                 feedback_score=(item.feedback or {}).get("score"),
-                offer_clicks=sum(len(v) for v in (item.offer_clicks or {}).values()),
+                offer_clicks=sum(len(v) for v in (item.offer_clicks or {}).values())
+                + offer_clicks_of(args.tenant, item.invoice_id),
                 paid_at=item.paid_at,
             )
         )

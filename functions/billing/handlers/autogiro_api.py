@@ -2,19 +2,21 @@
 
 GET shows the form (or the mandate's status); POST validates personnummer, clearing and account
 number, stores a pending mandate and redirects (303) to the invoice page, which then says the mandate
-waits for the bank. A wrong field answers 400 with the form again, the field marked and the values kept.
+waits for the bank. A wrong field answers 400 with the form again and the field marked; the
+personnummer and account number are never sent back (they are personal data, and an answer is logged
+and traced by the platform), other values only cut short (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.http import BodyRefused, echoed, form_fields, html_headers
 from billing.handlers.wiring import autogiro_form, autogiro_mandates
 from billing.services.autogiro import AutogiroFormError, MandateForm
 from billing.services.errors import PermanentError
@@ -27,26 +29,15 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 
 FIELDS = ("personnummer", "clearing", "account_number", "consent")
+NEVER_ECHOED = ("personnummer", "account_number")
 
 
 def _html(status: int, body: str) -> Response[Any]:
-    api = settings().api_base_url
-    return Response(
-        status,
-        "text/html; charset=utf-8",
-        body,
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; form-action {api}; "
-            "base-uri 'none'; frame-ancestors 'none'",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-        },
-    )
+    return Response(status, "text/html; charset=utf-8", body, headers=html_headers(settings().api_base_url))
 
 
 def _refused(exc: PermanentError) -> Response[Any]:
-    status = 404 if isinstance(exc, InvoiceNotFound) else 400
+    status = exc.status if isinstance(exc, BodyRefused) else 404 if isinstance(exc, InvoiceNotFound) else 400
     return Response(status, "application/json", {"error": exc.reason, "field": exc.field})
 
 
@@ -61,15 +52,18 @@ def show(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/autogiro")
 def submit(token: str) -> Response[Any]:
-    body = app.current_event.decoded_body or ""
-    fields = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items() if k in FIELDS}
+    try:
+        fields = {k: v for k, v in form_fields(app.current_event.raw_event).items() if k in FIELDS}
+    except BodyRefused as exc:
+        return _refused(exc)
     mandates = autogiro_mandates()
     try:
         done = mandates.submit(token, fields)
     except AutogiroFormError as exc:
         form = mandates.form(token)
+        kept = {k: echoed(v) for k, v in fields.items() if k not in NEVER_ECHOED}
         again = MandateForm(
-            form.stored, form.tenant, form.language, form.mandate, fields, exc.field, exc.reason
+            form.stored, form.tenant, form.language, form.mandate, kept, exc.field, exc.reason
         )
         metrics.add_metric(name="AutogiroFormRefused", unit=MetricUnit.Count, value=1)
         return _html(400, autogiro_form().render(again))
@@ -82,7 +76,7 @@ def submit(token: str) -> Response[Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

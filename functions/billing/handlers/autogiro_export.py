@@ -33,7 +33,7 @@ def moment_of(event: dict[str, Any]) -> datetime:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
@@ -50,6 +50,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "autogiro request file",
         extra={"key": result.key, "debits": len(result.debits), "mandates": result.mandates, "held": held},
     )
+    for failure in result.failed:
+        logger.error("an invoice was left out of the Autogiro file", extra={"failure": failure})
+    metrics.add_metric(name="AutogiroExportFailures", unit=MetricUnit.Count, value=len(result.failed))
     metrics.add_metric(name="AutogiroDebitsOrdered", unit=MetricUnit.Count, value=len(result.debits))
     metrics.add_metric(name="AutogiroDebitsRefused", unit=MetricUnit.Count, value=len(refused))
     return {
@@ -59,4 +62,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "debits": [[invoice_id, day.isoformat()] for invoice_id, day in result.debits],
         "announced": [[invoice_id, day.isoformat()] for invoice_id, day in result.announced],
         "held": held,
+        "failed": list(result.failed),
     }

@@ -32,15 +32,18 @@ def collection_date(event: dict[str, Any]) -> date:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
     today = collection_date(event)
     logger.append_keys(tenant_id=tenant_id, collect_date=today.isoformat())
-    summary = collect_due_payments()(tenant_id, today).to_dict()
+    result = collect_due_payments()(tenant_id, today)
+    summary = result.to_dict()
+    for failure in result.failures:
+        logger.error("collecting an invoice failed", extra={"failure": failure})
     logger.info("automatic payments collected", extra=summary)
     for name, value in summary.items():
         if value:
             metrics.add_metric(name=f"Autopay_{name}", unit=MetricUnit.Count, value=value)
-    return summary
+    return {**summary, "failures": result.failures}

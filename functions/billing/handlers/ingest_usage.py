@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.http import BodyRefused, text_body
 from billing.handlers.wiring import bind_tables, tenant_directory
 from billing.services.ingest_usage import (
     ACCEPTED,
@@ -26,7 +27,9 @@ from billing.services.ingest_usage import (
     REJECTED,
     BatchRefused,
     IngestUsage,
+    json_too_deep,
     parse_batch,
+    parse_json_integer,
     tenant_for_key,
 )
 
@@ -71,21 +74,29 @@ def _bearer(headers: dict[str, str]) -> str | None:
 
 
 @app.post("/v1/usage")
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def post_usage() -> Response[str]:
     event = app.current_event
     tenant_id = tenant_for_key(api_keys(), _bearer(dict(event.headers)))
     if tenant_id is None:
         return _answer(401, {"error": "unauthorized", "message": "a valid usage API key is required"})
     logger.append_keys(tenant_id=tenant_id)
-    raw = event.decoded_body or ""
-    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
-        return _answer(413, {"error": "payload_too_large", "message": f"at most {MAX_BODY_BYTES} bytes"})
+    try:
+        raw = text_body(event.raw_event, MAX_BODY_BYTES)
+    except BodyRefused as exc:
+        error = "payload_too_large" if exc.status == 413 else "bad_request"
+        return _answer(exc.status, {"error": error, "field": "body", "message": exc.reason})
+    if json_too_deep(raw):
+        return _answer(400, {"error": "bad_request", "field": "body", "message": "nested too deeply"})
     try:
         # Exact decimals: a value of 0.1 must add up as 0.1, not as the float nearest to it.
-        body = json.loads(raw, parse_float=Decimal)
+        body = json.loads(raw, parse_float=Decimal, parse_int=parse_json_integer)
     except json.JSONDecodeError as exc:
-        return _answer(400, {"error": "bad_request", "message": f"not JSON: {exc.msg}"})
+        return _answer(400, {"error": "bad_request", "field": "body", "message": f"not JSON: {exc.msg}"})
+    except ValueError as exc:  # a number JSON allows but Python cannot hold, e.g. 1e999999999999999999
+        return _answer(
+            400, {"error": "bad_request", "field": "body", "message": f"not usable JSON: {exc}"[:200]}
+        )
     if isinstance(body, dict) and body.get("tenant_id", tenant_id) != tenant_id:
         return _answer(403, {"error": "forbidden", "message": "this key cannot write for that tenant"})
     if isinstance(body, dict):
@@ -102,7 +113,7 @@ def post_usage() -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.wiring import page_actions
-from billing.services.errors import PermanentError
+from billing.services.errors import ItemTooLarge, LimitReached, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.settings import settings
 
@@ -31,8 +31,7 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def _form() -> dict[str, str]:
-    body = app.current_event.decoded_body or ""
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return form_fields(app.current_event.raw_event)
 
 
 def _wants_json() -> bool:
@@ -56,7 +55,17 @@ def _done(token: str, fragment: str, payload: dict[str, Any]) -> Response[Any]:
 
 
 def _refused(exc: PermanentError) -> Response[Any]:
-    status = 404 if isinstance(exc, InvoiceNotFound) else 400
+    # 429: a per-link or per-day limit (docs/invoice-page.md); 409: the invoice item cannot take the
+    # change (alarmed, see ItemTooLarge); 404: no such link.
+    status = 400
+    if isinstance(exc, BodyRefused):
+        status = exc.status
+    elif isinstance(exc, InvoiceNotFound):
+        status = 404
+    elif isinstance(exc, LimitReached):
+        status = 429
+    elif isinstance(exc, ItemTooLarge):
+        status = 409
     return Response(
         status,
         "application/json",
@@ -76,8 +85,8 @@ def seen(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/questions")
 def ask(token: str) -> Response[Any]:
-    form = _form()
     try:
+        form = _form()
         asked = page_actions().ask(token, form.get("text", ""), form.get("line_id"))
     except PermanentError as exc:
         return _refused(exc)
@@ -88,8 +97,8 @@ def ask(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/feedback")
 def feedback(token: str) -> Response[Any]:
-    form = _form()
     try:
+        form = _form()
         page_actions().feedback(token, form.get("score", ""), form.get("text"))
     except PermanentError as exc:
         return _refused(exc)
@@ -108,7 +117,7 @@ def offer(token: str, offer_id: str) -> Response[Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -28,7 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 _runs_seen: set[str] = set()
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: SQSRecord) -> None:
     request = InvoiceRequested.from_message(record.json_body)
     logger.append_keys(run_id=request.run_id, tenant_id=request.tenant_id, customer_id=request.customer_id)
@@ -53,7 +53,7 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     _runs_seen.clear()

@@ -11,7 +11,6 @@ page again with the reason (400). Works without JavaScript.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -19,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.adapters.dunning_page import render_relief_page
+from billing.handlers.http import form_fields, html_headers
 from billing.handlers.wiring import customer_relief, tenant_directory
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
@@ -32,8 +32,7 @@ HTML = "text/html; charset=utf-8"
 
 
 def _form() -> dict[str, str]:
-    body = app.current_event.decoded_body or ""
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return form_fields(app.current_event.raw_event)
 
 
 def _page_url(token: str) -> str:
@@ -54,7 +53,7 @@ def _form_page(token: str, status: int = 200, error: str | None = None) -> Respo
         api_base=settings().api_base_url,
         error=error,
     )
-    return Response(status, HTML, html, headers={"Cache-Control": "no-store"})
+    return Response(status, HTML, html, headers=html_headers(settings().api_base_url))
 
 
 def _granted(token: str) -> Response[Any]:
@@ -81,8 +80,8 @@ def move(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/relief/split")
 def split(token: str) -> Response[Any]:
-    form = _form()
     try:
+        form = _form()
         customer_relief().split(token, form.get("instalments"), form.get("first_due"))
     except InvoiceNotFound:
         return Response(404, "text/plain; charset=utf-8", "Not found")
@@ -94,7 +93,7 @@ def split(token: str) -> Response[Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -54,7 +54,7 @@ def _raw_body(event: dict[str, Any]) -> bytes:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str((event.get("pathParameters") or {}).get("tenant_id") or "")

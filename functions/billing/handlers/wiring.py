@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from billing.services.bank_payments import AssignPayment, ImportBgMax, ReverseBankPayment
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
+    from billing.services.erasure import EraseCustomer
     from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
@@ -516,4 +517,23 @@ def reverse_bank_payment() -> ReverseBankPayment:
 
     return ReverseBankPayment(
         ledger=bank_ledger(), settle=apply_payment_event(), audit=audit_trail(), clock=SystemClock()
+    )
+
+
+# ---------------------------------------------------------------- privacy (docs/privacy.md)
+
+
+@cache
+def erase_customer() -> EraseCustomer:
+    from billing.adapters.aws import S3PageEraser
+    from billing.adapters.dynamo.erasure import DynamoErasureStore
+    from billing.services.billing_run import SystemClock
+    from billing.services.erasure import EraseCustomer
+
+    bind_tables()
+    return EraseCustomer(
+        store=DynamoErasureStore(),
+        pages=S3PageEraser(settings().pages_bucket),
+        audit=audit_trail(),
+        clock=SystemClock(),
     )

@@ -55,7 +55,7 @@ from billing.domain.autogiro.validation import (
 )
 from billing.domain.page.context import Announcement, LocalText, PageSettings
 from billing.domain.payments import PaymentReversed, PaymentSucceeded
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
     AuditEvent,
@@ -356,6 +356,7 @@ class ExportResult:
     debits: tuple[tuple[str, date], ...] = ()  # (invoice id, debit date) ordered in this file
     announced: tuple[tuple[str, date], ...] = ()  # debit dates decided and told today
     held: tuple[Held, ...] = ()
+    failed: tuple[str, ...] = ()  # "<invoice>: <error>" per invoice that failed; the file went on without it
 
 
 def dataset_name(customer_number: str, moment: datetime) -> str:
@@ -405,7 +406,8 @@ class ExportRequestFile:
         cancellations = [
             MandateCancellation(m.payer_number) for m in to_send if m.status is MandateStatus.CANCEL_PENDING
         ]
-        debits, announced = self._debits(tenant_id, today, now)
+        failed: list[str] = []
+        debits, announced = self._debits(tenant_id, today, now, failed)
         plan = plan_request_file(
             now=now,
             payee=conf.payee,
@@ -415,7 +417,9 @@ class ExportRequestFile:
             lookahead_banking_days=conf.lookahead_banking_days,
         )
         if plan.is_empty:
-            return ExportResult(tenant_id, None, announced=tuple(announced), held=plan.held)
+            return ExportResult(
+                tenant_id, None, announced=tuple(announced), held=plan.held, failed=tuple(failed)
+            )
 
         key = self._free_key(tenant_id, dataset_name(conf.payee.customer_number, now))
         claimed = [
@@ -441,7 +445,9 @@ class ExportRequestFile:
                 lookahead_banking_days=conf.lookahead_banking_days,
             )
         if plan.is_empty:
-            return ExportResult(tenant_id, None, announced=tuple(announced), held=plan.held)
+            return ExportResult(
+                tenant_id, None, announced=tuple(announced), held=plan.held, failed=tuple(failed)
+            )
         try:
             self.files.write(key, plan.write())
         except Exception:
@@ -480,6 +486,7 @@ class ExportRequestFile:
             debits=tuple(ordered),
             announced=tuple(announced),
             held=plan.held,
+            failed=tuple(failed),
         )
 
     def _free_key(self, tenant_id: str, name: str) -> str:
@@ -492,53 +499,69 @@ class ExportRequestFile:
         return key
 
     def _debits(
-        self, tenant_id: str, today: date, now: datetime
+        self, tenant_id: str, today: date, now: datetime, failed: list[str]
     ) -> tuple[list[DueDebit], list[tuple[str, date]]]:
         """Debits of open invoices whose customer has an approved mandate; a debit date is decided,
-        recorded and told the first time an invoice is seen here."""
+        recorded and told the first time an invoice is seen here. An invoice that fails is noted in
+        `failed` and left out of today's file; the others still go (it is tried again tomorrow)."""
         mandates: dict[str, Mandate | None] = {}
         debits: list[DueDebit] = []
         announced: list[tuple[str, date]] = []
         for stored in self.autogiro_invoices.open_invoices(tenant_id):
-            if stored.invoice.currency.upper() != "SEK" or stored.amount_due <= 0:
-                continue
-            if (stored.state.get("payments") or {}).get("reversed_refs"):
-                continue  # the payer took a debit of it back: it is paid by hand now (reminders)
-            customer_id = stored.invoice.customer_id
-            if customer_id not in mandates:
-                mandates[customer_id] = self.mandates.get(tenant_id, customer_id)
-            mandate = mandates[customer_id]
-            state = _state(stored)
-            if mandate is None or mandate.status is not MandateStatus.APPROVED:
-                if state.get("debit_date") and not state.get("sent"):
-                    self._withdraw(stored, mandate, now)  # the mandate ended after the date was told
-                continue
-            if state.get("sent"):
-                continue  # in a file already: waits for Bankgirot's report
-            if state.get("failed") and not _retry_requested(stored):
-                continue  # the reminder flow decides whether to debit again
-            if (
-                state.get("failed")
-                or not state.get("debit_date")
-                or state.get("payer_number") != mandate.payer_number
-            ):
-                # First sight of the invoice, or a retry the reminder flow asked for: a debit date
-                # with the full notice, told to the customer.
-                debit_date = debit_date_for(stored.invoice.due_date, notified_on=today)
-                stored = self._announce(stored, mandate, debit_date, today, now)
-                announced.append((stored.invoice_id, debit_date))
-                state = _state(stored)
-            debits.append(
-                DueDebit(
-                    invoice_id=stored.invoice_id,
-                    payer_number=mandate.payer_number,
-                    amount_ore=stored.amount_due,
-                    debit_date=date.fromisoformat(state["debit_date"]),
-                    notified_on=date.fromisoformat(state["notified_on"]),
-                    reference=stored.invoice.ocr or stored.invoice_id[-16:],
-                )
-            )
+            try:
+                self._debit(stored, mandates, debits, announced, today, now)
+            except Exception as exc:
+                failed.append(failure_note(stored.invoice_id, exc))
         return debits, announced
+
+    def _debit(
+        self,
+        stored: StoredInvoice,
+        mandates: dict[str, Mandate | None],
+        debits: list[DueDebit],
+        announced: list[tuple[str, date]],
+        today: date,
+        now: datetime,
+    ) -> None:
+        tenant_id = stored.tenant_id
+        if stored.invoice.currency.upper() != "SEK" or stored.amount_due <= 0:
+            return
+        if (stored.state.get("payments") or {}).get("reversed_refs"):
+            return  # the payer took a debit of it back: it is paid by hand now (reminders)
+        customer_id = stored.invoice.customer_id
+        if customer_id not in mandates:
+            mandates[customer_id] = self.mandates.get(tenant_id, customer_id)
+        mandate = mandates[customer_id]
+        state = _state(stored)
+        if mandate is None or mandate.status is not MandateStatus.APPROVED:
+            if state.get("debit_date") and not state.get("sent"):
+                self._withdraw(stored, mandate, now)  # the mandate ended after the date was told
+            return
+        if state.get("sent"):
+            return  # in a file already: waits for Bankgirot's report
+        if state.get("failed") and not _retry_requested(stored):
+            return  # the reminder flow decides whether to debit again
+        if (
+            state.get("failed")
+            or not state.get("debit_date")
+            or state.get("payer_number") != mandate.payer_number
+        ):
+            # First sight of the invoice, or a retry the reminder flow asked for: a debit date
+            # with the full notice, told to the customer.
+            debit_date = debit_date_for(stored.invoice.due_date, notified_on=today)
+            stored = self._announce(stored, mandate, debit_date, today, now)
+            announced.append((stored.invoice_id, debit_date))
+            state = _state(stored)
+        debits.append(
+            DueDebit(
+                invoice_id=stored.invoice_id,
+                payer_number=mandate.payer_number,
+                amount_ore=stored.amount_due,
+                debit_date=date.fromisoformat(state["debit_date"]),
+                notified_on=date.fromisoformat(state["notified_on"]),
+                reference=stored.invoice.ocr or stored.invoice_id[-16:],
+            )
+        )
 
     def _withdraw(self, stored: StoredInvoice, mandate: Mandate | None, now: datetime) -> None:
         status = mandate.status.value if mandate else MandateStatus.CANCELLED.value

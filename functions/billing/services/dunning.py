@@ -21,7 +21,6 @@ from billing.domain.dunning import (
     CollectionCandidate,
     CustomerHistory,
     DoNothing,
-    DunningError,
     InvoiceDunningState,
     InvoiceStatus,
     MandateAttempt,
@@ -40,7 +39,7 @@ from billing.domain.dunning import (
     reminders_resumed_entry,
 )
 from billing.domain.page import Instalment
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
     AuditEvent,
@@ -216,6 +215,14 @@ def answered_on(stored: StoredInvoice) -> date | None:
     return max(local_today(datetime.fromisoformat(str(a))) for a in answers)
 
 
+def question_open_since(stored: StoredInvoice) -> date | None:
+    """The (Stockholm) day of the invoice's first question, which starts the longest pause."""
+    if stored.question_first_at is not None:
+        return local_today(stored.question_first_at)
+    asked = [str(q["asked_at"]) for q in stored.questions if q.get("asked_at")]
+    return min(local_today(datetime.fromisoformat(a)) for a in asked) if asked else None
+
+
 def was_late(previous: StoredInvoice, today: date) -> bool:
     """An earlier invoice counts as late if it was reminded, paid after its due date, or is still overdue."""
     if dunning_of(previous).get("reminders"):
@@ -262,6 +269,7 @@ def dunning_state(
         due_date_moved_to=date.fromisoformat(moved) if moved else None,
         question_open=stored.question_open,
         question_answered_on=answered_on(stored),
+        question_open_since=question_open_since(stored),
         reminders_sent=reminders,
         pays_by_mandate=mandate,
         mandate_attempts=mandate_attempts(stored) if mandate else (),
@@ -419,9 +427,11 @@ class SendReminders:
             summary.checked += 1
             try:
                 outcome = self.one(stored, tenant, policy, today)
-            except (PermanentError, DunningError) as exc:
-                # One broken invoice must not stop everyone else's reminders; the handler logs these.
-                summary.failed.append(f"{stored.invoice_id}: {exc}")
+            except Exception as exc:
+                # One broken invoice (bad data, an item DynamoDB refuses, a failed email) must not stop
+                # everyone else's reminders: recorded in the summary, which the handler logs and counts
+                # (DunningFailures), and tried again at the next run.
+                summary.failed.append(failure_note(stored.invoice_id, exc))
                 continue
             summary.outcomes[outcome] += 1
             if outcome == "reminder_sent":
@@ -482,11 +492,15 @@ class SendReminders:
             entry = reminders_paused_entry(stored.invoice_id, decision.reason.value, now)
             self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(entry))
             return "reminders_paused"
-        if paused and state.question_answered_on is not None:
-            # The answer ends the pause: recorded once, with the day reminders may go out again.
+        if paused and (state.question_answered_on is not None or state.question_open):
+            # The answer ends the pause (or the pause reached the policy's maximum with the question
+            # still open): recorded once, with the day reminders may go out again.
             if not self.store.save_dunning(stored, {**dunning, "paused": False}):
                 return None
-            resume_on = state.question_answered_on + timedelta(days=policy.resume_grace_days)
+            if state.question_answered_on is not None:
+                resume_on = state.question_answered_on + timedelta(days=policy.resume_grace_days)
+            else:
+                resume_on = today
             entry = reminders_resumed_entry(stored.invoice_id, resume_on, now)
             self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(entry))
             return None  # decide again on the stored state: today may already be a reminder day

@@ -41,3 +41,21 @@ class PaymentRequestRejected(PermanentError):
 
 class PaymentIdempotencyConflict(PermanentError):
     """An idempotency key was reused with different parameters: the same attempt was built two ways."""
+
+
+class LimitReached(PermanentError):
+    """A page visitor did something more often than the invoice allows (per link, per day or in all):
+    answered 429, nothing stored. Trying again later (the next day) may succeed; at once, it will not."""
+
+
+class ItemTooLarge(PermanentError):
+    """A write would take a stored item past DynamoDB's 400 KB limit. Nothing a visitor does can grow an
+    item, so this is a bug or an attack we did not foresee: counted (metric ItemTooLarge, alarmed) and
+    refused by name instead of surfacing as an anonymous 500."""
+
+
+def failure_note(item_id: str, exc: BaseException) -> str:
+    """One line for a run summary: which item failed and how, without its data (the error's own text
+    is cut short: a long message is a dump, not a reason)."""
+    reason = str(exc).replace("\n", " ")
+    return f"{item_id}: {type(exc).__name__}: {reason[:200]}"

@@ -36,6 +36,16 @@ from billing.services.ports import Clock, CustomerAccount, TenantAccount, Tenant
 MAX_EVENTS = 100
 MAX_BODY_BYTES = 256 * 1024
 MAX_ID_LENGTH = 128
+# Limits checked before anything is stored (docs/usage.md, "Limits"): every key stays far below
+# DynamoDB's key-size limits, and a resend of the same event always gets the same answer.
+MAX_CUSTOMER_ID_LENGTH = 128
+MAX_METRIC_LENGTH = 64
+MAX_PROPERTIES = 20
+MAX_PROPERTY_LENGTH = 256
+MAX_JSON_DEPTH = 8
+MAX_INTEGER_DIGITS = 20
+# Events older than this are refused (their timestamp is a client bug, not a late meter reading).
+MAX_EVENT_AGE = timedelta(days=400)
 # Totals are kept as exact integers of millionths; a finer value could not be added up exactly.
 VALUE_DECIMALS = 6
 # Clocks drift: an event a little ahead of ours is fine, one from tomorrow is a client bug.
@@ -211,17 +221,78 @@ MAX_ABS_VALUE = Decimal(10) ** 15
 
 
 def bad_value(value: Decimal) -> bool:
-    """True when `value` cannot be stored: not finite, 10^15 or more, or finer than VALUE_DECIMALS."""
+    """True when `value` cannot be stored: not finite, 10^15 or more, finer than VALUE_DECIMALS, or a
+    zero written in a way that is not plain 0 (-0, 0E-999999999): the raw value is stored as sent."""
     if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
         return True
-    exponent = value.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent < -VALUE_DECIMALS
+    exponent = value.as_tuple().exponent
+    if value.is_zero():
+        return value.is_signed() or not isinstance(exponent, int) or not -VALUE_DECIMALS <= exponent <= 0
+    # Compared, not normalised: normalising 1E-999999999 underflows to 0 and would pass as 0.
+    return value.adjusted() < -VALUE_DECIMALS or value != value.quantize(Decimal(10) ** -VALUE_DECIMALS)
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when brackets nest deeper than `limit` (outside strings): checked before json.loads, whose
+    recursion a body of 10,000 nested lists would exhaust."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+def parse_json_integer(text: str) -> int | Decimal:
+    """JSON integers: a long one stays a Decimal (refused by the field that holds it, e.g. `value`),
+    so Python's int-conversion limit (4,300 digits) never turns a body into a 500."""
+    return int(text) if len(text.lstrip("-")) <= MAX_INTEGER_DIGITS else Decimal(text)
+
+
+def _text_problem(raw: dict[str, Any]) -> tuple[str, str] | None:
+    """The first identifier or text that is too long or not encodable as UTF-8 (a lone surrogate)."""
+    limits = (("id", MAX_ID_LENGTH), ("customer_id", MAX_CUSTOMER_ID_LENGTH), ("metric", MAX_METRIC_LENGTH))
+    texts: list[tuple[str, Any, int]] = [(name, raw.get(name), limit) for name, limit in limits]
+    properties = raw.get("properties")
+    if isinstance(properties, dict):
+        if len(properties) > MAX_PROPERTIES:
+            return "properties", f"at most {MAX_PROPERTIES} properties"
+        for key, value in properties.items():
+            texts += [(f"properties.{key[:40]}", key, MAX_METRIC_LENGTH)]
+            texts += [(f"properties.{key[:40]}", value, MAX_PROPERTY_LENGTH)]
+    for field, value, limit in texts:
+        if not isinstance(value, str):
+            continue
+        if len(value) > limit:
+            return field, f"at most {limit} characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return field, "must be valid Unicode text (a lone surrogate is not)"
+    return None
 
 
 def _validate(raw: Any, index: int) -> UsageEvent | EventResult:
     if not isinstance(raw, dict):
         return EventResult(index, None, REJECTED, "invalid", "event", "must be an object")
     event_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    problem = _text_problem(raw)
+    if problem is not None:
+        field, reason = problem
+        return EventResult(index, None if field == "id" else event_id, REJECTED, "invalid", field, reason)
     try:
         event = parse_usage_event(raw, path="")
     except ScenarioError as exc:
@@ -261,6 +332,15 @@ class IngestUsage:
             elif checked.timestamp > now + FUTURE_TOLERANCE:
                 results[index] = EventResult(
                     index, checked.id, REJECTED, "in_future", "timestamp", "later than the current time"
+                )
+            elif checked.timestamp < now - MAX_EVENT_AGE:
+                results[index] = EventResult(
+                    index,
+                    checked.id,
+                    REJECTED,
+                    "too_old",
+                    "timestamp",
+                    f"older than {MAX_EVENT_AGE.days} days",
                 )
             elif checked.id in first_index_of:
                 # The same id twice in one request: the first one counts, like a resend.

@@ -8,6 +8,7 @@ unguessable key: the emailed link never goes stale.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +23,7 @@ from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import PermanentError
 from billing.services.ports import (
+    DEFAULT_PAGE_LIMITS,
     AuditEvent,
     AuditTrail,
     Clock,
@@ -29,6 +31,7 @@ from billing.services.ports import (
     CustomerDirectory,
     InvoiceLedger,
     Mailer,
+    PageLimits,
     PagePublisher,
     StoredInvoice,
     TenantAccount,
@@ -198,12 +201,14 @@ class PageActions:
         audit: AuditTrail,
         mailer: Mailer,
         clock: Clock,
+        limits: PageLimits = DEFAULT_PAGE_LIMITS,
     ) -> None:
         self.pages = pages
         self.invoices = invoices
         self.audit = audit
         self.mailer = mailer
         self.clock = clock
+        self.limits = limits
 
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)
@@ -234,10 +239,10 @@ class PageActions:
         question_id = hashlib.sha256(f"{line_id}|{text}".encode()).hexdigest()[:16]
         now = self.clock.now()
         question = {"question_id": question_id, "asked_at": now.isoformat(), "text": text, "line_id": line_id}
-        new = self.invoices.add_question(stored.tenant_id, stored.invoice_id, question)
+        # LimitReached (429) past the invoice's or the day's limit: nothing is stored, nobody emailed.
+        new = self.invoices.add_question(stored.tenant_id, stored.invoice_id, question, self.limits)
+        tenant, account = self.pages.load(stored)
         if new:
-            tenant, account = self.pages.load(stored)
-            self._notify_support(stored, tenant, account, text, line_id)
             self.audit.append(
                 stored.tenant_id,
                 stored.invoice_id,
@@ -245,37 +250,51 @@ class PageActions:
                     "question_asked", "customer", now, {"question_id": question_id, "line_id": line_id}
                 ),
             )
-            refreshed = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+        refreshed = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+        # Also on a repeated post: if the digest could not be sent the first time, it goes now.
+        self._notify_support(refreshed, tenant, account)
+        if new:
             self.pages.publish(refreshed, tenant, account)
-            stored = refreshed
-        return QuestionAsked(stored, question_id, new)
+        return QuestionAsked(refreshed, question_id, new)
 
-    def _notify_support(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        text: str,
-        line_id: str | None,
-    ) -> None:
+    def _notify_support(self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount) -> None:
+        """One digest per round of questions, not one email per question: the first question of a round
+        claims the notice and the email lists every question then open; later ones wait for the answer
+        (`billing question list` shows them all). A round ends when every question is answered."""
         support = tenant.page.get("support_email") or tenant.settings.email
-        if not support:
+        if not support or not stored.question_open:
+            return
+        if not self.invoices.claim_support_notice(stored.tenant_id, stored.invoice_id):
             return
         invoice = stored.invoice
-        line = invoice.line(line_id) if line_id else None
-        about = f" about the line “{line.description}”" if line else ""
+        open_questions = [q for q in stored.questions if not q.get("answered_at")]
+        parts = []
+        for q in sorted(open_questions, key=lambda q: str(q.get("asked_at"))):
+            line = invoice.line(str(q["line_id"])) if q.get("line_id") else None
+            about = f" (about the line “{visible(line.description)}”)" if line else ""
+            parts.append(
+                f"- {q.get('asked_at', '')[:16].replace('T', ' ')} UTC{about}:\n{visible(str(q['text']))}"
+            )
+        name = visible(account.customer.name)
         body = (
-            f"{account.customer.name} asked a question{about} on invoice {invoice.number}:\n\n{text}\n\n"
-            f"Reply to the customer at {account.email}. Reminders for this invoice wait until the question "
-            f"is answered."
+            f"{name} has {len(open_questions)} open question(s) on invoice {invoice.number}:\n\n"
+            + "\n\n".join(parts)
+            + f"\n\nReply to the customer at {account.email}, and answer with `billing question answer` "
+            f"(`billing question list --tenant {stored.tenant_id} --invoice {stored.invoice_id}`). "
+            "Further questions on this invoice are not emailed until every open one is answered. Reminders "
+            "for this invoice wait while a question is open, at most the tenant's maximum pause."
         )
-        self.mailer.send(
-            to=str(support),
-            subject=f"Question on invoice {invoice.number} from {account.customer.name}",
-            text=body,
-            html="<pre>" + _escape(body) + "</pre>",
-            reply_to=account.email,
-        )
+        try:
+            self.mailer.send(
+                to=str(support),
+                subject=f"Questions on invoice {invoice.number} from {name}",
+                text=body,
+                html="<pre>" + _escape(body) + "</pre>",
+                reply_to=account.email,
+            )
+        except Exception:
+            self.invoices.release_support_notice(stored.tenant_id, stored.invoice_id)
+            raise
 
     def feedback(self, token: str, score: str, text: str | None) -> StoredInvoice:
         stored = self.by_token(token)
@@ -303,8 +322,22 @@ class PageActions:
         target = next((o for o in offers if o.get("offer_id") == offer_id), None)
         if target is None or not str(target.get("url", "")).startswith(("https://", "http://")):
             raise PermanentError("no such offer", field="offer_id")
-        self.invoices.record_offer_click(stored.tenant_id, stored.invoice_id, offer_id, self.clock.now())
+        self.invoices.record_offer_click(
+            stored.tenant_id, stored.invoice_id, offer_id, self.clock.now(), self.limits
+        )
         return str(target["url"])
+
+
+def visible(text: str) -> str:
+    """Text a visitor wrote, safe to show an operator: control and invisible formatting characters
+    (NUL, right-to-left overrides, zero-width spaces) become their code point, so an email cannot hide
+    or reorder what the customer really wrote. Line breaks and tabs stay."""
+    return "".join(
+        ch
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        else f"[U+{ord(ch):04X}]"
+        for ch in text
+    )
 
 
 def _escape(text: str) -> str:

@@ -50,7 +50,7 @@ from billing.domain.payments import (
     to_domain_event,
     validate_retry_schedule,
 )
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
     AuditEvent,
@@ -787,9 +787,12 @@ class CollectorSummary:
     retry: int = 0
     fall_back: int = 0
     skipped: int = 0
+    failed: int = 0
+    # "<invoice>: <error>" per invoice that failed; the others were still collected.
+    failures: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "failures"}
 
 
 _DONE = {
@@ -829,7 +832,12 @@ class CollectDuePayments:
             if stored is None or stored.status != "open" or stored.amount_due <= 0:
                 summary.skipped += 1
                 continue
-            action = self._collect(stored, today)
+            try:
+                action = self._collect(stored, today)
+            except Exception as exc:
+                summary.failed += 1
+                summary.failures.append(failure_note(invoice_id, exc))
+                continue
             if action is None:
                 summary.skipped += 1
                 continue

@@ -40,6 +40,19 @@ class CustomerAccount:
 
 
 @dataclass(frozen=True)
+class PageLimits:
+    """How much a page visitor may do on one invoice (one link), so nothing they do is unbounded
+    (docs/invoice-page.md). Past a limit the API answers 429 and stores nothing."""
+
+    questions_per_invoice: int = 20
+    questions_per_day: int = 5
+    offer_clicks_per_day: int = 50
+
+
+DEFAULT_PAGE_LIMITS = PageLimits()
+
+
+@dataclass(frozen=True)
 class StoredInvoice:
     invoice: Invoice
     page_token: str
@@ -55,6 +68,7 @@ class StoredInvoice:
     first_viewed_at: datetime | None = None
     questions: tuple[dict[str, Any], ...] = ()
     question_open: bool = False
+    question_first_at: datetime | None = None  # the first question: reminders pause at most so long
     feedback: dict[str, Any] | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -168,14 +182,38 @@ class InvoiceLedger(Protocol):
         """Count a view; True when it was the first."""
         ...
 
-    def add_question(self, tenant_id: str, invoice_id: str, question: dict[str, Any]) -> bool:
-        """Append a question and mark the invoice questioned; False when the same question (id) is
-        already there (a repeated form post)."""
+    def add_question(
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        question: dict[str, Any],
+        limits: PageLimits = DEFAULT_PAGE_LIMITS,
+    ) -> bool:
+        """Store a question and mark the invoice questioned; False when the same question (id) is
+        already there (a repeated form post). `LimitReached` past the invoice's or the day's limit."""
+        ...
+
+    def claim_support_notice(self, tenant_id: str, invoice_id: str) -> bool:
+        """True for the one caller that should email support the digest of the open questions: once
+        per round of questions (a round ends when every question is answered)."""
+        ...
+
+    def release_support_notice(self, tenant_id: str, invoice_id: str) -> None:
+        """The digest could not be sent: the next question (or the retried post) claims it again."""
         ...
 
     def set_feedback(self, tenant_id: str, invoice_id: str, feedback: dict[str, Any]) -> None: ...
 
-    def record_offer_click(self, tenant_id: str, invoice_id: str, offer_id: str, now: datetime) -> None: ...
+    def record_offer_click(
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        offer_id: str,
+        now: datetime,
+        limits: PageLimits = DEFAULT_PAGE_LIMITS,
+    ) -> None:
+        """Count the click; `LimitReached` past the day's limit for this invoice."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,10 @@ class CustomerRelief:
             for part in plan.instalments:
                 number = f"{stored.invoice.number or stored.invoice_id}-{part.number}"
                 ocr = instalment_ocr(sequence, part.number, tenant.settings.ocr_length_digit)
-                token = f"{stored.page_token}-{part.number}{secrets.token_urlsafe(6)}"
+                # Its own 192 random bits, like every page link: a part's link must not reveal the
+                # whole invoice's page (as the parent token plus a suffix did; those links still work,
+                # they are stored, not derived).
+                token = secrets.token_urlsafe(24)
                 document = dataclasses.replace(
                     stored.invoice,
                     invoice_id=part.instalment_id,

@@ -20,12 +20,14 @@ from billing.domain.dunning import (
     MandateOutcome,
     Reason,
     ReminderPolicy,
+    ReminderPolicyError,
     ReminderStep,
     RetryMandateCharge,
     SendReminder,
     SentReminder,
     Tone,
     decide_next_action,
+    parse_reminder_policy,
     reminder_fee_minor,
 )
 
@@ -411,3 +413,21 @@ def test_the_tone_follows_the_customers_history(
 def test_a_policy_without_steps_never_reminds() -> None:
     policy = ReminderPolicy(steps=())
     assert decide_next_action(an_invoice(), policy, RATES, _day(30)) == DoNothing(Reason.ALL_STEPS_DONE)
+
+
+def test_questions_pause_reminders_at_most_the_policys_maximum_from_the_first_question() -> None:
+    policy = a_policy(max_question_pause_days=14)
+    # Given a question asked on day 2 and still open (or asked again after every answer)
+    asked = an_invoice(question_open=True, question_open_since=_day(2))
+    # When the job runs before the maximum pause is over / Then it waits, naming the day it ends
+    assert decide_next_action(asked, policy, RATES, _day(15)) == DoNothing(Reason.QUESTION_OPEN, _day(16))
+    # When the maximum pause is over / Then the reminder that was due goes out, question or not
+    assert _reminder(decide_next_action(asked, policy, RATES, _day(16))).step == 1
+
+
+def test_the_maximum_pause_is_part_of_the_policy_and_validated() -> None:
+    assert parse_reminder_policy({"steps": []}).max_question_pause_days == 14
+    assert parse_reminder_policy({"steps": [], "max_question_pause_days": 3}).max_question_pause_days == 3
+    with pytest.raises(ReminderPolicyError) as refused:
+        parse_reminder_policy({"steps": [], "max_question_pause_days": 0})
+    assert refused.value.field == "max_question_pause_days"

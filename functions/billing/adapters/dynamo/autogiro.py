@@ -17,7 +17,7 @@ Items of AutogiroTable, all under the tenant's partition:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -63,6 +63,11 @@ def _mandate(item: AutogiroModel) -> Mandate:
     )
 
 
+# How long an ended (cancelled or rejected) mandate is kept before DynamoDB's TTL deletes it: long
+# enough to answer a payer's claim about a debit made under it (docs/privacy.md).
+ENDED_MANDATE_RETENTION = timedelta(days=400)
+
+
 class DynamoMandateStore:
     def get(self, tenant_id: str, customer_id: str) -> Mandate | None:
         try:
@@ -103,6 +108,7 @@ class DynamoMandateStore:
                     item.update(
                         actions=[
                             AutogiroModel.status.set(MandateStatus.PENDING.value),
+                            AutogiroModel.expires_at.remove(),
                             AutogiroModel.data.set(data),
                             AutogiroModel.outbox.set(tenant_id),
                             AutogiroModel.updated_at.set(now.astimezone(UTC)),
@@ -178,6 +184,10 @@ class DynamoMandateStore:
             AutogiroModel.updated_at.set(now.astimezone(UTC)),
             AutogiroModel.version.add(1),
             AutogiroModel.outbox.set(mandate.tenant_id) if outbox else AutogiroModel.outbox.remove(),
+            # An ended mandate (personnummer, clearing, account) has an end too (docs/privacy.md).
+            AutogiroModel.expires_at.set(now.astimezone(UTC) + ENDED_MANDATE_RETENTION)
+            if status in (MandateStatus.REJECTED, MandateStatus.CANCELLED)
+            else AutogiroModel.expires_at.remove(),
         ]
         item.update(actions=actions, condition=AutogiroModel.item_key.exists())
         return _mandate(item)

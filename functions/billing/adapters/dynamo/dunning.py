@@ -18,9 +18,11 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo import page_activity
+from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stores import _connection, _stored
-from billing.services.errors import PermanentError, RetryableError
+from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 
 
@@ -87,7 +89,8 @@ class DynamoDunningStore:
         if fields.get("open") is False:
             actions.append(InvoiceModel.open_bucket.remove())
         try:
-            item.update(actions=actions, condition=InvoiceModel.version == item.version)
+            with item_size_guard(f"invoice {stored.tenant_id}#{stored.invoice_id}"):
+                item.update(actions=actions, condition=InvoiceModel.version == item.version)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -98,33 +101,7 @@ class DynamoDunningStore:
         self, tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
     ) -> StoredInvoice:
         """Store the answer; `question_open` stays true while any question is unanswered."""
-        for _ in range(20):
-            try:
-                item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
-            except DoesNotExist as exc:
-                raise PermanentError(f"no invoice {invoice_id}", field="invoice") from exc
-            questions = [dict(q) for q in item.questions or []]
-            target = next((q for q in questions if q.get("question_id") == question_id), None)
-            if target is None:
-                raise PermanentError(f"no question {question_id} on this invoice", field="question")
-            target["answer"] = answer
-            target["answered_at"] = at.astimezone(UTC).isoformat()
-            still_open = any(not q.get("answered_at") for q in questions)
-            try:
-                item.update(
-                    actions=[
-                        InvoiceModel.questions.set(questions),
-                        InvoiceModel.question_open.set(still_open),
-                        InvoiceModel.version.add(1),
-                    ],
-                    condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    continue
-                raise RetryableError(f"storing the answer failed: {exc}") from exc
-            return _stored(item)
-        raise RetryableError("storing the answer failed: too much contention")
+        return _stored(page_activity.answer_question(tenant_id, invoice_id, question_id, answer, at))
 
     def split(
         self,

@@ -154,15 +154,48 @@ class InvoiceModel(Model):
     view_count = NumberAttribute(default=0)
     first_viewed_at = UTCDateTimeAttribute(null=True)
     last_viewed_at = UTCDateTimeAttribute(null=True)
-    questions = JSONAttribute(default=list)  # [{question_id, asked_at, text, line_id, answered_at, answer}]
+    # Invoices issued before questions moved to PageActivityModel may still carry them here; nothing
+    # appends to these any more (an attribute a page visitor could grow would break the item at 400 KB).
+    questions = JSONAttribute(
+        default=list
+    )  # legacy: [{question_id, asked_at, text, line_id, answered_at, answer}]
+    offer_clicks = JSONAttribute(default=dict)  # legacy: offer_id -> [iso timestamps]
     question_open = BooleanAttribute(default=False)
+    # Bounded scalars about the questions in PageActivityModel (docs/invoice-page.md):
+    question_count = NumberAttribute(null=True)  # questions asked, capped per invoice
+    questions_unanswered = NumberAttribute(null=True)
+    question_first_at = UTCDateTimeAttribute(null=True)  # the first question: start of the longest pause
+    support_notified = BooleanAttribute(null=True)  # support got the digest of the open questions
     feedback = JSONAttribute(null=True)  # {score, text, at}
-    offer_clicks = JSONAttribute(default=dict)  # offer_id -> [iso timestamps]
     state = JSONAttribute(default=dict)  # per-module state: payments, autopay, dunning, autogiro
     customer_index = CustomerInvoicesIndex()
     page_index = PageIndex()
     open_index = OpenInvoicesIndex()
     ocr_index = OcrIndex()
+
+
+class PageActivityModel(Model):
+    """What visitors do on an invoice page, kept out of the invoice item so nothing they do can grow it
+    (docs/invoice-page.md). Per invoice ("<tenant>#<invoice id>"): one item per question
+    ("q#<question id>"), one counter per offer ("click#<offer id>") and one counter per day
+    ("day#<YYYY-MM-DD>", with a TTL) that enforces the daily limits."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    invoice_key = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    text = UnicodeAttribute(null=True)
+    line_id = UnicodeAttribute(null=True)
+    asked_at = UnicodeAttribute(null=True)
+    answer = UnicodeAttribute(null=True)
+    answered_at = UnicodeAttribute(null=True)
+    click_count = NumberAttribute(null=True)  # clicks on one offer
+    questions = NumberAttribute(null=True)  # questions asked that day
+    clicks = NumberAttribute(null=True)  # offer clicks that day
+    first_at = UTCDateTimeAttribute(null=True)
+    last_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
 
 
 class RunItemModel(Model):
@@ -204,6 +237,8 @@ class InvoiceEventModel(Model):
     actor = UnicodeAttribute()  # system | customer | operator | stripe | bankgirot
     actor_id = UnicodeAttribute(null=True)
     details = JSONAttribute(default=dict)
+    # Only the identity kept after an erasure expires (docs/privacy.md); invoice trails do not.
+    expires_at = TTLAttribute(null=True)
 
 
 class CounterModel(Model):
@@ -272,6 +307,7 @@ class AutogiroModel(Model):
     value = NumberAttribute(null=True)  # the payer-number counter
     updated_at = UTCDateTimeAttribute(null=True)
     version = NumberAttribute(default=1)
+    expires_at = TTLAttribute(null=True)  # set when a mandate ends (docs/privacy.md)
     outbox_index = AutogiroOutboxIndex()
 
 
@@ -335,6 +371,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "autogiro_table": AutogiroModel,
     "bank_payments_table": BankPaymentModel,
     "stripe_events_table": StripeEventModel,
+    "page_activity_table": PageActivityModel,
 }
 
 

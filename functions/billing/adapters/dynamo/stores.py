@@ -23,6 +23,8 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo import page_activity
+from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import (
     CounterModel,
     CustomerModel,
@@ -46,9 +48,11 @@ from billing.domain.scenario import (
 from billing.domain.usage import UsageEvent
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ports import (
+    DEFAULT_PAGE_LIMITS,
     AuditEvent,
     CustomerAccount,
     IssueResult,
+    PageLimits,
     RunOutcome,
     RunSummary,
     StoredInvoice,
@@ -175,6 +179,9 @@ class DynamoUsageStore:
 
 
 def _stored(item: InvoiceModel) -> StoredInvoice:
+    questions = list(item.questions or ())  # legacy: asked before questions had their own items
+    if item.question_count:
+        questions += page_activity.questions_of(item.tenant_id, item.invoice_id)
     return StoredInvoice(
         invoice=Invoice.from_dict(item.document),
         page_token=item.page_token,
@@ -188,8 +195,9 @@ def _stored(item: InvoiceModel) -> StoredInvoice:
         paid_at=item.paid_at,
         view_count=int(item.view_count or 0),
         first_viewed_at=item.first_viewed_at,
-        questions=tuple(item.questions or ()),
+        questions=tuple(questions),
         question_open=bool(item.question_open),
+        question_first_at=item.question_first_at,
         feedback=item.feedback,
         state=dict(item.state or {}),
     )
@@ -472,59 +480,47 @@ class DynamoInvoiceLedger:
 
     def record_view(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
         item = InvoiceModel(tenant_id, invoice_id)
-        item.update(
-            actions=[
-                InvoiceModel.view_count.add(1),
-                InvoiceModel.last_viewed_at.set(_utc(now)),
-                InvoiceModel.first_viewed_at.set(InvoiceModel.first_viewed_at | _utc(now)),
-            ],
-            condition=InvoiceModel.invoice_id.exists(),
-        )
+        with item_size_guard(f"invoice {tenant_id}#{invoice_id}"):
+            item.update(
+                actions=[
+                    InvoiceModel.view_count.add(1),
+                    InvoiceModel.last_viewed_at.set(_utc(now)),
+                    InvoiceModel.first_viewed_at.set(InvoiceModel.first_viewed_at | _utc(now)),
+                ],
+                condition=InvoiceModel.invoice_id.exists(),
+            )
         return int(item.view_count) == 1
 
-    def add_question(self, tenant_id: str, invoice_id: str, question: dict[str, Any]) -> bool:
-        for _ in range(NUMBER_RACE_ATTEMPTS):
-            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
-            questions = list(item.questions or [])
-            if any(q.get("question_id") == question["question_id"] for q in questions):
-                return False
-            try:
-                # Optimistic: the list is rewritten whole, so only if nobody changed it meanwhile.
-                item.update(
-                    actions=[
-                        InvoiceModel.questions.set([*questions, question]),
-                        InvoiceModel.question_open.set(True),
-                        InvoiceModel.version.add(1),
-                    ],
-                    condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    continue
-                raise RetryableError(f"storing the question failed: {exc}") from exc
-            return True
-        raise RetryableError("storing the question failed: too much contention")
+    def add_question(
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        question: dict[str, Any],
+        limits: PageLimits = DEFAULT_PAGE_LIMITS,
+    ) -> bool:
+        return page_activity.add_question(tenant_id, invoice_id, question, limits)
+
+    def claim_support_notice(self, tenant_id: str, invoice_id: str) -> bool:
+        return page_activity.claim_support_notice(tenant_id, invoice_id)
+
+    def release_support_notice(self, tenant_id: str, invoice_id: str) -> None:
+        page_activity.release_support_notice(tenant_id, invoice_id)
 
     def set_feedback(self, tenant_id: str, invoice_id: str, feedback: dict[str, Any]) -> None:
-        InvoiceModel(tenant_id, invoice_id).update(
-            actions=[InvoiceModel.feedback.set(feedback)], condition=InvoiceModel.invoice_id.exists()
-        )
+        with item_size_guard(f"invoice {tenant_id}#{invoice_id}"):
+            InvoiceModel(tenant_id, invoice_id).update(
+                actions=[InvoiceModel.feedback.set(feedback)], condition=InvoiceModel.invoice_id.exists()
+            )
 
-    def record_offer_click(self, tenant_id: str, invoice_id: str, offer_id: str, now: datetime) -> None:
-        for _ in range(NUMBER_RACE_ATTEMPTS):
-            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
-            clicks = dict(item.offer_clicks or {})
-            clicks[offer_id] = [*clicks.get(offer_id, []), _utc(now).isoformat()]
-            try:
-                item.update(
-                    actions=[InvoiceModel.offer_clicks.set(clicks), InvoiceModel.version.add(1)],
-                    condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    continue
-                raise
-            return
+    def record_offer_click(
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        offer_id: str,
+        now: datetime,
+        limits: PageLimits = DEFAULT_PAGE_LIMITS,
+    ) -> None:
+        page_activity.record_offer_click(tenant_id, invoice_id, offer_id, now, limits)
 
     def save_payments(
         self, stored: StoredInvoice, payments: InvoicePayments, *, paid_at: datetime | None, disputed: bool
@@ -554,7 +550,8 @@ class DynamoInvoiceLedger:
         elif amount_due > 0 and item.paid_at is not None:
             actions.append(InvoiceModel.paid_at.remove())  # a payment was taken back: not paid any more
         try:
-            item.update(actions=actions, condition=InvoiceModel.version == version)
+            with item_size_guard(f"invoice {stored.tenant_id}#{stored.invoice_id}"):
+                item.update(actions=actions, condition=InvoiceModel.version == version)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -45,6 +46,7 @@ EVENTS_PER_SMALL_TRANSACTION = 3
 USAGE_TTL = timedelta(days=800)  # raw events and markers: the invoice's usage explanation and dedupe
 CONFLICT_ATTEMPTS = 30
 KEY_CACHE_SECONDS = 60.0
+KEY_CACHE_ENTRIES = 1000  # known keys per container: far more than one tenant ever has
 _MICROS = Decimal(10) ** VALUE_DECIMALS
 
 
@@ -86,23 +88,31 @@ def to_micros(value: Decimal) -> int:
 
 
 class DynamoApiKeys:
-    """Usage API keys by hash. Lookups are cached for a minute per warm container: a revoked key
-    stops working within that minute."""
+    """Usage API keys by hash. Known keys are cached for a minute per warm container (a revoked key
+    stops working within that minute), at most `max_entries` of them, oldest out first. Unknown keys are
+    not cached at all: 40,000 random keys would otherwise fill a container's memory, and each costs a
+    read either way (the route's throttling bounds how many arrive)."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[float, str | None]] = {}
+    def __init__(self, max_entries: int = KEY_CACHE_ENTRIES) -> None:
+        self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.max_entries = max_entries
 
     def tenant_for(self, key_hash: str) -> str | None:
         hit = self._cache.get(key_hash)
         if hit is not None and time.monotonic() - hit[0] < KEY_CACHE_SECONDS:
+            self._cache.move_to_end(key_hash)
             return hit[1]
+        self._cache.pop(key_hash, None)
         try:
             item = ApiKeyModel.get(key_hash)
-            tenant: str | None = None if item.revoked_at is not None else item.tenant_id
         except DoesNotExist:
-            tenant = None
-        self._cache[key_hash] = (time.monotonic(), tenant)
-        return tenant
+            return None
+        if item.revoked_at is not None:
+            return None
+        self._cache[key_hash] = (time.monotonic(), item.tenant_id)
+        while len(self._cache) > self.max_entries:
+            self._cache.popitem(last=False)
+        return str(item.tenant_id)
 
     @staticmethod
     def put(key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime) -> None:

@@ -29,6 +29,7 @@ from billing.domain.dunning.decision import (
     RetryMandateCharge,
     SendReminder,
     decide_next_action,
+    question_pauses,
     reminder_fee_minor,
 )
 from billing.domain.dunning.errors import (
@@ -123,6 +124,7 @@ __all__ = [
     "move_due_date",
     "parse_reference_rates",
     "parse_reminder_policy",
+    "question_pauses",
     "reminder_fee_minor",
     "reminder_policy_to_json",
     "reminders_paused_entry",

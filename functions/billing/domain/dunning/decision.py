@@ -5,7 +5,8 @@ calendar day, Europe/Stockholm) and carries out at most one action; the next day
 it. The rules, in the order they are applied:
 
 1. Paid, credited, disputed or split invoices, and invoices with nothing owed, get nothing. Ever.
-2. An open question pauses everything; after the answer, reminders wait `resume_grace_days`.
+2. An open question pauses everything, for at most `max_question_pause_days` from the invoice's first
+   question; after the answer, reminders wait `resume_grace_days`.
 3. An invoice paid by mandate is retried on the tenant's schedule first; reminders start only when
    every retry has failed (never while a charge is pending or after one succeeded).
 4. Nothing before the day after the due date (the due date in force, possibly moved by the customer).
@@ -115,8 +116,8 @@ def decide_next_action(
         return DoNothing(closed)
     if state.amount_due_minor == 0:
         return DoNothing(Reason.NOTHING_OWED)
-    if state.question_open:
-        return DoNothing(Reason.QUESTION_OPEN)
+    if question_pauses(state, policy, today):
+        return DoNothing(Reason.QUESTION_OPEN, _pause_ends(state, policy))
 
     if state.pays_by_mandate:
         mandate = _mandate_decision(state, policy, today)
@@ -138,6 +139,21 @@ def decide_next_action(
     elif today < send_on:
         return DoNothing(Reason.WAITING_FOR_NEXT_STEP, send_on)
     return _reminder(state, policy, rates, today, number, step)
+
+
+def question_pauses(state: InvoiceDunningState, policy: ReminderPolicy, today: date) -> bool:
+    """An open question pauses reminders, but never past the policy's longest pause: a customer who
+    asks again after every answer must not silence the reminders for good."""
+    if not state.question_open:
+        return False
+    end = _pause_ends(state, policy)
+    return end is None or today < end
+
+
+def _pause_ends(state: InvoiceDunningState, policy: ReminderPolicy) -> date | None:
+    if state.question_open_since is None:
+        return None  # a question stored before the cap existed: paused until answered, as it was
+    return state.question_open_since + timedelta(days=policy.max_question_pause_days)
 
 
 def reminder_fee_minor(

@@ -65,6 +65,8 @@ class ReminderPolicy:
     - `charge_interest`: whether reminders state late-payment interest under the Interest Act.
     - `long_standing_months` / `repeated_lateness_count`: the tone rules (see `choose_tone`).
     - `resume_grace_days`: days after a customer's question is answered before reminders resume.
+    - `max_question_pause_days`: the longest pause questions can give one invoice's reminders, counted
+      from its first question (default 14): asking again after every answer cannot pause them forever.
     - `max_due_date_move_days`: how far past the original due date a customer may move it (0: off).
     - `max_instalments`: how many instalments a customer may split into (below 2: off).
     """
@@ -76,6 +78,7 @@ class ReminderPolicy:
     long_standing_months: int = 24
     repeated_lateness_count: int = 2
     resume_grace_days: int = 3
+    max_question_pause_days: int = 14
     max_due_date_move_days: int = 0
     max_instalments: int = 0
 
@@ -127,6 +130,7 @@ def _validate(policy: ReminderPolicy) -> None:
     _require_int(policy.long_standing_months, "long_standing_months", low=1, high=1200)
     _require_int(policy.repeated_lateness_count, "repeated_lateness_count", low=1, high=1000)
     _require_int(policy.resume_grace_days, "resume_grace_days", low=0, high=_MAX_DAYS)
+    _require_int(policy.max_question_pause_days, "max_question_pause_days", low=1, high=_MAX_DAYS)
     _require_int(policy.max_due_date_move_days, "max_due_date_move_days", low=0, high=_MAX_DAYS)
     _require_int(policy.max_instalments, "max_instalments", low=0, high=_MAX_INSTALMENTS)
 
@@ -148,6 +152,7 @@ _POLICY_KEYS = frozenset(
         "long_standing_months",
         "repeated_lateness_count",
         "resume_grace_days",
+        "max_question_pause_days",
         "max_due_date_move_days",
         "max_instalments",
     }
@@ -178,6 +183,7 @@ def parse_reminder_policy(obj: Mapping[str, Any]) -> ReminderPolicy:
         long_standing_months=obj.get("long_standing_months", defaults.long_standing_months),
         repeated_lateness_count=obj.get("repeated_lateness_count", defaults.repeated_lateness_count),
         resume_grace_days=obj.get("resume_grace_days", defaults.resume_grace_days),
+        max_question_pause_days=obj.get("max_question_pause_days", defaults.max_question_pause_days),
         max_due_date_move_days=obj.get("max_due_date_move_days", defaults.max_due_date_move_days),
         max_instalments=obj.get("max_instalments", defaults.max_instalments),
     )
@@ -212,6 +218,7 @@ def reminder_policy_to_json(policy: ReminderPolicy) -> dict[str, Any]:
         "long_standing_months": policy.long_standing_months,
         "repeated_lateness_count": policy.repeated_lateness_count,
         "resume_grace_days": policy.resume_grace_days,
+        "max_question_pause_days": policy.max_question_pause_days,
         "max_due_date_move_days": policy.max_due_date_move_days,
         "max_instalments": policy.max_instalments,
     }

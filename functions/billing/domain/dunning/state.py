@@ -62,7 +62,8 @@ class InvoiceDunningState:
     """An invoice as the dunning rules see it.
 
     `due_date_moved_to` is set once the customer moved the due date (relief); the effective due date
-    is then that day. `question_answered_on` is the day the customer's last question was answered.
+    is then that day. `question_answered_on` is the day the customer's last question was answered;
+    `question_open_since` the day of the invoice's first question (the policy caps the pause from it).
     `pays_by_mandate` says the invoice is collected by a mandate charge rather than paid by the customer.
     """
 
@@ -76,6 +77,7 @@ class InvoiceDunningState:
     due_date_moved_to: date | None = None
     question_open: bool = False
     question_answered_on: date | None = None
+    question_open_since: date | None = None
     reminders_sent: tuple[SentReminder, ...] = field(default_factory=tuple)
     pays_by_mandate: bool = False
     mandate_attempts: tuple[MandateAttempt, ...] = field(default_factory=tuple)

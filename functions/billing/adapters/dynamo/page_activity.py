@@ -1,0 +1,263 @@
+"""Questions and offer clicks in their own items (PageActivityModel), never in the invoice item.
+
+A question is one item ("q#<question id>"); a click adds 1 to a counter ("click#<offer id>"); each
+day's counter ("day#<YYYY-MM-DD>") enforces the daily limits. The invoice item keeps only bounded
+scalars about its questions (count, unanswered, open, first asked, support notified), written in the
+same transaction as the question, so the daily dunning job decides on a consistent picture. Invoices
+from before this table may still carry a `questions` list; it is read and answered, never appended to.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from billing.adapters.dynamo.guard import item_size_guard
+from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
+from billing.services.errors import LimitReached, PermanentError, RetryableError
+from billing.services.ports import PageLimits
+
+DAY_TTL = timedelta(days=3)
+ATTEMPTS = 20
+
+
+def activity_key(tenant_id: str, invoice_id: str) -> str:
+    return f"{tenant_id}#{invoice_id}"
+
+
+def _codes(exc: TransactWriteError) -> list[str | None]:
+    return [getattr(r, "code", None) for r in exc.cancellation_reasons]
+
+
+def _day_item(tenant_id: str, invoice_id: str, day: date) -> PageActivityModel:
+    return PageActivityModel(activity_key(tenant_id, invoice_id), f"day#{day.isoformat()}")
+
+
+def _day_expiry(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + DAY_TTL
+
+
+def _count_today(
+    tx: TransactWrite, tenant_id: str, invoice_id: str, day: date, counter: NumberAttribute, limit: int
+) -> None:
+    """Add 1 to the day's counter in `tx`, which then fails (ConditionalCheckFailed) at the limit."""
+    tx.update(
+        _day_item(tenant_id, invoice_id, day),
+        actions=[counter.add(1), PageActivityModel.expires_at.set(_day_expiry(day))],
+        condition=counter.does_not_exist() | (counter < limit),
+    )
+
+
+def add_question(tenant_id: str, invoice_id: str, question: dict[str, Any], limits: PageLimits) -> bool:
+    asked_at = datetime.fromisoformat(str(question["asked_at"])).astimezone(UTC)
+    day = asked_at.date()
+    key = activity_key(tenant_id, invoice_id)
+    for _ in range(ATTEMPTS):
+        try:
+            with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
+                tx.save(
+                    PageActivityModel(
+                        key,
+                        f"q#{question['question_id']}",
+                        text=str(question["text"]),
+                        line_id=question.get("line_id"),
+                        asked_at=asked_at.isoformat(),
+                    ),
+                    condition=PageActivityModel.item_key.does_not_exist(),
+                )
+                _count_today(
+                    tx, tenant_id, invoice_id, day, PageActivityModel.questions, limits.questions_per_day
+                )
+                tx.update(
+                    InvoiceModel(tenant_id, invoice_id),
+                    actions=[
+                        InvoiceModel.question_count.add(1),
+                        InvoiceModel.questions_unanswered.add(1),
+                        InvoiceModel.question_open.set(True),
+                        InvoiceModel.question_first_at.set(InvoiceModel.question_first_at | asked_at),
+                        InvoiceModel.version.add(1),
+                    ],
+                    condition=InvoiceModel.invoice_id.exists()
+                    & (
+                        InvoiceModel.question_count.does_not_exist()
+                        | (InvoiceModel.question_count < limits.questions_per_invoice)
+                    ),
+                )
+        except TransactWriteError as exc:
+            codes = _codes(exc)
+            if not codes:
+                raise RetryableError(f"storing the question failed: {exc}") from exc
+            if codes[0] == "ConditionalCheckFailed":
+                return False  # the same words about the same line: asked already
+            if codes[1] == "ConditionalCheckFailed":
+                raise LimitReached(
+                    f"at most {limits.questions_per_day} questions a day on one invoice; "
+                    "please try again tomorrow, or write to us",
+                    field="text",
+                    code="questions_per_day",
+                ) from exc
+            if codes[2] == "ConditionalCheckFailed":
+                raise LimitReached(
+                    f"at most {limits.questions_per_invoice} questions on one invoice; please write to us",
+                    field="text",
+                    code="questions_per_invoice",
+                ) from exc
+            if set(codes) <= {"TransactionConflict", "None", None}:
+                continue  # another write to the same invoice at the same moment
+            raise RetryableError(f"storing the question failed: {exc}") from exc
+        return True
+    raise RetryableError("storing the question failed: too much contention")
+
+
+def record_offer_click(
+    tenant_id: str, invoice_id: str, offer_id: str, now: datetime, limits: PageLimits
+) -> None:
+    at = now.astimezone(UTC)
+    day = at.date()
+    key = activity_key(tenant_id, invoice_id)
+    for _ in range(ATTEMPTS):
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                _count_today(
+                    tx, tenant_id, invoice_id, day, PageActivityModel.clicks, limits.offer_clicks_per_day
+                )
+                tx.update(
+                    PageActivityModel(key, f"click#{offer_id}"),
+                    actions=[
+                        PageActivityModel.click_count.add(1),
+                        PageActivityModel.first_at.set(PageActivityModel.first_at | at),
+                        PageActivityModel.last_at.set(at),
+                    ],
+                )
+        except TransactWriteError as exc:
+            codes = _codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise LimitReached(
+                    f"at most {limits.offer_clicks_per_day} offer clicks a day on one invoice",
+                    field="offer_id",
+                    code="offer_clicks_per_day",
+                ) from exc
+            if codes and set(codes) <= {"TransactionConflict", "None", None}:
+                continue
+            raise RetryableError(f"counting the click failed: {exc}") from exc
+        return
+    raise RetryableError("counting the click failed: too much contention")
+
+
+def questions_of(tenant_id: str, invoice_id: str) -> list[dict[str, Any]]:
+    """The questions stored for the invoice, in the shape the page and dunning read."""
+    return [
+        {
+            "question_id": item.item_key[2:],
+            "asked_at": item.asked_at,
+            "text": item.text or "",
+            "line_id": item.line_id,
+            "answered_at": item.answered_at,
+            "answer": item.answer,
+        }
+        for item in PageActivityModel.query(
+            activity_key(tenant_id, invoice_id),
+            PageActivityModel.item_key.startswith("q#"),
+            consistent_read=True,
+        )
+    ]
+
+
+def offer_clicks_of(tenant_id: str, invoice_id: str) -> int:
+    return sum(
+        int(item.click_count or 0)
+        for item in PageActivityModel.query(
+            activity_key(tenant_id, invoice_id), PageActivityModel.item_key.startswith("click#")
+        )
+    )
+
+
+def claim_support_notice(tenant_id: str, invoice_id: str) -> bool:
+    try:
+        InvoiceModel(tenant_id, invoice_id).update(
+            actions=[InvoiceModel.support_notified.set(True)],
+            condition=InvoiceModel.invoice_id.exists()
+            & (InvoiceModel.question_open == True)  # noqa: E712 (a PynamoDB condition, not a comparison)
+            & (InvoiceModel.support_notified.does_not_exist() | (InvoiceModel.support_notified == False)),  # noqa: E712
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise RetryableError(f"claiming the support notice failed: {exc}") from exc
+    return True
+
+
+def release_support_notice(tenant_id: str, invoice_id: str) -> None:
+    InvoiceModel(tenant_id, invoice_id).update(actions=[InvoiceModel.support_notified.set(False)])
+
+
+def answer_question(
+    tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
+) -> InvoiceModel:
+    """Store the answer (in the question's own item, or in a legacy list on the invoice item);
+    `question_open` stays true while any question is unanswered. Returns the invoice item as stored."""
+    answered_at = at.astimezone(UTC).isoformat()
+    key = activity_key(tenant_id, invoice_id)
+    for _ in range(ATTEMPTS):
+        try:
+            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice") from exc
+        legacy = [dict(q) for q in item.questions or []]
+        target = next((q for q in legacy if q.get("question_id") == question_id), None)
+        unanswered = int(item.questions_unanswered or 0)
+        stored_question: PageActivityModel | None = None
+        if target is None:
+            try:
+                stored_question = PageActivityModel.get(key, f"q#{question_id}", consistent_read=True)
+            except DoesNotExist as exc:
+                raise PermanentError(f"no question {question_id} on this invoice", field="question") from exc
+            if not stored_question.answered_at:
+                unanswered = max(0, unanswered - 1)
+        else:
+            target["answer"] = answer
+            target["answered_at"] = answered_at
+        still_open = unanswered > 0 or any(not q.get("answered_at") for q in legacy)
+        actions: list[Any] = [
+            InvoiceModel.question_open.set(still_open),
+            InvoiceModel.questions_unanswered.set(unanswered),
+            InvoiceModel.version.add(1),
+        ]
+        if target is not None:
+            actions.append(InvoiceModel.questions.set(legacy))
+        if not still_open:
+            actions.append(InvoiceModel.support_notified.set(False))  # the next question starts a round
+        try:
+            with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
+                tx.update(
+                    InvoiceModel(tenant_id, invoice_id),
+                    actions=actions,
+                    condition=InvoiceModel.version == item.version,
+                )
+                if stored_question is not None:
+                    tx.update(
+                        stored_question,
+                        actions=[
+                            PageActivityModel.answer.set(answer),
+                            PageActivityModel.answered_at.set(answered_at),
+                        ],
+                        condition=PageActivityModel.item_key.exists(),
+                    )
+        except TransactWriteError as exc:
+            if set(_codes(exc)) <= {"ConditionalCheckFailed", "TransactionConflict", "None", None} and _codes(
+                exc
+            ):
+                continue
+            raise RetryableError(f"storing the answer failed: {exc}") from exc
+        return InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
+    raise RetryableError("storing the answer failed: too much contention")
+
+
+def _connection() -> Any:
+    from billing.adapters.dynamo.stores import _connection as shared
+
+    return shared()
