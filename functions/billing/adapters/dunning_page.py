@@ -181,7 +181,7 @@ def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:
 
     def day(value: date | str) -> str:
         return format_date(
-            date.fromisoformat(value) if isinstance(value, str) else value, "medium", locale=loc
+            date.fromisoformat(value) if isinstance(value, str) else value, "long", locale=loc
         )
 
     return money, day

@@ -17,6 +17,7 @@ from billing.domain.invoice import CREDIT_NOTE, Invoice
 from billing.domain.money import round_minor, round_to_major
 from billing.domain.page.chart import ChartView, build_chart, charge_name
 from billing.domain.page.context import PageContext, PriceChange, Segment
+from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import (
     AnnouncementView,
     AutopayView,
@@ -38,6 +39,7 @@ MAX_CHANGES = 3
 MIN_CHANGE = 100  # minor units: a change below one krona is not worth a sentence
 MAX_OFFERS = 2
 MAX_ANNOUNCEMENTS = 3
+EXCL_VAT = PriceBasis(incl_vat=False)
 
 
 def sorted_history(invoice: Invoice, context: PageContext) -> tuple[Invoice, ...]:
@@ -60,10 +62,10 @@ def months_between(start: date, end: date) -> int:
 # 2. What you paid for: the chart
 
 
-def chart(invoice: Invoice, history: tuple[Invoice, ...]) -> ChartView | None:
+def chart(invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis | None = None) -> ChartView | None:
     if invoice.kind == CREDIT_NOTE:
         return None
-    return build_chart(invoice, history)
+    return build_chart(invoice, history, incl_vat=basis is None or basis.incl_vat)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -74,22 +76,25 @@ def _line_key(kind: str, charge_code: str | None, description: str) -> str:
     return f"{kind}:{charge_code}" if charge_code else f"{kind}:{description}"
 
 
-def _by_key(invoice: Invoice) -> dict[str, tuple[list[str], int, str, Decimal | None]]:
-    """key -> (descriptions, amount, unit, quantity) summed over the invoice's lines of that key."""
+def _by_key(invoice: Invoice, basis: PriceBasis) -> dict[str, tuple[list[str], int, str, Decimal | None]]:
+    """key -> (descriptions, amount as shown, unit, quantity) summed over the invoice's lines of that key."""
     result: dict[str, tuple[list[str], int, str, Decimal | None]] = {}
     for line in invoice.lines:
         key = _line_key(line.kind, line.charge_code, line.description)
         quantity = Decimal(line.quantity) if line.kind == "usage" else None
+        shown = basis.amount(line.amount, line.vat_rate)
         if key in result:
             names, amount, unit, qty = result[key]
             summed = qty + quantity if qty is not None and quantity is not None else None
-            result[key] = ([*names, line.description], amount + line.amount, unit, summed)
+            result[key] = ([*names, line.description], amount + shown, unit, summed)
         else:
-            result[key] = ([line.description], line.amount, line.unit, quantity)
+            result[key] = ([line.description], shown, line.unit, quantity)
     return result
 
 
-def changes(invoice: Invoice, history: tuple[Invoice, ...]) -> ChangesView | None:
+def changes(
+    invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis = EXCL_VAT
+) -> ChangesView | None:
     """The largest line changes since the previous invoice; None when the total did not change."""
     periodic = [x for x in history if x.kind == invoice.kind]
     if invoice.kind == CREDIT_NOTE or not periodic:
@@ -97,7 +102,7 @@ def changes(invoice: Invoice, history: tuple[Invoice, ...]) -> ChangesView | Non
     previous = periodic[-1]
     if previous.total == invoice.total:
         return None
-    before, now = _by_key(previous), _by_key(invoice)
+    before, now = _by_key(previous, basis), _by_key(invoice, basis)
     found: list[ChangeView] = []
     for key in [*now, *[k for k in before if k not in now]]:
         desc_now = now.get(key)
@@ -144,7 +149,7 @@ def _comparable(current: Plan, plans: Sequence[Plan]) -> list[Plan]:
     return [p for p in plans if p.currency == current.currency and p.interval == current.interval]
 
 
-def plan_fit(invoice: Invoice, context: PageContext) -> PlanFitView | None:
+def plan_fit(invoice: Invoice, context: PageContext, basis: PriceBasis = EXCL_VAT) -> PlanFitView | None:
     """Re-price the customer's recent usage under every plan on sale; suggest a cheaper plan only
     when it saves more than the tenant's threshold per year. Never suggests a dearer plan: the
     suggestion is the cheapest plan, and only when it is cheaper than the current one."""
@@ -199,9 +204,17 @@ def plan_fit(invoice: Invoice, context: PageContext) -> PlanFitView | None:
             suggested=PlanCostView(best.code, best.name, best_cost),
             saving_per_year=saving,
             periods_considered=len(periods),
+            # Whole kronor again after adding VAT: an estimate claims no öre.
+            shown_saving_per_year=round_to_major(basis.amount(saving), current.currency),
+            incl_vat=basis.incl_vat,
         )
     return PlanFitView(
-        fits=True, current=current_view, suggested=None, saving_per_year=0, periods_considered=len(periods)
+        fits=True,
+        current=current_view,
+        suggested=None,
+        saving_per_year=0,
+        periods_considered=len(periods),
+        incl_vat=basis.incl_vat,
     )
 
 

@@ -13,8 +13,10 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
+from billing.domain.periods import Period
 from billing.domain.page import blocks
 from billing.domain.page.context import LANGUAGES, PageContext, PageError
+from billing.domain.page.prices import PriceBasis, price_basis
 from billing.domain.page.view import (
     InvoicePageView,
     LineGroupView,
@@ -35,6 +37,9 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
     history = blocks.sorted_history(invoice, context)
     # Never sell to someone who is late paying or being credited.
     no_offers = summary.status in (PageStatus.OVERDUE, PageStatus.CREDIT)
+    basis = price_basis(invoice, context.customer)
+    groups = _groups(invoice.lines, basis)
+    usage_period = _usage_period(invoice)
     return InvoicePageView(
         language=language,
         country=invoice.buyer.country or "SE",
@@ -49,7 +54,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         period_start=invoice.period.start if invoice.period else None,
         period_last_day=invoice.period.end - timedelta(days=1) if invoice.period else None,
         summary=summary,
-        groups=_groups(invoice.lines),
+        groups=groups,
         vat=tuple(VatRow(v.rate, v.base, v.vat) for v in invoice.vat),
         subtotal=invoice.subtotal,
         vat_total=invoice.vat_total,
@@ -65,16 +70,28 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         seen_url=context.links.api("seen"),
         pdf_url=context.links.pdf_url,
         questions=_questions(invoice, context),
-        chart=blocks.chart(invoice, history),
-        changes=blocks.changes(invoice, history),
-        plan_fit=blocks.plan_fit(invoice, context),
+        chart=blocks.chart(invoice, history, basis),
+        changes=blocks.changes(invoice, history, basis),
+        plan_fit=blocks.plan_fit(invoice, context, basis),
         tenure=blocks.tenure(invoice, context, language, history),
         offers=() if no_offers else blocks.offers(invoice, context, history),
         poll=blocks.poll(context, language),
         announcements=blocks.announcements(invoice, context, language),
         autopay=blocks.autopay(invoice, context, summary),
         reminder=blocks.reminder(context, summary),
+        prices_incl_vat=basis.incl_vat,
+        usage_period_start=usage_period.start if usage_period else None,
+        usage_period_last_day=usage_period.end - timedelta(days=1) if usage_period else None,
     )
+
+
+def _usage_period(invoice: Invoice) -> Period | None:
+    """The one period all usage lines are for, when it is not the invoice's own (usage in arrears)."""
+    periods = {x.period for x in invoice.lines if x.kind == "usage" and x.period is not None}
+    if len(periods) != 1:
+        return None
+    (period,) = periods
+    return None if period == invoice.period else period
 
 
 def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
@@ -140,22 +157,27 @@ def _decimal(text: str, field: str) -> Decimal:
         raise PageError(field, f"not a number: {text!r}") from None
 
 
-def _line(line: InvoiceLine) -> LineView:
+def _line(line: InvoiceLine, basis: PriceBasis) -> LineView:
+    unit_price = _decimal(line.unit_price, f"lines[{line.line_id}].unit_price")
     return LineView(
         line_id=line.line_id,
         kind=line.kind,
         description=line.description,
         quantity=_decimal(line.quantity, f"lines[{line.line_id}].quantity"),
         unit=line.unit,
-        unit_price=_decimal(line.unit_price, f"lines[{line.line_id}].unit_price"),
+        unit_price=unit_price,
         amount=line.amount,
         vat_rate=line.vat_rate,
         proration=line.proration,
         is_usage=line.kind == "usage",
+        shown_amount=basis.amount(line.amount, line.vat_rate),
+        shown_unit_price=basis.unit_price(unit_price, line.vat_rate),
+        period_start=line.period.start if line.period else None,
+        period_last_day=line.period.end - timedelta(days=1) if line.period else None,
     )
 
 
-def _groups(lines: tuple[InvoiceLine, ...]) -> tuple[LineGroupView, ...]:
+def _groups(lines: tuple[InvoiceLine, ...], basis: PriceBasis) -> tuple[LineGroupView, ...]:
     # Groups keep the order their first line has on the invoice: the pricing engine already puts
     # fees before usage, and the page should read like the invoice does.
     order: list[str] = []
@@ -164,7 +186,7 @@ def _groups(lines: tuple[InvoiceLine, ...]) -> tuple[LineGroupView, ...]:
         if line.group not in by_group:
             order.append(line.group)
             by_group[line.group] = []
-        by_group[line.group].append(_line(line))
+        by_group[line.group].append(_line(line, basis))
     return tuple(
         LineGroupView(name=name, lines=tuple(by_group[name]), amount=sum(x.amount for x in by_group[name]))
         for name in order

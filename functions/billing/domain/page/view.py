@@ -61,6 +61,14 @@ class LineView:
     vat_rate: str
     proration: str | None
     is_usage: bool  # shown as "12.4 GB, 59 kr"
+    # As the reader is shown them (billing.domain.page.prices): incl. VAT for a consumer, else
+    # the invoice's own excl.-VAT figures (`amount`, `unit_price`).
+    shown_amount: int = 0
+    shown_unit_price: Decimal = Decimal(0)
+    # The period the line is for: usage is billed in arrears, so a usage line's period is the one
+    # before the invoice's (None on lines without a period).
+    period_start: date | None = None
+    period_last_day: date | None = None
 
     @property
     def is_nil(self) -> bool:
@@ -119,7 +127,8 @@ class QuestionsView:
 
 @dataclass(frozen=True)
 class ChangeView:
-    """One line's change since the previous invoice. `kind`: new, gone, more, less."""
+    """One line's change since the previous invoice. `kind`: new, gone, more, less. Amounts as shown
+    to the reader (incl. VAT for a consumer)."""
 
     kind: str
     description: str
@@ -161,6 +170,9 @@ class PlanFitView:
     suggested: PlanCostView | None
     saving_per_year: int
     periods_considered: int
+    # The saving as the reader is shown it: incl. VAT for a consumer (`saving_per_year` is excl.).
+    shown_saving_per_year: int = 0
+    incl_vat: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,3 +269,8 @@ class InvoicePageView:
     announcements: tuple[AnnouncementView, ...] = ()
     autopay: AutopayView | None = None
     reminder: ReminderView | None = None
+    # Line amounts, unit prices, savings and offers include VAT (a consumer) or not (a business).
+    prices_incl_vat: bool = False
+    # The period the usage lines are for, when it is not the invoice's (billed in arrears).
+    usage_period_start: date | None = None
+    usage_period_last_day: date | None = None
