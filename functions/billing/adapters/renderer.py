@@ -92,7 +92,9 @@ def format_money(amount: int, currency: str, locale: Locale) -> str:
     value = Decimal(amount).scaleb(-digits)
     if amount % (10**digits) == 0:
         return _minus(
-            _pattern(locale, "currency", (0, 0)).apply(value, locale, currency=currency, currency_digits=False)
+            _pattern(locale, "currency", (0, 0)).apply(
+                value, locale, currency=currency, currency_digits=False
+            )
         )
     return _minus(_pattern(locale, "currency", None).apply(value, locale, currency=currency))
 
@@ -112,8 +114,14 @@ def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
         )
         return _minus(f"{shown}\xa0{name}")
     # Whole öre (two decimals) is what a price list shows; round_minor keeps the one rounding rule.
-    return format_money(round_minor(minor), currency, locale) if digits == 2 else _minus(
-        _pattern(locale, "currency", (2, UNIT_PRICE_DECIMALS)).apply(value, locale, currency=currency, currency_digits=False)
+    return (
+        format_money(round_minor(minor), currency, locale)
+        if digits == 2
+        else _minus(
+            _pattern(locale, "currency", (2, UNIT_PRICE_DECIMALS)).apply(
+                value, locale, currency=currency, currency_digits=False
+            )
+        )
     )
 
 
@@ -398,7 +406,9 @@ def render_pdf(view: InvoicePageView) -> bytes:
                 )
             used = None
             if item.is_usage and item.period_start and item.period_last_day:
-                used = t("Used %(start)s – %(end)s", start=day(item.period_start), end=day(item.period_last_day))
+                used = t(
+                    "Used %(start)s – %(end)s", start=day(item.period_start), end=day(item.period_last_day)
+                )
             extra = [x for x in (detail, used, item.proration) if x]
             out.need(14 * len(pieces) + 12 * len(extra) + 6)
             out.y += 14

@@ -8,6 +8,7 @@ have to guess is left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import (
     AnnouncementView,
     AutopayView,
+    CauseView,
     ChangesView,
     ChangeView,
     OfferView,
@@ -62,7 +64,9 @@ def months_between(start: date, end: date) -> int:
 # 2. What you paid for: the chart
 
 
-def chart(invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis | None = None) -> ChartView | None:
+def chart(
+    invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis | None = None
+) -> ChartView | None:
     if invoice.kind == CREDIT_NOTE:
         return None
     return build_chart(invoice, history, incl_vat=basis is None or basis.incl_vat)
@@ -309,16 +313,38 @@ def in_segment(segment: Segment, invoice: Invoice, context: PageContext, languag
         segment.min_tenure_months is None or (since is not None and months >= segment.min_tenure_months),
         segment.max_tenure_months is None or months <= segment.max_tenure_months,
         segment.business is None or (customer is not None and customer.is_business == segment.business),
+        not segment.postcodes or _in_region(invoice.buyer.address, segment.postcodes),
     ]
     return all(checks)
+
+
+_POSTCODE = re.compile(r"\b(\d{3})\s?(\d{2})\b")
+
+
+def _in_region(address: tuple[str, ...], postcodes: tuple[str, ...]) -> bool:
+    """The buyer's address holds a postal code ("903 26 Umeå") starting with one of `postcodes`."""
+    codes = ["".join(m.groups()) for line in address for m in _POSTCODE.finditer(line)]
+    return any(code.startswith(prefix.replace(" ", "")) for code in codes for prefix in postcodes)
+
+
+def _monthly_fee(plan: Plan) -> tuple[int, str] | None:
+    """A plan's flat fee per period and its VAT rate, for an offer's price."""
+    fees = [c for c in plan.charges if c.is_recurring_fee]
+    if not fees:
+        return None
+    rate = fees[0].vat_rate
+    return sum(c.amount for c in fees), (str(rate) if rate is not None else "")
 
 
 def _bought(invoice: Invoice, charge_code: str) -> bool:
     return any(x.charge_code == charge_code and x.amount > 0 for x in invoice.lines)
 
 
-def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...]) -> tuple[OfferView, ...]:
-    """At most two offers whose rules hold, in the tenant's order (the caller skips overdue pages)."""
+def offers(
+    invoice: Invoice, context: PageContext, history: tuple[Invoice, ...], basis: PriceBasis = EXCL_VAT
+) -> tuple[OfferView, ...]:
+    """At most two offers whose rules hold, in the tenant's order (the caller skips overdue pages).
+    An offer for a plan carries the plan's fee as the reader is shown it (incl. VAT for a consumer)."""
     language = invoice.language
     recent = [*history, invoice]
     chosen: list[OfferView] = []
@@ -333,12 +359,18 @@ def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...])
                 continue  # too little history to claim "2 of the last 3 months"
             if sum(_bought(x, rule.charge_code) for x in window) < rule.min_periods:
                 continue
+        plan = context.catalog.plans.get(rule.plan_code) if context.catalog and rule.plan_code else None
+        fee = _monthly_fee(plan) if plan is not None else None
         chosen.append(
             OfferView(
                 offer_id=rule.offer_id,
                 title=rule.title.text(language),
                 body=rule.body.text(language),
                 click_url=context.links.api(f"offers/{rule.offer_id}"),
+                plan_code=rule.plan_code,
+                plan_name=plan.name if plan else None,
+                monthly_price=basis.amount(fee[0], fee[1] or None) if fee else None,
+                incl_vat=basis.incl_vat,
             )
         )
     return tuple(chosen)
@@ -346,14 +378,31 @@ def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...])
 
 def announcements(invoice: Invoice, context: PageContext, language: str) -> tuple[AnnouncementView, ...]:
     today = context.today
+    # Shown from `starts` (inclusive) to `ends`; a tenant may announce ahead with `starts` in the
+    # past and a date in the text, so the page states the dates itself: "from" or "since".
     shown = [
-        AnnouncementView(a.announcement_id, a.title.text(language), a.body.text(language))
+        AnnouncementView(
+            a.announcement_id,
+            a.title.text(language),
+            a.body.text(language),
+            starts=a.starts,
+            ends=a.ends,
+            started=a.starts is None or a.starts <= today,
+            plan_code=a.plan_code,
+        )
         for a in context.settings.announcements
         if (a.starts is None or a.starts <= today)
         and (a.ends is None or today <= a.ends)
         and in_segment(a.segment, invoice, context, language)
     ]
     return tuple(shown[:MAX_ANNOUNCEMENTS])
+
+
+def causes(context: PageContext, language: str) -> tuple[CauseView, ...]:
+    return tuple(
+        CauseView(c.cause_id, c.title.text(language), c.body.text(language), c.url)
+        for c in context.settings.causes
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ nothing true to say.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
-from billing.domain.periods import Period
 from billing.domain.page import blocks
+from billing.domain.page.advice import Advice, advice_action, recommend
 from billing.domain.page.context import LANGUAGES, PageContext, PageError
 from billing.domain.page.prices import PriceBasis, price_basis
 from billing.domain.page.view import (
@@ -28,6 +29,7 @@ from billing.domain.page.view import (
     SummaryView,
     VatRow,
 )
+from billing.domain.periods import Period
 
 
 def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageView:
@@ -40,6 +42,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
     basis = price_basis(invoice, context.customer)
     groups = _groups(invoice.lines, basis)
     usage_period = _usage_period(invoice)
+    advice = _advice(invoice, context, basis, history, no_offers, language)
     return InvoicePageView(
         language=language,
         country=invoice.buyer.country or "SE",
@@ -72,17 +75,58 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         questions=_questions(invoice, context),
         chart=blocks.chart(invoice, history, basis),
         changes=blocks.changes(invoice, history, basis),
-        plan_fit=blocks.plan_fit(invoice, context, basis),
         tenure=blocks.tenure(invoice, context, language, history),
-        offers=() if no_offers else blocks.offers(invoice, context, history),
+        plan_fit=advice.plan_fit,
+        offers=advice.offers,
         poll=blocks.poll(context, language),
-        announcements=blocks.announcements(invoice, context, language),
+        announcements=advice.announcements,
+        causes=blocks.causes(context, language),
         autopay=blocks.autopay(invoice, context, summary),
         reminder=blocks.reminder(context, summary),
         prices_incl_vat=basis.incl_vat,
         usage_period_start=usage_period.start if usage_period else None,
         usage_period_last_day=usage_period.end - timedelta(days=1) if usage_period else None,
     )
+
+
+def _advice(
+    invoice: Invoice,
+    context: PageContext,
+    basis: PriceBasis,
+    history: tuple[Invoice, ...],
+    no_offers: bool,
+    language: str,
+) -> Advice:
+    """Plan fit, offers and announcements through the one recommender, each with its one step."""
+    current = context.history.current_plan_code
+    advice = recommend(
+        current,
+        blocks.plan_fit(invoice, context, basis),
+        () if no_offers else blocks.offers(invoice, context, history, basis),
+        blocks.announcements(invoice, context, language),
+    )
+    fit = advice.plan_fit
+    if fit is not None and fit.suggested is not None:
+        step = advice_action(
+            context.links, invoice, plan_code=fit.suggested.plan_code, plan_name=fit.suggested.plan_name
+        )
+        fit = replace(fit, action=step)
+    rules = {rule.offer_id: rule for rule in context.settings.offers}
+    offers = tuple(
+        replace(
+            offer,
+            action=advice_action(
+                context.links,
+                invoice,
+                plan_code=offer.plan_code,
+                plan_name=offer.plan_name,
+                subject=offer.title,
+                charge_code=rules[offer.offer_id].charge_code,
+            ),
+        )
+        for offer in advice.offers
+    )
+    return replace(advice, plan_fit=fit, offers=offers)
 
 
 def _usage_period(invoice: Invoice) -> Period | None:

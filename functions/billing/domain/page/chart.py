@@ -145,7 +145,9 @@ def build_chart(invoice: Invoice, history: Sequence[Invoice], incl_vat: bool = T
                 amount=shown(inv),
                 quantity=quantity,
                 current=inv is invoice,
-                usage_period_start=_usage_period_start(inv, main[0]) if main and quantity is not None else None,
+                usage_period_start=_usage_period_start(inv, main[0])
+                if main and quantity is not None
+                else None,
                 x=x,
                 y=BASELINE - height,
                 width=bar_width,

@@ -154,6 +154,21 @@ class ChangesView:
 
 
 @dataclass(frozen=True)
+class AdviceAction:
+    """One step that acts on advice. `kind`: `plan_change` (post `plan` to `url`) or `question` (post
+    `text` and `line_id` to the questions route; the template words the text in the reader's language
+    from `topic`: `switch` to `plan_name`, or `offer` about `subject`)."""
+
+    kind: str
+    url: str
+    topic: str
+    plan_code: str | None = None
+    plan_name: str | None = None
+    subject: str | None = None
+    line_id: str | None = None
+
+
+@dataclass(frozen=True)
 class PlanCostView:
     plan_code: str
     plan_name: str
@@ -173,6 +188,7 @@ class PlanFitView:
     # The saving as the reader is shown it: incl. VAT for a consumer (`saving_per_year` is excl.).
     shown_saving_per_year: int = 0
     incl_vat: bool = False
+    action: AdviceAction | None = None  # the one step to switch (billing.domain.page.advice)
 
 
 @dataclass(frozen=True)
@@ -195,6 +211,11 @@ class OfferView:
     title: str
     body: str
     click_url: str  # the API records the click and redirects to the tenant's URL
+    plan_code: str | None = None  # the plan it is for; None: an add-on to the customer's plan
+    plan_name: str | None = None
+    monthly_price: int | None = None  # the plan's fee as the reader is shown it (incl. VAT for a consumer)
+    incl_vat: bool = False
+    action: AdviceAction | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +232,18 @@ class AnnouncementView:
     announcement_id: str
     title: str
     body: str
+    starts: date | None = None
+    ends: date | None = None
+    started: bool = True  # False: coming (starts after today)
+    plan_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CauseView:
+    cause_id: str
+    title: str
+    body: str
+    url: str | None
 
 
 @dataclass(frozen=True)
@@ -271,6 +304,7 @@ class InvoicePageView:
     reminder: ReminderView | None = None
     # Line amounts, unit prices, savings and offers include VAT (a consumer) or not (a business).
     prices_incl_vat: bool = False
+    causes: tuple[CauseView, ...] = ()
     # The period the usage lines are for, when it is not the invoice's (billed in arrears).
     usage_period_start: date | None = None
     usage_period_last_day: date | None = None
