@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from infra import demo_data, local_run
+from infra import demo_data, demo_history, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
@@ -157,8 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     for back in range(months, 0, -1):
         run_date = demo_data.add_months(current, -back)
         run_billing(run_date, show_progress=False)
+        # Most invoices paid (card, Autogiro), a few late (infra/demo_history.py).
+        demo_history.settle_month(seeded["customers"], run_date, last=back == 1)
         sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
     if months:
+        demo_history.dispute_and_question(seeded["customers"], demo_data.add_months(current, -1))
         sys.stderr.write("\n")
     emails_before = len(sent_emails(stack.state.moto_url))
     started = run_billing(current, show_progress=True)

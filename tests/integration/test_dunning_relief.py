@@ -52,7 +52,7 @@ def _summary(html: str, testid: str) -> str:
 
 
 def _swedish(day: date) -> str:
-    return format_date(day, "medium", locale="sv_SE").replace("\xa0", " ")
+    return format_date(day, "long", locale="sv_SE").replace("\xa0", " ")
 
 
 def test_the_due_date_can_be_moved_once_and_reminders_count_from_the_new_date(local_env):
