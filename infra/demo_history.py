@@ -57,8 +57,10 @@ def settle_month(customers: list[demo_data.DemoCustomer], month: date, *, last: 
         late = LATE <= roll < LATE + LATE
         autogiro = _dice(cid, month, "method") < AUTOGIRO_SHARE
         due = stored.invoice.due_date
-        paid_on = due + timedelta(days=12 + _dice(cid, month, "days") % 9) if late else (
-            due if autogiro else due - timedelta(days=1 + _dice(cid, month, "early") % 10)
+        paid_on = (
+            due + timedelta(days=12 + _dice(cid, month, "days") % 9)
+            if late
+            else (due if autogiro else due - timedelta(days=1 + _dice(cid, month, "early") % 10))
         )
         ref = f"demo_{'ag' if autogiro else 'pi'}_{stored.invoice_id[-24:]}"
         event: Any = PaymentSucceeded(
