@@ -59,7 +59,7 @@ def test_every_amount_shown_is_incl_vat_for_a_consumer_and_excl_for_a_business(
     pdf = _pdf_text(renderer.render_pdf(view))
     assert view.prices_incl_vat is (not business)
     # Each line: the page's amount and unit price are the invoice's, with VAT for the consumer
-    shown_amounts = [page.texts[k] for k in page.texts if k == "line-amount"][0]
+    shown_amounts = page.texts["line-amount"]
     lines = [x for g in view.groups for x in g.shown_lines]
     assert len(shown_amounts) == len(lines)
     for line, text in zip(lines, shown_amounts, strict=True):
