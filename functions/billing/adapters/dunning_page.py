@@ -194,9 +194,7 @@ def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:
         return format_money(amount, currency, loc)
 
     def day(value: date | str) -> str:
-        return format_date(
-            date.fromisoformat(value) if isinstance(value, str) else value, "long", locale=loc
-        )
+        return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "long", locale=loc)
 
     return money, day
 
@@ -263,7 +261,11 @@ def relief_is_timely(due_date: date, today: date, stored: StoredInvoice) -> bool
 
 def _insert_before_questions(page_html: str, block: str) -> str:
     at = page_html.find('<section id="block-questions"')
-    return _insert_after_summary(page_html, block) if at == -1 else page_html[:at] + block + "\n" + page_html[at:]
+    return (
+        _insert_after_summary(page_html, block)
+        if at == -1
+        else page_html[:at] + block + "\n" + page_html[at:]
+    )
 
 
 def _insert_after_summary(page_html: str, block: str) -> str:

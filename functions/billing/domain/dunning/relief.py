@@ -153,8 +153,9 @@ def split_invoice(
 
     The first instalment falls on or after the invoice's due date (asking for more time never makes
     any part due sooner) and today, and at most `MAX_DAYS_TO_FIRST_INSTALMENT` days after the later of
-    the two (`first_instalment_window`). Fees already charged are part of `amount_due_minor` if the caller added them; interest accrued
-    before the split is not added (the plan is new terms agreed with the customer).
+    the two (`first_instalment_window`). Fees already charged are part of `amount_due_minor` if the
+    caller added them; interest accrued before the split is not added (the plan is new terms agreed
+    with the customer).
     """
     _require_open_and_owing(state)
     _require_not_collected(state, policy)
@@ -163,7 +164,9 @@ def split_invoice(
     earliest, latest = first_instalment_window(state, today)
     if first_due < earliest:
         raise ReliefRefused(
-            ReliefRefusal.BEFORE_DUE_DATE, "first_due", f"must not be before the due date {earliest.isoformat()}"
+            ReliefRefusal.BEFORE_DUE_DATE,
+            "first_due",
+            f"must not be before the due date {earliest.isoformat()}",
         )
     if first_due > latest:
         raise ReliefRefused(
