@@ -82,7 +82,7 @@ def dispute_and_question(customers: list[demo_data.DemoCustomer], month: date) -
     """One card payment disputed by the customer's bank, and one question asked and answered, on the
     invoices of `month` of the first customers who have one."""
     from billing.domain.payments import DisputeOpened
-    from billing.handlers.wiring import answer_question, apply_payment_event, invoice_ledger, invoice_pages
+    from billing.handlers.wiring import answer_question, apply_payment_event, invoice_ledger, page_actions
 
     ledger = invoice_ledger()
     invoices = []
@@ -113,7 +113,7 @@ def dispute_and_question(customers: list[demo_data.DemoCustomer], month: date) -
     if len(invoices) > 1:
         asked = invoices[1]
         data_line = next((x for x in asked.invoice.lines if x.charge_code == "data"), None)
-        question = invoice_pages().ask(
+        question = page_actions().ask(
             asked.page_token,
             "Varför blev surfen dyrare den här månaden?",
             data_line.line_id if data_line else None,

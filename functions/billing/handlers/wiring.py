@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
+    from billing.services.payment_control import StopAutopay
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
@@ -447,4 +448,24 @@ def export_for_collection() -> ExportForCollection:
         audit=audit_trail(),
         rates=load_reference_rates(),
         clock=SystemClock(),
+    )
+
+
+@cache
+def stop_autopay() -> StopAutopay:
+    """The customer stops automatic payment from the page (issue 17): card mandate or Autogiro."""
+    from billing.adapters.payment_control_mail import StopConfirmationMail
+    from billing.services.billing_run import SystemClock
+    from billing.services.payment_control import StopAutopay
+
+    return StopAutopay(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        cards=stripe_records(),
+        cancel_autogiro=cancel_autogiro_mandate(),
+        mailer=mailer(),
+        confirmation=StopConfirmationMail(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
     )

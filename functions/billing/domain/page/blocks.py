@@ -441,9 +441,10 @@ def poll(context: PageContext, language: str) -> PollView | None:
 
 def autopay(invoice: Invoice, context: PageContext, summary: SummaryView) -> AutopayView | None:
     """The way into the mandate flows, for customers who do not pay automatically yet."""
-    url = context.links.autopay_url
-    if url is None or not context.settings.autopay_offered or context.state.autopay_active:
+    links = context.links
+    choices = links.autopay_choices or ((("card", links.autopay_url),) if links.autopay_url else ())
+    if not choices or not context.settings.autopay_offered or context.state.autopay_active:
         return None
-    if summary.status in (PageStatus.CREDIT, PageStatus.DEBIT_SCHEDULED):
+    if summary.status in (PageStatus.CREDIT, PageStatus.DEBIT_SCHEDULED, PageStatus.AUTOPAY_PENDING):
         return None
-    return AutopayView(url=url, due_date=invoice.due_date)
+    return AutopayView(url=links.autopay_url or choices[0][1], due_date=invoice.due_date, choices=choices)

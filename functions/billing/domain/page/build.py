@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, timedelta
+from typing import Any
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -170,6 +171,9 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         status = PageStatus.PAID
     elif state.debit_date is not None and state.debit_date >= context.today:
         status = PageStatus.DEBIT_SCHEDULED
+    elif state.autopay_pending:
+        # Paying by hand now would pay twice once the mandate is approved and the debit follows.
+        status = PageStatus.AUTOPAY_PENDING
     elif context.today > due_date:
         status = PageStatus.OVERDUE
         days_overdue = (context.today - due_date).days
@@ -191,7 +195,24 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         instalment=instalment,
         instalments=len(state.instalments) if instalment is not None else 0,
         credit_notes=state.credit_notes,
+        **_payment_control(invoice, context, status),
     )
+
+
+def _payment_control(invoice: Invoice, context: PageContext, status: PageStatus) -> dict[str, Any]:
+    """The method in force, and stop and change one step away, while the customer pays automatically."""
+    state, links = context.state, context.links
+    language = invoice.language if invoice.language in LANGUAGES else "en"
+    notice = state.payment_notice.text(language) if state.payment_notice else None
+    method = state.autopay_method if state.autopay_active else None
+    if method is None or status in (PageStatus.CREDIT,):
+        return {"payment_notice": notice}
+    return {
+        "autopay_method": method,
+        "autopay_stop_url": links.autopay_stop_url,
+        "autopay_change": tuple((m, url) for m, url in links.autopay_choices if m != method),
+        "payment_notice": notice,
+    }
 
 
 def _decimal(text: str, field: str) -> Decimal:

@@ -23,6 +23,7 @@ class PageStatus(StrEnum):
     PAID = "paid"
     OVERDUE = "overdue"
     DEBIT_SCHEDULED = "debit_scheduled"  # automatic payment will take it on `debit_date`
+    AUTOPAY_PENDING = "autopay_pending"  # a mandate is given, waiting for approval; then it is debited
     CREDIT = "credit"  # a credit note: nothing to pay
 
 
@@ -43,6 +44,12 @@ class SummaryView:
     instalment: int | None = None
     instalments: int = 0
     credit_notes: tuple[CreditNoteRef, ...] = ()  # refunds on this invoice, oldest first
+    # The automatic payment in force ("card", "autogiro") and what the customer can do about it: stop it
+    # (a form to `autopay_stop_url`) or change it (the other methods the tenant offers).
+    autopay_method: str | None = None
+    autopay_stop_url: str | None = None
+    autopay_change: tuple[tuple[str, str], ...] = ()
+    payment_notice: str | None = None
 
     @property
     def payable(self) -> bool:
@@ -250,6 +257,7 @@ class CauseView:
 class AutopayView:
     url: str
     due_date: date
+    choices: tuple[tuple[str, str], ...] = ()  # (method, url): every way the tenant offers
 
 
 @dataclass(frozen=True)
