@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, timedelta
-from typing import Any
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
