@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         run_date = demo_data.add_months(current, -back)
         run_billing(run_date, show_progress=False)
         # Most invoices paid (card, Autogiro), a few late (infra/demo_history.py).
-        demo_history.settle_month(seeded["customers"], run_date, last=back == 1)
+        demo_history.settle_month(seeded["customers"], run_date, last=back == 1, recent=back <= 2)
         sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
     if months:
         demo_history.dispute_and_question(seeded["customers"], demo_data.add_months(current, -1))

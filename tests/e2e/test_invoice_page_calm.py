@@ -55,7 +55,7 @@ def test_the_page_is_corrected_and_calm_at_both_widths_with_and_without_javascri
         summary = page.get_by_test_id("periods").inner_text()
         if periods.count():
             # And the summary names both periods where they differ
-            assert "Förbrukning" in summary, where
+            assert "förbrukning i" in summary, where
         # Prices incl. VAT for these consumers, with at most two decimals and a real minus sign
         lines = page.locator("#block-lines").inner_text()
         assert "inkl. moms" in lines and "exkl. moms)" not in lines, where
@@ -109,7 +109,7 @@ def test_the_usage_line_names_the_month_before_the_invoice(crafted, browser):  #
         text = page.get_by_test_id("usage-period").first.inner_text()
         start = page.get_by_test_id("periods").inner_text()
     # The invoice's period starts on the 1st of this month; the usage is last month's
-    months = re.findall(r"(?<!\d)1 (\w+) \d{4}", start)
+    months = re.findall(r"([a-zåäö]+) \d{4}", start)
     assert len(months) >= 2 and months[0] != months[1], start
     assert months[1] in text, (text, start)
     assert format_date  # the names are Babel's full month names

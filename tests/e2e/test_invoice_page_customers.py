@@ -224,6 +224,7 @@ def test_a_question_without_javascript_posts_and_the_page_shows_it(crafted, brow
     text = "Varför är surfen dyrare i juli? (utan JavaScript)"
     # When the customer, without JavaScript, writes a question and sends the form
     with opened(browser, last.link, java_script_enabled=False) as page:
+        page.locator("#block-questions summary").click()
         page.fill("#question-text", text)
         with page.expect_navigation():
             page.get_by_test_id("question-form").locator("button[type=submit]").click()
@@ -244,6 +245,7 @@ def test_a_question_with_javascript_is_acknowledged_in_place_and_stored_once(cra
         assert not page.get_by_test_id("question-ack").is_visible()
         page.evaluate("window.__samePage = 1")
         # When the customer sends a question
+        page.locator("#block-questions summary").click()
         page.fill("#question-text", text)
         page.get_by_test_id("question-form").locator("button[type=submit]").click()
         # Then the thanks shows in place, without a reload, and the form is gone

@@ -54,8 +54,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "You can choose to split the amount into instalments. No part falls due before {due}.",
     },
     "relief_later": {
-        "sv": "Behöver du mer tid att betala? Du kan välja det själv.",
-        "en": "Need more time to pay? You can choose it yourself.",
+        "sv": "Du kan själv flytta förfallodagen eller dela upp beloppet.",
+        "en": "You can move the due date or split the amount yourself.",
     },
     "relief_link": {"sv": "Välj mer tid eller delbetalning", "en": "Choose more time or instalments"},
     "moved": {"sv": "Du har flyttat förfallodagen till {date}.", "en": "You moved the due date to {date}."},

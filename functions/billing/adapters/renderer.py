@@ -16,7 +16,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -160,7 +160,24 @@ def _date_filter(ctx: Context, day: date, form: str = "long") -> str:
         "month_short": "LLL",
         "month_year": "LLLL y",
     }
+    if form == "month_abbr":
+        # Chart labels: three letters, no dot ("jan", "mars" -> "mar"), so twelve fit a phone's width.
+        return format_date(day, "LLL", locale=_locale(ctx)).rstrip(".")[:3]
     return format_date(day, patterns[form], locale=_locale(ctx))
+
+
+def format_period(start: date, last_day: date, locale: Locale) -> str:
+    """A period as people say it: a whole calendar month is "november 2026"; within one month
+    "1–15 november 2026"; else both days in full."""
+    whole_month = start.day == 1 and (last_day + timedelta(days=1)).day == 1 and start.month == last_day.month
+    if whole_month and start.year == last_day.year:
+        return format_date(start, "LLLL y", locale=locale)
+    return f"{format_date(start, 'long', locale=locale)} – {format_date(last_day, 'long', locale=locale)}"
+
+
+@pass_context
+def _period_filter(ctx: Context, start: date, last_day: date) -> str:
+    return format_period(start, last_day, _locale(ctx))
 
 
 @pass_context
@@ -235,6 +252,7 @@ def environment(language: str) -> Environment:
         money=_money_filter,
         unit_price=_unit_price_filter,
         date=_date_filter,
+        period=_period_filter,
         number=_number_filter,
         rate=_rate_filter,
     )

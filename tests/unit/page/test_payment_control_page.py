@@ -29,7 +29,7 @@ def _page(state: InvoiceState, links: PageLinks = LINKS) -> tuple[object, Page]:
 
 
 def test_the_customer_chooses_among_the_methods_the_tenant_offers() -> None:
-    view, page = _page(InvoiceState())
+    _, page = _page(InvoiceState())
     links = [a for tag, a in page.tags if tag == "a" and a.get("data-testid") == "autopay-link"]
     assert [(a["data-method"], a["href"]) for a in links] == [
         ("card", f"{BASE}/autopay"),
