@@ -158,4 +158,9 @@ class JinjaInvoicePresenter:
             customer=account.customer,
             bankgiro=tenant.settings.bankgiro,
         )
+        # The customer's language as they last chose it (on any page: billing.services.page_language),
+        # so every page of theirs reads in it, the older ones too when re-rendered.
+        language = account.customer.language
+        if language in ("sv", "en") and language != invoice.language:
+            invoice = replace(invoice, language=language)
         return build_invoice_page(invoice, context)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
+    from billing.services.page_language import SwitchLanguage
     from billing.services.payment_control import StopAutopay
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
@@ -468,4 +469,21 @@ def stop_autopay() -> StopAutopay:
         audit=audit_trail(),
         clock=SystemClock(),
         pages_base_url=settings().pages_base_url,
+    )
+
+
+@cache
+def switch_language() -> SwitchLanguage:
+    """The customer switches the page's language, remembered as theirs (issue 17)."""
+    from billing.adapters.dynamo.customer_language import DynamoCustomerLanguage
+    from billing.services.billing_run import SystemClock
+    from billing.services.page_language import SwitchLanguage
+
+    bind_tables()
+    return SwitchLanguage(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        customers=DynamoCustomerLanguage(),
+        audit=audit_trail(),
+        clock=SystemClock(),
     )

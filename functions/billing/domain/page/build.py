@@ -85,6 +85,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         autopay=blocks.autopay(invoice, context, summary),
         reminder=blocks.reminder(context, summary),
         prices_incl_vat=basis.incl_vat,
+        language_url=context.links.api("language"),
         usage_period_start=usage_period.start if usage_period else None,
         usage_period_last_day=usage_period.end - timedelta(days=1) if usage_period else None,
     )

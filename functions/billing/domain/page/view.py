@@ -313,6 +313,7 @@ class InvoicePageView:
     # Line amounts, unit prices, savings and offers include VAT (a consumer) or not (a business).
     prices_incl_vat: bool = False
     causes: tuple[CauseView, ...] = ()
+    language_url: str | None = None  # the form that switches the page's language (remembered)
     # The period the usage lines are for, when it is not the invoice's (billed in arrears).
     usage_period_start: date | None = None
     usage_period_last_day: date | None = None

@@ -1,6 +1,7 @@
-"""Lambda: the customer stops automatic payment from the invoice page (template: AutopayControlFunction).
+"""Lambda: choices the customer makes on the invoice page (template: CustomerChoicesFunction).
 
 POST /v1/pages/{token}/autopay/stop   stop the card mandate or Autogiro in force on this invoice
+POST /v1/pages/{token}/language       field `language` (sv, en): the page's language, remembered
 
 Answers 303 back to the re-rendered page's summary, where the method is gone and the invoice can be
 paid by hand; a confirmation email has gone out (billing.services.payment_control). Nothing to stop
@@ -11,13 +12,14 @@ method is the other method's own flow, linked from the page. Works without JavaS
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.wiring import stop_autopay
+from billing.handlers.wiring import stop_autopay, switch_language
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import NoAutopay
@@ -47,6 +49,19 @@ def stop(token: str) -> Response[Any]:
         return Response(409, "text/plain; charset=utf-8", exc.reason)
     metrics.add_metric(name=f"AutopayStopped_{stopped.method}", unit=MetricUnit.Count, value=1)
     return _back(token)
+
+
+@app.post("/v1/pages/<token>/language")
+def language(token: str) -> Response[Any]:
+    form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
+    try:
+        switch_language()(token, form.get("language"))
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except PermanentError as exc:
+        return Response(400, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+    location = f"{settings().pages_base_url}/i/{token}"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(clear_state=True)
