@@ -124,3 +124,22 @@ def test_the_advice_button_sends_a_prefilled_question_without_javascript(crafted
         form.locator("button").click()
         page.wait_for_url(re.compile(r"#(question-sent|block-questions)$"))
         assert page.get_by_test_id("question-ack").is_visible()
+
+
+@pytest.mark.parametrize(("viewport", "js"), VIEWS)
+def test_the_language_switch_works_and_is_remembered(crafted, browser, viewport, js):  # noqa: F811
+    last = crafted.last("overpaying")
+    with opened(browser, last.link, viewport, java_script_enabled=js) as page:
+        assert page.get_attribute("html", "lang") == "sv"
+        # When the customer presses "In English" (a form: works without JavaScript)
+        with page.expect_navigation():
+            page.get_by_test_id("language-switch").locator("button").click()
+        # Then the page reads in English, and a fresh visit too (the choice is stored, not a cookie)
+        assert page.get_attribute("html", "lang") == "en"
+        assert "here is your invoice" in page.locator("h1").inner_text()
+    with opened(browser, last.link, viewport) as page:
+        assert page.get_attribute("html", "lang") == "en"
+        # And back to Swedish
+        with page.expect_navigation():
+            page.get_by_test_id("language-switch").locator("button").click()
+        assert page.get_attribute("html", "lang") == "sv"
