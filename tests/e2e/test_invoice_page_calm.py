@@ -143,3 +143,21 @@ def test_the_language_switch_works_and_is_remembered(crafted, browser, viewport,
         with page.expect_navigation():
             page.get_by_test_id("language-switch").locator("button").click()
         assert page.get_attribute("html", "lang") == "sv"
+
+
+def test_the_invoice_email_fits_a_phone(crafted, browser, local_env, artifacts):  # noqa: F811
+    from tests.integration.helpers import emails_to
+
+    customer = crafted.customer("loyal")
+    last = crafted.last("loyal")
+    (mail,) = [m for m in emails_to(local_env.moto_url, customer.email) if last.link in m["body"]][-1:]
+    assert "<html" in mail["body"]  # the HTML part, as a mail client shows it
+    context = browser.new_context(viewport=MOBILE)
+    try:
+        page = context.new_page()
+        page.set_content(mail["body"])
+        page.screenshot(path=str(artifacts / "calm-email-390.png"), full_page=True)
+        # The raw link wraps instead of widening the message
+        assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+    finally:
+        context.close()
