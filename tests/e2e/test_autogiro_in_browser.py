@@ -58,7 +58,7 @@ def test_the_customer_gives_an_autogiro_mandate_from_the_invoice_page(
     page.click("button[type=submit]")
     # Then they are back on the invoice page, which says the mandate waits for the bank
     page.wait_for_url(link)
-    notice = page.locator('[data-announcement-id="autogiro-mandate"]')
+    notice = page.get_by_test_id("payment-notice-text")  # in the summary since issue 17
     assert re.search(r"väntar|waiting", notice.inner_text()), notice.inner_text()
     assert page.get_by_test_id("autopay-link").count() == 0
     page.screenshot(path=str(artifacts / "autogiro-pending.png"), full_page=True)
