@@ -425,7 +425,7 @@ def render_pdf(view: InvoicePageView) -> bytes:
             used = None
             if item.is_usage and item.period_start and item.period_last_day:
                 used = t(
-                    "Used %(start)s – %(end)s", start=day(item.period_start), end=day(item.period_last_day)
+                    "Used in %(period)s", period=format_period(item.period_start, item.period_last_day, loc)
                 )
             extra = [x for x in (detail, used, item.proration) if x]
             out.need(14 * len(pieces) + 12 * len(extra) + 6)
