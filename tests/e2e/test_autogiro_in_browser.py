@@ -62,5 +62,8 @@ def test_the_customer_gives_an_autogiro_mandate_from_the_invoice_page(
     notice = page.get_by_test_id("payment-notice-text")  # in the summary since issue 17
     assert re.search(r"väntar|waiting", notice.inner_text()), notice.inner_text()
     assert page.get_by_test_id("autopay-link").count() == 0
+    # And the summary says the debit follows once approved: not Unpaid, no Pay button (issue 17)
+    assert page.get_by_test_id("status").get_attribute("data-status") == "autopay_pending"
+    assert page.get_by_test_id("pay-button").count() == 0
     page.screenshot(path=str(artifacts / "autogiro-pending.png"), full_page=True)
     page.close()
