@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from infra import demo_bank, demo_data, local_run
+from infra import demo_bank, demo_data, demo_history, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
@@ -157,9 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     for back in range(months, 0, -1):
         run_date = demo_data.add_months(current, -back)
         run_billing(run_date, show_progress=False)
-        demo_bank.pay_from_bank(demo_data.TENANT_ID, run_date, today, last_month=back == 1)  # docs/bgmax.md
+        # Bank (BgMax) payers first (docs/bgmax.md), then most of the rest by card or Autogiro, a few
+        # late (infra/demo_history.py); each pays only what is still open.
+        demo_bank.pay_from_bank(demo_data.TENANT_ID, run_date, today, last_month=back == 1)
+        demo_history.settle_month(seeded["customers"], run_date, last=back == 1, recent=back <= 2)
         sys.stderr.write(f"\rHistory: billed {run_date:%Y-%m}")
     if months:
+        demo_history.dispute_and_question(seeded["customers"], demo_data.add_months(current, -1))
         sys.stderr.write("\n")
     emails_before = len(sent_emails(stack.state.moto_url))
     started = run_billing(current, show_progress=True)

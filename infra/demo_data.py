@@ -66,6 +66,7 @@ PAGE_SETTINGS: dict[str, Any] = {
             "min_periods": 2,
             "window": 3,
             "segment": {"plans": ["bas"]},
+            "plan": "plus",
         }
     ],
     "poll": {
@@ -85,8 +86,21 @@ PAGE_SETTINGS: dict[str, Any] = {
                 "sv": "Från den 1 december når vårt 5G-nät alla orter i Norrland.",
                 "en": "From 1 December our 5G network reaches every town in Norrland.",
             },
-            "starts": "2026-11-01",
+            "starts": "2026-12-01",
             "ends": "2027-01-31",
+            # Norrland's postal codes start with 8 or 9 (Gävleborg and northwards).
+            "segment": {"postcodes": ["80", "81", "82", "83", "84", "85", "86", "87", "88", "89", "9"]},
+        }
+    ],
+    "causes": [
+        {
+            "cause_id": "fjallraddning",
+            "title": {"sv": "Fjällräddningen", "en": "Mountain rescue"},
+            "body": {
+                "sv": "Vi skänker 10 kr per kund och år till fjällräddningen i Norrbotten och Jämtland.",
+                "en": "We give 10 kr per customer a year to mountain rescue in Norrbotten and Jämtland.",
+            },
+            "url": "https://example.com/norrsken/fjallraddning",
         }
     ],
 }

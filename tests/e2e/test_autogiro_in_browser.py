@@ -35,7 +35,8 @@ def test_the_customer_gives_an_autogiro_mandate_from_the_invoice_page(
     # When the customer follows "set up automatic payment"
     page = browser.new_page(viewport={"width": 420, "height": 900})
     page.goto(link)
-    page.get_by_test_id("autopay-link").click()
+    # (the tenant offers card and Autogiro: the customer chooses, issue 17)
+    page.locator("[data-testid='autopay-link'][data-method='autogiro']").click()
     page.wait_for_url(re.compile(r"/autogiro$"))
     assert "Autogiro" in page.inner_text("h1")
 
@@ -58,8 +59,11 @@ def test_the_customer_gives_an_autogiro_mandate_from_the_invoice_page(
     page.click("button[type=submit]")
     # Then they are back on the invoice page, which says the mandate waits for the bank
     page.wait_for_url(link)
-    notice = page.locator('[data-announcement-id="autogiro-mandate"]')
+    notice = page.get_by_test_id("payment-notice-text")  # in the summary since issue 17
     assert re.search(r"väntar|waiting", notice.inner_text()), notice.inner_text()
     assert page.get_by_test_id("autopay-link").count() == 0
+    # And the summary says the debit follows once approved: not Unpaid, no Pay button (issue 17)
+    assert page.get_by_test_id("status").get_attribute("data-status") == "autopay_pending"
+    assert page.get_by_test_id("pay-button").count() == 0
     page.screenshot(path=str(artifacts / "autogiro-pending.png"), full_page=True)
     page.close()

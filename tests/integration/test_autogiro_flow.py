@@ -217,7 +217,9 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
         status, headers, _ = _post(f"{base}/v1/pages/{invoice.page_token}/autogiro", GOOD)
         # Then they are sent back to the invoice page, which says the mandate waits for the bank
         assert status == 303 and headers["Location"] == f"{base}/i/{invoice.page_token}"
-        assert 'data-announcement-id="autogiro-mandate"' in _page(local_env, invoice.page_token)
+        page = _page(local_env, invoice.page_token)
+        # (in the summary since issue 17: the method in force, nothing to pay by hand meanwhile)
+        assert 'data-testid="payment-notice-text"' in page and 'data-status="autopay_pending"' in page
     payer_a = mandates.get(tenant_id, paying.customer_id)
     payer_b = mandates.get(tenant_id, failing.customer_id)
     assert payer_a.status is MandateStatus.PENDING and payer_b.status is MandateStatus.PENDING
@@ -307,7 +309,7 @@ def test_mandate_request_debit_and_settlement_end_to_end(issued):
     failed = invoice_ledger().get(tenant_id, failing.invoice_id)
     assert failed.status == "open" and failed.state["autogiro"]["failed"]["code"] == "1"
     html = _page(local_env, failing.page_token)
-    assert 'data-announcement-id="autogiro-mandate"' in html and 'data-status="debit_scheduled"' not in html
+    assert 'data-testid="payment-notice-text"' in html and 'data-status="debit_scheduled"' not in html
     assert "autogiro_payment_failed" in [
         e.action for e in audit_trail().events(tenant_id, failing.invoice_id)
     ]

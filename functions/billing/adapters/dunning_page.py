@@ -39,10 +39,23 @@ from billing.services.ports import StoredInvoice, TenantAccount
 # are filled with already formatted money and dates.
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "relief_title": {"sv": "Behöver du mer tid?", "en": "Need more time?"},
+    # The intro says only what is still open: after the move, moving is no longer offered.
     "relief_intro": {
         "sv": "Du kan själv välja att flytta förfallodagen en gång, "
         "eller dela upp beloppet i delbetalningar.",
         "en": "You can choose to move the due date once, or split the amount into instalments.",
+    },
+    "relief_intro_move": {
+        "sv": "Du kan själv välja att flytta förfallodagen en gång.",
+        "en": "You can choose to move the due date once.",
+    },
+    "relief_intro_split": {
+        "sv": "Du kan själv välja att dela upp beloppet i delbetalningar. Ingen del förfaller före {due}.",
+        "en": "You can choose to split the amount into instalments. No part falls due before {due}.",
+    },
+    "relief_later": {
+        "sv": "Du kan själv flytta förfallodagen eller dela upp beloppet.",
+        "en": "You can move the due date or split the amount yourself.",
     },
     "relief_link": {"sv": "Välj mer tid eller delbetalning", "en": "Choose more time or instalments"},
     "moved": {"sv": "Du har flyttat förfallodagen till {date}.", "en": "You moved the due date to {date}."},
@@ -71,9 +84,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "split_title": {"sv": "Dela upp i delbetalningar", "en": "Split into instalments"},
     "split_intro": {
         "sv": "Dela upp {amount} i 2 till {max} delar, en i månaden. Varje del får egen förfallodag och "
-        "eget OCR-nummer. Den första delen förfaller den dag du väljer, senast {latest}.",
+        "eget OCR-nummer. Den första delen förfaller den dag du väljer, tidigast {earliest} och senast "
+        "{latest}.",
         "en": "Split {amount} into 2 to {max} parts, one a month. Each part gets its own due date and OCR "
-        "reference. The first part is due on the day you choose, at the latest {latest}.",
+        "reference. The first part is due on the day you choose, from {earliest} to {latest}.",
     },
     "split_option": {
         "sv": "{n} delar: {first} och sedan {rest} i månaden",
@@ -180,9 +194,7 @@ def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:
         return format_money(amount, currency, loc)
 
     def day(value: date | str) -> str:
-        return format_date(
-            date.fromisoformat(value) if isinstance(value, str) else value, "medium", locale=loc
-        )
+        return format_date(date.fromisoformat(value) if isinstance(value, str) else value, "long", locale=loc)
 
     return money, day
 
@@ -215,6 +227,10 @@ def add_dunning_block(
         return page_html
     money, day = _fmt(view.language, view.country, view.currency)
     lang = view.language
+    offer = choice if choice and (choice.can_move or choice.can_split) else None
+    # Relief is for when paying on time gets hard: near or after the due date, or once reminded. Before
+    # that the page keeps it to one line further down, so it is there on request but not in the way.
+    later = bool(offer and not plan and not moved and not relief_is_timely(offer.due_date, today, stored))
     html = (
         environment(lang if lang in LANGUAGES else "en")
         .get_template("relief_block.html.j2")
@@ -224,11 +240,32 @@ def add_dunning_block(
             day=day,
             plan=plan,
             moved=moved,
-            offer=choice if choice and (choice.can_move or choice.can_split) else None,
+            offer=offer,
+            later=later,
             relief_url=f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}/relief",
         )
     )
+    if later:
+        return _insert_before_questions(page_html, html)
     return _insert_after_summary(page_html, html)
+
+
+RELIEF_NEAR_DUE_DAYS = 7
+
+
+def relief_is_timely(due_date: date, today: date, stored: StoredInvoice) -> bool:
+    """Relief is offered up front from a week before the due date, or once a reminder went out."""
+    reminded = any(r.get("status") == "sent" for r in dunning_of(stored).get("reminders") or [])
+    return reminded or (due_date - today).days <= RELIEF_NEAR_DUE_DAYS
+
+
+def _insert_before_questions(page_html: str, block: str) -> str:
+    at = page_html.find('<section id="block-questions"')
+    return (
+        _insert_after_summary(page_html, block)
+        if at == -1
+        else page_html[:at] + block + "\n" + page_html[at:]
+    )
 
 
 def _insert_after_summary(page_html: str, block: str) -> str:
@@ -268,7 +305,10 @@ def render_relief_page(
             options.append(
                 {"n": n, "label": text("split_option", lang, n=n, first=money(base + rest), rest=money(base))}
             )
-    latest_first = date.fromordinal(today.toordinal() + MAX_DAYS_TO_FIRST_INSTALMENT)
+    # No part may fall due before the invoice's own due date: the form starts there, not today.
+    due = choice.due_date if choice else invoice.due_date
+    earliest_first = max(due, today)
+    latest_first = date.fromordinal(earliest_first.toordinal() + MAX_DAYS_TO_FIRST_INSTALMENT)
     relief_base = f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}/relief"
     return (
         environment(lang)
@@ -287,6 +327,8 @@ def render_relief_page(
             min_iso=today.isoformat(),
             latest_first=day(latest_first),
             latest_first_iso=latest_first.isoformat(),
+            earliest_first=day(earliest_first),
+            earliest_first_iso=earliest_first.isoformat(),
             options=options,
             move_url=f"{relief_base}/move",
             split_url=f"{relief_base}/split",

@@ -7,6 +7,7 @@ it with `JinjaRenderer`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -26,9 +27,10 @@ from billing.domain.page.context import (
 from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
-from billing.services.autogiro import autogiro_page_links, autogiro_page_state, with_autogiro_notice
+from billing.services.autogiro import autogiro_page_links, autogiro_page_notice, autogiro_page_state
 from billing.services.dunning import page_relief_state
 from billing.services.invoice_pages import RenderedInvoice
+from billing.services.payment_control import page_payment_control
 from billing.services.payments import page_autopay_state, page_credit_notes, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
@@ -123,20 +125,28 @@ class JinjaInvoicePresenter:
     ) -> InvoicePageView:
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
+        card_links = page_payment_links(stored, tenant.page, self.api_base_url)
+        autogiro_links = autogiro_page_links(stored, tenant, self.api_base_url)
+        # The method in force, the choice of methods and stopping (the Autogiro notice goes in the
+        # summary with the method, not among the news).
+        control_links, control_state = page_payment_control(
+            stored,
+            card_links.get("autopay_url"),
+            autogiro_links.get("autopay_url"),
+            autogiro_page_notice(stored),
+            self.api_base_url,
+        )
         context = PageContext(
-            settings=with_autogiro_notice(page_settings(tenant.page, tenant), stored),
+            settings=page_settings(tenant.page, tenant),
             links=PageLinks(
                 token=stored.page_token,
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                 api_base=self.api_base_url,
                 pdf_url=f"{self.pages_base_url}/i/{stored.page_token}.pdf",
-                **{
-                    **page_payment_links(stored, tenant.page, self.api_base_url),
-                    **autogiro_page_links(stored, tenant, self.api_base_url),
-                },
+                **{**card_links, **autogiro_links, **control_links},
             ),
             today=today,
-            state=invoice_state(stored, today),
+            state=replace(invoice_state(stored, today), **control_state),
             history=History(
                 previous_invoices=tuple(h.invoice for h in history),
                 customer_since=account.subscription.start_date,
@@ -148,4 +158,9 @@ class JinjaInvoicePresenter:
             customer=account.customer,
             bankgiro=tenant.settings.bankgiro,
         )
+        # The customer's language as they last chose it (on any page: billing.services.page_language),
+        # so every page of theirs reads in it, the older ones too when re-rendered.
+        language = account.customer.language
+        if language in ("sv", "en") and language != invoice.language:
+            invoice = replace(invoice, language=language)
         return build_invoice_page(invoice, context)

@@ -16,7 +16,7 @@ import copy
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -34,7 +34,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from billing.domain.dunning.messages import MESSAGES as REMINDER_TEXTS
-from billing.domain.money import exponent
+from billing.domain.money import exponent, round_minor
 from billing.domain.page.pdf import A4_WIDTH, PdfDocument, wrap
 from billing.domain.page.view import InvoicePageView, PageStatus, ReminderView
 
@@ -42,7 +42,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 TRANSLATIONS_DIR = PACKAGE_DIR / "translations"
 LANGUAGES = ("sv", "en")
-UNIT_PRICE_DECIMALS = 4
+UNIT_PRICE_DECIMALS = 2
 
 # The page's one inline script (progressive enhancement of the forms). Its hash goes into the
 # Content-Security-Policy's script-src, so the script is a fixed file and never interpolated.
@@ -76,25 +76,53 @@ def _pattern(locale: Locale, kind: str, frac_prec: tuple[int, int] | None) -> Nu
     return pattern
 
 
+MINUS = "\u2212"  # typographic minus: "−0,35 kr", not a hyphen (Swedish and English typesetting)
+# Currencies whose minor unit has a name people say ("35 öre"): a unit price below one krona reads
+# better in öre than as "0,35 kr".
+MINOR_UNIT_NAMES = {"SEK": "öre"}
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", MINUS, 1) if text.lstrip("\u200e\u200f").startswith(("-", "\u200e-")) else text
+
+
 def format_money(amount: int, currency: str, locale: Locale) -> str:
     """Minor units as the locale writes money; whole amounts without decimals ("349 kr")."""
     digits = exponent(currency)
     value = Decimal(amount).scaleb(-digits)
     if amount % (10**digits) == 0:
-        return _pattern(locale, "currency", (0, 0)).apply(
-            value, locale, currency=currency, currency_digits=False
+        return _minus(
+            _pattern(locale, "currency", (0, 0)).apply(
+                value, locale, currency=currency, currency_digits=False
+            )
         )
-    return _pattern(locale, "currency", None).apply(value, locale, currency=currency)
+    return _minus(_pattern(locale, "currency", None).apply(value, locale, currency=currency))
 
 
 def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
-    """A unit price in minor units (maybe below one öre) in major units, every significant digit."""
-    value = minor.scaleb(-exponent(currency))
+    """A unit price in minor units (maybe fractional): at most two decimals, as prices are written.
+    Below one major unit, in the minor unit's name where it has one ("35 öre", "0,4 öre"); else in
+    major units rounded to two decimals ("1,19 kr")."""
+    digits = exponent(currency)
+    value = minor.scaleb(-digits)
     if value == value.to_integral_value():
         return format_money(int(minor), currency, locale)
-    # Enough digits to show a price below one öre, not the pricing engine's full precision.
-    pattern = _pattern(locale, "currency", (2, UNIT_PRICE_DECIMALS))
-    return pattern.apply(value, locale, currency=currency, currency_digits=False)
+    name = MINOR_UNIT_NAMES.get(currency.upper())
+    if name and digits and abs(value) < 1:
+        shown = format_decimal(
+            minor.quantize(Decimal("0.01")).normalize(), locale=locale, decimal_quantization=False
+        )
+        return _minus(f"{shown}\xa0{name}")
+    # Whole öre (two decimals) is what a price list shows; round_minor keeps the one rounding rule.
+    return (
+        format_money(round_minor(minor), currency, locale)
+        if digits == 2
+        else _minus(
+            _pattern(locale, "currency", (2, UNIT_PRICE_DECIMALS)).apply(
+                value, locale, currency=currency, currency_digits=False
+            )
+        )
+    )
 
 
 def format_rate(rate: str, locale: Locale) -> str:
@@ -120,8 +148,9 @@ def _unit_price_filter(ctx: Context, minor: Decimal, currency: str | None = None
 
 
 @pass_context
-def _date_filter(ctx: Context, day: date, form: str = "medium") -> str:
-    # Named forms keep the CLDR patterns out of templates: medium "22 nov. 2026", day_month "22 nov.",
+def _date_filter(ctx: Context, day: date, form: str = "long") -> str:
+    # Named forms keep the CLDR patterns out of templates: long (the default: month names in full,
+    # as Swedish prose writes dates) "22 november 2026", medium "22 nov. 2026", day_month "22 nov.",
     # month "november", month_short "nov.", month_year "november 2026".
     patterns = {
         "medium": "medium",
@@ -131,7 +160,24 @@ def _date_filter(ctx: Context, day: date, form: str = "medium") -> str:
         "month_short": "LLL",
         "month_year": "LLLL y",
     }
+    if form == "month_abbr":
+        # Chart labels: three letters, no dot ("jan", "mars" -> "mar"), so twelve fit a phone's width.
+        return format_date(day, "LLL", locale=_locale(ctx)).rstrip(".")[:3]
     return format_date(day, patterns[form], locale=_locale(ctx))
+
+
+def format_period(start: date, last_day: date, locale: Locale) -> str:
+    """A period as people say it: a whole calendar month is "november 2026"; within one month
+    "1–15 november 2026"; else both days in full."""
+    whole_month = start.day == 1 and (last_day + timedelta(days=1)).day == 1 and start.month == last_day.month
+    if whole_month and start.year == last_day.year:
+        return format_date(start, "LLLL y", locale=locale)
+    return f"{format_date(start, 'long', locale=locale)} – {format_date(last_day, 'long', locale=locale)}"
+
+
+@pass_context
+def _period_filter(ctx: Context, start: date, last_day: date) -> str:
+    return format_period(start, last_day, _locale(ctx))
 
 
 @pass_context
@@ -161,7 +207,7 @@ def reminder_paragraphs(reminder: ReminderView, view: InvoicePageView) -> list[s
         if key in _REMINDER_MONEY and isinstance(value, int):
             params[key] = format_money(value, view.currency, loc)
         elif key in _REMINDER_DATES:
-            params[key] = format_date(date.fromisoformat(str(value)), "medium", locale=loc)
+            params[key] = format_date(date.fromisoformat(str(value)), "long", locale=loc)
         elif key == "invoice_id" and view.number:
             params[key] = view.number  # the number the customer sees, not our internal id
         else:
@@ -206,6 +252,7 @@ def environment(language: str) -> Environment:
         money=_money_filter,
         unit_price=_unit_price_filter,
         date=_date_filter,
+        period=_period_filter,
         number=_number_filter,
         rate=_rate_filter,
     )
@@ -289,7 +336,7 @@ def render_pdf(view: InvoicePageView) -> bytes:
         return format_money(amount, view.currency, loc)
 
     def day(value: date) -> str:
-        return format_date(value, "medium", locale=loc)
+        return format_date(value, "long", locale=loc)
 
     def t(message: str, **params: object) -> str:
         return _pdf_text(tr, message, **params)
@@ -332,6 +379,8 @@ def render_pdf(view: InvoicePageView) -> bytes:
     facts.append((t("Due date"), day(view.due_date)))
     if view.period_start and view.period_last_day:
         facts.append((t("Period"), f"{day(view.period_start)} – {day(view.period_last_day)}"))
+    if view.usage_period_start and view.usage_period_last_day:
+        facts.append((t("Usage"), f"{day(view.usage_period_start)} – {day(view.usage_period_last_day)}"))
     s = view.summary
     payment = []
     if s.bankgiro and s.ocr:
@@ -354,7 +403,8 @@ def render_pdf(view: InvoicePageView) -> bytes:
 
     # Lines by service
     doc.text(_LEFT, out.y, t("Description"), size=8, bold=True, colour=_GREY)
-    doc.text(_RIGHT, out.y, t("Amount excl. VAT"), size=8, bold=True, colour=_GREY, align="right")
+    amount_head = t("Amount incl. VAT") if view.prices_incl_vat else t("Amount excl. VAT")
+    doc.text(_RIGHT, out.y, amount_head, size=8, bold=True, colour=_GREY, align="right")
     out.y += 5
     doc.line(_LEFT, out.y, _RIGHT, out.y, colour="#b0b8bf")
     for group in view.groups:
@@ -370,12 +420,17 @@ def render_pdf(view: InvoicePageView) -> bytes:
                     "%(quantity)s %(unit)s at %(price)s",
                     quantity=format_decimal(item.quantity, locale=loc, decimal_quantization=False),
                     unit=item.unit,
-                    price=format_unit_price(item.unit_price, view.currency, loc),
+                    price=format_unit_price(item.shown_unit_price, view.currency, loc),
                 )
-            extra = [x for x in (detail, item.proration) if x]
+            used = None
+            if item.is_usage and item.period_start and item.period_last_day:
+                used = t(
+                    "Used in %(period)s", period=format_period(item.period_start, item.period_last_day, loc)
+                )
+            extra = [x for x in (detail, used, item.proration) if x]
             out.need(14 * len(pieces) + 12 * len(extra) + 6)
             out.y += 14
-            doc.text(_RIGHT, out.y, money(item.amount), size=10, align="right")
+            doc.text(_RIGHT, out.y, money(item.shown_amount), size=10, align="right")
             for i, piece in enumerate(pieces):
                 if i:
                     out.y += 13
@@ -387,7 +442,7 @@ def render_pdf(view: InvoicePageView) -> bytes:
     doc.line(_LEFT, out.y, _RIGHT, out.y, colour="#b0b8bf")
 
     # Totals
-    totals = [(t("Subtotal"), view.subtotal, False)]
+    totals = [(t("Total excl. VAT") if view.prices_incl_vat else t("Subtotal"), view.subtotal, False)]
     totals += [
         (t("VAT %(rate)s on %(base)s", rate=format_rate(v.rate, loc), base=money(v.base)), v.vat, False)
         for v in view.vat

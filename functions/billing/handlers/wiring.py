@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.erasure import EraseCustomer
     from billing.services.invoice_pages import InvoicePages, PageActions
+    from billing.services.page_language import SwitchLanguage
+    from billing.services.payment_control import StopAutopay
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
@@ -534,6 +536,43 @@ def erase_customer() -> EraseCustomer:
     return EraseCustomer(
         store=DynamoErasureStore(),
         pages=S3PageEraser(settings().pages_bucket),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def stop_autopay() -> StopAutopay:
+    """The customer stops automatic payment from the page (issue 17): card mandate or Autogiro."""
+    from billing.adapters.payment_control_mail import StopConfirmationMail
+    from billing.services.billing_run import SystemClock
+    from billing.services.payment_control import StopAutopay
+
+    return StopAutopay(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        cards=stripe_records(),
+        cancel_autogiro=cancel_autogiro_mandate(),
+        mailer=mailer(),
+        confirmation=StopConfirmationMail(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
+    )
+
+
+@cache
+def switch_language() -> SwitchLanguage:
+    """The customer switches the page's language, remembered as theirs (issue 17)."""
+    from billing.adapters.dynamo.customer_language import DynamoCustomerLanguage
+    from billing.services.billing_run import SystemClock
+    from billing.services.page_language import SwitchLanguage
+
+    bind_tables()
+    return SwitchLanguage(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        customers=DynamoCustomerLanguage(),
         audit=audit_trail(),
         clock=SystemClock(),
     )

@@ -41,6 +41,7 @@ from billing.domain.dunning import (
 from billing.domain.page import Instalment
 from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoicePages
+from billing.services.payment_control import autogiro_waiting
 from billing.services.ports import (
     AuditEvent,
     AuditTrail,
@@ -188,6 +189,10 @@ def pays_by_mandate(stored: StoredInvoice) -> bool:
         # and is reminded as on any open invoice; the mandate is not charged again for it.
         return False
     if _stripe_attempts(stored) is not None:
+        return True
+    if autogiro_waiting(stored):
+        # A mandate given on the page, waiting for Bankgirot: the debit follows once it is approved,
+        # so "we have not received your payment" would be wrong, and relief would charge it twice.
         return True
     return any(
         bool((stored.state.get(m) or {}).get("active") or (stored.state.get(m) or {}).get("attempts"))

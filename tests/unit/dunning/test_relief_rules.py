@@ -231,3 +231,21 @@ def test_no_relief_while_automatic_payment_may_still_take_the_invoice(outcomes, 
             _refusal(lambda: move_due_date(state, DUE + timedelta(days=5), policy, today))
             is ReliefRefusal.PAID_BY_MANDATE
         )
+
+
+def test_asking_for_time_before_the_due_date_never_makes_a_part_due_sooner() -> None:
+    # Given an invoice due on DUE, split four weeks before it falls due
+    policy = a_policy(max_instalments=3)
+    today = DUE - timedelta(days=27)
+    # Then a first part before the due date is refused, naming the field
+    assert _refusal(lambda: split_invoice(an_invoice(), 2, today, policy, today=today)) is (
+        ReliefRefusal.BEFORE_DUE_DATE
+    )
+    assert _refusal(lambda: split_invoice(an_invoice(), 2, DUE - timedelta(days=1), policy, today=today)) is (
+        ReliefRefusal.BEFORE_DUE_DATE
+    )
+    # And the first part may fall on the due date itself or up to a month after it
+    plan = split_invoice(an_invoice(), 2, DUE, policy, today=today)
+    assert min(i.due_date for i in plan.instalments) == DUE
+    later = split_invoice(an_invoice(), 2, DUE + timedelta(days=31), policy, today=today)
+    assert min(i.due_date for i in later.instalments) == DUE + timedelta(days=31)

@@ -146,3 +146,25 @@ def test_the_stripe_collectors_record_decides_whether_the_mandate_is_still_in_pl
 
 def customer_history_for_tests() -> CustomerHistory:
     return CustomerHistory(tenure_months=12, previous_late_invoices=0)
+
+
+@pytest.mark.parametrize(
+    ("autogiro", "by_mandate"),
+    [
+        ({"mandate": {"status": "pending"}}, True),  # given on the page, not yet in a file
+        ({"mandate": {"status": "sent"}}, True),  # with Bankgirot, waiting for the answer
+        ({"mandate": {"status": "rejected"}}, False),  # refused: the customer pays by hand
+        ({"mandate": {"status": "sent"}, "failed": {"sv": "x", "en": "x"}}, False),
+    ],
+)
+def test_no_payment_reminder_while_an_autogiro_mandate_waits_for_approval(autogiro, by_mandate):
+    # Given an overdue invoice whose customer gave an Autogiro mandate on the page
+    from billing.adapters.dunning_page import load_reference_rates
+    from billing.domain.dunning import DoNothing, decide_next_action
+    from tests.unit.dunning.dunning_builders import a_policy
+
+    state = dunning_state(stored(state={"autogiro": autogiro}), agreed_on=None, history=CustomerHistory(0, 0))
+    # Then, while the mandate waits, the invoice counts as paid by mandate: no reminder, no relief
+    assert state.pays_by_mandate is by_mandate
+    decision = decide_next_action(state, a_policy(), load_reference_rates(), date(2026, 12, 20))
+    assert isinstance(decision, DoNothing) is by_mandate

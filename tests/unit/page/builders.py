@@ -285,6 +285,7 @@ def rich_context(
                 LocalText({"sv": offer_title, "en": offer_title}),
                 LocalText({"sv": "30 GB ingår, utan extrapaket.", "en": "30 GB included."}),
                 "https://nordljus.example/max",
+                plan_code="max",  # the same way as plan fit's advice, so both are shown
             ),
         ),
         poll=Poll(

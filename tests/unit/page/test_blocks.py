@@ -132,7 +132,7 @@ def test_more_usage_is_explained_with_quantities_and_the_amount() -> None:
     (change,) = changes.changes
     assert change.kind == "more"
     assert (change.previous_quantity, change.quantity, change.unit) == (Decimal("3.1"), Decimal("12.4"), "GB")
-    assert change.difference == 4_400
+    assert change.difference == 5_500  # 44 kr excl. VAT, shown to this consumer incl. 25 % VAT
 
 
 def test_new_and_gone_lines_are_named_and_the_largest_changes_come_first() -> None:

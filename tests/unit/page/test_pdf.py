@@ -54,13 +54,14 @@ def test_the_pdf_carries_the_invoices_legal_facts_in_swedish() -> None:
         "Org.nr 556677-8899",
         "Anna Svensson",
         "Förfallodatum",
-        "30 nov. 2026",
+        "30 november 2026",
         "5050-1055",
         "4200000000427",
         f"1{NBSP}358{NBSP}kr",
         f"Moms 25{NBSP}% på 1{NBSP}086{NBSP}kr",
         "Fiber 100",
-        f"10 GB à 49{NBSP}kr",
+        f"10 GB à 61,25{NBSP}kr",  # 49 kr excl. VAT: a consumer is shown prices incl. VAT
+        "Belopp inkl. moms",
         "https://pages.example.test/i/tok_0123456789abcdefABCDEF",
     ):
         assert fact in text, fact

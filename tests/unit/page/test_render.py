@@ -35,7 +35,7 @@ def render(language: str = "sv", **ctx: object) -> Page:
     [
         (123_450, SV, f"1{NBSP}234,50{NBSP}kr"),
         (34_900, SV, f"349{NBSP}kr"),
-        (-34_900, SV, f"-349{NBSP}kr"),
+        (-34_900, SV, f"\u2212349{NBSP}kr"),
         (5, SV, f"0,05{NBSP}kr"),
         (123_450, EN, f"1{NBSP}234,50{NBSP}kr"),
         (123_450, Locale.parse("en"), "SEK1,234.50"),
@@ -47,9 +47,9 @@ def test_money_is_formatted_by_locale_and_whole_amounts_have_no_decimals(
     assert format_money(amount, "SEK", locale) == text
 
 
-def test_unit_prices_below_one_ore_keep_their_digits_up_to_four_decimals() -> None:
-    assert format_unit_price(Decimal("0.5"), "SEK", SV) == f"0,005{NBSP}kr"
-    assert format_unit_price(Decimal("475.8064516"), "SEK", SV) == f"4,7581{NBSP}kr"
+def test_unit_prices_have_two_decimals_at_most_and_read_in_ore_below_one_krona() -> None:
+    assert format_unit_price(Decimal("0.5"), "SEK", SV) == f"0,5{NBSP}öre"
+    assert format_unit_price(Decimal("475.8064516"), "SEK", SV) == f"4,76{NBSP}kr"
     assert format_unit_price(Decimal("2500"), "SEK", SV) == f"25{NBSP}kr"
 
 
@@ -68,7 +68,7 @@ def test_the_page_shows_the_summary_facts_in_swedish() -> None:
     page = render("sv")
     # Then the key facts are there, formatted the Swedish way
     assert page.text("amount-due") == f"323{NBSP}kr"
-    assert page.text("due-date") == "Förfaller 30 nov. 2026"
+    assert page.text("due-date") == "Förfaller 30 november 2026"
     assert page.text("status") == "Obetald"
     assert page.text("ocr") == "4200000000427"
     assert page.text("bankgiro") == "5050-1055"
@@ -81,7 +81,7 @@ def test_the_page_shows_the_summary_facts_in_swedish() -> None:
 
 def test_the_page_shows_the_summary_facts_in_english() -> None:
     page = render("en")
-    assert page.text("due-date") == "Due on 30 Nov 2026"
+    assert page.text("due-date") == "Due on 30 November 2026"
     assert page.text("status") == "Unpaid"
     assert page.attrs("html")[0]["lang"] == "en"
 
@@ -91,8 +91,9 @@ def test_lines_show_usage_tied_to_amounts_and_vat_per_rate() -> None:
     lines = page.text("block-lines")
     assert "Mobile data" not in lines  # the description is the invoice's own text
     assert "12.4 GB at" not in lines  # en_SE writes decimals with a comma
-    assert f"12,4 GB at 4,7581{NBSP}kr" in lines
-    assert f"59{NBSP}kr" in lines
+    # A consumer: unit price and amount incl. 25 % VAT (4,7581 kr and 59 kr excl.), two decimals at most
+    assert f"12,4 GB at 5,95{NBSP}kr" in lines
+    assert f"73,75{NBSP}kr" in lines
     assert f"VAT 25{NBSP}% on 258{NBSP}kr" in lines
     assert "Rounding" in lines
 
@@ -103,7 +104,7 @@ def test_legal_details_name_seller_and_buyer_with_numbers() -> None:
     assert "Momsreg.nr SE556677889901" in page.text("seller")
     assert "Org.nr 556677-8899" in page.text("seller")
     assert "Anna Svensson" in page.text("buyer")
-    assert page.text("issue-date") == "1 nov. 2026"
+    assert page.text("issue-date") == "1 november 2026"
 
 
 def test_the_question_form_posts_to_the_api_and_the_view_pixel_counts_views() -> None:
@@ -136,7 +137,7 @@ def test_a_paid_page_thanks_and_hides_every_way_to_pay() -> None:
     assert page.text("status") == "Paid"
     assert not page.has("pay-button")
     assert not page.has("ocr")
-    assert "Paid on 10 Nov 2026" in page.text("block-summary")
+    assert "Paid on 10 November 2026" in page.text("block-summary")
 
 
 def test_an_overdue_page_says_how_late_gently() -> None:
@@ -181,7 +182,7 @@ def test_the_html_email_carries_amount_due_date_and_bank_details() -> None:
     view = build_invoice_page(invoice(language="sv"), context())
     html = Page(JinjaRenderer().render_email(view).html)
     text = html.text("email")
-    assert f"323{NBSP}kr" in text and "30 nov. 2026" in text
+    assert f"323{NBSP}kr" in text and "30 november 2026" in text
     assert "5050-1055" in text and "4200000000427" in text
     assert [a["href"] for a in html.attrs("a")] == [PAGE, PAGE]
     assert html.attrs("html")[0]["lang"] == "sv"
@@ -216,8 +217,8 @@ def test_refunds_are_listed_with_their_credit_notes_on_a_paid_invoice() -> None:
     )
     page = render("sv", today=date(2026, 11, 21), state=state)
     listed = page.text("credit-notes")
-    assert f"Återbetalt 10{NBSP}kr den 12 nov. 2026 (kreditnota 2026-000042-K1)." in listed
-    assert f"Återbetalt 313{NBSP}kr den 20 nov. 2026 (kreditnota 2026-000042-K2)." in listed
+    assert f"Återbetalt 10{NBSP}kr den 12 november 2026 (kreditnota 2026-000042-K1)." in listed
+    assert f"Återbetalt 313{NBSP}kr den 20 november 2026 (kreditnota 2026-000042-K2)." in listed
     english = render("en", today=date(2026, 11, 21), state=state)
     assert "credit note 2026-000042-K2" in english.text("credit-notes")
     assert not render("sv", today=date(2026, 11, 21)).has("credit-notes")

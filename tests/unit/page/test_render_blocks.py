@@ -59,20 +59,20 @@ def test_the_rich_page_says_each_block_in_swedish() -> None:
     assert "faktura nummer 23" in page.text("block-tenure")
     assert "En gratis månad per år" in page.text("loyalty-benefit")
     assert "Mobil Max" in page.text("plan-fit-advice")
-    assert f"4{NBSP}080{NBSP}kr mindre per år" in page.text("plan-fit-advice")
+    assert f"5{NBSP}100{NBSP}kr mindre per år" in page.text("plan-fit-advice")  # 4 080 kr excl. VAT
     assert "Dina senaste 12 fakturor" in page.text("block-chart")
     assert "Nytt den här gången: Extra data 5 GB" in page.text("block-changes")
     assert "Mer data i Max" in page.text("block-offers")
     assert "5G i hela Lund" in page.text("block-announcements")
     assert "Hur troligt är det att du rekommenderar oss?" in page.text("block-poll")
-    assert "Du frågade 2 nov. 2026" in page.text("block-questions")
+    assert "Du frågade 2 november 2026" in page.text("block-questions")
 
 
 def test_the_rich_page_in_english() -> None:
     _, page = rich_page("en")
     assert "Thank you for staying with us" in page.text("block-tenure")
     assert "One free month a year" in page.text("loyalty-benefit")
-    assert "per year than Mobil Bas (excl. VAT)" in page.text("plan-fit-advice")
+    assert "per year than Mobil Bas (incl. VAT)" in page.text("plan-fit-advice")
     assert "Your last 12 invoices" in page.text("block-chart")
 
 
@@ -82,7 +82,7 @@ def test_the_chart_is_drawn_on_the_server_with_a_text_alternative() -> None:
     assert len(svgs) == 1
     assert svgs[0]["role"] == "img" and svgs[0]["aria-describedby"] == "chart-desc"
     assert len(page.attrs("rect")) == 12
-    assert "Amounts from" in page.text("chart-desc")
+    assert "Amounts incl. VAT from" in page.text("chart-desc")
     # The table repeats every bar's numbers for readers who cannot see the chart
     assert "November 2026" in page.text("block-chart") and f"1{NBSP}358{NBSP}kr" in page.text("block-chart")
 
@@ -224,11 +224,11 @@ def test_the_reminder_reads_as_the_email_did_with_local_money_and_dates() -> Non
     # When the page is rendered
     text = Page(JinjaRenderer().render_page(view)).text("block-reminder")
     # Then it is dated, names the invoice by its number, and formats amounts and dates the Swedish way
-    assert "Vår påminnelse från 8 dec. 2026" in text
+    assert "Vår påminnelse från 8 december 2026" in text
     assert "faktura 2026-000042" in text
     assert f"Påminnelseavgift enligt avtalet: 60{NBSP}kr." in text
     assert f"Att betala: 383{NBSP}kr." in text
-    assert "förfallodag 30 nov. 2026" in text
+    assert "förfallodag 30 november 2026" in text
 
 
 def test_a_credit_note_page_and_email_say_there_is_nothing_to_pay() -> None:

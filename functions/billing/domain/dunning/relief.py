@@ -28,6 +28,7 @@ class ReliefRefusal(StrEnum):
     ALREADY_MOVED = "already_moved"  # the due date may be moved once
     NOT_LATER = "not_later"  # the new due date must be after the current one
     IN_THE_PAST = "in_the_past"
+    BEFORE_DUE_DATE = "before_due_date"  # asking for time must never make any part due sooner
     TOO_FAR = "too_far"  # past the tenant's limit
     TOO_FEW_INSTALMENTS = "too_few_instalments"
     TOO_MANY_INSTALMENTS = "too_many_instalments"
@@ -150,15 +151,24 @@ def split_invoice(
 ) -> InstalmentPlan:
     """The customer's request to split the amount still due on an open invoice.
 
-    The first instalment must fall between today and `MAX_DAYS_TO_FIRST_INSTALMENT` days from today.
-    Fees already charged are part of `amount_due_minor` if the caller added them; interest accrued
-    before the split is not added (the plan is new terms agreed with the customer).
+    The first instalment falls on or after the invoice's due date (asking for more time never makes
+    any part due sooner) and today, and at most `MAX_DAYS_TO_FIRST_INSTALMENT` days after the later of
+    the two (`first_instalment_window`). Fees already charged are part of `amount_due_minor` if the
+    caller added them; interest accrued before the split is not added (the plan is new terms agreed
+    with the customer).
     """
     _require_open_and_owing(state)
     _require_not_collected(state, policy)
     if first_due < today:
         raise ReliefRefused(ReliefRefusal.IN_THE_PAST, "first_due", "must not be in the past")
-    if first_due > today + timedelta(days=MAX_DAYS_TO_FIRST_INSTALMENT):
+    earliest, latest = first_instalment_window(state, today)
+    if first_due < earliest:
+        raise ReliefRefused(
+            ReliefRefusal.BEFORE_DUE_DATE,
+            "first_due",
+            f"must not be before the due date {earliest.isoformat()}",
+        )
+    if first_due > latest:
         raise ReliefRefused(
             ReliefRefusal.TOO_FAR, "first_due", f"must be within {MAX_DAYS_TO_FIRST_INSTALMENT} days"
         )
@@ -168,6 +178,12 @@ def split_invoice(
     return InstalmentPlan(
         invoice=dataclasses.replace(state, status=InvoiceStatus.SPLIT), instalments=instalments
     )
+
+
+def first_instalment_window(state: InvoiceDunningState, today: date) -> tuple[date, date]:
+    """The days the first instalment may fall on: from the due date (or today, if later) for a month."""
+    earliest = max(state.due_date, today)
+    return earliest, earliest + timedelta(days=MAX_DAYS_TO_FIRST_INSTALMENT)
 
 
 def can_split(state: InvoiceDunningState, policy: ReminderPolicy) -> bool:

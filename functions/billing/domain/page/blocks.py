@@ -8,6 +8,7 @@ have to guess is left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -17,9 +18,11 @@ from billing.domain.invoice import CREDIT_NOTE, Invoice
 from billing.domain.money import round_minor, round_to_major
 from billing.domain.page.chart import ChartView, build_chart, charge_name
 from billing.domain.page.context import PageContext, PriceChange, Segment
+from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import (
     AnnouncementView,
     AutopayView,
+    CauseView,
     ChangesView,
     ChangeView,
     OfferView,
@@ -38,6 +41,7 @@ MAX_CHANGES = 3
 MIN_CHANGE = 100  # minor units: a change below one krona is not worth a sentence
 MAX_OFFERS = 2
 MAX_ANNOUNCEMENTS = 3
+EXCL_VAT = PriceBasis(incl_vat=False)
 
 
 def sorted_history(invoice: Invoice, context: PageContext) -> tuple[Invoice, ...]:
@@ -60,10 +64,12 @@ def months_between(start: date, end: date) -> int:
 # 2. What you paid for: the chart
 
 
-def chart(invoice: Invoice, history: tuple[Invoice, ...]) -> ChartView | None:
+def chart(
+    invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis | None = None
+) -> ChartView | None:
     if invoice.kind == CREDIT_NOTE:
         return None
-    return build_chart(invoice, history)
+    return build_chart(invoice, history, incl_vat=basis is None or basis.incl_vat)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -74,22 +80,25 @@ def _line_key(kind: str, charge_code: str | None, description: str) -> str:
     return f"{kind}:{charge_code}" if charge_code else f"{kind}:{description}"
 
 
-def _by_key(invoice: Invoice) -> dict[str, tuple[list[str], int, str, Decimal | None]]:
-    """key -> (descriptions, amount, unit, quantity) summed over the invoice's lines of that key."""
+def _by_key(invoice: Invoice, basis: PriceBasis) -> dict[str, tuple[list[str], int, str, Decimal | None]]:
+    """key -> (descriptions, amount as shown, unit, quantity) summed over the invoice's lines of that key."""
     result: dict[str, tuple[list[str], int, str, Decimal | None]] = {}
     for line in invoice.lines:
         key = _line_key(line.kind, line.charge_code, line.description)
         quantity = Decimal(line.quantity) if line.kind == "usage" else None
+        shown = basis.amount(line.amount, line.vat_rate)
         if key in result:
             names, amount, unit, qty = result[key]
             summed = qty + quantity if qty is not None and quantity is not None else None
-            result[key] = ([*names, line.description], amount + line.amount, unit, summed)
+            result[key] = ([*names, line.description], amount + shown, unit, summed)
         else:
-            result[key] = ([line.description], line.amount, line.unit, quantity)
+            result[key] = ([line.description], shown, line.unit, quantity)
     return result
 
 
-def changes(invoice: Invoice, history: tuple[Invoice, ...]) -> ChangesView | None:
+def changes(
+    invoice: Invoice, history: tuple[Invoice, ...], basis: PriceBasis = EXCL_VAT
+) -> ChangesView | None:
     """The largest line changes since the previous invoice; None when the total did not change."""
     periodic = [x for x in history if x.kind == invoice.kind]
     if invoice.kind == CREDIT_NOTE or not periodic:
@@ -97,7 +106,7 @@ def changes(invoice: Invoice, history: tuple[Invoice, ...]) -> ChangesView | Non
     previous = periodic[-1]
     if previous.total == invoice.total:
         return None
-    before, now = _by_key(previous), _by_key(invoice)
+    before, now = _by_key(previous, basis), _by_key(invoice, basis)
     found: list[ChangeView] = []
     for key in [*now, *[k for k in before if k not in now]]:
         desc_now = now.get(key)
@@ -144,7 +153,7 @@ def _comparable(current: Plan, plans: Sequence[Plan]) -> list[Plan]:
     return [p for p in plans if p.currency == current.currency and p.interval == current.interval]
 
 
-def plan_fit(invoice: Invoice, context: PageContext) -> PlanFitView | None:
+def plan_fit(invoice: Invoice, context: PageContext, basis: PriceBasis = EXCL_VAT) -> PlanFitView | None:
     """Re-price the customer's recent usage under every plan on sale; suggest a cheaper plan only
     when it saves more than the tenant's threshold per year. Never suggests a dearer plan: the
     suggestion is the cheapest plan, and only when it is cheaper than the current one."""
@@ -199,9 +208,17 @@ def plan_fit(invoice: Invoice, context: PageContext) -> PlanFitView | None:
             suggested=PlanCostView(best.code, best.name, best_cost),
             saving_per_year=saving,
             periods_considered=len(periods),
+            # Whole kronor again after adding VAT: an estimate claims no öre.
+            shown_saving_per_year=round_to_major(basis.amount(saving), current.currency),
+            incl_vat=basis.incl_vat,
         )
     return PlanFitView(
-        fits=True, current=current_view, suggested=None, saving_per_year=0, periods_considered=len(periods)
+        fits=True,
+        current=current_view,
+        suggested=None,
+        saving_per_year=0,
+        periods_considered=len(periods),
+        incl_vat=basis.incl_vat,
     )
 
 
@@ -296,16 +313,38 @@ def in_segment(segment: Segment, invoice: Invoice, context: PageContext, languag
         segment.min_tenure_months is None or (since is not None and months >= segment.min_tenure_months),
         segment.max_tenure_months is None or months <= segment.max_tenure_months,
         segment.business is None or (customer is not None and customer.is_business == segment.business),
+        not segment.postcodes or _in_region(invoice.buyer.address, segment.postcodes),
     ]
     return all(checks)
+
+
+_POSTCODE = re.compile(r"\b(\d{3})\s?(\d{2})\b")
+
+
+def _in_region(address: tuple[str, ...], postcodes: tuple[str, ...]) -> bool:
+    """The buyer's address holds a postal code ("903 26 Umeå") starting with one of `postcodes`."""
+    codes = ["".join(m.groups()) for line in address for m in _POSTCODE.finditer(line)]
+    return any(code.startswith(prefix.replace(" ", "")) for code in codes for prefix in postcodes)
+
+
+def _monthly_fee(plan: Plan) -> tuple[int, str] | None:
+    """A plan's flat fee per period and its VAT rate, for an offer's price."""
+    fees = [c for c in plan.charges if c.is_recurring_fee]
+    if not fees:
+        return None
+    rate = fees[0].vat_rate
+    return sum(c.amount for c in fees), (str(rate) if rate is not None else "")
 
 
 def _bought(invoice: Invoice, charge_code: str) -> bool:
     return any(x.charge_code == charge_code and x.amount > 0 for x in invoice.lines)
 
 
-def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...]) -> tuple[OfferView, ...]:
-    """At most two offers whose rules hold, in the tenant's order (the caller skips overdue pages)."""
+def offers(
+    invoice: Invoice, context: PageContext, history: tuple[Invoice, ...], basis: PriceBasis = EXCL_VAT
+) -> tuple[OfferView, ...]:
+    """At most two offers whose rules hold, in the tenant's order (the caller skips overdue pages).
+    An offer for a plan carries the plan's fee as the reader is shown it (incl. VAT for a consumer)."""
     language = invoice.language
     recent = [*history, invoice]
     chosen: list[OfferView] = []
@@ -320,12 +359,18 @@ def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...])
                 continue  # too little history to claim "2 of the last 3 months"
             if sum(_bought(x, rule.charge_code) for x in window) < rule.min_periods:
                 continue
+        plan = context.catalog.plans.get(rule.plan_code) if context.catalog and rule.plan_code else None
+        fee = _monthly_fee(plan) if plan is not None else None
         chosen.append(
             OfferView(
                 offer_id=rule.offer_id,
                 title=rule.title.text(language),
                 body=rule.body.text(language),
                 click_url=context.links.api(f"offers/{rule.offer_id}"),
+                plan_code=rule.plan_code,
+                plan_name=plan.name if plan else None,
+                monthly_price=basis.amount(fee[0], fee[1] or None) if fee else None,
+                incl_vat=basis.incl_vat,
             )
         )
     return tuple(chosen)
@@ -333,14 +378,31 @@ def offers(invoice: Invoice, context: PageContext, history: tuple[Invoice, ...])
 
 def announcements(invoice: Invoice, context: PageContext, language: str) -> tuple[AnnouncementView, ...]:
     today = context.today
+    # Shown from `starts` (inclusive) to `ends`; a tenant may announce ahead with `starts` in the
+    # past and a date in the text, so the page states the dates itself: "from" or "since".
     shown = [
-        AnnouncementView(a.announcement_id, a.title.text(language), a.body.text(language))
+        AnnouncementView(
+            a.announcement_id,
+            a.title.text(language),
+            a.body.text(language),
+            starts=a.starts,
+            ends=a.ends,
+            started=a.starts is None or a.starts <= today,
+            plan_code=a.plan_code,
+        )
         for a in context.settings.announcements
         if (a.starts is None or a.starts <= today)
         and (a.ends is None or today <= a.ends)
         and in_segment(a.segment, invoice, context, language)
     ]
     return tuple(shown[:MAX_ANNOUNCEMENTS])
+
+
+def causes(context: PageContext, language: str) -> tuple[CauseView, ...]:
+    return tuple(
+        CauseView(c.cause_id, c.title.text(language), c.body.text(language), c.url)
+        for c in context.settings.causes
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -379,9 +441,10 @@ def poll(context: PageContext, language: str) -> PollView | None:
 
 def autopay(invoice: Invoice, context: PageContext, summary: SummaryView) -> AutopayView | None:
     """The way into the mandate flows, for customers who do not pay automatically yet."""
-    url = context.links.autopay_url
-    if url is None or not context.settings.autopay_offered or context.state.autopay_active:
+    links = context.links
+    choices = links.autopay_choices or ((("card", links.autopay_url),) if links.autopay_url else ())
+    if not choices or not context.settings.autopay_offered or context.state.autopay_active:
         return None
-    if summary.status in (PageStatus.CREDIT, PageStatus.DEBIT_SCHEDULED):
+    if summary.status in (PageStatus.CREDIT, PageStatus.DEBIT_SCHEDULED, PageStatus.AUTOPAY_PENDING):
         return None
-    return AutopayView(url=url, due_date=invoice.due_date)
+    return AutopayView(url=links.autopay_url or choices[0][1], due_date=invoice.due_date, choices=choices)

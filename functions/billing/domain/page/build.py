@@ -8,13 +8,17 @@ nothing true to say.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
 from billing.domain.page import blocks
+from billing.domain.page.advice import Advice, advice_action, recommend
 from billing.domain.page.context import LANGUAGES, PageContext, PageError
+from billing.domain.page.prices import PriceBasis, price_basis
 from billing.domain.page.view import (
     InvoicePageView,
     LineGroupView,
@@ -26,6 +30,7 @@ from billing.domain.page.view import (
     SummaryView,
     VatRow,
 )
+from billing.domain.periods import Period
 
 
 def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageView:
@@ -35,6 +40,10 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
     history = blocks.sorted_history(invoice, context)
     # Never sell to someone who is late paying or being credited.
     no_offers = summary.status in (PageStatus.OVERDUE, PageStatus.CREDIT)
+    basis = price_basis(invoice, context.customer)
+    groups = _groups(invoice.lines, basis)
+    usage_period = _usage_period(invoice)
+    advice = _advice(invoice, context, basis, history, no_offers, language)
     return InvoicePageView(
         language=language,
         country=invoice.buyer.country or "SE",
@@ -49,7 +58,7 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         period_start=invoice.period.start if invoice.period else None,
         period_last_day=invoice.period.end - timedelta(days=1) if invoice.period else None,
         summary=summary,
-        groups=_groups(invoice.lines),
+        groups=groups,
         vat=tuple(VatRow(v.rate, v.base, v.vat) for v in invoice.vat),
         subtotal=invoice.subtotal,
         vat_total=invoice.vat_total,
@@ -65,16 +74,70 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         seen_url=context.links.api("seen"),
         pdf_url=context.links.pdf_url,
         questions=_questions(invoice, context),
-        chart=blocks.chart(invoice, history),
-        changes=blocks.changes(invoice, history),
-        plan_fit=blocks.plan_fit(invoice, context),
+        chart=blocks.chart(invoice, history, basis),
+        changes=blocks.changes(invoice, history, basis),
         tenure=blocks.tenure(invoice, context, language, history),
-        offers=() if no_offers else blocks.offers(invoice, context, history),
+        plan_fit=advice.plan_fit,
+        offers=advice.offers,
         poll=blocks.poll(context, language),
-        announcements=blocks.announcements(invoice, context, language),
+        announcements=advice.announcements,
+        causes=blocks.causes(context, language),
         autopay=blocks.autopay(invoice, context, summary),
         reminder=blocks.reminder(context, summary),
+        prices_incl_vat=basis.incl_vat,
+        language_url=context.links.api("language"),
+        usage_period_start=usage_period.start if usage_period else None,
+        usage_period_last_day=usage_period.end - timedelta(days=1) if usage_period else None,
     )
+
+
+def _advice(
+    invoice: Invoice,
+    context: PageContext,
+    basis: PriceBasis,
+    history: tuple[Invoice, ...],
+    no_offers: bool,
+    language: str,
+) -> Advice:
+    """Plan fit, offers and announcements through the one recommender, each with its one step."""
+    current = context.history.current_plan_code
+    advice = recommend(
+        current,
+        blocks.plan_fit(invoice, context, basis),
+        () if no_offers else blocks.offers(invoice, context, history, basis),
+        blocks.announcements(invoice, context, language),
+    )
+    fit = advice.plan_fit
+    if fit is not None and fit.suggested is not None:
+        step = advice_action(
+            context.links, invoice, plan_code=fit.suggested.plan_code, plan_name=fit.suggested.plan_name
+        )
+        fit = replace(fit, action=step)
+    rules = {rule.offer_id: rule for rule in context.settings.offers}
+    offers = tuple(
+        replace(
+            offer,
+            action=advice_action(
+                context.links,
+                invoice,
+                plan_code=offer.plan_code,
+                plan_name=offer.plan_name,
+                subject=offer.title,
+                charge_code=rules[offer.offer_id].charge_code,
+            ),
+        )
+        for offer in advice.offers
+    )
+    return replace(advice, plan_fit=fit, offers=offers)
+
+
+def _usage_period(invoice: Invoice) -> Period | None:
+    """The one period all usage lines are for, when it is not the invoice's own (usage in arrears)."""
+    periods = {x.period for x in invoice.lines if x.kind == "usage" and x.period is not None}
+    if len(periods) != 1:
+        return None
+    (period,) = periods
+    return None if period == invoice.period else period
 
 
 def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
@@ -109,6 +172,9 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         status = PageStatus.PAID
     elif state.debit_date is not None and state.debit_date >= context.today:
         status = PageStatus.DEBIT_SCHEDULED
+    elif state.autopay_pending:
+        # Paying by hand now would pay twice once the mandate is approved and the debit follows.
+        status = PageStatus.AUTOPAY_PENDING
     elif context.today > due_date:
         status = PageStatus.OVERDUE
         days_overdue = (context.today - due_date).days
@@ -130,7 +196,24 @@ def _summary(invoice: Invoice, context: PageContext) -> SummaryView:
         instalment=instalment,
         instalments=len(state.instalments) if instalment is not None else 0,
         credit_notes=state.credit_notes,
+        **_payment_control(invoice, context, status),
     )
+
+
+def _payment_control(invoice: Invoice, context: PageContext, status: PageStatus) -> dict[str, Any]:
+    """The method in force, and stop and change one step away, while the customer pays automatically."""
+    state, links = context.state, context.links
+    language = invoice.language if invoice.language in LANGUAGES else "en"
+    notice = state.payment_notice.text(language) if state.payment_notice else None
+    method = state.autopay_method if state.autopay_active else None
+    if method is None or status in (PageStatus.CREDIT,):
+        return {"payment_notice": notice}
+    return {
+        "autopay_method": method,
+        "autopay_stop_url": links.autopay_stop_url,
+        "autopay_change": tuple((m, url) for m, url in links.autopay_choices if m != method),
+        "payment_notice": notice,
+    }
 
 
 def _decimal(text: str, field: str) -> Decimal:
@@ -140,22 +223,27 @@ def _decimal(text: str, field: str) -> Decimal:
         raise PageError(field, f"not a number: {text!r}") from None
 
 
-def _line(line: InvoiceLine) -> LineView:
+def _line(line: InvoiceLine, basis: PriceBasis) -> LineView:
+    unit_price = _decimal(line.unit_price, f"lines[{line.line_id}].unit_price")
     return LineView(
         line_id=line.line_id,
         kind=line.kind,
         description=line.description,
         quantity=_decimal(line.quantity, f"lines[{line.line_id}].quantity"),
         unit=line.unit,
-        unit_price=_decimal(line.unit_price, f"lines[{line.line_id}].unit_price"),
+        unit_price=unit_price,
         amount=line.amount,
         vat_rate=line.vat_rate,
         proration=line.proration,
         is_usage=line.kind == "usage",
+        shown_amount=basis.amount(line.amount, line.vat_rate),
+        shown_unit_price=basis.unit_price(unit_price, line.vat_rate),
+        period_start=line.period.start if line.period else None,
+        period_last_day=line.period.end - timedelta(days=1) if line.period else None,
     )
 
 
-def _groups(lines: tuple[InvoiceLine, ...]) -> tuple[LineGroupView, ...]:
+def _groups(lines: tuple[InvoiceLine, ...], basis: PriceBasis) -> tuple[LineGroupView, ...]:
     # Groups keep the order their first line has on the invoice: the pricing engine already puts
     # fees before usage, and the page should read like the invoice does.
     order: list[str] = []
@@ -164,7 +252,7 @@ def _groups(lines: tuple[InvoiceLine, ...]) -> tuple[LineGroupView, ...]:
         if line.group not in by_group:
             order.append(line.group)
             by_group[line.group] = []
-        by_group[line.group].append(_line(line))
+        by_group[line.group].append(_line(line, basis))
     return tuple(
         LineGroupView(name=name, lines=tuple(by_group[name]), amount=sum(x.amount for x in by_group[name]))
         for name in order

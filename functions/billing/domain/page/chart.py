@@ -16,11 +16,11 @@ from billing.domain.invoice import Invoice
 from billing.domain.money import round_minor, round_to_major
 
 MAX_PERIODS = 12
-WIDTH = 600
-HEIGHT = 200
+WIDTH = 360  # about the width it is drawn at on a phone, so its labels stay >= 12 px there
+HEIGHT = 140
 TOP = 10  # room above the tallest bar for the usage line's dots
 BASELINE = HEIGHT - 2
-GAP = 6
+GAP = 4
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class ChartBar:
     amount: int  # the invoice total incl. VAT, minor units
     quantity: Decimal | None  # usage of the chart's metered charge that period
     current: bool
+    # The period the usage figure belongs to: usage is billed in arrears, so usually the month
+    # before the invoice's own period (`period_start`).
+    usage_period_start: date | None
     x: int
     y: int
     width: int
@@ -47,6 +50,11 @@ class ChartView:
     min_amount: int
     max_amount: int
     average_before: int  # average amount of the periods before this one, in whole major units
+    incl_vat: bool = True  # the bars are totals incl. VAT (a consumer) or excl. VAT (a business)
+
+    @property
+    def current_amount(self) -> int:
+        return next(b.amount for b in self.bars if b.current)
 
     @property
     def usage_points(self) -> str:
@@ -74,17 +82,27 @@ def charge_name(descriptions: Sequence[str]) -> str:
     return prefix.rstrip(" (:–-") or unique[0]
 
 
-def _main_usage(invoice: Invoice) -> tuple[str, str, str] | None:
-    """(charge code, name, unit) of the metered charge with the largest amount, if any."""
+def _main_usage(invoice: Invoice, series: Sequence[Invoice]) -> tuple[str, str, str] | None:
+    """(charge code, name, unit) of the metered charge that drives the bill: the one that cost the
+    most over the charted periods; when no usage cost anything (all of it included in the plan), the
+    first metered charge on the invoice, as the tenant's catalog orders them (data before SMS)."""
     usage = [x for x in invoice.lines if x.kind == "usage" and x.charge_code]
     if not usage:
         return None
-    totals: dict[str, int] = {}
-    for x in usage:
-        totals[str(x.charge_code)] = totals.get(str(x.charge_code), 0) + x.amount
-    code = max(totals, key=lambda c: (totals[c], c))
+    order = list(dict.fromkeys(str(x.charge_code) for x in usage))
+    totals = dict.fromkeys(order, 0)
+    for inv in series:
+        for x in inv.lines:
+            if x.kind == "usage" and x.charge_code in totals:
+                totals[str(x.charge_code)] += x.amount
+    code = min(order, key=lambda c: (-totals[c], order.index(c)))
     lines = [x for x in usage if x.charge_code == code]
     return code, charge_name([x.description for x in lines]), lines[0].unit
+
+
+def _usage_period_start(invoice: Invoice, charge_code: str) -> date | None:
+    periods = [x.period.start for x in invoice.lines if x.charge_code == charge_code and x.period]
+    return min(periods) if periods else None
 
 
 def _quantity(invoice: Invoice, charge_code: str) -> Decimal | None:
@@ -94,15 +112,20 @@ def _quantity(invoice: Invoice, charge_code: str) -> Decimal | None:
     return sum((Decimal(x.quantity) for x in lines), Decimal(0))
 
 
-def build_chart(invoice: Invoice, history: Sequence[Invoice]) -> ChartView | None:
-    """The chart of up to 12 periods ending with `invoice`; None with no earlier invoice to compare."""
+def build_chart(invoice: Invoice, history: Sequence[Invoice], incl_vat: bool = True) -> ChartView | None:
+    """The chart of up to 12 periods ending with `invoice`; None with no earlier invoice to compare.
+    Bars are the invoice totals incl. VAT for a consumer, excl. VAT (the subtotal) for a business."""
     earlier = list(history)[-(MAX_PERIODS - 1) :]
     if not earlier:
         return None
     series = [*earlier, invoice]
-    main = _main_usage(invoice)
+
+    def shown(x: Invoice) -> int:
+        return x.total if incl_vat else x.subtotal
+
+    main = _main_usage(invoice, series)
     quantities = [_quantity(x, main[0]) if main else None for x in series]
-    amounts = [max(x.total, 0) for x in series]
+    amounts = [max(shown(x), 0) for x in series]
     top_amount = max(amounts) or 1
     known = [q for q in quantities if q is not None]
     top_quantity = max(known) if known and max(known) > 0 else Decimal(1)
@@ -119,9 +142,12 @@ def build_chart(invoice: Invoice, history: Sequence[Invoice]) -> ChartView | Non
         bars.append(
             ChartBar(
                 period_start=inv.period.start if inv.period else inv.issue_date,
-                amount=inv.total,
+                amount=shown(inv),
                 quantity=quantity,
                 current=inv is invoice,
+                usage_period_start=_usage_period_start(inv, main[0])
+                if main and quantity is not None
+                else None,
                 x=x,
                 y=BASELINE - height,
                 width=bar_width,
@@ -130,15 +156,16 @@ def build_chart(invoice: Invoice, history: Sequence[Invoice]) -> ChartView | Non
                 dot_y=dot_y,
             )
         )
-    before = [x.total for x in earlier]
+    before = [shown(x) for x in earlier]
     return ChartView(
         bars=tuple(bars),
         usage_name=main[1] if main and known else "",
         unit=main[2] if main and known else "",
         width=WIDTH,
         height=HEIGHT,
-        min_amount=min(x.total for x in series),
-        max_amount=max(x.total for x in series),
+        min_amount=min(shown(x) for x in series),
+        max_amount=max(shown(x) for x in series),
         # Whole major units: "about 1 152 kr" is what an average can honestly claim.
         average_before=round_to_major(round_minor(Decimal(sum(before)) / len(before)), invoice.currency),
+        incl_vat=incl_vat,
     )

@@ -101,11 +101,30 @@ class PageLinks:
     pay_url: str | None = None
     autopay_url: str | None = None
     pdf_url: str | None = None
+    # Where the page posts a plan switch (field `plan`), once the tenant's plan-change route exists;
+    # without it, advice to switch is a question prefilled with the line (billing.domain.page.advice).
+    plan_change_url: str | None = None
+    # Every way to pay automatically the tenant offers on this invoice, as (method, url): "card" (a
+    # Stripe mandate) and "autogiro"; the customer chooses. Empty: `autopay_url` alone, if set.
+    autopay_choices: tuple[tuple[str, str], ...] = ()
+    # Where the customer stops automatic payment (a form posts here; a confirmation email follows).
+    autopay_stop_url: str | None = None
 
     def __post_init__(self) -> None:
         _check_token("links.token", self.token)
-        for name in ("page_url", "api_base", "pay_url", "autopay_url", "pdf_url"):
+        names = (
+            "page_url",
+            "api_base",
+            "pay_url",
+            "autopay_url",
+            "pdf_url",
+            "plan_change_url",
+            "autopay_stop_url",
+        )
+        for name in names:
             _check_url(f"links.{name}", getattr(self, name))
+        for method, url in self.autopay_choices:
+            _check_url(f"links.autopay_choices[{method}]", url)
         if self.api_base.endswith("/"):
             object.__setattr__(self, "api_base", self.api_base.rstrip("/"))
 
@@ -176,6 +195,14 @@ class InvoiceState:
     instalments: tuple[Instalment, ...] = ()
     # Refunds, each documented by a credit note: the page lists them so the money is accounted for.
     credit_notes: tuple[CreditNoteRef, ...] = ()
+    # How the customer pays automatically, if they do: "card" or "autogiro" (the method in force, shown
+    # in the summary with its next date); `autopay_pending` while a mandate is given but not yet
+    # approved (nothing to pay by hand meanwhile: the debit follows once it is).
+    autopay_method: str | None = None
+    autopay_pending: bool = False
+    # What the payment method's provider wants the customer to know (a mandate refused, a debit that
+    # failed), shown in the summary rather than among the news.
+    payment_notice: LocalText | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +256,9 @@ class Segment:
     min_tenure_months: int | None = None
     max_tenure_months: int | None = None
     business: bool | None = None
+    # A region, as the starts of Swedish postal codes ("90", "91" for Västerbotten): the buyer's
+    # address must hold a postal code starting with one of them.
+    postcodes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -248,6 +278,9 @@ class OfferRule:
     min_periods: int = 1
     window: int = 1
     segment: Segment = field(default_factory=Segment)
+    # The plan the offer is for ("switch to Plus"); None: an add-on to the customer's own plan. The
+    # recommender (billing.domain.page.advice) keeps the page from advising two ways at once.
+    plan_code: str | None = None
 
     def __post_init__(self) -> None:
         _check_url(f"offers[{self.offer_id}].url", self.url)
@@ -279,6 +312,20 @@ class Announcement:
     starts: date | None = None
     ends: date | None = None  # last day shown, inclusive
     segment: Segment = field(default_factory=Segment)
+    plan_code: str | None = None  # an announcement that points to a plan is advice too
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A social cause the tenant supports, shown folded at the foot of the page."""
+
+    cause_id: str
+    title: LocalText
+    body: LocalText
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_url(f"causes[{self.cause_id}].url", self.url)
 
 
 @dataclass(frozen=True)
@@ -298,6 +345,7 @@ class PageSettings:
     poll: Poll | None = None
     announcements: tuple[Announcement, ...] = ()
     autopay_offered: bool = True
+    causes: tuple[Cause, ...] = ()
 
     def __post_init__(self) -> None:
         if self.plan_fit_threshold < 0:

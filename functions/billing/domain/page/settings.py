@@ -12,10 +12,14 @@ The document (docs/invoice-page.md has a full example):
      "poll": {"poll_id": "nps", "question": "...", "scale": 10, "from_zero": true},
      "announcements": [{"announcement_id": "5g", "title": "...", "body": "...",
                         "starts": "2026-11-01", "ends": "2026-12-31", "segment": {...}}],
-     "autopay": true}
+     "autopay": true,
+     "causes": [{"cause_id": "barncancer", "title": "...", "body": "...", "url": "https://..."}]}
+
+An offer or announcement may name the `plan` it is for ("plan": "plus"); a segment may name
+`postcodes` (starts of the buyer's postal code: a region).
 
 A text is a string or {"sv": "...", "en": "..."}. A segment has any of: plans, languages, countries,
-min_tenure_months, max_tenure_months, business. Amounts are minor units.
+min_tenure_months, max_tenure_months, business, postcodes. Amounts are minor units.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from billing.domain.page.context import (
     DEFAULT_COLOUR,
     Announcement,
     Branding,
+    Cause,
     LocalText,
     LoyaltyBenefit,
     OfferRule,
@@ -129,6 +134,7 @@ def _segment(data: Mapping[str, Any], field: str) -> Segment:
         min_tenure_months=_optional_int(seg, "min_tenure_months", where),
         max_tenure_months=_optional_int(seg, "max_tenure_months", where),
         business=business,
+        postcodes=_strings(seg, "postcodes", where),
     )
 
 
@@ -172,6 +178,7 @@ def _offer(item: Mapping[str, Any], field: str) -> OfferRule:
         min_periods=_int(item, "min_periods", field, 1),
         window=_int(item, "window", field, item.get("min_periods", 1)),
         segment=_segment(item, field),
+        plan_code=_optional_str(item, "plan", field),
     )
 
 
@@ -183,6 +190,16 @@ def _announcement(item: Mapping[str, Any], field: str) -> Announcement:
         starts=_date(item, "starts", field),
         ends=_date(item, "ends", field),
         segment=_segment(item, field),
+        plan_code=_optional_str(item, "plan", field),
+    )
+
+
+def _cause(item: Mapping[str, Any], field: str) -> Cause:
+    return Cause(
+        cause_id=_str(item, "cause_id", field),
+        title=_text(item, "title", field),
+        body=_text(item, "body", field),
+        url=_optional_str(item, "url", field),
     )
 
 
@@ -238,6 +255,7 @@ def page_settings_from_dict(data: Mapping[str, Any], default_name: str) -> PageS
             poll=poll,
             announcements=_items(data, "announcements", _announcement),
             autopay_offered=autopay,
+            causes=_items(data, "causes", _cause),
         )
     except PageError as exc:
         # PageSettings names its own attributes; the tenant wrote the stored document's names.

@@ -23,6 +23,7 @@ class PageStatus(StrEnum):
     PAID = "paid"
     OVERDUE = "overdue"
     DEBIT_SCHEDULED = "debit_scheduled"  # automatic payment will take it on `debit_date`
+    AUTOPAY_PENDING = "autopay_pending"  # a mandate is given, waiting for approval; then it is debited
     CREDIT = "credit"  # a credit note: nothing to pay
 
 
@@ -43,6 +44,12 @@ class SummaryView:
     instalment: int | None = None
     instalments: int = 0
     credit_notes: tuple[CreditNoteRef, ...] = ()  # refunds on this invoice, oldest first
+    # The automatic payment in force ("card", "autogiro") and what the customer can do about it: stop it
+    # (a form to `autopay_stop_url`) or change it (the other methods the tenant offers).
+    autopay_method: str | None = None
+    autopay_stop_url: str | None = None
+    autopay_change: tuple[tuple[str, str], ...] = ()
+    payment_notice: str | None = None
 
     @property
     def payable(self) -> bool:
@@ -61,6 +68,14 @@ class LineView:
     vat_rate: str
     proration: str | None
     is_usage: bool  # shown as "12.4 GB, 59 kr"
+    # As the reader is shown them (billing.domain.page.prices): incl. VAT for a consumer, else
+    # the invoice's own excl.-VAT figures (`amount`, `unit_price`).
+    shown_amount: int = 0
+    shown_unit_price: Decimal = Decimal(0)
+    # The period the line is for: usage is billed in arrears, so a usage line's period is the one
+    # before the invoice's (None on lines without a period).
+    period_start: date | None = None
+    period_last_day: date | None = None
 
     @property
     def is_nil(self) -> bool:
@@ -119,7 +134,8 @@ class QuestionsView:
 
 @dataclass(frozen=True)
 class ChangeView:
-    """One line's change since the previous invoice. `kind`: new, gone, more, less."""
+    """One line's change since the previous invoice. `kind`: new, gone, more, less. Amounts as shown
+    to the reader (incl. VAT for a consumer)."""
 
     kind: str
     description: str
@@ -145,6 +161,21 @@ class ChangesView:
 
 
 @dataclass(frozen=True)
+class AdviceAction:
+    """One step that acts on advice. `kind`: `plan_change` (post `plan` to `url`) or `question` (post
+    `text` and `line_id` to the questions route; the template words the text in the reader's language
+    from `topic`: `switch` to `plan_name`, or `offer` about `subject`)."""
+
+    kind: str
+    url: str
+    topic: str
+    plan_code: str | None = None
+    plan_name: str | None = None
+    subject: str | None = None
+    line_id: str | None = None
+
+
+@dataclass(frozen=True)
 class PlanCostView:
     plan_code: str
     plan_name: str
@@ -161,6 +192,10 @@ class PlanFitView:
     suggested: PlanCostView | None
     saving_per_year: int
     periods_considered: int
+    # The saving as the reader is shown it: incl. VAT for a consumer (`saving_per_year` is excl.).
+    shown_saving_per_year: int = 0
+    incl_vat: bool = False
+    action: AdviceAction | None = None  # the one step to switch (billing.domain.page.advice)
 
 
 @dataclass(frozen=True)
@@ -183,6 +218,11 @@ class OfferView:
     title: str
     body: str
     click_url: str  # the API records the click and redirects to the tenant's URL
+    plan_code: str | None = None  # the plan it is for; None: an add-on to the customer's plan
+    plan_name: str | None = None
+    monthly_price: int | None = None  # the plan's fee as the reader is shown it (incl. VAT for a consumer)
+    incl_vat: bool = False
+    action: AdviceAction | None = None
 
 
 @dataclass(frozen=True)
@@ -199,12 +239,25 @@ class AnnouncementView:
     announcement_id: str
     title: str
     body: str
+    starts: date | None = None
+    ends: date | None = None
+    started: bool = True  # False: coming (starts after today)
+    plan_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CauseView:
+    cause_id: str
+    title: str
+    body: str
+    url: str | None
 
 
 @dataclass(frozen=True)
 class AutopayView:
     url: str
     due_date: date
+    choices: tuple[tuple[str, str], ...] = ()  # (method, url): every way the tenant offers
 
 
 @dataclass(frozen=True)
@@ -257,3 +310,10 @@ class InvoicePageView:
     announcements: tuple[AnnouncementView, ...] = ()
     autopay: AutopayView | None = None
     reminder: ReminderView | None = None
+    # Line amounts, unit prices, savings and offers include VAT (a consumer) or not (a business).
+    prices_incl_vat: bool = False
+    causes: tuple[CauseView, ...] = ()
+    language_url: str | None = None  # the form that switches the page's language (remembered)
+    # The period the usage lines are for, when it is not the invoice's (billed in arrears).
+    usage_period_start: date | None = None
+    usage_period_last_day: date | None = None

@@ -1,0 +1,71 @@
+"""Lambda: choices the customer makes on the invoice page (template: CustomerChoicesFunction).
+
+POST /v1/pages/{token}/autopay/stop   stop the card mandate or Autogiro in force on this invoice
+POST /v1/pages/{token}/language       field `language` (sv, en): the page's language, remembered
+
+Answers 303 back to the re-rendered page's summary, where the method is gone and the invoice can be
+paid by hand; a confirmation email has gone out (billing.services.payment_control). Nothing to stop
+(already stopped, paid, never automatic) also goes back to the page, which says how to pay. Changing
+method is the other method's own flow, linked from the page. Works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.wiring import stop_autopay, switch_language
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.payment_control import NoAutopay
+from billing.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+def _back(token: str) -> Response[Any]:
+    location = f"{settings().pages_base_url}/i/{token}#block-summary"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/autopay/stop")
+def stop(token: str) -> Response[Any]:
+    try:
+        stopped = stop_autopay()(token)
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except NoAutopay:
+        return _back(token)
+    except PermanentError as exc:
+        logger.warning("autopay not stopped", extra={"field": exc.field, "code": exc.code})
+        return Response(409, "text/plain; charset=utf-8", exc.reason)
+    metrics.add_metric(name=f"AutopayStopped_{stopped.method}", unit=MetricUnit.Count, value=1)
+    return _back(token)
+
+
+@app.post("/v1/pages/<token>/language")
+def language(token: str) -> Response[Any]:
+    form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
+    try:
+        switch_language()(token, form.get("language"))
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except PermanentError as exc:
+        return Response(400, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+    location = f"{settings().pages_base_url}/i/{token}"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

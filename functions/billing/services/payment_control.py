@@ -1,0 +1,173 @@
+"""The customer in control of how they pay: the method in force, the choice of methods, and stopping.
+
+Read side (`page_payment_control`): from the invoice's stored state, which automatic payment is in
+force ("card": a Stripe mandate charges it; "autogiro": a Bankgirot mandate debits it), whether a
+mandate is given but not yet approved (the page then asks for nothing by hand), the provider's notice,
+and the links: every method the tenant offers (the customer chooses; before, the tenant's setting
+picked one) and where to stop.
+
+Write side (`StopAutopay`, behind `POST /v1/pages/{token}/autopay/stop`): the customer stops automatic
+payment from the page. Card: the saved mandate becomes inactive (never charged again; a new setup makes
+a new one) and this invoice is no longer charged. Autogiro: the mandate is cancelled the way an operator
+cancels it (`CancelMandate`: TK03 in the next request file, which also withdraws debit dates told but
+not yet ordered). Either way a confirmation email goes out, the audit trail records it and the page is
+re-rendered. Changing method is the other method's own flow, one link away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from billing.domain.page.context import LocalText
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+
+# Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
+# but Bankgirot has not approved it yet; named here so reading a page's state loads no Autogiro code.
+AUTOGIRO_WAITING = ("pending", "sent")
+AUTOGIRO_IN_FORCE = ("pending", "sent", "approved")
+
+
+def autopay_method(stored: StoredInvoice) -> str | None:
+    """ "autogiro" or "card" when automatic payment holds this invoice, else None."""
+    autogiro = stored.state.get("autogiro") or {}
+    if (autogiro.get("mandate") or {}).get("status") in AUTOGIRO_IN_FORCE and not autogiro.get("failed"):
+        return "autogiro"
+    stripe = stored.state.get("stripe") or {}
+    if stripe.get("autopay") == "active":
+        return "card"
+    return None
+
+
+def autogiro_waiting(stored: StoredInvoice) -> bool:
+    """A mandate is given and not yet approved, and no debit date is set for this invoice yet."""
+    autogiro = stored.state.get("autogiro") or {}
+    status = (autogiro.get("mandate") or {}).get("status")
+    return status in AUTOGIRO_WAITING and not autogiro.get("debit_date") and not autogiro.get("failed")
+
+
+def page_payment_control(
+    stored: StoredInvoice,
+    card_autopay_url: str | None,
+    autogiro_url: str | None,
+    notice: tuple[str, str] | None,
+    api_base: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(PageLinks fields, InvoiceState fields) for the page's payment control."""
+    choices = tuple((m, url) for m, url in (("card", card_autopay_url), ("autogiro", autogiro_url)) if url)
+    method = autopay_method(stored) if stored.status == "open" else None
+    links: dict[str, Any] = {"autopay_choices": choices}
+    if method is not None:
+        links["autopay_stop_url"] = f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}/autopay/stop"
+    state: dict[str, Any] = {
+        "autopay_method": method,
+        "autopay_pending": stored.status == "open" and autogiro_waiting(stored),
+        "payment_notice": LocalText({"sv": notice[0], "en": notice[1]}) if notice else None,
+    }
+    return links, state
+
+
+# ------------------------------------------------------------------------------------------ stopping
+
+
+class CardMandates(Protocol):
+    """The Stripe records this needs (billing.services.payments.StripeRecords has them)."""
+
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
+
+    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
+
+    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]: ...
+
+
+class AutogiroCancel(Protocol):
+    def __call__(self, tenant_id: str, customer_id: str) -> object: ...
+
+
+class NoAutopay(PermanentError):
+    """Nothing to stop: this invoice is not paid automatically (or no longer)."""
+
+
+@dataclass(frozen=True)
+class AutopayStopped:
+    stored: StoredInvoice
+    method: str
+
+
+class StopConfirmation(Protocol):
+    """Words the confirmation email in the customer's language (billing.adapters.payment_control_mail)."""
+
+    def stopped(
+        self, stored: StoredInvoice, tenant_name: str, method: str, page_url: str
+    ) -> tuple[str, str, str]:
+        """(subject, text, html)"""
+        ...
+
+
+class StopAutopay:
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        cards: CardMandates,
+        cancel_autogiro: AutogiroCancel | None,
+        mailer: Mailer,
+        confirmation: StopConfirmation,
+        audit: AuditTrail,
+        clock: Clock,
+        pages_base_url: str,
+    ) -> None:
+        self.invoices = invoices
+        self.pages = pages
+        self.cards = cards
+        self.cancel_autogiro = cancel_autogiro
+        self.mailer = mailer
+        self.confirmation = confirmation
+        self.audit = audit
+        self.clock = clock
+        self.pages_base_url = pages_base_url.rstrip("/")
+
+    def __call__(self, token: str) -> AutopayStopped:
+        stored = self.invoices.by_page_token(token)
+        if stored is None:
+            raise InvoiceNotFound("no invoice has this link", field="token")
+        method = autopay_method(stored) if stored.status == "open" else None
+        if method is None:
+            raise NoAutopay("this invoice is not paid automatically", field="token")
+        now = self.clock.now()
+        tenant_id, customer_id = stored.tenant_id, stored.invoice.customer_id
+        if method == "autogiro":
+            if self.cancel_autogiro is None:
+                raise PermanentError("Autogiro is not set up here", field="autogiro")
+            self.cancel_autogiro(tenant_id, customer_id)
+        else:
+            record = dict(self.cards.customer_record(tenant_id, customer_id))
+            if isinstance(record.get("mandate"), Mapping):
+                # Inactive is final (billing.domain.payments.advance_mandate): never charged again.
+                record["mandate"] = {**record["mandate"], "status": "inactive"}
+                self.cards.save_customer_record(tenant_id, customer_id, record)
+            self.cards.update_invoice_record(
+                tenant_id,
+                stored.invoice_id,
+                lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()},
+            )
+        self.audit.append(
+            tenant_id, stored.invoice_id, AuditEvent("autopay_stopped", "customer", now, {"method": method})
+        )
+        refreshed = self.invoices.get(tenant_id, stored.invoice_id) or stored
+        tenant, account = self.pages.load(refreshed)
+        self.pages.publish(refreshed, tenant, account)
+        name = str(tenant.page.get("name") or tenant.settings.legal_name)
+        self._confirm(refreshed, name, account.email, method)
+        return AutopayStopped(refreshed, method)
+
+    def _confirm(self, stored: StoredInvoice, tenant_name: str, email: str | None, method: str) -> None:
+        if not email:
+            return
+        page_url = f"{self.pages_base_url}/i/{stored.page_token}"
+        subject, text, html = self.confirmation.stopped(stored, tenant_name, method, page_url)
+        self.mailer.send(to=email, subject=subject, text=text, html=html)
