@@ -218,7 +218,7 @@ class UsageLedgerModel(Model):
 
 
 class ApiKeyModel(Model):
-    """A usage API key, by the SHA-256 of the key (hex); the key itself is never stored."""
+    """An API key, by the SHA-256 of the key (hex); the key itself is never stored."""
 
     class Meta:
         table_name = _PLACEHOLDER
@@ -229,6 +229,8 @@ class ApiKeyModel(Model):
     prefix = UnicodeAttribute(null=True)  # the key's first characters, to tell keys apart in listings
     created_at = UTCDateTimeAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
+    # usage | full (billing.services.api_keys); keys from before scopes existed have none: usage.
+    scope = UnicodeAttribute(null=True)
 
 
 class AutogiroOutboxIndex(GlobalSecondaryIndex["AutogiroModel"]):
