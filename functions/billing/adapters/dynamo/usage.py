@@ -99,7 +99,9 @@ class DynamoApiKeys:
             return hit[1]
         try:
             item = ApiKeyModel.get(key_hash)
-            grant = None if item.revoked_at is not None else KeyGrant(item.tenant_id, item.scope or SCOPE_USAGE)
+            grant = (
+                None if item.revoked_at is not None else KeyGrant(item.tenant_id, item.scope or SCOPE_USAGE)
+            )
         except DoesNotExist:
             grant = None
         self._cache[key_hash] = (time.monotonic(), grant)
@@ -147,6 +149,8 @@ class DynamoUsageCustomers:
         keys = [(tenant_id, c) for c in sorted(customer_ids)]
         # BatchGetItem, strongly consistent: the schedule a run may just have advanced is what counts.
         for item in CustomerModel.batch_get(keys, consistent_read=True):
+            if item.subscription is None or item.next_period_start is None:
+                continue  # no subscription yet: nothing its usage could be billed on
             accounts[item.customer_id] = CustomerAccount(
                 tenant_id=tenant_id,
                 customer=parse_customer(item.profile),

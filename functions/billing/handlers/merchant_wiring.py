@@ -1,0 +1,63 @@
+"""Builds the merchant API's use cases once per container (the HTTP API and the `billing` CLI share
+them, so a customer made either way goes through the same checks)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from billing.handlers.wiring import bind_tables
+
+if TYPE_CHECKING:
+    from billing.adapters.dynamo.customers import DynamoCustomerRecords
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.services.customers.create import CreateCustomer
+    from billing.services.customers.get import GetCustomer
+    from billing.services.customers.list import ListCustomers
+    from billing.services.customers.update import UpdateCustomer
+
+
+@cache
+def api_keys() -> DynamoApiKeys:
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+
+    bind_tables()
+    return DynamoApiKeys()
+
+
+@cache
+def customer_records() -> DynamoCustomerRecords:
+    from billing.adapters.dynamo.customers import DynamoCustomerRecords
+
+    bind_tables()
+    return DynamoCustomerRecords()
+
+
+@cache
+def create_customer() -> CreateCustomer:
+    from billing.services.billing_run import SystemClock
+    from billing.services.customers.create import CreateCustomer
+
+    return CreateCustomer(records=customer_records(), clock=SystemClock())
+
+
+@cache
+def update_customer() -> UpdateCustomer:
+    from billing.services.billing_run import SystemClock
+    from billing.services.customers.update import UpdateCustomer
+
+    return UpdateCustomer(records=customer_records(), clock=SystemClock())
+
+
+@cache
+def get_customer() -> GetCustomer:
+    from billing.services.customers.get import GetCustomer
+
+    return GetCustomer(records=customer_records())
+
+
+@cache
+def list_customers() -> ListCustomers:
+    from billing.services.customers.list import ListCustomers
+
+    return ListCustomers(records=customer_records())
