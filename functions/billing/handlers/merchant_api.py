@@ -12,6 +12,7 @@ body gets the same answer without a second effect, the same key with another bod
 and one still running is answered 409.
 """
 
+import base64
 import json
 from collections.abc import Callable
 from functools import cache
@@ -19,7 +20,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -271,6 +275,13 @@ def _invalid(error: RequestValidationError) -> Response[str]:
     return _problem(400, f"{len(errors)} field(s) are not valid", errors=errors)
 
 
+@app.exception_handler(RequestUnsupportedContentType)
+def _not_json(_: RequestUnsupportedContentType) -> Response[str]:
+    return _problem(
+        415, "send the body as application/json", field="Content-Type", kind="unsupported-media-type"
+    )
+
+
 @app.exception_handler(InvalidFields)
 def _invalid_fields(error: InvalidFields) -> Response[str]:
     return _problem(400, f"{len(error.errors)} field(s) are not valid", errors=error.errors)
@@ -305,6 +316,26 @@ def _bearer(headers: dict[str, str]) -> str | None:
     return key.strip() if scheme.lower() == "bearer" else None
 
 
+def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:
+    """What the resolver must not be given: a body over the limit, or JSON nested so deeply that
+    parsing it would exhaust Python's recursion limit (a 500 otherwise)."""
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(raw).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return 400, "the body is not UTF-8 JSON"
+    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
+        return 413, f"at most {MAX_BODY_BYTES} bytes"
+    try:
+        json.loads(raw or "null")
+    except RecursionError:
+        return 400, "the body is nested too deeply"
+    except ValueError:
+        pass  # the resolver's validation names it
+    return None
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -324,8 +355,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             return problem_event_response(
                 403, problem(403, "this key's scope is usage only", instance=path, field="Authorization")
             )
-        if len(event.get("body") or "") > MAX_BODY_BYTES * 4 // 3 + 4:
-            return problem_event_response(413, problem(413, f"at most {MAX_BODY_BYTES} bytes", instance=path))
+        refused = _unreadable_body(event)
+        if refused is not None:
+            return problem_event_response(
+                refused[0], problem(refused[0], refused[1], instance=path, field="body")
+            )
         app.append_context(tenant_id=grant.tenant_id)
         logger.append_keys(tenant_id=grant.tenant_id)
         _idempotency()[1].register_lambda_context(context)

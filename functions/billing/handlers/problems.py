@@ -21,6 +21,7 @@ TITLES = {
     404: ("not-found", "No such resource"),
     409: ("conflict", "The request conflicts with the current state"),
     413: ("too-large", "The request is too large"),
+    415: ("unsupported-media-type", "The body must be JSON"),
     422: ("idempotency-key-reused", "The Idempotency-Key was used with another request"),
 }
 

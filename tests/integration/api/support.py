@@ -97,11 +97,12 @@ def invoke(
     *,
     idempotency_key: str | None = "fuzz",
     query: str = "",
+    content_type: str = "application/json",
 ) -> dict[str, Any]:
     """The merchant API's handler called in-process with the event API Gateway would send."""
     from billing.handlers.merchant_api import lambda_handler
 
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": content_type}
     if key is not None:
         headers["authorization"] = f"Bearer {key}"
     if idempotency_key is not None:
