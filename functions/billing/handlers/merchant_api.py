@@ -57,6 +57,14 @@ from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
+from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
+from billing.services.subscriptions.fields import (
+    Cancellation,
+    ChangeResult,
+    PlanChange,
+    SubscriptionStart,
+    SubscriptionView,
+)
 from billing.settings import settings
 
 logger = Logger()
@@ -129,7 +137,7 @@ def operation(name: str) -> Callable[[Callable[[str, dict[str, Any]], tuple[int,
     return register
 
 
-def once(name: str, key: str, body: Any, path: dict[str, str] | None = None) -> Response[str]:
+def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> Response[str]:
     """Do operation `name` at most once per (tenant, operation, Idempotency-Key); answer as the first
     time. The body is the request as validated, so whitespace or key order does not change it."""
     persistence, config = _idempotency()
@@ -216,6 +224,85 @@ def update_customer(
     return once("customer.update", idempotency_key, body, {"customer_id": customer_id})
 
 
+# ------------------------------------------------------------------------------------------ subscriptions
+
+Preview = Annotated[bool, Query(description="true: answer what would be invoiced, write nothing")]
+
+
+def _subscription_operation(name: str, model: Any, use_case: Callable[[], Any], status: int) -> None:
+    """Register one subscription verb: the body as `model`, `preview` from the query, and `status`
+    on success (200 for any preview, which writes nothing)."""
+
+    def run(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+        params = request["path"]
+        preview = bool(params.get("preview"))
+        body = model.model_validate(request["body"])
+        result = use_case()(tenant_id, params["customer_id"], body, preview=preview)
+        return (200 if preview else status), result.model_dump(mode="json")
+
+    OPERATIONS[name] = run
+
+
+_subscription_operation("subscription.start", SubscriptionStart, wiring.start_subscription, 201)
+_subscription_operation("subscription.change", PlanChange, wiring.change_plan, 200)
+_subscription_operation("subscription.cancel", Cancellation, wiring.cancel_subscription, 200)
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription",
+    summary="Start the customer's subscription (preview=true: show its first invoice, write nothing)",
+    responses=_responses(201, ChangeResult, "The subscription and its first invoice's fees", 404, 409, 422),
+    tags=["subscriptions"],
+)
+def start_subscription(
+    customer_id: CustomerId,
+    body: SubscriptionStart,
+    idempotency_key: IdempotencyKey,
+    preview: Preview = False,
+) -> Response[str]:
+    return once("subscription.start", idempotency_key, body, {"customer_id": customer_id, "preview": preview})
+
+
+@app.get(
+    "/v1/customers/<customer_id>/subscription",
+    summary="Get the customer's subscription",
+    responses=_responses(200, SubscriptionView, "The subscription", 404),
+    tags=["subscriptions"],
+)
+def get_subscription(customer_id: CustomerId) -> Response[str]:
+    return _json(200, wiring.get_subscription()(_tenant(), customer_id).model_dump(mode="json"))
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription/change",
+    summary="Change plan: an upgrade now, invoiced prorated; a downgrade at the period's end",
+    responses=_responses(200, ChangeResult, "What changed and what was invoiced", 404, 409, 422),
+    tags=["subscriptions"],
+)
+def change_plan(
+    customer_id: CustomerId, body: PlanChange, idempotency_key: IdempotencyKey, preview: Preview = False
+) -> Response[str]:
+    return once(
+        "subscription.change", idempotency_key, body, {"customer_id": customer_id, "preview": preview}
+    )
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription/cancel",
+    summary="Cancel now (unused days credited on the next invoice) or at the period's end",
+    responses=_responses(
+        200, ChangeResult, "The cancelled subscription and the next invoice's credit", 404, 409, 422
+    ),
+    tags=["subscriptions"],
+)
+def cancel_subscription(
+    customer_id: CustomerId, body: Cancellation, idempotency_key: IdempotencyKey, preview: Preview = False
+) -> Response[str]:
+    return once(
+        "subscription.cancel", idempotency_key, body, {"customer_id": customer_id, "preview": preview}
+    )
+
+
 # ------------------------------------------------------------------------------------------ the document
 
 
@@ -288,19 +375,21 @@ def _invalid_fields(error: InvalidFields) -> Response[str]:
 
 
 @app.exception_handler(CustomerNotFound)
-def _not_found(error: CustomerNotFound) -> Response[str]:
+@app.exception_handler(NoSubscription)
+def _not_found(error: PermanentError) -> Response[str]:
     return _problem(404, error.reason, field=error.field)
 
 
 @app.exception_handler(CustomerExists)
 @app.exception_handler(CustomerChanged)
+@app.exception_handler(SubscriptionConflict)
 def _conflict(error: PermanentError) -> Response[str]:
     return _problem(409, error.reason, field=error.field)
 
 
 @app.exception_handler(PermanentError)
 def _refused(error: PermanentError) -> Response[str]:
-    return _problem(400, error.reason, field=error.field)
+    return _problem(404 if error.code == "not_found" else 400, error.reason, field=error.field)
 
 
 @app.not_found

@@ -10,11 +10,16 @@ from billing.handlers.wiring import bind_tables
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
+    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
     from billing.services.customers.create import CreateCustomer
     from billing.services.customers.get import GetCustomer
     from billing.services.customers.list import ListCustomers
     from billing.services.customers.update import UpdateCustomer
+    from billing.services.subscriptions.cancel import CancelSubscription
+    from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.services.subscriptions.get import GetSubscription
+    from billing.services.subscriptions.start import StartSubscription
 
 
 @cache
@@ -61,3 +66,52 @@ def list_customers() -> ListCustomers:
     from billing.services.customers.list import ListCustomers
 
     return ListCustomers(records=customer_records())
+
+
+@cache
+def subscription_records() -> DynamoSubscriptionRecords:
+    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
+
+    bind_tables()
+    return DynamoSubscriptionRecords()
+
+
+@cache
+def start_subscription() -> StartSubscription:
+    from billing.handlers.wiring import tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.start import StartSubscription
+
+    return StartSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+
+
+@cache
+def get_subscription() -> GetSubscription:
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.get import GetSubscription
+
+    return GetSubscription(records=subscription_records(), clock=SystemClock())
+
+
+@cache
+def change_plan() -> ChangePlan:
+    from billing.handlers.wiring import issue_invoice, tenant_directory
+    from billing.services.billing_run import RandomTokens, SystemClock
+    from billing.services.subscriptions.change_plan import ChangePlan
+
+    return ChangePlan(
+        records=subscription_records(),
+        tenants=tenant_directory(),
+        delivery=issue_invoice(),
+        tokens=RandomTokens(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def cancel_subscription() -> CancelSubscription:
+    from billing.handlers.wiring import tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.cancel import CancelSubscription
+
+    return CancelSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())

@@ -66,6 +66,8 @@ class CustomerModel(Model):
     personal_number = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    # Bumped by every subscription change through the API (the condition of the next one).
+    subscription_version = NumberAttribute(null=True)
     invoices_issued = NumberAttribute(default=0)
     # Credit in minor units (overpayments, credit notes), applied to the next invoice.
     balance = NumberAttribute(default=0)

@@ -10,7 +10,7 @@ import pytest
 
 from billing.adapters.dynamo.models import CustomerModel
 from billing.cli import main as billing_cli
-from tests.integration.api.support import call, create_key, customer_body, merchant
+from tests.integration.merchant.support import call, create_key, customer_body, merchant
 
 pytestmark = pytest.mark.integration
 

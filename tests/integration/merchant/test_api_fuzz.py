@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.models import CustomerModel
-from tests.integration.api.support import Merchant, customer_body, invoke, merchant
+from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,18 @@ ROUTES = [
     ("GET", "/v1/customers"),
     ("GET", "/v1/customers/{customer_id}"),
     ("POST", "/v1/customers/{customer_id}"),
+    ("POST", "/v1/customers/{customer_id}/subscription"),
+    ("GET", "/v1/customers/{customer_id}/subscription"),
+    ("POST", "/v1/customers/{customer_id}/subscription/change"),
+    ("POST", "/v1/customers/{customer_id}/subscription/cancel"),
 ]
+# A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
+BODIES: dict[str, dict[str, Any]] = {
+    "/v1/customers/{customer_id}": {"email": "intruder@example.se"},
+    "/v1/customers/{customer_id}/subscription": {"plan": "plus"},
+    "/v1/customers/{customer_id}/subscription/change": {"plan": "max"},
+    "/v1/customers/{customer_id}/subscription/cancel": {"at": "now"},
+}
 
 
 def _seed(shop: Merchant, marker: str, n: int = 4) -> list[str]:
@@ -45,6 +56,10 @@ def _seed(shop: Merchant, marker: str, n: int = 4) -> list[str]:
         )
         assert answer["statusCode"] == 201, answer
         ids.append(body["id"])
+        if i % 2 == 0:  # half of them subscribed: change and cancel have something to reach
+            route = "/v1/customers/{customer_id}/subscription"
+            started = _call("POST", route, shop.key, body["id"], {"plan": "bas"}, idempotency_key=f"sub-{i}")
+            assert started["statusCode"] == 201, started
     return ids
 
 
@@ -105,7 +120,7 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         if route == "/v1/customers" and method == "POST":
             body = customer_body(0, id=victim_id, name="Intruder", email="intruder@example.se")
         elif method == "POST":
-            body = {"email": "intruder@example.se"}
+            body = BODIES[route]
         elif route == "/v1/customers":
             query = f"cursor={cursors[victim.tenant_id]}&limit=100"
         answer = _call(method, route, key, victim_id, body, query, idem)
@@ -134,6 +149,14 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
 # --------------------------------------------------------------------------------------- mutations
 
 JUNK: list[Any] = [
+    "bas",
+    "plus",
+    "max",
+    "now",
+    "period_end",
+    "anniversary",
+    "2026-12-01",
+    [{"code": "X", "kind": "percentage", "percent": "10"}],
     None,
     True,
     False,
@@ -211,10 +234,10 @@ def test_two_thousand_mutated_requests_never_get_a_5xx(local_env):
     failures = []
     for i in range(2000):
         method, route = ROUTES[i % len(ROUTES)]
-        customer_id = rng.choice(["c-0000", "c-0001", "nope", "x" * 70, "%00", "a/b"])
-        query = ""
+        customer_id = rng.choice(["gamma-0", "gamma-1", "nope", "x" * 70, "%00", "a/b"])
+        query = rng.choice(["", "", "preview=true", "preview=maybe"])
         if method == "POST":
-            raw = _mutated_body(rng, customer_body(1000 + i))
+            raw = _mutated_body(rng, BODIES.get(route) or customer_body(1000 + i))
         else:
             raw = b""
             query = rng.choice(
