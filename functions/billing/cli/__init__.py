@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "apikey": "billing.cli.apikey",
     "autogiro": "billing.cli.autogiro",
     "collection": "billing.cli.collection",
+    "customer": "billing.cli.customer",
+    "subscription": "billing.cli.customer",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",

@@ -227,3 +227,36 @@ def test_keys_missing_unknown_revoked_or_usage_only_reach_nothing(local_env, sho
 def test_the_openapi_document_is_served_without_a_key(local_env):
     answer = call(local_env.server.url, "GET", "/v1/openapi.json", None)
     assert answer.status == 200 and "/v1/customers" in answer.body["paths"]
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = billing_cli(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_cli_verbs_use_the_same_use_cases_and_checks(local_env, shop, tmp_path):
+    import json
+
+    body = tmp_path / "customer.json"
+    body.write_text(json.dumps(customer_body(40)))
+    code, out, _ = _cli("customer", "create", "--tenant", shop.tenant_id, str(body))
+    assert code == 0 and json.loads(out)["personal_number"] == "19811218-****"
+    # What the CLI created, the API reads; the same check refuses the same mistake, naming the field
+    assert call(local_env.server.url, "GET", "/v1/customers/c-0040", shop.key).status == 200
+    body.write_text(json.dumps(customer_body(41, personal_number="19811218-9875")))
+    code, _, err = _cli("customer", "create", "--tenant", shop.tenant_id, str(body))
+    assert code == 2 and err.startswith("error: personal_number:")
+    code, out, _ = _cli(
+        "subscription", "start", "--tenant", shop.tenant_id, "c-0040", "--plan", "bas", "--preview"
+    )
+    assert code == 0 and json.loads(out)["preview"] is True
+    code, _, err = _cli("subscription", "get", "--tenant", shop.tenant_id, "c-0040")
+    assert code == 2 and "customer_id" in err  # the preview wrote nothing
+    code, out, _ = _cli("subscription", "start", "--tenant", shop.tenant_id, "c-0040", "--plan", "bas")
+    assert code == 0 and json.loads(out)["subscription"]["plan"] == "bas"
+    code, out, _ = _cli("customer", "list", "--tenant", shop.tenant_id)
+    assert [c["id"] for c in json.loads(out)["data"]] == ["c-0040"]
+    code, _, err = _cli("subscription", "change", "--tenant", shop.tenant_id, "c-0040", "--plan", "gold")
+    assert code == 2 and err.startswith("error: plan:")
