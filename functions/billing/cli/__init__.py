@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "collection": "billing.cli.collection",
     "customer": "billing.cli.customer",
     "subscription": "billing.cli.customer",
+    "tenant": "billing.cli.tenant",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",
