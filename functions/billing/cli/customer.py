@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 EXIT_BAD_INPUT = 2

@@ -135,6 +135,16 @@ def test_an_upgrade_is_invoiced_now_prorated_with_its_page_and_a_downgrade_waits
     assert len(_invoices(shop.tenant_id)) == 3
     sub = call(url, "GET", f"/v1/customers/{customer}/subscription", shop.key).body
     assert sub["plan"] == "plus" and sub["phases"][-1] == {"plan": "plus", "start": TODAY.isoformat()}
+    # Ending today, the day of the upgrade, would credit the old plan's days twice: refused
+    cancel = call(
+        url,
+        "POST",
+        f"/v1/customers/{customer}/subscription/cancel",
+        shop.key,
+        {"at": "now"},
+        idempotency_key="cancel-today",
+    )
+    assert cancel.status == 409 and cancel.body["field"] == "at"
     # A downgrade waits for the period's end and costs nothing now
     down = call(url, "POST", change, shop.key, {"plan": "bas"}, idempotency_key="d")
     assert down.status == 200, down.body

@@ -54,6 +54,12 @@ class CancelSubscription:
                 f"the subscription starts on {subscription.start_date.isoformat()}: cancel from that day",
                 field="at",
             )
+        if request.at == "now" and any(p.start == today for p in subscription.phases[1:]):
+            # Today's plan change was invoiced from today (the old plan's days credited, the new
+            # plan's charged); ending today as well would credit the old plan's days a second time.
+            raise SubscriptionConflict(
+                "the plan changed today: cancel now from tomorrow, or at period end", field="at"
+            )
         plan = tenant.catalog.plan(subscription.phases[0].plan_code)
         period = period_containing(today, plan.interval, subscription.anchor, subscription.anchor_day)
         end = today if request.at == "now" else period.end
