@@ -57,6 +57,7 @@ from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
+from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
 from billing.services.subscriptions.fields import (
     Cancellation,
@@ -301,6 +302,46 @@ def cancel_subscription(
     return once(
         "subscription.cancel", idempotency_key, body, {"customer_id": customer_id, "preview": preview}
     )
+
+
+# ------------------------------------------------------------------------------------------ invoices
+
+InvoiceId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+
+
+@app.get(
+    "/v1/customers/<customer_id>/invoices",
+    summary="List a customer's invoices, newest first, a page at a time",
+    responses=_responses(200, InvoiceList, "A page of invoices"),
+    tags=["invoices"],
+)
+def list_invoices(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    answer = wiring.list_invoices()(_tenant(), customer_id, limit, cursor)
+    return _json(200, answer.model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customers/<customer_id>/invoices/upcoming",
+    summary="The invoice so far: the next invoice as it would be if the period ended now",
+    responses=_responses(200, InvoiceSummary, "A preview, not stored or numbered", 404),
+    tags=["invoices"],
+)
+def upcoming_invoice(customer_id: CustomerId) -> Response[str]:
+    return _json(200, wiring.upcoming_invoice()(_tenant(), customer_id).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/invoices/<invoice_id>",
+    summary="Get an invoice with its whole document and page link",
+    responses=_responses(200, InvoiceSummary, "The invoice", 404),
+    tags=["invoices"],
+)
+def get_invoice(invoice_id: InvoiceId) -> Response[str]:
+    return _json(200, wiring.get_invoice()(_tenant(), invoice_id).model_dump(mode="json"))
 
 
 # ------------------------------------------------------------------------------------------ the document

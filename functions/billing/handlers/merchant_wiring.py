@@ -10,12 +10,16 @@ from billing.handlers.wiring import bind_tables
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
+    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
     from billing.services.customers.create import CreateCustomer
     from billing.services.customers.get import GetCustomer
     from billing.services.customers.list import ListCustomers
     from billing.services.customers.update import UpdateCustomer
+    from billing.services.invoices.get import GetInvoice
+    from billing.services.invoices.list import ListInvoices
+    from billing.services.invoices.upcoming import UpcomingInvoice
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
     from billing.services.subscriptions.get import GetSubscription
@@ -115,3 +119,42 @@ def cancel_subscription() -> CancelSubscription:
     from billing.services.subscriptions.cancel import CancelSubscription
 
     return CancelSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+
+
+@cache
+def invoice_reads() -> DynamoInvoiceReads:
+    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+
+    bind_tables()
+    return DynamoInvoiceReads()
+
+
+@cache
+def list_invoices() -> ListInvoices:
+    from billing.services.invoices.list import ListInvoices
+    from billing.settings import settings
+
+    return ListInvoices(invoices=invoice_reads(), pages_base_url=settings().pages_base_url)
+
+
+@cache
+def get_invoice() -> GetInvoice:
+    from billing.services.invoices.get import GetInvoice
+    from billing.settings import settings
+
+    return GetInvoice(invoices=invoice_reads(), pages_base_url=settings().pages_base_url)
+
+
+@cache
+def upcoming_invoice() -> UpcomingInvoice:
+    from billing.adapters.dynamo.usage import DynamoUsageReader
+    from billing.handlers.wiring import customer_directory, tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.invoices.upcoming import UpcomingInvoice
+
+    return UpcomingInvoice(
+        customers=customer_directory(),
+        tenants=tenant_directory(),
+        usage=DynamoUsageReader(),
+        clock=SystemClock(),
+    )

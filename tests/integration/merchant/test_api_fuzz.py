@@ -15,10 +15,16 @@ from typing import Any
 
 import pytest
 
-from billing.adapters.dynamo.models import CustomerModel
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from infra.local_run import run_billing
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
 pytestmark = pytest.mark.integration
+
+TODAY = datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 ROUTES = [
     ("POST", "/v1/customers"),
@@ -29,6 +35,9 @@ ROUTES = [
     ("GET", "/v1/customers/{customer_id}/subscription"),
     ("POST", "/v1/customers/{customer_id}/subscription/change"),
     ("POST", "/v1/customers/{customer_id}/subscription/cancel"),
+    ("GET", "/v1/customers/{customer_id}/invoices"),
+    ("GET", "/v1/customers/{customer_id}/invoices/upcoming"),
+    ("GET", "/v1/invoices/{invoice_id}"),
 ]
 # A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
 BODIES: dict[str, dict[str, Any]] = {
@@ -76,8 +85,10 @@ def _call(
     query: str = "",
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    path = route.replace("{customer_id}", customer_id)
-    params = {"customer_id": customer_id} if "{customer_id}" in route else {}
+    # The one id a route takes: a customer's, or (for /v1/invoices/{invoice_id}) an invoice's
+    name = "invoice_id" if "{invoice_id}" in route else "customer_id"
+    path = route.replace("{" + name + "}", customer_id)
+    params = {name: customer_id} if "{" + name + "}" in route else {}
     raw = json.dumps(body).encode() if body is not None else b""
     return invoke(
         method,
@@ -98,6 +109,12 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         merchant("t-fuzz-b-" + hex(rng.getrandbits(24))[2:]),
     )
     ids = {a.tenant_id: _seed(a, "Alfa"), b.tenant_id: _seed(b, "Beta")}
+    # Each tenant's subscribed customers get their first invoice: ids for /v1/invoices/{invoice_id}
+    invoice_ids = {}
+    for shop in (a, b):
+        run_billing(shop.tenant_id, TODAY)
+        invoice_ids[shop.tenant_id] = [i.invoice_id for i in InvoiceModel.query(shop.tenant_id)]
+        assert invoice_ids[shop.tenant_id]
     markers = {a.tenant_id: "Alfa", b.tenant_id: "Beta"}
     # A cursor of each tenant's listing: the other tenant will replay it
     cursors = {}
@@ -109,11 +126,14 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
     before = {t: _snapshot(t) for t in ids}
     successes, calls = [], 0
     own: set[tuple[str, str]] = set()
+    tried: list[tuple[str, str]] = []
     for _ in range(400):
         attacker, victim = rng.choice([(a, b), (b, a)])
         key = rng.choice([attacker.key, attacker.usage_key, victim.usage_key])
         method, route = rng.choice(ROUTES)
         victim_id = rng.choice(ids[victim.tenant_id])
+        if route == "/v1/invoices/{invoice_id}":
+            victim_id = rng.choice(invoice_ids[victim.tenant_id])
         body: dict[str, Any] | None = None
         query = ""
         idem = rng.choice([None, "seed-0", "seed-1"])  # the victim's own Idempotency-Keys
@@ -125,6 +145,7 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
             query = f"cursor={cursors[victim.tenant_id]}&limit=100"
         answer = _call(method, route, key, victim_id, body, query, idem)
         calls += 1
+        tried.append((method, route))
         text = answer.get("body") or ""
         # The victim's names and emails (its ids the attacker sent, and may see echoed in an error)
         marker = markers[victim.tenant_id]
@@ -133,12 +154,15 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         if route == "/v1/customers" and method == "POST" and answer["statusCode"] == 201:
             own.add((attacker.tenant_id, victim_id))  # the attacker's own customer now, in its tenant
         elif (
-            "{customer_id}" in route
+            "{" in route  # a route naming one of the victim's things by id
             and answer["statusCode"] < 300
             and (attacker.tenant_id, victim_id) not in own
         ):
             successes.append((method, route, answer["statusCode"], text[:200]))
     assert calls == 400 and successes == []
+    # Every route was tried
+    print("cross-tenant calls per route:", {r: tried.count(r) for r in set(tried)})
+    assert set(tried) == set(ROUTES)
     # And nothing of either tenant's existing customers changed (new ones in the attacker's own
     # tenant, under the victim's ids, are the attacker's business)
     for tenant_id, snapshot in before.items():
@@ -234,7 +258,7 @@ def test_two_thousand_mutated_requests_never_get_a_5xx(local_env):
     failures = []
     for i in range(2000):
         method, route = ROUTES[i % len(ROUTES)]
-        customer_id = rng.choice(["gamma-0", "gamma-1", "nope", "x" * 70, "%00", "a/b"])
+        customer_id = rng.choice(["gamma-0", "gamma-1", "nope", "x" * 70, "%00", "a/b", "inv_" + "a" * 26])
         query = rng.choice(["", "", "preview=true", "preview=maybe"])
         if method == "POST":
             raw = _mutated_body(rng, BODIES.get(route) or customer_body(1000 + i))
