@@ -24,7 +24,8 @@ S3_WRITES = frozenset(
     {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:*"}
 )
 # What a public function really uses that would otherwise be refused, with the one table it may touch.
-USED = {("StripeWebhookFunction", "dynamodb:DeleteItem"): "IdempotencyTable"}
+# Powertools idempotency deletes the record of a request that failed, so it can be retried.
+USED = {("MerchantApiFunction", "dynamodb:DeleteItem"): "IdempotencyTable"}
 
 
 def _as_list(value: Any) -> list[Any]:

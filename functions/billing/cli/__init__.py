@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "collection": "billing.cli.collection",
     "payments": "billing.cli.payments",
     "customer": "billing.cli.customer",
+    "subscription": "billing.cli.customer",
+    "tenant": "billing.cli.tenant",
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",

@@ -1,10 +1,22 @@
-"""`billing customer erase`: erase a customer's personal data (docs/privacy.md).
+"""`billing customer` and `billing subscription`: the merchant's customer and subscription verbs from a
+shell, through the same use cases (and checks) as the HTTP API (billing.services.customers,
+billing.services.subscriptions). Answers are the API's JSON documents, printed on stdout; a refused
+request prints `error: FIELD: reason` on stderr and exits 2.
 
-`billing customer erase --tenant T CUSTOMER [--operator NAME] --yes` pseudonymises the customer's
-invoices (kept for bookkeeping's seven years), deletes their pages, customer record, Autogiro mandate
-and usage, keeps the identity behind the pseudonym apart until the bookkeeping years end, and writes
-`customer_erased` on each invoice's audit trail. Prints what was done as JSON. Refused (exit 2) while
-the customer owes money.
+`erase` pseudonymises the customer's invoices (kept for bookkeeping's seven years), deletes their
+pages, customer record, Autogiro mandate and usage, keeps the identity behind the pseudonym apart until
+the bookkeeping years end, and writes `customer_erased` on each invoice's audit trail. Refused (exit 2)
+while the customer owes money.
+
+    billing customer create --tenant T FILE          (FILE: the API's JSON body; - reads stdin)
+    billing customer update --tenant T ID FILE
+    billing customer get --tenant T ID
+    billing customer list --tenant T [--limit N] [--cursor C]
+    billing customer erase --tenant T ID [--operator NAME] --yes   (docs/privacy.md)
+    billing subscription start --tenant T ID --plan P [--start-date D] [--anchor anniversary] [--preview]
+    billing subscription change --tenant T ID --plan P [--preview]
+    billing subscription cancel --tenant T ID [--at now|period_end] [--preview]
+    billing subscription get --tenant T ID
 """
 
 from __future__ import annotations
@@ -13,22 +25,187 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 EXIT_BAD_INPUT = 2
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "customer", help="customers' personal data (docs/privacy.md)", description=__doc__
+    customer = subparsers.add_parser(
+        "customer",
+        help="customers (docs/api.md)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="customer_command", required=True, metavar="SUBCOMMAND")
-    erase = commands.add_parser("erase", help="pseudonymise the invoices, delete the rest (audited)")
-    erase.add_argument("customer", help="the customer id")
-    erase.add_argument("--tenant", required=True)
+    verbs = customer.add_subparsers(dest="customer_command", required=True, metavar="VERB")
+    create = _verb(verbs, "create", "create a customer from the API's JSON body", run_customer_create)
+    create.add_argument("file", metavar="FILE", help="JSON body (- for stdin)")
+    update = _verb(verbs, "update", "change the fields the JSON body names", run_customer_update)
+    update.add_argument("customer_id", metavar="ID")
+    update.add_argument("file", metavar="FILE", help="JSON body (- for stdin)")
+    get = _verb(verbs, "get", "show a customer", run_customer_get)
+    get.add_argument("customer_id", metavar="ID")
+    listing = _verb(verbs, "list", "list customers, a page at a time", run_customer_list)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--cursor")
+    erase = _verb(verbs, "erase", "pseudonymise the invoices, delete the rest (audited)", run_erase)
+    erase.add_argument("customer", metavar="ID", help="the customer id")
     erase.add_argument("--operator", help="who erases (for the audit trail); default: your user name")
     erase.add_argument("--yes", action="store_true", help="really erase: it cannot be undone")
-    erase.set_defaults(func=run_erase)
+
+    subscription = subparsers.add_parser(
+        "subscription",
+        help="subscriptions (docs/api.md)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = subscription.add_subparsers(dest="subscription_command", required=True, metavar="VERB")
+    start = _verb(verbs, "start", "start a customer's subscription", run_subscription_start, preview=True)
+    start.add_argument("customer_id", metavar="ID")
+    start.add_argument("--plan", required=True)
+    start.add_argument("--start-date", help="YYYY-MM-DD (default: today)")
+    start.add_argument("--anchor", choices=("calendar", "anniversary"), default="calendar")
+    change = _verb(
+        verbs,
+        "change",
+        "upgrade now (invoiced) or downgrade at period end",
+        run_subscription_change,
+        preview=True,
+    )
+    change.add_argument("customer_id", metavar="ID")
+    change.add_argument("--plan", required=True)
+    cancel = _verb(
+        verbs,
+        "cancel",
+        "cancel now (unused days credited) or at period end",
+        run_subscription_cancel,
+        preview=True,
+    )
+    cancel.add_argument("customer_id", metavar="ID")
+    cancel.add_argument("--at", choices=("now", "period_end"), default="period_end")
+    show = _verb(verbs, "get", "show a customer's subscription", run_subscription_get)
+    show.add_argument("customer_id", metavar="ID")
+
+
+def _verb(
+    verbs: Any, name: str, help_text: str, func: Callable[[argparse.Namespace], int], *, preview: bool = False
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = verbs.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("--tenant", required=True, help="the tenant whose customer it is")
+    if preview:
+        parser.add_argument(
+            "--preview", action="store_true", help="show what would be invoiced, write nothing"
+        )
+    parser.set_defaults(func=func)
+    return parser
+
+
+def _read(path: str) -> Any:
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    return json.loads(text)
+
+
+def _answer(call: Callable[[], Any]) -> int:
+    """Run a use case and print its JSON, or the first field at fault, as the API would name it."""
+    from pydantic import ValidationError
+
+    from billing.handlers.problems import validation_errors
+    from billing.services.customers.update import InvalidFields
+    from billing.services.errors import PermanentError
+
+    try:
+        result = call()
+    except ValidationError as error:
+        field, reason = validation_errors([{**e, "loc": ("body", *e["loc"])} for e in error.errors()])[0]
+        print(f"error: {field}: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InvalidFields as error:
+        print(f"error: {error.errors[0][0]}: {error.errors[0][1]}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (PermanentError, json.JSONDecodeError, OSError) as error:
+        field = getattr(error, "field", None) or "input"
+        print(f"error: {field}: {getattr(error, 'reason', error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_customer_create(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.customers.fields import CustomerCreate
+
+    return _answer(lambda: w.create_customer()(args.tenant, CustomerCreate.model_validate(_read(args.file))))
+
+
+def run_customer_update(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.customers.fields import CustomerUpdate
+
+    return _answer(
+        lambda: w.update_customer()(
+            args.tenant, args.customer_id, CustomerUpdate.model_validate(_read(args.file))
+        )
+    )
+
+
+def run_customer_get(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+
+    return _answer(lambda: w.get_customer()(args.tenant, args.customer_id))
+
+
+def run_customer_list(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.customers.list import MAX_LIMIT
+
+    return _answer(lambda: w.list_customers()(args.tenant, max(1, min(args.limit, MAX_LIMIT)), args.cursor))
+
+
+def run_subscription_start(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.subscriptions.fields import SubscriptionStart
+
+    def start() -> Any:
+        body = {"plan": args.plan, "anchor": args.anchor}
+        if args.start_date:
+            body["start_date"] = args.start_date
+        return w.start_subscription()(
+            args.tenant, args.customer_id, SubscriptionStart.model_validate(body), preview=args.preview
+        )
+
+    return _answer(start)
+
+
+def run_subscription_change(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.subscriptions.fields import PlanChange
+
+    return _answer(
+        lambda: w.change_plan()(
+            args.tenant,
+            args.customer_id,
+            PlanChange.model_validate({"plan": args.plan}),
+            preview=args.preview,
+        )
+    )
+
+
+def run_subscription_cancel(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.subscriptions.fields import Cancellation
+
+    return _answer(
+        lambda: w.cancel_subscription()(
+            args.tenant, args.customer_id, Cancellation.model_validate({"at": args.at}), preview=args.preview
+        )
+    )
+
+
+def run_subscription_get(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+
+    return _answer(lambda: w.get_subscription()(args.tenant, args.customer_id))
 
 
 def run_erase(args: argparse.Namespace) -> int:

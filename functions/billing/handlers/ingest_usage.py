@@ -6,8 +6,6 @@ rejected with reason and field), 401 for a missing or unknown key, 403 for a bod
 tenant, 400 for a malformed body and 413 for a body or batch over the limits.
 """
 
-from __future__ import annotations
-
 import json
 from decimal import Decimal
 from functools import cache
@@ -57,7 +55,7 @@ def ingest() -> IngestUsage:
 
 
 @cache
-def api_keys() -> DynamoApiKeys:
+def api_keys() -> "DynamoApiKeys":
     from billing.adapters.dynamo.usage import DynamoApiKeys
 
     bind_tables()
@@ -73,7 +71,9 @@ def _bearer(headers: dict[str, str]) -> str | None:
     return key.strip() if scheme.lower() == "bearer" else None
 
 
-@app.post("/v1/usage")
+# No `from __future__ import annotations` here: the merchant's OpenAPI document reads this route's
+# annotations at run time (billing.handlers.merchant_api.openapi_json).
+@app.post("/v1/usage", summary="Send up to 100 usage events (docs/usage.md)", tags=["usage"])
 @tracer.capture_method(capture_response=False, capture_error=False)
 def post_usage() -> Response[str]:
     event = app.current_event

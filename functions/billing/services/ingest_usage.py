@@ -17,8 +17,6 @@ window, so the customer's next invoice bills it, and its result says so (reason 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +28,12 @@ from billing.domain.periods import local_midnight, period_containing, previous_p
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_usage_event
 from billing.domain.usage import UsageEvent
+
+# Keys (creation, hashing, scopes) live in services/api_keys.py; re-exported for existing callers.
+from billing.services.api_keys import API_KEY_PREFIX as API_KEY_PREFIX
+from billing.services.api_keys import ApiKeyStore as ApiKeyStore
+from billing.services.api_keys import create_api_key as create_api_key
+from billing.services.api_keys import hash_api_key as hash_api_key
 from billing.services.errors import PermanentError
 from billing.services.ports import Clock, CustomerAccount, TenantAccount, TenantDirectory
 
@@ -64,11 +68,6 @@ class BatchRefused(PermanentError):
     def __init__(self, reason: str, *, status: int, field: str | None = None) -> None:
         super().__init__(reason, field=field, code="batch_too_large" if status == 413 else "bad_request")
         self.status = status
-
-
-def hash_api_key(api_key: str) -> str:
-    """What is stored for a key: its SHA-256 (hex). Keys are 256 random bits, so no salt is needed."""
-    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -146,23 +145,6 @@ class UsageCustomers(Protocol):
 
 class ApiKeys(Protocol):
     def tenant_for(self, key_hash: str) -> str | None: ...
-
-
-class ApiKeyStore(Protocol):
-    def put(self, key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime) -> None: ...
-
-
-API_KEY_PREFIX = "bk_"
-
-
-def create_api_key(
-    store: ApiKeyStore, tenants: TenantDirectory, tenant_id: str, label: str | None, now: datetime
-) -> str:
-    """A new key for an existing tenant; only its hash is stored, so this is the one time it is seen."""
-    tenants.get(tenant_id)  # refuses an unknown tenant (PermanentError, field tenant_id)
-    key = API_KEY_PREFIX + secrets.token_urlsafe(32)  # 256 random bits
-    store.put(hash_api_key(key), tenant_id, key[:10], label, now)
-    return key
 
 
 def tenant_for_key(keys: ApiKeys, api_key: str | None) -> str | None:

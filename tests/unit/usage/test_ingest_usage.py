@@ -251,7 +251,9 @@ def test_a_batch_of_exactly_one_hundred_events_is_read():
 class FakeKeys:
     rows: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def put(self, key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime) -> None:
+    def put(
+        self, key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime, scope: str
+    ) -> None:
         self.rows[key_hash] = (tenant_id, prefix)
 
     def tenant_for(self, key_hash: str) -> str | None:

@@ -53,12 +53,21 @@ class CustomerModel(Model):
     tenant_id = UnicodeAttribute(hash_key=True)
     customer_id = UnicodeAttribute(range_key=True)
     profile = JSONAttribute()  # billing.domain Customer shape, plus email
-    subscription = JSONAttribute()  # billing.domain Subscription shape
+    # billing.domain Subscription shape. A customer the merchant created through the API has none
+    # until a subscription starts; without one it has no schedule and is in no due index.
+    subscription = JSONAttribute(null=True)
     email = UnicodeAttribute()
     # The billing schedule: the next period to invoice and the day it is due for invoicing.
-    next_period_start = UnicodeAttribute()
-    next_invoice_date = UnicodeAttribute()
-    due_bucket = UnicodeAttribute()
+    next_period_start = UnicodeAttribute(null=True)
+    next_invoice_date = UnicodeAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    # The merchant's API (billing.services.customers): the 12-digit personnummer of a private
+    # customer, never printed; when the record was created and last changed (the update condition).
+    personal_number = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    # Bumped by every subscription change through the API (the condition of the next one).
+    subscription_version = NumberAttribute(null=True)
     invoices_issued = NumberAttribute(default=0)
     # Credit in minor units (overpayments, credit notes), applied to the next invoice.
     balance = NumberAttribute(default=0)
@@ -267,7 +276,7 @@ class UsageLedgerModel(Model):
 
 
 class ApiKeyModel(Model):
-    """A usage API key, by the SHA-256 of the key (hex); the key itself is never stored."""
+    """An API key, by the SHA-256 of the key (hex); the key itself is never stored."""
 
     class Meta:
         table_name = _PLACEHOLDER
@@ -278,6 +287,8 @@ class ApiKeyModel(Model):
     prefix = UnicodeAttribute(null=True)  # the key's first characters, to tell keys apart in listings
     created_at = UTCDateTimeAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
+    # usage | full (billing.services.api_keys); keys from before scopes existed have none: usage.
+    scope = UnicodeAttribute(null=True)
 
 
 class AutogiroOutboxIndex(GlobalSecondaryIndex["AutogiroModel"]):

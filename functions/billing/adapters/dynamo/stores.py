@@ -128,6 +128,8 @@ class DynamoCustomerDirectory:
             item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
         except DoesNotExist:
             return None
+        if item.subscription is None or item.next_period_start is None:
+            return None  # created through the API, no subscription yet: nothing to bill or show
         return CustomerAccount(
             tenant_id=tenant_id,
             customer=parse_customer(item.profile),

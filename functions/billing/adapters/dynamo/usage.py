@@ -24,13 +24,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
 from billing.domain.scenario import parse_customer, parse_subscription, parse_usage_event
 from billing.domain.usage import UsageEvent
+from billing.services.api_keys import SCOPE_USAGE, KeyGrant
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ingest_usage import VALUE_DECIMALS, UsageRecord, bad_value
 from billing.services.ports import CustomerAccount
@@ -88,16 +89,17 @@ def to_micros(value: Decimal) -> int:
 
 
 class DynamoApiKeys:
-    """Usage API keys by hash. Known keys are cached for a minute per warm container (a revoked key
-    stops working within that minute), at most `max_entries` of them, oldest out first. Unknown keys are
-    not cached at all: 40,000 random keys would otherwise fill a container's memory, and each costs a
-    read either way (the route's throttling bounds how many arrive)."""
+    """API keys by hash, with the tenant and scope each grants. Known keys are cached for a minute per
+    warm container (a revoked key stops working within that minute), at most `max_entries` of them,
+    oldest out first. Unknown keys are not cached at all: 40,000 random keys would otherwise fill a
+    container's memory, and each costs a read either way (the route's throttling bounds how many
+    arrive)."""
 
     def __init__(self, max_entries: int = KEY_CACHE_ENTRIES) -> None:
-        self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[float, KeyGrant]] = OrderedDict()
         self.max_entries = max_entries
 
-    def tenant_for(self, key_hash: str) -> str | None:
+    def grant_for(self, key_hash: str) -> KeyGrant | None:
         hit = self._cache.get(key_hash)
         if hit is not None and time.monotonic() - hit[0] < KEY_CACHE_SECONDS:
             self._cache.move_to_end(key_hash)
@@ -109,19 +111,46 @@ class DynamoApiKeys:
             return None
         if item.revoked_at is not None:
             return None
-        self._cache[key_hash] = (time.monotonic(), item.tenant_id)
+        grant = KeyGrant(item.tenant_id, item.scope or SCOPE_USAGE)
+        self._cache[key_hash] = (time.monotonic(), grant)
         while len(self._cache) > self.max_entries:
             self._cache.popitem(last=False)
-        return str(item.tenant_id)
+        return grant
+
+    def tenant_for(self, key_hash: str) -> str | None:
+        # Usage ingestion: every scope may write usage (a full key includes it).
+        grant = self.grant_for(key_hash)
+        return grant.tenant_id if grant is not None else None
 
     @staticmethod
-    def put(key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime) -> None:
+    def put(
+        key_hash: str, tenant_id: str, prefix: str, label: str | None, now: datetime, scope: str = SCOPE_USAGE
+    ) -> None:
         try:
             ApiKeyModel(
-                key_hash, tenant_id=tenant_id, prefix=prefix, label=label, created_at=now.astimezone(UTC)
+                key_hash,
+                tenant_id=tenant_id,
+                prefix=prefix,
+                label=label,
+                scope=scope,
+                created_at=now.astimezone(UTC),
             ).save(condition=ApiKeyModel.key_hash.does_not_exist())
         except PutError as exc:
             raise PermanentError("a key with this hash exists already", field="key_hash") from exc
+
+    def revoke(self, key_hash: str, tenant_id: str, now: datetime) -> bool:
+        # The condition on the tenant keeps one tenant's operator from revoking another's key.
+        try:
+            ApiKeyModel(key_hash).update(
+                actions=[ApiKeyModel.revoked_at.set(now.astimezone(UTC))],
+                condition=ApiKeyModel.key_hash.exists() & (ApiKeyModel.tenant_id == tenant_id),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        self._cache.pop(key_hash, None)
+        return True
 
 
 class DynamoUsageCustomers:
@@ -130,6 +159,8 @@ class DynamoUsageCustomers:
         keys = [(tenant_id, c) for c in sorted(customer_ids)]
         # BatchGetItem, strongly consistent: the schedule a run may just have advanced is what counts.
         for item in CustomerModel.batch_get(keys, consistent_read=True):
+            if item.subscription is None or item.next_period_start is None:
+                continue  # no subscription yet: nothing its usage could be billed on
             accounts[item.customer_id] = CustomerAccount(
                 tenant_id=tenant_id,
                 customer=parse_customer(item.profile),

@@ -1,0 +1,177 @@
+"""Subscriptions in the Customers table (billing.services.subscriptions.ports.SubscriptionRecords).
+
+Starting one writes the subscription and the billing schedule (so the due index finds the customer);
+changes write the subscription only, conditional on `subscription_version`. A plan change that is
+invoiced now is one transaction with the invoice and the series counter, exactly as a run's invoice
+(DynamoInvoiceLedger), so numbers stay gapless and a retry finds the invoice instead of a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
+from billing.adapters.dynamo.stores import (
+    NUMBER_RACE_ATTEMPTS,
+    DynamoCustomerDirectory,
+    DynamoInvoiceLedger,
+    _backoff,
+    _connection,
+    _stored,
+    due_bucket,
+)
+from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.ocr import ocr_reference
+from billing.domain.scenario import parse_customer
+from billing.services.errors import RetryableError
+from billing.services.ports import CustomerAccount, StoredInvoice
+from billing.services.subscriptions.ports import SubscriptionRecord
+
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _version_is(version: int) -> Any:
+    return (
+        CustomerModel.subscription_version == version
+        if version
+        else CustomerModel.subscription_version.does_not_exist()
+    )
+
+
+class DynamoSubscriptionRecords:
+    def __init__(self) -> None:
+        self._ledger = DynamoInvoiceLedger()
+
+    def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord | None:
+        try:
+            item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        account = DynamoCustomerDirectory().get(tenant_id, customer_id) if item.subscription else None
+        return SubscriptionRecord(
+            customer=parse_customer(item.profile),
+            email=item.email,
+            subscription=dict(item.subscription) if item.subscription is not None else None,
+            version=int(item.subscription_version or 0),
+            next_period_start=date.fromisoformat(item.next_period_start) if item.next_period_start else None,
+            account=account,
+        )
+
+    def start(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        first_period_start: date,
+        coupons: Sequence[dict[str, Any]],
+    ) -> bool:
+        try:
+            CustomerModel(tenant_id, customer_id).update(
+                actions=[
+                    CustomerModel.subscription.set(subscription),
+                    CustomerModel.subscription_version.set(1),
+                    CustomerModel.coupons.set(list(coupons)),
+                    CustomerModel.next_period_start.set(first_period_start.isoformat()),
+                    CustomerModel.next_invoice_date.set(first_period_start.isoformat()),
+                    CustomerModel.due_bucket.set(due_bucket(tenant_id, customer_id)),
+                ],
+                condition=CustomerModel.customer_id.exists() & CustomerModel.subscription.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def replace(self, tenant_id: str, customer_id: str, subscription: dict[str, Any], version: int) -> bool:
+        try:
+            CustomerModel(tenant_id, customer_id).update(
+                actions=[
+                    CustomerModel.subscription.set(subscription),
+                    CustomerModel.subscription_version.set(version + 1),
+                ],
+                condition=CustomerModel.subscription.exists() & _version_is(version),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
+        return self._ledger.get(tenant_id, invoice_id)
+
+    def issue_with_change(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        subscription: dict[str, Any],
+        version: int,
+        page_token: str,
+        now: datetime,
+        series_prefix: str,
+        ocr_length_digit: bool,
+    ) -> StoredInvoice | None:
+        tenant_id = invoice.tenant_id
+        counter_id = self._ledger._counter_id(tenant_id, series_prefix)
+        for attempt in range(NUMBER_RACE_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
+            existing = self.invoice(tenant_id, invoice.invoice_id)
+            if existing is not None:
+                return existing
+            try:
+                current = int(CounterModel.get(counter_id, consistent_read=True).value)
+            except DoesNotExist:
+                current = 0
+            sequence = current + 1
+            numbered = invoice.with_number(
+                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
+            )
+            item = self._ledger._invoice_item(numbered, account, page_token, "", sequence, now)
+            item.run_id = None  # issued by the merchant's API, not by a run
+            try:
+                with TransactWrite(connection=_connection()) as tx:
+                    tx.update(
+                        CounterModel(counter_id),
+                        actions=[CounterModel.value.set(sequence)],
+                        condition=CounterModel.value == current
+                        if current
+                        else CounterModel.counter_id.does_not_exist(),
+                    )
+                    tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
+                    tx.update(
+                        CustomerModel(tenant_id, account.customer.id),
+                        actions=[
+                            CustomerModel.subscription.set(subscription),
+                            CustomerModel.subscription_version.set(version + 1),
+                            CustomerModel.invoices_issued.add(1),
+                        ],
+                        condition=_version_is(version),
+                    )
+            except TransactWriteError as exc:
+                codes = [
+                    getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
+                ]
+                if (
+                    len(codes) == 3
+                    and codes[2] == "ConditionalCheckFailed"
+                    and codes[1] != "ConditionalCheckFailed"
+                ):
+                    if self.invoice(tenant_id, invoice.invoice_id) is None:
+                        return None  # the subscription moved on: nothing was written
+                if {c for c in codes if c} <= {
+                    "ConditionalCheckFailed",
+                    "TransactionConflict",
+                    "ThrottlingError",
+                }:
+                    continue  # a race for the number, or this very invoice: look again
+                raise RetryableError(f"storing the plan-change invoice failed: {exc}") from exc
+            return _stored(item)
+        raise RetryableError("could not allocate an invoice number: too much contention; retry later")

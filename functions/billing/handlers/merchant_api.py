@@ -1,0 +1,496 @@
+"""Lambda: the merchant's API, `/v1/customers...` and `/v1/openapi.json` on the HTTP API
+(template: MerchantApiFunction). docs/api.md shows a session with curl.
+
+Every request but the OpenAPI document needs `Authorization: Bearer <key>` of scope `full`
+(billing.services.api_keys); the key alone names the tenant, so no id, cursor or body can reach
+another tenant's data. Bodies and parameters are checked by the routes' pydantic models (Powertools
+validation), and every error is RFC 9457 problem+json naming the field (handlers/problems.py).
+
+Every POST needs an `Idempotency-Key` header: the first request with a key does the work and its
+answer is stored (Powertools idempotency, IdempotencyTable, 24 hours); a retry with the same key and
+body gets the same answer without a second effect, the same key with another body is refused (422),
+and one still running is answered 409.
+"""
+
+import base64
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers import merchant_wiring as wiring
+from billing.handlers.problems import (
+    PROBLEM_JSON,
+    Problem,
+    problem,
+    problem_event_response,
+    validation_errors,
+)
+from billing.services.api_keys import SCOPE_FULL, grant_for_key
+from billing.services.customers.create import CustomerExists
+from billing.services.customers.fields import (
+    CUSTOMER_ID_PATTERN,
+    CustomerCreate,
+    CustomerList,
+    CustomerUpdate,
+    CustomerView,
+)
+from billing.services.customers.get import CustomerNotFound
+from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
+from billing.services.customers.update import CustomerChanged, InvalidFields
+from billing.services.errors import PermanentError
+from billing.services.invoices.views import InvoiceList, InvoiceSummary
+from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
+from billing.services.subscriptions.fields import (
+    Cancellation,
+    ChangeResult,
+    PlanChange,
+    SubscriptionStart,
+    SubscriptionView,
+)
+from billing.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Billing merchant API",
+    version="1",
+    description="Customers and usage for one tenant, authenticated by the tenant's API key (docs/api.md).",
+)
+
+OPENAPI_PATH = "/v1/openapi.json"
+# A day: long enough for any client's retry loop, short enough that the table stays small.
+IDEMPOTENCY_SECONDS = 24 * 3600
+MAX_BODY_BYTES = 64 * 1024
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="any unique string per intended effect; a retry sends the same one",
+    ),
+]
+CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
+
+
+def _responses(status: int, model: Any, description: str, *errors: int) -> dict[int, Any]:
+    problem_content = {PROBLEM_JSON: {"model": Problem}}
+    answers: dict[int, Any] = {
+        status: {"description": description, "content": {"application/json": {"model": model}}}
+    }
+    for code in (400, 401, *errors):
+        answers[code] = {"description": problem(code, "")["title"], "content": problem_content}
+    return answers
+
+
+def _json(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def _tenant() -> str:
+    return str(app.context["tenant_id"])
+
+
+# ------------------------------------------------------------------------------------------ idempotency
+
+
+@cache
+def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
+    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant_id, operation, key]",
+        payload_validation_jmespath="[path, body]",
+        expires_after_seconds=IDEMPOTENCY_SECONDS,
+    )
+    return persistence, config
+
+
+OPERATIONS: dict[str, Callable[[str, dict[str, Any]], tuple[int, Any]]] = {}
+
+
+def operation(name: str) -> Callable[[Callable[[str, dict[str, Any]], tuple[int, Any]]], Any]:
+    def register(fn: Callable[[str, dict[str, Any]], tuple[int, Any]]) -> Any:
+        OPERATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> Response[str]:
+    """Do operation `name` at most once per (tenant, operation, Idempotency-Key); answer as the first
+    time. The body is the request as validated, so whitespace or key order does not change it."""
+    persistence, config = _idempotency()
+    request = {
+        "tenant_id": _tenant(),
+        "operation": name,
+        "key": key,
+        "path": path or {},
+        "body": body.model_dump(mode="json", exclude_unset=True),
+    }
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        status, answer = OPERATIONS[request["operation"]](request["tenant_id"], request)
+        return {"status": status, "body": answer}
+
+    try:
+        result = run(request=request)
+    except IdempotencyValidationError:
+        return _problem(422, "this Idempotency-Key was used with another request", field="Idempotency-Key")
+    except IdempotencyAlreadyInProgressError:
+        return _problem(409, "a request with this Idempotency-Key is still running", field="Idempotency-Key")
+    return _json(int(result["status"]), result["body"])
+
+
+# ------------------------------------------------------------------------------------------ customers
+
+
+@operation("customer.create")
+def _create_customer(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    view = wiring.create_customer()(tenant_id, CustomerCreate.model_validate(request["body"]))
+    return 201, view.model_dump(mode="json")
+
+
+@operation("customer.update")
+def _update_customer(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    body = CustomerUpdate.model_validate(request["body"])
+    view = wiring.update_customer()(tenant_id, request["path"]["customer_id"], body)
+    return 200, view.model_dump(mode="json")
+
+
+@app.post(
+    "/v1/customers",
+    summary="Create a customer",
+    responses=_responses(201, CustomerView, "The customer", 409, 422),
+    tags=["customers"],
+)
+def create_customer(body: CustomerCreate, idempotency_key: IdempotencyKey) -> Response[str]:
+    return once("customer.create", idempotency_key, body)
+
+
+@app.get(
+    "/v1/customers",
+    summary="List customers, a page at a time",
+    responses=_responses(200, CustomerList, "A page of customers in id order"),
+    tags=["customers"],
+)
+def list_customers(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    return _json(200, wiring.list_customers()(_tenant(), limit, cursor).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customers/<customer_id>",
+    summary="Get a customer",
+    responses=_responses(200, CustomerView, "The customer", 404),
+    tags=["customers"],
+)
+def get_customer(customer_id: CustomerId) -> Response[str]:
+    return _json(200, wiring.get_customer()(_tenant(), customer_id).model_dump(mode="json"))
+
+
+@app.post(
+    "/v1/customers/<customer_id>",
+    summary="Change a customer's details (only the fields sent)",
+    responses=_responses(200, CustomerView, "The customer as changed", 404, 409, 422),
+    tags=["customers"],
+)
+def update_customer(
+    customer_id: CustomerId, body: CustomerUpdate, idempotency_key: IdempotencyKey
+) -> Response[str]:
+    return once("customer.update", idempotency_key, body, {"customer_id": customer_id})
+
+
+# ------------------------------------------------------------------------------------------ subscriptions
+
+Preview = Annotated[bool, Query(description="true: answer what would be invoiced, write nothing")]
+
+
+def _subscription_operation(name: str, model: Any, use_case: Callable[[], Any], status: int) -> None:
+    """Register one subscription verb: the body as `model`, `preview` from the query, and `status`
+    on success (200 for any preview, which writes nothing)."""
+
+    def run(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+        params = request["path"]
+        preview = bool(params.get("preview"))
+        body = model.model_validate(request["body"])
+        result = use_case()(tenant_id, params["customer_id"], body, preview=preview)
+        return (200 if preview else status), result.model_dump(mode="json")
+
+    OPERATIONS[name] = run
+
+
+_subscription_operation("subscription.start", SubscriptionStart, wiring.start_subscription, 201)
+_subscription_operation("subscription.change", PlanChange, wiring.change_plan, 200)
+_subscription_operation("subscription.cancel", Cancellation, wiring.cancel_subscription, 200)
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription",
+    summary="Start the customer's subscription (preview=true: show its first invoice, write nothing)",
+    responses=_responses(201, ChangeResult, "The subscription and its first invoice's fees", 404, 409, 422),
+    tags=["subscriptions"],
+)
+def start_subscription(
+    customer_id: CustomerId,
+    body: SubscriptionStart,
+    idempotency_key: IdempotencyKey,
+    preview: Preview = False,
+) -> Response[str]:
+    return once("subscription.start", idempotency_key, body, {"customer_id": customer_id, "preview": preview})
+
+
+@app.get(
+    "/v1/customers/<customer_id>/subscription",
+    summary="Get the customer's subscription",
+    responses=_responses(200, SubscriptionView, "The subscription", 404),
+    tags=["subscriptions"],
+)
+def get_subscription(customer_id: CustomerId) -> Response[str]:
+    return _json(200, wiring.get_subscription()(_tenant(), customer_id).model_dump(mode="json"))
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription/change",
+    summary="Change plan: an upgrade now, invoiced prorated; a downgrade at the period's end",
+    responses=_responses(200, ChangeResult, "What changed and what was invoiced", 404, 409, 422),
+    tags=["subscriptions"],
+)
+def change_plan(
+    customer_id: CustomerId, body: PlanChange, idempotency_key: IdempotencyKey, preview: Preview = False
+) -> Response[str]:
+    return once(
+        "subscription.change", idempotency_key, body, {"customer_id": customer_id, "preview": preview}
+    )
+
+
+@app.post(
+    "/v1/customers/<customer_id>/subscription/cancel",
+    summary="Cancel now (unused days credited on the next invoice) or at the period's end",
+    responses=_responses(
+        200, ChangeResult, "The cancelled subscription and the next invoice's credit", 404, 409, 422
+    ),
+    tags=["subscriptions"],
+)
+def cancel_subscription(
+    customer_id: CustomerId, body: Cancellation, idempotency_key: IdempotencyKey, preview: Preview = False
+) -> Response[str]:
+    return once(
+        "subscription.cancel", idempotency_key, body, {"customer_id": customer_id, "preview": preview}
+    )
+
+
+# ------------------------------------------------------------------------------------------ invoices
+
+InvoiceId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+
+
+@app.get(
+    "/v1/customers/<customer_id>/invoices",
+    summary="List a customer's invoices, newest first, a page at a time",
+    responses=_responses(200, InvoiceList, "A page of invoices"),
+    tags=["invoices"],
+)
+def list_invoices(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    answer = wiring.list_invoices()(_tenant(), customer_id, limit, cursor)
+    return _json(200, answer.model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/customers/<customer_id>/invoices/upcoming",
+    summary="The invoice so far: the next invoice as it would be if the period ended now",
+    responses=_responses(200, InvoiceSummary, "A preview, not stored or numbered", 404),
+    tags=["invoices"],
+)
+def upcoming_invoice(customer_id: CustomerId) -> Response[str]:
+    return _json(200, wiring.upcoming_invoice()(_tenant(), customer_id).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/invoices/<invoice_id>",
+    summary="Get an invoice with its whole document and page link",
+    responses=_responses(200, InvoiceSummary, "The invoice", 404),
+    tags=["invoices"],
+)
+def get_invoice(invoice_id: InvoiceId) -> Response[str]:
+    return _json(200, wiring.get_invoice()(_tenant(), invoice_id).model_dump(mode="json"))
+
+
+# ------------------------------------------------------------------------------------------ the document
+
+
+@app.get(OPENAPI_PATH, include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=openapi_json())
+
+
+@cache
+def openapi_json() -> str:
+    """This API's document with usage ingestion's route merged in: one document for the merchant."""
+    from billing.handlers import ingest_usage
+
+    document = json.loads(app.get_openapi_json_schema())
+    usage = json.loads(ingest_usage.app.get_openapi_json_schema())
+    document["paths"].update(usage["paths"])
+    for name, schema in usage.get("components", {}).get("schemas", {}).items():
+        document.setdefault("components", {}).setdefault("schemas", {}).setdefault(name, schema)
+    _own_validation_answers(document)
+    document["components"]["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer"}}
+    document["security"] = [{"apiKey": []}]
+    return json.dumps(document)
+
+
+def _own_validation_answers(document: dict[str, Any]) -> None:
+    """Powertools documents its default answer to invalid input (422, its own JSON) on every validated
+    route; this API answers 400 problem+json instead (_invalid below), and 422 only on a POST whose
+    Idempotency-Key came with another request. Say so in the document."""
+    reused = {"description": problem(422, "")["title"], "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
+    for operations in document["paths"].values():
+        for method, op in operations.items():
+            if op["responses"].get("422", {}).get("description") == "Validation Error":
+                if method == "post":
+                    op["responses"]["422"] = reused
+                else:
+                    del op["responses"]["422"]
+    schemas = document["components"]["schemas"]
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(unused, None)
+    assert "HTTPValidationError" not in json.dumps(document), "a route still refers to Powertools' 422"
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+# ------------------------------------------------------------------------------------------ errors
+
+
+def _problem(status: int, detail: str, **extra: Any) -> Response[str]:
+    body = problem(status, detail, instance=app.current_event.path, **extra)
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(error: RequestValidationError) -> Response[str]:
+    errors = validation_errors(error.errors())
+    return _problem(400, f"{len(errors)} field(s) are not valid", errors=errors)
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def _not_json(_: RequestUnsupportedContentType) -> Response[str]:
+    return _problem(
+        415, "send the body as application/json", field="Content-Type", kind="unsupported-media-type"
+    )
+
+
+@app.exception_handler(InvalidFields)
+def _invalid_fields(error: InvalidFields) -> Response[str]:
+    return _problem(400, f"{len(error.errors)} field(s) are not valid", errors=error.errors)
+
+
+@app.exception_handler(CustomerNotFound)
+@app.exception_handler(NoSubscription)
+def _not_found(error: PermanentError) -> Response[str]:
+    return _problem(404, error.reason, field=error.field)
+
+
+@app.exception_handler(CustomerExists)
+@app.exception_handler(CustomerChanged)
+@app.exception_handler(SubscriptionConflict)
+def _conflict(error: PermanentError) -> Response[str]:
+    return _problem(409, error.reason, field=error.field)
+
+
+@app.exception_handler(PermanentError)
+def _refused(error: PermanentError) -> Response[str]:
+    return _problem(404 if error.code == "not_found" else 400, error.reason, field=error.field)
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    return _problem(404, "no such route")
+
+
+# ------------------------------------------------------------------------------------------ the entry
+
+
+def _bearer(headers: dict[str, str]) -> str | None:
+    scheme, _, key = (headers.get("authorization") or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else None
+
+
+def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:
+    """What the resolver must not be given: a body over the limit, or JSON nested so deeply that
+    parsing it would exhaust Python's recursion limit (a 500 otherwise)."""
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(raw).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return 400, "the body is not UTF-8 JSON"
+    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
+        return 413, f"at most {MAX_BODY_BYTES} bytes"
+    try:
+        json.loads(raw or "null")
+    except RecursionError:
+        return 400, "the body is nested too deeply"
+    except ValueError:
+        pass  # the resolver's validation names it
+    return None
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    path = str(event.get("rawPath") or "")
+    if path != OPENAPI_PATH:
+        # Before the resolver: an unauthenticated caller learns nothing, not even what is invalid.
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        grant = grant_for_key(wiring.api_keys(), _bearer(headers))
+        if grant is None:
+            return problem_event_response(
+                401,
+                problem(401, "send Authorization: Bearer <key>", instance=path, field="Authorization"),
+                {"WWW-Authenticate": "Bearer"},
+            )
+        if not grant.allows(SCOPE_FULL):
+            return problem_event_response(
+                403, problem(403, "this key's scope is usage only", instance=path, field="Authorization")
+            )
+        refused = _unreadable_body(event)
+        if refused is not None:
+            return problem_event_response(
+                refused[0], problem(refused[0], refused[1], instance=path, field="body")
+            )
+        app.append_context(tenant_id=grant.tenant_id)
+        logger.append_keys(tenant_id=grant.tenant_id)
+        _idempotency()[1].register_lambda_context(context)
+    return app.resolve(event, context)

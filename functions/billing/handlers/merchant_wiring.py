@@ -1,0 +1,160 @@
+"""Builds the merchant API's use cases once per container (the HTTP API and the `billing` CLI share
+them, so a customer made either way goes through the same checks)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from billing.handlers.wiring import bind_tables
+
+if TYPE_CHECKING:
+    from billing.adapters.dynamo.customers import DynamoCustomerRecords
+    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.services.customers.create import CreateCustomer
+    from billing.services.customers.get import GetCustomer
+    from billing.services.customers.list import ListCustomers
+    from billing.services.customers.update import UpdateCustomer
+    from billing.services.invoices.get import GetInvoice
+    from billing.services.invoices.list import ListInvoices
+    from billing.services.invoices.upcoming import UpcomingInvoice
+    from billing.services.subscriptions.cancel import CancelSubscription
+    from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.services.subscriptions.get import GetSubscription
+    from billing.services.subscriptions.start import StartSubscription
+
+
+@cache
+def api_keys() -> DynamoApiKeys:
+    from billing.adapters.dynamo.usage import DynamoApiKeys
+
+    bind_tables()
+    return DynamoApiKeys()
+
+
+@cache
+def customer_records() -> DynamoCustomerRecords:
+    from billing.adapters.dynamo.customers import DynamoCustomerRecords
+
+    bind_tables()
+    return DynamoCustomerRecords()
+
+
+@cache
+def create_customer() -> CreateCustomer:
+    from billing.services.billing_run import SystemClock
+    from billing.services.customers.create import CreateCustomer
+
+    return CreateCustomer(records=customer_records(), clock=SystemClock())
+
+
+@cache
+def update_customer() -> UpdateCustomer:
+    from billing.services.billing_run import SystemClock
+    from billing.services.customers.update import UpdateCustomer
+
+    return UpdateCustomer(records=customer_records(), clock=SystemClock())
+
+
+@cache
+def get_customer() -> GetCustomer:
+    from billing.services.customers.get import GetCustomer
+
+    return GetCustomer(records=customer_records())
+
+
+@cache
+def list_customers() -> ListCustomers:
+    from billing.services.customers.list import ListCustomers
+
+    return ListCustomers(records=customer_records())
+
+
+@cache
+def subscription_records() -> DynamoSubscriptionRecords:
+    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
+
+    bind_tables()
+    return DynamoSubscriptionRecords()
+
+
+@cache
+def start_subscription() -> StartSubscription:
+    from billing.handlers.wiring import tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.start import StartSubscription
+
+    return StartSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+
+
+@cache
+def get_subscription() -> GetSubscription:
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.get import GetSubscription
+
+    return GetSubscription(records=subscription_records(), clock=SystemClock())
+
+
+@cache
+def change_plan() -> ChangePlan:
+    from billing.handlers.wiring import issue_invoice, tenant_directory
+    from billing.services.billing_run import RandomTokens, SystemClock
+    from billing.services.subscriptions.change_plan import ChangePlan
+
+    return ChangePlan(
+        records=subscription_records(),
+        tenants=tenant_directory(),
+        delivery=issue_invoice(),
+        tokens=RandomTokens(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def cancel_subscription() -> CancelSubscription:
+    from billing.handlers.wiring import tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.cancel import CancelSubscription
+
+    return CancelSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+
+
+@cache
+def invoice_reads() -> DynamoInvoiceReads:
+    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+
+    bind_tables()
+    return DynamoInvoiceReads()
+
+
+@cache
+def list_invoices() -> ListInvoices:
+    from billing.services.invoices.list import ListInvoices
+    from billing.settings import settings
+
+    return ListInvoices(invoices=invoice_reads(), pages_base_url=settings().pages_base_url)
+
+
+@cache
+def get_invoice() -> GetInvoice:
+    from billing.services.invoices.get import GetInvoice
+    from billing.settings import settings
+
+    return GetInvoice(invoices=invoice_reads(), pages_base_url=settings().pages_base_url)
+
+
+@cache
+def upcoming_invoice() -> UpcomingInvoice:
+    from billing.adapters.dynamo.usage import DynamoUsageReader
+    from billing.handlers.wiring import customer_directory, tenant_directory
+    from billing.services.billing_run import SystemClock
+    from billing.services.invoices.upcoming import UpcomingInvoice
+
+    return UpcomingInvoice(
+        customers=customer_directory(),
+        tenants=tenant_directory(),
+        usage=DynamoUsageReader(),
+        clock=SystemClock(),
+    )

@@ -1,0 +1,72 @@
+"""What the subscription use cases read and write (adapters/dynamo/subscriptions.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from billing.domain.invoice import Invoice
+from billing.domain.parties import Customer
+from billing.services.ports import CustomerAccount, StoredInvoice
+
+
+@dataclass(frozen=True)
+class SubscriptionRecord:
+    """A customer with whatever subscription it has; `version` guards every change against a
+    concurrent one (and against the billing run, which never changes the subscription itself)."""
+
+    customer: Customer
+    email: str
+    subscription: dict[str, Any] | None
+    version: int
+    next_period_start: date | None
+    account: CustomerAccount | None  # the billing view; None without a subscription
+
+
+class SubscriptionRecords(Protocol):
+    def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord | None: ...
+
+    def start(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        first_period_start: date,
+        coupons: Sequence[dict[str, Any]],
+    ) -> bool:
+        """Give a customer without one its subscription and billing schedule; False when it has one."""
+        ...
+
+    def replace(self, tenant_id: str, customer_id: str, subscription: dict[str, Any], version: int) -> bool:
+        """The new subscription if still at `version`; False when it changed meanwhile."""
+        ...
+
+    def issue_with_change(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        subscription: dict[str, Any],
+        version: int,
+        page_token: str,
+        now: datetime,
+        series_prefix: str,
+        ocr_length_digit: bool,
+    ) -> StoredInvoice | None:
+        """In one transaction: the next number of the series, the invoice, and the new subscription
+        (if still at `version`). The invoice if it exists already; None when the version moved on."""
+        ...
+
+    def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
+
+
+class InvoiceDelivery(Protocol):
+    def deliver(self, stored: StoredInvoice, tenant: Any, account: CustomerAccount) -> bool:
+        """Publish the page and email its link, each once (IssueInvoice.deliver)."""
+        ...
+
+
+class Tokens(Protocol):
+    def page_token(self) -> str: ...
