@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from billing.adapters.dynamo.models import ApiKeyModel
 from billing.adapters.dynamo.usage import DynamoApiKeys
 
-KNOWN = {f"known-{n}": SimpleNamespace(tenant_id="t1", revoked_at=None) for n in range(50)}
+KNOWN = {f"known-{n}": SimpleNamespace(tenant_id="t1", revoked_at=None, scope="usage") for n in range(50)}
 
 
 @pytest.fixture
