@@ -46,15 +46,19 @@ def test_the_customer_gives_an_autogiro_mandate_from_the_invoice_page(
     page.fill("#account_number", "1111116")
     page.check("#consent")
     page.click("button[type=submit]")
-    # Then the form comes back with that field marked and the other values kept
+    # Then the form comes back with that field marked and the clearing number kept; the personnummer
+    # and the account number are never sent back (personal data in an answer: docs/privacy.md)
     error = page.get_by_test_id("form-error")
     assert error.get_attribute("data-field") == "personnummer"
     assert page.get_attribute("#personnummer", "aria-invalid") == "true"
     assert page.input_value("#clearing") == "5000"
+    assert page.input_value("#personnummer") == "" and page.input_value("#account_number") == ""
+    assert "1111116" not in page.content() and "19121212-1213" not in page.content()
     page.screenshot(path=str(artifacts / "autogiro-form-error.png"), full_page=True)
 
-    # When they correct it and approve
+    # When they correct it, type the account number again and approve
     page.fill("#personnummer", "19121212-1212")
+    page.fill("#account_number", "1111116")
     page.check("#consent")
     page.click("button[type=submit]")
     # Then they are back on the invoice page, which says the mandate waits for the bank

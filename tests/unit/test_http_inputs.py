@@ -47,9 +47,11 @@ def test_a_large_base64_body_is_refused_before_it_is_decoded():
 
 
 def test_html_answers_carry_the_security_headers():
-    headers = html_headers("https://api.example")
+    headers = html_headers("https://api.example", "https://pages.example")
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "form-action 'self' https://api.example" in headers["Content-Security-Policy"]
+    assert (
+        "form-action 'self' https://api.example https://pages.example" in headers["Content-Security-Policy"]
+    )
     assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
 

@@ -116,16 +116,29 @@ class SqsInvoiceQueue:
         self.queue_url = queue_url
 
     def send_all(self, messages: Iterable[dict[str, Any]]) -> int:
+        """Every batch is tried, even after one failed: customers in the other batches are invoiced
+        today. A failure is raised at the end, and the scheduler's retry sends again (harmless: workers
+        are idempotent per customer and period)."""
         sent = 0
+        failures: list[str] = []
         batch: list[dict[str, Any]] = []
         for message in messages:
             batch.append(message)
             if len(batch) == 10:
-                sent += self._send(batch)
+                sent += self._send_or_note(batch, failures)
                 batch = []
         if batch:
-            sent += self._send(batch)
+            sent += self._send_or_note(batch, failures)
+        if failures:
+            raise RetryableError(f"{len(failures)} invoice batches were not queued: {failures[0]}")
         return sent
+
+    def _send_or_note(self, batch: Sequence[dict[str, Any]], failures: list[str]) -> int:
+        try:
+            return self._send(batch)
+        except (RetryableError, PermanentError) as exc:
+            failures.append(str(exc)[:200])
+            return 0
 
     def _send(self, batch: Sequence[dict[str, Any]]) -> int:
         entries = [{"Id": str(i), "MessageBody": json.dumps(m, sort_keys=True)} for i, m in enumerate(batch)]

@@ -33,7 +33,12 @@ NEVER_ECHOED = ("personnummer", "account_number")
 
 
 def _html(status: int, body: str) -> Response[Any]:
-    return Response(status, "text/html; charset=utf-8", body, headers=html_headers(settings().api_base_url))
+    return Response(
+        status,
+        "text/html; charset=utf-8",
+        body,
+        headers=html_headers(settings().api_base_url, settings().pages_base_url),
+    )
 
 
 def _refused(exc: PermanentError) -> Response[Any]:

@@ -68,12 +68,13 @@ def echoed(value: str | None, limit: int = MAX_ECHO) -> str:
     return (value or "")[:limit]
 
 
-def html_headers(form_action: str) -> dict[str, str]:
+def html_headers(*form_targets: str) -> dict[str, str]:
     """Security headers for an HTML answer from the API: no script, no framing, no sniffing, no referrer,
-    forms only to `form_action` (the API) and the page itself."""
+    forms only to `form_targets` and the page itself. Pass the API and the pages origin: Chromium
+    applies form-action to the redirect after the post too (back to the invoice page)."""
     csp = (
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; "
-        f"form-action 'self' {form_action}; base-uri 'none'; frame-ancestors 'none'"
+        f"form-action 'self' {' '.join(form_targets)}; base-uri 'none'; frame-ancestors 'none'"
     )
     return {
         "Cache-Control": "no-store",

@@ -80,6 +80,8 @@ def seen(token: str) -> Response[Any]:
         page_actions().seen(token)
     except InvoiceNotFound:
         pass  # a pixel never errors: it must not reveal which tokens exist
+    except PermanentError as exc:  # e.g. ItemTooLarge (counted and alarmed where it happened)
+        logger.warning("view not counted", extra={"code": exc.code, "field": exc.field})
     return Response(200, "image/gif", PIXEL, headers={"Cache-Control": "no-store"})
 
 

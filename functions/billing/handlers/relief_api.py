@@ -53,7 +53,9 @@ def _form_page(token: str, status: int = 200, error: str | None = None) -> Respo
         api_base=settings().api_base_url,
         error=error,
     )
-    return Response(status, HTML, html, headers=html_headers(settings().api_base_url))
+    return Response(
+        status, HTML, html, headers=html_headers(settings().api_base_url, settings().pages_base_url)
+    )
 
 
 def _granted(token: str) -> Response[Any]:

@@ -149,8 +149,8 @@ class ApiKeys(Protocol):
 
 def tenant_for_key(keys: ApiKeys, api_key: str | None) -> str | None:
     """The tenant an API key belongs to, or None for a missing, malformed, unknown or revoked key."""
-    if not api_key or len(api_key) > 200:
-        return None
+    if not api_key or len(api_key) > 200 or not api_key.isascii():
+        return None  # keys are ASCII (a prefix and URL-safe base64); anything else is not one of ours
     return keys.tenant_for(hash_api_key(api_key))
 
 
