@@ -34,6 +34,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers import merchant_wiring as wiring
@@ -493,4 +494,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         app.append_context(tenant_id=grant.tenant_id)
         logger.append_keys(tenant_id=grant.tenant_id)
         _idempotency()[1].register_lambda_context(context)
-    return app.resolve(event, context)
+    answer = app.resolve(event, context)
+    # One count per kind of answer: a rise in 4xx is a merchant's integration going wrong.
+    kind = (
+        "Succeeded" if answer["statusCode"] < 400 else "Refused" if answer["statusCode"] < 500 else "Failed"
+    )
+    metrics.add_metric(name=f"MerchantApiRequests{kind}", unit=MetricUnit.Count, value=1)
+    return answer

@@ -78,6 +78,8 @@ def test_a_subscription_starts_is_read_and_billed_by_the_run(local_env, shop):
         ({"plan": "bas", "anchor": "weekly"}, "anchor", 400),
         ({"plan": "bas", "start_date": "2026-02-30"}, "start_date", 400),
         ({"plan": "bas", "start_date": "2019-01-01"}, "start_date", 400),
+        ({"plan": "bas", "start_date": "2019-01-01", "billing_from": "2018-12-01"}, "billing_from", 400),
+        ({"plan": "bas", "start_date": "2039-01-01"}, "start_date", 400),
         ({"plan": "bas", "anchor_date": "2026-01-05"}, "anchor_date", 400),
         ({"plan": "bas", "coupons": [{"code": "X", "kind": "bogus"}]}, "coupons[0].kind", 400),
         ({}, "plan", 400),
