@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from billing.services.customers.update import UpdateCustomer
     from billing.services.invoices.get import GetInvoice
     from billing.services.invoices.list import ListInvoices
+    from billing.services.invoices.questions import InvoiceQuestions
     from billing.services.invoices.upcoming import UpcomingInvoice
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
@@ -158,3 +159,10 @@ def upcoming_invoice() -> UpcomingInvoice:
         usage=DynamoUsageReader(),
         clock=SystemClock(),
     )
+
+
+@cache
+def invoice_questions() -> InvoiceQuestions:
+    from billing.services.invoices.questions import InvoiceQuestions
+
+    return InvoiceQuestions(invoices=invoice_reads())

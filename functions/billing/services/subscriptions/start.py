@@ -10,8 +10,8 @@ from typing import Any
 
 from billing.domain.catalog import Anchor, Coupon, PlanPhase, Subscription
 from billing.domain.invoice import Invoice
-from billing.domain.periods import period_containing
 from billing.domain.parties import Customer
+from billing.domain.periods import period_containing
 from billing.domain.pricing import compute_invoice
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_coupon
