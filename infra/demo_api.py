@@ -8,6 +8,7 @@ days credited on its next invoice).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -22,14 +23,19 @@ class MerchantApiError(RuntimeError):
     pass
 
 
+@functools.cache
+def _merchant_handler() -> Any:
+    # Resolved once per process: finding it reads template.yaml, which costs more than many calls
+    return handler_for("MerchantApiFunction")
+
+
 class MerchantApi:
     def __init__(self, tenant_id: str) -> None:
         from billing.adapters.dynamo.usage import DynamoApiKeys
         from billing.handlers.wiring import tenant_directory
         from billing.services.api_keys import SCOPE_FULL, create_api_key
 
-        # Resolved once: finding it reads template.yaml, which costs more than the call itself
-        self.handler = handler_for("MerchantApiFunction")
+        self.handler = _merchant_handler()
         self.key = create_api_key(
             DynamoApiKeys(), tenant_directory(), tenant_id, "demo back office", datetime.now(UTC), SCOPE_FULL
         )
