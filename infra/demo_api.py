@@ -32,12 +32,12 @@ def _merchant_handler() -> Any:
 class MerchantApi:
     def __init__(self, tenant_id: str) -> None:
         from billing.adapters.dynamo.usage import DynamoApiKeys
-        from billing.handlers.wiring import tenant_directory
+        from billing.handlers.merchant_wiring import tenants
         from billing.services.api_keys import SCOPE_FULL, create_api_key
 
         self.handler = _merchant_handler()
         self.key = create_api_key(
-            DynamoApiKeys(), tenant_directory(), tenant_id, "demo back office", datetime.now(UTC), SCOPE_FULL
+            DynamoApiKeys(), tenants(), tenant_id, "demo back office", datetime.now(UTC), SCOPE_FULL
         )
 
     def call(self, method: str, route: str, params: dict[str, str], body: Any = None, key: str = "") -> Any:
