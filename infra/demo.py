@@ -55,11 +55,18 @@ def sent_emails(moto_url: str) -> list[dict[str, Any]]:
 
 
 def seed(
-    count: int, today: date, tenant_id: str = demo_data.TENANT_ID, schedule_from: date | None = None
+    count: int,
+    today: date,
+    tenant_id: str = demo_data.TENANT_ID,
+    schedule_from: date | None = None,
+    *,
+    via_api: bool = True,
 ) -> dict[str, Any]:
     """Store the demo tenant, its customers and their usage. Billing schedules start 11 months back
-    (so past runs build a history), or at `schedule_from` when given."""
-    from billing.adapters.dynamo.stores import DynamoTenantDirectory
+    (so past runs build a history), or at `schedule_from` when given. Customers and subscriptions go
+    through the merchant's API; `via_api=False` writes them directly, for tests that seed many
+    tenants only to exercise something else (the chaos test's twenty)."""
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
     from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
 
@@ -72,11 +79,14 @@ def seed(
     seed_stripe_secret(tenant_id)  # no Stripe key: payments go to the local stand-in
     customers = demo_data.customers(count, history_start=history_start, tenant_id=tenant_id)
     # Customers and subscriptions through the merchant's API, as a merchant's system would add them
-    api = demo_api.MerchantApi(tenant_id)
+    api = demo_api.MerchantApi(tenant_id) if via_api else None
     events = 0
     for c in customers:
         first = max(demo_data.month_start(c.start), schedule_from or history_start)
-        api.add_customer(c, billing_from=first)
+        if api is not None:
+            api.add_customer(c, billing_from=first)
+        else:
+            DynamoCustomerDirectory.put(tenant_id, c.profile, c.subscription, c.email, first)
         usage = demo_data.usage_events(c, demo_data.add_months(history_start, -1), today)
         load_history(tenant_id, c.profile.get("timezone", "Europe/Stockholm"), usage)
         events += len(usage)
