@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from infra import demo_bank, demo_data, demo_history, local_run
+from infra import demo_api, demo_bank, demo_data, demo_history, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
@@ -55,10 +55,17 @@ def sent_emails(moto_url: str) -> list[dict[str, Any]]:
 
 
 def seed(
-    count: int, today: date, tenant_id: str = demo_data.TENANT_ID, schedule_from: date | None = None
+    count: int,
+    today: date,
+    tenant_id: str = demo_data.TENANT_ID,
+    schedule_from: date | None = None,
+    *,
+    via_api: bool = True,
 ) -> dict[str, Any]:
     """Store the demo tenant, its customers and their usage. Billing schedules start 11 months back
-    (so past runs build a history), or at `schedule_from` when given."""
+    (so past runs build a history), or at `schedule_from` when given. Customers and subscriptions go
+    through the merchant's API; `via_api=False` writes them directly, for tests that seed many
+    tenants only to exercise something else (the chaos test's twenty)."""
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
     from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
@@ -71,14 +78,25 @@ def seed(
     )
     seed_stripe_secret(tenant_id)  # no Stripe key: payments go to the local stand-in
     customers = demo_data.customers(count, history_start=history_start, tenant_id=tenant_id)
+    # Customers and subscriptions through the merchant's API, as a merchant's system would add them
+    api = demo_api.MerchantApi(tenant_id) if via_api else None
     events = 0
     for c in customers:
         first = max(demo_data.month_start(c.start), schedule_from or history_start)
-        DynamoCustomerDirectory.put(tenant_id, c.profile, c.subscription, c.email, first)
+        if api is not None:
+            api.add_customer(c, billing_from=first)
+        else:
+            DynamoCustomerDirectory.put(tenant_id, c.profile, c.subscription, c.email, first)
         usage = demo_data.usage_events(c, demo_data.add_months(history_start, -1), today)
         load_history(tenant_id, c.profile.get("timezone", "Europe/Stockholm"), usage)
         events += len(usage)
-    return {"customers": customers, "events": events, "history_start": history_start, "current": current}
+    return {
+        "customers": customers,
+        "events": events,
+        "history_start": history_start,
+        "current": current,
+        "api": api,
+    }
 
 
 def showcase(
@@ -165,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     if months:
         demo_history.dispute_and_question(seeded["customers"], demo_data.add_months(current, -1))
         sys.stderr.write("\n")
+    # Last month was invoiced by the loop above: two customers change their minds in the middle of it
+    changes = (
+        demo_api.change_minds(seeded["api"], seeded["customers"], demo_data.add_months(current, -1))
+        if months
+        else {}
+    )
     emails_before = len(sent_emails(stack.state.moto_url))
     started = run_billing(current, show_progress=True)
 
@@ -192,6 +216,16 @@ def main(argv: list[str] | None = None) -> int:
         if history:
             stored = history[-1]
             print(f"  {label:<24} {c.profile['name']:<20} {server.url}/i/{stored.page_token}")
+    for label, (c, answer) in changes.items():
+        # The upgrade's own plan-change invoice; the leaver's invoice of this run, with its credit
+        token = (answer.get("invoice") or {}).get("page_token")
+        if token is None:
+            latest = invoice_ledger().history(
+                demo_data.TENANT_ID, c.profile["id"], demo_data.add_months(current, 1), 1
+            )
+            token = latest[-1].page_token if latest else None
+        if token:
+            print(f"  {label:<24} {c.profile['name']:<20} {server.url}/i/{token}")
     if args.no_serve:
         if stack.started_here:
             stack.stop()

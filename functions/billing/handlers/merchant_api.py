@@ -25,6 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -44,7 +45,7 @@ from billing.handlers.problems import (
     problem_event_response,
     validation_errors,
 )
-from billing.services.api_keys import SCOPE_FULL, grant_for_key
+from billing.services.api_keys import SCOPE_FULL, grant_for_key, hash_api_key
 from billing.services.customers.create import CustomerExists
 from billing.services.customers.fields import (
     CUSTOMER_ID_PATTERN,
@@ -57,6 +58,7 @@ from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
+from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
 from billing.services.subscriptions.fields import (
@@ -344,6 +346,47 @@ def get_invoice(invoice_id: InvoiceId) -> Response[str]:
     return _json(200, wiring.get_invoice()(_tenant(), invoice_id).model_dump(mode="json"))
 
 
+# ------------------------------------------------------------------------------------------ questions
+
+QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@app.get(
+    "/v1/invoices/<invoice_id>/questions",
+    summary="The questions the customer asked on the invoice's page, open and answered",
+    responses=_responses(200, QuestionList, "The invoice's questions", 404),
+    tags=["questions"],
+)
+def list_questions(invoice_id: InvoiceId) -> Response[str]:
+    return _json(200, wiring.invoice_questions().list(_tenant(), invoice_id).model_dump(mode="json"))
+
+
+@operation("question.answer")
+def _answer_question(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    from billing.handlers.wiring import answer_question
+
+    params = request["path"]
+    wiring.invoice_questions().stored(tenant_id, params["invoice_id"], params["question_id"])
+    text = Answer.model_validate(request["body"]).text
+    stored = answer_question()(
+        tenant_id, params["invoice_id"], params["question_id"], text, params["operator"]
+    )
+    return 200, questions_of(stored).model_dump(mode="json")
+
+
+@app.post(
+    "/v1/invoices/<invoice_id>/questions/<question_id>/answer",
+    summary="Answer a question: shown on the page, e-mailed to the customer, audited",
+    responses=_responses(200, QuestionList, "The invoice's questions, this one answered", 404, 409, 422),
+    tags=["questions"],
+)
+def answer_question(
+    invoice_id: InvoiceId, question_id: QuestionId, body: Answer, idempotency_key: IdempotencyKey
+) -> Response[str]:
+    params = {"invoice_id": invoice_id, "question_id": question_id, "operator": str(app.context["operator"])}
+    return once("question.answer", idempotency_key, body, params)
+
+
 # ------------------------------------------------------------------------------------------ the document
 
 
@@ -490,7 +533,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             return problem_event_response(
                 refused[0], problem(refused[0], refused[1], instance=path, field="body")
             )
-        app.append_context(tenant_id=grant.tenant_id)
+        # The audit trail names the key that acted by its id's first characters, never the key
+        key_id = hash_api_key(_bearer(headers) or "")[:12]
+        app.append_context(tenant_id=grant.tenant_id, operator=f"api key {key_id}")
         logger.append_keys(tenant_id=grant.tenant_id)
         _idempotency()[1].register_lambda_context(context)
-    return app.resolve(event, context)
+    answer = app.resolve(event, context)
+    # One count per kind of answer: a rise in 4xx is a merchant's integration going wrong.
+    kind = (
+        "Succeeded" if answer["statusCode"] < 400 else "Refused" if answer["statusCode"] < 500 else "Failed"
+    )
+    metrics.add_metric(name=f"MerchantApiRequests{kind}", unit=MetricUnit.Count, value=1)
+    return answer

@@ -11,6 +11,7 @@ from billing.handlers.wiring import bind_tables
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
     from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
     from billing.services.customers.create import CreateCustomer
@@ -19,11 +20,23 @@ if TYPE_CHECKING:
     from billing.services.customers.update import UpdateCustomer
     from billing.services.invoices.get import GetInvoice
     from billing.services.invoices.list import ListInvoices
+    from billing.services.invoices.questions import InvoiceQuestions
     from billing.services.invoices.upcoming import UpcomingInvoice
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
     from billing.services.subscriptions.get import GetSubscription
     from billing.services.subscriptions.start import StartSubscription
+
+
+@cache
+def tenants() -> DynamoTenantDirectory:
+    """The merchant API's own tenant cache. In AWS every function has its own container anyway; in one
+    local process (the demo, the tests) it keeps the API's reads from serving stale settings to the
+    other functions' code after a tenant is changed."""
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory
+
+    bind_tables()
+    return DynamoTenantDirectory()
 
 
 @cache
@@ -82,11 +95,10 @@ def subscription_records() -> DynamoSubscriptionRecords:
 
 @cache
 def start_subscription() -> StartSubscription:
-    from billing.handlers.wiring import tenant_directory
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.start import StartSubscription
 
-    return StartSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+    return StartSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
 
 
 @cache
@@ -99,13 +111,13 @@ def get_subscription() -> GetSubscription:
 
 @cache
 def change_plan() -> ChangePlan:
-    from billing.handlers.wiring import issue_invoice, tenant_directory
+    from billing.handlers.wiring import issue_invoice
     from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.subscriptions.change_plan import ChangePlan
 
     return ChangePlan(
         records=subscription_records(),
-        tenants=tenant_directory(),
+        tenants=tenants(),
         delivery=issue_invoice(),
         tokens=RandomTokens(),
         clock=SystemClock(),
@@ -114,11 +126,10 @@ def change_plan() -> ChangePlan:
 
 @cache
 def cancel_subscription() -> CancelSubscription:
-    from billing.handlers.wiring import tenant_directory
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.cancel import CancelSubscription
 
-    return CancelSubscription(records=subscription_records(), tenants=tenant_directory(), clock=SystemClock())
+    return CancelSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
 
 
 @cache
@@ -148,13 +159,20 @@ def get_invoice() -> GetInvoice:
 @cache
 def upcoming_invoice() -> UpcomingInvoice:
     from billing.adapters.dynamo.usage import DynamoUsageReader
-    from billing.handlers.wiring import customer_directory, tenant_directory
+    from billing.handlers.wiring import customer_directory
     from billing.services.billing_run import SystemClock
     from billing.services.invoices.upcoming import UpcomingInvoice
 
     return UpcomingInvoice(
         customers=customer_directory(),
-        tenants=tenant_directory(),
+        tenants=tenants(),
         usage=DynamoUsageReader(),
         clock=SystemClock(),
     )
+
+
+@cache
+def invoice_questions() -> InvoiceQuestions:
+    from billing.services.invoices.questions import InvoiceQuestions
+
+    return InvoiceQuestions(invoices=invoice_reads())

@@ -37,6 +37,8 @@ ROUTES = [
     ("GET", "/v1/customers/{customer_id}/invoices"),
     ("GET", "/v1/customers/{customer_id}/invoices/upcoming"),
     ("GET", "/v1/invoices/{invoice_id}"),
+    ("GET", "/v1/invoices/{invoice_id}/questions"),
+    ("POST", "/v1/invoices/{invoice_id}/questions/{question_id}/answer"),
 ]
 # A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
 BODIES: dict[str, dict[str, Any]] = {
@@ -44,6 +46,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/customers/{customer_id}/subscription": {"plan": "plus"},
     "/v1/customers/{customer_id}/subscription/change": {"plan": "max"},
     "/v1/customers/{customer_id}/subscription/cancel": {"at": "now"},
+    "/v1/invoices/{invoice_id}/questions/{question_id}/answer": {"text": "Svar"},
 }
 
 
@@ -75,6 +78,19 @@ def _snapshot(tenant_id: str) -> dict[str, Any]:
     return {i.customer_id: i.serialize() for i in CustomerModel.query(tenant_id)}
 
 
+def _route_path(route: str, some_id: str) -> tuple[str, dict[str, str]]:
+    """The path and path parameters of `route` for one id: a customer's, or under /v1/invoices an
+    invoice's (with question q-1 where the route names a question)."""
+    name = "invoice_id" if "{invoice_id}" in route else "customer_id"
+    params = {name: some_id} if "{" + name + "}" in route else {}
+    if "{question_id}" in route:
+        params["question_id"] = "q-1"
+    path = route
+    for key, value in params.items():
+        path = path.replace("{" + key + "}", value)
+    return path, params
+
+
 def _call(
     method: str,
     route: str,
@@ -84,10 +100,7 @@ def _call(
     query: str = "",
     idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    # The one id a route takes: a customer's, or (for /v1/invoices/{invoice_id}) an invoice's
-    name = "invoice_id" if "{invoice_id}" in route else "customer_id"
-    path = route.replace("{" + name + "}", customer_id)
-    params = {name: customer_id} if "{" + name + "}" in route else {}
+    path, params = _route_path(route, customer_id)
     raw = json.dumps(body).encode() if body is not None else b""
     return invoke(
         method,
@@ -131,7 +144,7 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         key = rng.choice([attacker.key, attacker.usage_key, victim.usage_key])
         method, route = rng.choice(ROUTES)
         victim_id = rng.choice(ids[victim.tenant_id])
-        if route == "/v1/invoices/{invoice_id}":
+        if route.startswith("/v1/invoices/"):
             victim_id = rng.choice(invoice_ids[victim.tenant_id])
         body: dict[str, Any] | None = None
         query = ""
@@ -276,8 +289,7 @@ def test_two_thousand_mutated_requests_never_get_a_5xx(local_env):
                     "x=1",
                 ]
             )
-        path = route.replace("{customer_id}", customer_id)
-        params = {"customer_id": customer_id} if "{customer_id}" in route else {}
+        path, params = _route_path(route, customer_id)
         try:
             raw.decode("utf-8")
             content_type = rng.choice(["application/json", "application/json", "text/plain"])

@@ -78,6 +78,8 @@ def test_a_subscription_starts_is_read_and_billed_by_the_run(local_env, shop):
         ({"plan": "bas", "anchor": "weekly"}, "anchor", 400),
         ({"plan": "bas", "start_date": "2026-02-30"}, "start_date", 400),
         ({"plan": "bas", "start_date": "2019-01-01"}, "start_date", 400),
+        ({"plan": "bas", "start_date": "2019-01-01", "billing_from": "2018-12-01"}, "billing_from", 400),
+        ({"plan": "bas", "start_date": "2039-01-01"}, "start_date", 400),
         ({"plan": "bas", "anchor_date": "2026-01-05"}, "anchor_date", 400),
         ({"plan": "bas", "coupons": [{"code": "X", "kind": "bogus"}]}, "coupons[0].kind", 400),
         ({}, "plan", 400),
@@ -178,6 +180,9 @@ def test_cancel_now_credits_the_unused_days_on_the_next_invoice(local_env, shop)
     if TODAY != THIS_MONTH:  # from the 2nd on, days of the billed month are left to credit
         credit = [line for line in done.body["next_invoice"]["document"]["lines"] if line["amount"] < 0]
         assert credit and credit[0]["period"]["start"] == TODAY.isoformat()
+    assert (
+        call(url, "POST", cancel, shop.key, {"at": "now"}, idempotency_key="c").body == done.body
+    )  # a retry
     again = call(url, "POST", cancel, shop.key, {"at": "period_end"}, idempotency_key="c2")
     assert again.status == 409
     # The next run bills the credit (and the usage up to today)

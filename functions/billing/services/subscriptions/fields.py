@@ -19,6 +19,11 @@ class SubscriptionStart(BaseModel):
     start_date: date | None = Field(
         None, description="the first day (the customer's calendar); default today"
     )
+    billing_from: date | None = Field(
+        None,
+        description="the first period to invoice (default: the start); a customer moving from another"
+        " system keeps its old start date (tenure) and is billed from here",
+    )
     anchor: Literal["calendar", "anniversary"] = "calendar"
     anchor_date: date | None = Field(None, description="anniversary only: the day periods start from")
     coupons: list[dict[str, Any]] = Field(

@@ -11,6 +11,7 @@ from typing import Any
 from billing.domain.catalog import Anchor, Coupon, PlanPhase, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
+from billing.domain.periods import period_containing
 from billing.domain.pricing import compute_invoice
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_coupon
@@ -28,8 +29,8 @@ from billing.services.subscriptions.documents import (
 from billing.services.subscriptions.fields import ChangeResult, SubscriptionStart
 from billing.services.subscriptions.ports import SubscriptionRecords
 
-# How far a start may lie from today: a back-dated start bills its past periods at the next run.
-MAX_START_DISTANCE = timedelta(days=366)
+MAX_FUTURE = timedelta(days=366)
+MAX_BACK_BILLING = timedelta(days=3 * 366)
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,20 @@ class StartSubscription:
             raise PermanentError(f"no plan {request.plan!r} in the catalog", field="plan")
         today = today_for(record.customer, self.clock.now())
         start = request.start_date or today
-        if abs(start - today) > MAX_START_DISTANCE:
-            raise PermanentError("must be within a year of today", field="start_date")
+        if start > today + MAX_FUTURE:
+            raise PermanentError("must be within a year from today", field="start_date")
+        billing_from = request.billing_from or start
+        plan = tenant.catalog.plans[request.plan]
+        first_period = period_containing(
+            start, plan.interval, Anchor(request.anchor), request.anchor_date or start
+        )
+        if billing_from < first_period.start:
+            raise PermanentError("must not be before the period the start_date is in", field="billing_from")
+        if not today - MAX_BACK_BILLING <= billing_from <= today + MAX_FUTURE:
+            # A back-dated start bills every period since at the next run: a typo of a decade would
+            # bill a decade, so the window is bounded.
+            field = "billing_from" if request.billing_from else "start_date"
+            raise PermanentError("billing may begin at most 3 years back and 1 year ahead", field=field)
         if request.anchor_date is not None and request.anchor != "anniversary":
             raise PermanentError("only an anniversary anchor has an anchor_date", field="anchor_date")
         coupons = [parse_coupon_named(c, i) for i, c in enumerate(request.coupons)]
@@ -67,7 +80,7 @@ class StartSubscription:
         )
         document = to_document(subscription)
         checked(document)
-        first = self._first_invoice(tenant, record.customer, subscription, start, coupons)
+        first = self._first_invoice(tenant, record.customer, subscription, billing_from, coupons)
         result = ChangeResult(
             preview=preview,
             effective_date=start.isoformat(),
@@ -75,11 +88,11 @@ class StartSubscription:
             due_now=0,
             invoice=None,
             next_invoice=invoice_view(first),
-            subscription=view(subscription, today, start),
+            subscription=view(subscription, today, billing_from),
         )
         if preview:
             return result
-        if not self.records.start(tenant_id, customer_id, document, start, request.coupons):
+        if not self.records.start(tenant_id, customer_id, document, billing_from, request.coupons):
             raise SubscriptionConflict(
                 f"customer {customer_id!r} has a subscription already", field="customer_id"
             )
