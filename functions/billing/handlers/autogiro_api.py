@@ -8,13 +8,13 @@ waits for the bank. A wrong field answers 400 with the form again, the field mar
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.forms import form_fields
 from billing.handlers.wiring import autogiro_form, autogiro_mandates
 from billing.services.autogiro import AutogiroFormError, MandateForm
 from billing.services.errors import PermanentError
@@ -61,8 +61,7 @@ def show(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/autogiro")
 def submit(token: str) -> Response[Any]:
-    body = app.current_event.decoded_body or ""
-    fields = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items() if k in FIELDS}
+    fields = {k: v for k, v in form_fields(app.current_event).items() if k in FIELDS}
     mandates = autogiro_mandates()
     try:
         done = mandates.submit(token, fields)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.forms import form_fields
 from billing.handlers.wiring import page_actions
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
@@ -31,8 +31,7 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 def _form() -> dict[str, str]:
-    body = app.current_event.decoded_body or ""
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return form_fields(app.current_event)
 
 
 def _wants_json() -> bool:

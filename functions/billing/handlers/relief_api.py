@@ -11,7 +11,6 @@ page again with the reason (400). Works without JavaScript.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -19,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.adapters.dunning_page import render_relief_page
+from billing.handlers.forms import form_fields
 from billing.handlers.wiring import customer_relief, tenant_directory
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
@@ -32,8 +32,7 @@ HTML = "text/html; charset=utf-8"
 
 
 def _form() -> dict[str, str]:
-    body = app.current_event.decoded_body or ""
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    return form_fields(app.current_event)
 
 
 def _page_url(token: str) -> str:
