@@ -53,3 +53,26 @@ def test_an_unexpected_failure_is_one_line_with_its_type(
     code = cli.main(parser_args)
     err = capsys.readouterr().err
     assert code == 1 and err == "error: RuntimeError: the disk is on fire second line\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["autogiro", "export", "--tenant", "x"],
+        ["run", "nosuch"],
+        ["quote"],
+        ["run", "now", "--date", "x"],
+        ["nope"],
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from billing.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    err = capsys.readouterr().err
+    assert done.value.code == 2
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: billing") and line.endswith("--help)")

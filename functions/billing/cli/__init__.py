@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 # Sub-command modules, by the first word after `billing`.
 COMMANDS: dict[str, str] = {
@@ -29,8 +30,16 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints the usage and then the error; an operator's error is one line, naming the help.
+    Sub-command parsers are of the same class (add_subparsers uses the parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="billing", description="Operate the billing system.")
+    parser = OneLineParser(prog="billing", description="Operate the billing system.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in sorted(set(COMMANDS.values())):
         module = importlib.import_module(module_name)

@@ -12,13 +12,13 @@ method is the other method's own flow, linked from the page. Works without JavaS
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.wiring import stop_autopay, switch_language
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
@@ -53,19 +53,20 @@ def stop(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/language")
 def language(token: str) -> Response[Any]:
-    form = {k: v[0] for k, v in parse_qs(app.current_event.decoded_body or "").items()}
     try:
+        form = form_fields(app.current_event.raw_event)  # a body that is no form is a 4xx, never a 5xx
         switch_language()(token, form.get("language"))
     except InvoiceNotFound:
         return Response(404, "text/plain; charset=utf-8", "Not found")
     except PermanentError as exc:
-        return Response(400, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+        status = exc.status if isinstance(exc, BodyRefused) else 400
+        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
     location = f"{settings().pages_base_url}/i/{token}"
     return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -510,7 +510,7 @@ def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     path = str(event.get("rawPath") or "")

@@ -57,7 +57,7 @@ def process(delivery: dict[str, Any]) -> dict[str, Any]:
     return process_stripe_event()(delivery["tenant_id"], delivery["event"]).to_dict()
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: SQSRecord) -> None:
     # A message that is not ours is a bug upstream: it fails, and the dead-letter queue alarms.
     queued = QueuedStripeEvent.model_validate_json(record.body)
@@ -85,7 +85,7 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     idempotency.register_lambda_context(context)

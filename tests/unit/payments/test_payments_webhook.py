@@ -166,3 +166,59 @@ def test_an_empty_secret_is_a_configuration_error() -> None:
     with pytest.raises(PermanentError) as err:
         StripeWebhookVerifier("  ")
     assert err.value.field == "endpoint_secret"
+
+
+# Bytes that are not what a Stripe event is: each refused by name, never an exception of another kind
+
+
+def test_a_body_that_is_not_utf8_is_refused_unsigned_and_signed() -> None:
+    body = b'{"id": "evt_1", "object": "event", "type": "x", "n": "\xff"}'
+    # Unsigned (a forged signature): refused on the HMAC, before the body is decoded at all
+    with pytest.raises(WebhookSignatureInvalid):
+        verifier().verify(body, f"t={NOW},v1={'0' * 64}")
+    # Signed: refused as not UTF-8
+    with pytest.raises(WebhookMalformed) as err:
+        verifier().verify(body, by_hand(body, SECRET, NOW))
+    assert "UTF-8" in err.value.reason
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"t=²,v1={'0' * 64}",
+        f"t=١٢٣,v1={'0' * 64}",
+        f"t={'9' * 40},v1={'0' * 64}",
+        "t=1,t=2,v1=00",
+        "v1=",
+        "t=5,v0=ab",
+    ],
+)
+def test_a_signature_header_that_is_not_stripes_is_refused(header: str) -> None:
+    with pytest.raises(WebhookRejected):
+        verifier().verify(b"{}", header)
+
+
+def _signed_text(text: str) -> tuple[bytes, str]:
+    body = text.encode()
+    return body, by_hand(body, SECRET, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ('{"id": "evt_1", "object": "event", "type": "x", "d": ' + "[" * 50_000 + "]" * 50_000 + "}", None),
+        ('{"id": "evt_1", "object": "event", "type": "x", "d": ' + "[" * 40 + "]" * 40 + "}", None),
+        ('{"id": "evt_1", "object": "event", "type": "x", "created": ' + "9" * 31 + "}", "number_too_large"),
+        ('{"id": "evt_1", "object": "event", "type": "x", "amount": 1e999}', "number_too_large"),
+        ('{"id": "evt_1", "object": "event", "type": "x", "amount": NaN}', None),
+        ('{"id": "evt_1", "object": "event", "type": "x", "pad": "' + "a" * 200_000 + '"}', "too_large"),
+        ('{"id": "../etc", "object": "event", "type": "x"}', None),
+    ],
+    ids=["deep", "depth-40", "huge-int", "infinite", "nan", "oversize", "bad-id"],
+)
+def test_a_signed_body_beyond_what_an_event_can_be_is_malformed(text: str, code: str | None) -> None:
+    body, header = _signed_text(text)
+    with pytest.raises(WebhookMalformed) as err:
+        verifier().verify(body, header)
+    if code:
+        assert err.value.code == code

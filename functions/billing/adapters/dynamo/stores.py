@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -59,6 +60,7 @@ from billing.services.ports import (
     TenantAccount,
 )
 
+PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,100}")
 DUE_BUCKETS = 16  # see template.yaml: spreads one tenant's due index over 16 partitions
 NUMBER_RACE_ATTEMPTS = 50
 RUN_TTL = timedelta(days=400)
@@ -444,6 +446,10 @@ class DynamoInvoiceLedger:
         return list(reversed([_stored(i) for i in items]))
 
     def by_page_token(self, token: str) -> StoredInvoice | None:
+        # A link's token is ours: 32 URL-safe characters, an instalment's a few more. Anything else
+        # is no invoice, answered without a query (an over-long key is a DynamoDB error, not a miss).
+        if not PAGE_TOKEN.fullmatch(token):
+            return None
         for key in InvoiceModel.page_index.query(token, limit=1):
             return self.get(key.tenant_id, key.invoice_id)
         return None
