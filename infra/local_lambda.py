@@ -14,6 +14,8 @@ import contextlib
 import hashlib
 import importlib
 import json
+import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,10 +39,16 @@ def lambda_output() -> Iterator[None]:
     """Lambda sends a function's stdout (structured logs, EMF metrics) to CloudWatch Logs; locally it
     goes to .local/lambda.log, so the demo's own output stays readable and nothing is lost.
 
-    The file stays open for the process: Powertools' Logger keeps the stream it found at import."""
+    The file stays open for the process: Powertools' Logger keeps the stream it found at import. A
+    handler module first imported outside this block (a test calling it in-process) would keep
+    pytest's stdout, so the service logger's stream handlers are pointed at the file here too."""
     if not _log_file:
         LAMBDA_LOG.parent.mkdir(exist_ok=True)
         _log_file.append(LAMBDA_LOG.open("a", encoding="utf-8", buffering=1))
+    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined")
+    for handler in logging.getLogger(service).handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is not _log_file[0]:
+            handler.setStream(_log_file[0])
     with _output_lock, contextlib.redirect_stdout(_log_file[0]):
         yield
 
