@@ -15,7 +15,6 @@ import hashlib
 import importlib
 import json
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -45,10 +44,11 @@ def lambda_output() -> Iterator[None]:
     if not _log_file:
         LAMBDA_LOG.parent.mkdir(exist_ok=True)
         _log_file.append(LAMBDA_LOG.open("a", encoding="utf-8", buffering=1))
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined")
-    for handler in logging.getLogger(service).handlers:
-        if isinstance(handler, logging.StreamHandler) and handler.stream is not _log_file[0]:
-            handler.setStream(_log_file[0])
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        for handler in getattr(logger, "handlers", ()):
+            powertools = type(handler.formatter).__module__.startswith("aws_lambda_powertools")
+            if type(handler) is logging.StreamHandler and powertools and handler.stream is not _log_file[0]:
+                handler.setStream(_log_file[0])
     with _output_lock, contextlib.redirect_stdout(_log_file[0]):
         yield
 
