@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import re
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from typing import Any
 
 import stripe
 
+from billing.domain.bounded_json import JsonTooDeep, loads_bounded
 from billing.services.errors import PermanentError
 
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -178,36 +178,22 @@ def _no_constant(text: str) -> Any:
 
 def parse_bounded_json(raw: bytes) -> Any:
     """JSON from bytes that must be UTF-8, with integers of at most 20 digits, finite floats and at
-    most 32 levels of nesting; anything else is `WebhookMalformed` (a 400), never a crash."""
+    most 32 levels of nesting (billing.domain.bounded_json); anything else is `WebhookMalformed` (a
+    400), never a crash."""
     try:
-        text = raw.decode("utf-8")
-        value = json.loads(
-            text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        return loads_bounded(
+            raw.decode("utf-8"),
+            max_depth=MAX_DEPTH,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
         )
     except UnicodeDecodeError:
         raise WebhookMalformed("body is not UTF-8", field="body") from None
-    except RecursionError:
+    except JsonTooDeep:
         raise WebhookMalformed(f"body nested deeper than {MAX_DEPTH}", field="body") from None
     except ValueError:
         raise WebhookMalformed("body is not JSON", field="body") from None
-    if _depth(value) > MAX_DEPTH:
-        raise WebhookMalformed(f"body nested deeper than {MAX_DEPTH}", field="body")
-    return value
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth, without recursion (the value may be as deep as the parser allowed)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
-                return deepest
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 def sign_payload(payload: str, secret: str, timestamp: int) -> str:

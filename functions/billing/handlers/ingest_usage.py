@@ -16,16 +16,17 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.domain.bounded_json import JsonTooDeep, loads_bounded
 from billing.handlers.http import BodyRefused, text_body
 from billing.handlers.wiring import bind_tables, tenant_directory
 from billing.services.ingest_usage import (
     ACCEPTED,
     DUPLICATE,
     MAX_BODY_BYTES,
+    MAX_JSON_DEPTH,
     REJECTED,
     BatchRefused,
     IngestUsage,
-    json_too_deep,
     parse_batch,
     parse_json_integer,
     tenant_for_key,
@@ -86,11 +87,11 @@ def post_usage() -> Response[str]:
     except BodyRefused as exc:
         error = "payload_too_large" if exc.status == 413 else "bad_request"
         return _answer(exc.status, {"error": error, "field": "body", "message": exc.reason})
-    if json_too_deep(raw):
-        return _answer(400, {"error": "bad_request", "field": "body", "message": "nested too deeply"})
     try:
         # Exact decimals: a value of 0.1 must add up as 0.1, not as the float nearest to it.
-        body = json.loads(raw, parse_float=Decimal, parse_int=parse_json_integer)
+        body = loads_bounded(raw, max_depth=MAX_JSON_DEPTH, parse_float=Decimal, parse_int=parse_json_integer)
+    except JsonTooDeep:
+        return _answer(400, {"error": "bad_request", "field": "body", "message": "nested too deeply"})
     except json.JSONDecodeError as exc:
         return _answer(400, {"error": "bad_request", "field": "body", "message": f"not JSON: {exc.msg}"})
     except ValueError as exc:  # a number JSON allows but Python cannot hold, e.g. 1e999999999999999999

@@ -12,7 +12,6 @@ body gets the same answer without a second effect, the same key with another bod
 and one still running is answered 409.
 """
 
-import base64
 import json
 from collections.abc import Callable
 from functools import cache
@@ -37,7 +36,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.domain.bounded_json import nested_deeper_than
 from billing.handlers import merchant_wiring as wiring
+from billing.handlers.http import BodyRefused, text_body
 from billing.handlers.problems import (
     PROBLEM_JSON,
     Problem,
@@ -84,6 +85,8 @@ OPENAPI_PATH = "/v1/openapi.json"
 # A day: long enough for any client's retry loop, short enough that the table stays small.
 IDEMPOTENCY_SECONDS = 24 * 3600
 MAX_BODY_BYTES = 64 * 1024
+# The deepest document this API takes is a customer's address inside its body: 32 is generous.
+MAX_JSON_DEPTH = 32
 
 IdempotencyKey = Annotated[
     str,
@@ -490,23 +493,16 @@ def _bearer(headers: dict[str, str]) -> str | None:
 
 
 def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:
-    """What the resolver must not be given: a body over the limit, or JSON nested so deeply that
-    parsing it would exhaust Python's recursion limit (a 500 otherwise)."""
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(raw).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return 400, "the body is not UTF-8 JSON"
-    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
-        return 413, f"at most {MAX_BODY_BYTES} bytes"
+    """What the resolver must not be given: a body over the limit or not UTF-8 (handlers/http.py), or
+    JSON nested deeper than any of this API's documents (billing.domain.bounded_json), which parsing
+    would otherwise follow to Python's recursion limit (a 500)."""
     try:
-        json.loads(raw or "null")
-    except RecursionError:
+        raw = text_body(event, MAX_BODY_BYTES)
+    except BodyRefused as exc:
+        return exc.status, exc.reason
+    if nested_deeper_than(raw, MAX_JSON_DEPTH):
         return 400, "the body is nested too deeply"
-    except ValueError:
-        pass  # the resolver's validation names it
-    return None
+    return None  # JSON that is otherwise not valid: the resolver's validation names it
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -214,30 +214,6 @@ def bad_value(value: Decimal) -> bool:
     return value.adjusted() < -VALUE_DECIMALS or value != value.quantize(Decimal(10) ** -VALUE_DECIMALS)
 
 
-def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when brackets nest deeper than `limit` (outside strings): checked before json.loads, whose
-    recursion a body of 10,000 nested lists would exhaust."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
 def parse_json_integer(text: str) -> int | Decimal:
     """JSON integers: a long one stays a Decimal (refused by the field that holds it, e.g. `value`),
     so Python's int-conversion limit (4,300 digits) never turns a body into a 500."""

@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 
-from billing.services.ingest_usage import bad_value, json_too_deep, parse_json_integer
+from billing.domain.bounded_json import nested_deeper_than
+from billing.services.ingest_usage import MAX_JSON_DEPTH, bad_value, parse_json_integer
 from tests.unit.usage.test_ingest_usage import FakeLedger, _account, _event, _use_case
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def too_deep(text: str) -> bool:
+    return nested_deeper_than(text, MAX_JSON_DEPTH)
 
 
 def _result(raw: dict[str, Any]) -> tuple[str, str | None, str | None, FakeLedger]:
@@ -75,11 +80,9 @@ def test_number_rules():
 
 
 def test_deep_nesting_is_seen_before_parsing_and_strings_do_not_count():
-    assert json_too_deep("[" * 10_000 + "]" * 10_000)
-    assert not json_too_deep(
-        json.dumps({"events": [{"id": "[[[[[[[[[[[[", "properties": {"a": "{{{{{{{{"}}]})
-    )
-    assert json_too_deep('{"a": "\\"", "b": ' + "[" * 9 + "]" * 9 + "}")
+    assert too_deep("[" * 10_000 + "]" * 10_000)
+    assert not too_deep(json.dumps({"events": [{"id": "[[[[[[[[[[[[", "properties": {"a": "{{{{{{{{"}}]}))
+    assert too_deep('{"a": "\\"", "b": ' + "[" * 9 + "]" * 9 + "}")
 
 
 def test_long_integers_stay_decimals_instead_of_failing_conversion():
