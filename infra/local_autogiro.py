@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from infra.local_lambda import invoke, s3_object_created_event, scheduler_event
+from infra.local_lambda import invoke, put_in_inbox, scheduler_event
 from infra.local_stack import LocalStack
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -32,11 +32,7 @@ def export(tenant_id: str, on: date) -> Any:
 
 
 def import_report(tenant_id: str, name: str, body: bytes, bucket: str) -> Any:
-    import boto3
-
-    key = f"autogiro/inbox/{tenant_id}/{name}"
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    return invoke("AutogiroImportFunction", s3_object_created_event(bucket, key, len(body)))
+    return put_in_inbox("AutogiroImportFunction", f"autogiro/inbox/{tenant_id}/{name}", body, bucket)
 
 
 def main(argv: list[str] | None = None) -> int:

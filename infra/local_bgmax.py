@@ -14,16 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra.local_lambda import invoke, s3_object_created_event
+from infra.local_lambda import put_in_inbox
 from infra.local_stack import LocalStack
 
 
 def import_file(tenant_id: str, name: str, body: bytes, bucket: str) -> Any:
-    import boto3
-
-    key = f"bgmax/inbox/{tenant_id}/{name}"
-    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    return invoke("BgMaxImportFunction", s3_object_created_event(bucket, key, len(body)))
+    return put_in_inbox("BgMaxImportFunction", f"bgmax/inbox/{tenant_id}/{name}", body, bucket)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -172,6 +172,15 @@ def http_api_event(
     }
 
 
+def put_in_inbox(function_name: str, key: str, body: bytes, bucket: str) -> Any:
+    """Put a bank file at `key` and invoke the inbox function with the event S3 would send through
+    EventBridge (the local stack fires no events by itself); the function's answer."""
+    import boto3
+
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    return invoke(function_name, s3_object_created_event(bucket, key, len(body)))
+
+
 def s3_object_created_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
     """EventBridge's "Object Created" event for a bucket with EventBridge notifications on (the local
     stack fires no S3 events: put the object, then invoke the function with this)."""

@@ -17,32 +17,32 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.autogiro_import import keys_of
+from billing.handlers.inbox import import_each
 from billing.handlers.wiring import import_bgmax
-from billing.services.errors import PermanentError
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 
+def _import(key: str) -> dict[str, Any]:
+    result = import_bgmax()(key)
+    logger.info("bgmax file imported", extra=result.to_dict())
+    metrics.add_metric(name="BgMaxFilesImported", unit=MetricUnit.Count, value=1)
+    if result.unmatched:
+        metrics.add_metric(name="BankPaymentsUnmatched", unit=MetricUnit.Count, value=result.unmatched)
+    return result.to_dict()
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    results: list[dict[str, Any]] = []
-    for key in keys_of(event):
-        logger.append_keys(key=key)
-        try:
-            result = import_bgmax()(key)
-        except PermanentError as exc:
-            logger.error("bgmax file refused", extra={"field": exc.field, "reason": exc.reason})
-            metrics.add_metric(name="BgMaxFilesRefused", unit=MetricUnit.Count, value=1)
-            results.append({"key": key, "error": exc.reason, "field": exc.field})
-            continue
-        logger.info("bgmax file imported", extra=result.to_dict())
-        metrics.add_metric(name="BgMaxFilesImported", unit=MetricUnit.Count, value=1)
-        if result.unmatched:
-            metrics.add_metric(name="BankPaymentsUnmatched", unit=MetricUnit.Count, value=result.unmatched)
-        results.append(result.to_dict())
-    return {"files": results}
+    return import_each(
+        event,
+        _import,
+        logger=logger,
+        metrics=metrics,
+        refused="bgmax file refused",
+        refused_metric="BgMaxFilesRefused",
+    )

@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import BankPaymentModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stores import _connection, _stored
-from billing.services.bank_payments import DeductionResult
+from billing.services.bank_payments.ports import DeductionResult
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 

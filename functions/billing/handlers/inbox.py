@@ -1,0 +1,44 @@
+"""What every bank-file inbox handler does the same way (Autogiro reports, BgMax files): read the keys
+an S3 "Object Created" event names, import each file on its own, and record a refused file (its line
+and field) without retrying it, since the same bytes would be refused again. A retryable error is
+raised, so Lambda runs the event again and the import continues where it stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from billing.services.errors import PermanentError
+
+
+def keys_of(event: dict[str, Any]) -> list[str]:
+    if "detail" in event:  # EventBridge: the key as stored
+        return [str(event["detail"]["object"]["key"])]
+    # S3 notifications URL-encode the key (a space arrives as "+").
+    return [unquote_plus(str(r["s3"]["object"]["key"])) for r in event.get("Records", [])]
+
+
+def import_each(
+    event: dict[str, Any],
+    import_one: Callable[[str], dict[str, Any]],
+    *,
+    logger: Logger,
+    metrics: Metrics,
+    refused: str,
+    refused_metric: str,
+) -> dict[str, Any]:
+    """`import_one(key)` for every file of the event: its answer, or the refusal's reason and field."""
+    results: list[dict[str, Any]] = []
+    for key in keys_of(event):
+        logger.append_keys(key=key)
+        try:
+            results.append(import_one(key))
+        except PermanentError as exc:
+            logger.error(refused, extra={"field": exc.field, "reason": exc.reason})
+            metrics.add_metric(name=refused_metric, unit=MetricUnit.Count, value=1)
+            results.append({"key": key, "error": exc.reason, "field": exc.field})
+    return {"files": results}
