@@ -19,6 +19,22 @@ import pytest
 
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack
+from infra.template import load_template
+
+
+def _powertools_env_before_any_import() -> None:
+    """Lambda sets a function's environment before it imports the function's module, and Powertools'
+    Logger and Metrics read their service and namespace when the module creates them. A unit test that
+    imports a handler (the OpenAPI document's, say) before the local stack's environment is applied
+    would otherwise leave them without a namespace for the rest of the session, and a later metric
+    flush fails. So the template's POWERTOOLS_* settings are in place from the first import."""
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    for name, value in variables.items():
+        if name.startswith("POWERTOOLS_") and isinstance(value, str):
+            os.environ.setdefault(name, value)
+
+
+_powertools_env_before_any_import()
 
 
 @dataclass

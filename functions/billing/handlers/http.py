@@ -62,6 +62,12 @@ def form_fields(event: dict[str, Any], limit: int = MAX_FORM_BYTES) -> dict[str,
     return {k: v[0] for k, v in parsed.items()}
 
 
+def bearer_key(headers: dict[str, str]) -> str | None:
+    """The key of an `Authorization: Bearer <key>` header (header names in lower case), else None."""
+    scheme, _, key = (headers.get("authorization") or "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else None
+
+
 def echoed(value: str | None, limit: int = MAX_ECHO) -> str:
     """A visitor's value shown back on a refused form: cut short, so an answer never carries a large
     input back out (and with it past Lambda's response limit)."""

@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.domain.bounded_json import JsonTooDeep, loads_bounded
-from billing.handlers.http import BodyRefused, text_body
+from billing.handlers.http import BodyRefused, bearer_key, text_body
 from billing.handlers.wiring import bind_tables, tenant_directory
 from billing.services.ingest_usage import (
     ACCEPTED,
@@ -67,18 +67,13 @@ def _answer(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
-def _bearer(headers: dict[str, str]) -> str | None:
-    scheme, _, key = (headers.get("authorization") or "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" else None
-
-
 # No `from __future__ import annotations` here: the merchant's OpenAPI document reads this route's
 # annotations at run time (billing.handlers.merchant_api.openapi_json).
 @app.post("/v1/usage", summary="Send up to 100 usage events (docs/usage.md)", tags=["usage"])
 @tracer.capture_method(capture_response=False, capture_error=False)
 def post_usage() -> Response[str]:
     event = app.current_event
-    tenant_id = tenant_for_key(api_keys(), _bearer(dict(event.headers)))
+    tenant_id = tenant_for_key(api_keys(), bearer_key(dict(event.headers)))
     if tenant_id is None:
         return _answer(401, {"error": "unauthorized", "message": "a valid usage API key is required"})
     logger.append_keys(tenant_id=tenant_id)

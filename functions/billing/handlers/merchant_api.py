@@ -25,11 +25,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -38,10 +33,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.domain.bounded_json import nested_deeper_than
 from billing.handlers import merchant_wiring as wiring
-from billing.handlers.http import BodyRefused, text_body
+from billing.handlers.api_operations import operation, register_context, run_once
+from billing.handlers.http import BodyRefused, bearer_key, text_body
+from billing.handlers.openapi import route_answers
 from billing.handlers.problems import (
     PROBLEM_JSON,
-    Problem,
     problem,
     problem_event_response,
     validation_errors,
@@ -69,7 +65,6 @@ from billing.services.subscriptions.fields import (
     SubscriptionStart,
     SubscriptionView,
 )
-from billing.settings import settings
 
 logger = Logger()
 tracer = Tracer()
@@ -82,8 +77,6 @@ app.configure_openapi(
 )
 
 OPENAPI_PATH = "/v1/openapi.json"
-# A day: long enough for any client's retry loop, short enough that the table stays small.
-IDEMPOTENCY_SECONDS = 24 * 3600
 MAX_BODY_BYTES = 64 * 1024
 # The deepest document this API takes is a customer's address inside its body: 32 is generous.
 MAX_JSON_DEPTH = 32
@@ -100,16 +93,6 @@ IdempotencyKey = Annotated[
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 
 
-def _responses(status: int, model: Any, description: str, *errors: int) -> dict[int, Any]:
-    problem_content = {PROBLEM_JSON: {"model": Problem}}
-    answers: dict[int, Any] = {
-        status: {"description": description, "content": {"application/json": {"model": model}}}
-    }
-    for code in (400, 401, *errors):
-        answers[code] = {"description": problem(code, "")["title"], "content": problem_content}
-    return answers
-
-
 def _json(status: int, body: Any) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
@@ -121,52 +104,18 @@ def _tenant() -> str:
 # ------------------------------------------------------------------------------------------ idempotency
 
 
-@cache
-def _idempotency() -> tuple[DynamoDBPersistenceLayer, IdempotencyConfig]:
-    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
-    config = IdempotencyConfig(
-        event_key_jmespath="[tenant_id, operation, key]",
-        payload_validation_jmespath="[path, body]",
-        expires_after_seconds=IDEMPOTENCY_SECONDS,
-    )
-    return persistence, config
-
-
-OPERATIONS: dict[str, Callable[[str, dict[str, Any]], tuple[int, Any]]] = {}
-
-
-def operation(name: str) -> Callable[[Callable[[str, dict[str, Any]], tuple[int, Any]]], Any]:
-    def register(fn: Callable[[str, dict[str, Any]], tuple[int, Any]]) -> Any:
-        OPERATIONS[name] = fn
-        return fn
-
-    return register
-
-
 def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> Response[str]:
-    """Do operation `name` at most once per (tenant, operation, Idempotency-Key); answer as the first
-    time. The body is the request as validated, so whitespace or key order does not change it."""
-    persistence, config = _idempotency()
-    request = {
-        "tenant_id": _tenant(),
-        "operation": name,
-        "key": key,
-        "path": path or {},
-        "body": body.model_dump(mode="json", exclude_unset=True),
-    }
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=config)
-    def run(request: dict[str, Any]) -> dict[str, Any]:
-        status, answer = OPERATIONS[request["operation"]](request["tenant_id"], request)
-        return {"status": status, "body": answer}
-
+    """Do operation `name` at most once per (tenant, operation, Idempotency-Key) (handlers/api_operations);
+    answer as the first time."""
     try:
-        result = run(request=request)
+        status, answer = run_once(
+            _tenant(), name, key, body.model_dump(mode="json", exclude_unset=True), path or {}
+        )
     except IdempotencyValidationError:
         return _problem(422, "this Idempotency-Key was used with another request", field="Idempotency-Key")
     except IdempotencyAlreadyInProgressError:
         return _problem(409, "a request with this Idempotency-Key is still running", field="Idempotency-Key")
-    return _json(int(result["status"]), result["body"])
+    return _json(status, answer)
 
 
 # ------------------------------------------------------------------------------------------ customers
@@ -188,7 +137,7 @@ def _update_customer(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]
 @app.post(
     "/v1/customers",
     summary="Create a customer",
-    responses=_responses(201, CustomerView, "The customer", 409, 422),
+    responses=route_answers(201, CustomerView, "The customer", 409, 422),
     tags=["customers"],
 )
 def create_customer(body: CustomerCreate, idempotency_key: IdempotencyKey) -> Response[str]:
@@ -198,7 +147,7 @@ def create_customer(body: CustomerCreate, idempotency_key: IdempotencyKey) -> Re
 @app.get(
     "/v1/customers",
     summary="List customers, a page at a time",
-    responses=_responses(200, CustomerList, "A page of customers in id order"),
+    responses=route_answers(200, CustomerList, "A page of customers in id order"),
     tags=["customers"],
 )
 def list_customers(
@@ -211,7 +160,7 @@ def list_customers(
 @app.get(
     "/v1/customers/<customer_id>",
     summary="Get a customer",
-    responses=_responses(200, CustomerView, "The customer", 404),
+    responses=route_answers(200, CustomerView, "The customer", 404),
     tags=["customers"],
 )
 def get_customer(customer_id: CustomerId) -> Response[str]:
@@ -221,7 +170,7 @@ def get_customer(customer_id: CustomerId) -> Response[str]:
 @app.post(
     "/v1/customers/<customer_id>",
     summary="Change a customer's details (only the fields sent)",
-    responses=_responses(200, CustomerView, "The customer as changed", 404, 409, 422),
+    responses=route_answers(200, CustomerView, "The customer as changed", 404, 409, 422),
     tags=["customers"],
 )
 def update_customer(
@@ -246,7 +195,7 @@ def _subscription_operation(name: str, model: Any, use_case: Callable[[], Any], 
         result = use_case()(tenant_id, params["customer_id"], body, preview=preview)
         return (200 if preview else status), result.model_dump(mode="json")
 
-    OPERATIONS[name] = run
+    operation(name)(run)
 
 
 _subscription_operation("subscription.start", SubscriptionStart, wiring.start_subscription, 201)
@@ -257,7 +206,9 @@ _subscription_operation("subscription.cancel", Cancellation, wiring.cancel_subsc
 @app.post(
     "/v1/customers/<customer_id>/subscription",
     summary="Start the customer's subscription (preview=true: show its first invoice, write nothing)",
-    responses=_responses(201, ChangeResult, "The subscription and its first invoice's fees", 404, 409, 422),
+    responses=route_answers(
+        201, ChangeResult, "The subscription and its first invoice's fees", 404, 409, 422
+    ),
     tags=["subscriptions"],
 )
 def start_subscription(
@@ -272,7 +223,7 @@ def start_subscription(
 @app.get(
     "/v1/customers/<customer_id>/subscription",
     summary="Get the customer's subscription",
-    responses=_responses(200, SubscriptionView, "The subscription", 404),
+    responses=route_answers(200, SubscriptionView, "The subscription", 404),
     tags=["subscriptions"],
 )
 def get_subscription(customer_id: CustomerId) -> Response[str]:
@@ -282,7 +233,7 @@ def get_subscription(customer_id: CustomerId) -> Response[str]:
 @app.post(
     "/v1/customers/<customer_id>/subscription/change",
     summary="Change plan: an upgrade now, invoiced prorated; a downgrade at the period's end",
-    responses=_responses(200, ChangeResult, "What changed and what was invoiced", 404, 409, 422),
+    responses=route_answers(200, ChangeResult, "What changed and what was invoiced", 404, 409, 422),
     tags=["subscriptions"],
 )
 def change_plan(
@@ -296,7 +247,7 @@ def change_plan(
 @app.post(
     "/v1/customers/<customer_id>/subscription/cancel",
     summary="Cancel now (unused days credited on the next invoice) or at the period's end",
-    responses=_responses(
+    responses=route_answers(
         200, ChangeResult, "The cancelled subscription and the next invoice's credit", 404, 409, 422
     ),
     tags=["subscriptions"],
@@ -317,7 +268,7 @@ InvoiceId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
 @app.get(
     "/v1/customers/<customer_id>/invoices",
     summary="List a customer's invoices, newest first, a page at a time",
-    responses=_responses(200, InvoiceList, "A page of invoices"),
+    responses=route_answers(200, InvoiceList, "A page of invoices"),
     tags=["invoices"],
 )
 def list_invoices(
@@ -332,7 +283,7 @@ def list_invoices(
 @app.get(
     "/v1/customers/<customer_id>/invoices/upcoming",
     summary="The invoice so far: the next invoice as it would be if the period ended now",
-    responses=_responses(200, InvoiceSummary, "A preview, not stored or numbered", 404),
+    responses=route_answers(200, InvoiceSummary, "A preview, not stored or numbered", 404),
     tags=["invoices"],
 )
 def upcoming_invoice(customer_id: CustomerId) -> Response[str]:
@@ -342,7 +293,7 @@ def upcoming_invoice(customer_id: CustomerId) -> Response[str]:
 @app.get(
     "/v1/invoices/<invoice_id>",
     summary="Get an invoice with its whole document and page link",
-    responses=_responses(200, InvoiceSummary, "The invoice", 404),
+    responses=route_answers(200, InvoiceSummary, "The invoice", 404),
     tags=["invoices"],
 )
 def get_invoice(invoice_id: InvoiceId) -> Response[str]:
@@ -357,7 +308,7 @@ QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 @app.get(
     "/v1/invoices/<invoice_id>/questions",
     summary="The questions the customer asked on the invoice's page, open and answered",
-    responses=_responses(200, QuestionList, "The invoice's questions", 404),
+    responses=route_answers(200, QuestionList, "The invoice's questions", 404),
     tags=["questions"],
 )
 def list_questions(invoice_id: InvoiceId) -> Response[str]:
@@ -380,7 +331,7 @@ def _answer_question(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]
 @app.post(
     "/v1/invoices/<invoice_id>/questions/<question_id>/answer",
     summary="Answer a question: shown on the page, e-mailed to the customer, audited",
-    responses=_responses(200, QuestionList, "The invoice's questions, this one answered", 404, 409, 422),
+    responses=route_answers(200, QuestionList, "The invoice's questions, this one answered", 404, 409, 422),
     tags=["questions"],
 )
 def answer_question(
@@ -402,37 +353,9 @@ def openapi_document() -> Response[str]:
 def openapi_json() -> str:
     """This API's document with usage ingestion's route merged in: one document for the merchant."""
     from billing.handlers import ingest_usage
+    from billing.handlers.openapi import merchant_document
 
-    document = json.loads(app.get_openapi_json_schema())
-    usage = json.loads(ingest_usage.app.get_openapi_json_schema())
-    document["paths"].update(usage["paths"])
-    for name, schema in usage.get("components", {}).get("schemas", {}).items():
-        document.setdefault("components", {}).setdefault("schemas", {}).setdefault(name, schema)
-    _own_validation_answers(document)
-    document["components"]["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer"}}
-    document["security"] = [{"apiKey": []}]
-    return json.dumps(document)
-
-
-def _own_validation_answers(document: dict[str, Any]) -> None:
-    """Powertools documents its default answer to invalid input (422, its own JSON) on every validated
-    route; this API answers 400 problem+json instead (_invalid below), and 422 only on a POST whose
-    Idempotency-Key came with another request. Say so in the document."""
-    reused = {"description": problem(422, "")["title"], "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
-    for operations in document["paths"].values():
-        for method, op in operations.items():
-            if op["responses"].get("422", {}).get("description") == "Validation Error":
-                if method == "post":
-                    op["responses"]["422"] = reused
-                else:
-                    del op["responses"]["422"]
-    schemas = document["components"]["schemas"]
-    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
-        schemas.pop(unused, None)
-    assert "HTTPValidationError" not in json.dumps(document), "a route still refers to Powertools' 422"
-
-
-_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+    return merchant_document(app, ingest_usage.app)
 
 
 # ------------------------------------------------------------------------------------------ errors
@@ -487,11 +410,6 @@ def _no_route(_: Exception) -> Response[str]:
 # ------------------------------------------------------------------------------------------ the entry
 
 
-def _bearer(headers: dict[str, str]) -> str | None:
-    scheme, _, key = (headers.get("authorization") or "").partition(" ")
-    return key.strip() if scheme.lower() == "bearer" else None
-
-
 def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:
     """What the resolver must not be given: a body over the limit or not UTF-8 (handlers/http.py), or
     JSON nested deeper than any of this API's documents (billing.domain.bounded_json), which parsing
@@ -513,7 +431,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if path != OPENAPI_PATH:
         # Before the resolver: an unauthenticated caller learns nothing, not even what is invalid.
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        grant = grant_for_key(wiring.api_keys(), _bearer(headers))
+        grant = grant_for_key(wiring.api_keys(), bearer_key(headers))
         if grant is None:
             return problem_event_response(
                 401,
@@ -530,10 +448,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 refused[0], problem(refused[0], refused[1], instance=path, field="body")
             )
         # The audit trail names the key that acted by its id's first characters, never the key
-        key_id = hash_api_key(_bearer(headers) or "")[:12]
+        key_id = hash_api_key(bearer_key(headers) or "")[:12]
         app.append_context(tenant_id=grant.tenant_id, operator=f"api key {key_id}")
         logger.append_keys(tenant_id=grant.tenant_id)
-        _idempotency()[1].register_lambda_context(context)
+        register_context(context)
     answer = app.resolve(event, context)
     # One count per kind of answer: a rise in 4xx is a merchant's integration going wrong.
     kind = (
