@@ -32,7 +32,8 @@ def _mistyped(ocr: str) -> str:
 def pay_from_bank(tenant_id: str, run_date: date, today: date, *, last_month: bool = False) -> dict[str, Any]:
     """Bank payments of the invoices issued by the run on `run_date`; returns what was imported."""
     from billing.adapters.dynamo.models import InvoiceModel
-    from billing.handlers.wiring import assign_bank_payment, bind_tables, tenant_directory
+    from billing.handlers.bank_wiring import assign_bank_payment
+    from billing.handlers.wiring import bind_tables, tenant_directory
     from billing.settings import settings
     from infra import local_bgmax
 

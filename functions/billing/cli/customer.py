@@ -209,7 +209,7 @@ def run_subscription_get(args: argparse.Namespace) -> int:
 
 
 def run_erase(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import erase_customer
+    from billing.handlers.customer_wiring import erase_customer
     from billing.services.errors import PermanentError
 
     if not args.yes:

@@ -59,7 +59,7 @@ def _fail(error: Any) -> int:
 
 
 def run_unmatched(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import bank_ledger
+    from billing.handlers.bank_wiring import bank_ledger
     from billing.services.bank_payments import UnmatchedPayments
 
     print(json.dumps(UnmatchedPayments(ledger=bank_ledger())(args.tenant), indent=2, ensure_ascii=False))
@@ -67,7 +67,7 @@ def run_unmatched(args: argparse.Namespace) -> int:
 
 
 def run_assign(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import assign_bank_payment
+    from billing.handlers.bank_wiring import assign_bank_payment
     from billing.services.errors import PermanentError
 
     by = args.by or getpass.getuser()
@@ -89,7 +89,7 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def run_reverse(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import reverse_bank_payment
+    from billing.handlers.bank_wiring import reverse_bank_payment
     from billing.services.errors import PermanentError
 
     try:
@@ -103,7 +103,7 @@ def run_reverse(args: argparse.Namespace) -> int:
 
 
 def run_deposits(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import bank_ledger
+    from billing.handlers.bank_wiring import bank_ledger
 
     rows = [
         {

@@ -17,8 +17,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.bank_wiring import import_bgmax
 from billing.handlers.inbox import import_each
-from billing.handlers.wiring import import_bgmax
 
 logger = Logger()
 tracer = Tracer()

@@ -18,8 +18,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.customer_wiring import stop_autopay, switch_language
 from billing.handlers.http import BodyRefused, form_fields
-from billing.handlers.wiring import stop_autopay, switch_language
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import NoAutopay

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from billing.adapters.aws import SesMailer
     from billing.adapters.dunning_mail import JinjaDunningMail
     from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
-    from billing.adapters.dynamo.bank_payments import DynamoBankLedger
     from billing.adapters.dynamo.dunning import DynamoDunningStore
     from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.dynamo.stores import (
@@ -36,13 +35,9 @@ if TYPE_CHECKING:
         ExportRequestFile,
         ImportReport,
     )
-    from billing.services.bank_payments import AssignPayment, ImportBgMax, ReverseBankPayment
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
-    from billing.services.erasure import EraseCustomer
     from billing.services.invoice_pages import InvoicePages, PageActions
-    from billing.services.page_language import SwitchLanguage
-    from billing.services.payment_control import StopAutopay
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
@@ -461,118 +456,5 @@ def export_for_collection() -> ExportForCollection:
         store=dunning_store(),
         audit=audit_trail(),
         rates=load_reference_rates(),
-        clock=SystemClock(),
-    )
-
-
-# ---------------------------------------------------------------- bank payments (docs/bgmax.md)
-
-
-@cache
-def bank_ledger() -> DynamoBankLedger:
-    from billing.adapters.dynamo.bank_payments import DynamoBankLedger
-
-    bind_tables()
-    return DynamoBankLedger()
-
-
-@cache
-def import_bgmax() -> ImportBgMax:
-    from billing.adapters.bank_files import S3BankFiles
-    from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
-    from billing.services.bank_payments import ImportBgMax
-    from billing.services.billing_run import SystemClock
-
-    return ImportBgMax(
-        tenants=tenant_directory().get,
-        invoices=invoice_ledger(),
-        ocr=DynamoOcrIndex(),
-        ledger=bank_ledger(),
-        settle=apply_payment_event(),  # the same settlement as card and Autogiro payments
-        files=S3BankFiles(settings().pages_bucket),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
-
-
-@cache
-def assign_bank_payment() -> AssignPayment:
-    from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
-    from billing.services.bank_payments import AssignPayment
-    from billing.services.billing_run import SystemClock
-
-    return AssignPayment(
-        tenants=tenant_directory().get,
-        invoices=invoice_ledger(),
-        ocr=DynamoOcrIndex(),
-        ledger=bank_ledger(),
-        settle=apply_payment_event(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
-
-
-@cache
-def reverse_bank_payment() -> ReverseBankPayment:
-    from billing.services.bank_payments import ReverseBankPayment
-    from billing.services.billing_run import SystemClock
-
-    return ReverseBankPayment(
-        ledger=bank_ledger(), settle=apply_payment_event(), audit=audit_trail(), clock=SystemClock()
-    )
-
-
-# ---------------------------------------------------------------- privacy (docs/privacy.md)
-
-
-@cache
-def erase_customer() -> EraseCustomer:
-    from billing.adapters.aws import S3PageEraser
-    from billing.adapters.dynamo.erasure import DynamoErasureStore
-    from billing.services.billing_run import SystemClock
-    from billing.services.erasure import EraseCustomer
-
-    bind_tables()
-    return EraseCustomer(
-        store=DynamoErasureStore(),
-        pages=S3PageEraser(settings().pages_bucket),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
-
-
-@cache
-def stop_autopay() -> StopAutopay:
-    """The customer stops automatic payment from the page (issue 17): card mandate or Autogiro."""
-    from billing.adapters.payment_control_mail import StopConfirmationMail
-    from billing.services.billing_run import SystemClock
-    from billing.services.payment_control import StopAutopay
-
-    return StopAutopay(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
-        cards=stripe_records(),
-        cancel_autogiro=cancel_autogiro_mandate(),
-        mailer=mailer(),
-        confirmation=StopConfirmationMail(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-        pages_base_url=settings().pages_base_url,
-    )
-
-
-@cache
-def switch_language() -> SwitchLanguage:
-    """The customer switches the page's language, remembered as theirs (issue 17)."""
-    from billing.adapters.dynamo.customer_language import DynamoCustomerLanguage
-    from billing.services.billing_run import SystemClock
-    from billing.services.page_language import SwitchLanguage
-
-    bind_tables()
-    return SwitchLanguage(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
-        customers=DynamoCustomerLanguage(),
-        audit=audit_trail(),
         clock=SystemClock(),
     )

@@ -1,0 +1,77 @@
+"""Builds the use cases of what a customer decides about themselves once per container: stopping
+automatic payment and the page's language from the invoice page (CustomerChoicesFunction), and erasure
+of their personal data (`billing customer erase`, docs/privacy.md)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from billing.handlers.wiring import (
+    audit_trail,
+    bind_tables,
+    cancel_autogiro_mandate,
+    invoice_ledger,
+    invoice_pages,
+    mailer,
+    stripe_records,
+)
+from billing.settings import settings
+
+if TYPE_CHECKING:
+    from billing.services.erasure import EraseCustomer
+    from billing.services.page_language import SwitchLanguage
+    from billing.services.payment_control import StopAutopay
+
+
+@cache
+def erase_customer() -> EraseCustomer:
+    from billing.adapters.aws import S3PageEraser
+    from billing.adapters.dynamo.erasure import DynamoErasureStore
+    from billing.services.billing_run import SystemClock
+    from billing.services.erasure import EraseCustomer
+
+    bind_tables()
+    return EraseCustomer(
+        store=DynamoErasureStore(),
+        pages=S3PageEraser(settings().pages_bucket),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def stop_autopay() -> StopAutopay:
+    """The customer stops automatic payment from the page (issue 17): card mandate or Autogiro."""
+    from billing.adapters.payment_control_mail import StopConfirmationMail
+    from billing.services.billing_run import SystemClock
+    from billing.services.payment_control import StopAutopay
+
+    return StopAutopay(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        cards=stripe_records(),
+        cancel_autogiro=cancel_autogiro_mandate(),
+        mailer=mailer(),
+        confirmation=StopConfirmationMail(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
+    )
+
+
+@cache
+def switch_language() -> SwitchLanguage:
+    """The customer switches the page's language, remembered as theirs (issue 17)."""
+    from billing.adapters.dynamo.customer_language import DynamoCustomerLanguage
+    from billing.services.billing_run import SystemClock
+    from billing.services.page_language import SwitchLanguage
+
+    bind_tables()
+    return SwitchLanguage(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        customers=DynamoCustomerLanguage(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+    )
