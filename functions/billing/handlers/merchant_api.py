@@ -431,7 +431,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if path != OPENAPI_PATH:
         # Before the resolver: an unauthenticated caller learns nothing, not even what is invalid.
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        grant = grant_for_key(wiring.api_keys(), bearer_key(headers))
+        key = bearer_key(headers)
+        grant = grant_for_key(wiring.api_keys(), key)
         if grant is None:
             return problem_event_response(
                 401,
@@ -448,7 +449,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 refused[0], problem(refused[0], refused[1], instance=path, field="body")
             )
         # The audit trail names the key that acted by its id's first characters, never the key
-        key_id = hash_api_key(bearer_key(headers) or "")[:12]
+        key_id = hash_api_key(key or "")[:12]
         app.append_context(tenant_id=grant.tenant_id, operator=f"api key {key_id}")
         logger.append_keys(tenant_id=grant.tenant_id)
         register_context(context)
