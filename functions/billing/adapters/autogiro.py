@@ -13,9 +13,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from billing.adapters.aws import client, translate
+from billing.adapters.aws import client, read_inbox_file, translate
 from billing.services.autogiro import CONSENT_VALUE, MandateForm, MandateStatus
-from billing.services.errors import PermanentError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -42,13 +41,7 @@ class S3AutogiroFiles:
         return True
 
     def read(self, key: str) -> bytes:
-        try:
-            body: bytes = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise PermanentError(f"no file {key}", field="key") from error
-            raise translate(error, "reading the Autogiro file") from error
-        return body
+        return read_inbox_file(self.bucket, key, "Autogiro file")
 
 
 # The form's words, in the customer's language. The consent follows Bankgirot's mandate terms in

@@ -39,6 +39,18 @@ def translate(error: ClientError, what: str) -> Exception:
     return PermanentError(f"{what}: {code}")
 
 
+def read_inbox_file(bucket: str, key: str, what: str) -> bytes:
+    """A bank file put into an inbox (Autogiro reports, BgMax files): gone is a `PermanentError` naming
+    the key (retrying will not bring it back), any other failure as `translate` says."""
+    try:
+        body: bytes = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise PermanentError(f"no file {key}", field="key") from error
+        raise translate(error, f"reading the {what}") from error
+    return body
+
+
 class S3PageEraser:
     """Deletes every version of a page (an erased customer's, docs/privacy.md): the bucket is
     versioned, so a plain delete would only hide it behind a delete marker."""

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
-from billing.adapters.aws import client, translate
-from billing.services.errors import PermanentError
+from billing.adapters.aws import read_inbox_file
 
 
 class S3BankFiles:
@@ -14,10 +11,4 @@ class S3BankFiles:
         self.bucket = bucket
 
     def read(self, key: str) -> bytes:
-        try:
-            body: bytes = client("s3").get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise PermanentError(f"no file {key}", field="key") from error
-            raise translate(error, "reading the BgMax file") from error
-        return body
+        return read_inbox_file(self.bucket, key, "BgMax file")

@@ -19,6 +19,7 @@ from billing.settings import settings
 if TYPE_CHECKING:
     from billing.adapters.dynamo.bank_payments import DynamoBankLedger
     from billing.services.bank_payments import AssignPayment, ImportBgMax, ReverseBankPayment
+    from billing.services.bank_payments.booking import Booking
 
 
 @cache
@@ -30,39 +31,37 @@ def bank_ledger() -> DynamoBankLedger:
 
 
 @cache
-def import_bgmax() -> ImportBgMax:
-    from billing.adapters.bank_files import S3BankFiles
+def bank_booking() -> Booking:
+    """Planning and booking one payment: shared by the import and an operator's assignment."""
     from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
-    from billing.services.bank_payments import ImportBgMax
+    from billing.services.bank_payments.booking import Booking
     from billing.services.billing_run import SystemClock
 
-    return ImportBgMax(
-        tenants=tenant_directory().get,
+    return Booking(
         invoices=invoice_ledger(),
         ocr=DynamoOcrIndex(),
         ledger=bank_ledger(),
         settle=apply_payment_event(),  # the same settlement as card and Autogiro payments
-        files=S3BankFiles(settings().pages_bucket),
         audit=audit_trail(),
         clock=SystemClock(),
     )
 
 
 @cache
-def assign_bank_payment() -> AssignPayment:
-    from billing.adapters.dynamo.bank_payments import DynamoOcrIndex
-    from billing.services.bank_payments import AssignPayment
-    from billing.services.billing_run import SystemClock
+def import_bgmax() -> ImportBgMax:
+    from billing.adapters.bank_files import S3BankFiles
+    from billing.services.bank_payments import ImportBgMax
 
-    return AssignPayment(
-        tenants=tenant_directory().get,
-        invoices=invoice_ledger(),
-        ocr=DynamoOcrIndex(),
-        ledger=bank_ledger(),
-        settle=apply_payment_event(),
-        audit=audit_trail(),
-        clock=SystemClock(),
+    return ImportBgMax(
+        tenants=tenant_directory().get, booking=bank_booking(), files=S3BankFiles(settings().pages_bucket)
     )
+
+
+@cache
+def assign_bank_payment() -> AssignPayment:
+    from billing.services.bank_payments import AssignPayment
+
+    return AssignPayment(tenants=tenant_directory().get, booking=bank_booking())
 
 
 @cache

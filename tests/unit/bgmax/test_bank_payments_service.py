@@ -31,6 +31,7 @@ from billing.services.bank_payments import (
     UnmatchedPayments,
     bank_settings,
 )
+from billing.services.bank_payments.booking import Booking
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ports import StoredInvoice
 from billing.services.settlement import ApplyPaymentEvent
@@ -347,16 +348,18 @@ def _use_cases(world: World) -> tuple[ImportBgMax, AssignPayment]:
     )
     settle.fault = world.fault
     ledger = Ledger(world)
-    common = {
-        "tenants": lambda _: TENANT,
-        "invoices": world,
-        "ocr": world,
-        "ledger": ledger,
-        "settle": settle,
-        "audit": world,
-        "clock": world,
-    }
-    return ImportBgMax(files=world, **common), AssignPayment(**common)  # type: ignore[arg-type]
+    booking = Booking(
+        invoices=world,
+        ocr=world,
+        ledger=ledger,
+        settle=settle,
+        audit=world,
+        clock=world,  # type: ignore[arg-type]
+    )
+    return (
+        ImportBgMax(tenants=lambda _: TENANT, booking=booking, files=world),  # type: ignore[arg-type]
+        AssignPayment(tenants=lambda _: TENANT, booking=booking),
+    )
 
 
 def _file(world: World) -> bytes:

@@ -14,13 +14,10 @@ from billing.services.bank_payments.booking import (
 )
 from billing.services.bank_payments.ports import (
     CURRENCY,
-    BankLedger,
-    OcrIndex,
     bank_settings,
 )
 from billing.services.errors import PermanentError
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice, TenantAccount
-from billing.services.settlement import ApplyPaymentEvent
+from billing.services.ports import AuditEvent, StoredInvoice, TenantAccount
 
 
 class AssignPayment:
@@ -30,32 +27,22 @@ class AssignPayment:
         self,
         *,
         tenants: Callable[[str], TenantAccount],
-        invoices: InvoiceLedger,
-        ocr: OcrIndex,
-        ledger: BankLedger,
-        settle: ApplyPaymentEvent,
-        audit: AuditTrail,
-        clock: Clock,
+        booking: Booking,
     ) -> None:
         self.tenants = tenants
-        self.invoices = invoices
-        self.ocr = ocr
-        self.ledger = ledger
-        self.audit = audit
-        self.clock = clock
-        self.booking = Booking(
-            invoices=invoices, ocr=ocr, ledger=ledger, settle=settle, audit=audit, clock=clock
-        )
+        self.booking = booking
 
     def _target(self, tenant_id: str, invoice: str) -> StoredInvoice:
         """An invoice id, its OCR number, or its number ("NM-000123")."""
-        found = self.invoices.get(tenant_id, invoice) or self.ocr.find(tenant_id, invoice.strip())
+        found = self.booking.invoices.get(tenant_id, invoice) or self.booking.ocr.find(
+            tenant_id, invoice.strip()
+        )
         if found is None:
             conf = bank_settings(self.tenants(tenant_id))
             digits = "".join(ch for ch in invoice if ch.isdigit()).lstrip("0")
             if digits and conf is not None:
                 try:
-                    found = self.ocr.find(tenant_id, ocr_reference(digits, conf.length_digit))
+                    found = self.booking.ocr.find(tenant_id, ocr_reference(digits, conf.length_digit))
                 except OcrError:
                     found = None
         if found is None or found.tenant_id != tenant_id:
@@ -69,7 +56,7 @@ class AssignPayment:
     def __call__(
         self, tenant_id: str, payment_id: str, invoice: str, actor_id: str | None = None
     ) -> dict[str, Any]:
-        record = self.ledger.payment(tenant_id, payment_id)
+        record = self.booking.ledger.payment(tenant_id, payment_id)
         if record is None:
             raise PermanentError(f"no bank payment {payment_id!r}", field="payment")
         target = self._target(tenant_id, invoice)
@@ -90,7 +77,7 @@ class AssignPayment:
                 raise PermanentError(f"this amount is booked on {wanted}", field="invoice")
         if note and sum(int(p["amount"]) for p in open_parts) > credit_left(target):
             raise PermanentError("the credit note has less credit left than the deduction", field="invoice")
-        now = self.clock.now()
+        now = self.booking.clock.now()
         kind = "credit_note" if note else "invoice"
 
         def change(data: dict[str, Any]) -> dict[str, Any]:
@@ -103,13 +90,13 @@ class AssignPayment:
             ]  # fmt: skip
             return {**data, "parts": parts, "assigned": True, "unmatched_amount": 0, "status": "assigned"}
 
-        updated = self.ledger.update_payment(tenant_id, payment_id, change, now)
+        updated = self.booking.ledger.update_payment(tenant_id, payment_id, change, now)
         assigned = [
             p for p in updated["parts"] if p.get("invoice_id") == target.invoice_id and p.get("assigned_by")
         ]
         if not assigned:
             raise PermanentError("another operator assigned this payment first", field="payment")
-        self.audit.append(
+        self.booking.audit.append(
             tenant_id,
             target.invoice_id,
             AuditEvent(

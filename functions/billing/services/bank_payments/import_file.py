@@ -17,16 +17,13 @@ from billing.services.bank_payments.booking import (
 )
 from billing.services.bank_payments.ports import (
     BankFiles,
-    BankLedger,
     BankSettings,
     ImportResult,
-    OcrIndex,
     bank_settings,
     tenant_of_inbox_key,
 )
 from billing.services.errors import PermanentError
-from billing.services.ports import AuditTrail, Clock, InvoiceLedger, TenantAccount
-from billing.services.settlement import ApplyPaymentEvent
+from billing.services.ports import TenantAccount
 
 
 class ImportBgMax:
@@ -34,21 +31,12 @@ class ImportBgMax:
         self,
         *,
         tenants: Callable[[str], TenantAccount],
-        invoices: InvoiceLedger,
-        ocr: OcrIndex,
-        ledger: BankLedger,
-        settle: ApplyPaymentEvent,
+        booking: Booking,
         files: BankFiles,
-        audit: AuditTrail,
-        clock: Clock,
     ) -> None:
         self.tenants = tenants
-        self.ledger = ledger
+        self.booking = booking
         self.files = files
-        self.clock = clock
-        self.booking = Booking(
-            invoices=invoices, ocr=ocr, ledger=ledger, settle=settle, audit=audit, clock=clock
-        )
 
     def __call__(self, key: str) -> ImportResult:
         tenant_id = tenant_of_inbox_key(key)
@@ -72,12 +60,12 @@ class ImportBgMax:
                     f"this tenant's is {format_bankgiro(conf.bankgiro)}",
                     field="payee bankgiro number (3-12)",
                 )
-        if self.ledger.file_done(tenant_id, digest) is not None:
+        if self.booking.ledger.file_done(tenant_id, digest) is not None:
             return ImportResult(tenant_id, key, parsed.timestamp, already_imported=True)
         digests = {d.key: deposit_digest(d) for d in parsed.deposits}
         for deposit in parsed.deposits:
             # A deposit is one line on the bank statement: booked once, whichever file brings it.
-            known = self.ledger.deposit(tenant_id, deposit.key)
+            known = self.booking.ledger.deposit(tenant_id, deposit.key)
             if known is not None and known.get("digest") != digests[deposit.key]:
                 raise PermanentError(
                     f"deposit {deposit.key} came in {known.get('file')} with other contents; "
@@ -107,7 +95,7 @@ class ImportBgMax:
             unmatched_amount=counts["unmatched_amount"],
             warnings=len(parsed.warnings),
         )
-        self.ledger.mark_file(tenant_id, digest, result.to_dict(), self.clock.now())
+        self.booking.ledger.mark_file(tenant_id, digest, result.to_dict(), self.booking.clock.now())
         return result
 
     def _deposit(
@@ -119,7 +107,7 @@ class ImportBgMax:
         digest: str,
         counts: dict[str, int],
     ) -> None:
-        now = self.clock.now()
+        now = self.booking.clock.now()
         data = {
             "key": deposit.key,
             "digest": digest,
@@ -133,7 +121,7 @@ class ImportBgMax:
             "count": len(deposit.payments),
             "deposit_type": deposit.deposit_type,
         }
-        stored = self.ledger.open_deposit(tenant_id, deposit.key, data, now)
+        stored = self.booking.ledger.open_deposit(tenant_id, deposit.key, data, now)
         if stored.get("digest") != digest:
             # Another file with this deposit, other contents, got here first (at the same moment).
             raise PermanentError(
@@ -147,7 +135,7 @@ class ImportBgMax:
         summary = {"payments": 0, "booked": 0, "unmatched": 0, "unmatched_amount": 0}
         for position, payment in enumerate(deposit.payments, start=1):
             payment_id = f"{deposit.key}-{position:03d}"
-            record = self.ledger.payment(tenant_id, payment_id)
+            record = self.booking.ledger.payment(tenant_id, payment_id)
             if record is None:
                 parts = self.booking.plan(tenant_id, payment, conf)
                 fresh = {
@@ -156,14 +144,14 @@ class ImportBgMax:
                     "unmatched_amount": unmatched_amount(parts),
                     "status": payment_status(parts),
                 }
-                record = self.ledger.create_payment(tenant_id, payment_id, fresh, now)
+                record = self.booking.ledger.create_payment(tenant_id, payment_id, fresh, now)
             record = self.booking.execute(tenant_id, payment_id, record)
             summary["payments"] += 1
             summary["booked"] += sum(1 for p in record["parts"] if p["kind"] != "unmatched")
             if record.get("unmatched_amount"):
                 summary["unmatched"] += 1
                 summary["unmatched_amount"] += int(record["unmatched_amount"])
-        self.ledger.close_deposit(tenant_id, deposit.key, summary, now)
+        self.booking.ledger.close_deposit(tenant_id, deposit.key, summary, now)
         counts["deposits"] += 1
         for name in ("payments", "booked", "unmatched", "unmatched_amount"):
             counts[name] += summary[name]
