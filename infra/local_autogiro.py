@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from infra.local_lambda import invoke, put_in_inbox, scheduler_event
-from infra.local_stack import LocalStack
+from infra.local_lambda import (
+    add_base_url_argument,
+    invoke,
+    local_functions_env,
+    put_in_inbox,
+    scheduler_event,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -44,22 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     im = sub.add_parser("import", help="put a report into the inbox and import it")
     im.add_argument("--tenant", default="demo")
     im.add_argument("file", type=Path)
-    parser.add_argument(
-        "--base-url",
-        default=os.environ.get("PAGES_BASE_URL", "http://127.0.0.1:8000"),
-        help="where the pages and the API are served (the running demo's address)",
-    )
+    add_base_url_argument(parser)
     args = parser.parse_args(argv)
-    stack = LocalStack.ensure()
-    stack.apply_env()
-    os.environ.setdefault("PAGES_BASE_URL", args.base_url)
-    os.environ.setdefault("API_BASE_URL", args.base_url)
+    env = local_functions_env(args.base_url)
     if args.command == "export":
         result = export(args.tenant, args.date)
     else:
-        result = import_report(
-            args.tenant, args.file.name, args.file.read_bytes(), stack.env()["PAGES_BUCKET"]
-        )
+        result = import_report(args.tenant, args.file.name, args.file.read_bytes(), env["PAGES_BUCKET"])
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from infra.local_lambda import put_in_inbox
-from infra.local_stack import LocalStack
+from infra.local_lambda import add_base_url_argument, local_functions_env, put_in_inbox
 
 
 def import_file(tenant_id: str, name: str, body: bytes, bucket: str) -> Any:
@@ -26,17 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local_bgmax", description=__doc__)
     parser.add_argument("--tenant", default="demo")
     parser.add_argument("file", type=Path)
-    parser.add_argument(
-        "--base-url",
-        default=os.environ.get("PAGES_BASE_URL", "http://127.0.0.1:8000"),
-        help="where the pages and the API are served (the running demo's address)",
-    )
+    add_base_url_argument(parser)
     args = parser.parse_args(argv)
-    stack = LocalStack.ensure()
-    stack.apply_env()
-    os.environ.setdefault("PAGES_BASE_URL", args.base_url)
-    os.environ.setdefault("API_BASE_URL", args.base_url)
-    result = import_file(args.tenant, args.file.name, args.file.read_bytes(), stack.env()["PAGES_BUCKET"])
+    env = local_functions_env(args.base_url)
+    result = import_file(args.tenant, args.file.name, args.file.read_bytes(), env["PAGES_BUCKET"])
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
 

@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -170,6 +171,27 @@ def http_api_event(
         "body": (body.decode("utf-8") if is_text else base64.b64encode(body).decode()) if body else None,
         "isBase64Encoded": bool(body) and not is_text,
     }
+
+
+def add_base_url_argument(parser: Any) -> None:
+    """`--base-url`: where the running demo serves pages and the API (the links a file's effects email)."""
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("PAGES_BASE_URL", "http://127.0.0.1:8000"),
+        help="where the pages and the API are served (the running demo's address)",
+    )
+
+
+def local_functions_env(base_url: str) -> dict[str, str]:
+    """The running local stack's endpoints and function environment in this process, with `base_url`
+    for pages and the API unless they are set; the environment, as the stack gives it."""
+    from infra.local_stack import LocalStack
+
+    stack = LocalStack.ensure()
+    stack.apply_env()
+    os.environ.setdefault("PAGES_BASE_URL", base_url)
+    os.environ.setdefault("API_BASE_URL", base_url)
+    return stack.env()
 
 
 def put_in_inbox(function_name: str, key: str, body: bytes, bucket: str) -> Any:
