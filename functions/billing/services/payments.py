@@ -47,9 +47,9 @@ from billing.domain.payments import (
     awaited_payment,
     choose_payment_methods,
     decide_after_charge,
-    to_domain_event,
     validate_retry_schedule,
 )
+from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (

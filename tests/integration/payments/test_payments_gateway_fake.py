@@ -26,8 +26,8 @@ from billing.domain.payments import (
     PaymentProcessing,
     PaymentSucceeded,
     apply_event,
-    to_domain_event,
 )
+from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import (
     PaymentIdempotencyConflict,
     PaymentProviderUnavailable,

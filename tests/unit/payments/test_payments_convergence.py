@@ -24,8 +24,8 @@ from billing.domain.payments import (
     RefundIssued,
     apply_event,
     awaited_payment,
-    to_domain_event,
 )
+from billing.domain.stripe_events import to_domain_event
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TOTAL = 10000

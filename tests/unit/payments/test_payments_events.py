@@ -10,7 +10,6 @@ import pytest
 from payments_builders import T0, checkout_session, load_fixture_objects, payment_intent, stripe_event
 
 from billing.domain.payments import (
-    HANDLED_EVENT_TYPES,
     DisputeClosed,
     DisputeOpened,
     IgnoredEvent,
@@ -23,8 +22,8 @@ from billing.domain.payments import (
     PaymentProcessing,
     PaymentSucceeded,
     RefundIssued,
-    to_domain_event,
 )
+from billing.domain.stripe_events import HANDLED_EVENT_TYPES, to_domain_event
 
 
 def test_the_handled_types_are_exactly_those_of_the_issue() -> None:

@@ -20,7 +20,8 @@ from billing.adapters.stripe_webhook import (
     WebhookTimestampStale,
     sign_payload,
 )
-from billing.domain.payments import IgnoredEvent, PaymentSucceeded, to_domain_event
+from billing.domain.payments import IgnoredEvent, PaymentSucceeded
+from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import PermanentError
 
 SECRET = "whsec_test_" + "b" * 32
