@@ -36,12 +36,21 @@ def _at(day: date) -> datetime:
 def _record_quietly(ledger: Any, stored: Any, event: Any) -> None:
     """The payment as the settlement use case stores it, without its effects (re-rendering a page nobody
     opens, a receipt months old): the invoice, its status and paid date are what the history reads."""
+    from dataclasses import replace
+
+    from billing.domain.outbox import EFFECT_AUDIT, invoice_stream
     from billing.domain.payments import InvoicePaymentStatus, apply_event
-    from billing.services.settlement import payments_of
+    from billing.handlers.outbox_wiring import drive_outbox
+    from billing.services.settlement import payment_event, payments_of
 
     outcome = apply_event(payments_of(stored), event)
     paid_at = event.occurred_at if outcome.payments.status is InvoicePaymentStatus.PAID else None
-    ledger.save_payments(stored, outcome.payments, paid_at=paid_at, disputed=outcome.payments.disputed)
+    # Its money audit entry all the same (the trail accounts for every öre), and nothing else.
+    record = replace(payment_event(stored, outcome, event, "stripe"), effects=(EFFECT_AUDIT,))
+    ledger.save_payments(
+        stored, outcome.payments, paid_at=paid_at, disputed=outcome.payments.disputed, events=(record,)
+    )
+    drive_outbox().stream(stored.tenant_id, invoice_stream(stored.invoice_id))
 
 
 def settle_month(

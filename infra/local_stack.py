@@ -155,6 +155,8 @@ def _physical_names(template: dict[str, Any]) -> dict[str, str]:
         names[logical] = f"{STACK_NAME}-{logical}".lower()
     for logical in resources_of_type(template, "AWS::SQS::Queue"):
         names[logical] = logical
+    for logical in resources_of_type(template, "AWS::Events::EventBus"):
+        names[logical] = logical  # !Ref of a bus is its name
     return names
 
 
@@ -232,6 +234,13 @@ def provision(state: StackState, template: dict[str, Any] | None = None) -> dict
             )
 
     ses.verify_email_identity(EmailAddress=parameter_default(template, "SenderEmail"))
+
+    events = boto3.client("events", endpoint_url=state.moto_url, **kw)
+    for logical in resources_of_type(template, "AWS::Events::EventBus"):
+        try:
+            events.create_event_bus(Name=names[logical])
+        except events.exceptions.ResourceAlreadyExistsException:
+            pass
 
     def resolve(value: Any) -> str | None:
         if isinstance(value, str):

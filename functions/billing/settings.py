@@ -38,6 +38,12 @@ class Settings:
     sender_email: str
     stripe_events_table: str
     stripe_event_queue_url: str
+    outbox_table: str
+    money_audit_table: str
+    webhooks_table: str
+    webhook_queue_url: str
+    webhook_dlq_url: str
+    event_bus_name: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

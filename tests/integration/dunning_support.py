@@ -134,15 +134,21 @@ class _NoReceipts:
 
 def pay(tenant_id: str, invoice_id: str, amount: int, currency: str = "SEK") -> None:
     """Settle through the one settlement path every provider uses."""
+    from billing.handlers.outbox_wiring import merchant_events, money_audit, outbox_store
+    from billing.services.outbox import DriveOutbox
+
     ledger = invoice_ledger()
-    settle = ApplyPaymentEvent(
+    effects = DriveOutbox(
+        outbox=outbox_store(),
+        money_audit=money_audit(),
         invoices=ledger,
-        payments=ledger,
         pages=invoice_pages(),
         receipts=_NoReceipts(),
         audit=audit_trail(),
+        merchant=merchant_events(),
         clock=SystemClock(),
     )
+    settle = ApplyPaymentEvent(invoices=ledger, payments=ledger, effects=effects, clock=SystemClock())
     event = PaymentSucceeded(
         event_id=f"evt_{uuid.uuid4().hex[:12]}",
         event_type="payment_intent.succeeded",

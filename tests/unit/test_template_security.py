@@ -175,3 +175,88 @@ def test_page_versions_and_bank_files_have_an_end():
     by_prefix = {r.get("Prefix"): r for r in rules}
     assert by_prefix["i/"]["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 90
     assert by_prefix["autogiro/"]["ExpirationInDays"] > 0
+
+
+# ---------------------------------------------------------------- the money audit trail (issue 16)
+
+# What may touch the append-only audit table: put (with a does-not-exist condition, in the code) and
+# read. Anything that could change or remove an entry is refused, including wildcards.
+AUDIT_TABLE = "MoneyAuditTable"
+AUDIT_ALLOWED = frozenset(
+    {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:DescribeTable",
+        "dynamodb:ConditionCheckItem",
+    }
+)
+
+
+def audit_problems(template: dict[str, Any]) -> list[str]:
+    """Every action any function's policy grants on the money audit table beyond put and read."""
+    problems: list[str] = []
+    for name, res in resources_of_type(template, "AWS::Serverless::Function").items():
+        for policy in res["Properties"].get("Policies") or []:
+            if isinstance(policy, str):
+                continue
+            for key, body in policy.items():
+                if key != "Statement":
+                    # a SAM policy template naming the table (CRUD includes Update and Delete)
+                    if AUDIT_TABLE in str(body):
+                        problems.append(f"{name}: policy template {key} on {AUDIT_TABLE}")
+                    continue
+                for statement in _as_list(body):
+                    resources = [_resource_names(r) for r in _as_list(statement["Resource"])]
+                    if not any(AUDIT_TABLE in r or r == "*" for r in resources):
+                        continue
+                    for action in sorted(set(_as_list(statement["Action"])) - AUDIT_ALLOWED):
+                        problems.append(f"{name}: {action} on {AUDIT_TABLE}")
+    return problems
+
+
+def test_no_function_may_update_or_delete_the_money_audit_trail():
+    assert AUDIT_TABLE in TEMPLATE["Resources"]
+    # Given functions that do write it (every settlement, the outbox's driver)
+    writers = [
+        name
+        for name, res in resources_of_type(TEMPLATE, "AWS::Serverless::Function").items()
+        if AUDIT_TABLE in str(res["Properties"].get("Policies"))
+    ]
+    assert {"DriveOutboxFunction", "ProcessStripeEventsFunction"} <= set(writers)
+    # Then none holds UpdateItem, DeleteItem, BatchWriteItem or a wildcard on it
+    assert audit_problems(TEMPLATE) == []
+
+
+def test_the_audit_check_fails_on_a_spoiled_template():
+    spoiled = copy.deepcopy(TEMPLATE)
+    drive = spoiled["Resources"]["DriveOutboxFunction"]["Properties"]
+    drive["Policies"].append(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                    "Resource": Tag("GetAtt", f"{AUDIT_TABLE}.Arn"),
+                }
+            ]
+        }
+    )
+    drive["Policies"].append({"DynamoDBCrudPolicy": {"TableName": Tag("Ref", AUDIT_TABLE)}})
+    drive["Policies"].append({"Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]})
+    problems = audit_problems(spoiled)
+    assert any("UpdateItem" in p for p in problems)
+    assert any("DeleteItem" in p for p in problems)
+    assert any("DynamoDBCrudPolicy" in p for p in problems)
+    assert any("dynamodb:*" in p for p in problems)
+
+
+def test_the_audit_adapter_has_no_update_and_no_delete():
+    # The code path: the adapter's only write is a put conditioned on the entry not existing.
+    import inspect
+
+    from billing.adapters.dynamo import outbox
+
+    source = inspect.getsource(outbox.DynamoMoneyAudit)
+    assert ".update(" not in source and ".delete(" not in source
+    assert "entry_key.does_not_exist()" in source

@@ -216,18 +216,14 @@ def payment_notices() -> EmailPaymentNotices:
 
 @cache
 def apply_payment_event() -> ApplyPaymentEvent:
+    from billing.handlers.outbox_wiring import drive_outbox
     from billing.services.billing_run import SystemClock
     from billing.services.settlement import ApplyPaymentEvent
 
+    # Its effects (audit, balance, page, receipt, a split's parent, the merchant) are driven from the
+    # outbox event the payment's transaction writes (billing.services.outbox).
     return ApplyPaymentEvent(
-        invoices=invoice_ledger(),
-        payments=invoice_ledger(),
-        pages=invoice_pages(),
-        receipts=payment_notices(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-        # Looked up when needed: the reminder job is built only in the functions that settle a part.
-        instalment_paid=lambda tenant_id, invoice_id: send_reminders().follow_split(tenant_id, invoice_id),
+        invoices=invoice_ledger(), payments=invoice_ledger(), effects=drive_outbox(), clock=SystemClock()
     )
 
 

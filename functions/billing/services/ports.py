@@ -71,6 +71,8 @@ class StoredInvoice:
     question_first_at: datetime | None = None  # the first question: reminders pause at most so long
     feedback: dict[str, Any] | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    # The sequence of the invoice's last outbox event (billing.domain.outbox): the next one is +1.
+    event_seq: int = 0
 
     @property
     def tenant_id(self) -> str:
@@ -223,6 +225,8 @@ class AuditEvent:
     at: datetime
     details: dict[str, Any] = field(default_factory=dict)
     actor_id: str | None = None
+    # Set when the step comes from an outbox event (its id): written once however often it is driven.
+    key: str | None = None
 
 
 class AuditTrail(Protocol):

@@ -35,8 +35,11 @@ from billing.adapters.dynamo.models import (
     TenantModel,
     UsageModel,
 )
+from billing.adapters.dynamo.outbox import add_event
 from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice_events import ISSUED_SEQ, issued_event
 from billing.domain.ocr import ocr_reference
+from billing.domain.outbox import OutboxEvent
 from billing.domain.payments import InvoicePayments
 from billing.domain.scenario import (
     parse_catalog,
@@ -204,6 +207,7 @@ def _stored(item: InvoiceModel) -> StoredInvoice:
         question_first_at=item.question_first_at,
         feedback=item.feedback,
         state=dict(item.state or {}),
+        event_seq=int(item.event_seq or 0),
     )
 
 
@@ -307,6 +311,7 @@ class DynamoInvoiceLedger:
             run_id=run_id,
             created_at=_utc(now),
             state=dict(state or {}),
+            event_seq=ISSUED_SEQ,  # its invoice.issued event, put in the same transaction
         )
 
     def _commit(
@@ -332,6 +337,7 @@ class DynamoInvoiceLedger:
                 condition=counter_condition,
             )
             tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
+            add_event(tx, issued_event(invoice, now), now)
             self._advance(
                 tx,
                 account,
@@ -531,7 +537,13 @@ class DynamoInvoiceLedger:
         page_activity.record_offer_click(tenant_id, invoice_id, offer_id, now, limits)
 
     def save_payments(
-        self, stored: StoredInvoice, payments: InvoicePayments, *, paid_at: datetime | None, disputed: bool
+        self,
+        stored: StoredInvoice,
+        payments: InvoicePayments,
+        *,
+        paid_at: datetime | None,
+        disputed: bool,
+        events: Sequence[OutboxEvent] = (),
     ) -> bool:
         item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
         version = int(item.version)
@@ -557,29 +569,49 @@ class DynamoInvoiceLedger:
             actions.append(InvoiceModel.paid_at.set(_utc(paid_at)))
         elif amount_due > 0 and item.paid_at is not None:
             actions.append(InvoiceModel.paid_at.remove())  # a payment was taken back: not paid any more
+        condition = InvoiceModel.version == version
+        if events:
+            # The events' sequences follow the invoice's last one; the version condition keeps it so.
+            actions.append(InvoiceModel.event_seq.set(events[-1].seq))
+        # When the outbox item was written (the sweep's order), not when the payment happened.
+        now = datetime.now(UTC)
         try:
             with item_size_guard(f"invoice {stored.tenant_id}#{stored.invoice_id}"):
-                item.update(actions=actions, condition=InvoiceModel.version == version)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
+                with TransactWrite(connection=_connection()) as tx:
+                    tx.update(
+                        InvoiceModel(stored.tenant_id, stored.invoice_id),
+                        actions=actions,
+                        condition=condition,
+                    )
+                    for event in events:
+                        add_event(tx, event, now)
+        except TransactWriteError as exc:
+            codes = {getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None}
+            codes -= {None, "None"}
+            if codes and codes <= {"ConditionalCheckFailed", "TransactionConflict"}:
+                return False  # changed (or an event numbered) since the caller read it: apply again
             raise RetryableError(f"saving the payment failed: {exc}") from exc
         return True
-
-    def credit_balance(self, tenant_id: str, customer_id: str, amount: int) -> None:
-        CustomerModel(tenant_id, customer_id).update(actions=[CustomerModel.balance.add(amount)])
 
 
 class DynamoAuditTrail:
     def append(self, tenant_id: str, invoice_id: str, event: AuditEvent) -> None:
-        InvoiceEventModel(
+        item = InvoiceEventModel(
             f"{tenant_id}#{invoice_id}",
-            f"{_utc(event.at).isoformat()}#{secrets.token_hex(4)}",
+            f"{_utc(event.at).isoformat()}#{event.key or secrets.token_hex(4)}",
             action=event.action,
             actor=event.actor,
             actor_id=event.actor_id,
             details=event.details,
-        ).save()
+        )
+        if event.key is None:
+            item.save()
+            return
+        try:  # a step from an outbox event: once, however often the event is driven
+            item.save(condition=InvoiceEventModel.event_key.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def events(self, tenant_id: str, invoice_id: str) -> list[AuditEvent]:
         return [

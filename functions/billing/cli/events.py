@@ -1,0 +1,174 @@
+"""`billing events list|replay|endpoints` and `billing audit`: the merchant's events and the money
+audit trail, for operators (docs/events.md).
+
+- `billing events list --tenant T --invoice I`: the invoice's outbox events, by sequence, with the
+  effects still to do (JSON lines).
+- `billing events replay --tenant T --invoice I --seq N`: publish that event to the bus and the
+  endpoints again (same id: a receiver that saw it de-duplicates).
+- `billing events drive [--tenant T --invoice I]`: finish pending effects now (one invoice, or the
+  sweep of everything pending), instead of waiting for the schedule.
+- `billing events endpoints list|add|remove --tenant T [--url U] [--events a,b] [--id ID]`: webhook
+  endpoints; `add` prints the signing secret once.
+- `billing audit --tenant T INVOICE` / `billing audit --tenant T --customer C`: the money audit trail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "events", help="merchant events and webhooks (docs/events.md)", description=__doc__
+    )
+    commands = parser.add_subparsers(dest="events_command", required=True, metavar="SUBCOMMAND")
+    listing = commands.add_parser("list", help="an invoice's events, by sequence")
+    listing.add_argument("--tenant", required=True)
+    listing.add_argument("--invoice", required=True)
+    listing.set_defaults(func=run_list)
+    replaying = commands.add_parser("replay", help="publish one event again (same id)")
+    replaying.add_argument("--tenant", required=True)
+    replaying.add_argument("--invoice", required=True)
+    replaying.add_argument("--seq", required=True, type=int)
+    replaying.set_defaults(func=run_replay)
+    driving = commands.add_parser("drive", help="finish pending effects now")
+    driving.add_argument("--tenant")
+    driving.add_argument("--invoice")
+    driving.set_defaults(func=run_drive)
+    endpoints = commands.add_parser("endpoints", help="webhook endpoints per tenant")
+    verbs = endpoints.add_subparsers(dest="endpoints_command", required=True, metavar="VERB")
+    ls = verbs.add_parser("list")
+    ls.add_argument("--tenant", required=True)
+    ls.set_defaults(func=run_endpoints_list)
+    add = verbs.add_parser("add")
+    add.add_argument("--tenant", required=True)
+    add.add_argument("--url", required=True)
+    add.add_argument("--events", default="*", help="comma-separated types, prefix.* or * (default)")
+    add.set_defaults(func=run_endpoints_add)
+    rm = verbs.add_parser("remove")
+    rm.add_argument("--tenant", required=True)
+    rm.add_argument("--id", required=True)
+    rm.set_defaults(func=run_endpoints_remove)
+
+    audit = subparsers.add_parser("audit", help="the money audit trail of an invoice or a customer")
+    audit.add_argument("--tenant", required=True)
+    audit.add_argument("invoice", nargs="?", help="the invoice id")
+    audit.add_argument("--customer", help="every entry of this customer instead")
+    audit.set_defaults(func=run_audit)
+
+
+def _line(value: dict[str, Any]) -> None:
+    print(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from billing.domain.outbox import invoice_stream
+    from billing.handlers.outbox_wiring import outbox_store
+
+    for event in outbox_store().events(args.tenant, invoice_stream(args.invoice)):
+        _line({**event.envelope(), "effects": list(event.effects), "pending": list(event.pending)})
+    return 0
+
+
+def replay(tenant_id: str, invoice_id: str, seq: int) -> bool:
+    from billing.domain.outbox import invoice_stream
+    from billing.handlers.outbox_wiring import merchant_events, outbox_store
+
+    event = outbox_store().get(tenant_id, invoice_stream(invoice_id), seq)
+    if event is None:
+        return False
+    merchant_events().publish(event)
+    return True
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    if not replay(args.tenant, args.invoice, args.seq):
+        print(f"error: seq: invoice {args.invoice} has no event {args.seq}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"replayed {args.invoice} #{args.seq}", file=sys.stderr)
+    return 0
+
+
+def run_drive(args: argparse.Namespace) -> int:
+    from billing.domain.outbox import invoice_stream
+    from billing.handlers.outbox_wiring import drive_outbox
+
+    if args.invoice:
+        if not args.tenant:
+            print("error: tenant: --invoice needs --tenant", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        finished = drive_outbox().stream(args.tenant, invoice_stream(args.invoice))
+    else:
+        finished = drive_outbox().sweep(datetime.now(UTC))
+    print(f"{finished} events finished", file=sys.stderr)
+    return 0
+
+
+def run_endpoints_list(args: argparse.Namespace) -> int:
+    from billing.handlers.outbox_wiring import manage_endpoints
+
+    for e in manage_endpoints().list(args.tenant):
+        _line({"id": e.endpoint_id, "url": e.url, "events": list(e.event_types), "enabled": e.enabled})
+    return 0
+
+
+def run_endpoints_add(args: argparse.Namespace) -> int:
+    from billing.handlers.outbox_wiring import manage_endpoints
+    from billing.services.errors import PermanentError
+
+    types = tuple(t.strip() for t in args.events.split(",") if t.strip())
+    try:
+        endpoint = manage_endpoints().add(args.tenant, args.url, types)
+    except PermanentError as error:
+        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _line({"id": endpoint.endpoint_id, "url": endpoint.url, "events": list(types), "secret": endpoint.secret})
+    return 0
+
+
+def run_endpoints_remove(args: argparse.Namespace) -> int:
+    from billing.handlers.outbox_wiring import manage_endpoints
+
+    if not manage_endpoints().remove(args.tenant, args.id):
+        print(f"error: id: no endpoint {args.id}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from billing.domain.audit_trail import accounted_amount_due
+    from billing.handlers.outbox_wiring import money_audit
+
+    if bool(args.invoice) == bool(args.customer):
+        print("error: invoice: give an invoice id or --customer, not both", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.customer:
+        entries = money_audit().for_customer(args.tenant, args.customer)
+    else:
+        entries = money_audit().for_invoice(args.tenant, args.invoice)
+    for e in entries:
+        _line(
+            {
+                "invoice_id": e.invoice_id,
+                "customer_id": e.customer_id,
+                "seq": e.seq,
+                "kind": e.kind,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "reason": e.reason,
+                "event_id": e.event_id,
+                "currency": e.currency,
+                "before": e.before,
+                "after": e.after,
+                "change": e.change,
+            }
+        )
+    if args.invoice:
+        print(f"accounted amount due: {accounted_amount_due(entries)}", file=sys.stderr)
+    return 0

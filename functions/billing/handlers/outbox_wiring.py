@@ -1,0 +1,100 @@
+"""Builds the outbox's use cases once per container: the driver of committed events' effects, the
+merchant's bus and webhooks, and the webhook delivery (billing.services.outbox)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from billing.settings import settings
+
+if TYPE_CHECKING:
+    from billing.adapters.dynamo.outbox import DynamoMoneyAudit, DynamoOutbox
+    from billing.adapters.merchant_events import DynamoWebhookEndpoints, EventBridgeAndWebhooks
+    from billing.services.outbox import DriveOutbox
+    from billing.services.outbox.webhooks import DeliverWebhook, ManageEndpoints
+
+
+@cache
+def outbox_store() -> DynamoOutbox:
+    from billing.adapters.dynamo.outbox import DynamoOutbox
+    from billing.handlers.wiring import bind_tables
+
+    bind_tables()
+    return DynamoOutbox()
+
+
+@cache
+def money_audit() -> DynamoMoneyAudit:
+    from billing.adapters.dynamo.outbox import DynamoMoneyAudit
+    from billing.handlers.wiring import bind_tables
+
+    bind_tables()
+    return DynamoMoneyAudit()
+
+
+@cache
+def webhook_endpoints() -> DynamoWebhookEndpoints:
+    from billing.adapters.merchant_events import DynamoWebhookEndpoints
+    from billing.handlers.wiring import bind_tables
+
+    bind_tables()
+    return DynamoWebhookEndpoints()
+
+
+@cache
+def merchant_events() -> EventBridgeAndWebhooks:
+    from billing.adapters.merchant_events import EventBridgeAndWebhooks, SqsDeliveryQueue
+    from billing.services.billing_run import SystemClock
+
+    s = settings()
+    return EventBridgeAndWebhooks(
+        bus_name=s.event_bus_name,
+        endpoints=webhook_endpoints(),
+        queue=SqsDeliveryQueue(s.webhook_queue_url, s.webhook_dlq_url),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def drive_outbox() -> DriveOutbox:
+    from billing.handlers import wiring
+    from billing.services.billing_run import SystemClock
+    from billing.services.outbox import DriveOutbox
+
+    return DriveOutbox(
+        outbox=outbox_store(),
+        money_audit=money_audit(),
+        invoices=wiring.invoice_ledger(),
+        pages=wiring.invoice_pages(),
+        receipts=wiring.payment_notices(),
+        audit=wiring.audit_trail(),
+        merchant=merchant_events(),
+        clock=SystemClock(),
+        # Looked up when needed: the reminder job is built only in the functions that settle a part.
+        instalment_paid=lambda tenant_id, invoice_id: wiring.send_reminders().follow_split(
+            tenant_id, invoice_id
+        ),
+    )
+
+
+@cache
+def deliver_webhook() -> DeliverWebhook:
+    from billing.adapters.merchant_events import SqsDeliveryQueue, UrllibWebhookSender
+    from billing.services.billing_run import SystemClock
+    from billing.services.outbox.webhooks import DeliverWebhook
+
+    s = settings()
+    return DeliverWebhook(
+        endpoints=webhook_endpoints(),
+        sender=UrllibWebhookSender(),
+        queue=SqsDeliveryQueue(s.webhook_queue_url, s.webhook_dlq_url),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def manage_endpoints() -> ManageEndpoints:
+    from billing.services.outbox.webhooks import ManageEndpoints
+
+    return ManageEndpoints(webhook_endpoints())

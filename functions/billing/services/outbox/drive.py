@@ -1,0 +1,174 @@
+"""Drive the effects of committed outbox events, each exactly once, in order per stream.
+
+Triggered by whoever knows an event was committed: the settlement right after its commit (and again
+on any redelivery of the provider's event, which finds nothing new to apply but may find effects a
+failure left undone), the outbox table's stream (billing.handlers.drive_outbox), and a sweep of what
+is still pending after a few minutes. Several drivers may meet on one event; each effect is safe
+against that:
+
+- the money audit entry and the step in the invoice's trail are put only if absent (their keys come
+  from the event), so a second put changes nothing;
+- the balance credit and its done-mark are one transaction, so the money moves once;
+- the page is rendered from stored state to the same key: repeating it is harmless;
+- the receipt is claimed before it is sent and released if sending fails, so two drivers cannot both
+  send it (a claim left by a driver that died is taken over after 15 minutes);
+- the merchant's events are delivered at least once, each with the event's id to de-duplicate on.
+
+A failing effect raises: the effects after it, and the stream's later events, wait for the next drive,
+so the merchant never hears of an event before what it says has been done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from billing.domain.audit_trail import money_entries
+from billing.domain.outbox import (
+    EFFECT_AUDIT,
+    EFFECT_BALANCE,
+    EFFECT_INSTALMENT,
+    EFFECT_MERCHANT,
+    EFFECT_PAGE,
+    EFFECT_RECEIPT,
+    OutboxEvent,
+)
+from billing.services.errors import PermanentError, RetryableError
+from billing.services.invoice_pages import InvoicePages
+from billing.services.outbox.ports import MerchantEvents, MoneyAudit, OutboxStore
+from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice
+
+MARK_ATTEMPTS = 3
+
+
+class DriveOutbox:
+    def __init__(
+        self,
+        *,
+        outbox: OutboxStore,
+        money_audit: MoneyAudit,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        receipts: Any,  # billing.services.settlement.ReceiptSender
+        audit: AuditTrail,
+        merchant: MerchantEvents,
+        clock: Clock,
+        instalment_paid: Callable[[str, str], object] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.money_audit = money_audit
+        self.invoices = invoices
+        self.pages = pages
+        self.receipts = receipts
+        self.audit = audit
+        self.merchant = merchant
+        self.clock = clock
+        self.instalment_paid = instalment_paid
+        self._effects: dict[str, Callable[[OutboxEvent], None]] = {
+            EFFECT_AUDIT: self._audit,
+            EFFECT_PAGE: self._page,
+            EFFECT_RECEIPT: self._receipt,
+            EFFECT_INSTALMENT: self._instalment,
+            EFFECT_MERCHANT: self._merchant,
+        }
+
+    def stream(self, tenant_id: str, stream: str) -> int:
+        """Finish every pending event of the stream, in sequence. Returns how many were finished;
+        raises (leaving the rest pending) at the first effect that fails."""
+        finished = 0
+        for event in self.outbox.pending(tenant_id, stream):
+            self.event(event)
+            finished += 1
+        return finished
+
+    def sweep(self, older_than: Any) -> int:
+        """Finish the streams whose events have waited since before `older_than`; one failing stream
+        does not hold up the others. Returns how many events were finished."""
+        finished = 0
+        failed: list[str] = []
+        for tenant_id, stream in self.outbox.pending_streams(older_than):
+            try:
+                finished += self.stream(tenant_id, stream)
+            except Exception as exc:  # the next sweep tries again; the others go on
+                failed.append(f"{tenant_id}/{stream}: {type(exc).__name__}")
+        if failed:
+            raise RetryableError(f"{len(failed)} outbox streams could not be finished: {failed[:5]}")
+        return finished
+
+    def event(self, event: OutboxEvent) -> None:
+        pending = event.pending
+        for index, effect in enumerate(pending):
+            last = index == len(pending) - 1
+            if effect == EFFECT_BALANCE:
+                # The credit and its done-mark are one transaction: the money moves once.
+                customer_id = str(event.payload["customer_id"])
+                self.outbox.credit_balance_once(event, customer_id, _to_balance(event), last=last)
+                continue
+            self._effects[effect](event)
+            self._mark_done(event, effect, last=last)
+
+    def _mark_done(self, event: OutboxEvent, effect: str, *, last: bool) -> None:
+        # Tried again in place: the effect has happened (an email cannot be unsent), and a mark left
+        # unwritten would have the next drive do it again. Only a process that dies right here leaves
+        # the receipt's claim, which is taken over (and the receipt sent again) after 15 minutes.
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                self.outbox.mark_done(event, effect, last=last)
+                return
+            except Exception:
+                if attempt == MARK_ATTEMPTS - 1:
+                    raise
+
+    # the effects (each done, then marked done by event()) -------------------------------------------
+
+    def _audit(self, event: OutboxEvent) -> None:
+        for entry in money_entries(event):
+            self.money_audit.record(entry)
+        step = event.payload.get("step")
+        if isinstance(step, dict):
+            self.audit.append(
+                event.tenant_id,
+                str(event.payload["invoice_id"]),
+                AuditEvent(
+                    str(step["action"]),
+                    str(step.get("actor", "system")),
+                    event.occurred_at,
+                    dict(step.get("details") or {}),
+                    key=event.event_id,
+                ),
+            )
+
+    def _page(self, event: OutboxEvent) -> None:
+        stored = self._stored(event)
+        tenant, account = self.pages.load(stored)
+        self.pages.publish(stored, tenant, account)
+
+    def _receipt(self, event: OutboxEvent) -> None:
+        if not self.outbox.claim(event, EFFECT_RECEIPT, self.clock.now()):
+            raise RetryableError(f"the receipt of {event.event_id} is being sent by another attempt")
+        try:
+            stored = self._stored(event)
+            tenant, account = self.pages.load(stored)
+            self.receipts.send_receipt(stored, tenant, account, int(event.payload["settled"]))
+        except BaseException:
+            self.outbox.release(event, EFFECT_RECEIPT)
+            raise
+
+    def _instalment(self, event: OutboxEvent) -> None:
+        parent = event.payload.get("instalment_of")
+        if parent and self.instalment_paid is not None:
+            self.instalment_paid(event.tenant_id, str(parent))
+
+    def _merchant(self, event: OutboxEvent) -> None:
+        self.merchant.publish(event)
+
+    def _stored(self, event: OutboxEvent) -> StoredInvoice:
+        invoice_id = str(event.payload["invoice_id"])
+        stored = self.invoices.get(event.tenant_id, invoice_id)
+        if stored is None:
+            raise PermanentError(f"no invoice {invoice_id} for this tenant", field="invoice_id")
+        return stored
+
+
+def _to_balance(event: OutboxEvent) -> int:
+    return int((event.payload.get("money") or {}).get("to_balance", 0))

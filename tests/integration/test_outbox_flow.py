@@ -1,0 +1,164 @@
+"""The outbox on the local stack: DynamoDB transactions write the events, DynamoDB Local's stream
+starts the driver (infra/local_outbox.py, as Lambda's stream poller would), EventBridge (moto) and a
+signed webhook carry them to the merchant. The in-memory fault trials are
+tests/unit/outbox/test_outbox_faults.py."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+import standardwebhooks.webhooks
+
+from billing.adapters.dynamo.outbox import DynamoOutbox
+from billing.domain.audit_trail import accounted_amount_due
+from billing.domain.outbox import invoice_stream
+from billing.handlers.outbox_wiring import manage_endpoints, money_audit, outbox_store
+from billing.handlers.wiring import customer_directory
+from infra import local_outbox
+from infra.stripe_fake import FakeStripe
+from tests.integration import stripe_support
+from tests.integration.helpers import emails_to
+from tests.integration.stripe_support import event, issue, payment_intent, post_event
+from tests.integration.webhook_receiver import Receiver
+
+OVERPAID = 5_000
+stripe_fake = stripe_support.stripe_fake  # the fixture
+
+
+@pytest.fixture
+def receiver() -> Any:
+    r = Receiver()
+    yield r
+    r.stop()
+
+
+def _bus_capture(tenant_id: str) -> str:
+    """An SQS queue a rule on the merchant bus feeds: what a merchant on AWS would subscribe."""
+    events = boto3.client("events")
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"capture-{tenant_id}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    bus = os.environ["EVENT_BUS_NAME"]
+    events.put_rule(
+        Name=f"capture-{tenant_id}", EventBusName=bus, EventPattern=json.dumps({"source": ["billing"]})
+    )
+    events.put_targets(Rule=f"capture-{tenant_id}", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    return url
+
+
+def _bus_events(url: str, tenant_id: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    found: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages") or []
+        if not messages:
+            return [e for e in found if e["detail"]["tenant_id"] == tenant_id]
+        for m in messages:
+            found.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def test_an_overpayment_whose_credit_failed_once_ends_credited_once_and_the_merchant_hears_it(
+    local_env: Any,
+    tenant_id: str,
+    stripe_fake: FakeStripe,
+    receiver: Receiver,
+    monkeypatch: Any,
+) -> None:
+    # Given a merchant with a webhook endpoint for every event, and a rule on its bus
+    endpoint = manage_endpoints().add(tenant_id, receiver.url, ("*",))
+    receiver.secret = endpoint.secret
+    capture = _bus_capture(tenant_id)
+    # and an invoice issued by a billing run (its invoice.issued event in the issuing transaction)
+    issued = issue(local_env, tenant_id, stripe_fake)
+    stored = issued.stored
+    events = outbox_store().events(tenant_id, invoice_stream(stored.invoice_id))
+    assert [(e.seq, e.event_type) for e in events] == [(1, "invoice.issued")]
+    assert stored.event_seq == 1
+    # When the customer pays 50 kr too much, and crediting the balance fails once
+    original = DynamoOutbox.credit_balance_once
+    failures: list[int] = []
+
+    def fail_once(self: DynamoOutbox, *args: Any, **kwargs: Any) -> bool:
+        if not failures:
+            failures.append(1)
+            from billing.services.errors import RetryableError
+
+            raise RetryableError("throttled")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoOutbox, "credit_balance_once", fail_once)
+    balance_before = customer_directory().get(tenant_id, stored.invoice.customer_id).balance  # type: ignore[union-attr]
+    pay = event("payment_intent.succeeded", payment_intent(stored, stored.amount_due + OVERPAID))
+    status, _ = post_event(local_env, tenant_id, pay)
+    assert status == 200 and failures == [1]
+    # and Stripe delivers the same event again later
+    status, _ = post_event(local_env, tenant_id, pay)
+    assert status == 200
+    # and the outbox's stream is read, as Lambda's poller does, and the webhooks delivered
+    local_outbox.drain()
+    # Then the 50 kr are on the balance once, the receipt went out once
+    account = customer_directory().get(tenant_id, stored.invoice.customer_id)
+    assert account is not None and account.balance - balance_before == OVERPAID
+    receipts = [m for m in emails_to(local_env.stack.state.moto_url, issued.email) if "Kvitto" in str(m)]
+    assert len(receipts) == 1
+    # the events are numbered 1, 2 with every effect done
+    events = outbox_store().events(tenant_id, invoice_stream(stored.invoice_id))
+    assert [(e.seq, e.event_type, e.pending) for e in events] == [
+        (1, "invoice.issued", ()),
+        (2, "invoice.paid", ()),
+    ]
+    # the money audit trail accounts for every öre of the invoice, and for the balance
+    entries = money_audit().for_invoice(tenant_id, stored.invoice_id)
+    assert accounted_amount_due(entries) == issued.refreshed().amount_due == 0
+    assert [e.change for e in entries if e.kind == "balance"] == [OVERPAID]
+    assert money_audit().for_customer(tenant_id, stored.invoice.customer_id) == sorted(
+        entries, key=lambda e: (e.at, e.key)
+    )
+    # the merchant's endpoint verified and processed each event once, in order
+    assert [e["type"] for e in receiver.events] == ["invoice.issued", "invoice.paid"]
+    assert receiver.refused == 0
+    assert [e["id"] for e in receiver.events] == [e.event_id for e in events]
+    # and the merchant's bus carried both
+    bus = _bus_events(capture, tenant_id)
+    assert sorted(e["detail-type"] for e in bus) == ["invoice.issued", "invoice.paid"]
+    assert {e["detail"]["id"] for e in bus} == {e.event_id for e in events}
+
+    # When a delivery is replayed: the same bytes again, and later than five minutes
+    headers, body = receiver.deliveries[-1]
+    assert receiver.receive(headers, body) == 200 and receiver.replays == 1
+    later = datetime.now(UTC) + timedelta(minutes=6)
+
+    class _Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return later
+
+    monkeypatch.setattr(standardwebhooks.webhooks, "datetime", _Later)
+    assert receiver.receive(headers, body) == 400
+    # Then it is not processed again
+    assert len(receiver.events) == 2
+
+
+def test_an_event_replayed_by_the_operator_reaches_the_endpoint_again_with_its_id(
+    local_env: Any,
+    tenant_id: str,
+    stripe_fake: FakeStripe,
+    receiver: Receiver,
+) -> None:
+    from billing.cli.events import replay
+
+    endpoint = manage_endpoints().add(tenant_id, receiver.url, ("invoice.*",))
+    receiver.secret = endpoint.secret
+    issued = issue(local_env, tenant_id, stripe_fake)
+    local_outbox.drain()
+    assert [e["type"] for e in receiver.events] == ["invoice.issued"]
+    replay(tenant_id, issued.stored.invoice_id, 1)
+    local_outbox.drain()
+    # The endpoint got it twice, processed it once (same id)
+    assert receiver.replays == 1 and len(receiver.events) == 1
