@@ -191,6 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     emails_before = len(sent_emails(stack.state.moto_url))
     started = run_billing(current, show_progress=True)
+    # The outbox's stream, read as Lambda's poller would: every event's audit entry and merchant event
+    # (docs/events.md; `billing audit --tenant demo INVOICE` then accounts for every öre).
+    from infra import local_outbox
+
+    local_outbox.drain()
 
     from billing.handlers.wiring import invoice_ledger, run_ledger
 

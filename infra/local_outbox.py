@@ -69,7 +69,7 @@ def drain_stream() -> int:
             if failures:
                 # As Lambda does with ReportBatchItemFailures: start again from the first failed record.
                 first = failures[0]["itemIdentifier"]
-                done = [r for r in records if r["dynamodb"]["SequenceNumber"] < first]
+                done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
                 if done:
                     _positions[(arn, shard_id)] = done[-1]["dynamodb"]["SequenceNumber"]
                 handed += len(done)

@@ -16,6 +16,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
+from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import (
     NUMBER_RACE_ATTEMPTS,
     DynamoCustomerDirectory,
@@ -26,6 +27,7 @@ from billing.adapters.dynamo.stores import (
     due_bucket,
 )
 from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice_events import issued_event
 from billing.domain.ocr import ocr_reference
 from billing.domain.scenario import parse_customer
 from billing.services.errors import RetryableError
@@ -155,12 +157,15 @@ class DynamoSubscriptionRecords:
                         ],
                         condition=_version_is(version),
                     )
+                    # The invoice.issued event, in the issuing transaction (docs/events.md); last, so
+                    # the cancellation reasons above keep their places.
+                    add_event(tx, issued_event(numbered, now), now)
             except TransactWriteError as exc:
                 codes = [
                     getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
                 ]
                 if (
-                    len(codes) == 3
+                    len(codes) >= 3
                     and codes[2] == "ConditionalCheckFailed"
                     and codes[1] != "ConditionalCheckFailed"
                 ):
