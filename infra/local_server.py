@@ -216,6 +216,13 @@ def deliver_queues_fed_by(handler: str) -> None:
 
         def worker(event: dict[str, Any], name: str = consumer, run: Any = worker_handler) -> Any:
             with lambda_output():
-                return run(event, LambdaContext(function_name=name))
+                try:
+                    return run(event, LambdaContext(function_name=name))
+                except Exception:
+                    # A function error (Powertools raises when every record failed): Lambda returns
+                    # the whole batch to the queue, which delivers it again.
+                    return {
+                        "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]]
+                    }
 
         deliver_batches(sqs, url, worker, visibility_timeout=LOCAL_VISIBILITY_TIMEOUT, deadline_s=120)
