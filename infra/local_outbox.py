@@ -58,7 +58,8 @@ def drain_stream() -> int:
             if after
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **iterator_args)["ShardIterator"]
+        start = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **iterator_args)
+        iterator = start["ShardIterator"]
         while iterator:
             answer = streams.get_records(ShardIterator=iterator, Limit=BATCH)
             records = answer.get("Records") or []

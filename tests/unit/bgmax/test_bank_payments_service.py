@@ -35,8 +35,8 @@ from billing.services.bank_payments import (
 )
 from billing.services.bank_payments.booking import Booking
 from billing.services.errors import PermanentError, RetryableError
-from billing.services.ports import StoredInvoice
 from billing.services.outbox import DriveOutbox
+from billing.services.ports import StoredInvoice
 from billing.services.settlement import ApplyPaymentEvent
 from tests.unit.outbox.fakes import MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
 from tests.unit.page.builders import invoice

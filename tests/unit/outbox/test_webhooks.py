@@ -14,8 +14,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from billing.domain.webhook_signature import SignatureError, headers, new_secret, sign, verify
 from billing.services.errors import PermanentError
 from billing.services.outbox.webhooks import (
-    Delivery,
     DeliverWebhook,
+    Delivery,
     Endpoint,
     ManageEndpoints,
     check_url,
