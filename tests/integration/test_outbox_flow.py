@@ -23,7 +23,14 @@ from infra import local_outbox
 from infra.stripe_fake import FakeStripe
 from tests.integration import stripe_support
 from tests.integration.helpers import emails_to
-from tests.integration.stripe_support import event, issue, payment_intent, post_event
+from tests.integration.stripe_support import (
+    complete_checkout,
+    event,
+    issue,
+    payment_intent,
+    post_event,
+    request,
+)
 from tests.integration.webhook_receiver import Receiver
 
 OVERPAID = 5_000
@@ -162,3 +169,47 @@ def test_an_event_replayed_by_the_operator_reaches_the_endpoint_again_with_its_i
     local_outbox.drain()
     # The endpoint got it twice, processed it once (same id)
     assert receiver.replays == 1 and len(receiver.events) == 1
+
+
+def test_a_refund_whose_credit_note_email_failed_once_is_told_once_and_heard_in_order(
+    local_env: Any, tenant_id: str, stripe_fake: FakeStripe, receiver: Receiver, monkeypatch: Any
+) -> None:
+    from billing.adapters.payment_emails import EmailPaymentNotices
+    from billing.services.errors import RetryableError
+
+    # (an endpoint that wants only these two of the invoice's events)
+    endpoint = manage_endpoints().add(tenant_id, receiver.url, ("invoice.paid", "payment.refunded"))
+    receiver.secret = endpoint.secret
+    issued = issue(local_env, tenant_id, stripe_fake)
+    # paid through Checkout (the stand-in's charge is what a refund refunds)
+    location = request(issued.link("pay-button"))[1]["Location"]
+    complete_checkout(location)
+    pid = str(stripe_fake.sessions[location.rsplit("/", 1)[1]]["payment_intent"])
+    # Given the credit note's email fails once
+    original = EmailPaymentNotices.send_credit_note
+    failures: list[int] = []
+
+    def fail_once(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not failures:
+            failures.append(1)
+            raise RetryableError("SES throttled")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmailPaymentNotices, "send_credit_note", fail_once)
+    # When part of the payment is refunded (the processor's retry redelivers the event)
+    stripe_fake.refund(pid, 1000)
+    local_outbox.drain()
+    # Then one credit note, told once, and the merchant heard the payment and the refund, in order
+    record = issued.refreshed().state["stripe"]
+    assert [(n["amount"], n["emailed"]) for n in record["credit_notes"]] == [(1000, True)]
+    told = [m for m in emails_to(local_env.stack.state.moto_url, issued.email) if "Kreditnota" in str(m)]
+    assert failures == [1] and len(told) == 1
+    assert [e["type"] for e in receiver.events] == ["invoice.paid", "payment.refunded"]
+    sequences = [e["sequence"] for e in receiver.events]
+    assert sequences == sorted(sequences)
+    all_types = [
+        e.event_type for e in outbox_store().events(tenant_id, invoice_stream(issued.stored.invoice_id))
+    ]
+    assert all_types[0] == "invoice.issued" and "payment.updated" in all_types  # filtered out above
+    entries = money_audit().for_invoice(tenant_id, issued.stored.invoice_id)
+    assert accounted_amount_due(entries) == issued.refreshed().amount_due

@@ -618,19 +618,29 @@ class ProcessStripeEvent:
         self.records.update_invoice_record(tenant_id, invoice_id, change)
 
     def _reconcile_credit_notes(self, tenant_id: str, invoice_id: str) -> int:
-        """Issue credit notes for whatever the payment aggregate has refunded and no note covers yet.
+        """Issue credit notes for whatever the payment aggregate has refunded and no note covers yet,
+        then email each note not yet emailed.
 
         Derived from the aggregate's cumulative refunds rather than from the event, so a crash between
-        settling a refund and recording its note is repaired by the next delivery of any event."""
+        settling a refund and recording its note is repaired by the next delivery of any event; a note
+        is stored with `emailed: false` and its email is claimed before it is sent, so a failure after
+        recording it is finished by that delivery too, and two deliveries cannot both send it."""
         stored = self.invoices.get(tenant_id, invoice_id)
         if stored is None or not stored.state.get("payments"):
             return 0
         refunded = InvoicePayments.from_record(stored.state["payments"]).refunded_total
         record = self.records.invoice_record(tenant_id, invoice_id)
         missing = refunded - int(record.get("credited_total", 0))
-        if missing <= 0:
-            return len(record.get("credit_notes", []))
         now = self.clock.now()
+        if missing > 0:
+            record = self._record_credit_note(stored, refunded, now)
+        for note in record.get("credit_notes", []):
+            if note.get("emailed") is False or _stale_claim(note, now):
+                self._email_credit_note(stored, str(note["number"]), now)
+        return len(record.get("credit_notes", []))
+
+    def _record_credit_note(self, stored: StoredInvoice, refunded: int, now: datetime) -> dict[str, Any]:
+        tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
         invoice = stored.invoice
         added: list[dict[str, Any]] = []  # the note this call wrote (the last attempt's, on a retry)
 
@@ -642,7 +652,12 @@ class ProcessStripeEvent:
             if delta <= 0:
                 return current
             number = f"{invoice.number or invoice.invoice_id}-K{len(notes) + 1}"
-            note: dict[str, Any] = {"number": number, "amount": delta, "issued_at": now.isoformat()}
+            note: dict[str, Any] = {
+                "number": number,
+                "amount": delta,
+                "issued_at": now.isoformat(),
+                "emailed": False,
+            }
             if credited == 0 and delta >= invoice.total and invoice.kind != CREDIT_NOTE:
                 # A refund of the whole invoice: the formal credit note crediting every line.
                 document = credit_note(invoice, issue_date=now.date(), reason="refund")
@@ -652,22 +667,52 @@ class ProcessStripeEvent:
             return {**current, "credit_notes": notes, "credited_total": credited + delta}
 
         updated = self.records.update_invoice_record(tenant_id, invoice_id, change)
-        if not added:
-            return len(updated.get("credit_notes", []))  # another delivery recorded it first
-        note = added[0]
-        self.audit.append(
-            tenant_id,
-            invoice_id,
-            AuditEvent(
-                "credit_note_issued", "stripe", now, {"amount": note["amount"], "number": note["number"]}
-            ),
+        if added:
+            note = added[0]
+            self.audit.append(
+                tenant_id,
+                invoice_id,
+                AuditEvent(
+                    "credit_note_issued", "stripe", now, {"amount": note["amount"], "number": note["number"]}
+                ),
+            )
+        return updated
+
+    def _email_credit_note(self, stored: StoredInvoice, number: str, now: datetime) -> None:
+        """Claim the note's email, re-render the page that lists it, send it, mark it sent."""
+        tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
+        claimed: list[dict[str, Any]] = []
+
+        def mark(value: object, *, claim: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+            def change(current: dict[str, Any]) -> dict[str, Any]:
+                claimed.clear()
+                notes = []
+                for note in current.get("credit_notes", []):
+                    if note.get("number") == number and (
+                        not claim or note.get("emailed") is False or _stale_claim(note, now)
+                    ):
+                        note = {**note, "emailed": value}
+                        claimed.append(note)
+                    notes.append(note)
+                return {**current, "credit_notes": notes}
+
+            return change
+
+        self.records.update_invoice_record(
+            tenant_id, invoice_id, mark(f"sending:{now.isoformat()}", claim=True)
         )
-        # The page lists the refund with its credit note, and the customer is told once.
-        fresh = self.invoices.get(tenant_id, invoice_id) or stored
-        tenant, account = self.pages.load(fresh)
-        self.pages.publish(fresh, tenant, account)
-        self.emails.send_credit_note(fresh, tenant, account, note["number"], note["amount"])
-        return len(updated["credit_notes"])
+        if not claimed:
+            return  # another delivery holds the claim or has sent it
+        note = claimed[0]
+        try:
+            fresh = self.invoices.get(tenant_id, invoice_id) or stored
+            tenant, account = self.pages.load(fresh)
+            self.pages.publish(fresh, tenant, account)
+            self.emails.send_credit_note(fresh, tenant, account, number, int(note["amount"]))
+        except BaseException:
+            self.records.update_invoice_record(tenant_id, invoice_id, mark(False, claim=False))
+            raise
+        self.records.update_invoice_record(tenant_id, invoice_id, mark(True, claim=False))
 
     # mandates -------------------------------------------------------------------------------------
 
@@ -752,6 +797,14 @@ class ProcessStripeEvent:
                 tenant, account = self.pages.load(refreshed)
                 self.emails.send_fallback(refreshed, tenant, account, reason.value)
                 emailed = True
+
+
+def _stale_claim(note: Mapping[str, Any], now: datetime) -> bool:
+    """A credit note's email claimed more than 15 minutes ago by a delivery that died before sending."""
+    emailed = note.get("emailed")
+    if not isinstance(emailed, str) or not emailed.startswith("sending:"):
+        return False
+    return datetime.fromisoformat(emailed.removeprefix("sending:")) < now - timedelta(minutes=15)
 
 
 def _refs_of(event: DomainPaymentEvent) -> list[str]:
