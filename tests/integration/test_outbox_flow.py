@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -213,3 +214,80 @@ def test_a_refund_whose_credit_note_email_failed_once_is_told_once_and_heard_in_
     assert all_types[0] == "invoice.issued" and "payment.updated" in all_types  # filtered out above
     entries = money_audit().for_invoice(tenant_id, issued.stored.invoice_id)
     assert accounted_amount_due(entries) == issued.refreshed().amount_due
+
+
+LOCAL_TRIALS = 5
+
+
+@pytest.mark.timeout(1200)  # a billing run per trial, on a shared two-core machine
+def test_one_aws_call_failing_at_a_random_point_of_a_payment_ends_as_without_faults(
+    local_env: Any, stripe_fake: FakeStripe, monkeypatch: Any
+) -> None:
+    """The smaller local-stack run of the fault trials: during the webhook's delivery and processing
+    of an overpayment, one AWS call (DynamoDB, S3, SES, SQS, EventBridge), chosen at random, fails
+    once; Stripe delivers again until it gets 200 and once more later, and the outbox's stream is
+    read. Every trial ends with the invoice paid, 50 kr credited once, one receipt, the audit trail
+    adding up and both events heard once by the merchant."""
+    import uuid
+
+    import botocore.client
+    from botocore.exceptions import EndpointConnectionError
+
+    original = botocore.client.BaseClient._make_api_call
+    state = {"calls": 0, "fail_at": 0, "failed": ""}
+
+    def flaky(self: Any, operation_name: str, params: dict[str, Any]) -> Any:
+        state["calls"] += 1
+        if state["calls"] == state["fail_at"]:
+            state["failed"] = operation_name
+            raise EndpointConnectionError(endpoint_url=f"injected:{operation_name}")
+        return original(self, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+    rng = random.Random(1616)
+    hit: list[str] = []
+    calls = 0
+    for trial in range(LOCAL_TRIALS + 1):
+        tenant_id = f"t-{uuid.uuid4().hex[:10]}"
+        receiver = Receiver()
+        try:
+            endpoint = manage_endpoints().add(tenant_id, receiver.url, ("*",))
+            receiver.secret = endpoint.secret
+            issued = issue(local_env, tenant_id, stripe_fake)
+            stored = issued.stored
+            before = customer_directory().get(tenant_id, stored.invoice.customer_id).balance  # type: ignore[union-attr]
+            pay = event("payment_intent.succeeded", payment_intent(stored, stored.amount_due + OVERPAID))
+            # trial 0 counts the calls of a run without faults; the others fail one of them
+            state["calls"], state["failed"] = 0, ""
+            state["fail_at"] = 0 if trial == 0 else rng.randint(1, calls)
+            for _ in range(5):
+                try:
+                    if post_event(local_env, tenant_id, pay)[0] == 200:
+                        break
+                except OSError:
+                    continue  # the connection dropped: Stripe tries again
+            if trial == 0:
+                calls = state["calls"]
+            state["fail_at"] = 0
+            post_event(local_env, tenant_id, pay)  # Stripe's later retry (or a duplicate delivery)
+            local_outbox.drain()
+            hit.append(state["failed"])
+            # Then the state, the emails, the audit entries and the merchant's events are the clean run's
+            label = (trial, state["failed"])
+            refreshed = issued.refreshed()
+            assert refreshed.status == "paid" and refreshed.amount_due == 0, label
+            after = customer_directory().get(tenant_id, stored.invoice.customer_id).balance  # type: ignore[union-attr]
+            assert after - before == OVERPAID, label
+            receipts = [
+                m for m in emails_to(local_env.stack.state.moto_url, issued.email) if "Kvitto" in str(m)
+            ]
+            assert len(receipts) == 1, label
+            entries = money_audit().for_invoice(tenant_id, stored.invoice_id)
+            kinds = [(e.seq, e.kind) for e in entries]
+            assert kinds == [(1, "invoice"), (2, "balance"), (2, "invoice")], label
+            assert accounted_amount_due(entries) == 0, label
+            assert [e["type"] for e in receiver.events] == ["invoice.issued", "invoice.paid"], label
+            assert receiver.refused == 0, label
+        finally:
+            receiver.stop()
+    print(f"\n{LOCAL_TRIALS} local-stack trials over {calls} AWS calls; failed: {hit[1:]}")
