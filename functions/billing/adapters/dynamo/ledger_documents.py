@@ -137,6 +137,8 @@ class DynamoLedgerDocuments:
                 "applied": applied,
                 "to_balance": to_balance,
                 "issued_at": now.isoformat(),
+                "issue_date": note.issue_date.isoformat(),
+                "page_token": page_token,
             }
             credits["notes"] = [*(credits.get("notes") or []), ref]
             credits["credited_total"] = int(credits.get("credited_total", 0)) - note.total

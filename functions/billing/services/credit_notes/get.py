@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice
+from billing.domain.page.context import CreditNoteRef
 from billing.services.credit_notes.fields import CreditNoteList, CreditNoteView
 from billing.services.errors import PermanentError
 from billing.services.invoices.ports import InvoiceReads
@@ -16,6 +18,20 @@ from billing.services.ports import StoredInvoice
 def credit_refs(stored: StoredInvoice) -> list[dict[str, Any]]:
     """The notes issued against an invoice, as its item lists them (oldest first)."""
     return list((stored.state.get("credits") or {}).get("notes") or [])
+
+
+def page_credit_notes(stored: StoredInvoice) -> tuple[CreditNoteRef, ...]:
+    """The merchant's credit notes of an invoice for its page (`InvoiceState.credit_notes`), each
+    linking its own page."""
+    return tuple(
+        CreditNoteRef(
+            number=str(ref["number"]),
+            amount=int(ref["amount"]),
+            issued_on=date.fromisoformat(str(ref["issue_date"])),
+            page_token=str(ref["page_token"]),
+        )
+        for ref in credit_refs(stored)
+    )
 
 
 def note_view(note: Invoice, stored: StoredInvoice | None, applied: int, to_balance: int) -> CreditNoteView:
