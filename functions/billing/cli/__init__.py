@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "question": "billing.cli.question",
     "quote": "billing.cli.quote",
     "run": "billing.cli.run",
+    "invoice": "billing.cli.ledger",
+    "creditnote": "billing.cli.ledger",
 }
 
 
