@@ -199,7 +199,9 @@ def test_credit_notes_by_line_and_whole_never_exceed_the_invoice(local_env, shop
     # Pages: the note says what it credits; the invoice lists its notes and owes nothing
     stored_note = _documents(shop.tenant_id, "credit_note")[0]
     html = fetch(f"{url}/i/{stored_note.page_token}")[2]
-    assert "NM-000001" in html and "Kredit: Installation" in html
+    # What was credited, against which invoice, incl. VAT for a consumer (the page's price rules)
+    assert "Den krediterar faktura NM-000001" in html and "Kredit: Installation" in html
+    assert "Belopp inkl. moms" in html and "Det här krediteras" in html
     assert stored_note.email_status == "sent"
     stored = InvoiceModel.get(shop.tenant_id, invoice_id, consistent_read=True)
     html = fetch(f"{url}/i/{stored.page_token}")[2]
@@ -275,3 +277,43 @@ def test_numbers_stay_gapless_under_concurrent_requests_and_retries(local_env, s
     # 30.00 + 25 % VAT = 37.50 each, credited as 38 kronor: the invoice owes 125 - 3 x 38
     assert int(after.amount_due) == 12500 + sum(int(n.total) for n in notes) == 12500 - 3 * 3800
     assert json.loads(json.dumps(after.state["credits"]))["credited_total"] == 3 * 3800
+
+
+def test_a_business_reads_its_credit_note_excl_vat_and_the_cli_does_the_same(
+    local_env, shop, capsys, tmp_path
+):
+    from billing.cli import main as billing_cli
+
+    url = local_env.server.url
+    body = customer_body(7, is_business=True, org_number="556703-7485", personal_number=None)
+    assert call(url, "POST", "/v1/customers", shop.key, body, idempotency_key="c7").status == 201
+    started = call(
+        url, "POST", "/v1/customers/c-0007/subscription", shop.key, {"plan": "bas"}, idempotency_key="s7"
+    )
+    assert started.status == 201, started.body
+    # From a shell: the same use cases, --key as the Idempotency-Key
+    path = str(tmp_path / "items.json")
+    (tmp_path / "items.json").write_text(json.dumps({"items": ITEMS}), encoding="utf-8")
+    argv = ["invoice", "create", "--tenant", shop.tenant_id, "--key", "cli-1", "c-0007", path]
+    assert billing_cli(argv) == 0
+    invoice = json.loads(capsys.readouterr().out)["invoice"]
+    assert billing_cli(argv) == 0 and json.loads(capsys.readouterr().out)["invoice"] == invoice  # a retry
+    assert invoice["number"] == "NM-000001"
+    credit = ["creditnote", "create", "--tenant", shop.tenant_id, "--key", "cli-2", invoice["id"]]
+    assert billing_cli([*credit, "--preview"]) == 0
+    assert json.loads(capsys.readouterr().out)["credit_note"]["number"] is None
+    assert billing_cli(credit) == 0
+    note = json.loads(capsys.readouterr().out)["credit_note"]
+    assert note["number"] == "NM-K000001" and note["total"] == -invoice["total"]
+    assert billing_cli(["creditnote", "get", "--tenant", shop.tenant_id, note["id"]]) == 0
+    assert json.loads(capsys.readouterr().out)["number"] == "NM-K000001"
+    assert billing_cli(["creditnote", "list", "--tenant", shop.tenant_id, invoice["id"]]) == 0
+    assert [n["number"] for n in json.loads(capsys.readouterr().out)["data"]] == ["NM-K000001"]
+    again = ["creditnote", "create", "--tenant", shop.tenant_id, "--key", "cli-3", invoice["id"]]
+    assert billing_cli(again) == 2
+    assert "error: lines: nothing is left to credit" in capsys.readouterr().err
+    # The business's credit note page shows amounts excl. VAT
+    stored = next(i for i in _documents(shop.tenant_id, "credit_note"))
+    html = fetch(f"{url}/i/{stored.page_token}")[2]
+    assert "Belopp exkl. moms" in html and "Den krediterar faktura NM-000001" in html
+    assert "Det här krediteras" in html
