@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -57,7 +57,7 @@ class CreditNoteView(BaseModel):
     applied_to_invoice: int = Field(description="minor units: how much the invoice's amount due went down")
     to_balance: int = Field(description="minor units: credit for the customer's next invoice")
     page_token: str | None
-    document: dict[str, object]
+    document: dict[str, Any]
 
 
 class CreditNoteResult(BaseModel):

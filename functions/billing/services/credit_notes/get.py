@@ -70,7 +70,7 @@ class GetCreditNote:
         if stored is None:
             raise PermanentError(f"no invoice {invoice_id!r}", field="invoice_id", code="not_found")
         notes = [self.invoices.get(tenant_id, ref["invoice_id"]) for ref in credit_refs(stored)]
-        return CreditNoteList(data=[_view(n, stored) for n in notes if n is not None])
+        return CreditNoteList(data=[_view(n, stored) for n in notes if n is not None], next_cursor=None)
 
 
 def _view(note: StoredInvoice, credited: StoredInvoice | None) -> CreditNoteView:
