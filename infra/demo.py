@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from infra import demo_api, demo_bank, demo_data, demo_history, local_run
+from infra import demo_api, demo_bank, demo_data, demo_history, demo_ledger, local_run
 from infra.local_server import LocalServer
 from infra.local_stack import LocalStack, LocalStackError, ensure_stripe_stand_in, seed_stripe_secret
 
@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = run_ledger().summary(started["run_id"])
     emails = len(sent_emails(stack.state.moto_url)) - emails_before
+    # A one-off invoice and a credit note of part of it, through the API (infra/demo_ledger.py)
+    if seeded["api"] is not None:
+        changes = {**changes, **demo_ledger.bill_and_credit(seeded["api"], seeded["customers"])}
     elapsed = time.monotonic() - t0
     print()
     print(f"Run {summary.run_id}: {summary.status}")

@@ -28,6 +28,7 @@ from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
 from billing.services.autogiro import autogiro_page_links, autogiro_page_notice, autogiro_page_state
+from billing.services.credit_notes.get import page_credit_notes as ledger_credit_notes
 from billing.services.dunning import page_relief_state
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.payment_control import page_payment_control
@@ -78,7 +79,8 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
             **(autogiro_page_state(stored, today) if today else {}),
         },
         **page_relief_state(stored),
-        **page_credit_notes(stored),
+        # Refunds' notes (Stripe), then the merchant's credit notes, each with its own page
+        credit_notes=page_credit_notes(stored).get("credit_notes", ()) + ledger_credit_notes(stored),
     )
 
 

@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "run": "billing.cli.run",
     "events": "billing.cli.events",
     "audit": "billing.cli.events",
+    "invoice": "billing.cli.ledger",
+    "creditnote": "billing.cli.ledger",
 }
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from billing.domain.periods import Anchor, Interval
+from billing.domain.periods import Anchor, Interval, Period
 from billing.domain.vat import EMPTY_SCHEDULE, VatSchedule
 
 
@@ -188,3 +188,4 @@ class OneOffItem:
     vat_rate: Decimal | None = None
     vat_category: str = "standard"
     code: str | None = None
+    period: Period | None = None  # what the item is for, when it is for a stretch of days

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, VatSummary, invoice_id
-from billing.domain.money import exponent, is_cash_rounded, round_to_major
+from billing.domain.money import calculation_context, exponent, is_cash_rounded, round_minor, round_to_major
 from billing.domain.pricing_errors import CreditError
 from billing.domain.vat import vat_amount
 
@@ -126,6 +126,31 @@ def credit_note(
         notes=(*invoice.notes, reason) if reason else invoice.notes,
         extra={"credit_note_sequence": number},
     )
+
+
+def amount_for_quantity(line: InvoiceLine, quantity: Decimal, field: str) -> int:
+    """What crediting `quantity` of `line`'s units takes from it (minor units excl. VAT): the whole
+    line's amount for its whole quantity (rounding included), else quantity x unit price rounded once
+    like the line was. Refuses a quantity the line does not have."""
+    billed = Decimal(line.quantity)
+    if not quantity.is_finite() or quantity <= 0:
+        raise CreditError(field, "must be more than zero")
+    if billed <= 0 or line.amount <= 0:
+        raise CreditError(field, "only lines with a positive quantity and amount can be credited by quantity")
+    if quantity > billed:
+        raise CreditError(field, f"the line has {line.quantity} {line.unit}".rstrip())
+    if quantity == billed:
+        return line.amount
+    with localcontext(calculation_context()):
+        return round_minor(quantity * Decimal(line.unit_price))
+
+
+def format_credit_note_number(series_prefix: str, n: int) -> str:
+    """The printed number of the n-th credit note of a series: its own sequence beside the invoices',
+    ('NM-', 3) -> 'NM-K000003', so an invoice and a credit note never share a number."""
+    if n < 1:
+        raise ValueError("credit note numbers start at 1")
+    return f"{series_prefix}K{n:06d}"
 
 
 def _notes_of(invoice: Invoice, previous: Sequence[Invoice]) -> list[Invoice]:

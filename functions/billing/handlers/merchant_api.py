@@ -43,6 +43,13 @@ from billing.handlers.problems import (
     validation_errors,
 )
 from billing.services.api_keys import SCOPE_FULL, grant_for_key, hash_api_key
+from billing.services.credit_notes.create import CreditRefused
+from billing.services.credit_notes.fields import (
+    CreditNoteCreate,
+    CreditNoteList,
+    CreditNoteResult,
+    CreditNoteView,
+)
 from billing.services.customers.create import CustomerExists
 from billing.services.customers.fields import (
     CUSTOMER_ID_PATTERN,
@@ -55,6 +62,7 @@ from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
+from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
@@ -341,6 +349,82 @@ def answer_question(
     return once("question.answer", idempotency_key, body, params)
 
 
+# ----------------------------------------------------------------------------- one-off invoices, credit notes
+
+CreditNoteId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+
+
+@operation("invoice.create")
+def _create_one_off_invoice(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    params = request["path"]
+    preview = bool(params.get("preview"))
+    body = OneOffInvoiceCreate.model_validate(request["body"])
+    result = wiring.create_one_off_invoice()(
+        tenant_id, params["customer_id"], body, request_key=request["key"], preview=preview
+    )
+    return (200 if preview else 201), result.model_dump(mode="json")
+
+
+@operation("credit_note.create")
+def _create_credit_note(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    params = request["path"]
+    preview = bool(params.get("preview"))
+    body = CreditNoteCreate.model_validate(request["body"])
+    result = wiring.create_credit_note()(
+        tenant_id, params["invoice_id"], body, request_key=request["key"], preview=preview
+    )
+    return (200 if preview else 201), result.model_dump(mode="json")
+
+
+@app.post(
+    "/v1/customers/<customer_id>/invoices",
+    summary="Issue a one-off invoice of items (preview=true: show it, write nothing)",
+    responses=route_answers(201, OneOffResult, "The numbered invoice with its page", 404, 409, 422),
+    tags=["invoices"],
+)
+def create_one_off_invoice(
+    customer_id: CustomerId,
+    body: OneOffInvoiceCreate,
+    idempotency_key: IdempotencyKey,
+    preview: Preview = False,
+) -> Response[str]:
+    return once("invoice.create", idempotency_key, body, {"customer_id": customer_id, "preview": preview})
+
+
+@app.post(
+    "/v1/invoices/<invoice_id>/credit_notes",
+    summary="Credit an invoice, whole or by line (preview=true: show the note, write nothing)",
+    responses=route_answers(
+        201, CreditNoteResult, "The numbered credit note and the invoice after it", 404, 409, 422
+    ),
+    tags=["credit notes"],
+)
+def create_credit_note(
+    invoice_id: InvoiceId, body: CreditNoteCreate, idempotency_key: IdempotencyKey, preview: Preview = False
+) -> Response[str]:
+    return once("credit_note.create", idempotency_key, body, {"invoice_id": invoice_id, "preview": preview})
+
+
+@app.get(
+    "/v1/invoices/<invoice_id>/credit_notes",
+    summary="The credit notes of an invoice, oldest first",
+    responses=route_answers(200, CreditNoteList, "The invoice's credit notes", 404),
+    tags=["credit notes"],
+)
+def list_credit_notes(invoice_id: InvoiceId) -> Response[str]:
+    return _json(200, wiring.get_credit_note().of_invoice(_tenant(), invoice_id).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/credit_notes/<credit_note_id>",
+    summary="Get a credit note with its whole document and what it credited",
+    responses=route_answers(200, CreditNoteView, "The credit note", 404),
+    tags=["credit notes"],
+)
+def get_credit_note(credit_note_id: CreditNoteId) -> Response[str]:
+    return _json(200, wiring.get_credit_note()(_tenant(), credit_note_id).model_dump(mode="json"))
+
+
 # ------------------------------------------------------------------------------------------ the document
 
 
@@ -393,6 +477,7 @@ def _not_found(error: PermanentError) -> Response[str]:
 @app.exception_handler(CustomerExists)
 @app.exception_handler(CustomerChanged)
 @app.exception_handler(SubscriptionConflict)
+@app.exception_handler(CreditRefused)
 def _conflict(error: PermanentError) -> Response[str]:
     return _problem(409, error.reason, field=error.field)
 

@@ -11,13 +11,17 @@ from billing.handlers.wiring import bind_tables
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
     from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+    from billing.adapters.dynamo.ledger_documents import DynamoLedgerDocuments
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.services.credit_notes.create import CreateCreditNote
+    from billing.services.credit_notes.get import GetCreditNote
     from billing.services.customers.create import CreateCustomer
     from billing.services.customers.get import GetCustomer
     from billing.services.customers.list import ListCustomers
     from billing.services.customers.update import UpdateCustomer
+    from billing.services.invoices.create import CreateOneOffInvoice
     from billing.services.invoices.get import GetInvoice
     from billing.services.invoices.list import ListInvoices
     from billing.services.invoices.questions import InvoiceQuestions
@@ -176,3 +180,52 @@ def invoice_questions() -> InvoiceQuestions:
     from billing.services.invoices.questions import InvoiceQuestions
 
     return InvoiceQuestions(invoices=invoice_reads())
+
+
+# ------------------------------------------------------------------------------ ledger documents
+
+
+@cache
+def ledger_documents() -> DynamoLedgerDocuments:
+    from billing.adapters.dynamo.ledger_documents import DynamoLedgerDocuments
+
+    bind_tables()
+    return DynamoLedgerDocuments()
+
+
+@cache
+def create_one_off_invoice() -> CreateOneOffInvoice:
+    from billing.handlers.wiring import issue_invoice
+    from billing.services.billing_run import RandomTokens, SystemClock
+    from billing.services.invoices.create import CreateOneOffInvoice
+
+    return CreateOneOffInvoice(
+        ledger=ledger_documents(),
+        tenants=tenants(),
+        delivery=issue_invoice(),
+        tokens=RandomTokens(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def create_credit_note() -> CreateCreditNote:
+    from billing.handlers.wiring import invoice_pages, issue_invoice
+    from billing.services.billing_run import RandomTokens, SystemClock
+    from billing.services.credit_notes.create import CreateCreditNote
+
+    return CreateCreditNote(
+        ledger=ledger_documents(),
+        tenants=tenants(),
+        delivery=issue_invoice(),
+        pages=invoice_pages(),
+        tokens=RandomTokens(),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def get_credit_note() -> GetCreditNote:
+    from billing.services.credit_notes.get import GetCreditNote
+
+    return GetCreditNote(invoices=invoice_reads())

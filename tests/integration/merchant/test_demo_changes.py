@@ -45,3 +45,19 @@ def test_the_demo_upgrade_and_cancellation_show_on_their_pages(local_env, tenant
     credits = [line for line in final[0].document["lines"] if line["amount"] < 0]
     assert credits and credits[0]["period"]["start"] == last.replace(day=15).isoformat()
     assert upgrader is not leaver
+
+
+def test_the_demo_bills_a_one_off_and_credits_part_of_it(local_env, tenant_id):
+    from datetime import datetime
+
+    from infra import demo_ledger
+
+    today = datetime.now(demo_data.STOCKHOLM).date()
+    seeded = demo.seed(2, today, tenant_id, schedule_from=demo_data.month_start(today))
+    done = demo_ledger.bill_and_credit(seeded["api"], seeded["customers"])
+    (_, invoiced), (_, credited) = done["one-off invoice"], done["credit note"]
+    invoice = InvoiceModel.get(tenant_id, invoiced["invoice"]["id"])
+    assert invoice.document["kind"] == "one_off" and int(invoice.amount_due) < int(invoice.total)
+    notes = [i for i in InvoiceModel.query(tenant_id) if i.document["kind"] == "credit_note"]
+    assert [n.page_token for n in notes] == [credited["invoice"]["page_token"]]
+    assert notes[0].document["credited_invoice_id"] == invoice.invoice_id

@@ -169,11 +169,18 @@ class Instalment:
 
 @dataclass(frozen=True)
 class CreditNoteRef:
-    """A credit note issued against this invoice (a refund): its number, amount incl. VAT, and day."""
+    """A credit note issued against this invoice: its number, amount incl. VAT, and day. A refund's
+    note is recorded on the invoice (no page); a merchant's credit note is its own document, with its
+    own page at `page_token`."""
 
     number: str
     amount: int
     issued_on: date
+    page_token: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.page_token is not None:
+            _check_token("state.credit_notes.page_token", self.page_token)
 
 
 @dataclass(frozen=True)

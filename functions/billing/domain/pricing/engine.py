@@ -241,6 +241,7 @@ def one_off_invoice(
                     charge_code=item.code,
                     group=item.group,
                     vat_rate=rate,
+                    period=item.period,
                 )
             )
         if sum((d.amount for d in drafts), Decimal(0)) < 0:

@@ -1,0 +1,229 @@
+"""One-off invoices and credit notes in the Invoices table (billing.services.invoices.ports.OneOffLedger,
+billing.services.credit_notes.ports.CreditNoteLedger).
+
+Each is issued by one transaction with a compare-and-set on its series' counter, exactly like a run's
+invoice (DynamoInvoiceLedger.issue): a number is used exactly when a document is stored, so both
+series stay gapless and unique under concurrent requests and retries. A one-off invoice takes the
+tenant's invoice series; credit notes have their own counter and print as `<prefix>K000001`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
+from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
+from billing.adapters.dynamo.stores import (
+    NUMBER_RACE_ATTEMPTS,
+    DynamoCustomerDirectory,
+    DynamoInvoiceLedger,
+    _backoff,
+    _connection,
+    _stored,
+)
+from billing.domain.credit import format_credit_note_number
+from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.ocr import ocr_reference
+from billing.services.errors import RetryableError
+from billing.services.ports import CustomerAccount, StoredInvoice
+
+_RACES = {"ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+def credit_note_counter_id(tenant_id: str, series_prefix: str) -> str:
+    # Beside the invoice series' counter ("<tenant>#<prefix>"), never equal to one.
+    return f"credit_note#{tenant_id}#{series_prefix or 'default'}"
+
+
+class DynamoLedgerDocuments:
+    def __init__(self) -> None:
+        self._ledger = DynamoInvoiceLedger()
+
+    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
+        return self._ledger.get(tenant_id, invoice_id)
+
+    @staticmethod
+    def account(tenant_id: str, customer_id: str) -> CustomerAccount | None:
+        return DynamoCustomerDirectory().get(tenant_id, customer_id)
+
+    @staticmethod
+    def customer_exists(tenant_id: str, customer_id: str) -> bool:
+        return DynamoInvoiceReads.customer_exists(tenant_id, customer_id)
+
+    # ------------------------------------------------------------------------------ one-off invoices
+
+    def issue_one_off(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        page_token: str,
+        now: datetime,
+        series_prefix: str,
+        ocr_length_digit: bool,
+    ) -> StoredInvoice | None:
+        def item(sequence: int) -> InvoiceModel:
+            numbered = invoice.with_number(
+                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
+            )
+            return self._item(numbered, account, page_token, sequence, now)
+
+        def customer(tx: TransactWrite) -> None:
+            actions: list[Any] = [CustomerModel.invoices_issued.add(1)]
+            condition = CustomerModel.customer_id.exists()
+            if invoice.balance_applied:
+                # The credit this invoice uses leaves the balance with it; a concurrent use of the
+                # balance fails the condition and the invoice is computed again.
+                actions.append(CustomerModel.balance.add(-invoice.balance_applied))
+                condition = condition & (CustomerModel.balance >= invoice.balance_applied)
+            tx.update(
+                CustomerModel(invoice.tenant_id, account.customer.id), actions=actions, condition=condition
+            )
+
+        return self._issue(
+            invoice,
+            DynamoInvoiceLedger._counter_id(invoice.tenant_id, series_prefix),
+            item,
+            customer,
+            existing_is_this=True,
+        )
+
+    # ------------------------------------------------------------------------------ credit notes
+
+    def issue_credit_note(
+        self,
+        *,
+        note: Invoice,
+        credited: StoredInvoice,
+        account: CustomerAccount,
+        applied: int,
+        to_balance: int,
+        payments: dict[str, Any] | None,
+        page_token: str,
+        now: datetime,
+        series_prefix: str,
+    ) -> StoredInvoice | None:
+        tenant_id = note.tenant_id
+        try:
+            current = InvoiceModel.get(tenant_id, credited.invoice_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if (
+            dict(current.state or {}) != credited.state
+            or int(current.amount_due) != credited.amount_due
+            or current.status != credited.status
+        ):
+            return None  # a payment or another note came first: the caller computes again
+        numbers: dict[str, str] = {}
+
+        def item(sequence: int) -> InvoiceModel:
+            numbers["number"] = format_credit_note_number(series_prefix, sequence)
+            numbered = note.with_number(numbers["number"], None)  # nothing to pay: no OCR
+            return self._item(numbered, account, page_token, sequence, now)
+
+        def effects(tx: TransactWrite) -> None:
+            due = credited.amount_due - applied
+            state = dict(credited.state)
+            credits = dict(state.get("credits") or {})
+            ref = {
+                "invoice_id": note.invoice_id,
+                "number": numbers["number"],
+                "amount": -note.total,
+                "applied": applied,
+                "to_balance": to_balance,
+                "issued_at": now.isoformat(),
+                "issue_date": note.issue_date.isoformat(),
+                "page_token": page_token,
+            }
+            credits["notes"] = [*(credits.get("notes") or []), ref]
+            credits["credited_total"] = int(credits.get("credited_total", 0)) - note.total
+            state["credits"] = credits
+            if payments is not None:
+                state["payments"] = payments
+            actions: list[Any] = [
+                InvoiceModel.state.set(state),
+                InvoiceModel.amount_due.set(due),
+                InvoiceModel.version.add(1),
+            ]
+            if applied and due == 0:
+                # Nothing left to pay: out of the open index, so no reminder or debit follows.
+                actions += [InvoiceModel.status.set("credited"), InvoiceModel.open_bucket.remove()]
+            tx.update(
+                InvoiceModel(tenant_id, credited.invoice_id),
+                actions=actions,
+                condition=InvoiceModel.version == int(current.version),
+            )
+            if to_balance:
+                tx.update(
+                    CustomerModel(tenant_id, account.customer.id),
+                    actions=[CustomerModel.balance.add(to_balance)],
+                    condition=CustomerModel.customer_id.exists(),
+                )
+
+        return self._issue(
+            note, credit_note_counter_id(tenant_id, series_prefix), item, effects, existing_is_this=False
+        )
+
+    # ------------------------------------------------------------------------------ shared
+
+    @staticmethod
+    def _item(
+        invoice: Invoice, account: CustomerAccount, token: str, sequence: int, now: datetime
+    ) -> InvoiceModel:
+        item = DynamoInvoiceLedger._invoice_item(invoice, account, token, "", sequence, now)
+        item.run_id = None  # issued by the merchant, not by a run
+        return item
+
+    def _issue(
+        self,
+        document: Invoice,
+        counter_id: str,
+        item_for: Callable[[int], InvoiceModel],
+        effects: Callable[[TransactWrite], None],
+        *,
+        existing_is_this: bool,
+    ) -> StoredInvoice | None:
+        """The number allocation shared by both documents: counter, document and `effects` in one
+        transaction, retried on a lost race. A document already stored under this id is the answer when
+        `existing_is_this` (a retry), else a sign that the caller's view is stale (None)."""
+        tenant_id = document.tenant_id
+        for attempt in range(NUMBER_RACE_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
+            existing = self._ledger.get(tenant_id, document.invoice_id)
+            if existing is not None:
+                return existing if existing_is_this else None
+            try:
+                current = int(CounterModel.get(counter_id, consistent_read=True).value)
+            except DoesNotExist:
+                current = 0
+            item = item_for(current + 1)
+            try:
+                with TransactWrite(connection=_connection()) as tx:
+                    tx.update(
+                        CounterModel(counter_id),
+                        actions=[CounterModel.value.set(current + 1)],
+                        condition=CounterModel.value == current
+                        if current
+                        else CounterModel.counter_id.does_not_exist(),
+                    )
+                    tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
+                    effects(tx)
+            except TransactWriteError as exc:
+                codes = [
+                    getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
+                ]
+                if any(c == "ConditionalCheckFailed" for c in codes[2:]) and not any(
+                    c == "ConditionalCheckFailed" for c in codes[:2]
+                ):
+                    return None  # the other item moved on (balance, invoice): nothing was written
+                if {c for c in codes if c} <= _RACES:
+                    continue  # a race for the number, or this very document: look again
+                raise RetryableError(f"storing {document.kind} {document.invoice_id} failed: {exc}") from exc
+            return _stored(item)
+        raise RetryableError("could not allocate a number: too much contention; retry later")

@@ -1,0 +1,106 @@
+"""`billing invoice create` and `billing creditnote create|get|list`: one-off invoices and credit notes
+from a shell, through the same use cases (and checks) as the HTTP API (billing.services.invoices.create,
+billing.services.credit_notes). Answers are the API's JSON documents on stdout; a refused request
+prints `error: FIELD: reason` on stderr and exits 2.
+
+`--key` plays the API's Idempotency-Key: one key per intended document. Run the same command with the
+same key again after a failure and it finds the document it issued (and finishes its page and email)
+instead of issuing a second one.
+
+    billing invoice create --tenant T --key K CUSTOMER_ID FILE [--preview]    (FILE: {"items": [...]})
+    billing creditnote create --tenant T --key K INVOICE_ID [FILE] [--preview] (no FILE: all that is left)
+    billing creditnote get --tenant T CREDIT_NOTE_ID
+    billing creditnote list --tenant T INVOICE_ID
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from billing.cli.customer import _answer, _read, _verb
+
+
+def register(subparsers: Any) -> None:
+    invoice = subparsers.add_parser(
+        "invoice",
+        help="one-off invoices (docs/api.md)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = invoice.add_subparsers(dest="invoice_command", required=True, metavar="VERB")
+    create = _verb(verbs, "create", "issue a one-off invoice of items", run_invoice_create, preview=True)
+    create.add_argument("customer_id", metavar="CUSTOMER_ID")
+    create.add_argument("file", metavar="FILE", help='JSON body {"items": [...]} (- for stdin)')
+    _key(create)
+
+    note = subparsers.add_parser(
+        "creditnote",
+        help="credit notes (docs/api.md)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = note.add_subparsers(dest="creditnote_command", required=True, metavar="VERB")
+    credit = _verb(
+        verbs, "create", "credit an invoice, whole or by line", run_credit_note_create, preview=True
+    )
+    credit.add_argument("invoice_id", metavar="INVOICE_ID")
+    credit.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="?",
+        help='JSON body {"lines": [...], "reason": ...}; none: all that is left',
+    )
+    _key(credit)
+    get = _verb(verbs, "get", "show a credit note", run_credit_note_get)
+    get.add_argument("credit_note_id", metavar="CREDIT_NOTE_ID")
+    listing = _verb(verbs, "list", "an invoice's credit notes", run_credit_note_list)
+    listing.add_argument("invoice_id", metavar="INVOICE_ID")
+
+
+def _key(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key", required=True, help="one key per intended document; the same key again issues nothing new"
+    )
+
+
+def run_invoice_create(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.invoices.fields import OneOffInvoiceCreate
+
+    return _answer(
+        lambda: w.create_one_off_invoice()(
+            args.tenant,
+            args.customer_id,
+            OneOffInvoiceCreate.model_validate(_read(args.file)),
+            request_key=args.key,
+            preview=args.preview,
+        )
+    )
+
+
+def run_credit_note_create(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+    from billing.services.credit_notes.fields import CreditNoteCreate
+
+    return _answer(
+        lambda: w.create_credit_note()(
+            args.tenant,
+            args.invoice_id,
+            CreditNoteCreate.model_validate(_read(args.file) if args.file else {}),
+            request_key=args.key,
+            preview=args.preview,
+        )
+    )
+
+
+def run_credit_note_get(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+
+    return _answer(lambda: w.get_credit_note()(args.tenant, args.credit_note_id))
+
+
+def run_credit_note_list(args: argparse.Namespace) -> int:
+    from billing.handlers import merchant_wiring as w
+
+    return _answer(lambda: w.get_credit_note().of_invoice(args.tenant, args.invoice_id))
