@@ -15,7 +15,7 @@ and one still running is answered 409.
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -55,6 +55,7 @@ from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
+from billing.services.invoices.open_questions import OpenQuestionList
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
@@ -339,6 +340,24 @@ def answer_question(
 ) -> Response[str]:
     params = {"invoice_id": invoice_id, "question_id": question_id, "operator": str(app.context["operator"])}
     return once("question.answer", idempotency_key, body, params)
+
+
+@app.get(
+    "/v1/questions",
+    summary="The tenant's open questions, across invoices, with each one's invoice and customer",
+    description="Newest first (order=newest) or oldest first (order=oldest, the queue order), a page "
+    "at a time; answering a question takes it off the list.",
+    responses=route_answers(200, OpenQuestionList, "A page of open questions"),
+    tags=["questions"],
+)
+def list_open_questions(
+    status: Annotated[Literal["open"], Query(description="only open questions are listed")] = "open",
+    order: Annotated[Literal["newest", "oldest"], Query(description="by when asked")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    answer = wiring.open_questions()(_tenant(), limit, cursor, order)
+    return _json(200, answer.model_dump(mode="json"))
 
 
 # ------------------------------------------------------------------------------------------ the document
