@@ -648,10 +648,23 @@ class CancelMandate:
 
     def __call__(self, tenant_id: str, customer_id: str) -> Mandate:
         mandate = self.mandates.get(tenant_id, customer_id)
+        now = self.clock.now()
+        if mandate is not None and mandate.status is MandateStatus.PENDING:
+            # Not in any file yet: Bankgirot never saw it, so it is withdrawn here, without a TK03
+            # (the customer stopping it, or choosing card instead, before the next export).
+            withdrawn = self.mandates.answer(mandate, MandateStatus.CANCELLED, None, now)
+            if mandate.invoice_id:
+                self.audit.append(
+                    tenant_id,
+                    mandate.invoice_id,
+                    AuditEvent(
+                        "autogiro_mandate_withdrawn", "customer", now, {"payer_number": mandate.payer_number}
+                    ),
+                )
+            return withdrawn
         if mandate is None or mandate.status not in (MandateStatus.APPROVED, MandateStatus.SENT):
             status = mandate.status.value if mandate else "none"
             raise PermanentError(f"no mandate to cancel (status {status})", field="customer_id")
-        now = self.clock.now()
         cancelled = self.mandates.request_cancel(mandate, now)
         if mandate.invoice_id:
             self.audit.append(

@@ -370,11 +370,16 @@ class StartPayment:
         now = self.clock.now()
         record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
         previous = record.get("setup") or {}
-        attempt = _attempt(previous, now, amount=0)
-        if previous.get("attempt") == attempt:
-            return str(previous["url"])
         customer = self.records.customer_record(stored.tenant_id, account.customer.id)
         mandate = mandate_from_record(customer)
+        attempt = _attempt(previous, now, amount=0)
+        if previous.get("attempt") == attempt and mandate is not None:
+            # A session completed since it was made is used up: a customer coming back to card
+            # (after stopping it, or after Autogiro) gets a new one, not the finished one again.
+            if mandate.activated_at >= datetime.fromisoformat(str(previous["created_at"])):
+                attempt += 1
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
         session = self.gateways(stored.tenant_id).create_setup_session(
             stored.invoice_id,
             attempt,
