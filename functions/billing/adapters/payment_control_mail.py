@@ -73,7 +73,8 @@ CHANGE_TEXTS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def _html(language: str, text: str) -> str:
+def email_html(language: str, text: str) -> str:
+    """A short confirmation's text as its HTML part: paragraphs, escaped, long links wrapped."""
     paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head>'
@@ -106,7 +107,7 @@ class MethodChangeConfirmationMail:
             "url": page_url,
         }
         text = CHANGE_TEXTS["body"][language].format(**params)
-        return CHANGE_TEXTS["subject"][language].format(**params), text, _html(language, text)
+        return CHANGE_TEXTS["subject"][language].format(**params), text, email_html(language, text)
 
 
 class StopConfirmationMail:
@@ -125,4 +126,4 @@ class StopConfirmationMail:
             "url": page_url,
         }
         text = TEXTS[method][language].format(**params)
-        return TEXTS["subject"][language].format(**params), text, _html(language, text)
+        return TEXTS["subject"][language].format(**params), text, email_html(language, text)

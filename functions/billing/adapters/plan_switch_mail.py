@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from html import escape
 
 from babel.dates import format_date
 
+from billing.adapters.payment_control_mail import email_html
 from billing.adapters.renderer import LANGUAGES, format_money, locale_for
 from billing.services.ports import StoredInvoice
 
@@ -53,10 +53,4 @@ class PlanSwitchMail:
             "url": page_url,
         }
         text = TEXTS["now" if result.get("immediate") else "later"][language].format(**params)
-        paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
-        html = (
-            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head>'
-            '<body style="font-family:system-ui,sans-serif;overflow-wrap:anywhere">'
-            f"{paragraphs}</body></html>"
-        )
-        return TEXTS["subject"][language].format(**params), text, html
+        return TEXTS["subject"][language].format(**params), text, email_html(language, text)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from billing.domain.catalog import Anchor, PlanPhase, Subscription
-from billing.domain.invoice import Invoice, Party
 from billing.domain.parties import Customer
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.services.errors import PermanentError
@@ -27,6 +26,7 @@ from billing.services.subscriptions.page_switch import (
 )
 from billing.services.subscriptions.ports import SubscriptionRecord
 from infra import demo_data
+from tests.unit.payments.test_payment_method_change import _stored
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
 TODAY = date(2026, 12, 4)
@@ -55,16 +55,6 @@ def _tenant() -> TenantAccount:
         catalog=parse_catalog(demo_data.CATALOG),
         page={"name": "Norrsken Mobil"},
     )
-
-
-def _stored() -> StoredInvoice:
-    party = Party(name="Saga Lund", address=("Storgatan 1",), country="SE")
-    invoice = Invoice(
-        invoice_id="inv_1", kind="invoice", tenant_id="t1", customer_id="c1", currency="SEK", language="sv",
-        issue_date=date(2026, 12, 1), due_date=date(2026, 12, 31), period=None, seller=party, buyer=party,
-        lines=(), vat=(), subtotal=10000, vat_total=2500, rounding=0, total=12500, amount_due=12500,
-    )  # fmt: skip
-    return StoredInvoice(invoice=invoice, page_token="p" * 32, status="open", amount_due=12500)
 
 
 @dataclass

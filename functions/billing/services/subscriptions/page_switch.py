@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from billing.domain.catalog import Subscription
@@ -48,6 +48,7 @@ from billing.services.subscriptions.fields import ChangeResult, PlanChange
 from billing.services.subscriptions.ports import SubscriptionRecords
 
 _BASIS = re.compile(r"[0-9a-f]{16}")
+REFUSED_RENDER_GAP = timedelta(minutes=1)
 _PLAN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -163,7 +164,7 @@ class SwitchPlanFromPage:
         if subscription.phases[-1].plan_code == plan:
             return self._made_already(stored, plan, subscription)
         if basis_of(subscription) != basis:
-            self._refresh(stored)
+            self._refresh(stored, refused=True)
             raise SwitchRefused(
                 "your subscription has changed since this page was made; the page now shows what "
                 "applies today",
@@ -173,7 +174,7 @@ class SwitchPlanFromPage:
         request = PlanChange(plan=plan)
         preview = self.change_plan(tenant_id, customer_id, request, preview=True)
         if preview.due_now != int(quoted_text):
-            self._refresh(stored)
+            self._refresh(stored, refused=True)
             raise SwitchRefused(
                 "the price of the switch has changed since this page was made (it is prorated by the "
                 "day); the page now shows today's price",
@@ -219,8 +220,13 @@ class SwitchPlanFromPage:
             self._confirm(stored, switch_id)  # a send that failed before goes now; a sent one not again
         return PlanSwitched(stored, plan, effective, False)
 
-    def _refresh(self, stored: StoredInvoice) -> StoredInvoice:
+    def _refresh(self, stored: StoredInvoice, *, refused: bool = False) -> StoredInvoice:
         fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+        published = fresh.page_published_at
+        if refused and published is not None and self.clock.now() - published < REFUSED_RENDER_GAP:
+            # Refused posts re-render the page at most once a minute: a flood of forged forms costs
+            # a lookup each, not a render each.
+            return fresh
         self.pages.publish(fresh)
         return fresh
 
