@@ -750,7 +750,8 @@ class ProcessStripeEvent:
             self.method_change.confirm_pending(stored)
         else:
             self.method_change.started(stored, "card", previous, event.mandate_ref or event.setup_ref)
-            self.pages.refresh(tenant_id, stored.invoice_id)
+            if previous != "manual":
+                self.pages.refresh(tenant_id, stored.invoice_id)  # the ended method leaves the page
 
     def _open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
         found = [] if also is None else [also]
