@@ -12,13 +12,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from infra import demo_api, demo_bank, demo_data, demo_history, demo_ledger, local_run
@@ -54,6 +58,31 @@ def sent_emails(moto_url: str) -> list[dict[str, Any]]:
     return messages
 
 
+def onboard_tenant(tenant_id: str) -> None:
+    """The demo merchant goes in as an operator onboards one: its file, through `billing tenant
+    create FILE.yaml` (billing.services.tenants), checked whole; `update` when the stack has it
+    already (a seed into a reused stack). No tenant item is written by hand."""
+    import yaml
+
+    from billing.cli import main as billing
+
+    document = {
+        "tenant_id": tenant_id,
+        "settings": demo_data.tenant_settings(tenant_id),
+        "catalog": demo_data.CATALOG,
+        "page": demo_data.PAGE_SETTINGS,
+    }
+    quiet = io.StringIO()  # the CLI's one line per tenant would break the demo's own output
+    with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stderr(quiet):
+        path = Path(folder) / f"{tenant_id}.yaml"
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        status = billing(["tenant", "create", str(path)])
+        if status != 0 and "exists" in quiet.getvalue():
+            status = billing(["tenant", "update", str(path)])
+    if status != 0:
+        raise SystemExit(f"the demo tenant was refused: {quiet.getvalue().strip()}")
+
+
 def seed(
     count: int,
     today: date,
@@ -66,16 +95,14 @@ def seed(
     (so past runs build a history), or at `schedule_from` when given. Customers and subscriptions go
     through the merchant's API; `via_api=False` writes them directly, for tests that seed many
     tenants only to exercise something else (the chaos test's twenty)."""
-    from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
     from billing.adapters.dynamo.usage import load_history
     from billing.handlers.wiring import bind_tables
 
     bind_tables()
     current = demo_data.month_start(today)
     history_start = demo_data.add_months(current, -11)
-    DynamoTenantDirectory.put(
-        tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, demo_data.PAGE_SETTINGS
-    )
+    onboard_tenant(tenant_id)
     seed_stripe_secret(tenant_id)  # no Stripe key: payments go to the local stand-in
     customers = demo_data.customers(count, history_start=history_start, tenant_id=tenant_id)
     # Customers and subscriptions through the merchant's API, as a merchant's system would add them

@@ -20,8 +20,8 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 TENANT_SETTINGS: dict[str, Any] = {
     "tenant_id": TENANT_ID,
     "legal_name": "Norrsken Mobil AB",
-    "org_number": "559123-4567",
-    "vat_number": "SE559123456701",
+    "org_number": "559123-4561",  # a valid check digit: onboarding checks it
+    "vat_number": "SE559123456101",
     "address": ["Sveavägen 44", "111 34 Stockholm"],
     "currency": "SEK",
     "country": "SE",

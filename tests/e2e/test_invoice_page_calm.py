@@ -115,15 +115,17 @@ def test_the_usage_line_names_the_month_before_the_invoice(crafted, browser):  #
     assert format_date  # the names are Babel's full month names
 
 
-def test_the_advice_button_sends_a_prefilled_question_without_javascript(crafted, browser):  # noqa: F811
+def test_the_advice_button_is_the_switch_itself_with_its_terms_without_javascript(crafted, browser):  # noqa: F811
+    # The plan-change use case is live, so the advice's one step is the switch (pressing it:
+    # tests/e2e/test_plan_switch_in_browser.py), not a question about it
     last = crafted.last("extra-data")
     with opened(browser, last.link, MOBILE, java_script_enabled=False) as page:
         form = page.locator("#block-plan-fit [data-testid='advice-action']")
-        assert form.count() == 1
-        assert "Plus 15 GB" in form.locator("input[name=text]").get_attribute("value")
-        form.locator("button").click()
-        page.wait_for_url(re.compile(r"#(question-sent|block-questions)$"))
-        assert page.get_by_test_id("question-ack").is_visible()
+        assert form.count() == 1 and form.get_attribute("data-action") == "plan_change"
+        assert form.locator("input[name=plan]").get_attribute("value") == "plus"
+        assert form.locator("button").inner_text() == "Byt till Plus 15 GB"
+        terms = page.locator("#block-plan-fit [data-testid='plan-switch-terms']").inner_text()
+        assert terms.startswith("Bytet gäller från i dag") and "inkl. moms" in terms, terms
 
 
 @pytest.mark.parametrize(("viewport", "js"), VIEWS)

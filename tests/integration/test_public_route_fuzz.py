@@ -49,6 +49,7 @@ ROUTES = [
     ("PaymentsApiFunction", "POST", "/v1/pages/{token}/pay", "none"),
     ("PaymentsApiFunction", "GET", "/v1/pages/{token}/autopay", None),
     ("PaymentsApiFunction", "POST", "/v1/pages/{token}/autopay", "none"),
+    ("CustomerChoicesFunction", "POST", "/v1/pages/{token}/plan", "plan"),
 ]
 
 NASTY = [
@@ -139,6 +140,11 @@ class Fuzzer:
             "split": {
                 "instalments": r.choice(["2", "3", self.text()]),
                 "first_due": r.choice([day, self.text()]),
+            },
+            "plan": {
+                "plan": r.choice(["bas", "plus", "max", self.text()]),
+                "basis": r.choice([f"{r.getrandbits(64):016x}", self.text()]),
+                "quoted": r.choice(["0", "9000", self.text()]),
             },
             "none": {},
         }[kind]

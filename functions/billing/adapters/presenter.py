@@ -34,6 +34,7 @@ from billing.services.invoice_pages import RenderedInvoice
 from billing.services.payment_control import page_payment_control
 from billing.services.payments import page_autopay_state, page_credit_notes, page_payment_links
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+from billing.services.subscriptions.page_switch import switch_quotes
 
 
 def page_settings(page: dict[str, Any], tenant: TenantAccount) -> PageSettings:
@@ -160,6 +161,15 @@ class JinjaInvoicePresenter:
             customer=account.customer,
             bankgiro=tenant.settings.bankgiro,
         )
+        # The plan switch the advice may offer, on the terms the plan-change use case gives today
+        # (billing.services.subscriptions.page_switch); posted to the page's own route.
+        switches = switch_quotes(tenant, account, today)
+        if switches:
+            context = replace(
+                context,
+                plan_switches=switches,
+                links=replace(context.links, plan_change_url=context.links.api("plan")),
+            )
         # The customer's language as they last chose it (on any page: billing.services.page_language),
         # so every page of theirs reads in it, the older ones too when re-rendered.
         language = account.customer.language

@@ -1,5 +1,9 @@
 """`billing question list|answer`: read and answer the questions customers asked on their invoice pages.
 
+`billing question list --tenant T [--order oldest] [--limit N] [--cursor C]` prints the tenant's open
+questions across invoices, each with its invoice and customer (the same use case as `GET
+/v1/questions`); `--invoice I` prints one invoice's questions, open and answered.
+
 `billing question answer --tenant T --invoice I --question Q --text "..." [--operator NAME]` stores
 the answer on the invoice, emails it to the customer, re-renders the page and writes the audit
 entry. Once every question on the invoice is answered, reminders resume by themselves after the
@@ -22,9 +26,18 @@ def register(subparsers: Any) -> None:
         "question", help="customers' questions on invoices (docs/dunning.md)", description=__doc__
     )
     commands = parser.add_subparsers(dest="question_command", required=True, metavar="SUBCOMMAND")
-    listing = commands.add_parser("list", help="print an invoice's questions as JSON")
+    listing = commands.add_parser(
+        "list",
+        help="print the tenant's open questions (or, with --invoice, one invoice's) as JSON",
+        description="Without --invoice: the tenant's open questions across invoices, each with its "
+        "invoice and customer, a page at a time (GET /v1/questions); the next page's cursor goes to "
+        "stderr. With --invoice: that invoice's questions, open and answered.",
+    )
     listing.add_argument("--tenant", required=True)
-    listing.add_argument("--invoice", required=True, help="the invoice id")
+    listing.add_argument("--invoice", help="the invoice id: its questions, open and answered")
+    listing.add_argument("--order", choices=("newest", "oldest"), default="newest", help="by when asked")
+    listing.add_argument("--limit", type=int, default=50, help="questions per page (1-100)")
+    listing.add_argument("--cursor", help="the next page's cursor, as the previous page printed it")
     listing.set_defaults(func=run_list)
     answer = commands.add_parser("answer", help="answer a question: stored, emailed, shown on the page")
     answer.add_argument("--tenant", required=True)
@@ -38,11 +51,32 @@ def register(subparsers: Any) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from billing.handlers.wiring import invoice_ledger
 
+    if args.invoice is None:
+        return run_open(args)
     stored = invoice_ledger().get(args.tenant, args.invoice)
     if stored is None:
         print(f"error: invoice: no invoice {args.invoice}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(json.dumps(list(stored.questions), indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_open(args: argparse.Namespace) -> int:
+    from billing.handlers.merchant_wiring import open_questions
+    from billing.services.customers.list import MAX_LIMIT
+    from billing.services.errors import PermanentError
+
+    if not 1 <= args.limit <= MAX_LIMIT:
+        print(f"error: limit: between 1 and {MAX_LIMIT}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        page = open_questions()(args.tenant, args.limit, args.cursor, args.order)
+    except PermanentError as error:
+        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(page.model_dump(mode="json")["data"], indent=2, ensure_ascii=False))
+    if page.next_cursor:
+        print(f"more: --cursor {page.next_cursor}", file=sys.stderr)
     return 0
 
 

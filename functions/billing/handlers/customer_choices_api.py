@@ -2,6 +2,9 @@
 
 POST /v1/pages/{token}/autopay/stop   stop the card mandate or Autogiro in force on this invoice
 POST /v1/pages/{token}/language       field `language` (sv, en): the page's language, remembered
+POST /v1/pages/{token}/plan           fields `plan`, `basis`, `quoted`: the plan switch the page's
+                                      advice offers, through the plan-change use case
+                                      (billing.services.subscriptions.page_switch)
 
 Answers 303 back to the re-rendered page's summary, where the method is gone and the invoice can be
 paid by hand; a confirmation email has gone out (billing.services.payment_control). Nothing to stop
@@ -11,6 +14,7 @@ method is the other method's own flow, linked from the page. Works without JavaS
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -18,11 +22,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.customer_wiring import stop_autopay, switch_language
+from billing.handlers.customer_wiring import stop_autopay, switch_language, switch_plan_from_page
 from billing.handlers.http import BodyRefused, form_fields
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import NoAutopay
+from billing.services.subscriptions.page_switch import SwitchRefused
 from billing.settings import settings
 
 logger = Logger()
@@ -63,6 +68,40 @@ def language(token: str) -> Response[Any]:
         return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
     location = f"{settings().pages_base_url}/i/{token}"
     return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/plan")
+def switch_plan(token: str) -> Response[Any]:
+    try:
+        form = form_fields(app.current_event.raw_event)  # a body that is no form is a 4xx, never a 5xx
+        switched = switch_plan_from_page()(token, form)
+    except InvoiceNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except SwitchRefused as exc:
+        logger.info("plan switch refused", extra={"code": exc.code})
+        return _refused(token, exc.reason)
+    except PermanentError as exc:
+        status = exc.status if isinstance(exc, BodyRefused) else 400
+        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+    if switched.new:
+        metrics.add_metric(name="PlanSwitchedFromPage", unit=MetricUnit.Count, value=1)
+    location = f"{settings().pages_base_url}/i/{token}#block-plan-fit"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+def _refused(token: str, reason: str) -> Response[Any]:
+    """409 with a page a person can read (no JavaScript needed): why, and the way back to the
+    re-rendered invoice page, which shows today's terms."""
+    back = escape(f"{settings().pages_base_url}/i/{token}#block-plan-fit")
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Not switched</title>'
+        '</head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;'
+        'padding:0 1rem">'
+        f'<h1>Not switched</h1><p>{escape(reason)}.</p><p><a href="{back}">Back to your invoice</a></p>'
+        "</body></html>"
+    )
+    return Response(409, "text/html; charset=utf-8", body, headers={"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from billing.services.erasure import EraseCustomer
     from billing.services.page_language import SwitchLanguage
     from billing.services.payment_control import StopAutopay
+    from billing.services.subscriptions.page_switch import SwitchPlanFromPage
 
 
 @cache
@@ -74,4 +75,25 @@ def switch_language() -> SwitchLanguage:
         customers=DynamoCustomerLanguage(),
         audit=audit_trail(),
         clock=SystemClock(),
+    )
+
+
+@cache
+def switch_plan_from_page() -> SwitchPlanFromPage:
+    """The customer switches plan from the page's advice (issue 15), through the merchant's use case."""
+    from billing.adapters.plan_switch_mail import PlanSwitchMail
+    from billing.handlers.merchant_wiring import change_plan, subscription_records
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.page_switch import SwitchPlanFromPage
+
+    return SwitchPlanFromPage(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        records=subscription_records(),
+        change_plan=change_plan(),
+        mailer=mailer(),
+        confirmation=PlanSwitchMail(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
     )

@@ -15,7 +15,7 @@ and one still running is answered 409.
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -63,6 +63,7 @@ from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.customers.update import CustomerChanged, InvalidFields
 from billing.services.errors import PermanentError
 from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
+from billing.services.invoices.open_questions import OpenQuestionList
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
@@ -423,6 +424,22 @@ def list_credit_notes(invoice_id: InvoiceId) -> Response[str]:
 )
 def get_credit_note(credit_note_id: CreditNoteId) -> Response[str]:
     return _json(200, wiring.get_credit_note()(_tenant(), credit_note_id).model_dump(mode="json"))
+@app.get(
+    "/v1/questions",
+    summary="The tenant's open questions, across invoices, with each one's invoice and customer",
+    description="Newest first (order=newest) or oldest first (order=oldest, the queue order), a page "
+    "at a time; answering a question takes it off the list.",
+    responses=route_answers(200, OpenQuestionList, "A page of open questions"),
+    tags=["questions"],
+)
+def list_open_questions(
+    status: Annotated[Literal["open"], Query(description="only open questions are listed")] = "open",
+    order: Annotated[Literal["newest", "oldest"], Query(description="by when asked")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response[str]:
+    answer = wiring.open_questions()(_tenant(), limit, cursor, order)
+    return _json(200, answer.model_dump(mode="json"))
 
 
 # ------------------------------------------------------------------------------------------ the document

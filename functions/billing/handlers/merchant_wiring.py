@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from billing.services.invoices.create import CreateOneOffInvoice
     from billing.services.invoices.get import GetInvoice
     from billing.services.invoices.list import ListInvoices
+    from billing.services.invoices.open_questions import ListOpenQuestions
     from billing.services.invoices.questions import InvoiceQuestions
     from billing.services.invoices.upcoming import UpcomingInvoice
     from billing.services.subscriptions.cancel import CancelSubscription
@@ -229,3 +230,12 @@ def get_credit_note() -> GetCreditNote:
     from billing.services.credit_notes.get import GetCreditNote
 
     return GetCreditNote(invoices=invoice_reads())
+@cache
+def open_questions() -> ListOpenQuestions:
+    from billing.adapters.dynamo.open_questions import DynamoOpenQuestions
+    from billing.services.invoices.open_questions import ListOpenQuestions
+    from billing.settings import settings
+
+    return ListOpenQuestions(
+        questions=DynamoOpenQuestions(), invoices=invoice_reads(), pages_base_url=settings().pages_base_url
+    )

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from billing.services.billing_run import IssueInvoice, StartBillingRun
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
+    from billing.services.payment_method_change import ChangePaymentMethod
     from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
@@ -256,6 +257,7 @@ def process_stripe_event() -> ProcessStripeEvent:
         audit=audit_trail(),
         clock=SystemClock(),
         held=stripe_events(),
+        method_change=payment_method_change(),
     )
 
 
@@ -380,6 +382,35 @@ def autogiro_mandates() -> AutogiroMandates:
         pages=invoice_pages(),
         audit=audit_trail(),
         clock=SystemClock(),
+        method_change=payment_method_change(),
+    )
+
+
+@cache
+def payment_method_change() -> ChangePaymentMethod:
+    """A new automatic method takes over from the one in force, confirmed once (issue 17)."""
+    from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
+    from billing.services.billing_run import SystemClock
+    from billing.services.payment_control import AUTOGIRO_IN_FORCE
+    from billing.services.payment_method_change import ChangePaymentMethod
+
+    mandates, _ = autogiro_store()
+
+    def autogiro_in_force(tenant_id: str, customer_id: str) -> bool:
+        mandate = mandates.get(tenant_id, customer_id)
+        return mandate is not None and mandate.status.value in AUTOGIRO_IN_FORCE
+
+    return ChangePaymentMethod(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        cards=stripe_records(),
+        cancel_autogiro=cancel_autogiro_mandate(),
+        autogiro_in_force=autogiro_in_force,
+        mailer=mailer(),
+        mail=MethodChangeConfirmationMail(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=settings().pages_base_url,
     )
 
 

@@ -145,6 +145,16 @@ def autogiro_settings(tenant: TenantAccount) -> AutogiroSettings | None:
 # --------------------------------------------------------------------------------------------- ports
 
 
+class MethodChange(Protocol):
+    """billing.services.payment_method_change.ChangePaymentMethod, as the mandate form uses it."""
+
+    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
+
+    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
+
+    def confirm_pending(self, stored: StoredInvoice) -> int: ...
+
+
 class MandateStore(Protocol):
     def get(self, tenant_id: str, customer_id: str) -> Mandate | None: ...
 
@@ -269,6 +279,7 @@ class AutogiroMandates:
         pages: InvoicePages,
         audit: AuditTrail,
         clock: Clock,
+        method_change: MethodChange | None = None,
     ) -> None:
         self.invoices = invoices
         self.autogiro_invoices = autogiro_invoices
@@ -276,6 +287,8 @@ class AutogiroMandates:
         self.pages = pages
         self.audit = audit
         self.clock = clock
+        # Ends a card mandate in force and confirms the change once (billing.services.payment_method_change)
+        self.method_change = method_change
 
     def _load(self, token: str) -> tuple[StoredInvoice, TenantAccount, str]:
         stored = self.invoices.by_page_token(token)
@@ -304,6 +317,8 @@ class AutogiroMandates:
             MandateStatus.SENT,
             MandateStatus.APPROVED,
         ):
+            if self.method_change is not None:
+                self.method_change.confirm_pending(stored)  # a confirmation whose send failed goes now
             return MandateForm(stored, tenant, language, current)  # a repeated post: nothing new
         if (fields.get("consent") or "").strip() != CONSENT_VALUE:
             raise AutogiroFormError(FORM_ERRORS["consent"][language == "en"], field="consent")
@@ -321,6 +336,11 @@ class AutogiroMandates:
             # The validation's detail is in English: shown to English readers only.
             message = f"{texts[1]} ({exc.reason})" if language == "en" else texts[0]
             raise AutogiroFormError(message, field=name) from exc
+        previous = (
+            self.method_change.previous_method(stored.tenant_id, customer_id, "autogiro")
+            if self.method_change is not None
+            else None
+        )
         mandate = self.mandates.request(
             stored.tenant_id,
             customer_id,
@@ -340,6 +360,9 @@ class AutogiroMandates:
             stored.invoice_id,
             AuditEvent("autogiro_mandate_requested", "customer", now, {"payer_number": mandate.payer_number}),
         )
+        if self.method_change is not None and previous is not None:
+            self.method_change.started(updated, "autogiro", previous, mandate.payer_number)
+            updated = self.invoices.get(stored.tenant_id, stored.invoice_id) or updated
         self.pages.publish(updated)
         return MandateForm(updated, tenant, language, mandate)
 
@@ -625,10 +648,23 @@ class CancelMandate:
 
     def __call__(self, tenant_id: str, customer_id: str) -> Mandate:
         mandate = self.mandates.get(tenant_id, customer_id)
+        now = self.clock.now()
+        if mandate is not None and mandate.status is MandateStatus.PENDING:
+            # Not in any file yet: Bankgirot never saw it, so it is withdrawn here, without a TK03
+            # (the customer stopping it, or choosing card instead, before the next export).
+            withdrawn = self.mandates.answer(mandate, MandateStatus.CANCELLED, None, now)
+            if mandate.invoice_id:
+                self.audit.append(
+                    tenant_id,
+                    mandate.invoice_id,
+                    AuditEvent(
+                        "autogiro_mandate_withdrawn", "customer", now, {"payer_number": mandate.payer_number}
+                    ),
+                )
+            return withdrawn
         if mandate is None or mandate.status not in (MandateStatus.APPROVED, MandateStatus.SENT):
             status = mandate.status.value if mandate else "none"
             raise PermanentError(f"no mandate to cancel (status {status})", field="customer_id")
-        now = self.clock.now()
         cancelled = self.mandates.request_cancel(mandate, now)
         if mandate.invoice_id:
             self.audit.append(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from billing.domain.page.context import LocalText
@@ -87,6 +88,21 @@ class AutogiroCancel(Protocol):
     def __call__(self, tenant_id: str, customer_id: str) -> object: ...
 
 
+def stop_card_autopay(
+    cards: CardMandates, tenant_id: str, customer_id: str, invoice_id: str, now: datetime
+) -> None:
+    """The customer's card mandate stops (stopped here, or replaced by Autogiro) and this invoice is
+    no longer charged."""
+    record = dict(cards.customer_record(tenant_id, customer_id))
+    if isinstance(record.get("mandate"), Mapping):
+        # Inactive is final (billing.domain.payments.advance_mandate): never charged again.
+        record["mandate"] = {**record["mandate"], "status": "inactive"}
+        cards.save_customer_record(tenant_id, customer_id, record)
+    cards.update_invoice_record(
+        tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()}
+    )
+
+
 class NoAutopay(PermanentError):
     """Nothing to stop: this invoice is not paid automatically (or no longer)."""
 
@@ -145,16 +161,7 @@ class StopAutopay:
                 raise PermanentError("Autogiro is not set up here", field="autogiro")
             self.cancel_autogiro(tenant_id, customer_id)
         else:
-            record = dict(self.cards.customer_record(tenant_id, customer_id))
-            if isinstance(record.get("mandate"), Mapping):
-                # Inactive is final (billing.domain.payments.advance_mandate): never charged again.
-                record["mandate"] = {**record["mandate"], "status": "inactive"}
-                self.cards.save_customer_record(tenant_id, customer_id, record)
-            self.cards.update_invoice_record(
-                tenant_id,
-                stored.invoice_id,
-                lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()},
-            )
+            stop_card_autopay(self.cards, tenant_id, customer_id, stored.invoice_id, now)
         self.audit.append(
             tenant_id, stored.invoice_id, AuditEvent("autopay_stopped", "customer", now, {"method": method})
         )

@@ -370,11 +370,16 @@ class StartPayment:
         now = self.clock.now()
         record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
         previous = record.get("setup") or {}
-        attempt = _attempt(previous, now, amount=0)
-        if previous.get("attempt") == attempt:
-            return str(previous["url"])
         customer = self.records.customer_record(stored.tenant_id, account.customer.id)
         mandate = mandate_from_record(customer)
+        attempt = _attempt(previous, now, amount=0)
+        if previous.get("attempt") == attempt and mandate is not None:
+            # A session completed since it was made is used up: a customer coming back to card
+            # (after stopping it, or after Autogiro) gets a new one, not the finished one again.
+            if mandate.activated_at >= datetime.fromisoformat(str(previous["created_at"])):
+                attempt += 1
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
         session = self.gateways(stored.tenant_id).create_setup_session(
             stored.invoice_id,
             attempt,
@@ -481,6 +486,16 @@ class EventOutcome:
         }
 
 
+class MethodChange(Protocol):
+    """billing.services.payment_method_change.ChangePaymentMethod, as Stripe's mandate events use it."""
+
+    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
+
+    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
+
+    def confirm_pending(self, stored: StoredInvoice) -> int: ...
+
+
 class ProcessStripeEvent:
     def __init__(
         self,
@@ -493,6 +508,7 @@ class ProcessStripeEvent:
         audit: AuditTrail,
         clock: Clock,
         held: HeldEvents,
+        method_change: MethodChange | None = None,
     ) -> None:
         self.settle = settle
         self.records = records
@@ -502,6 +518,9 @@ class ProcessStripeEvent:
         self.audit = audit
         self.clock = clock
         self.held = held
+        # Ends an Autogiro mandate in force and confirms the change once
+        # (billing.services.payment_method_change)
+        self.method_change = method_change
 
     def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
         """Process one verified event. An event that cannot be applied (another currency, more than its
@@ -731,7 +750,14 @@ class ProcessStripeEvent:
         record = self.records.customer_record(tenant_id, customer_id)
         outcome = apply_mandate_event(mandate_from_record(record), event)
         if not outcome.changed or outcome.mandate is None:
+            if isinstance(event, MandateActivated):
+                self._confirm_change(tenant_id, customer_id, event, None)  # a failed send goes now
             return EventOutcome("unchanged", customer_id=customer_id)
+        previous = (
+            self.method_change.previous_method(tenant_id, customer_id, "card")
+            if self.method_change is not None and isinstance(event, MandateActivated)
+            else None
+        )
         fallback = outcome.fallback.value if outcome.fallback else None
         if isinstance(event, MandateActivated):
             fallback = None
@@ -745,6 +771,7 @@ class ProcessStripeEvent:
             # Every open invoice of the customer will now be taken on its due date; the pages say so.
             for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):
                 self._mark_autopay(tenant_id, invoice_id, "active", now)
+            self._confirm_change(tenant_id, customer_id, event, previous)
         if outcome.fallback is not None:
             self._fall_back_open_invoices(tenant_id, customer_id, outcome.fallback, now)
         return EventOutcome(
@@ -752,6 +779,24 @@ class ProcessStripeEvent:
             customer_id=customer_id,
             details={"fallback": fallback},
         )
+
+    def _confirm_change(
+        self, tenant_id: str, customer_id: str, event: MandateActivated, previous: str | None
+    ) -> None:
+        """The card mandate took over (from Autogiro, or from paying by hand): recorded and confirmed
+        on the invoice it was set up for (or the customer's first open one), once."""
+        if self.method_change is None:
+            return
+        invoice_id = event.invoice_id or next(iter(self._open_invoices_of(tenant_id, customer_id)), None)
+        stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+        if stored is None or stored.invoice.customer_id != customer_id:
+            return
+        if previous is None:
+            self.method_change.confirm_pending(stored)
+        else:
+            self.method_change.started(stored, "card", previous, event.mandate_ref or event.setup_ref)
+            if previous != "manual":
+                self.pages.refresh(tenant_id, stored.invoice_id)  # the ended method leaves the page
 
     def _open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
         found = [] if also is None else [also]

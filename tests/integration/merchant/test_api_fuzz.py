@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.handlers.wiring import page_actions
 from infra.local_run import run_billing
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
@@ -45,6 +46,7 @@ ROUTES = [
     ("POST", "/v1/invoices/{invoice_id}/credit_notes"),
     ("GET", "/v1/invoices/{invoice_id}/credit_notes"),
     ("GET", "/v1/credit_notes/{credit_note_id}"),
+    ("GET", "/v1/questions"),
 ]
 # A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
 BODIES: dict[str, dict[str, Any]] = {
@@ -152,13 +154,21 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
     # And a credit note of each tenant: ids for /v1/credit_notes/{credit_note_id}
     note_ids = {shop.tenant_id: [_credit_note(shop, invoice_ids[shop.tenant_id][0])] for shop in (a, b)}
     markers = {a.tenant_id: "Alfa", b.tenant_id: "Beta"}
+    # An open question per invoice, its text naming the tenant: the open list must never show the other's
+    for shop in (a, b):
+        for n, invoice_id in enumerate(invoice_ids[shop.tenant_id]):
+            token = InvoiceModel.get(shop.tenant_id, invoice_id).page_token
+            page_actions().ask(token, f"{markers[shop.tenant_id]} fråga {n}", None)
     # A cursor of each tenant's listing: the other tenant will replay it
-    cursors = {}
+    cursors, question_cursors = {}, {}
     for shop in (a, b):
         page = json.loads(
             invoke("GET", "/v1/customers", "/v1/customers", shop.key, b"", query="limit=2")["body"]
         )
         cursors[shop.tenant_id] = page["next_cursor"]
+        listed = invoke("GET", "/v1/questions", "/v1/questions", shop.key, b"", query="limit=1")
+        question_cursors[shop.tenant_id] = json.loads(listed["body"])["next_cursor"]
+        assert question_cursors[shop.tenant_id]
     before = {t: _snapshot(t) for t in ids}
     successes, calls = [], 0
     own: set[tuple[str, str]] = set()
@@ -181,6 +191,8 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
             body = BODIES[route]
         elif route == "/v1/customers":
             query = f"cursor={cursors[victim.tenant_id]}&limit=100"
+        elif route == "/v1/questions":
+            query = rng.choice(["", f"cursor={question_cursors[victim.tenant_id]}&order=newest"])
         answer = _call(method, route, key, victim_id, body, query, idem)
         calls += 1
         tried.append((method, route))
@@ -375,6 +387,9 @@ def test_two_thousand_mutated_requests_never_get_a_5xx(local_env):
                     "cursor=YQ",
                     "limit=2&limit=3",
                     "x=1",
+                    "status=closed",
+                    "status=open&order=oldest",
+                    "order=%00",
                 ]
             )
         path, params = _route_path(route, customer_id)

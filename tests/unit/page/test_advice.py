@@ -4,6 +4,7 @@ with its one step."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from billing.domain.page import Announcement, Branding, History, LocalText, OfferRule, PageSettings
 from billing.domain.page.advice import STAY, direction, plan_fit_direction
 from billing.domain.page.build import build_invoice_page
-from billing.domain.page.context import PageLinks, Segment
+from billing.domain.page.context import PageLinks, PlanSwitchQuote, Segment
 from billing.domain.page.view import InvoicePageView
 from tests.unit.page.builders import API, CUSTOMER, PAGE, TOKEN, context, invoice, mobile_catalog, usage
 
@@ -148,12 +149,18 @@ def test_the_step_is_a_prefilled_question_about_the_fee_line_or_the_plan_change_
             token=TOKEN, page_url=PAGE, api_base=API, plan_change_url=f"{API}/v1/pages/{TOKEN}/plan"
         ),
     )
+    # ... but only with the use case's terms for that plan (none here: still a question)
     fit = build_invoice_page(invoice(), ctx).plan_fit
+    assert fit is not None and fit.action is not None and fit.action.kind == "question"
+    # With them, the step is the switch, carrying its terms to show before the press
+    terms = PlanSwitchQuote("max", date(2026, 12, 4), True, 12_345, "SEK", "0123456789abcdef")
+    fit = build_invoice_page(invoice(), replace(ctx, plan_switches=(terms,))).plan_fit
     assert fit is not None and fit.action is not None
-    assert (fit.action.kind, fit.action.plan_code, fit.action.url) == (
+    assert (fit.action.kind, fit.action.plan_code, fit.action.url, fit.action.switch) == (
         "plan_change",
         "max",
         f"{API}/v1/pages/{TOKEN}/plan",
+        terms,
     )
 
 

@@ -186,6 +186,19 @@ class InvoiceModel(Model):
     ocr_index = OcrIndex()
 
 
+class OpenQuestionsIndex(GlobalSecondaryIndex["PageActivityModel"]):
+    """A tenant's unanswered questions, in the order they were asked (`GET /v1/questions`). Sparse:
+    only a question item carries `open_tenant`, and answering removes it, so a page of the list costs
+    one Query over open questions only, never a read of answered ones or of the tenant's invoices."""
+
+    class Meta:
+        index_name = "open_questions_index"
+        projection = AllProjection()
+
+    open_tenant = UnicodeAttribute(hash_key=True)
+    open_key = UnicodeAttribute(range_key=True)  # "<asked at, UTC ISO>#<invoice id>#<question id>"
+
+
 class PageActivityModel(Model):
     """What visitors do on an invoice page, kept out of the invoice item so nothing they do can grow it
     (docs/invoice-page.md). Per invoice ("<tenant>#<invoice id>"): one item per question
@@ -208,6 +221,10 @@ class PageActivityModel(Model):
     first_at = UTCDateTimeAttribute(null=True)
     last_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # Set on a question while it is unanswered: the sparse open_questions_index.
+    open_tenant = UnicodeAttribute(null=True)
+    open_key = UnicodeAttribute(null=True)
+    open_questions_index = OpenQuestionsIndex()
 
 
 class RunItemModel(Model):

@@ -66,6 +66,8 @@ def add_question(tenant_id: str, invoice_id: str, question: dict[str, Any], limi
                         text=str(question["text"]),
                         line_id=question.get("line_id"),
                         asked_at=asked_at.isoformat(),
+                        open_tenant=tenant_id,
+                        open_key=open_key(asked_at, invoice_id, str(question["question_id"])),
                     ),
                     condition=PageActivityModel.item_key.does_not_exist(),
                 )
@@ -167,6 +169,40 @@ def questions_of(tenant_id: str, invoice_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def open_key(asked_at: datetime, invoice_id: str, question_id: str) -> str:
+    """The question's place in the tenant's open questions: when it was asked (UTC, so the string
+    order is the time order), then invoice and question to make it unique."""
+    return f"{asked_at.astimezone(UTC).isoformat()}#{invoice_id}#{question_id}"
+
+
+def open_questions(
+    tenant_id: str, after: str | None, limit: int, newest_first: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the tenant's unanswered questions from the sparse open_questions_index: one Query
+    reading `limit` + 1 items at most (about one read unit per 4 KB), whatever the tenant's number of
+    invoices or answered questions. `after` is the last open_key seen; the next one is returned while
+    there may be more."""
+    condition = None
+    if after is not None:
+        key = PageActivityModel.open_key
+        condition = key < after if newest_first else key > after
+    found = [
+        {
+            "invoice_id": item.invoice_key.split("#", 1)[1],
+            "question_id": item.item_key[2:],
+            "asked_at": item.asked_at,
+            "text": item.text or "",
+            "line_id": item.line_id,
+            "open_key": item.open_key,
+        }
+        for item in PageActivityModel.open_questions_index.query(
+            tenant_id, condition, scan_index_forward=not newest_first, limit=limit + 1, page_size=limit + 1
+        )
+    ]
+    page = found[:limit]
+    return page, (page[-1]["open_key"] if len(found) > limit else None)
+
+
 def offer_clicks_of(tenant_id: str, invoice_id: str) -> int:
     return sum(
         int(item.click_count or 0)
@@ -244,6 +280,9 @@ def answer_question(
                         actions=[
                             PageActivityModel.answer.set(answer),
                             PageActivityModel.answered_at.set(answered_at),
+                            # out of the open questions' index (open_questions below)
+                            PageActivityModel.open_tenant.remove(),
+                            PageActivityModel.open_key.remove(),
                         ],
                         condition=PageActivityModel.item_key.exists(),
                     )

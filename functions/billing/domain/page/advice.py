@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.domain.invoice import Invoice
-from billing.domain.page.context import PageLinks
+from billing.domain.page.context import PageLinks, PlanSwitchQuote
 from billing.domain.page.view import AdviceAction, AnnouncementView, OfferView, PlanFitView
 
 STAY = ""  # the direction of advice that keeps the customer's plan (add-ons, "your plan fits")
@@ -51,15 +51,19 @@ def advice_action(
     plan_name: str | None,
     subject: str | None = None,
     charge_code: str | None = None,
+    switches: tuple[PlanSwitchQuote, ...] = (),
 ) -> AdviceAction:
-    """The one step for advice leading to `plan_code` (None: an add-on about `subject`)."""
-    if plan_code is not None and links.plan_change_url:
+    """The one step for advice leading to `plan_code` (None: an add-on about `subject`): the switch
+    itself when the page has its route and the use case's terms for that plan (`switches`)."""
+    quote = next((q for q in switches if q.plan_code == plan_code), None)
+    if plan_code is not None and links.plan_change_url and quote is not None:
         return AdviceAction(
             kind="plan_change",
             url=links.plan_change_url,
             topic="switch",
             plan_code=plan_code,
             plan_name=plan_name,
+            switch=quote,
         )
     if plan_code is not None:
         return AdviceAction(

@@ -110,7 +110,11 @@ def _advice(
     fit = advice.plan_fit
     if fit is not None and fit.suggested is not None:
         step = advice_action(
-            context.links, invoice, plan_code=fit.suggested.plan_code, plan_name=fit.suggested.plan_name
+            context.links,
+            invoice,
+            plan_code=fit.suggested.plan_code,
+            plan_name=fit.suggested.plan_name,
+            switches=context.plan_switches,
         )
         fit = replace(fit, action=step)
     rules = {rule.offer_id: rule for rule in context.settings.offers}
@@ -124,6 +128,7 @@ def _advice(
                 plan_name=offer.plan_name,
                 subject=offer.title,
                 charge_code=rules[offer.offer_id].charge_code,
+                switches=context.plan_switches,
             ),
         )
         for offer in advice.offers

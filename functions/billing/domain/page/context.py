@@ -364,6 +364,22 @@ class PageSettings:
 
 
 @dataclass(frozen=True)
+class PlanSwitchQuote:
+    """What switching to `plan_code` from the page would do, as the plan-change use case computes it
+    on the render's day (billing.services.subscriptions.page_switch): an upgrade takes effect at once
+    with `due_now` (minor units, incl. VAT) invoiced; a downgrade on `effective_date`, nothing now.
+    `basis` names the subscription it was computed from: the switch is refused if that changed."""
+
+    plan_code: str
+    effective_date: date
+    immediate: bool
+    due_now: int
+    currency: str
+    basis: str
+    done: bool = False  # switched already (from this page or otherwise): the page says so instead
+
+
+@dataclass(frozen=True)
 class PageContext:
     """Everything besides the invoice. `today` is the tenant's local date of the render."""
 
@@ -375,3 +391,5 @@ class PageContext:
     catalog: Catalog | None = None
     customer: Customer | None = None  # re-pricing needs the customer's time zone
     bankgiro: str | None = None  # overrides the invoice's own bankgiro when given
+    # The plan switches the page can offer in one step, with `links.plan_change_url` (issue 15).
+    plan_switches: tuple[PlanSwitchQuote, ...] = ()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.page.chart import ChartView
-from billing.domain.page.context import Branding, CreditNoteRef
+from billing.domain.page.context import Branding, CreditNoteRef, PlanSwitchQuote
 
 
 class PageStatus(StrEnum):
@@ -173,6 +173,8 @@ class AdviceAction:
     plan_name: str | None = None
     subject: str | None = None
     line_id: str | None = None
+    # A plan switch's terms, shown before the one press: billing.domain.page.context.PlanSwitchQuote
+    switch: PlanSwitchQuote | None = None
 
 
 @dataclass(frozen=True)
