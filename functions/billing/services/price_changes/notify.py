@@ -89,6 +89,9 @@ class NotifyCustomers:
             new=result.new if result else 0,
             incl_vat=not who.customer.is_business,
             suggestion=fit.code if fit else None,
+            name=who.customer.name,
+            language=who.customer.language,
+            country=who.customer.country,
         )
 
     def _send(self, tenant: TenantCatalog, change: ScheduledChange, notice: Notice) -> bool:

@@ -46,7 +46,10 @@ class Notice:
     sent_at: datetime | None = None
     choice: str | None = None  # accept | switch | leave; None: not chosen (accepts by default)
     chosen_at: datetime | None = None
-    outcome: str | None = None  # what the effective date did: moved | switched | left | ended
+    outcome: str | None = None  # what the effective date did: moved | switched | left | kept | ended
+    name: str = ""  # the customer's name and language, for the page and the email
+    language: str = "sv"
+    country: str = "SE"
 
     @property
     def per_year(self) -> int:
