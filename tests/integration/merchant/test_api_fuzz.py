@@ -19,6 +19,7 @@ import pytest
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from infra.local_run import run_billing
+from infra import demo_data
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
 pytestmark = pytest.mark.integration
@@ -40,6 +41,9 @@ ROUTES = [
     ("GET", "/v1/invoices/{invoice_id}/questions"),
     ("POST", "/v1/invoices/{invoice_id}/questions/{question_id}/answer"),
 ]
+# The catalog's routes (docs/price-changes.md): {code} names a plan of the victim's own catalog.
+PLAN_ROUTES = [("GET", "/v1/plans"), ("GET", "/v1/plans/{code}"), ("POST", "/v1/plans/{code}/versions")]
+ROUTES += PLAN_ROUTES
 # A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
 BODIES: dict[str, dict[str, Any]] = {
     "/v1/customers/{customer_id}": {"email": "intruder@example.se"},
@@ -47,7 +51,25 @@ BODIES: dict[str, dict[str, Any]] = {
     "/v1/customers/{customer_id}/subscription/change": {"plan": "max"},
     "/v1/customers/{customer_id}/subscription/cancel": {"at": "now"},
     "/v1/invoices/{invoice_id}/questions/{question_id}/answer": {"text": "Svar"},
+    "/v1/plans/{code}/versions": {
+        "effective_date": "2030-01-01",
+        "reason": "Intrång",
+        "charges": [{"code": "fee", "name": "Fee", "model": "flat", "amount": 1}],
+    },
 }
+
+
+def _marker_plan(shop: Merchant, marker: str) -> str:
+    """A plan only this tenant has, named with its marker: what a leak of it would show."""
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory
+
+    code = f"{marker.lower()}-plan"
+    plan = {**demo_data.CATALOG["plans"][0], "code": code, "name": f"{marker} plan"}
+    catalog = {**demo_data.CATALOG, "plans": [*demo_data.CATALOG["plans"], plan]}
+    DynamoTenantDirectory.put(
+        shop.tenant_id, demo_data.tenant_settings(shop.tenant_id), catalog, demo_data.PAGE_SETTINGS
+    )
+    return code
 
 
 def _seed(shop: Merchant, marker: str, n: int = 4) -> list[str]:
@@ -81,7 +103,7 @@ def _snapshot(tenant_id: str) -> dict[str, Any]:
 def _route_path(route: str, some_id: str) -> tuple[str, dict[str, str]]:
     """The path and path parameters of `route` for one id: a customer's, or under /v1/invoices an
     invoice's (with question q-1 where the route names a question)."""
-    name = "invoice_id" if "{invoice_id}" in route else "customer_id"
+    name = "invoice_id" if "{invoice_id}" in route else "code" if "{code}" in route else "customer_id"
     params = {name: some_id} if "{" + name + "}" in route else {}
     if "{question_id}" in route:
         params["question_id"] = "q-1"
@@ -121,6 +143,7 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         merchant("t-fuzz-b-" + hex(rng.getrandbits(24))[2:]),
     )
     ids = {a.tenant_id: _seed(a, "Alfa"), b.tenant_id: _seed(b, "Beta")}
+    plans = {a.tenant_id: _marker_plan(a, "Alfa"), b.tenant_id: _marker_plan(b, "Beta")}
     # Each tenant's subscribed customers get their first invoice: ids for /v1/invoices/{invoice_id}
     invoice_ids = {}
     for shop in (a, b):
@@ -146,6 +169,8 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         victim_id = rng.choice(ids[victim.tenant_id])
         if route.startswith("/v1/invoices/"):
             victim_id = rng.choice(invoice_ids[victim.tenant_id])
+        if route.startswith("/v1/plans/"):
+            victim_id = plans[victim.tenant_id]
         body: dict[str, Any] | None = None
         query = ""
         idem = rng.choice([None, "seed-0", "seed-1"])  # the victim's own Idempotency-Keys
@@ -224,6 +249,10 @@ JUNK: list[Any] = [
     "2026-13-45",
 ]
 FIELDS = [
+    "effective_date",
+    "reason",
+    "charges",
+    "notice_months",
     "id",
     "name",
     "email",
