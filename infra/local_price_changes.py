@@ -23,11 +23,16 @@ def run_price_changes(moment: datetime | None = None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--at", type=datetime.fromisoformat, help="the run's moment (ISO, with its zone)")
     args = parser.parse_args(argv)
     if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
-        print("error: no local stack in the environment: eval $(python -m infra.local_stack env)", file=sys.stderr)
+        print(
+            "error: no local stack in the environment: eval $(python -m infra.local_stack env)",
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(run_price_changes(args.at)))
     return 0

@@ -54,7 +54,13 @@ def _noticed(tenant_id: str, token: str) -> str:
 @pytest.mark.parametrize("js", [True, False])
 @pytest.mark.parametrize("choice", ["accept", "switch", "leave"])
 def test_the_notice_page_shows_the_backtest_and_takes_each_choice(
-    local_env, tenant_id, browser, artifacts, scenario_clock, choice, js  # noqa: F811
+    local_env,
+    tenant_id,
+    browser,
+    artifacts,
+    scenario_clock,  # noqa: F811
+    choice,
+    js,
 ):
     scenario_clock(date(2026, 12, 5))
     tenant = f"{tenant_id}-{choice}-{int(js)}"

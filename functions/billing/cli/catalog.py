@@ -64,7 +64,10 @@ def run_schedule(args: argparse.Namespace) -> int:
     )
 
 
-HEADER = f"{'version':<16} {'effective':<10} {'affected':>8} {'sent':>6} {'accept':>6} {'switch':>6} {'leave':>6} {'none':>6} {'done':>6}"
+HEADER = (
+    f"{'version':<16} {'effective':<10} {'affected':>8} {'sent':>6} {'accept':>6} {'switch':>6}"
+    f" {'leave':>6} {'none':>6} {'done':>6}"
+)
 
 
 def run_uptake(args: argparse.Namespace) -> int:

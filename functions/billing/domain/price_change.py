@@ -83,7 +83,8 @@ def new_version(
     earliest = earliest_effective_date(today, months)
     if effective_date < earliest:
         raise PriceChangeRefused(
-            "effective_date", f"{months} month(s) of notice from today: {earliest.isoformat()} at the earliest"
+            "effective_date",
+            f"{months} month(s) of notice from today: {earliest.isoformat()} at the earliest",
         )
     if last.effective_from is not None and effective_date <= last.effective_from:
         raise PriceChangeRefused(
@@ -92,9 +93,7 @@ def new_version(
     if (plan.interval, plan.currency) != (first.interval, first.currency):
         raise PriceChangeRefused("interval", "a new version keeps the plan's interval and currency")
     number = max(version_number(p.code) for p in versions) + 1
-    return replace(
-        plan, code=version_code(base, number), version_of=base, effective_from=effective_date
-    )
+    return replace(plan, code=version_code(base, number), version_of=base, effective_from=effective_date)
 
 
 def moved_to(subscription: Subscription, base: str, new_code: str) -> Subscription:

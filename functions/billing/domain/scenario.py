@@ -481,7 +481,9 @@ def _check_versions(plans: dict[str, Plan], path: str) -> None:
     """A later version (docs/price-changes.md) names a first version billed the same way."""
     for i, plan in enumerate(plans.values()):
         if (plan.version_of is None) != (plan.effective_from is None):
-            raise ScenarioError(f"{path}[{i}].effective_from", "a version needs version_of and effective_from")
+            raise ScenarioError(
+                f"{path}[{i}].effective_from", "a version needs version_of and effective_from"
+            )
         if plan.version_of is None:
             continue
         first = plans.get(plan.version_of)

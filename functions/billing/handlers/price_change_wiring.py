@@ -11,9 +11,9 @@ from billing.handlers.wiring import bind_tables, invoice_ledger, mailer
 from billing.settings import settings
 
 if TYPE_CHECKING:
-    from billing.services.ports import Clock
     from billing.adapters.dynamo.price_changes import DynamoPriceChanges
     from billing.adapters.price_change_notice import JinjaNoticeSender
+    from billing.services.ports import Clock
     from billing.services.price_changes.carry_out import CarryOut
     from billing.services.price_changes.catalog import CatalogPlans
     from billing.services.price_changes.choose import ChooseOnNotice

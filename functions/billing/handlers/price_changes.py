@@ -53,7 +53,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # Read again: a change noticed just now is carried out only when its day has come.
     for change in price_changes().open_changes():
         done += carry(change)
-    logger.info("price-change run done", extra={"notices_created": created, "notices_sent": sent, "carried_out": done})
+    logger.info(
+        "price-change run done", extra={"notices_created": created, "notices_sent": sent, "carried_out": done}
+    )
     metrics.add_metric(name="PriceChangeNoticesSent", unit=MetricUnit.Count, value=sent)
     metrics.add_metric(name="PriceChangesCarriedOut", unit=MetricUnit.Count, value=done)
     return {"notices_created": created, "notices_sent": sent, "carried_out": done}

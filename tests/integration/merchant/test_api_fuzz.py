@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
-from infra.local_run import run_billing
 from infra import demo_data
+from infra.local_run import run_billing
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
 pytestmark = pytest.mark.integration

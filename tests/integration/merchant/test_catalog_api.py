@@ -31,9 +31,7 @@ NEW_FEE = 12920  # Bas 3 GB: 119.20 kr -> 129.20 kr a month, excl. VAT
 
 def _version_body(**extra):
     bas = next(p for p in demo_data.CATALOG["plans"] if p["code"] == "bas")
-    charges = [
-        {**c, "amount": NEW_FEE} if c["code"] == "subscription" else c for c in bas["charges"]
-    ]
+    charges = [{**c, "amount": NEW_FEE} if c["code"] == "subscription" else c for c in bas["charges"]]
     return {"effective_date": "2027-02-01", "reason": "Högre kostnader för nätet", "charges": charges} | extra
 
 
@@ -70,7 +68,9 @@ def test_plans_are_listed_and_a_version_is_checked_and_scheduled_once(local_env,
     refused = {
         "effective_date": _version_body(effective_date="2026-12-20"),  # under a month's notice
         "notice_months": _version_body(notice_months=0),
-        "charges[0].amount": _version_body(charges=[{"code": "f", "name": "F", "model": "flat", "amount": -5}]),
+        "charges[0].amount": _version_body(
+            charges=[{"code": "f", "name": "F", "model": "flat", "amount": -5}]
+        ),
         "reason": {k: v for k, v in _version_body().items() if k != "reason"},
         "charges": _version_body(charges=[]),
     }
@@ -81,7 +81,10 @@ def test_plans_are_listed_and_a_version_is_checked_and_scheduled_once(local_env,
         assert named == field, (field, answer.body)
     no_key = call(url, "POST", path, shop.key, _version_body())
     assert no_key.status == 400 and no_key.body["errors"][0]["field"] == "Idempotency-Key"
-    assert call(url, "POST", "/v1/plans/gold/versions", shop.key, _version_body(), idempotency_key="g").status == 404
+    assert (
+        call(url, "POST", "/v1/plans/gold/versions", shop.key, _version_body(), idempotency_key="g").status
+        == 404
+    )
 
     scheduled = call(url, "POST", path, shop.key, _version_body(), idempotency_key="v2")
     assert scheduled.status == 201, scheduled.body
@@ -135,7 +138,10 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
         scenario_clock(date(2026, month, 1))
         run_billing(tenant_id, date(2026, month, 1))
     scenario_clock(date(2026, 12, 5))
-    assert call(url, "POST", "/v1/plans/bas/versions", shop.key, _version_body(), idempotency_key="v2").status == 201
+    assert (
+        call(url, "POST", "/v1/plans/bas/versions", shop.key, _version_body(), idempotency_key="v2").status
+        == 201
+    )
 
     # The next run tells all three, once each, with their own numbers
     scenario_clock(date(2026, 12, 6))
@@ -151,7 +157,9 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
         assert item.state == "sent" and item.data["periods"] == 4
         assert item.data["new"] > item.data["current"]  # a consumer: 4 invoices incl. VAT, 10 kr more each
         assert 4 * 1200 <= item.data["new"] - item.data["current"] <= 4 * 1300
-    mails = [m for m in emails_to(moto, "kund2@example.se") if "nytt pris" in json.dumps(m, ensure_ascii=False)]
+    mails = [
+        m for m in emails_to(moto, "kund2@example.se") if "nytt pris" in json.dumps(m, ensure_ascii=False)
+    ]
     assert len(mails) == 1 and notices[stayer].page_token in json.dumps(mails[0])
     status, _, page = fetch(f"{url}/i/{notices[stayer].page_token}")
     assert status == 200 and "Högre kostnader för nätet" in page and 'data-testid="per-year"' in page
@@ -188,15 +196,17 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     assert {d["customer_id"] for d in changes} == {stayer, silent}
     assert all(d["kind"] == "plan_change" for d in changes)
     # The choice is closed now
-    assert _post_form(url, f"/v1/pages/{notices[silent].page_token}/price-change", {"choice": "leave"})[0] == 409
+    assert (
+        _post_form(url, f"/v1/pages/{notices[silent].page_token}/price-change", {"choice": "leave"})[0] == 409
+    )
 
     # March: the new price on the period invoice
     scenario_clock(date(2027, 3, 1))
     run_billing(tenant_id, date(2027, 3, 1))
-    march = [
-        d for k, d in _documents(tenant_id).items() if k not in after and d["customer_id"] == stayer
+    march = [d for k, d in _documents(tenant_id).items() if k not in after and d["customer_id"] == stayer]
+    assert [line["amount"] for line in march[0]["lines"] if line.get("charge_code") == "subscription"] == [
+        NEW_FEE
     ]
-    assert [line["amount"] for line in march[0]["lines"] if line.get("charge_code") == "subscription"] == [NEW_FEE]
 
     # The merchant sees the uptake, over the API and in the CLI
     uptake = call(url, "GET", "/v1/plans/bas", shop.key).body["versions"][1]["uptake"]

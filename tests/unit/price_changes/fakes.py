@@ -29,7 +29,13 @@ def plan(code: str, fee: int, unit_price: str = "2", **extra: Any) -> dict[str, 
         "currency": "SEK",
         "charges": [
             {"code": "fee", "name": "Fee", "model": "flat", "amount": fee},
-            {"code": "calls", "name": "Calls", "model": "per_unit", "metric": "calls", "unit_price": unit_price},
+            {
+                "code": "calls",
+                "name": "Calls",
+                "model": "per_unit",
+                "metric": "calls",
+                "unit_price": unit_price,
+            },
         ],
         **extra,
     }
@@ -63,7 +69,9 @@ class Tokens:
 @dataclass
 class FakeStore:
     settings: dict[str, Any] = field(default_factory=lambda: dict(TENANT))
-    plans: list[dict[str, Any]] = field(default_factory=lambda: [plan("bas", 9900), plan("plus", 19900, "0.5")])
+    plans: list[dict[str, Any]] = field(
+        default_factory=lambda: [plan("bas", 9900), plan("plus", 19900, "0.5")]
+    )
     revision: int = 0
     changes_: dict[tuple[str, str], ScheduledChange] = field(default_factory=dict)
     notices_: dict[tuple[str, str, str], Notice] = field(default_factory=dict)

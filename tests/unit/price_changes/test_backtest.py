@@ -45,21 +45,35 @@ def _history(sub_start: date) -> list[BilledPeriod]:
 
 @pytest.mark.parametrize("is_business", [False, True])
 def test_backtest_is_the_sum_of_the_12_invoices_requoted_on_the_new_version(is_business: bool) -> None:
-    extra = {"is_business": True, "org_number": "556016-0680", "vat_number": "SE556016068001"} if is_business else {}
+    extra = (
+        {"is_business": True, "org_number": "556016-0680", "vat_number": "SE556016068001"}
+        if is_business
+        else {}
+    )
     who = parse_customer(customer(**extra))
     sub = parse_subscription(subscription())
     history = _history(sub.start_date)
 
     issued = [
         compute_invoice(
-            tenant=SETTINGS, catalog=CATALOG, customer=who, subscription=sub, events=b.events, period_start=b.period_start
+            tenant=SETTINGS,
+            catalog=CATALOG,
+            customer=who,
+            subscription=sub,
+            events=b.events,
+            period_start=b.period_start,
         )
         for b in history
     ]
     on_new = parse_subscription({**subscription(), "phases": [{"plan": "bas@v2", "start": "2026-01-01"}]})
     requoted = [
         compute_invoice(
-            tenant=SETTINGS, catalog=CATALOG, customer=who, subscription=on_new, events=b.events, period_start=b.period_start
+            tenant=SETTINGS,
+            catalog=CATALOG,
+            customer=who,
+            subscription=on_new,
+            events=b.events,
+            period_start=b.period_start,
         )
         for b in history
     ]
@@ -83,15 +97,20 @@ def test_backtest_is_the_sum_of_the_12_invoices_requoted_on_the_new_version(is_b
 def test_a_history_on_two_versions_keeps_other_plans_phases() -> None:
     who = parse_customer(customer())
     sub = parse_subscription(
-        {**subscription(), "phases": [{"plan": "plus", "start": "2026-01-01"}, {"plan": "bas", "start": "2026-07-01"}]}
+        {
+            **subscription(),
+            "phases": [{"plan": "plus", "start": "2026-01-01"}, {"plan": "bas", "start": "2026-07-01"}],
+        }
     )
     history = _history(sub.start_date)
     result = backtest(SETTINGS, CATALOG, who, sub, "bas@v2", history)
     assert sub.phases[0] == PlanPhase("plus", date(2026, 1, 1))
     # Only the months on Bas cost more: the months on Plus are priced the same both ways.
-    assert 0 < result.difference < backtest(
-        SETTINGS, CATALOG, who, parse_subscription(subscription()), "bas@v2", history
-    ).difference
+    assert (
+        0
+        < result.difference
+        < backtest(SETTINGS, CATALOG, who, parse_subscription(subscription()), "bas@v2", history).difference
+    )
 
 
 def test_a_short_history_is_scaled_to_a_year() -> None:

@@ -47,7 +47,12 @@ def _body(**extra: Any) -> VersionSchedule:
 def test_a_version_is_scheduled_with_the_next_code_and_listed() -> None:
     store, clock = FakeStore(), FixedClock(at("2027-01-15"))
     view = ScheduleVersion(store, clock)("t1", "bas", _body())
-    assert (view.code, view.version, view.effective_from, view.notice_months) == ("bas@v2", 2, "2027-03-01", 1)
+    assert (view.code, view.version, view.effective_from, view.notice_months) == (
+        "bas@v2",
+        2,
+        "2027-03-01",
+        1,
+    )
     plans = CatalogPlans(store, clock)
     shown = plans.show("t1", "bas")
     assert [v.code for v in shown.versions] == ["bas", "bas@v2"]
@@ -65,7 +70,11 @@ def test_a_version_is_scheduled_with_the_next_code_and_listed() -> None:
         ({"sector": "electricity"}, {"effective_date": "2027-03-01"}, "effective_date"),  # two months
         ({"sector": "electricity"}, {"notice_months": 1, "effective_date": "2027-05-01"}, "notice_months"),
         ({"price_change_notice_months": 3}, {"notice_months": 2}, "notice_months"),
-        ({}, {"charges": [{"code": "fee", "name": "Fee", "model": "flat", "amount": -1}]}, "charges[0].amount"),
+        (
+            {},
+            {"charges": [{"code": "fee", "name": "Fee", "model": "flat", "amount": -1}]},
+            "charges[0].amount",
+        ),
         ({}, {"charges": [{"code": "fee", "model": "nonsense"}]}, "charges[0].model"),
     ],
 )
@@ -108,7 +117,10 @@ def test_bills_issued_before_the_effective_date_are_unchanged() -> None:
     after = store.tenant("t1")
     assert compute_invoice(tenant=after.settings, catalog=after.catalog, **kwargs) == issued
     moved = parse_subscription(
-        {**subscription(), "phases": [{"plan": "bas", "start": "2026-01-01"}, {"plan": "bas@v2", "start": "2027-03-01"}]}
+        {
+            **subscription(),
+            "phases": [{"plan": "bas", "start": "2026-01-01"}, {"plan": "bas@v2", "start": "2027-03-01"}],
+        }
     )
     kwargs["subscription"] = moved
     assert compute_invoice(tenant=after.settings, catalog=after.catalog, **kwargs).total == issued.total
@@ -191,7 +203,7 @@ def test_choices_are_recorded_by_token_and_carried_out_on_the_effective_date() -
 
 
 def test_a_notice_sent_too_late_keeps_the_old_version() -> None:
-    store, sender, notify, clock = _world()
+    store, _, notify, clock = _world()
     clock.at = at("2027-02-10")  # the sends failed until less than a month was left
     (change,) = store.open_changes()
     notify(change)

@@ -141,13 +141,15 @@ class DynamoPriceChanges:
         result = []
         for key in PriceChangeModel.open_index.query(OPEN):
             try:
-                result.append(_change(PriceChangeModel.get(key.tenant_id, key.item_key, consistent_read=True)))
+                result.append(
+                    _change(PriceChangeModel.get(key.tenant_id, key.item_key, consistent_read=True))
+                )
             except DoesNotExist:
                 continue
         return result
 
     def set_state(self, change: ScheduledChange, state: str) -> None:
-        actions = [PriceChangeModel.state.set(state)]
+        actions: list[Any] = [PriceChangeModel.state.set(state)]
         if state == "done":
             actions.append(PriceChangeModel.open_bucket.remove())
         PriceChangeModel(change.tenant_id, _change_key(change.version)).update(actions=actions)

@@ -29,7 +29,11 @@ class DynamoTenantStore:
         # Plan versions scheduled as price changes (docs/price-changes.md) stay, whatever the file
         # says: subscriptions name them. The file may restate them; it cannot drop one.
         codes = {p.get("code") for p in catalog.get("plans") or []}
-        kept = [p for p in (stored.catalog or {}).get("plans", []) if p.get("version_of") and p["code"] not in codes]
+        kept = [
+            p
+            for p in (stored.catalog or {}).get("plans", [])
+            if p.get("version_of") and p["code"] not in codes
+        ]
         catalog = {**catalog, "plans": [*(catalog.get("plans") or []), *kept]}
         try:
             parse_catalog(catalog)
@@ -37,7 +41,7 @@ class DynamoTenantStore:
             raise PermanentError(
                 f"the stored plan versions need their plans: {error.reason}", field="catalog.plans"
             ) from None
-        condition = TenantModel.catalog_revision.does_not_exist()
+        condition: Any = TenantModel.catalog_revision.does_not_exist()
         if stored.catalog_revision is not None:
             condition = TenantModel.catalog_revision == stored.catalog_revision
         revision = int(stored.catalog_revision or 0) + 1
@@ -53,7 +57,9 @@ class DynamoTenantStore:
         revision: int | None = None,
     ) -> bool:
         try:
-            item = TenantModel(tenant_id, settings=settings, catalog=catalog, page=page, catalog_revision=revision)
+            item = TenantModel(
+                tenant_id, settings=settings, catalog=catalog, page=page, catalog_revision=revision
+            )
             item.save(condition=condition)
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":

@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 
 
 class PlanChanger(Protocol):
-    def __call__(self, tenant_id: str, customer_id: str, request: PlanChange, *, preview: bool = False) -> object: ...
+    def __call__(
+        self, tenant_id: str, customer_id: str, request: PlanChange, *, preview: bool = False
+    ) -> object: ...
 
 
 class Canceller(Protocol):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -36,7 +37,7 @@ class CatalogPlans:
         return self._view(tenant, self.store.changes(tenant_id), code, with_uptake=True)
 
     def _view(
-        self, tenant: TenantCatalog, changes: list[ScheduledChange], base: str, *, with_uptake: bool
+        self, tenant: TenantCatalog, changes: builtins.list[ScheduledChange], base: str, *, with_uptake: bool
     ) -> PlanView:
         today = self.clock.now().astimezone(ZoneInfo(tenant.settings.timezone)).date()
         by_code = {p["code"]: p for p in tenant.plans}

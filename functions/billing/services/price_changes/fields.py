@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from typing_extensions import Annotated
 
 PlanCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 
@@ -24,7 +23,8 @@ class VersionSchedule(BaseModel):
         None,
         ge=0,
         le=24,
-        description="months of notice; default and minimum: the tenant's, never below its sector's legal minimum",
+        description="months of notice; default and minimum: the tenant's (never below its sector's legal"
+        " minimum)",
     )
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
         None, description="default: the plan's current name"
