@@ -74,6 +74,7 @@ def test_the_notice_page_shows_the_backtest_and_takes_each_choice(
     try:
         page.goto(url)
         # The change, its reason, and the customer's own year: +156 kr incl. VAT
+        assert "Hej Kund 1, priset för Bas 3 GB" in page.locator("h1").inner_text()
         assert "Högre kostnader för nätet." in page.get_by_test_id("reason").inner_text()
         per_year = page.get_by_test_id("per-year")
         assert per_year.get_attribute("data-amount") == "15600"
@@ -96,6 +97,7 @@ def test_the_notice_page_shows_the_backtest_and_takes_each_choice(
         page.goto(url)  # the re-published page (the redirect lands on it; reload past any cache)
         chosen = page.get_by_test_id("chosen")
         assert chosen.get_attribute("data-choice") == choice
+        assert "Hej Kund 1" in page.locator("h1").inner_text()  # the re-published page, read back
         page.screenshot(path=str(artifacts / f"price-change-{tag}.png"), full_page=True)
         if js:
             checker = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)

@@ -76,6 +76,9 @@ def _notice(item: PriceChangeModel) -> Notice:
         choice=item.choice,
         chosen_at=item.chosen_at,
         outcome=item.outcome,
+        name=d.get("name", ""),
+        language=d.get("language", "sv"),
+        country=d.get("country", "SE"),
     )
 
 
