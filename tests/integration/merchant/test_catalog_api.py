@@ -106,6 +106,21 @@ def test_plans_are_listed_and_a_version_is_checked_and_scheduled_once(local_env,
     assert shown["current_version"] == "bas"
     assert shown["versions"][1]["reason"] == "Högre kostnader för nätet"
     assert shown["versions"][1]["uptake"]["affected"] == 0
+    # A subscription named by the plan's code starts on the version on sale on its first day
+    for i, start in ((1, "2026-12-05"), (2, "2027-02-15")):
+        body = customer_body(i)
+        assert call(url, "POST", "/v1/customers", shop.key, body, idempotency_key=f"c{i}").status == 201
+        started = call(
+            url,
+            "POST",
+            f"/v1/customers/{body['id']}/subscription",
+            shop.key,
+            {"plan": "bas", "start_date": start},
+            idempotency_key=f"s{i}",
+        )
+        assert started.status == 201, started.body
+        expected = "bas" if i == 1 else "bas@v2"
+        assert started.body["subscription"]["phases"] == [{"plan": expected, "start": start}]
 
 
 def _subscribe(url: str, shop, i: int) -> str:
