@@ -160,8 +160,9 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
 
     # The next run tells all three, once each, with their own numbers
     scenario_clock(date(2026, 12, 6))
+    # (The run serves every tenant's open changes: other tests' tenants may have some too.)
     first = run_price_changes(_at(date(2026, 12, 6)))
-    assert (first["notices_created"], first["notices_sent"]) == (3, 3)
+    assert first["notices_created"] >= 3 and first["notices_sent"] >= 3
     assert run_price_changes(_at(date(2026, 12, 7)))["notices_sent"] == 0
     notices = {
         i.data["customer_id"]: i
@@ -200,7 +201,12 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     run_billing(tenant_id, date(2027, 2, 1))
     issued = _documents(tenant_id)
     done = run_price_changes(_at(date(2027, 2, 1)))
-    assert done["carried_out"] == 3
+    assert done["carried_out"] >= 3
+    outcomes = {
+        i.data["customer_id"]: i.outcome
+        for i in PriceChangeModel.query(tenant_id, PriceChangeModel.item_key.startswith("notice#"))
+    }
+    assert outcomes == {leaver: "left", stayer: "moved", silent: "moved"}
     after = _documents(tenant_id)
     assert {k: after[k] for k in issued} == issued
     subscriptions = {i.customer_id: i.subscription for i in CustomerModel.query(tenant_id)}
