@@ -131,7 +131,7 @@ def _subscribe(url: str, shop, i: int) -> str:
         "POST",
         f"/v1/customers/{body['id']}/subscription",
         shop.key,
-        {"plan": "bas", "start_date": "2026-09-01"},
+        {"plan": "bas", "start_date": "2026-11-01"},
         idempotency_key=f"s{i}",
     )
     assert started.status == 201, started.body
@@ -142,14 +142,16 @@ def _documents(tenant_id: str) -> dict[str, dict]:
     return {i.invoice_id: i.document for i in InvoiceModel.query(tenant_id)}
 
 
+# Five billing runs and three price-change runs: minutes on a loaded two-core machine.
+@pytest.mark.timeout(900)
 def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, scenario_clock, monkeypatch):
     url, shop, moto = local_env.server.url, merchant(tenant_id), local_env.moto_url
     # Months pass in this test in seconds: every function's tenant cache is as old as its bound by the
     # effective date (a version is scheduled at least a month ahead), so here it always reads afresh.
     monkeypatch.setattr(DynamoTenantDirectory, "TTL_SECONDS", 0.0)
-    scenario_clock(date(2026, 9, 1))
+    scenario_clock(date(2026, 11, 1))
     leaver, stayer, silent = (_subscribe(url, shop, i) for i in (1, 2, 3))
-    for month in (9, 10, 11, 12):
+    for month in (11, 12):
         scenario_clock(date(2026, month, 1))
         run_billing(tenant_id, date(2026, month, 1))
     scenario_clock(date(2026, 12, 5))
@@ -170,9 +172,9 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     }
     assert set(notices) == {leaver, stayer, silent}
     for item in notices.values():
-        assert item.state == "sent" and item.data["periods"] == 4
-        assert item.data["new"] > item.data["current"]  # a consumer: 4 invoices incl. VAT, 10 kr more each
-        assert 4 * 1200 <= item.data["new"] - item.data["current"] <= 4 * 1300
+        assert item.state == "sent" and item.data["periods"] == 2
+        assert item.data["new"] > item.data["current"]  # a consumer: 2 invoices incl. VAT, 10 kr more each
+        assert 2 * 1200 <= item.data["new"] - item.data["current"] <= 2 * 1300
     mails = [
         m for m in emails_to(moto, "kund2@example.se") if "nytt pris" in json.dumps(m, ensure_ascii=False)
     ]
@@ -191,10 +193,6 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     token = notices[stayer].page_token
     assert _post_form(url, f"/v1/pages/{token}/price-change", {"choice": "accept"})[0] == 303
 
-    # January is billed at the old price; nothing issued so far changes
-    scenario_clock(date(2027, 1, 1))
-    run_billing(tenant_id, date(2027, 1, 1))
-    issued = _documents(tenant_id)
     # The effective date: the run bills February first (at the old price, in advance), then the
     # price-change run carries the choices out
     scenario_clock(date(2027, 2, 1))
