@@ -142,7 +142,7 @@ def _documents(tenant_id: str) -> dict[str, dict]:
     return {i.invoice_id: i.document for i in InvoiceModel.query(tenant_id)}
 
 
-# Five billing runs and three price-change runs: minutes on a loaded two-core machine.
+# Six billing runs and three price-change runs: minutes on a loaded two-core machine.
 @pytest.mark.timeout(900)
 def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, scenario_clock, monkeypatch):
     url, shop, moto = local_env.server.url, merchant(tenant_id), local_env.moto_url
@@ -193,6 +193,9 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     token = notices[stayer].page_token
     assert _post_form(url, f"/v1/pages/{token}/price-change", {"choice": "accept"})[0] == 303
 
+    # January is billed at the old price
+    scenario_clock(date(2027, 1, 1))
+    run_billing(tenant_id, date(2027, 1, 1))
     # The effective date: the run bills February first (at the old price, in advance), then the
     # price-change run carries the choices out
     scenario_clock(date(2027, 2, 1))
