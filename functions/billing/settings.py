@@ -44,6 +44,7 @@ class Settings:
     webhook_queue_url: str
     webhook_dlq_url: str
     event_bus_name: str
+    price_changes_table: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,6 +17,7 @@ from typing import NoReturn
 COMMANDS: dict[str, str] = {
     "report": "billing.cli.report",
     "apikey": "billing.cli.apikey",
+    "catalog": "billing.cli.catalog",
     "autogiro": "billing.cli.autogiro",
     "bgmax": "billing.cli.bgmax",
     "collection": "billing.cli.collection",

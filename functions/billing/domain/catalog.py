@@ -86,6 +86,14 @@ class Plan:
     currency: str
     charges: tuple[Charge, ...]
     minimum_commitment: int | None = None  # per full period, excl. VAT; a true-up line tops it up
+    # A later version of plan `version_of` ("bas@v2"), on sale from `effective_from`
+    # (docs/price-changes.md). Subscriptions name the version they are on; the first has neither.
+    version_of: str | None = None
+    effective_from: date | None = None
+
+    @property
+    def base_code(self) -> str:
+        return self.version_of or self.code
 
     def charge(self, code: str) -> Charge | None:
         return next((c for c in self.charges if c.code == code), None)
@@ -98,6 +106,22 @@ class Catalog:
 
     def plan(self, code: str) -> Plan:
         return self.plans[code]
+
+    def versions(self, base: str) -> list[Plan]:
+        """Every version of plan `base`, oldest first (the first version has no effective date)."""
+        found = [p for p in self.plans.values() if p.base_code == base]
+        return sorted(found, key=lambda p: (p.effective_from or date.min, p.code))
+
+    def current(self, base: str, day: date) -> Plan | None:
+        """The version of plan `base` on sale on `day`: the latest one in effect by then."""
+        live = [p for p in self.versions(base) if p.effective_from is None or p.effective_from <= day]
+        return live[-1] if live else None
+
+    def on_sale(self, day: date) -> dict[str, Plan]:
+        """Each plan's version on sale on `day`, by its own (versioned) code."""
+        bases = {p.base_code for p in self.plans.values()}
+        current = (self.current(b, day) for b in sorted(bases))
+        return {p.code: p for p in current if p is not None}
 
 
 @dataclass(frozen=True)

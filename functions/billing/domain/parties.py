@@ -21,6 +21,10 @@ class TenantSettings:
     timezone: str = "Europe/Stockholm"
     f_tax: bool = True  # "Godkänd för F-skatt" printed on the invoice
     email: str | None = None
+    # Price changes (docs/price-changes.md): the sector whose legal minimum notice applies
+    # ("electronic_communications", "electricity", "" for none) and the tenant's own notice in months.
+    sector: str = ""
+    price_change_notice_months: int = 1
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ def _currency(f: _Fields, name: str, default: Any = _MISSING) -> str:
 
 _TENANT_FIELDS = frozenset(
     "tenant_id legal_name org_number vat_number address currency country payment_terms_days "
-    "invoice_series_prefix bankgiro ocr_length_digit timezone f_tax email".split()
+    "invoice_series_prefix bankgiro ocr_length_digit timezone f_tax email "
+    "sector price_change_notice_months".split()
 )
 
 
@@ -245,7 +246,24 @@ def parse_tenant_settings(data: Any, path: str = "tenant") -> TenantSettings:
         timezone=_check_zone(f.text("timezone", "Europe/Stockholm"), f.at("timezone")),
         f_tax=f.flag("f_tax", True),
         email=f.text("email", None),
+        **_price_change_settings(f),
     )
+
+
+def _price_change_settings(f: _Fields) -> dict[str, Any]:
+    """The sector's legal minimum notice of a price change bounds the tenant's own (price_change.py)."""
+    from billing.domain.price_change import SECTOR_MINIMUM_MONTHS
+
+    sector = f.text("sector", "")
+    if sector and sector not in SECTOR_MINIMUM_MONTHS:
+        raise ScenarioError(f.at("sector"), f"one of {', '.join(sorted(SECTOR_MINIMUM_MONTHS))} (or empty)")
+    minimum = SECTOR_MINIMUM_MONTHS.get(sector, 0)
+    months = f.integer("price_change_notice_months", max(1, minimum), minimum=0, maximum=24)
+    if months < minimum:
+        raise ScenarioError(
+            f.at("price_change_notice_months"), f"the {sector} sector's legal minimum is {minimum} month(s)"
+        )
+    return {"sector": sector, "price_change_notice_months": months}
 
 
 _CUSTOMER_FIELDS = frozenset(
@@ -392,7 +410,9 @@ def parse_charge(data: Any, path: str, vat_categories: frozenset[str] = frozense
     )
 
 
-_PLAN_FIELDS = frozenset("code name interval currency charges minimum_commitment".split())
+_PLAN_FIELDS = frozenset(
+    "code name interval currency charges minimum_commitment version_of effective_from".split()
+)
 
 
 def parse_plan(data: Any, path: str = "plan", vat_categories: frozenset[str] = frozenset()) -> Plan:
@@ -412,6 +432,8 @@ def parse_plan(data: Any, path: str = "plan", vat_categories: frozenset[str] = f
         currency=_currency(f, "currency", "SEK"),
         charges=tuple(charges),
         minimum_commitment=f.integer("minimum_commitment", None, minimum=0),
+        version_of=f.text("version_of", None),
+        effective_from=f.day("effective_from", None),
     )
 
 
@@ -451,7 +473,24 @@ def parse_catalog(data: Any, path: str = "catalog") -> Catalog:
         plans[plan.code] = plan
     if not plans:
         raise ScenarioError(f.at("plans"), "needs at least one plan")
+    _check_versions(plans, f.at("plans"))
     return Catalog(plans=plans, vat_schedule=schedule)
+
+
+def _check_versions(plans: dict[str, Plan], path: str) -> None:
+    """A later version (docs/price-changes.md) names a first version billed the same way."""
+    for i, plan in enumerate(plans.values()):
+        if (plan.version_of is None) != (plan.effective_from is None):
+            raise ScenarioError(
+                f"{path}[{i}].effective_from", "a version needs version_of and effective_from"
+            )
+        if plan.version_of is None:
+            continue
+        first = plans.get(plan.version_of)
+        if first is None or first.version_of is not None:
+            raise ScenarioError(f"{path}[{i}].version_of", f"no first version {plan.version_of!r}")
+        if (first.interval, first.currency) != (plan.interval, plan.currency):
+            raise ScenarioError(f"{path}[{i}].interval", "a version keeps its plan's interval and currency")
 
 
 _SUBSCRIPTION_FIELDS = frozenset("id customer_id anchor anchor_date phases end_date cancelled_on".split())

@@ -5,6 +5,8 @@ POST /v1/pages/{token}/language       field `language` (sv, en): the page's lang
 POST /v1/pages/{token}/plan           fields `plan`, `basis`, `quoted`: the plan switch the page's
                                       advice offers, through the plan-change use case
                                       (billing.services.subscriptions.page_switch)
+POST /v1/pages/{token}/price-change   field `choice` (accept, switch, leave) on a price-change notice's
+                                      page (docs/price-changes.md): 303 back to the page, re-rendered
 
 Answers 303 back to the re-rendered page's summary, where the method is gone and the invoice can be
 paid by hand; a confirmation email has gone out (billing.services.payment_control). Nothing to stop
@@ -102,6 +104,24 @@ def _refused(token: str, reason: str) -> Response[Any]:
         "</body></html>"
     )
     return Response(409, "text/html; charset=utf-8", body, headers={"Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/price-change")
+def price_change(token: str) -> Response[Any]:
+    from billing.handlers.price_change_wiring import choose_on_notice
+    from billing.services.price_changes.choose import ChoiceClosed, NoticeNotFound
+
+    try:
+        form = form_fields(app.current_event.raw_event)
+        notice = choose_on_notice()(token, form.get("choice"))
+    except NoticeNotFound:
+        return Response(404, "text/plain; charset=utf-8", "Not found")
+    except PermanentError as exc:
+        status = exc.status if isinstance(exc, BodyRefused) else 409 if isinstance(exc, ChoiceClosed) else 400
+        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+    metrics.add_metric(name=f"PriceChangeChoice_{notice.choice}", unit=MetricUnit.Count, value=1)
+    location = f"{settings().pages_base_url}/i/{token}#block-choices"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(clear_state=True)

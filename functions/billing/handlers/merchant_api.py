@@ -66,6 +66,8 @@ from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
 from billing.services.invoices.open_questions import OpenQuestionList
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
+from billing.services.price_changes.fields import PlanList, PlanView, VersionSchedule, VersionView
+from billing.services.price_changes.schedule import VersionConflict
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
 from billing.services.subscriptions.fields import (
     Cancellation,
@@ -440,6 +442,59 @@ def list_open_questions(
 ) -> Response[str]:
     answer = wiring.open_questions()(_tenant(), limit, cursor, order)
     return _json(200, answer.model_dump(mode="json"))
+# ------------------------------------------------------------------------------------------ catalog
+# Plans as versioned documents and price changes (docs/price-changes.md, billing.services.price_changes).
+
+PlanCodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+
+
+@app.get(
+    "/v1/plans",
+    summary="The catalog: every plan with its versions",
+    responses=route_answers(200, PlanList, "The plans"),
+    tags=["catalog"],
+)
+def list_plans() -> Response[str]:
+    from billing.handlers.price_change_wiring import catalog_plans
+
+    return _json(200, catalog_plans().list(_tenant()).model_dump(mode="json"))
+
+
+@app.get(
+    "/v1/plans/<code>",
+    summary="A plan with its versions and each price change's uptake",
+    responses=route_answers(200, PlanView, "The plan", 404),
+    tags=["catalog"],
+)
+def get_plan(code: PlanCodePath) -> Response[str]:
+    from billing.handlers.price_change_wiring import catalog_plans
+
+    return _json(200, catalog_plans().show(_tenant(), code).model_dump(mode="json"))
+
+
+@operation("plan.version")
+def _schedule_version(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+    from billing.handlers.price_change_wiring import schedule_version
+
+    body = VersionSchedule.model_validate(request["body"])
+    return 201, schedule_version()(tenant_id, request["path"]["code"], body).model_dump(mode="json")
+
+
+@app.post(
+    "/v1/plans/<code>/versions",
+    summary="Schedule a price change: the plan's next version from an effective date, with notice",
+    responses=route_answers(201, VersionView, "The scheduled version", 404, 409, 422),
+    tags=["catalog"],
+)
+def schedule_plan_version(
+    code: PlanCodePath, body: VersionSchedule, idempotency_key: IdempotencyKey
+) -> Response[str]:
+    return once("plan.version", idempotency_key, body, {"code": code})
+
+
+@app.exception_handler(VersionConflict)
+def _catalog_moved(error: VersionConflict) -> Response[str]:
+    return _problem(409, error.reason, field=error.field)
 
 
 # ------------------------------------------------------------------------------------------ the document

@@ -20,6 +20,7 @@ import pytest
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.handlers.wiring import page_actions
+from infra import demo_data
 from infra.local_run import run_billing
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant
 
@@ -48,6 +49,9 @@ ROUTES = [
     ("GET", "/v1/credit_notes/{credit_note_id}"),
     ("GET", "/v1/questions"),
 ]
+# The catalog's routes (docs/price-changes.md): {code} names a plan of the victim's own catalog.
+PLAN_ROUTES = [("GET", "/v1/plans"), ("GET", "/v1/plans/{code}"), ("POST", "/v1/plans/{code}/versions")]
+ROUTES += PLAN_ROUTES
 # A valid body per POST route: what an attacker sends with the victim's ids, and what mutations start from
 BODIES: dict[str, dict[str, Any]] = {
     "/v1/customers/{customer_id}": {"email": "intruder@example.se"},
@@ -59,7 +63,25 @@ BODIES: dict[str, dict[str, Any]] = {
         "items": [{"description": "Intrång", "quantity": "2", "unit_price": 1000, "vat_rate": "25"}]
     },
     "/v1/invoices/{invoice_id}/credit_notes": {"lines": [{"line_id": "1", "amount": 100}], "reason": "x"},
+    "/v1/plans/{code}/versions": {
+        "effective_date": "2030-01-01",
+        "reason": "Intrång",
+        "charges": [{"code": "fee", "name": "Fee", "model": "flat", "amount": 1}],
+    },
 }
+
+
+def _marker_plan(shop: Merchant, marker: str) -> str:
+    """A plan only this tenant has, named with its marker: what a leak of it would show."""
+    from billing.adapters.dynamo.stores import DynamoTenantDirectory
+
+    code = f"{marker.lower()}-plan"
+    plan = {**demo_data.CATALOG["plans"][0], "code": code, "name": f"{marker} plan"}
+    catalog = {**demo_data.CATALOG, "plans": [*demo_data.CATALOG["plans"], plan]}
+    DynamoTenantDirectory.put(
+        shop.tenant_id, demo_data.tenant_settings(shop.tenant_id), catalog, demo_data.PAGE_SETTINGS
+    )
+    return code
 
 
 def _seed(shop: Merchant, marker: str, n: int = 4) -> list[str]:
@@ -96,7 +118,7 @@ def _route_path(route: str, some_id: str) -> tuple[str, dict[str, str]]:
     invoice's (with question q-1 where the route names a question)."""
     name = next(
         n
-        for n in ("invoice_id", "credit_note_id", "customer_id")
+        for n in ("invoice_id", "credit_note_id", "code", "customer_id")
         if "{" + n + "}" in route or n == "customer_id"
     )
     params = {name: some_id} if "{" + name + "}" in route else {}
@@ -145,6 +167,7 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
         merchant("t-fuzz-b-" + hex(rng.getrandbits(24))[2:]),
     )
     ids = {a.tenant_id: _seed(a, "Alfa"), b.tenant_id: _seed(b, "Beta")}
+    plans = {a.tenant_id: _marker_plan(a, "Alfa"), b.tenant_id: _marker_plan(b, "Beta")}
     # Each tenant's subscribed customers get their first invoice: ids for /v1/invoices/{invoice_id}
     invoice_ids = {}
     for shop in (a, b):
@@ -182,6 +205,8 @@ def test_no_route_reaches_the_other_tenants_data(local_env):
             victim_id = rng.choice(invoice_ids[victim.tenant_id])
         elif route.startswith("/v1/credit_notes/"):
             victim_id = rng.choice(note_ids[victim.tenant_id])
+        if route.startswith("/v1/plans/"):
+            victim_id = plans[victim.tenant_id]
         body: dict[str, Any] | None = None
         query = ""
         idem = rng.choice([None, "seed-0", "seed-1"])  # the victim's own Idempotency-Keys
@@ -265,6 +290,9 @@ FIELDS = [
     "items",
     "lines",
     "reason",
+    "effective_date",
+    "charges",
+    "notice_months",
     "id",
     "name",
     "email",

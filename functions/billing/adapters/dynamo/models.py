@@ -35,6 +35,9 @@ class TenantModel(Model):
     settings = JSONAttribute()  # billing.domain TenantSettings shape (docs/pricing.md)
     catalog = JSONAttribute()  # plans and charges (docs/pricing.md)
     page = JSONAttribute(default=dict)  # branding and page settings (name, colour, support email)
+    # Bumped by every catalog write: a plan version is added only to the catalog it was checked
+    # against (billing.adapters.dynamo.price_changes).
+    catalog_revision = NumberAttribute(null=True)
 
 
 class DueIndex(GlobalSecondaryIndex["CustomerModel"]):
@@ -469,6 +472,47 @@ class WebhookEndpointModel(Model):
     enabled = BooleanAttribute(default=True)
 
 
+class NoticeTokenIndex(GlobalSecondaryIndex["PriceChangeModel"]):
+    class Meta:
+        index_name = "token_index"
+        projection = KeysOnlyProjection()
+
+    page_token = UnicodeAttribute(hash_key=True)
+
+
+class OpenChangesIndex(GlobalSecondaryIndex["PriceChangeModel"]):
+    class Meta:
+        index_name = "open_index"
+        projection = KeysOnlyProjection()
+
+    open_bucket = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+
+
+class PriceChangeModel(Model):
+    """Price changes per tenant (billing.adapters.dynamo.price_changes): "change#<version>" (a plan's
+    scheduled version; `open_bucket` set until every notice is carried out, so the daily run finds
+    exactly the open ones) and "notice#<version>#<customer>" (one customer's notice: its page token,
+    backtest, send state, choice and outcome)."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    data = JSONAttribute()
+    state = UnicodeAttribute(null=True)  # a change: noticing | noticed | done; a notice: pending | sent
+    open_bucket = UnicodeAttribute(null=True)
+    page_token = UnicodeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    choice = UnicodeAttribute(null=True)
+    chosen_at = UTCDateTimeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    token_index = NoticeTokenIndex()
+    open_index = OpenChangesIndex()
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -486,6 +530,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "outbox_table": OutboxModel,
     "money_audit_table": MoneyAuditModel,
     "webhooks_table": WebhookEndpointModel,
+    "price_changes_table": PriceChangeModel,
 }
 
 

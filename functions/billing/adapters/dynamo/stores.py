@@ -95,22 +95,29 @@ def _utc(value: datetime) -> datetime:
 
 
 class DynamoTenantDirectory:
+    # Tenant settings and catalog change rarely; one read per warm container every few minutes is
+    # enough. Bounded, so a plan version scheduled as a price change (at least a month ahead,
+    # docs/price-changes.md) is known to every container long before a subscription names it.
+    TTL_SECONDS = 300.0
+
     def __init__(self) -> None:
-        self._cache: dict[str, TenantAccount] = {}
+        self._cache: dict[str, tuple[float, TenantAccount]] = {}
 
     def get(self, tenant_id: str) -> TenantAccount:
-        # Tenant settings and catalog change rarely; one read per warm container is enough.
-        if tenant_id not in self._cache:
+        cached = self._cache.get(tenant_id)
+        if cached is None or time.monotonic() - cached[0] >= self.TTL_SECONDS:
             try:
                 item = TenantModel.get(tenant_id)
             except DoesNotExist as exc:
                 raise PermanentError(f"unknown tenant {tenant_id!r}", field="tenant_id") from exc
-            self._cache[tenant_id] = TenantAccount(
+            account = TenantAccount(
                 settings=parse_tenant_settings(item.settings),
                 catalog=parse_catalog(item.catalog),
                 page=dict(item.page or {}),
             )
-        return self._cache[tenant_id]
+            cached = (time.monotonic(), account)
+            self._cache[tenant_id] = cached
+        return cached[1]
 
     @staticmethod
     def put(tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from billing.adapters.dynamo.models import TenantModel
+from billing.domain.pricing_errors import ScenarioError
+from billing.domain.scenario import parse_catalog
+from billing.services.errors import PermanentError
 
 
 class DynamoTenantStore:
@@ -19,7 +22,30 @@ class DynamoTenantStore:
     def replace(
         self, tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]
     ) -> bool:
-        return self._put(tenant_id, settings, catalog, page, TenantModel.tenant_id.exists())
+        try:
+            stored = TenantModel.get(tenant_id, consistent_read=True)
+        except TenantModel.DoesNotExist:
+            return False
+        # Plan versions scheduled as price changes (docs/price-changes.md) stay, whatever the file
+        # says: subscriptions name them. The file may restate them; it cannot drop one.
+        codes = {p.get("code") for p in catalog.get("plans") or []}
+        kept = [
+            p
+            for p in (stored.catalog or {}).get("plans", [])
+            if p.get("version_of") and p["code"] not in codes
+        ]
+        catalog = {**catalog, "plans": [*(catalog.get("plans") or []), *kept]}
+        try:
+            parse_catalog(catalog)
+        except ScenarioError as error:
+            raise PermanentError(
+                f"the stored plan versions need their plans: {error.reason}", field="catalog.plans"
+            ) from None
+        condition: Any = TenantModel.catalog_revision.does_not_exist()
+        if stored.catalog_revision is not None:
+            condition = TenantModel.catalog_revision == stored.catalog_revision
+        revision = int(stored.catalog_revision or 0) + 1
+        return self._put(tenant_id, settings, catalog, page, condition, revision)
 
     @staticmethod
     def _put(
@@ -28,9 +54,13 @@ class DynamoTenantStore:
         catalog: dict[str, Any],
         page: dict[str, Any],
         condition: Any,
+        revision: int | None = None,
     ) -> bool:
         try:
-            TenantModel(tenant_id, settings=settings, catalog=catalog, page=page).save(condition=condition)
+            item = TenantModel(
+                tenant_id, settings=settings, catalog=catalog, page=page, catalog_revision=revision
+            )
+            item.save(condition=condition)
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

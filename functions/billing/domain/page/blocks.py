@@ -172,10 +172,13 @@ def plan_fit(invoice: Invoice, context: PageContext, basis: PriceBasis = EXCL_VA
     if not periods:
         return None
     current = catalog.plans[code]
+    # Each plan's version on sale on the invoice's day (docs/price-changes.md), by its first code.
     on_sale = [
-        p for c, p in catalog.plans.items() if not settings.plans_on_sale or c in settings.plans_on_sale
+        p
+        for p in catalog.on_sale(invoice.issue_date).values()
+        if not settings.plans_on_sale or p.base_code in settings.plans_on_sale
     ]
-    candidates = [p for p in _comparable(current, on_sale) if p.code != code]
+    candidates = [p for p in _comparable(current, on_sale) if p.base_code != current.base_code]
     if not candidates:
         return None
     per_year = 12 // current.interval.months

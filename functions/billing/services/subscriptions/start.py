@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from billing.domain.catalog import Anchor, Coupon, PlanPhase, Subscription
+from billing.domain.catalog import Anchor, Catalog, Coupon, PlanPhase, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
 from billing.domain.periods import period_containing
@@ -75,7 +75,9 @@ class StartSubscription:
             id=f"sub_{customer_id}",
             customer_id=customer_id,
             anchor=Anchor(request.anchor),
-            phases=(PlanPhase(request.plan, start),),
+            # A plan named by its first code starts on its version on sale that day
+            # (docs/price-changes.md); a version named outright is taken as named.
+            phases=(PlanPhase(_on_sale(tenant.catalog, request.plan, start), start),),
             anchor_date=request.anchor_date,
         )
         document = to_document(subscription)
@@ -125,3 +127,11 @@ def parse_coupon_named(document: dict[str, Any], index: int) -> Coupon:
         return parse_coupon(document, f"coupons[{index}]")
     except ScenarioError as error:
         raise PermanentError(error.reason, field=error.field) from None
+
+
+def _on_sale(catalog: Catalog, code: str, day: date) -> str:
+    plan = catalog.plans[code]
+    if plan.version_of is not None:
+        return code
+    current = catalog.current(code, day)
+    return current.code if current is not None else code
