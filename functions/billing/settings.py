@@ -38,6 +38,7 @@ class Settings:
     sender_email: str
     stripe_events_table: str
     stripe_event_queue_url: str
+    spend_alert_queue_url: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -77,6 +77,8 @@ class CustomerModel(Model):
     # The contract term on reminder fees: from this day (ISO) the customer agreed to them; absent: never
     # (docs/dunning.md). A fee is charged only on invoices issued on or after it.
     reminder_fee_agreed_on = UnicodeAttribute(null=True)
+    # The customer's spend alert and when it last fired and was mailed (billing.domain.spend_alerts).
+    spend_alert = JSONAttribute(null=True)
     due_index = DueIndex()
 
 
