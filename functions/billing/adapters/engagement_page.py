@@ -98,15 +98,15 @@ def spend_alert_block(
         parts.append("</p>")
         if alert.fired_amount is not None and alert.fired == period_start_on(tenant, account, today):
             fired = format_money(alert.fired_amount, view.currency, loc)
-            parts.append(
-                f'<p class="muted" data-testid="spend-alert-fired">{_t("alert_fired", language, amount=fired)}</p>'
-            )
+            note = _t("alert_fired", language, amount=fired)
+            parts.append(f'<p class="muted" data-testid="spend-alert-fired">{note}</p>')
     else:
         parts.append(f'<p data-testid="spend-alert-state">{_t("alert_off", language)}</p>')
+    # The form shows the amount as typed in Swedish: "500" or "499,50".
     value = (
-        str(threshold // 100)
-        if threshold and threshold % 100 == 0
-        else (f"{threshold / 100:.2f}" if threshold else "")
+        ""
+        if not threshold
+        else str(threshold // 100) + (f",{threshold % 100:02d}" if threshold % 100 else "")
     )
     parts += [
         f'<form method="post" action="{escape(url)}" data-testid="spend-alert-form">',
