@@ -39,6 +39,7 @@ class Settings:
     stripe_events_table: str
     stripe_event_queue_url: str
     spend_alert_queue_url: str
+    engagement_table: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -18,6 +18,8 @@ from billing.handlers.wiring import (
 from billing.settings import settings
 
 if TYPE_CHECKING:
+    from billing.adapters.dynamo.engagement import DynamoEngagementCounts
+    from billing.services.deliveries.record_feedback import RecordEmailFeedback
     from billing.services.spend_alerts.choose import ChooseSpendAlert
     from billing.services.spend_alerts.send import SendSpendAlert
     from billing.services.spend_alerts.watch import WatchSpend
@@ -58,6 +60,7 @@ def send_spend_alert() -> SendSpendAlert:
         mail=SpendAlertEmails(),
         clock=SystemClock(),
         pages_base_url=settings().pages_base_url,
+        counts=engagement_counts(),
     )
 
 
@@ -78,4 +81,29 @@ def choose_spend_alert() -> ChooseSpendAlert:
         audit=audit_trail(),
         clock=SystemClock(),
         pages_base_url=settings().pages_base_url,
+        counts=engagement_counts(),
     )
+
+
+@cache
+def record_email_feedback() -> RecordEmailFeedback:
+    from billing.adapters.dynamo.engagement import DynamoEngagementCounts, DynamoInvoiceDeliveries
+    from billing.handlers.wiring import delivery_log
+    from billing.services.deliveries.events import AuditTrailDeliveryEvents
+    from billing.services.deliveries.record_feedback import RecordEmailFeedback
+
+    bind_tables()
+    return RecordEmailFeedback(
+        log=delivery_log(),
+        invoices=DynamoInvoiceDeliveries(),
+        counts=DynamoEngagementCounts(),
+        events=AuditTrailDeliveryEvents(audit_trail()),
+    )
+
+
+@cache
+def engagement_counts() -> DynamoEngagementCounts:
+    from billing.adapters.dynamo.engagement import DynamoEngagementCounts
+
+    bind_tables()
+    return DynamoEngagementCounts()

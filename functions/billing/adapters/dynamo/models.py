@@ -371,6 +371,27 @@ class StripeEventModel(Model):
     kept_at = UTCDateTimeAttribute()
 
 
+class EngagementModel(Model):
+    """Issue 18's bookkeeping (billing.adapters.dynamo.engagement): which invoice an email was
+    ("msg#<SES message id>", "-"), the emails SES reported undelivered per tenant
+    ("<tenant>#undelivered", "<ISO time>#<message id>") and monthly counts for the engagement report
+    ("<tenant>#counts", "<YYYY-MM>#<name>", an ADD counter)."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # invoice | reminder
+    step = NumberAttribute(null=True)  # the reminder's step
+    reason = UnicodeAttribute(null=True)  # bounce:Permanent/General, complaint:abuse, ...
+    at = UnicodeAttribute(null=True)
+    tally = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -385,6 +406,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "bank_payments_table": BankPaymentModel,
     "stripe_events_table": StripeEventModel,
     "page_activity_table": PageActivityModel,
+    "engagement_table": EngagementModel,
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing.domain.spend_alerts import SpendAlert, SpendAlertError, parse_threshold
+from billing.services.deliveries.ports import EngagementCounts
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
@@ -35,6 +36,7 @@ class ChooseSpendAlert:
     audit: AuditTrail
     clock: Clock
     pages_base_url: str
+    counts: EngagementCounts | None = None  # `billing report engagement`
 
     def __call__(self, token: str, form: dict[str, Any]) -> SpendAlertChosen:
         if form.get("remove"):
@@ -72,6 +74,9 @@ class ChooseSpendAlert:
                     {"threshold": threshold},
                 ),
             )
+            if self.counts is not None:
+                name = "alerts_set" if threshold else "alerts_removed"
+                self.counts.add(stored.tenant_id, f"{now:%Y-%m}", name)
             tenant, account = self.pages.load(stored)
             self.pages.publish(stored, tenant, account)
             subject, text, html = self.mail.confirmed(

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from billing.domain.spend_alerts import SpendAlert, spent_so_far, tenant_default
+from billing.services.deliveries.ports import EngagementCounts
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import (
@@ -39,6 +40,7 @@ class SendSpendAlert:
     mail: SpendAlertMail
     clock: Clock
     pages_base_url: str
+    counts: EngagementCounts | None = None  # `billing report engagement`
 
     def __call__(self, message: dict[str, Any]) -> bool:
         """True when the email went out now; False when there is nothing to send (sent already, or
@@ -81,4 +83,6 @@ class SendSpendAlert:
             # Give the claim back so the redelivered message sends it (the document is ours now).
             self.store.replace(tenant_id, customer_id, claimed, account.spend_alert)
             raise
+        if self.counts is not None:
+            self.counts.add(tenant_id, f"{period:%Y-%m}", "alerts_fired")
         return True
