@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
@@ -45,20 +47,29 @@ class DynamoDeliveryLog:
         return SentEmail(message_id, str(item.tenant_id), str(item.invoice_id), str(item.kind), step)
 
     def record_undelivered(self, email: UndeliveredEmail) -> bool:
+        """One transaction: the claim on the message id ("msg#<id>", "undelivered": SES may report one
+        message twice, as a bounce and a complaint, at different times) and the tenant's list item."""
         at = email.at.astimezone(UTC)
+        claim = EngagementModel(
+            f"msg#{email.message_id}", "undelivered", at=at.isoformat(), expires_at=at + RECORD_TTL
+        )
+        listed = EngagementModel(
+            f"{email.tenant_id}#undelivered",
+            f"{at.isoformat()}#{email.message_id}",
+            tenant_id=email.tenant_id,
+            invoice_id=email.invoice_id,
+            kind=email.kind,
+            reason=email.reason,
+            at=at.isoformat(),
+            expires_at=at + RECORD_TTL,
+        )
         try:
-            EngagementModel(
-                f"{email.tenant_id}#undelivered",
-                f"{at.isoformat()}#{email.message_id}",
-                tenant_id=email.tenant_id,
-                invoice_id=email.invoice_id,
-                kind=email.kind,
-                reason=email.reason,
-                at=at.isoformat(),
-                expires_at=at + RECORD_TTL,
-            ).save(condition=EngagementModel.pk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
+            with TransactWrite(connection=Connection()) as tx:
+                tx.save(claim, condition=EngagementModel.pk.does_not_exist())
+                tx.save(listed)
+        except TransactWriteError as exc:
+            codes = [getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None]
+            if "ConditionalCheckFailed" in codes:
                 return False
             raise RetryableError("the undelivered email could not be recorded") from exc
         return True
