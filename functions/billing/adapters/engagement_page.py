@@ -59,6 +59,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "daily": {"sv": "Summa per dygn", "en": "Total per day"},
     "data_format": {"sv": "Format", "en": "Format"},
     "data_download": {"sv": "Ladda ner", "en": "Download"},
+    "exit_title": {"sv": "Ditt abonnemang", "en": "Your subscription"},
+    "exit_link": {"sv": "Avsluta abonnemanget", "en": "Cancel your subscription"},
+    "exit_note": {
+        "sv": "Du ser slutdatum och sista fakturan innan du bestämmer dig.",
+        "en": "You see the end date and the last invoice before you decide.",
+    },
 }
 
 
@@ -155,6 +161,18 @@ def usage_data_block(
     )
 
 
+def exit_block(view: InvoicePageView, stored: StoredInvoice, api_base: str) -> str:
+    """Step one of the honest exit: a plain link to its page (services/subscriptions/customer_exit)."""
+    language = view.language if view.language in LANGUAGES else "en"
+    url = f"{api_base}/v1/pages/{stored.page_token}/exit"
+    return (
+        '<section id="block-exit" aria-labelledby="exit-title" data-testid="exit">'
+        f'<h2 id="exit-title">{_t("exit_title", language)}</h2>'
+        f'<p><a href="{escape(url)}" data-testid="exit-link">{_t("exit_link", language)}</a></p>'
+        f'<p class="muted"><small>{_t("exit_note", language)}</small></p></section>'
+    )
+
+
 def add_engagement_blocks(
     page_html: str,
     view: InvoicePageView,
@@ -168,6 +186,8 @@ def add_engagement_blocks(
         return page_html
     blocks = spend_alert_block(view, stored, tenant, account, today, api_base) + "\n"
     blocks += usage_data_block(view, stored, account, today, api_base) + "\n"
+    if account.subscription.end_date is None:
+        blocks += exit_block(view, stored, api_base) + "\n"
     anchor = page_html.find('<section id="block-details"')
     if anchor == -1:
         anchor = page_html.find("</main>")

@@ -7,6 +7,9 @@ POST /v1/pages/{token}/spend-alert   field `amount` (kronor) sets or changes the
 GET  /v1/pages/{token}/usage          `kind` (events | daily), `format` (csv | json), `month`
                                       (YYYY-MM, default this month), `cursor` (the `next` of the page
                                       before): the customer's usage as a file (docs/usage-export.md).
+GET  /v1/pages/{token}/exit           the honest exit: when it ends, the last invoice, a cheaper plan
+POST /v1/pages/{token}/exit           cancel at period end (the one button); 303 back to the exit
+                                      page, which then confirms; a confirmation email has gone out.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.customer_data_wiring import export_usage
-from billing.handlers.engagement_wiring import choose_spend_alert
+from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit
 from billing.handlers.http import BodyRefused, form_fields
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
@@ -68,6 +71,29 @@ def usage(token: str) -> Response[Any]:
     if download.next_cursor is not None:
         headers["X-Next-Cursor"] = download.next_cursor
     return Response(200, download.content_type, download.body, headers=headers)
+
+
+@app.get("/v1/pages/<token>/exit")
+def exit_page(token: str) -> Response[Any]:
+    from billing.adapters.exit_page import render_exit_page
+
+    try:
+        view = customer_exit().page(token)
+    except PermanentError as exc:
+        return _refused(exc)
+    html = render_exit_page(view, "SE")
+    return Response(200, "text/html; charset=utf-8", html, headers={"Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/exit")
+def exit_confirm(token: str) -> Response[Any]:
+    try:
+        customer_exit().confirm(token)
+    except PermanentError as exc:
+        return _refused(exc)
+    metrics.add_metric(name="CancelledFromPage", unit=MetricUnit.Count, value=1)
+    location = f"{settings().api_base_url}/v1/pages/{token}/exit"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(clear_state=True)

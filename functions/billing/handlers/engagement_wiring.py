@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from billing.services.spend_alerts.choose import ChooseSpendAlert
     from billing.services.spend_alerts.send import SendSpendAlert
     from billing.services.spend_alerts.watch import WatchSpend
+    from billing.services.subscriptions.customer_exit import CustomerExit
 
 
 @cache
@@ -107,3 +108,31 @@ def engagement_counts() -> DynamoEngagementCounts:
 
     bind_tables()
     return DynamoEngagementCounts()
+
+
+@cache
+def customer_exit() -> CustomerExit:
+    from billing.adapters.dynamo.engagement import DynamoExitConfirmations
+    from billing.adapters.exit_page import ExitEmails, PresenterPlanAdvice
+    from billing.adapters.presenter import JinjaInvoicePresenter
+    from billing.handlers.merchant_wiring import cancel_subscription
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.customer_exit import CustomerExit
+
+    bind_tables()
+    s = settings()
+    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
+    return CustomerExit(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        cancel=cancel_subscription(),
+        advice=PresenterPlanAdvice(invoice_pages(), presenter),
+        confirmations=DynamoExitConfirmations(),
+        mailer=mailer(),
+        mail=ExitEmails(),
+        audit=audit_trail(),
+        clock=SystemClock(),
+        pages_base_url=s.pages_base_url,
+        api_base_url=s.api_base_url,
+        counts=engagement_counts(),
+    )

@@ -5,11 +5,11 @@ undelivered mark on the invoice itself."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
@@ -150,3 +150,21 @@ def _marked(state: dict[str, Any], email: UndeliveredEmail) -> bool:
         return False
     state["delivery"] = {**mark, "message_id": email.message_id}
     return True
+
+
+class DynamoExitConfirmations:
+    """The claim on a cancellation's confirmation email: one item per customer and end date."""
+
+    def claim(self, tenant_id: str, customer_id: str, end_date: date) -> bool:
+        try:
+            EngagementModel(
+                f"{tenant_id}#exit#{customer_id}", end_date.isoformat(), tenant_id=tenant_id
+            ).save(condition=EngagementModel.pk.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise RetryableError("the confirmation could not be claimed") from exc
+        return True
+
+    def release(self, tenant_id: str, customer_id: str, end_date: date) -> None:
+        EngagementModel(f"{tenant_id}#exit#{customer_id}", end_date.isoformat()).delete()
