@@ -5,13 +5,13 @@ taken from the invoice page's own view-model so the two never disagree."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any
 
 from babel.dates import format_date
 
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import environment, format_money, locale_for
+from billing.adapters.spend_alert_mail import email_html
 from billing.domain.page.exit import ExitView
 from billing.domain.page.view import PlanFitView
 from billing.services.invoice_pages import InvoicePages, customer_today
@@ -91,11 +91,7 @@ class ExitEmails:
             "url": view.page_url,
         }
         text = _text("mail_body", view.language, **params)
-        paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
-        html = (
-            f'<!doctype html><html lang="{view.language}"><head><meta charset="utf-8"></head>'
-            f'<body style="font-family:system-ui,sans-serif;overflow-wrap:anywhere">{paragraphs}</body></html>'
-        )
+        html = email_html(view.language, text)
         return _text("mail_subject", view.language, **params), text, html
 
 

@@ -55,7 +55,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def _html(language: str, text: str) -> str:
+def email_html(language: str, text: str) -> str:
+    """Plain paragraphs of `text` as the email's HTML part."""
     paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
     return (
         f'<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head>'
@@ -93,7 +94,7 @@ class SpendAlertEmails:
             "link": TEXTS["link"][language].format(url=page_url) if page_url else "",
         }
         text = TEXTS["crossed"][language].format(**params)
-        return TEXTS["crossed_subject"][language].format(**params), text, _html(language, text)
+        return TEXTS["crossed_subject"][language].format(**params), text, email_html(language, text)
 
     def confirmed(
         self,
@@ -116,4 +117,4 @@ class SpendAlertEmails:
             "url": page_url,
         }
         text = TEXTS["set" if threshold else "removed"][language].format(**params)
-        return TEXTS["set_subject"][language].format(**params), text, _html(language, text)
+        return TEXTS["set_subject"][language].format(**params), text, email_html(language, text)
