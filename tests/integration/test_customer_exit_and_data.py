@@ -14,11 +14,13 @@ import pytest
 from billing.adapters.dynamo.stores import DynamoCustomerDirectory
 from billing.handlers.wiring import invoice_ledger
 from billing.services.customer_data import usage_export
+from tests.integration import test_spend_alerts
 from tests.integration.helpers import emails_to, fetch, invoices_of
 from tests.integration.stripe_support import request
-from tests.integration.test_spend_alerts import _minutes, _post, _tenant, on_today  # noqa: F401
+from tests.integration.test_spend_alerts import _minutes, _post, _tenant
 
 pytestmark = pytest.mark.integration
+on_today = test_spend_alerts.on_today  # the fixture
 
 
 def _page_token(tenant_id: str, customer_id: str) -> str:
