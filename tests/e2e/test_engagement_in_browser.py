@@ -82,6 +82,7 @@ def test_alert_download_and_exit_from_the_invoice_page(
         # Then one screen says when it ends and what the last invoice is, with one button (step two)
         assert "30 november 2026" in page.get_by_test_id("exit-ends").inner_text()
         assert page.get_by_test_id("exit-last-invoice").count() == 1
+        assert "17,88\xa0kr" in page.get_by_test_id("exit-usage-so-far").inner_text()  # 12 min at 1,49 kr
         assert page.locator("form").count() == 1
         page.screenshot(path=str(artifacts / f"exit-page-{tag}.png"), full_page=True)
         if js:

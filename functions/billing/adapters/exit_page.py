@@ -27,6 +27,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "sv": "Din sista faktura, avgifter och avdrag som de ser ut nu:",
         "en": "Your last invoice, fees and credits as they stand now:",
     },
+    "usage_so_far": {
+        "sv": "Plus din förbrukning den här perioden, hittills {amount}.",
+        "en": "Plus your usage this period, so far {amount}.",
+    },
     "usage_on_top": {
         "sv": "Förbrukning fram till slutdagen tillkommer, som vanligt.",
         "en": "Usage until the last day comes on top, as usual.",

@@ -113,6 +113,7 @@ def engagement_counts() -> DynamoEngagementCounts:
 @cache
 def customer_exit() -> CustomerExit:
     from billing.adapters.dynamo.engagement import DynamoExitConfirmations
+    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.exit_page import ExitEmails, PresenterPlanAdvice
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.handlers.merchant_wiring import cancel_subscription
@@ -135,4 +136,5 @@ def customer_exit() -> CustomerExit:
         pages_base_url=s.pages_base_url,
         api_base_url=s.api_base_url,
         counts=engagement_counts(),
+        usage=DynamoUsageReader(),
     )

@@ -28,6 +28,7 @@ class ExitView:
     cheaper_plan: str | None = None
     cheaper_saving_per_year: int = 0  # as the reader is shown it (incl. VAT for a consumer)
     incl_vat: bool = True
+    usage_so_far: int | None = None  # this period's usage up to now, as shown (the last invoice bills it)
 
 
 def build_exit_view(

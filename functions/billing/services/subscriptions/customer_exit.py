@@ -11,14 +11,16 @@ error, a second click) sends it if it has not gone out yet, never twice (a claim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
 from billing.domain.page.exit import ExitView, build_exit_view
+from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import PlanFitView
 from billing.services.deliveries.ports import EngagementCounts
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import (
     AuditEvent,
     AuditTrail,
@@ -28,6 +30,7 @@ from billing.services.ports import (
     Mailer,
     StoredInvoice,
     TenantAccount,
+    UsageReader,
 )
 from billing.services.subscriptions.cancel import CancelSubscription
 from billing.services.subscriptions.fields import Cancellation
@@ -67,6 +70,7 @@ class CustomerExit:
     pages_base_url: str
     api_base_url: str
     counts: EngagementCounts | None = None
+    usage: UsageReader | None = None  # the usage so far, shown with the last invoice
 
     def page(self, token: str) -> ExitView:
         stored, tenant, account = self._load(token)
@@ -78,9 +82,15 @@ class CustomerExit:
         )
         total = preview.next_invoice.total if preview.next_invoice is not None else None
         fit = self.advice.plan_fit(stored, tenant, account)
-        return self._view(
-            stored, tenant, account, date.fromisoformat(preview.effective_date), False, total, fit
-        )
+        end = date.fromisoformat(preview.effective_date)
+        view = self._view(stored, tenant, account, end, False, total, fit)
+        if self.usage is None:
+            return view
+        # The usage the last invoice bills on top, as far as it has come: the engine's invoice so far.
+        so_far = invoice_so_far(tenant, account, self.usage, self.clock.now())
+        basis = PriceBasis(incl_vat=not account.customer.is_business)
+        used = sum(basis.amount(x.amount, x.vat_rate) for x in so_far.lines if x.kind == "usage")
+        return replace(view, usage_so_far=used)
 
     def confirm(self, token: str) -> ExitView:
         stored, tenant, account = self._load(token)
