@@ -6,7 +6,7 @@ POST /v1/pages/{token}/spend-alert   field `amount` (kronor) sets or changes the
                                       it; a confirmation email has gone out.
 GET  /v1/pages/{token}/usage          `kind` (events | daily), `format` (csv | json), `month`
                                       (YYYY-MM, default this month), `cursor` (the `next` of the page
-                                      before): the customer's usage as a file (docs/usage-export.md).
+                                      before): the customer's usage as a file (docs/engagement.md).
 GET  /v1/pages/{token}/exit           the honest exit: when it ends, the last invoice, a cheaper plan
 POST /v1/pages/{token}/exit           cancel at period end (the one button); 303 back to the exit
                                       page, which then confirms; a confirmation email has gone out.

@@ -6,7 +6,7 @@ The link names one invoice, the invoice names its customer, and everything read 
 tenant and customer: no parameter can reach another customer's data. Events come a page at a time
 (at most PAGE_SIZE per answer, ordered by time; `next` names the rest), so memory stays bounded
 however much a customer used; daily totals are at most a month's days times the metrics.
-Columns: docs/usage-export.md.
+Columns: docs/engagement.md.
 """
 
 from __future__ import annotations
