@@ -223,8 +223,9 @@ class Fuzzer:
                     self.text().replace("&", ""),
                     "kind=daily&format=json",
                     f"month={self.text()}",
+                    "cursor=" + self.text().replace("&", ""),
+                    "format=json&month=2026-11&kind=events",
                 ]
-                + ["cursor=" + self.text().replace("&", ""), "format=json&month=2026-11&kind=events"]
             ),
             body=body,
         )
