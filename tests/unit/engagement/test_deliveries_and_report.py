@@ -137,3 +137,16 @@ def test_the_monthly_table_has_a_row_per_count_and_takes_rows_from_any_source():
     assert lines["exits (cancelled from the page)"] == ["0", "1"]
     assert lines["price-change notices"] == ["4", "0"]
     assert table.splitlines()[0].split()[-2:] == ["2026-11", "2026-12"]
+
+
+def test_the_tenant_file_takes_a_spend_alert_default_and_refuses_one_that_is_no_amount():
+    from billing.services.tenants.document import TenantFileError, check_tenant_document
+    from tests.unit.tenants.test_tenant_document import tenant_file
+
+    doc = tenant_file()
+    doc["page"] = {**doc["page"], "spend_alerts": {"default": "500"}}
+    assert check_tenant_document(doc).page["spend_alerts"] == {"default": "500"}
+    doc["page"] = {**doc["page"], "spend_alerts": {"default": "lots"}}
+    with pytest.raises(TenantFileError) as err:
+        check_tenant_document(doc)
+    assert err.value.field == "page.spend_alerts.default"
