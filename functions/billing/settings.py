@@ -45,6 +45,8 @@ class Settings:
     webhook_dlq_url: str
     event_bus_name: str
     price_changes_table: str
+    spend_alert_queue_url: str
+    engagement_table: str
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

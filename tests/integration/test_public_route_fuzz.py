@@ -50,6 +50,10 @@ ROUTES = [
     ("PaymentsApiFunction", "GET", "/v1/pages/{token}/autopay", None),
     ("PaymentsApiFunction", "POST", "/v1/pages/{token}/autopay", "none"),
     ("CustomerChoicesFunction", "POST", "/v1/pages/{token}/plan", "plan"),
+    ("CustomerEngagementFunction", "POST", "/v1/pages/{token}/spend-alert", "spend"),
+    ("CustomerEngagementFunction", "GET", "/v1/pages/{token}/usage", None),
+    ("CustomerEngagementFunction", "GET", "/v1/pages/{token}/exit", None),
+    ("CustomerEngagementFunction", "POST", "/v1/pages/{token}/exit", "none"),
 ]
 
 NASTY = [
@@ -146,6 +150,9 @@ class Fuzzer:
                 "basis": r.choice([f"{r.getrandbits(64):016x}", self.text()]),
                 "quoted": r.choice(["0", "9000", self.text()]),
             },
+            "spend": {"amount": r.choice(["500", "1 200,50", "0", "-1", self.text()])}
+            if r.random() < 0.8
+            else {"remove": r.choice(["1", self.text()])},
             "none": {},
         }[kind]
         if r.random() < 0.2:
@@ -214,7 +221,18 @@ class Fuzzer:
             route_key=f"{method} {route}",
             path_parameters={"token": token} if "{token}" in route else {},
             headers=headers,
-            query=r.choice(["", "", "a=1", self.text().replace("&", "")]),
+            query=r.choice(
+                [
+                    "",
+                    "",
+                    "a=1",
+                    self.text().replace("&", ""),
+                    "kind=daily&format=json",
+                    f"month={self.text()}",
+                    "cursor=" + self.text().replace("&", ""),
+                    "format=json&month=2026-11&kind=events",
+                ]
+            ),
             body=body,
         )
 

@@ -31,6 +31,8 @@ USED: dict[tuple[str, str], str | tuple[str, ...]] = {
     ("ProcessStripeEventsFunction", "dynamodb:DeleteItem"): ("IdempotencyTable", "StripeEventsTable"),
     ("AutogiroExportFunction", "dynamodb:DeleteItem"): "AutogiroTable",  # releases a debit claim
     ("StartBillingRunFunction", "dynamodb:BatchWriteItem"): "RunsTable",  # the run's queued items
+    # Gives back the claim on an exit's confirmation email when SES fails (docs/engagement.md).
+    ("CustomerEngagementFunction", "dynamodb:DeleteItem"): "EngagementTable",
 }
 # The bucket prefixes a function may write; the public ones only i/*.
 S3_PREFIXES = {"AutogiroExportFunction": ("}/i/*", "}/autogiro/outbox/*")}

@@ -162,3 +162,18 @@ class SqsInvoiceQueue:
             # Sending again is safe: workers are idempotent per customer and period.
             raise RetryableError(f"{len(response['Failed'])} invoice messages were not queued")
         return len(entries)
+
+
+class SqsSpendAlertQueue:
+    """The spend alert's email goes out from its own queue (billing.services.spend_alerts.send)."""
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            client("sqs").send_message(
+                QueueUrl=self.queue_url, MessageBody=json.dumps(message, sort_keys=True)
+            )
+        except ClientError as exc:
+            raise translate(exc, "sqs send_message (spend alert)") from exc

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from billing.adapters.dunning_page import add_dunning_block, last_reminder
+from billing.adapters.engagement_page import add_engagement_blocks
 from billing.adapters.payment_page import add_payment_notice
 from billing.adapters.renderer import JinjaRenderer
 from billing.domain.page.build import build_invoice_page
@@ -109,6 +110,8 @@ class JinjaInvoicePresenter:
         page_html = add_dunning_block(page_html, view, stored, tenant, today, self.api_base_url)
         # Stripe's note when automatic payment needs the customer or stopped (docs/payments.md).
         page_html = add_payment_notice(page_html, view, stored)
+        # The spend alert and the usage download (issue 18), the customer's own controls.
+        page_html = add_engagement_blocks(page_html, view, stored, tenant, account, today, self.api_base_url)
         return RenderedInvoice(
             page_html=page_html,
             email_subject=email.subject,

@@ -44,6 +44,7 @@ app = APIGatewayHttpResolver()
 @cache
 def ingest() -> IngestUsage:
     from billing.adapters.dynamo.usage import DynamoUsageCustomers, DynamoUsageLedger
+    from billing.handlers.engagement_wiring import watch_spend
     from billing.services.billing_run import SystemClock
 
     bind_tables()
@@ -52,6 +53,7 @@ def ingest() -> IngestUsage:
         customers=DynamoUsageCustomers(),
         ledger=DynamoUsageLedger(),
         clock=SystemClock(),
+        spend=watch_spend(),
     )
 
 

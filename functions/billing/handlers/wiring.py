@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from billing.adapters.dunning_mail import JinjaDunningMail
     from billing.adapters.dynamo.autogiro import DynamoAutogiroInvoices, DynamoMandateStore
     from billing.adapters.dynamo.dunning import DynamoDunningStore
+    from billing.adapters.dynamo.engagement import DynamoDeliveryLog
     from billing.adapters.dynamo.mandates import DynamoStripeRecords
     from billing.adapters.dynamo.stores import (
         DynamoAuditTrail,
@@ -151,6 +152,7 @@ def issue_invoice() -> IssueInvoice:
         clock=SystemClock(),
         autopay=AutopayAtIssue(autogiro_mandates=mandates),
         audit=audit_trail(),
+        deliveries=delivery_log(),
     )
 
 
@@ -323,6 +325,7 @@ def send_reminders() -> SendReminders:
         audit=audit_trail(),
         rates=load_reference_rates(),
         clock=SystemClock(),
+        deliveries=delivery_log(),
     )
 
 
@@ -485,3 +488,12 @@ def export_for_collection() -> ExportForCollection:
         rates=load_reference_rates(),
         clock=SystemClock(),
     )
+
+
+@cache
+def delivery_log() -> DynamoDeliveryLog:
+    """Which invoice each email was, for SES's bounces and complaints (billing.services.deliveries)."""
+    from billing.adapters.dynamo.engagement import DynamoDeliveryLog
+
+    bind_tables()
+    return DynamoDeliveryLog()

@@ -22,6 +22,7 @@ from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
+from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
@@ -145,6 +146,7 @@ class IssueInvoice:
         tokens: RandomTokens | None = None,
         autopay: AutopayAtIssue | None = None,
         audit: AuditTrail | None = None,
+        deliveries: DeliveryLog | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -158,6 +160,8 @@ class IssueInvoice:
         # Without these the invoice is issued for payment by hand (tests and tools that need no mandates).
         self.autopay = autopay
         self.audit = audit
+        # Which invoice each email was, so SES's bounce can name it (billing.services.deliveries).
+        self.deliveries = deliveries
 
     def __call__(self, request: InvoiceRequested) -> IssueOutcome:
         tenant = self.tenants.get(request.tenant_id)
@@ -311,7 +315,7 @@ class IssueInvoice:
         if not self.invoices.claim_email(stored.tenant_id, stored.invoice_id, now):
             return False  # another attempt holds the claim or has sent it
         try:
-            self.mailer.send(
+            message_id = self.mailer.send(
                 to=account.email,
                 subject=rendered.email_subject,
                 text=rendered.email_text,
@@ -321,6 +325,9 @@ class IssueInvoice:
         except Exception:
             self.invoices.release_email(stored.tenant_id, stored.invoice_id)
             raise
+        if self.deliveries is not None and message_id:
+            sent = SentEmail(message_id, stored.tenant_id, stored.invoice_id, "invoice")
+            self.deliveries.sent(sent, self.clock.now())
         self.invoices.mark_emailed(stored.tenant_id, stored.invoice_id, self.clock.now())
         self._delivered(stored, account)
         return True

@@ -39,6 +39,7 @@ from billing.domain.dunning import (
     reminders_resumed_entry,
 )
 from billing.domain.page import Instalment
+from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoicePages
 from billing.services.payment_control import autogiro_waiting
@@ -260,6 +261,9 @@ def dunning_state(
     reminders = tuple(
         SentReminder(step=int(r["step"]), sent_on=_day(r["sent_on"]), fee_minor=int(r.get("fee_minor", 0)))
         for r in dunning.get("reminders") or []
+        # An email SES reported undelivered is no reminder sent (billing.services.deliveries): no fee
+        # and no next step rests on it.
+        if not r.get("undelivered")
     )
     moved = dunning.get("due_date_moved_to")
     mandate = pays_by_mandate(stored)
@@ -411,6 +415,7 @@ class SendReminders:
         rates: ReferenceRates,
         clock: Clock,
         retrier: MandateRetrier | None = None,
+        deliveries: DeliveryLog | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -423,6 +428,8 @@ class SendReminders:
         self.rates = rates
         self.clock = clock
         self.retrier = retrier or RecordedRetries()
+        # Which invoice and step each reminder email was, so SES's bounce can name it (issue 18).
+        self.deliveries = deliveries
 
     def __call__(self, tenant_id: str, today: date) -> DunningRunSummary:
         tenant = self.tenants.get(tenant_id)
@@ -539,6 +546,10 @@ class SendReminders:
         today: date,
         now: datetime,
     ) -> str | None:
+        if any(r.get("undelivered") for r in dunning.get("reminders") or []):
+            # The address bounced for this invoice: another email would bounce too. The merchant sees
+            # it in `billing report deliveries` and reaches the customer another way.
+            return "email_undelivered"
         record = message_record(decision, today)
         claimed = {**dunning, "reminders": [*(dunning.get("reminders") or []), record]}
         # The claim comes first: only the run whose write wins sends, so a repeated run sends nothing.
@@ -547,7 +558,7 @@ class SendReminders:
         claimed_stored = _with_dunning(stored, claimed)
         try:
             email = self.mail.reminder(claimed_stored, tenant, account, history, today, record)
-            self.mailer.send(
+            message_id = self.mailer.send(
                 to=account.email,
                 subject=email.subject,
                 text=email.text,
@@ -558,7 +569,13 @@ class SendReminders:
             # Not sent: give the step back so the next run (or the scheduler's retry) sends it.
             self.store.save_dunning(claimed_stored, dunning)
             raise
-        sent = {**claimed, "reminders": [*claimed["reminders"][:-1], {**record, "status": "sent"}]}
+        sent_record = {**record, "status": "sent", **({"message_id": message_id} if message_id else {})}
+        sent = {**claimed, "reminders": [*claimed["reminders"][:-1], sent_record]}
+        if self.deliveries is not None and message_id:
+            step = int(record.get("step", 0))
+            self.deliveries.sent(
+                SentEmail(message_id, stored.tenant_id, stored.invoice_id, "reminder", step), now
+            )
         if self.store.save_dunning(claimed_stored, sent):
             claimed_stored = _with_dunning(stored, sent)
         self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(action_entry(decision, now)))

@@ -17,7 +17,7 @@ window, so the customer's next invoice bills it, and its result says so (reason 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -269,14 +269,27 @@ def _validate(raw: Any, index: int) -> UsageEvent | EventResult:
     return event
 
 
+class SpendWatch(Protocol):
+    def __call__(self, tenant: TenantAccount, accounts: Iterable[CustomerAccount], now: datetime) -> int: ...
+
+
 class IngestUsage:
     def __init__(
-        self, *, tenants: TenantDirectory, customers: UsageCustomers, ledger: UsageLedger, clock: Clock
+        self,
+        *,
+        tenants: TenantDirectory,
+        customers: UsageCustomers,
+        ledger: UsageLedger,
+        clock: Clock,
+        spend: SpendWatch | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
         self.ledger = ledger
         self.clock = clock
+        # Spend alerts (billing.services.spend_alerts.watch): checked after the batch is recorded, for
+        # the customers it named, from the customer records already read above.
+        self.spend = spend
 
     def __call__(self, tenant_id: str, events: Sequence[Any]) -> BatchResult:
         now = self.clock.now()
@@ -338,6 +351,9 @@ class IngestUsage:
                 )
 
         duplicates = self.ledger.record(tenant_id, records) if records else set()
+        if self.spend is not None and tenant is not None and records:
+            # Duplicates count too: a batch sent again after a failure here re-drives the check.
+            self.spend(tenant, [accounts[c] for c in sorted({r.event.customer_id for r in records})], now)
         for record in records:
             i = record.index
             if i in duplicates:

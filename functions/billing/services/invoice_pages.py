@@ -129,6 +129,12 @@ class InvoicePages:
         interval, count = _plan_fit(tenant, account)
         return earliest_usage_start(account.subscription, interval, before, count)
 
+    def recent_usage(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> list[PeriodUsage]:
+        """The periods of usage the page's plan-fit advice reads (the honest exit shows the same advice)."""
+        return self._recent_usage(stored, tenant, account, None)
+
     def _recent_usage(
         self,
         stored: StoredInvoice,

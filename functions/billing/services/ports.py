@@ -37,6 +37,9 @@ class CustomerAccount:
     # The customer's Stripe record (saved mandate, fallback), read with the customer: a new invoice
     # says from the start that it will be charged automatically (billing.services.autopay).
     stripe: dict[str, Any] = field(default_factory=dict)
+    # The spend alert the customer set on the page, and when it last fired (billing.domain.spend_alerts),
+    # read with the customer so usage ingestion watches it without a read of its own.
+    spend_alert: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

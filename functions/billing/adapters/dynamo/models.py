@@ -80,6 +80,8 @@ class CustomerModel(Model):
     # The contract term on reminder fees: from this day (ISO) the customer agreed to them; absent: never
     # (docs/dunning.md). A fee is charged only on invoices issued on or after it.
     reminder_fee_agreed_on = UnicodeAttribute(null=True)
+    # The customer's spend alert and when it last fired and was mailed (billing.domain.spend_alerts).
+    spend_alert = JSONAttribute(null=True)
     due_index = DueIndex()
 
 
@@ -513,6 +515,27 @@ class PriceChangeModel(Model):
     open_index = OpenChangesIndex()
 
 
+class EngagementModel(Model):
+    """Issue 18's bookkeeping (billing.adapters.dynamo.engagement): which invoice an email was
+    ("msg#<SES message id>", "-"), the emails SES reported undelivered per tenant
+    ("<tenant>#undelivered", "<ISO time>#<message id>") and monthly counts for the engagement report
+    ("<tenant>#counts", "<YYYY-MM>#<name>", an ADD counter)."""
+
+    class Meta:
+        table_name = _PLACEHOLDER
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # invoice | reminder
+    step = NumberAttribute(null=True)  # the reminder's step
+    reason = UnicodeAttribute(null=True)  # bounce:Permanent/General, complaint:abuse, ...
+    at = UnicodeAttribute(null=True)
+    tally = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "tenants_table": TenantModel,
     "customers_table": CustomerModel,
@@ -531,6 +554,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "money_audit_table": MoneyAuditModel,
     "webhooks_table": WebhookEndpointModel,
     "price_changes_table": PriceChangeModel,
+    "engagement_table": EngagementModel,
 }
 
 

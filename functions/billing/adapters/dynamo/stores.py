@@ -152,6 +152,7 @@ class DynamoCustomerDirectory:
             balance=int(item.balance or 0),
             coupons=tuple(item.coupons or ()),
             stripe=dict(item.stripe or {}),
+            spend_alert=dict(item.spend_alert or {}),
         )
 
     @staticmethod

@@ -168,6 +168,9 @@ class DynamoUsageCustomers:
                 email=item.email,
                 next_period_start=date.fromisoformat(item.next_period_start),
                 invoices_issued=int(item.invoices_issued or 0),
+                balance=int(item.balance or 0),
+                coupons=tuple(item.coupons or ()),
+                spend_alert=dict(item.spend_alert or {}),
             )
         return accounts
 
@@ -361,3 +364,26 @@ def load_history(tenant_id: str, timezone: str, events: Sequence[dict[str, Any]]
             ledger_batch.save(
                 UsageLedgerModel(pk, sk, total_micros=micros, event_count=count, customer_id=customer_id)
             )
+
+
+class DynamoUsageExport(DynamoUsageTotals):
+    """The customer's usage for the download from their invoice page (billing.services.customer_data):
+    a page of raw events at a time, and the daily totals."""
+
+    def event_page(
+        self, tenant_id: str, customer_id: str, start: datetime, end: datetime, after: str | None, limit: int
+    ) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
+        lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
+        if after is not None and after > lo:
+            lo = after + "\x00"  # strictly after the last key given out
+        items = list(
+            UsageModel.query(
+                customer_key(tenant_id, customer_id),
+                UsageModel.event_key.between(lo, hi),
+                limit=limit + 1,
+                consistent_read=True,
+            )
+        )
+        page = [(item.event_key, dict(item.event)) for item in items[:limit] if item.event_key < hi]
+        more = len(items) > limit and items[limit].event_key < hi
+        return page, page[-1][0] if more and page else None

@@ -25,6 +25,7 @@ from billing.domain.page.context import PageError
 from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
+from billing.domain.spend_alerts import SpendAlertError, tenant_default
 from billing.services.customers.fields import check_vat_number
 from billing.services.errors import PermanentError
 
@@ -97,6 +98,10 @@ def _check_page(page: Any, legal_name: str, catalog: Mapping[str, Any]) -> None:
             parse_reminder_policy(page["reminders"])
         except ReminderPolicyError as error:
             raise _refuse(f"page.reminders.{error.field}", error.reason) from None
+    try:
+        tenant_default(page)  # the merchant's default spend alert (docs/engagement.md)
+    except SpendAlertError as error:
+        raise _refuse(f"page.{error.field}", error.reason) from None
     codes = {p.get("code") for p in catalog.get("plans") or [] if isinstance(p, Mapping)}
     for i, code in enumerate(settings.plans_on_sale):
         if code not in codes:

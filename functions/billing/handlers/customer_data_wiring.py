@@ -1,0 +1,27 @@
+"""Builds the customer's usage download once per container (CustomerEngagementFunction)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from billing.handlers.wiring import bind_tables, invoice_ledger
+
+if TYPE_CHECKING:
+    from billing.services.customer_data.usage_export import ExportUsage
+
+
+@cache
+def export_usage() -> ExportUsage:
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
+    from billing.adapters.dynamo.usage import DynamoUsageExport
+    from billing.services.billing_run import SystemClock
+    from billing.services.customer_data.usage_export import ExportUsage
+
+    bind_tables()
+    return ExportUsage(
+        invoices=invoice_ledger(),
+        customers=DynamoCustomerDirectory(),
+        usage=DynamoUsageExport(),
+        clock=SystemClock(),
+    )

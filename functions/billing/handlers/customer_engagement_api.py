@@ -1,0 +1,103 @@
+"""Lambda: the customer's own pieces reached from the invoice page by its link
+(template: CustomerEngagementFunction). Works without JavaScript.
+
+POST /v1/pages/{token}/spend-alert   field `amount` (kronor) sets or changes the spend alert; field
+                                      `remove` removes it. 303 back to the page, re-rendered showing
+                                      it; a confirmation email has gone out.
+GET  /v1/pages/{token}/usage          `kind` (events | daily), `format` (csv | json), `month`
+                                      (YYYY-MM, default this month), `cursor` (the `next` of the page
+                                      before): the customer's usage as a file (docs/engagement.md).
+GET  /v1/pages/{token}/exit           the honest exit: when it ends, the last invoice, a cheaper plan
+POST /v1/pages/{token}/exit           cancel at period end (the one button); 303 back to the exit
+                                      page, which then confirms; a confirmation email has gone out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from billing.handlers.customer_data_wiring import export_usage
+from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit
+from billing.handlers.http import BodyRefused, form_fields
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound
+from billing.settings import settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+_TEXT = "text/plain; charset=utf-8"
+
+
+def _refused(exc: PermanentError) -> Response[Any]:
+    if isinstance(exc, InvoiceNotFound):
+        return Response(404, _TEXT, "Not found")
+    status = exc.status if isinstance(exc, BodyRefused) else 400
+    return Response(status, _TEXT, f"{exc.field}: {exc.reason}")
+
+
+@app.post("/v1/pages/<token>/spend-alert")
+def spend_alert(token: str) -> Response[Any]:
+    try:
+        form = form_fields(app.current_event.raw_event)
+        chosen = choose_spend_alert()(token, form)
+    except PermanentError as exc:
+        return _refused(exc)
+    if chosen.changed:
+        name = "SpendAlertsSet" if chosen.threshold else "SpendAlertsRemoved"
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    location = f"{settings().pages_base_url}/i/{token}#block-spend-alert"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@app.get("/v1/pages/<token>/usage")
+def usage(token: str) -> Response[Any]:
+    query = {k: v for k, v in (app.current_event.query_string_parameters or {}).items() if isinstance(v, str)}
+    try:
+        download = export_usage()(token, query)
+    except PermanentError as exc:
+        return _refused(exc)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{download.filename}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if download.next_cursor is not None:
+        headers["X-Next-Cursor"] = download.next_cursor
+    return Response(200, download.content_type, download.body, headers=headers)
+
+
+@app.get("/v1/pages/<token>/exit")
+def exit_page(token: str) -> Response[Any]:
+    from billing.adapters.exit_page import render_exit_page
+
+    try:
+        view = customer_exit().page(token)
+    except PermanentError as exc:
+        return _refused(exc)
+    html = render_exit_page(view, "SE")
+    return Response(200, "text/html; charset=utf-8", html, headers={"Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/exit")
+def exit_confirm(token: str) -> Response[Any]:
+    try:
+        customer_exit().confirm(token)
+    except PermanentError as exc:
+        return _refused(exc)
+    metrics.add_metric(name="CancelledFromPage", unit=MetricUnit.Count, value=1)
+    location = f"{settings().api_base_url}/v1/pages/{token}/exit"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

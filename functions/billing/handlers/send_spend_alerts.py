@@ -1,0 +1,52 @@
+"""Lambda: SQS batches of `SpendAlertFired` messages (SendSpendAlertsFunction, from SpendAlertQueue).
+
+One message names a customer whose spend alert fired for a period (usage ingestion queued it,
+billing.services.spend_alerts.watch). Each is handled on its own (BatchProcessor, partial batch
+failure); the use case claims the email before sending, so a message delivered twice sends once. A
+retryable failure is reported as a failed item and delivered again; after five receives it waits in
+the dead-letter queue, which alarms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from billing.handlers.engagement_wiring import send_spend_alert
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class SpendAlertFired(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(pattern="^SpendAlertFired$")
+    tenant_id: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=128)
+    period: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+@tracer.capture_method(capture_response=False, capture_error=False)
+def record_handler(record: SQSRecord) -> None:
+    message = SpendAlertFired.model_validate_json(record.body)
+    logger.append_keys(tenant_id=message.tenant_id, customer_id=message.customer_id)
+    if send_spend_alert()(message.model_dump()):
+        metrics.add_metric(name="SpendAlertsSent", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
