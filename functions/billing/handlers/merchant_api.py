@@ -426,6 +426,8 @@ def list_credit_notes(invoice_id: InvoiceId) -> Response[str]:
 )
 def get_credit_note(credit_note_id: CreditNoteId) -> Response[str]:
     return _json(200, wiring.get_credit_note()(_tenant(), credit_note_id).model_dump(mode="json"))
+
+
 @app.get(
     "/v1/questions",
     summary="The tenant's open questions, across invoices, with each one's invoice and customer",
@@ -442,6 +444,8 @@ def list_open_questions(
 ) -> Response[str]:
     answer = wiring.open_questions()(_tenant(), limit, cursor, order)
     return _json(200, answer.model_dump(mode="json"))
+
+
 # ------------------------------------------------------------------------------------------ catalog
 # Plans as versioned documents and price changes (docs/price-changes.md, billing.services.price_changes).
 

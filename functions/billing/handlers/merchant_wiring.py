@@ -230,6 +230,8 @@ def get_credit_note() -> GetCreditNote:
     from billing.services.credit_notes.get import GetCreditNote
 
     return GetCreditNote(invoices=invoice_reads())
+
+
 @cache
 def open_questions() -> ListOpenQuestions:
     from billing.adapters.dynamo.open_questions import DynamoOpenQuestions
