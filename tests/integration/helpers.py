@@ -23,15 +23,17 @@ def counter_value(tenant_id: str, prefix: str = "NM-") -> int:
 
 
 def sent_emails(moto_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=10) as response:
+    # moto's data.json serialises every backend (pages in S3 too), so on a loaded machine late in a
+    # run it can take tens of seconds: read it once per check, with room to answer.
+    with urllib.request.urlopen(moto_url + "/moto-api/data.json", timeout=90) as response:
         data = json.load(response)
     return list(data.get("ses", {}).get("Message", []) or [])
 
 
-def emails_to(moto_url: str, address: str) -> list[dict[str, Any]]:
-    return [
-        m for m in sent_emails(moto_url) if address in (m.get("destinations", {}).get("ToAddresses") or [])
-    ]
+def emails_to(moto_url: str, address: str, sent: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The emails sent to `address`; pass `sent` (one sent_emails read) when checking many addresses."""
+    messages = sent_emails(moto_url) if sent is None else sent
+    return [m for m in messages if address in (m.get("destinations", {}).get("ToAddresses") or [])]
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], str]:
