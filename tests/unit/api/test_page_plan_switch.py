@@ -26,7 +26,7 @@ from billing.services.subscriptions.page_switch import (
 )
 from billing.services.subscriptions.ports import SubscriptionRecord
 from infra import demo_data
-from tests.unit.payments.test_payment_method_change import _stored
+from tests.unit.payments.test_payment_method_confirmation import _stored
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
 TODAY = date(2026, 12, 4)
