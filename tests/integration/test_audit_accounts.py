@@ -1,8 +1,9 @@
 """The money audit trail of a demo run accounts for every öre: the demo's own seeding and months
 (infra/demo.py's steps: billing runs, bank and card and Autogiro payers, a dispute, a plan change and
-a cancellation through the merchant's API, this month's run), then the outbox drained as its stream
-would be. For every invoice, the sum of its audited changes is what it is owed now, its first entry
-is its issue, and every customer's balance moves are on the trail."""
+a cancellation through the merchant's API, this month's run, a one-off invoice partly credited and a
+paid invoice credited whole), then the outbox drained as its stream would be. For every invoice (and
+credit note), the sum of its audited changes is what it is owed now, its first entry is its issue, and
+every customer's balance moves are on the trail."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from billing.adapters.dynamo.models import InvoiceModel
 from billing.domain.audit_trail import KIND_BALANCE, KIND_INVOICE, accounted_amount_due
 from billing.domain.outbox import invoice_stream
 from billing.handlers.outbox_wiring import money_audit, outbox_store
-from infra import demo, demo_api, demo_bank, demo_data, demo_history, local_outbox
+from infra import demo, demo_api, demo_bank, demo_data, demo_history, demo_ledger, local_outbox
 from infra.local_run import run_billing
 
 pytestmark = pytest.mark.integration
@@ -37,6 +38,19 @@ def test_the_audit_trail_of_a_demo_run_accounts_for_every_ore(local_env: Any) ->
     demo_history.dispute_and_question(seeded["customers"], demo_data.add_months(current, -1))
     demo_api.change_minds(seeded["api"], seeded["customers"], demo_data.add_months(current, -1))
     run_billing(demo_data.TENANT_ID, current)
+    demo_ledger.bill_and_credit(seeded["api"], seeded["customers"])
+    # and a paid invoice credited whole: the note's money goes to the customer's balance
+    paid = next(
+        i
+        for i in InvoiceModel.query(demo_data.TENANT_ID, consistent_read=True)
+        if i.status == "paid" and (i.document or {}).get("kind") == "period"
+    )
+    seeded["api"].call(
+        "POST",
+        "/v1/invoices/{invoice_id}/credit_notes",
+        {"invoice_id": paid.invoice_id},
+        {"reason": "Goodwill"},
+    )
     # When the outbox's stream has been read
     local_outbox.drain()
     # Then every invoice's audited changes add up to what it is owed now
@@ -73,6 +87,11 @@ def test_the_audit_trail_of_a_demo_run_accounts_for_every_ore(local_env: Any) ->
         assert account is not None
         assert account.balance == balances.get(account.customer.id, 0), account.customer.id
     # The demo's kinds of money change are all on the trail
-    assert {"issued", "payment_received", "dispute_opened"} <= kinds
+    assert {"issued", "payment_received", "dispute_opened", "credit_note_issued"} <= kinds
+    assert any(i.status == "credited" for i in invoices) or any(
+        e.kind == KIND_BALANCE and e.reason == "credit_note_issued"
+        for i in invoices
+        for e in money_audit().for_invoice(demo_data.TENANT_ID, i.invoice_id)
+    )
     count = sum(len(money_audit().for_invoice(demo_data.TENANT_ID, i.invoice_id)) for i in invoices)
     print(f"\n{len(invoices)} invoices, {count} audit entries, reasons {sorted(kinds)}")

@@ -66,12 +66,18 @@ def run_engagement(args: argparse.Namespace) -> int:
 def monthly_engagement(tenant_id: str, today: date, count: int) -> str:
     """The monthly rows, from every source: one more source is one more entry in `sources`."""
     from billing.handlers.engagement_wiring import engagement_counts
-    from billing.services.engagement_report import CountsSource, EngagementSource, monthly_table
+    from billing.handlers.price_change_wiring import price_changes
+    from billing.services.engagement_report import (
+        CountsSource,
+        EngagementSource,
+        PriceChangeSource,
+        monthly_table,
+    )
 
     first = today.replace(day=1)
     for _ in range(count - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    sources: list[EngagementSource] = [CountsSource(engagement_counts())]
+    sources: list[EngagementSource] = [CountsSource(engagement_counts()), PriceChangeSource(price_changes())]
     return monthly_table(tenant_id, f"{first:%Y-%m}", f"{today:%Y-%m}", sources)
 
 

@@ -1,10 +1,11 @@
 """The monthly half of `billing report engagement` (issue 18): rows of (month, what, count) from a few
 sources, laid out as one table of months. Each source is independent, so another can be added by
-appending it to the list the CLI builds (the price-change notices and choices are one more).
+appending it to the list the CLI builds.
 
 The counts source reads the tenant's monthly counters (billing.services.deliveries.ports
 EngagementCounts): spend alerts set, removed and fired, exits (cancellations from the page), pauses
-and undelivered emails, each added once when it happened.
+and undelivered emails, each added once when it happened. The price-change source reads the notices
+(billing.services.price_changes.uptake): notices sent and each choice made (accept, switch, leave).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from billing.services.deliveries.ports import EngagementCounts
+from billing.services.price_changes.uptake import NoticeReads, notice_counts
 
 # The counters' names, in the order the report shows them, with their labels.
 COUNTED = (
@@ -47,6 +49,27 @@ class CountsSource:
         for month in months(first, last):
             for name, label in COUNTED:
                 yield MonthlyRow(month, label, found.get((month, name), 0))
+
+
+# The price-change rows: notice_counts' keys with their labels, in the report's order.
+NOTICES = (
+    ("notices", "price-change notices sent"),
+    ("accept", "price changes accepted"),
+    ("switch", "switched plan on a notice"),
+    ("leave", "left on a notice"),
+)
+
+
+@dataclass(frozen=True)
+class PriceChangeSource:
+    notices: NoticeReads
+
+    def rows(self, tenant_id: str, first: str, last: str) -> Iterable[MonthlyRow]:
+        found = notice_counts(self.notices, tenant_id)
+        for month in months(first, last):
+            counted = found.get(month)
+            for name, label in NOTICES:
+                yield MonthlyRow(month, label, counted[name] if counted else 0)
 
 
 def months(first: str, last: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,8 +13,9 @@ from billing.domain.email_feedback import FeedbackError, parse_feedback
 from billing.services.customer_data.usage_export import _cell, months_available, parse_month
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
 from billing.services.deliveries.record_feedback import RecordEmailFeedback
-from billing.services.engagement_report import CountsSource, MonthlyRow, monthly_table
+from billing.services.engagement_report import CountsSource, MonthlyRow, PriceChangeSource, monthly_table
 from billing.services.errors import PermanentError
+from billing.services.price_changes.ports import Notice, ScheduledChange
 from tests.integration.test_email_feedback import ses_bounce, ses_complaint
 
 
@@ -137,6 +138,48 @@ def test_the_monthly_table_has_a_row_per_count_and_takes_rows_from_any_source():
     assert lines["exits (cancelled from the page)"] == ["0", "1"]
     assert lines["price-change notices"] == ["4", "0"]
     assert table.splitlines()[0].split()[-2:] == ["2026-11", "2026-12"]
+
+
+@dataclass
+class FakeNotices:
+    scheduled: list[ScheduledChange]
+    by_version: dict[str, list[Notice]]
+
+    def changes(self, tenant_id: str) -> list[ScheduledChange]:
+        return [c for c in self.scheduled if c.tenant_id == tenant_id]
+
+    def notices(self, tenant_id: str, version: str) -> list[Notice]:
+        return [n for n in self.by_version.get(version, []) if n.tenant_id == tenant_id]
+
+
+def test_the_report_counts_price_change_notices_when_sent_and_choices_when_made():
+    scheduled = datetime(2026, 11, 3, 9, tzinfo=UTC)
+    change = ScheduledChange("t1", "bas", "bas@v2", date(2027, 1, 1), "Dyrare nät", 1, scheduled)
+
+    def notice(customer: str, status: str, choice: str | None, chosen: datetime | None) -> Notice:
+        return Notice(
+            "t1", "bas@v2", customer, f"tok-{customer}", f"{customer}@example.se", "bas", "SEK", 12,
+            100_00, 120_00, True, None, status=status, choice=choice, chosen_at=chosen,
+        )  # fmt: skip
+
+    dec = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    notices = FakeNotices(
+        [change, ScheduledChange("t2", "bas", "bas@v2", date(2027, 1, 1), "x", 1, scheduled)],
+        {
+            "bas@v2": [
+                notice("c1", "sent", "accept", dec),
+                notice("c2", "sent", "leave", dec),
+                notice("c3", "sent", None, None),
+                notice("c4", "pending", None, None),  # not sent yet: not counted
+            ]
+        },
+    )
+    table = monthly_table("t1", "2026-11", "2026-12", [PriceChangeSource(notices)])
+    lines = {line.rsplit(None, 2)[0].strip(): line.split()[-2:] for line in table.splitlines()[1:]}
+    assert lines["price-change notices sent"] == ["3", "0"]
+    assert lines["price changes accepted"] == ["0", "1"]
+    assert lines["left on a notice"] == ["0", "1"]
+    assert lines["switched plan on a notice"] == ["0", "0"]
 
 
 def test_the_tenant_file_takes_a_spend_alert_default_and_refuses_one_that_is_no_amount():

@@ -4,7 +4,9 @@ billing.services.credit_notes.ports.CreditNoteLedger).
 Each is issued by one transaction with a compare-and-set on its series' counter, exactly like a run's
 invoice (DynamoInvoiceLedger.issue): a number is used exactly when a document is stored, so both
 series stay gapless and unique under concurrent requests and retries. A one-off invoice takes the
-tenant's invoice series; credit notes have their own counter and print as `<prefix>K000001`.
+tenant's invoice series; credit notes have their own counter and print as `<prefix>K000001`. The
+same transaction writes their outbox events (docs/events.md): invoice.issued; credit_note.issued and
+invoice.credited on the credited invoice's stream.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
+from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import (
     NUMBER_RACE_ATTEMPTS,
     DynamoCustomerDirectory,
@@ -28,6 +31,7 @@ from billing.adapters.dynamo.stores import (
 )
 from billing.domain.credit import format_credit_note_number
 from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice_events import credited_event, issued_event
 from billing.domain.ocr import ocr_reference
 from billing.services.errors import RetryableError
 from billing.services.ports import CustomerAccount, StoredInvoice
@@ -67,11 +71,13 @@ class DynamoLedgerDocuments:
         series_prefix: str,
         ocr_length_digit: bool,
     ) -> StoredInvoice | None:
+        numbered: dict[str, Invoice] = {}
+
         def item(sequence: int) -> InvoiceModel:
-            numbered = invoice.with_number(
+            numbered["invoice"] = invoice.with_number(
                 format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
             )
-            return self._item(numbered, account, page_token, sequence, now)
+            return self._item(numbered["invoice"], account, page_token, sequence, now)
 
         def customer(tx: TransactWrite) -> None:
             actions: list[Any] = [CustomerModel.invoices_issued.add(1)]
@@ -84,6 +90,8 @@ class DynamoLedgerDocuments:
             tx.update(
                 CustomerModel(invoice.tenant_id, account.customer.id), actions=actions, condition=condition
             )
+            # Its invoice.issued event (docs/events.md), in the issuing transaction like a run's.
+            add_event(tx, issued_event(numbered["invoice"], now), now)
 
         return self._issue(
             invoice,
@@ -120,11 +128,12 @@ class DynamoLedgerDocuments:
         ):
             return None  # a payment or another note came first: the caller computes again
         numbers: dict[str, str] = {}
+        numbered: dict[str, Invoice] = {}
 
         def item(sequence: int) -> InvoiceModel:
             numbers["number"] = format_credit_note_number(series_prefix, sequence)
-            numbered = note.with_number(numbers["number"], None)  # nothing to pay: no OCR
-            return self._item(numbered, account, page_token, sequence, now)
+            numbered["note"] = note.with_number(numbers["number"], None)  # nothing to pay: no OCR
+            return self._item(numbered["note"], account, page_token, sequence, now)
 
         def effects(tx: TransactWrite) -> None:
             due = credited.amount_due - applied
@@ -145,14 +154,18 @@ class DynamoLedgerDocuments:
             state["credits"] = credits
             if payments is not None:
                 state["payments"] = payments
+            seq = credited.event_seq + 1
             actions: list[Any] = [
                 InvoiceModel.state.set(state),
                 InvoiceModel.amount_due.set(due),
                 InvoiceModel.version.add(1),
+                InvoiceModel.event_seq.set(seq),
             ]
+            status_after = credited.status
             if applied and due == 0:
                 # Nothing left to pay: out of the open index, so no reminder or debit follows.
                 actions += [InvoiceModel.status.set("credited"), InvoiceModel.open_bucket.remove()]
+                status_after = "credited"
             tx.update(
                 InvoiceModel(tenant_id, credited.invoice_id),
                 actions=actions,
@@ -164,6 +177,23 @@ class DynamoLedgerDocuments:
                     actions=[CustomerModel.balance.add(to_balance)],
                     condition=CustomerModel.customer_id.exists(),
                 )
+            # The note's credit_note.issued on its own stream, and invoice.credited on the credited
+            # invoice's (after its last event): the audit trail and the merchant hear both, once.
+            add_event(tx, issued_event(numbered["note"], now, event_type="credit_note.issued"), now)
+            add_event(
+                tx,
+                credited_event(
+                    credited.invoice,
+                    numbered["note"],
+                    seq=seq,
+                    before=(credited.amount_due, credited.amount_paid, credited.status),
+                    applied=applied,
+                    to_balance=to_balance,
+                    status_after=status_after,
+                    now=now,
+                ),
+                now,
+            )
 
         return self._issue(
             note, credit_note_counter_id(tenant_id, series_prefix), item, effects, existing_is_this=False

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["open", "paid", "none"]
+Status = Literal["open", "paid", "credited", "none"]
 
 
 class _Strict(BaseModel):
@@ -25,7 +25,7 @@ class Amounts(_Strict):
 class MoneyChange(_Strict):
     """What the event did to money: the audit trail's entry (billing audit INVOICE)."""
 
-    actor: str = Field(description="system | customer | operator | stripe | bankgirot | autogiro")
+    actor: str = Field(description="system | customer | operator | merchant | stripe | bankgirot | autogiro")
     reason: str
     before: Amounts
     after: Amounts
@@ -41,7 +41,8 @@ class InvoiceIssued(_Strict):
     invoice_id: str
     customer_id: str
     number: str | None
-    kind: str
+    kind: str = Field(description="period | plan_change | one_off | credit_note")
+    credits: str | None = Field(description="a credit note: the invoice it credits")
     currency: str
     total: int
     balance_applied: int
@@ -51,6 +52,21 @@ class InvoiceIssued(_Strict):
     issue_date: str
     due_date: str
     period: Period | None
+    money: MoneyChange
+
+
+class InvoiceCredited(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    currency: str
+    amount_due: int = Field(description="after the credit note")
+    amount_paid: int
+    status: Status
+    credit_note_id: str
+    credit_note_number: str | None
+    credited: int = Field(description="minor units taken off what the invoice is owed")
+    to_balance: int = Field(description="minor units beyond what was owed, added to the customer's balance")
     money: MoneyChange
 
 
@@ -99,7 +115,21 @@ class EventType:
 
 
 CATALOG: tuple[EventType, ...] = (
-    EventType("invoice.issued", "A billing run (or a plan change) issued an invoice.", InvoiceIssued),
+    EventType(
+        "invoice.issued",
+        "A billing run, a plan change or a one-off invoice issued an invoice.",
+        InvoiceIssued,
+    ),
+    EventType(
+        "credit_note.issued",
+        "The merchant issued a numbered credit note (its own document; `credits` names the invoice).",
+        InvoiceIssued,
+    ),
+    EventType(
+        "invoice.credited",
+        "A credit note lowered what the invoice is owed; what it owed nothing more for went to the balance.",
+        InvoiceCredited,
+    ),
     EventType(
         "invoice.paid",
         "A payment settled the invoice in full (any overpayment went to the balance).",
