@@ -55,9 +55,9 @@ test: install system-deps
 	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest tests -q
 
 FUZZ_FILES := tests/integration/test_fuzz_routes.py tests/integration/test_public_route_fuzz.py \
-              tests/integration/merchant/test_api_fuzz.py
+              tests/integration/merchant/test_api_fuzz.py tests/integration/merchant/test_catalog_api_fuzz.py
 fuzz: install system-deps
-	$(BIN)/python -m pytest $(FUZZ_FILES) -q
+	MERCHANT_FUZZ_PER_ROUTE=2000 $(BIN)/python -m pytest $(FUZZ_FILES) -q
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit -q
