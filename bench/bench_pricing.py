@@ -185,7 +185,7 @@ def time_engine(data: dict[str, Any], invoices: int) -> float:
     customer = parse_customer(data["customer"])
     subscription = parse_subscription(data["subscription"])
     events = [parse_usage_event(e) for e in data["events"]]
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(invoices):
         compute_invoice(
             tenant=tenant,
@@ -195,16 +195,16 @@ def time_engine(data: dict[str, Any], invoices: int) -> float:
             events=events,
             period_start=date(2026, 3, 1),
         )
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def time_documents(data: dict[str, Any], invoices: int) -> float:
     """Seconds for `invoices` invoices from JSON documents to a JSON document (parse + engine + to_dict)."""
     text = json.dumps(data)
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(invoices):
         json.dumps(quote_scenario(json.loads(text)))
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ read raw; the totals' metrics are dropped from that read so nothing is counted t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,3 +43,15 @@ def billed_usage(
         kept = {key: total for key, total in totals.items() if key[1] in summed}
         events += daily_total_events(customer_id, kept, timezone)
     return events
+
+
+def billed_window(
+    events: Sequence[UsageEvent], catalog: Catalog, first_day: date, timezone: str
+) -> list[UsageEvent]:
+    """Of `events` (as `billed_usage` read them for the page's plan-fit periods too), what the invoice
+    for usage from `first_day` needs: the daily totals of those days, and every raw event (a weighted
+    sum's opening level is an earlier raw event). A total of an earlier day is never in an invoice's
+    window, so leaving it out changes no amount; it spares the engine sorting months of totals."""
+    summed = additive_metrics(catalog)
+    start = local_midnight(first_day, ZoneInfo(timezone))
+    return [e for e in events if e.metric not in summed or e.timestamp >= start]
