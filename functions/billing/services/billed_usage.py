@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from billing.domain.catalog import Catalog
+from billing.domain.catalog import Aggregation, Catalog
 from billing.domain.periods import local_midnight
 from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events, metered_metrics
 from billing.services.ports import UsageReader
@@ -48,10 +48,16 @@ def billed_usage(
 def billed_window(
     events: Sequence[UsageEvent], catalog: Catalog, first_day: date, timezone: str
 ) -> list[UsageEvent]:
-    """Of `events` (as `billed_usage` read them for the page's plan-fit periods too), what the invoice
-    for usage from `first_day` needs: the daily totals of those days, and every raw event (a weighted
-    sum's opening level is an earlier raw event). A total of an earlier day is never in an invoice's
-    window, so leaving it out changes no amount; it spares the engine sorting months of totals."""
-    summed = additive_metrics(catalog)
+    """Of `events` (read for the page's plan-fit periods too, raw events from a year back), what the
+    invoice for usage from `first_day` needs: everything from that day's midnight, and earlier events
+    only of metrics a weighted sum bills (its opening level is the last event before the window).
+    Nothing else before the window changes an amount, so leaving it out spares the engine sorting
+    months of totals and events."""
+    weighted = {
+        c.metric
+        for plan in catalog.plans.values()
+        for c in plan.charges
+        if c.aggregation is Aggregation.WEIGHTED_SUM
+    }
     start = local_midnight(first_day, ZoneInfo(timezone))
-    return [e for e in events if e.metric not in summed or e.timestamp >= start]
+    return [e for e in events if e.timestamp >= start or e.metric in weighted]
