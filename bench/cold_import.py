@@ -113,23 +113,23 @@ def table(runs: int) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+def print_table(rows: list[tuple[str, str, str, str, str]]) -> None:
+    header = ("handler (tracing off)", "ms (median)", "x boto3", "goal <= 2x", "heavy packages loaded")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        cells = (
+            v.ljust(w) if i in (0, 4) else v.rjust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        )
+        print("  " + "  ".join(cells))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=5, help="imports per handler (the median is shown)")
-    args = parser.parse_args(argv)
-    rows = table(args.runs)
-    header = ("handler (tracing off)", "ms (median)", "x boto3", "goal <= 2x", "heavy packages loaded")
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        print(
-            "  "
-            + "  ".join(
-                v.ljust(w) if i in (0, 4) else v.rjust(w)
-                for i, (v, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
+    print_table(table(parser.parse_args(argv).runs))
 
 
 if __name__ == "__main__":
