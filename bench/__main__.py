@@ -5,7 +5,9 @@
 3. How run time grows with the number of customers (`--customers`, e.g. 1000,10000).
 4. Cost per 1,000 invoices at AWS list prices, against 0.7 % of the billed volume.
 5. 1,000,000 customers on AWS: a model from the measured per-invoice figures (docs/performance.md).
-Then the pricing engine's own figures (bench/bench_pricing.py), when present.
+Then the pricing engine's own figures (bench/bench_pricing.py: raw events, and the worker's input
+before and after the billed window), every handler's cold import against bare boto3
+(bench/cold_import.py), and issue 13's table: each measure beside its goal.
 
 It starts (or reuses) the local stack, uses fresh tenants, and writes nothing into the repository.
 """
