@@ -5,7 +5,9 @@
 3. How run time grows with the number of customers (`--customers`, e.g. 1000,10000).
 4. Cost per 1,000 invoices at AWS list prices, against 0.7 % of the billed volume.
 5. 1,000,000 customers on AWS: a model from the measured per-invoice figures (docs/performance.md).
-Then the pricing engine's own figures (bench/bench_pricing.py), when present.
+Then the pricing engine's own figures (bench/bench_pricing.py: raw events, and the worker's input
+before and after the billed window), every handler's cold import against bare boto3
+(bench/cold_import.py), and issue 13's table: each measure beside its goal.
 
 It starts (or reuses) the local stack, uses fresh tenants, and writes nothing into the repository.
 """
@@ -13,7 +15,6 @@ It starts (or reuses) the local stack, uses fresh tenants, and writes nothing in
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import platform
 import subprocess
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from bench import aws_calls, local_billing
+from bench import aws_calls, bench_pricing, cold_import, local_billing
 
 # AWS list prices (USD), us-east-1, on-demand, as published in 2025; eu-north-1 is within ~10 %.
 LAMBDA_GB_SECOND_ARM = Decimal("0.0000133334")
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", type=int, default=50, help="ingestion requests of 100 events")
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 1))
     parser.add_argument("--no-pricing", action="store_true", help="skip bench/bench_pricing.py")
+    parser.add_argument("--import-runs", type=int, default=5, help="cold imports per handler (median)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.customers.split(",") if s.strip()]
 
@@ -258,12 +260,90 @@ def main(argv: list[str] | None = None) -> int:
         " (other work on the machine shares the cores)"
     )
 
-    if not args.no_pricing and importlib.util.find_spec("bench.bench_pricing") is not None:
+    pricing: dict[str, float] = {}
+    if not args.no_pricing:
         print("\nPricing engine (bench/bench_pricing.py)")
-        from bench import bench_pricing
-
-        bench_pricing.main([])
+        pricing = bench_pricing.main([])
+    print("\nHandler cold imports (bench/cold_import.py)")
+    imports = cold_import.table(args.import_runs)
+    cold_import.print_table(imports)
+    _print_goals(ingestion, biggest, pricing, imports)
     return 0
+
+
+def _print_goals(
+    ingestion: local_billing.Measured,
+    run: local_billing.Measured,
+    pricing: dict[str, float],
+    imports: list[tuple[str, str, str, str, str]],
+) -> None:
+    """Issue 13's table: each row measured here against its goal (docs/performance.md)."""
+    n = run.items
+    ops = {op: c / n for (svc, op), c in run.calls.calls.items() if svc == "dynamodb"}
+    worst = max(imports[1:], key=lambda r: float(r[2]))
+    rows = [
+        (
+            "DynamoDB requests per invoice in a run",
+            f"{sum(ops.values()):.1f} ("
+            + ", ".join(f"{op} {v:.1f}" for op, v in sorted(ops.items(), key=lambda x: -x[1]))
+            + ")",
+            "<= 4.5",
+            "not met: the worker's request sequence is for a later session",
+        ),
+        (
+            "write units per invoice (DynamoDB Local's count)",
+            f"{run.calls.write_units / n:.1f}",
+            "<= 25 by AWS's rule",
+            "not met; the AWS-rule count from item sizes is not computed yet",
+        ),
+        (
+            "usage ingestion, client CPU per event (batches of 100)",
+            f"{ingestion.cpu_seconds / ingestion.items * 1000:.2f} ms",
+            "<= 0.2 ms",
+            "met" if ingestion.cpu_seconds / ingestion.items <= 0.0002 else "not met",
+        ),
+    ]
+    if pricing:
+        raw = pricing["engine, raw events"]
+        window = pricing["worker input, billed window"]
+        previous = next(v for k, v in pricing.items() if k.startswith("worker input, previous"))
+        rows += [
+            (
+                "pricing, invoices/s/core on what the worker passes",
+                f"{window:,.0f} (previous input {previous:,.0f}: {window / previous:.1f}x)",
+                f">= {bench_pricing.GOAL_WORKER:,}",
+                "met" if window >= bench_pricing.GOAL_WORKER else "not met",
+            ),
+            (
+                "pricing, invoices/s/core on 1,000 raw events",
+                f"{raw:,.0f}",
+                f">= {bench_pricing.GOAL_RAW_EVENTS:,}",
+                "met" if raw >= bench_pricing.GOAL_RAW_EVENTS else "not met",
+            ),
+        ]
+    rows += [
+        (
+            "compute + page render vs bare template render",
+            "not measured by make bench yet",
+            "<= 1.5x",
+            "not measured",
+        ),
+        (
+            "handler cold import vs bare import boto3 (tracing off)",
+            f"worst {worst[0]} {worst[2]}x",
+            "<= 2x every handler",
+            "met"
+            if float(worst[2]) <= 2
+            else "not met: " + ", ".join(r[0] for r in imports[1:] if r[3] != "met"),
+        ),
+        (
+            "one tenant's 1,000,000 invoices",
+            f"{1_000_000 / 50 / 3600:.1f} h (one counter, ~50 invoices/s)",
+            "<= 30 min",
+            "not met: numbering at scale is for a later session",
+        ),
+    ]
+    _print_table("Issue 13: each measure against its goal", ("measure", "measured", "goal", "status"), rows)
 
 
 def _measure_runs(sizes: list[int], run_date: date, runs: list[local_billing.Measured]) -> None:

@@ -15,8 +15,11 @@ import platform
 import random
 import statistics
 import time
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import (
@@ -27,6 +30,8 @@ from billing.domain.scenario import (
     parse_usage_event,
     quote_scenario,
 )
+from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events
+from billing.services.billed_usage import billed_window
 
 TIERS = [
     {"up_to": 10000, "unit_price": "0"},
@@ -179,13 +184,55 @@ def scenario(seed: int, events_per_customer: int) -> dict[str, Any]:
 
 
 def time_engine(data: dict[str, Any], invoices: int) -> float:
-    """Seconds for `invoices` invoices from parsed input (what the worker does after loading)."""
+    """CPU seconds for `invoices` invoices from parsed input (what the worker does after loading)."""
+    return time_events(data, [parse_usage_event(e) for e in data["events"]], invoices)
+
+
+TIMEZONE = "Europe/Stockholm"  # the customer's (parties.Customer's default)
+
+
+def worker_input(data: dict[str, Any], months: int) -> tuple[list[UsageEvent], list[UsageEvent]]:
+    """What the billing worker passes the engine: the previous design's, and today's.
+
+    The worker reads usage for the billed month and the page's plan-fit months before it: raw events
+    where a charge needs them, daily totals for metrics only summed or counted (services/billed_usage).
+    The previous design passed all of it to the engine; now `billed_window` keeps what the billed
+    month needs. The scenario's month of events is repeated 28 days apart for `months` months.
+    """
+    catalog = parse_catalog(data["catalog"])
+    events = [
+        parse_usage_event(
+            {
+                **raw,
+                "id": f"{raw['id']}-{back}",
+                "timestamp": (
+                    datetime.fromisoformat(raw["timestamp"]) - timedelta(days=28 * back)
+                ).isoformat(),
+            }
+        )
+        for raw in data["events"]
+        for back in range(months)
+    ]
+    summed = additive_metrics(catalog)
+    totals: dict[tuple[date, str], tuple[Decimal, int]] = defaultdict(lambda: (Decimal(0), 0))
+    for e in events:
+        if e.metric in summed:
+            key = (e.timestamp.astimezone(ZoneInfo(TIMEZONE)).date(), e.metric)
+            value, count = totals[key]
+            totals[key] = (value + e.value, count + 1)
+    passed = [e for e in events if e.metric not in summed]
+    passed += daily_total_events("cus_1", totals, TIMEZONE)
+    billed_from = date(2026, 2, 1)  # the usage month of the invoice for the period from 2026-03-01
+    return passed, billed_window(passed, catalog, billed_from, TIMEZONE)
+
+
+def time_events(data: dict[str, Any], events: list[UsageEvent], invoices: int) -> float:
+    """CPU seconds for `invoices` invoices from parsed input and the given events."""
     tenant = parse_tenant_settings(data["tenant"])
     catalog = parse_catalog(data["catalog"])
     customer = parse_customer(data["customer"])
     subscription = parse_subscription(data["subscription"])
-    events = [parse_usage_event(e) for e in data["events"]]
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(invoices):
         compute_invoice(
             tenant=tenant,
@@ -195,44 +242,72 @@ def time_engine(data: dict[str, Any], invoices: int) -> float:
             events=events,
             period_start=date(2026, 3, 1),
         )
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def time_documents(data: dict[str, Any], invoices: int) -> float:
     """Seconds for `invoices` invoices from JSON documents to a JSON document (parse + engine + to_dict)."""
     text = json.dumps(data)
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(invoices):
         json.dumps(quote_scenario(json.loads(text)))
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Print the table; `argv` lets `python -m bench` pass its own arguments."""
+# Issue 13's goals, invoices/s/core.
+GOAL_RAW_EVENTS = 1000
+GOAL_WORKER = 2000
+
+
+def measure(runs: int, invoices: int, events: int, months: int = 4) -> dict[str, list[float]]:
+    """Invoices per CPU-second for each path, one figure per run (a fresh scenario each)."""
+    time_engine(scenario(1, events), 3)  # warm up imports and caches
+    rates: dict[str, list[float]] = defaultdict(list)
+    for run in range(runs):
+        data = scenario(run, events)
+        rates["engine, raw events"].append(invoices / time_engine(data, invoices))
+        rates["JSON in -> JSON out"].append(invoices / time_documents(data, invoices))
+        before, now = worker_input(data, months)
+        rates[f"worker input, previous ({months} months)"].append(
+            invoices / time_events(data, before, invoices)
+        )
+        rates["worker input, billed window"].append(invoices / time_events(data, now, invoices))
+    return dict(rates)
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Print the table and return the medians; `argv` lets `python -m bench` pass its own arguments."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--invoices", type=int, default=100, help="invoices per run")
-    parser.add_argument("--events", type=int, default=1000, help="usage events per customer")
+    parser.add_argument("--events", type=int, default=1000, help="usage events per customer and month")
     args = parser.parse_args(argv)
 
-    data = scenario(1, args.events)
-    time_engine(data, 3)  # warm up imports and caches
-    rows = []
-    for label, timer in (("engine (parsed input)", time_engine), ("JSON in -> JSON out", time_documents)):
-        rates = [args.invoices / timer(scenario(run, args.events), args.invoices) for run in range(args.runs)]
-        median = statistics.median(rates)
-        rows.append((label, median, min(rates), max(rates), 1000 / median))
-
+    rates = measure(args.runs, args.invoices, args.events)
+    goals = {
+        "engine, raw events": f">= {GOAL_RAW_EVENTS:,}",
+        "worker input, billed window": f">= {GOAL_WORKER:,}",
+    }
     print(
-        f"Pricing engine: {len(CHARGES)} charges, {args.events} usage events per customer, "
-        f"{args.invoices} invoices x {args.runs} runs, Python {platform.python_version()}, one core"
+        f"Pricing engine: {len(CHARGES)} charges, {args.events} usage events per customer and month, "
+        f"{args.invoices} invoices x {args.runs} runs, Python {platform.python_version()}, CPU time of"
+        " one process (invoices per CPU-second = per core)"
     )
     print()
-    print(f"{'path':<24}{'invoices/s/core (median)':>26}{'min':>10}{'max':>10}{'ms/invoice':>12}")
-    for label, median, low, high, ms in rows:
-        print(f"{label:<24}{median:>26.1f}{low:>10.1f}{high:>10.1f}{ms:>12.2f}")
+    print(f"{'path':<38}{'invoices/s/core (median)':>26}{'min':>10}{'max':>10}{'ms/invoice':>12}{'goal':>10}")
+    medians = {}
+    for label, values in rates.items():
+        median = medians[label] = statistics.median(values)
+        print(
+            f"{label:<38}{median:>26.1f}{min(values):>10.1f}{max(values):>10.1f}{1000 / median:>12.2f}"
+            f"{goals.get(label, ''):>10}"
+        )
+    previous = next(v for k, v in medians.items() if k.startswith("worker input, previous"))
+    ratio = medians["worker input, billed window"] / previous
+    print(f"\nBilled window against the previous worker input: {ratio:.2f}x")
+    return medians
 
 
 if __name__ == "__main__":

@@ -74,3 +74,15 @@ def stripe_api_base(environ: Mapping[str, str] | None = None) -> str | None:
 def settings() -> Settings:
     """The process's settings, read on first use (a Lambda cold start)."""
     return Settings.from_env()
+
+
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether X-Ray tracing is on, by Powertools' own rule: in Lambda (not SAM local or Chalice),
+    unless POWERTOOLS_TRACE_DISABLED is true. Read here so a handler that is not traced never imports
+    the X-Ray SDK (billing.handlers.tracing)."""
+    env = os.environ if environ is None else environ
+    if env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in ("1", "true", "yes", "on", "y", "t"):
+        return False
+    if env.get("AWS_SAM_LOCAL") or env.get("AWS_CHALICE_CLI_MODE"):
+        return False
+    return bool(env.get("LAMBDA_TASK_ROOT"))

@@ -12,10 +12,13 @@ themselves, so a total can never change an amount silently.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from billing.domain.catalog import Aggregation, Catalog, Charge, ChargeModel
@@ -72,22 +75,45 @@ def usage_value_problem(value: Decimal) -> str | None:
     return None
 
 
+_ORDER = attrgetter("timestamp", "id")
+_TIMESTAMP = attrgetter("timestamp")
+
+
+def _full_key(e: UsageEvent) -> tuple[datetime, str, Decimal, list[tuple[str, str]]]:
+    return (e.timestamp, e.id, e.value, sorted(e.properties.items()))
+
+
 def canonical(events: Iterable[UsageEvent]) -> list[UsageEvent]:
-    """Events without duplicate ids, ordered by (timestamp, id): the one order every sum uses."""
-    # Value and properties in the key too: two events sharing an id keep the same one in any order.
-    ordered = sorted(events, key=lambda e: (e.timestamp, e.id, e.value, sorted(e.properties.items())))
-    seen: set[str] = set()
-    result = []
-    for event in ordered:
-        if event.id not in seen:
-            seen.add(event.id)
-            result.append(event)
-    return result
+    """Events without duplicate ids, ordered by (timestamp, id): the one order every sum uses.
+
+    Of events sharing an id the one first by (timestamp, id, value, properties) is kept, so the same
+    events in any order keep the same one. Only ids seen more than once pay for that comparison; the
+    rest are sorted by (timestamp, id), which is a total order once ids are unique.
+    """
+    given = list(events)
+    first = {e.id: e for e in reversed(given)}  # the first of each id, in input order
+    if len(first) < len(given):
+        for event in given:
+            kept = first[event.id]
+            if kept is not event and _full_key(event) < _full_key(kept):
+                first[event.id] = event
+    return sorted(first.values(), key=_ORDER)
+
+
+def by_metric(events: Iterable[UsageEvent]) -> dict[str, list[UsageEvent]]:
+    """Canonical events grouped by metric, each group still in canonical order: grouped once per
+    invoice, so each charge looks only at its own metric's events."""
+    groups: defaultdict[str, list[UsageEvent]] = defaultdict(list)
+    for event in events:
+        groups[event.metric].append(event)
+    return dict(groups)
 
 
 def relevant(events: Sequence[UsageEvent], charge: Charge) -> list[UsageEvent]:
     """The events of the charge's metric that pass its filters (events already canonical)."""
-    mine = [e for e in events if e.metric == charge.metric and charge.matches(e.properties)]
+    mine = [e for e in events if e.metric == charge.metric]
+    if charge.filters:
+        mine = [e for e in mine if charge.matches(e.properties)]
     if not is_additive(charge) and any(e.count != 1 for e in mine):
         # A total has lost what this charge needs (single values, properties, instants).
         raise ValueError(f"charge {charge.code}: {charge.aggregation} needs single events, not daily totals")
@@ -147,7 +173,10 @@ def daily_total_events(
 
 
 def in_window(events: Sequence[UsageEvent], start: datetime, end: datetime) -> list[UsageEvent]:
-    return [e for e in events if start <= e.timestamp < end]
+    """The events in [start, end); `events` in timestamp order (canonical), so the window is a slice
+    found by bisection rather than a pass over every event for every window."""
+    lo = bisect_left(events, start, key=_TIMESTAMP)
+    return list(events[lo : bisect_left(events, end, lo=lo, key=_TIMESTAMP)])
 
 
 def aggregate(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, echoed, form_fields, html_headers
+from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import autogiro_form, autogiro_mandates
 from billing.services.autogiro import AutogiroFormError, MandateForm
 from billing.services.errors import PermanentError
@@ -24,7 +25,7 @@ from billing.services.invoice_pages import InvoiceNotFound
 from billing.settings import settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

@@ -19,13 +19,14 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.customer_wiring import stop_autopay, switch_language, switch_plan_from_page
 from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import NoAutopay
@@ -33,7 +34,7 @@ from billing.services.subscriptions.page_switch import SwitchRefused
 from billing.settings import settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,12 +24,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.handlers.customer_data_wiring import export_usage
 from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit
 from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.settings import settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 _TEXT = "text/plain; charset=utf-8"

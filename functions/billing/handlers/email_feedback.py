@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.domain.email_feedback import FeedbackError
 from billing.handlers.engagement_wiring import record_email_feedback
+from billing.handlers.tracing import make_tracer
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 _METRICS = {"undelivered": "EmailsUndelivered", "unknown_message": "EmailFeedbackUnknown"}
 

@@ -11,13 +11,14 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.domain.bounded_json import JsonTooDeep, loads_bounded
 from billing.handlers.http import BodyRefused, bearer_key, text_body
+from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import bind_tables, tenant_directory
 from billing.services.ingest_usage import (
     ACCEPTED,
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from billing.adapters.dynamo.usage import DynamoApiKeys
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

@@ -10,19 +10,20 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import page_actions
 from billing.services.errors import ItemTooLarge, LimitReached, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.settings import settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

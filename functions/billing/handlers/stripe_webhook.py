@@ -20,18 +20,19 @@ import re
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.adapters.stripe_event_queue import SqsStripeEventQueue
 from billing.adapters.stripe_webhook import StripeWebhookVerifier, WebhookRejected
+from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import stripe_credentials
 from billing.services.errors import PermanentError, RetryableError
 from billing.settings import settings
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 # Tenant ids are ours (docs/architecture.md); anything else is refused before a secret is looked up.
 TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")

@@ -9,10 +9,11 @@ read raw; the totals' metrics are dropped from that read so nothing is counted t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from billing.domain.catalog import Catalog
+from billing.domain.catalog import Aggregation, Catalog
 from billing.domain.periods import local_midnight
 from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events, metered_metrics
 from billing.services.ports import UsageReader
@@ -42,3 +43,21 @@ def billed_usage(
         kept = {key: total for key, total in totals.items() if key[1] in summed}
         events += daily_total_events(customer_id, kept, timezone)
     return events
+
+
+def billed_window(
+    events: Sequence[UsageEvent], catalog: Catalog, first_day: date, timezone: str
+) -> list[UsageEvent]:
+    """Of `events` (read for the page's plan-fit periods too, raw events from a year back), what the
+    invoice for usage from `first_day` needs: everything from that day's midnight, and earlier events
+    only of metrics a weighted sum bills (its opening level is the last event before the window).
+    Nothing else before the window changes an amount, so leaving it out spares the engine sorting
+    months of totals and events."""
+    weighted = {
+        c.metric
+        for plan in catalog.plans.values()
+        for c in plan.charges
+        if c.aggregation is Aggregation.WEIGHTED_SUM
+    }
+    start = local_midnight(first_day, ZoneInfo(timezone))
+    return [e for e in events if e.timestamp >= start or e.metric in weighted]

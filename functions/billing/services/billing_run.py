@@ -21,7 +21,7 @@ from billing.domain.periods import local_midnight, next_period, period_containin
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
 from billing.domain.usage import UsageEvent
-from billing.services.billed_usage import billed_usage
+from billing.services.billed_usage import billed_usage, billed_window
 from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
@@ -273,7 +273,7 @@ class IssueInvoice:
             catalog=tenant.catalog,
             customer=account.customer,
             subscription=subscription,
-            events=events,
+            events=billed_window(events, tenant.catalog, previous.start, account.customer.timezone),
             period_start=period.start,
             balance=balance,
             coupons=coupons,

@@ -19,6 +19,7 @@ from pricing_builders import plan, scenario, usage
 from test_properties import SETTINGS, scenarios
 
 from billing.domain.catalog import Catalog
+from billing.domain.periods import period_containing, previous_period
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import (
     parse_catalog,
@@ -29,6 +30,7 @@ from billing.domain.scenario import (
     parse_usage_event,
 )
 from billing.domain.usage import UsageEvent, additive_metrics, daily_total_events, relevant
+from billing.services.billed_usage import billed_window
 
 
 def _daily_totals(
@@ -128,3 +130,26 @@ def test_a_daily_total_counts_as_the_events_it_stands_for() -> None:
     )
     lines = [x for x in _invoice(data, catalog, totals)["lines"] if x["charge_code"] == "calls"]
     assert [x["quantity"] for x in lines] == ["6"]
+
+
+@SETTINGS
+@given(scenarios())
+def test_the_billed_window_alone_prices_as_all_the_usage_read(data: dict[str, Any]) -> None:
+    # Given the usage the worker reads (raw events where needed, daily totals elsewhere) for the page's
+    # plan-fit periods as well as the billed one
+    catalog = parse_catalog(data["catalog"], "catalog")
+    raw = [parse_usage_event(e) for e in data["events"]]
+    summed = additive_metrics(catalog)
+    timezone = data["customer"]["timezone"]
+    read = [e for e in raw if e.metric not in summed] + daily_total_events(
+        "c1", _daily_totals(raw, summed, timezone), timezone
+    )
+    subscription = parse_subscription(data["subscription"], "subscription")
+    interval = catalog.plan(subscription.phases[0].plan_code).interval
+    anchor, day = subscription.anchor, subscription.anchor_day
+    period = period_containing(date.fromisoformat(data["period_start"]), interval, anchor, day)
+    billed_from = previous_period(period, interval, anchor, day).start
+    # When the engine gets only the billed window of it
+    window = billed_window(read, catalog, billed_from, timezone)
+    # Then the invoice is the same
+    assert _invoice(data, catalog, window) == _invoice(data, catalog, read)

@@ -16,7 +16,7 @@ from billing.domain.money import allocate, round_minor
 from billing.domain.periods import Period, days_text, local_midnight
 from billing.domain.pricing.charge_models import price_usage
 from billing.domain.pricing.context import LineDraft, PricingContext, text, vat_parts, vat_rate_on
-from billing.domain.usage import UsageEvent, aggregate, in_window, relevant
+from billing.domain.usage import UsageEvent, aggregate, by_metric, in_window, relevant
 from billing.domain.vat import rate_str
 
 
@@ -82,11 +82,13 @@ def usage_for(
     """Usage charges for `period` (in arrears), per plan for the days it was active; `until` cuts a
     preview at an instant."""
     drafts: list[LineDraft] = []
+    groups = by_metric(events)
     for code, lo, hi in sub.segments(period.start, period.end):
         plan = catalog.plan(code)
         for charge in plan.charges:
             if not charge.is_recurring_fee:
-                drafts += charge_lines(ctx, charge, period, lo, hi, events, until)
+                mine = groups.get(charge.metric, []) if charge.metric else []
+                drafts += charge_lines(ctx, charge, period, lo, hi, mine, until)
     return drafts
 
 
