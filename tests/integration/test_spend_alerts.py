@@ -45,11 +45,14 @@ def _key(tenant_id: str) -> str:
     return out.getvalue().strip()
 
 
-def _tenant(tenant_id: str, default_kr: int | None = None, customers: int = 1) -> tuple[str, list[Any]]:
+def _tenant(
+    tenant_id: str, default_kr: int | None = None, customers: int = 1, **page_settings: Any
+) -> tuple[str, list[Any]]:
     """The demo merchant with `customers` customers invoiced on RUN_DATE (so each has a page), with a
-    spend alert default when given; returns a usage key and the customers."""
+    spend alert default when given and any further page settings; returns a usage key and the
+    customers."""
     bind_tables()
-    page = dict(demo_data.PAGE_SETTINGS)
+    page = {**demo_data.PAGE_SETTINGS, **page_settings}
     if default_kr is not None:
         page["spend_alerts"] = {"default": str(default_kr)}
     DynamoTenantDirectory.put(tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, page)
