@@ -1,6 +1,7 @@
 """What the customer keeps in their own hands, in a real browser (issue 18): setting a spend alert on
-the invoice page, downloading their usage, and leaving in two steps. At 390 px, JavaScript on and off
-(every step is a plain link or form); axe on each page; screenshots in artifacts/e2e/."""
+the invoice page, downloading their usage, leaving in two steps, or pausing instead. At 390 px,
+JavaScript on and off (every step is a plain link or form); axe on each page; screenshots in
+artifacts/e2e/."""
 
 from __future__ import annotations
 
@@ -142,5 +143,14 @@ def test_pause_instead_of_leaving(
             _axe_clean(browser, page.url, width)
         subjects = [str(m.get("subject", "")) for m in emails_to(local_env.moto_url, customer.email)]
         assert sum(s.startswith("Ditt abonnemang pausas") for s in subjects) == 1
+        # And back on the invoice page, the pause is stated beside the exit link
+        page.get_by_test_id("exit-back").click()
+        page.wait_for_url("**/i/**")
+        page.reload()  # the published page may be cached up to a minute (max-age=60), as behind CloudFront
+        assert "1 februari 2027" in page.get_by_test_id("invoice-pause").inner_text()
+        page.get_by_test_id("exit").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"pause-invoice-page-{tag}.png"), full_page=True)
+        if js:
+            _axe_clean(browser, page.url, width)
     finally:
         context.close()

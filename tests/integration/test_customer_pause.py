@@ -74,6 +74,9 @@ def test_the_customer_pauses_from_the_exit_page_and_the_runs_bill_no_fee_until_i
     _, _, page = fetch(f"{base}/v1/pages/{token}/exit")
     assert 'data-testid="pause-state"' in page and "1 februari 2027" in page
     assert 'data-testid="pause-form"' not in page and 'data-testid="exit-confirm"' in page
+    # And the invoice page, published again, says it too
+    _, _, invoice_page = fetch(f"{base}/i/{token}")
+    assert 'data-testid="invoice-pause"' in invoice_page and "1 februari 2027" in invoice_page
     # And the merchant sees it on the subscription
     shown = _subscription(base, merchant)
     assert shown["paused"] is False
