@@ -77,6 +77,8 @@ def test_alert_download_and_exit_from_the_invoice_page(
         # Then the file holds every event of theirs, with the documented columns
         lines = content.strip().splitlines()
         assert lines[0] == "id,metric,timestamp,value,properties" and len(lines) == 13
+        form.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"usage-download-{tag}.png"), full_page=True)
         # When they follow the exit link (step one)
         page.get_by_test_id("exit-link").click()
         page.wait_for_url("**/exit")

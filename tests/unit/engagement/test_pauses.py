@@ -23,7 +23,7 @@ from billing.domain.pauses import (
     with_pause,
 )
 from billing.domain.periods import Interval
-from billing.domain.pricing import compute_invoice
+from billing.domain.pricing import compute_invoice, quote_plan_change
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog, parse_customer, parse_tenant_settings
 from billing.domain.usage import UsageEvent
@@ -33,18 +33,7 @@ from infra import demo_data
 
 POLICY = PausePolicy(max_months=3, per_year=1)
 TODAY0 = date(2026, 1, 9)
-TENANT = parse_tenant_settings(
-    {
-        "tenant_id": "t1",
-        "legal_name": "Molnbolaget i Sverige AB",
-        "org_number": "556677-8899",
-        "vat_number": "SE556677889901",
-        "address": ["Storgatan 1", "111 22 Stockholm"],
-        "currency": "SEK",
-        "invoice_series_prefix": "F",
-        "payment_terms_days": 30,
-    }
-)
+TENANT = parse_tenant_settings(demo_data.tenant_settings("t1"))
 CUSTOMER = parse_customer(
     {"id": "c1", "name": "Kaffebryggarna HB", "address": ["Lilla torget 3"], "language": "en"}
 )
@@ -226,6 +215,39 @@ def test_a_paused_period_owes_no_commitment_and_credits_nothing_when_cancelled_i
     assert [x.kind for x in _invoice(ended, date(2027, 1, 1), [], catalog).lines if x.kind == "credit"] == []
     unpaused = replace(_subscription(), end_date=date(2026, 12, 10), cancelled_on=date(2026, 12, 10))
     assert "credit" in [x.kind for x in _invoice(unpaused, date(2027, 1, 1)).lines]
+
+
+def test_a_plan_change_asked_while_paused_waits_for_the_resume_with_nothing_prorated() -> None:
+    # Given a catalog with a dearer plan and a subscription paused for December and January
+    def plan(code: str, fee: int) -> dict[str, Any]:
+        charge = {"code": "fee", "name": "Fee", "model": "flat", "amount": fee}
+        return {"code": code, "name": code, "interval": "monthly", "currency": "SEK", "charges": [charge]}
+
+    catalog = parse_catalog({"plans": [plan("p", 10000), plan("q", 30000)]})
+    paused = with_pause(_subscription(), Pause(date(2026, 12, 1), date(2027, 2, 1), date(2026, 11, 2)))
+
+    def quote(sub: Subscription, on: date) -> Any:
+        return quote_plan_change(
+            tenant=TENANT,
+            catalog=catalog,
+            customer=CUSTOMER,
+            subscription=sub,
+            new_plan_code="q",
+            requested_on=on,
+        )
+
+    # When an upgrade is asked on December 10, inside the pause
+    held = quote(paused, date(2026, 12, 10))
+    # Then it takes effect on February 1, when it resumes, and nothing is invoiced now
+    assert (held.effective_date, held.immediate, held.due_now, held.invoice) == (
+        date(2027, 2, 1),
+        False,
+        0,
+        None,
+    )
+    # While the same upgrade on November 10, before the pause begins, is invoiced now as always
+    before = quote(paused, date(2026, 11, 10))
+    assert before.immediate and before.effective_date == date(2026, 11, 10) and before.due_now > 0
 
 
 # --- the stored shape

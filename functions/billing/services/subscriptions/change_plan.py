@@ -59,13 +59,6 @@ class ChangePlan:
             raise SubscriptionConflict("the subscription is not active today", field="customer_id")
         if request.plan not in tenant.catalog.plans:
             raise PermanentError(f"no plan {request.plan!r} in the catalog", field="plan")
-        held = subscription.paused_on(today)
-        if held is not None and request.plan != on_plan:
-            # A paused period billed no fee: a prorated change would credit and charge days never billed.
-            raise SubscriptionConflict(
-                f"the subscription is paused until {held.end.isoformat()}: change the plan from then",
-                field="plan",
-            )
         if request.plan == on_plan:
             return self._stay(tenant, tenant_id, record, subscription, request.plan, today, preview)
         try:
