@@ -163,6 +163,7 @@ def test_a_failed_send_is_sent_by_the_retry_and_only_then() -> None:
         (PAGE_WITH_PAUSES, {"months": "4"}, "months allowed: 1, 2, 3"),
         (PAGE_WITH_PAUSES, {"months": "two"}, "1-12"),
         (PAGE_WITH_PAUSES, {"months": "²"}, "1-12"),
+        (PAGE_WITH_PAUSES, {"months": "9" * 5000}, "1-12"),
         (PAGE_WITH_PAUSES, {}, "1-12"),
         ({"name": "Norrsken Mobil"}, {"months": "1"}, "cannot be paused"),
     ],

@@ -59,7 +59,7 @@ class CustomerPause:
         if stored is None:
             raise InvoiceNotFound("no invoice has this link", field="token")
         raw = (form.get("months") or "").strip()
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 12:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 2) or not 1 <= int(raw) <= 12:
             raise PermanentError("choose how many months to pause (1-12)", field="months")
         tenant_id = stored.tenant_id
         customer_id = stored.invoice.customer_id
