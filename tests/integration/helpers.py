@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import urllib.request
 from typing import Any
@@ -42,3 +44,23 @@ def fetch(url: str) -> tuple[int, dict[str, str], str]:
             return response.status, dict(response.headers), response.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
+
+
+def engagement_by_month(tenant_id: str) -> dict[str, dict[str, int]]:
+    """`billing report engagement`'s monthly table as {row label: {YYYY-MM: count}}. The report's months
+    run to the real today, so 36 of them hold a scenario's months whatever day the suite runs on."""
+    from billing.cli import main as billing_cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert billing_cli(["report", "engagement", "--tenant", tenant_id, "--months", "36"]) == 0
+    lines = out.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("per month"))
+    months = lines[start].split()[2:]
+    table: dict[str, dict[str, int]] = {}
+    for line in lines[start + 1 :]:
+        cells = line.rsplit(maxsplit=len(months))
+        if len(cells) != len(months) + 1 or not all(c.isdigit() for c in cells[1:]):
+            break
+        table[cells[0].strip()] = dict(zip(months, map(int, cells[1:]), strict=True))
+    return table

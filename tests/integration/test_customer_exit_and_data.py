@@ -15,7 +15,7 @@ from billing.adapters.dynamo.stores import DynamoCustomerDirectory
 from billing.handlers.wiring import invoice_ledger
 from billing.services.customer_data import usage_export
 from tests.integration import test_spend_alerts
-from tests.integration.helpers import emails_to, fetch, invoices_of
+from tests.integration.helpers import emails_to, engagement_by_month, fetch, invoices_of
 from tests.integration.stripe_support import request
 from tests.integration.test_spend_alerts import _minutes, _post, _tenant
 
@@ -61,6 +61,9 @@ def test_the_customer_leaves_in_two_steps_and_gets_one_confirmation(local_env, t
     assert "/exit" not in page
     # And a link that is no invoice's is 404
     assert fetch(f"{base}/v1/pages/{'y' * 32}/exit")[0] == 404
+    # And `billing report engagement` counts one exit, in November
+    exits = engagement_by_month(tenant_id)["exits (cancelled from the page)"]
+    assert exits["2026-11"] == 1 and sum(exits.values()) == 1
 
 
 def _download(base: str, token: str, **query: str) -> tuple[int, dict[str, str], str]:

@@ -1,6 +1,7 @@
-"""A fuzz of the public routes (issue 20): usage ingestion, the Autogiro form, the relief forms and the
-payment links, 2,000 mutated requests each (random-byte bodies included), as real-shaped API Gateway
-v2 events handed to the functions in-process, against the local stack. Not one may answer 5xx.
+"""A fuzz of the public routes (issue 20): usage ingestion, the Autogiro form, the relief forms, the
+payment links and the customer's own forms (spend alert, usage download, exit, pause), 2,000 mutated
+requests each (random-byte bodies included), as real-shaped API Gateway v2 events handed to the
+functions in-process, against the local stack. Not one may answer 5xx.
 
 The Stripe webhook and the page actions (view pixel, questions, feedback, offer clicks) have their own
 fuzz. FUZZ_REQUESTS changes the count per route; FUZZ_SEED replays a run (the seed is in the report).
@@ -54,6 +55,7 @@ ROUTES = [
     ("CustomerEngagementFunction", "GET", "/v1/pages/{token}/usage", None),
     ("CustomerEngagementFunction", "GET", "/v1/pages/{token}/exit", None),
     ("CustomerEngagementFunction", "POST", "/v1/pages/{token}/exit", "none"),
+    ("CustomerEngagementFunction", "POST", "/v1/pages/{token}/pause", "pause"),
 ]
 
 NASTY = [
@@ -153,6 +155,7 @@ class Fuzzer:
             "spend": {"amount": r.choice(["500", "1 200,50", "0", "-1", self.text()])}
             if r.random() < 0.8
             else {"remove": r.choice(["1", self.text()])},
+            "pause": {"months": r.choice(["1", "2", "3", "4", "0", self.text()])},
             "none": {},
         }[kind]
         if r.random() < 0.2:
@@ -248,6 +251,7 @@ def target(local_env, tenant_id, stripe_fake):
             "max_instalments": 3,
         },
         "autogiro": {"customer_number": "123456"},
+        "pauses": {"max_months": 3, "per_year": 1},
     }
     DynamoTenantDirectory.put(tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, page)
     run_billing(tenant_id, RUN_DATE)

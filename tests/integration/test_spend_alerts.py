@@ -27,7 +27,7 @@ from billing.services.invoices.upcoming import invoice_so_far
 from infra import demo_data
 from infra.local_lambda import LambdaContext, handler_for, lambda_output
 from infra.local_run import run_billing
-from tests.integration.helpers import emails_to, fetch, invoices_of
+from tests.integration.helpers import emails_to, engagement_by_month, fetch, invoices_of
 from tests.integration.stripe_support import request
 from tests.integration.test_usage_ingestion import _post
 
@@ -45,11 +45,14 @@ def _key(tenant_id: str) -> str:
     return out.getvalue().strip()
 
 
-def _tenant(tenant_id: str, default_kr: int | None = None, customers: int = 1) -> tuple[str, list[Any]]:
+def _tenant(
+    tenant_id: str, default_kr: int | None = None, customers: int = 1, **page_settings: Any
+) -> tuple[str, list[Any]]:
     """The demo merchant with `customers` customers invoiced on RUN_DATE (so each has a page), with a
-    spend alert default when given; returns a usage key and the customers."""
+    spend alert default when given and any further page settings; returns a usage key and the
+    customers."""
     bind_tables()
-    page = dict(demo_data.PAGE_SETTINGS)
+    page = {**demo_data.PAGE_SETTINGS, **page_settings}
     if default_kr is not None:
         page["spend_alerts"] = {"default": str(default_kr)}
     DynamoTenantDirectory.put(tenant_id, demo_data.tenant_settings(tenant_id), demo_data.CATALOG, page)
@@ -168,6 +171,8 @@ def test_an_alert_fires_once_when_ingestion_crosses_it_never_before_never_twice(
     assert _post(url, key, {"events": _minutes("after", 10)})[1]["accepted"] == 10
     _deliver_alerts()
     assert len(_alert_emails(local_env, customer.email)) == 1
+    # And `billing report engagement` counts one alert fired, in November
+    assert engagement_by_month(tenant_id)["spend alerts fired"]["2026-11"] == 1
 
 
 def test_the_crossing_batch_sent_twice_at_once_fires_once(local_env, tenant_id, on_today):
@@ -250,3 +255,7 @@ def test_the_customer_sets_changes_and_removes_the_alert_from_the_page_without_l
     assert _post(local_env.server.url, key, {"events": _minutes("lots", 90)})[1]["accepted"] == 90
     assert _deliver_alerts() == 0
     assert "fired" not in _alert(tenant_id, "c00001")
+    # And `billing report engagement` counts November's one alert set and one removed
+    report = engagement_by_month(tenant_id)
+    assert report["spend alerts set"]["2026-11"] == 1 and report["spend alerts removed"]["2026-11"] == 1
+    assert sum(report["spend alerts fired"].values()) == 0

@@ -1,5 +1,6 @@
 """The invoice page's blocks for what the customer keeps in their own hands (issue 18): the spend alert
-they set ("tell me when this month passes X kr") and the download of their usage data. Added to the
+they set ("tell me when this month passes X kr"), the download of their usage data, and the link to
+the honest exit (with the pause taken there, if any). Added to the
 rendered page like the dunning block, after the invoice's own blocks, so the page helper's view-model
 is untouched; plain forms, so both work without JavaScript. Wording in the customer's language."""
 
@@ -13,6 +14,7 @@ from babel.dates import format_date
 
 from billing.adapters.renderer import LANGUAGES, format_money, locale_for
 from billing.domain.page.view import InvoicePageView
+from billing.domain.pauses import current_pause
 from billing.domain.spend_alerts import SpendAlert, SpendAlertError, tenant_default
 from billing.services.customer_data.usage_export import months_available
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
@@ -64,6 +66,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "exit_note": {
         "sv": "Du ser slutdatum och sista fakturan innan du bestämmer dig.",
         "en": "You see the end date and the last invoice before you decide.",
+    },
+    "paused": {
+        "sv": "Pausat: ingen avgift från {first}. Abonnemanget startar igen av sig självt {resumes}.",
+        "en": "Paused: no fee from {first}. The subscription starts again by itself on {resumes}.",
     },
 }
 
@@ -161,13 +167,22 @@ def usage_data_block(
     )
 
 
-def exit_block(view: InvoicePageView, stored: StoredInvoice, api_base: str) -> str:
-    """Step one of the honest exit: a plain link to its page (services/subscriptions/customer_exit)."""
+def exit_block(
+    view: InvoicePageView, stored: StoredInvoice, api_base: str, account: CustomerAccount, today: date
+) -> str:
+    """Step one of the honest exit: a plain link to its page (services/subscriptions/customer_exit);
+    above it the pause taken there, if one is running or to come (billing.domain.pauses)."""
     language = view.language if view.language in LANGUAGES else "en"
     url = f"{api_base}/v1/pages/{stored.page_token}/exit"
+    pause = current_pause(account.subscription, today)
+    paused = ""
+    if pause is not None:
+        loc = locale_for(language, account.customer.country or "SE")
+        first, resumes = (format_date(d, "long", locale=loc) for d in (pause.start, pause.end))
+        paused = f'<p data-testid="invoice-pause">{_t("paused", language, first=first, resumes=resumes)}</p>'
     return (
         '<section id="block-exit" aria-labelledby="exit-title" data-testid="exit">'
-        f'<h2 id="exit-title">{_t("exit_title", language)}</h2>'
+        f'<h2 id="exit-title">{_t("exit_title", language)}</h2>{paused}'
         f'<p><a href="{escape(url)}" data-testid="exit-link">{_t("exit_link", language)}</a></p>'
         f'<p class="muted"><small>{_t("exit_note", language)}</small></p></section>'
     )
@@ -187,7 +202,7 @@ def add_engagement_blocks(
     blocks = spend_alert_block(view, stored, tenant, account, today, api_base) + "\n"
     blocks += usage_data_block(view, stored, account, today, api_base) + "\n"
     if account.subscription.end_date is None:
-        blocks += exit_block(view, stored, api_base) + "\n"
+        blocks += exit_block(view, stored, api_base, account, today) + "\n"
     anchor = page_html.find('<section id="block-details"')
     if anchor == -1:
         anchor = page_html.find("</main>")

@@ -1,6 +1,7 @@
-"""The honest exit's page and confirmation email (billing.services.subscriptions.customer_exit), in the
-customer's language with money and dates as their locale writes them; and the plan-fit advice it shows,
-taken from the invoice page's own view-model so the two never disagree."""
+"""The honest exit's page and its confirmation emails (cancelled: billing.services.subscriptions.
+customer_exit; paused: customer_pause), in the customer's language with money and dates as their
+locale writes them; and the plan-fit advice it shows, taken from the invoice page's own view-model so
+the two never disagree."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from billing.domain.page.exit import ExitView
 from billing.domain.page.view import PlanFitView
 from billing.services.invoice_pages import InvoicePages, customer_today
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+from billing.services.subscriptions.customer_pause import PauseMailFacts
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
     "title": {"sv": "Avsluta abonnemanget", "en": "Cancel your subscription"},
@@ -52,6 +54,38 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "You keep the service until {day} inclusive. The last invoice comes as usual.",
     },
     "done_email": {"sv": "Vi har mejlat en bekräftelse.", "en": "We have emailed you a confirmation."},
+    "pause_title": {"sv": "Pausa i stället", "en": "Pause instead"},
+    "pause_body": {
+        "sv": "Behöver du bara en paus? Perioden du har betalat löper ut som vanligt; sedan dras ingen "
+        "månadsavgift under pausen, och abonnemanget startar igen av sig självt. Förbrukning under "
+        "pausen faktureras som vanligt.",
+        "en": "Only need a break? The period you have paid for runs out as usual; then no monthly fee is "
+        "charged during the pause, and the subscription starts again by itself. Usage during the pause "
+        "is billed as usual.",
+    },
+    "pause_legend": {"sv": "Hur länge?", "en": "How long?"},
+    "pause_option": {
+        "sv": "{months} mån: ingen avgift från {first}, igen från {resumes}",
+        "en": "{months} mo: no fee from {first}, again from {resumes}",
+    },
+    "pause_confirm": {"sv": "Pausa", "en": "Pause"},
+    "paused_title": {"sv": "Abonnemanget pausas", "en": "Your subscription is paused"},
+    "paused_body": {
+        "sv": "Ingen avgift från {first}. Abonnemanget startar igen av sig självt {resumes}.",
+        "en": "No fee from {first}. The subscription starts again by itself on {resumes}.",
+    },
+    "pause_mail_subject": {
+        "sv": "Ditt abonnemang pausas – {brand}",
+        "en": "Your subscription is paused – {brand}",
+    },
+    "pause_mail_body": {
+        "sv": "Hej {name}!\n\nDu har pausat ditt abonnemang. Ingen avgift dras från {first}, och "
+        "abonnemanget startar igen av sig självt {resumes}. Förbrukning under pausen faktureras som "
+        "vanligt.\n\nDin faktura:\n{url}\n\nVänliga hälsningar\n{brand}",
+        "en": "Hello {name},\n\nYou have paused your subscription. No fee is charged from {first}, and "
+        "the subscription starts again by itself on {resumes}. Usage during the pause is billed as "
+        "usual.\n\nYour invoice:\n{url}\n\nBest regards,\n{brand}",
+    },
     "mail_subject": {
         "sv": "Ditt abonnemang är avslutat – {brand}",
         "en": "Your subscription is cancelled – {brand}",
@@ -97,6 +131,21 @@ class ExitEmails:
         text = _text("mail_body", view.language, **params)
         html = email_html(view.language, text)
         return _text("mail_subject", view.language, **params), text, html
+
+
+class PauseEmails:
+    def confirmed(self, facts: PauseMailFacts) -> tuple[str, str, str]:
+        language = facts.language if facts.language in ("sv", "en") else "en"
+        loc = locale_for(language, facts.country)
+        params = {
+            "name": facts.customer_name,
+            "brand": facts.brand,
+            "first": format_date(facts.pause.start, "long", locale=loc),
+            "resumes": format_date(facts.pause.end, "long", locale=loc),
+            "url": facts.page_url,
+        }
+        text = _text("pause_mail_body", language, **params)
+        return _text("pause_mail_subject", language, **params), text, email_html(language, text)
 
 
 class PresenterPlanAdvice:

@@ -133,6 +133,17 @@ class PlanPhase:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """No recurring fee for the billing periods inside [start, end) (local dates, whole periods: it
+    starts and ends on period boundaries); service and fees resume on `end` by themselves. Usage that
+    arrives meanwhile is still billed (billing.domain.pauses says why). `decided_on`: the day asked."""
+
+    start: date
+    end: date
+    decided_on: date
+
+
+@dataclass(frozen=True)
 class Subscription:
     id: str
     customer_id: str
@@ -143,6 +154,7 @@ class Subscription:
     # prorated on that period's invoice; one decided later is credited ("unused days") on the next one.
     cancelled_on: date | None = None
     anchor_date: date | None = None  # anniversary anchor; defaults to the start date
+    pauses: tuple[Pause, ...] = ()  # sorted by start, never overlapping (billing.domain.pauses)
 
     @property
     def start_date(self) -> date:
@@ -155,6 +167,10 @@ class Subscription:
     def end_known_on(self, day: date) -> bool:
         """True when the end (if any) had been decided by the start of local `day`."""
         return self.end_date is not None and (self.cancelled_on is None or self.cancelled_on <= day)
+
+    def paused_on(self, day: date) -> Pause | None:
+        """The pause that holds the fees on local `day`, if one does."""
+        return next((p for p in self.pauses if p.start <= day < p.end), None)
 
     def plan_code_on(self, day: date) -> str | None:
         if day < self.start_date or (self.end_date is not None and day >= self.end_date):

@@ -10,6 +10,9 @@ GET  /v1/pages/{token}/usage          `kind` (events | daily), `format` (csv | j
 GET  /v1/pages/{token}/exit           the honest exit: when it ends, the last invoice, a cheaper plan
 POST /v1/pages/{token}/exit           cancel at period end (the one button); 303 back to the exit
                                       page, which then confirms; a confirmation email has gone out.
+POST /v1/pages/{token}/pause          field `months`: pause the subscription where the merchant allows
+                                      it (from the current period's end); 303 back to the exit page,
+                                      which then shows the pause; a confirmation email has gone out.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.customer_data_wiring import export_usage
-from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit
+from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit, customer_pause
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError
@@ -93,6 +96,17 @@ def exit_confirm(token: str) -> Response[Any]:
     except PermanentError as exc:
         return _refused(exc)
     metrics.add_metric(name="CancelledFromPage", unit=MetricUnit.Count, value=1)
+    location = f"{settings().api_base_url}/v1/pages/{token}/exit"
+    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@app.post("/v1/pages/<token>/pause")
+def pause(token: str) -> Response[Any]:
+    try:
+        customer_pause()(token, form_fields(app.current_event.raw_event))
+    except PermanentError as exc:
+        return _refused(exc)
+    metrics.add_metric(name="PausedFromPage", unit=MetricUnit.Count, value=1)
     location = f"{settings().api_base_url}/v1/pages/{token}/exit"
     return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
 

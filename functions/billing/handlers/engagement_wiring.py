@@ -1,6 +1,6 @@
 """Builds the use cases of issue 18's customer-facing pieces once per container: spend alerts (watched
-by ingestion, emailed from their queue, set from the page), the customer's usage download, and bounce
-handling. Only what each handler needs is imported."""
+by ingestion, emailed from their queue, set from the page), the customer's usage download, the exit
+and the pause, and bounce handling. Only what each handler needs is imported."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from billing.services.spend_alerts.send import SendSpendAlert
     from billing.services.spend_alerts.watch import WatchSpend
     from billing.services.subscriptions.customer_exit import CustomerExit
+    from billing.services.subscriptions.customer_pause import CustomerPause
 
 
 @cache
@@ -137,4 +138,29 @@ def customer_exit() -> CustomerExit:
         api_base_url=s.api_base_url,
         counts=engagement_counts(),
         usage=DynamoUsageReader(),
+    )
+
+
+@cache
+def customer_pause() -> CustomerPause:
+    from billing.adapters.dynamo.engagement import DynamoPauseConfirmations
+    from billing.adapters.exit_page import PauseEmails
+    from billing.handlers.merchant_wiring import subscription_records, tenants
+    from billing.services.billing_run import SystemClock
+    from billing.services.subscriptions.customer_pause import CustomerPause
+    from billing.services.subscriptions.pause import PauseSubscription
+
+    bind_tables()
+    clock = SystemClock()
+    return CustomerPause(
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        pause=PauseSubscription(records=subscription_records(), tenants=tenants(), clock=clock),
+        confirmations=DynamoPauseConfirmations(),
+        mailer=mailer(),
+        mail=PauseEmails(),
+        audit=audit_trail(),
+        clock=clock,
+        pages_base_url=settings().pages_base_url,
+        counts=engagement_counts(),
     )

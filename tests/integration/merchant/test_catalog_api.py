@@ -21,7 +21,7 @@ from billing.cli import main as billing_cli
 from infra import demo_data
 from infra.local_price_changes import run_price_changes
 from infra.local_run import run_billing
-from tests.integration.helpers import emails_to, fetch
+from tests.integration.helpers import emails_to, engagement_by_month, fetch
 from tests.integration.merchant.support import call, customer_body, merchant
 
 pytestmark = pytest.mark.integration
@@ -245,3 +245,10 @@ def test_a_price_change_is_noticed_chosen_and_carried_out(local_env, tenant_id, 
     with contextlib.redirect_stdout(out):
         assert billing_cli(["catalog", "uptake", "--tenant", tenant_id, "bas"]) == 0
     assert "bas@v2" in out.getvalue() and json.dumps(uptake)  # printed as a table
+    # And `billing report engagement` shows the notices in the month the change was scheduled and the
+    # choices in the month they were made (all December here)
+    report = engagement_by_month(tenant_id)
+    assert report["price-change notices sent"]["2026-12"] == 3
+    assert report["price changes accepted"]["2026-12"] == 1
+    assert report["left on a notice"]["2026-12"] == 1
+    assert sum(report["switched plan on a notice"].values()) == 0

@@ -155,10 +155,12 @@ def _marked(state: dict[str, Any], email: UndeliveredEmail) -> bool:
 class DynamoExitConfirmations:
     """The claim on a cancellation's confirmation email: one item per customer and end date."""
 
+    kind = "exit"
+
     def claim(self, tenant_id: str, customer_id: str, end_date: date) -> bool:
         try:
             EngagementModel(
-                f"{tenant_id}#exit#{customer_id}", end_date.isoformat(), tenant_id=tenant_id
+                f"{tenant_id}#{self.kind}#{customer_id}", end_date.isoformat(), tenant_id=tenant_id
             ).save(condition=EngagementModel.pk.does_not_exist())
         except PutError as exc:
             if _conditional_failed(exc):
@@ -167,4 +169,10 @@ class DynamoExitConfirmations:
         return True
 
     def release(self, tenant_id: str, customer_id: str, end_date: date) -> None:
-        EngagementModel(f"{tenant_id}#exit#{customer_id}", end_date.isoformat()).delete()
+        EngagementModel(f"{tenant_id}#{self.kind}#{customer_id}", end_date.isoformat()).delete()
+
+
+class DynamoPauseConfirmations(DynamoExitConfirmations):
+    """The claim on a pause's confirmation email: one item per customer and pause start."""
+
+    kind = "pause"

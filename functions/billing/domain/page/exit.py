@@ -5,10 +5,22 @@ one (the page's plan-fit advice). One screen, no more retention than that. Pure 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from billing.domain.catalog import Subscription
 from billing.domain.page.view import PlanFitView
+from billing.domain.pauses import PausePolicy, current_pause, offered_pauses
+from billing.domain.periods import Interval
+
+
+@dataclass(frozen=True)
+class PauseOption:
+    """One pause the merchant allows: `months` long, no fee from `first_day`, back on `resumes_on`."""
+
+    months: int
+    first_day: date
+    resumes_on: date
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,12 @@ class ExitView:
     cheaper_saving_per_year: int = 0  # as the reader is shown it (incl. VAT for a consumer)
     incl_vat: bool = True
     usage_so_far: int | None = None  # this period's usage up to now, as shown (the last invoice bills it)
+    # The pause where the merchant allows one (billing.domain.pauses): the choices, posted to
+    # `pause_url`; or the pause already taken (no fee from `paused_from`, back on `resumes_on`).
+    pause_url: str = ""
+    pause_options: tuple[PauseOption, ...] = ()
+    paused_from: date | None = None
+    resumes_on: date | None = None
 
 
 def build_exit_view(
@@ -67,3 +85,24 @@ def build_exit_view(
         cheaper_saving_per_year=saving if cheaper else 0,
         incl_vat=incl_vat,
     )
+
+
+def with_pause(
+    view: ExitView,
+    subscription: Subscription,
+    interval: Interval,
+    today: date,
+    policy: PausePolicy | None,
+    pause_url: str,
+) -> ExitView:
+    """The page's pause: the one taken (running or to come), else the ones the merchant allows today."""
+    taken = current_pause(subscription, today)
+    if taken is not None:
+        return replace(view, paused_from=taken.start, resumes_on=taken.end)
+    if view.ended:
+        return view
+    options = tuple(
+        PauseOption(c.months, c.pause.start, c.pause.end)
+        for c in offered_pauses(subscription, interval, today, policy)
+    )
+    return replace(view, pause_url=pause_url if options else "", pause_options=options)

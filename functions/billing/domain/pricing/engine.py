@@ -191,6 +191,7 @@ def quote_plan_change(
     """Upgrade now (prorated), downgrade at period end (nothing now): which one it is and what it costs.
 
     An upgrade is a change to a plan whose recurring fees per period are at least the current plan's.
+    While a pause holds the fees, either takes effect on the day the subscription resumes.
     """
     old_code = subscription.plan_code_on(requested_on)
     if old_code is None:
@@ -199,6 +200,10 @@ def quote_plan_change(
     new = _plan(catalog, new_plan_code, "new_plan")
     new_fees = sum(c.amount for c in new.charges if c.is_recurring_fee)
     old_fees = sum(c.amount for c in old.charges if c.is_recurring_fee)
+    held = subscription.paused_on(requested_on)
+    if held is not None:
+        # Paused: no fee was billed for these days, so none is prorated; any change waits for the resume.
+        return PlanChangeQuote(held.end, False, 0, None, new_fees)
     if new_fees >= old_fees:
         invoice = plan_change_invoice(
             tenant=tenant,

@@ -28,8 +28,8 @@ def advance_fees(ctx: PricingContext, catalog: Catalog, sub: Subscription, perio
     if sub.end_date is not None and sub.end_known_on(opens):
         closes = min(closes, sub.end_date)
     code = sub.plan_code_on(opens)
-    if opens >= closes or code is None:
-        return []
+    if opens >= closes or code is None or sub.paused_on(opens) is not None:
+        return []  # nothing to bill, or a paused period: a pause covers whole periods
     drafts: list[LineDraft] = []
     for charge in catalog.plan(code).charges:
         if charge.is_recurring_fee:
@@ -186,6 +186,8 @@ def unused_days_credit(
     billed_from = max(previous.start, sub.start_date)
     if sub.end_known_on(billed_from):
         return []  # the end was known when the period was billed: it was prorated then
+    if sub.paused_on(billed_from) is not None:
+        return []  # a paused period billed no fee, so there is none to give back
     code = sub.plan_code_on(end - timedelta(days=1))
     if code is None:
         return []
@@ -206,6 +208,8 @@ def commitment_true_up(
     Compared with what the period cost in total: usage plus the recurring fees of each plan for the days
     it was active (that is what the period, plan-change and credit lines add up to).
     """
+    if sub.paused_on(previous.start) is not None:
+        return []  # a paused period owes no minimum: the commitment is a fee, and fees are held
     commitment = Decimal(0)
     # Usage is never negative (billing.domain.usage.usage_value_problem); should a negative amount
     # reach here anyway, it must not make a shortfall appear: spend is counted from zero up.

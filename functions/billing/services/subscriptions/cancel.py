@@ -70,6 +70,8 @@ class CancelSubscription:
             phases=phases_until(subscription, end - timedelta(days=1)),
             end_date=end,
             cancelled_on=today,
+            # A pause that would begin after the last day has nothing left to hold.
+            pauses=tuple(p for p in subscription.pauses if p.start < end),
         )
         next_invoice = self._next_invoice(tenant, record, cancelled)
         result = ChangeResult(

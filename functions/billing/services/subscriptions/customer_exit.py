@@ -3,7 +3,8 @@
 
 The page states what the engine computes: the end date and the last invoice's fees and credits from
 the cancellation use case's own preview (at period end: nothing is credited, the period runs out), and
-the cheaper plan that fits if the customer's usage shows one. Confirming carries out the cancellation
+the cheaper plan that fits if the customer's usage shows one, and the pause where the merchant allows
+one (taken by billing.services.subscriptions.customer_pause). Confirming carries out the cancellation
 through that same use case (billing.services.subscriptions.cancel), then emails a confirmation with
 the end date. The email is durable the way the customer acts: a repeated confirm (a retry after an
 error, a second click) sends it if it has not gone out yet, never twice (a claim per subscription end).
@@ -15,9 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
-from billing.domain.page.exit import ExitView, build_exit_view
+from billing.domain.page.exit import ExitView, build_exit_view, with_pause
 from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import PlanFitView
+from billing.domain.pauses import pause_policy
 from billing.services.deliveries.ports import EngagementCounts
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.invoices.upcoming import invoice_so_far
@@ -33,6 +35,7 @@ from billing.services.ports import (
     UsageReader,
 )
 from billing.services.subscriptions.cancel import CancelSubscription
+from billing.services.subscriptions.documents import today_for
 from billing.services.subscriptions.fields import Cancellation
 
 
@@ -76,14 +79,17 @@ class CustomerExit:
         stored, tenant, account = self._load(token)
         subscription = account.subscription
         if subscription.end_date is not None:
-            return self._view(stored, tenant, account, subscription.end_date, True, None, None)
+            ended = self._view(stored, tenant, account, subscription.end_date, True, None, None)
+            return self._with_pause(ended, stored, tenant, account)
         preview = self.cancel(
             stored.tenant_id, account.customer.id, Cancellation(at="period_end"), preview=True
         )
         total = preview.next_invoice.total if preview.next_invoice is not None else None
         fit = self.advice.plan_fit(stored, tenant, account)
         end = date.fromisoformat(preview.effective_date)
-        view = self._view(stored, tenant, account, end, False, total, fit)
+        view = self._with_pause(
+            self._view(stored, tenant, account, end, False, total, fit), stored, tenant, account
+        )
         if self.usage is None:
             return view
         # The usage the last invoice bills on top, as far as it has come: the engine's invoice so far.
@@ -119,6 +125,19 @@ class CustomerExit:
                 self.confirmations.release(stored.tenant_id, customer_id, end_date)
                 raise
         return view
+
+    def _with_pause(
+        self, view: ExitView, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> ExitView:
+        subscription = account.subscription
+        return with_pause(
+            view,
+            subscription,
+            tenant.catalog.plan(subscription.phases[0].plan_code).interval,
+            today_for(account.customer, self.clock.now()),
+            pause_policy(tenant.page),
+            f"{self.api_base_url}/v1/pages/{stored.page_token}/pause",
+        )
 
     def _load(self, token: str) -> tuple[StoredInvoice, TenantAccount, CustomerAccount]:
         stored = self.invoices.by_page_token(token)

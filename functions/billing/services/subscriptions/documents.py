@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from billing.domain.catalog import PlanPhase, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
+from billing.domain.pauses import pauses_to_document, subscription_from_document
 from billing.domain.pricing_errors import ScenarioError
-from billing.domain.scenario import parse_subscription
 from billing.services.errors import PermanentError
 from billing.services.ports import StoredInvoice, TenantAccount, TenantDirectory
-from billing.services.subscriptions.fields import InvoiceView, PhaseView, SubscriptionView
+from billing.services.subscriptions.fields import InvoiceView, PauseView, PhaseView, SubscriptionView
 from billing.services.subscriptions.ports import SubscriptionRecord, SubscriptionRecords
 
 
@@ -32,7 +32,7 @@ def today_for(customer: Customer, now: datetime) -> date:
 
 
 def to_document(subscription: Subscription) -> dict[str, Any]:
-    """The stored shape (what billing.domain.scenario.parse_subscription reads)."""
+    """The stored shape (what billing.domain.pauses.subscription_from_document reads)."""
     document: dict[str, Any] = {
         "id": subscription.id,
         "customer_id": subscription.customer_id,
@@ -45,12 +45,14 @@ def to_document(subscription: Subscription) -> dict[str, Any]:
         document["end_date"] = subscription.end_date.isoformat()
     if subscription.cancelled_on is not None:
         document["cancelled_on"] = subscription.cancelled_on.isoformat()
+    if subscription.pauses:
+        document["pauses"] = pauses_to_document(subscription.pauses)
     return document
 
 
 def checked(document: dict[str, Any]) -> Subscription:
     try:
-        return parse_subscription(document)
+        return subscription_from_document(document)
     except ScenarioError as error:
         raise PermanentError(error.reason, field=error.field.removeprefix("subscription.")) from None
 
@@ -97,6 +99,11 @@ def view(subscription: Subscription, today: date, next_invoice_date: date | None
         end_date=subscription.end_date.isoformat() if subscription.end_date else None,
         cancelled_on=subscription.cancelled_on.isoformat() if subscription.cancelled_on else None,
         next_invoice_date=next_invoice_date.isoformat() if next_invoice_date else None,
+        paused=subscription.paused_on(today) is not None,
+        pauses=[
+            PauseView(start=p.start.isoformat(), end=p.end.isoformat(), decided_on=p.decided_on.isoformat())
+            for p in subscription.pauses
+        ],
     )
 
 

@@ -54,6 +54,12 @@ class PhaseView(BaseModel):
     start: str
 
 
+class PauseView(BaseModel):
+    start: str = Field(description="the first paused day (a period start): no recurring fee from here")
+    end: str = Field(description="the day it resumes by itself (a period start): fees from here again")
+    decided_on: str
+
+
 class SubscriptionView(BaseModel):
     object: Literal["subscription"] = "subscription"
     id: str
@@ -64,6 +70,10 @@ class SubscriptionView(BaseModel):
     end_date: str | None
     cancelled_on: str | None
     next_invoice_date: str | None
+    paused: bool = Field(False, description="a pause holds the recurring fees today")
+    pauses: list[PauseView] = Field(
+        default_factory=list, description="paused periods, past, running and to come (docs/engagement.md)"
+    )
 
 
 class InvoiceView(BaseModel):

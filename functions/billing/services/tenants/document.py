@@ -4,7 +4,8 @@ tenant_id: norrsken
 settings: {legal_name, org_number, vat_number, address, invoice_series_prefix, bankgiro, ...}
 catalog: {plans: [...], vat_rates: ...}                 # docs/pricing.md
 page: {name, colour, support_email, plan_fit, offers, ..., reminders: {...}}   # docs/invoice-page.md,
-                                                                                # docs/dunning.md
+      spend_alerts: {default}, pauses: {max_months, per_year}                    # docs/dunning.md,
+                                                                                # docs/engagement.md
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from billing.domain.dunning.errors import ReminderPolicyError
 from billing.domain.dunning.policy import parse_reminder_policy
 from billing.domain.page.context import PageError
 from billing.domain.page.settings import page_settings_from_dict
+from billing.domain.pauses import PauseError, pause_policy
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.domain.spend_alerts import SpendAlertError, tenant_default
@@ -101,6 +103,10 @@ def _check_page(page: Any, legal_name: str, catalog: Mapping[str, Any]) -> None:
     try:
         tenant_default(page)  # the merchant's default spend alert (docs/engagement.md)
     except SpendAlertError as error:
+        raise _refuse(f"page.{error.field}", error.reason) from None
+    try:
+        pause_policy(page)  # the pauses the merchant allows (docs/engagement.md)
+    except PauseError as error:
         raise _refuse(f"page.{error.field}", error.reason) from None
     codes = {p.get("code") for p in catalog.get("plans") or [] if isinstance(p, Mapping)}
     for i, code in enumerate(settings.plans_on_sale):
