@@ -21,7 +21,9 @@ from pynamodb.transactions import TransactWrite
 from billing.adapters.dynamo import page_activity
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import _connection, _stored
+from billing.domain.outbox import OutboxEvent
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 
@@ -73,27 +75,52 @@ class DynamoDunningStore:
             actions=[action], condition=CustomerModel.customer_id.exists()
         )
 
-    def save_dunning(self, stored: StoredInvoice, dunning: dict[str, Any], **fields: Any) -> bool:
+    def save_dunning(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        *,
+        events: Sequence[OutboxEvent] = (),
+        **fields: Any,
+    ) -> bool:
         """Store `dunning` as state["dunning"] only if it is unchanged since `stored` was read.
 
         `fields` may also set `status` and `open` (False removes the invoice from the open index).
+        `events` go to the outbox in the same transaction, numbered after the invoice's last event.
         False when someone else changed the dunning state first (the caller reads again and decides)."""
         item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
         state = dict(item.state or {})
         if state.get("dunning") != stored.state.get("dunning"):
             return False
+        if events and int(item.event_seq or 0) != events[0].seq - 1:
+            return False  # another change wrote an event since `stored` was read: decide again
         state["dunning"] = dunning
         actions: list[Any] = [InvoiceModel.state.set(state), InvoiceModel.version.add(1)]
         if "status" in fields:
             actions.append(InvoiceModel.status.set(fields["status"]))
         if fields.get("open") is False:
             actions.append(InvoiceModel.open_bucket.remove())
+        condition = InvoiceModel.version == item.version
         try:
             with item_size_guard(f"invoice {stored.tenant_id}#{stored.invoice_id}"):
-                item.update(actions=actions, condition=InvoiceModel.version == item.version)
+                if not events:
+                    item.update(actions=actions, condition=condition)
+                    return True
+                actions.append(InvoiceModel.event_seq.set(events[-1].seq))
+                now = datetime.now(UTC)  # when the outbox item was written: the sweep's order
+                with TransactWrite(connection=_connection()) as tx:
+                    key = InvoiceModel(stored.tenant_id, stored.invoice_id)
+                    tx.update(key, actions=actions, condition=condition)
+                    for event in events:
+                        add_event(tx, event, now)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
+            raise RetryableError(f"saving the dunning state failed: {exc}") from exc
+        except TransactWriteError as exc:
+            codes = {getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None}
+            if codes - {None, "None"} <= {"ConditionalCheckFailed", "TransactionConflict"}:
+                return False  # changed (or an event numbered) since it was read: decide again
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         return True
 
