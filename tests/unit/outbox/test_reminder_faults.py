@@ -13,7 +13,6 @@ entries and merchant events of the run without a fault.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +30,7 @@ from billing.services.outbox.reminder_email import SendReminderEmail
 from billing.services.ports import AuditEvent, StoredInvoice
 from tests.unit.dunning.dunning_builders import RATES
 from tests.unit.outbox.fakes import MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
-from tests.unit.outbox.test_outbox_faults import Fault, Killed
+from tests.unit.outbox.fault_trials import Fault, Killed, every_point, random_trials
 from tests.unit.page.builders import invoice
 
 TENANT = "t1"
@@ -318,31 +317,26 @@ def _died_after_send(fault: Fault, trace: list[str]) -> bool:
 def test_one_fault_at_a_random_point_ends_as_a_run_without_faults() -> None:
     expected, calls, trace = _clean()
     assert calls > 30
-    rng = random.Random(1616)
-    kills = duplicates = 0
-    points: set[str] = set()
-    for trial in range(TRIALS):
-        world = World()
-        world.fault.at = rng.randint(1, calls)
-        world.fault.kill = rng.random() < 0.4
-        kills += world.fault.kill
-        points.add(trace[world.fault.at - 1])
-        run(world)
-        duplicates += _check_trial(world, expected, trace, (trial, world.fault.at, world.fault.kill))
-    assert len({"save dunning", "send email", "publish page", "merchant", "outbox"} & points) >= 4
-    assert 20 <= kills <= 60
-    print(f"\n{TRIALS} random reminder trials over {calls} port calls: {kills} kills, {duplicates} duplicate")
+
+    def check(world: World, label: Any) -> bool:
+        return _check_trial(world, expected, trace, label)
+
+    trials = random_trials(World, run, check, calls=calls, trace=trace, seed=1616, trials=TRIALS)
+    assert len({"save dunning", "send email", "publish page", "merchant", "outbox"} & trials.points) >= 4
+    assert 20 <= trials.kills <= 60
+    print(
+        f"\n{TRIALS} random reminder trials over {calls} port calls: {trials.kills} kills,"
+        f" {trials.duplicates} duplicate emails"
+    )
 
 
 def test_a_fault_at_every_single_point_ends_as_a_run_without_faults() -> None:
     expected, calls, trace = _clean()
-    duplicates = 0
-    for at in range(1, calls + 1):
-        for kill in (False, True):
-            world = World()
-            world.fault.at, world.fault.kill = at, kill
-            run(world)
-            duplicates += _check_trial(world, expected, trace, (at, kill, trace[at - 1]))
+
+    def check(world: World, label: Any) -> bool:
+        return _check_trial(world, expected, trace, label)
+
+    duplicates = every_point(World, run, check, calls=calls, trace=trace)
     # The window SES leaves open (no idempotency key): dying after an email was sent and before its
     # done-mark, across the delivery log and the step's status (recorded first, so a bounce can always
     # name the step and the page shows it): four points per step, and nowhere else.
