@@ -47,8 +47,8 @@ A new kind of event is written by its own transaction with
 event's sequence in the same transaction (a new document is put with `event_seq` 1).
 
 Not emitted yet (issue 16 names them; no flow writes them today): `question.asked`,
-`question.answered`, `mandate.approved`, `mandate.cancelled`, `subscription.changed`,
-`relief.chosen`, `usage.rejected`. A question's answer, a mandate's approval or a plan change reaches
+`question.answered`, `mandate.approved`, `mandate.cancelled`, `subscription.changed` and
+`usage.rejected`. A question's answer, a mandate's approval or a plan change reaches
 the customer (email, page) but not the merchant's bus or webhooks until they are.
 """
 

@@ -1,6 +1,7 @@
 """The outbox events the dunning job writes in the same transaction as its state change
 (billing.domain.outbox): `invoice.overdue` once, with the first action it takes on an invoice past its
-due date (a reminder or a mandate retry), and `reminder.sent` with each reminder step it claims. The
+due date (a reminder or a mandate retry), and `reminder.sent` with each reminder step it claims; and
+`relief.chosen`, written with the customer's choice on the page (billing.services.relief). The
 reminder's email, the page and the step in the invoice's trail are the event's effects, so a run that
 fails or dies after the claim is finished by the next drive, and the customer gets one email per step."""
 
@@ -81,4 +82,43 @@ def reminder_sent_event(
             "step": dict(step),
         },
         effects=(EFFECT_AUDIT, EFFECT_PAGE, EFFECT_REMINDER, EFFECT_MERCHANT),
+    )
+
+
+def relief_chosen_event(
+    tenant_id: str,
+    invoice: Invoice,
+    *,
+    amount_due: int,
+    seq: int,
+    choice: str,
+    due_date_moved_to: date | None = None,
+    instalments: tuple[Mapping[str, Any], ...] = (),
+    customer_id: str,
+    now: datetime,
+) -> OutboxEvent:
+    """The customer chose relief on the page: `choice` "move" (the due date, once) or "split" (into
+    `instalments`: each invoice_id, number, amount, due_date). Written with the choice itself."""
+    return OutboxEvent(
+        tenant_id=tenant_id,
+        stream=invoice_stream(invoice.invoice_id),
+        seq=seq,
+        event_type="relief.chosen",
+        occurred_at=now,
+        payload={
+            **_common(invoice, amount_due),
+            "choice": choice,
+            "due_date_moved_to": due_date_moved_to.isoformat() if due_date_moved_to else None,
+            "instalments": [
+                {
+                    "invoice_id": str(i["invoice_id"]),
+                    "number": int(i["number"]),
+                    "amount": int(i["amount"]),
+                    "due_date": str(i["due_date"]),
+                }
+                for i in instalments
+            ],
+            "step": {"action": f"relief_{choice}", "actor": "customer", "details": {"by": customer_id}},
+        },
+        effects=(EFFECT_MERCHANT,),
     )

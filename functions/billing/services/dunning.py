@@ -330,6 +330,8 @@ class DunningStore(Protocol):
         dunning: dict[str, Any],
         children: Sequence[dict[str, Any]],
         now: datetime,
+        *,
+        events: Sequence[OutboxEvent] = (),
     ) -> bool: ...
 
     def children(self, stored: StoredInvoice, ids: Sequence[str]) -> list[StoredInvoice]: ...

@@ -136,6 +136,8 @@ class DynamoDunningStore:
         dunning: dict[str, Any],
         children: Sequence[dict[str, Any]],
         now: datetime,
+        *,
+        events: Sequence[OutboxEvent] = (),
     ) -> bool:
         """Mark the invoice split and store its instalments, in one transaction, if nobody changed the
         invoice since `stored` was read. Each child: invoice_id, number, ocr, page_token, amount,
@@ -145,17 +147,22 @@ class DynamoDunningStore:
         state = dict(parent.state or {})
         if state.get("dunning") != stored.state.get("dunning"):
             return False
+        if events and int(parent.event_seq or 0) != events[0].seq - 1:
+            return False  # another change wrote an event since `stored` was read: decide again
         state["dunning"] = dunning
+        actions: list[Any] = [
+            InvoiceModel.state.set(state),
+            InvoiceModel.status.set("split"),
+            InvoiceModel.open_bucket.set(split_bucket(parent.tenant_id)),
+            InvoiceModel.version.add(1),
+        ]
+        if events:
+            actions.append(InvoiceModel.event_seq.set(events[-1].seq))
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.update(
                     parent,
-                    actions=[
-                        InvoiceModel.state.set(state),
-                        InvoiceModel.status.set("split"),
-                        InvoiceModel.open_bucket.set(split_bucket(parent.tenant_id)),
-                        InvoiceModel.version.add(1),
-                    ],
+                    actions=actions,
                     condition=(InvoiceModel.version == parent.version) & (InvoiceModel.status == "open"),
                 )
                 for child in children:
@@ -163,6 +170,8 @@ class DynamoDunningStore:
                         self._child_item(parent, child, now),
                         condition=InvoiceModel.invoice_id.does_not_exist(),
                     )
+                for event in events:
+                    add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
             reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
             if reasons and reasons <= {"ConditionalCheckFailed", "None", None}:

@@ -121,6 +121,26 @@ class ReminderSent(_Strict):
     step: Step
 
 
+class PlannedInstalment(_Strict):
+    invoice_id: str
+    number: int
+    amount: int
+    due_date: str
+
+
+class ReliefChosen(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    currency: str
+    amount_due: int
+    due_date: str = Field(description="the invoice's original due date")
+    choice: Literal["move", "split"]
+    due_date_moved_to: str | None = Field(description="move: the day the customer chose")
+    instalments: list[PlannedInstalment] = Field(description="split: the parts, each its own invoice")
+    step: Step
+
+
 class Envelope(_Strict):
     """What every delivery carries (the webhook body; the EventBridge detail)."""
 
@@ -187,6 +207,11 @@ CATALOG: tuple[EventType, ...] = (
         "reminder.sent",
         "The dunning job sent a reminder step (the email goes out once, driven by this event).",
         ReminderSent,
+    ),
+    EventType(
+        "relief.chosen",
+        "The customer moved the due date or split the invoice into instalments on its page.",
+        ReliefChosen,
     ),
 )
 
