@@ -33,22 +33,32 @@ def _common(invoice: Invoice, amount_due: int) -> dict[str, Any]:
     }
 
 
-def overdue_event(
-    tenant_id: str, invoice: Invoice, *, amount_due: int, seq: int, today: date, now: datetime
+def _event(
+    tenant_id: str,
+    invoice: Invoice,
+    seq: int,
+    event_type: str,
+    now: datetime,
+    payload: dict[str, Any],
+    *effects: str,
 ) -> OutboxEvent:
-    """The invoice is past its due date with money still owed: said once, by the dunning job."""
     return OutboxEvent(
         tenant_id=tenant_id,
         stream=invoice_stream(invoice.invoice_id),
         seq=seq,
-        event_type="invoice.overdue",
+        event_type=event_type,
         occurred_at=now,
-        payload={
-            **_common(invoice, amount_due),
-            "days_overdue": (today - invoice.due_date).days,
-        },
-        effects=(EFFECT_MERCHANT,),
+        payload=payload,
+        effects=effects,
     )
+
+
+def overdue_event(
+    tenant_id: str, invoice: Invoice, *, amount_due: int, seq: int, today: date, now: datetime
+) -> OutboxEvent:
+    """The invoice is past its due date with money still owed: said once, by the dunning job."""
+    payload = {**_common(invoice, amount_due), "days_overdue": (today - invoice.due_date).days}
+    return _event(tenant_id, invoice, seq, "invoice.overdue", now, payload, EFFECT_MERCHANT)
 
 
 def reminder_sent_event(
@@ -65,24 +75,18 @@ def reminder_sent_event(
     message's keys and parameters) was claimed; `step` is its entry in the invoice's trail (action,
     actor, details). The email itself is this event's `reminder` effect."""
     interest = record.get("interest_minor")
-    return OutboxEvent(
-        tenant_id=tenant_id,
-        stream=invoice_stream(invoice.invoice_id),
-        seq=seq,
-        event_type="reminder.sent",
-        occurred_at=now,
-        payload={
-            **_common(invoice, amount_due),
-            "reminder_step": int(record["step"]),
-            "sent_on": str(record["sent_on"]),
-            "tone": str(record["tone"]),
-            "fee": int(record.get("fee_minor", 0)),
-            "interest": None if interest is None else int(interest),
-            "interest_through": str(record["interest_through"]),
-            "step": dict(step),
-        },
-        effects=(EFFECT_AUDIT, EFFECT_PAGE, EFFECT_REMINDER, EFFECT_MERCHANT),
-    )
+    payload = {
+        **_common(invoice, amount_due),
+        "reminder_step": int(record["step"]),
+        "sent_on": str(record["sent_on"]),
+        "tone": str(record["tone"]),
+        "fee": int(record.get("fee_minor", 0)),
+        "interest": None if interest is None else int(interest),
+        "interest_through": str(record["interest_through"]),
+        "step": dict(step),
+    }
+    effects = (EFFECT_AUDIT, EFFECT_PAGE, EFFECT_REMINDER, EFFECT_MERCHANT)
+    return _event(tenant_id, invoice, seq, "reminder.sent", now, payload, *effects)
 
 
 def relief_chosen_event(
@@ -99,26 +103,19 @@ def relief_chosen_event(
 ) -> OutboxEvent:
     """The customer chose relief on the page: `choice` "move" (the due date, once) or "split" (into
     `instalments`: each invoice_id, number, amount, due_date). Written with the choice itself."""
-    return OutboxEvent(
-        tenant_id=tenant_id,
-        stream=invoice_stream(invoice.invoice_id),
-        seq=seq,
-        event_type="relief.chosen",
-        occurred_at=now,
-        payload={
-            **_common(invoice, amount_due),
-            "choice": choice,
-            "due_date_moved_to": due_date_moved_to.isoformat() if due_date_moved_to else None,
-            "instalments": [
-                {
-                    "invoice_id": str(i["invoice_id"]),
-                    "number": int(i["number"]),
-                    "amount": int(i["amount"]),
-                    "due_date": str(i["due_date"]),
-                }
-                for i in instalments
-            ],
-            "step": {"action": f"relief_{choice}", "actor": "customer", "details": {"by": customer_id}},
-        },
-        effects=(EFFECT_MERCHANT,),
-    )
+    payload = {
+        **_common(invoice, amount_due),
+        "choice": choice,
+        "due_date_moved_to": due_date_moved_to.isoformat() if due_date_moved_to else None,
+        "instalments": [
+            {
+                "invoice_id": str(i["invoice_id"]),
+                "number": int(i["number"]),
+                "amount": int(i["amount"]),
+                "due_date": str(i["due_date"]),
+            }
+            for i in instalments
+        ],
+        "step": {"action": f"relief_{choice}", "actor": "customer", "details": {"by": customer_id}},
+    }
+    return _event(tenant_id, invoice, seq, "relief.chosen", now, payload, EFFECT_MERCHANT)
