@@ -19,12 +19,12 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
-from billing.adapters.dynamo.guard import item_size_guard
+from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import _connection, _stored
 from billing.domain.outbox import OutboxEvent
-from billing.services.errors import RetryableError
+from billing.services.errors import ItemTooLarge, RetryableError
 from billing.services.ports import StoredInvoice
 
 
@@ -36,6 +36,12 @@ def split_bucket(tenant_id: str) -> str:
     """Split invoices wait here (same sparse index, own partition) until every instalment is paid:
     out of the way of anything that charges open invoices, yet walked by the daily job every day."""
     return f"{tenant_id}#split"
+
+
+def _too_large(reason: Any) -> bool:
+    """A transaction's cancellation reason for a write past 400 KB (DynamoDB says ValidationError)."""
+    code = str(getattr(reason, "code", "") or "")
+    return code.startswith("Validation") and "size" in str(getattr(reason, "message", "") or "").lower()
 
 
 class DynamoDunningStore:
@@ -118,7 +124,14 @@ class DynamoDunningStore:
                 return False
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         except TransactWriteError as exc:
-            codes = {getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None}
+            reasons = [r for r in exc.cancellation_reasons or [] if r is not None]
+            if any(_too_large(r) for r in reasons):
+                # In a transaction the 400 KB refusal is a cancellation reason, which the guard
+                # does not see: the same named, counted error as a plain update's.
+                what = f"invoice {stored.tenant_id}#{stored.invoice_id}"
+                emit_too_large(what)
+                raise ItemTooLarge(f"{what} would exceed DynamoDB's item size limit", field="item") from exc
+            codes = {getattr(r, "code", None) for r in reasons}
             if codes - {None, "None"} <= {"ConditionalCheckFailed", "TransactionConflict"}:
                 return False  # changed (or an event numbered) since it was read: decide again
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
