@@ -21,8 +21,8 @@ Every change that matters to a merchant is written as an event in the same Dynam
 the change itself (the transactional outbox, `OutboxTable`), numbered per invoice (`sequence` 1, 2,
 ...) with an id derived from tenant, invoice and sequence. The outbox's publisher
 (`DriveOutboxFunction`, started by the table's DynamoDB stream and swept every five minutes) carries
-out what must follow each event exactly once (the money audit entry, a balance credit, the page, the
-receipt) and then hands it to the merchant, in order per invoice, at least once:
+out what must follow each event exactly once (the money audit entry, a balance credit, a reminder's
+email, the page, the receipt) and then hands it to the merchant, in order per invoice, at least once:
 
 - **EventBridge**: on the `MerchantEventBus` (stack output `MerchantEventBusName`), source `billing`,
   detail-type the event type, detail the envelope below.
@@ -45,6 +45,11 @@ an invoice's changes is what it is owed now).
 A new kind of event is written by its own transaction with
 `billing.adapters.dynamo.outbox.add_event(tx, event, now)`, setting the invoice's `event_seq` to the
 event's sequence in the same transaction (a new document is put with `event_seq` 1).
+
+Not emitted yet (issue 16 names them; no flow writes them today): `question.asked`,
+`question.answered`, `mandate.approved`, `mandate.cancelled`, `subscription.changed` and
+`usage.rejected`. A question's answer, a mandate's approval or a plan change reaches
+the customer (email, page) but not the merchant's bus or webhooks until they are.
 """
 
 

@@ -8,7 +8,8 @@ alike. Its id is derived from tenant, stream and sequence: a redelivery, a repla
 names the same event, and a receiver de-duplicates on it.
 
 `effects` lists what must happen after the commit, each exactly once (billing.services.outbox drives
-them): the money audit entry, a balance credit, the page, the receipt, the merchant's events.
+them): the money audit entry, a balance credit, the page, the receipt, a reminder's email, the
+merchant's events.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# The effects an event can ask for, in the order they run (the page after the money, the receipt after
-# the page it links to, the merchant last: what it hears has already happened).
+# The effects an event can ask for, in the order they run (the page after the money and after a
+# reminder's email is recorded as sent, which the page shows; the receipt after the page it links to;
+# the merchant last: what it hears has already happened).
 EFFECT_AUDIT = "audit"
 EFFECT_BALANCE = "balance"
 EFFECT_PAGE = "page"
 EFFECT_RECEIPT = "receipt"
+EFFECT_REMINDER = "reminder"  # a dunning step's email (billing.services.outbox.reminder_email)
 EFFECT_INSTALMENT = "instalment"
 EFFECT_MERCHANT = "merchant"
 EFFECT_ORDER = (
     EFFECT_AUDIT,
     EFFECT_BALANCE,
+    EFFECT_REMINDER,
     EFFECT_PAGE,
     EFFECT_RECEIPT,
     EFFECT_INSTALMENT,

@@ -61,7 +61,17 @@ def drive_outbox() -> DriveOutbox:
     from billing.handlers import wiring
     from billing.services.billing_run import SystemClock
     from billing.services.outbox import DriveOutbox
+    from billing.services.outbox.reminder_email import SendReminderEmail
 
+    reminders = SendReminderEmail(
+        invoices=wiring.invoice_ledger(),
+        store=wiring.dunning_store(),
+        pages=wiring.invoice_pages(),
+        mail=wiring.dunning_mail(),
+        mailer=wiring.mailer(),
+        clock=SystemClock(),
+        deliveries=wiring.delivery_log(),
+    )
     return DriveOutbox(
         outbox=outbox_store(),
         money_audit=money_audit(),
@@ -75,6 +85,7 @@ def drive_outbox() -> DriveOutbox:
         instalment_paid=lambda tenant_id, invoice_id: wiring.send_reminders().follow_split(
             tenant_id, invoice_id
         ),
+        reminders=reminders,
     )
 
 

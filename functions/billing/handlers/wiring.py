@@ -311,6 +311,7 @@ def dunning_mail() -> JinjaDunningMail:
 @cache
 def send_reminders() -> SendReminders:
     from billing.adapters.dunning_page import load_reference_rates
+    from billing.handlers import outbox_wiring
     from billing.services.billing_run import SystemClock
     from billing.services.dunning import SendReminders
 
@@ -325,7 +326,7 @@ def send_reminders() -> SendReminders:
         audit=audit_trail(),
         rates=load_reference_rates(),
         clock=SystemClock(),
-        deliveries=delivery_log(),
+        effects=outbox_wiring.drive_outbox(),  # the reminder's email, page and merchant events
     )
 
 

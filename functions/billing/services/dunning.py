@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from billing.domain.dunning import (
@@ -38,8 +38,9 @@ from billing.domain.dunning import (
     reminders_paused_entry,
     reminders_resumed_entry,
 )
+from billing.domain.dunning_events import overdue_event, reminder_sent_event
+from billing.domain.outbox import OutboxEvent, invoice_stream
 from billing.domain.page import Instalment
-from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoicePages
 from billing.services.payment_control import autogiro_waiting
@@ -55,6 +56,9 @@ from billing.services.ports import (
     TenantAccount,
     TenantDirectory,
 )
+
+if TYPE_CHECKING:
+    from billing.services.outbox import DriveOutbox
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SAVE_ATTEMPTS = 10
@@ -304,8 +308,16 @@ class DunningStore(Protocol):
 
     def fee_agreed_on(self, tenant_id: str, customer_id: str) -> date | None: ...
 
-    def save_dunning(self, stored: StoredInvoice, dunning: dict[str, Any], **fields: Any) -> bool:
-        """Store state["dunning"] only if unchanged since `stored` was read; False otherwise."""
+    def save_dunning(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        *,
+        events: Sequence[OutboxEvent] = (),
+        **fields: Any,
+    ) -> bool:
+        """Store state["dunning"] only if unchanged since `stored` was read; False otherwise. `events`
+        (the outbox: the invoice's next sequence numbers) are written in the same transaction."""
         ...
 
     def answer_question(
@@ -318,6 +330,8 @@ class DunningStore(Protocol):
         dunning: dict[str, Any],
         children: Sequence[dict[str, Any]],
         now: datetime,
+        *,
+        events: Sequence[OutboxEvent] = (),
     ) -> bool: ...
 
     def children(self, stored: StoredInvoice, ids: Sequence[str]) -> list[StoredInvoice]: ...
@@ -415,7 +429,7 @@ class SendReminders:
         rates: ReferenceRates,
         clock: Clock,
         retrier: MandateRetrier | None = None,
-        deliveries: DeliveryLog | None = None,
+        effects: DriveOutbox | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
@@ -428,8 +442,9 @@ class SendReminders:
         self.rates = rates
         self.clock = clock
         self.retrier = retrier or RecordedRetries()
-        # Which invoice and step each reminder email was, so SES's bounce can name it (issue 18).
-        self.deliveries = deliveries
+        # Drives the committed events' effects (the reminder's email, the page, the merchant's events)
+        # right after the commit; without it, or when it fails, the outbox's stream and sweep do.
+        self.effects = effects
 
     def __call__(self, tenant_id: str, today: date) -> DunningRunSummary:
         tenant = self.tenants.get(tenant_id)
@@ -528,10 +543,13 @@ class SendReminders:
                     "idempotency_key": decision.idempotency_key,
                 }
             )
-            if not self.store.save_dunning(stored, {**dunning, "retries": retries}):
+            events = self._overdue(stored, dunning, today, now)
+            retried = {**dunning, "retries": retries, **_overdue_mark(events, today)}
+            if not self.store.save_dunning(stored, retried, events=events):
                 return None
             self.retrier.request_retry(stored, decision.attempt, decision.idempotency_key)
             self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(action_entry(decision, now)))
+            self._drive(stored)
             return "mandate_retry_requested"
         return self._remind(stored, tenant, account, history, dunning, decision, today, now)
 
@@ -551,36 +569,62 @@ class SendReminders:
             # it in `billing report deliveries` and reaches the customer another way.
             return "email_undelivered"
         record = message_record(decision, today)
-        claimed = {**dunning, "reminders": [*(dunning.get("reminders") or []), record]}
-        # The claim comes first: only the run whose write wins sends, so a repeated run sends nothing.
-        if not self.store.save_dunning(stored, claimed):
+        entry = action_entry(decision, now)
+        events = self._overdue(stored, dunning, today, now)
+        events.append(
+            reminder_sent_event(
+                stored.tenant_id,
+                stored.invoice,
+                amount_due=int(stored.amount_due),
+                seq=stored.event_seq + len(events) + 1,
+                record=record,
+                step={
+                    "action": entry.action.value,
+                    "actor": entry.actor.value,
+                    "details": dict(entry.details),
+                },
+                now=now,
+            )
+        )
+        claimed = {
+            **dunning,
+            "reminders": [*(dunning.get("reminders") or []), record],
+            **_overdue_mark(events, today),
+        }
+        # The claim and its reminder.sent event are one transaction: only the run whose write wins has
+        # an event, and the email, the page and the trail's step are that event's effects, each done
+        # once by whichever driver gets there (this run's, the outbox's stream, or its sweep).
+        if not self.store.save_dunning(stored, claimed, events=events):
             return None
-        claimed_stored = _with_dunning(stored, claimed)
+        return "reminder_sent" if self._drive(stored) else "reminder_queued"
+
+    def _overdue(
+        self, stored: StoredInvoice, dunning: dict[str, Any], today: date, now: datetime
+    ) -> list[OutboxEvent]:
+        """invoice.overdue, with the first action the job takes on an invoice (it is past due then)."""
+        if dunning.get("overdue_since"):
+            return []
+        return [
+            overdue_event(
+                stored.tenant_id,
+                stored.invoice,
+                amount_due=int(stored.amount_due),
+                seq=stored.event_seq + 1,
+                today=today,
+                now=now,
+            )
+        ]
+
+    def _drive(self, stored: StoredInvoice) -> bool:
+        """Finish the invoice's committed events now; False when something failed, which the outbox's
+        stream or sweep finishes (the change itself is committed: nothing to undo)."""
+        if self.effects is None:
+            return False
         try:
-            email = self.mail.reminder(claimed_stored, tenant, account, history, today, record)
-            message_id = self.mailer.send(
-                to=account.email,
-                subject=email.subject,
-                text=email.text,
-                html=email.html,
-                reply_to=_support(tenant),
-            )
+            self.effects.stream(stored.tenant_id, invoice_stream(stored.invoice_id))
         except Exception:
-            # Not sent: give the step back so the next run (or the scheduler's retry) sends it.
-            self.store.save_dunning(claimed_stored, dunning)
-            raise
-        sent_record = {**record, "status": "sent", **({"message_id": message_id} if message_id else {})}
-        sent = {**claimed, "reminders": [*claimed["reminders"][:-1], sent_record]}
-        if self.deliveries is not None and message_id:
-            step = int(record.get("step", 0))
-            self.deliveries.sent(
-                SentEmail(message_id, stored.tenant_id, stored.invoice_id, "reminder", step), now
-            )
-        if self.store.save_dunning(claimed_stored, sent):
-            claimed_stored = _with_dunning(stored, sent)
-        self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(action_entry(decision, now)))
-        self.pages.publish(claimed_stored, tenant, account)
-        return "reminder_sent"
+            return False
+        return True
 
     def _settled_with_parent(self, stored: StoredInvoice, parent: StoredInvoice) -> str:
         """The whole invoice was paid after all (e.g. with its own Pay button): its open instalments
@@ -640,11 +684,16 @@ class SendReminders:
         return outcome
 
 
+def _overdue_mark(events: Sequence[OutboxEvent], today: date) -> dict[str, Any]:
+    overdue = any(e.event_type == "invoice.overdue" for e in events)
+    return {"overdue_since": today.isoformat()} if overdue else {}
+
+
 def _with_dunning(stored: StoredInvoice, dunning: dict[str, Any]) -> StoredInvoice:
     return replace(stored, state={**stored.state, "dunning": dunning})
 
 
-def _support(tenant: TenantAccount) -> str | None:
+def reply_address(tenant: TenantAccount) -> str | None:
     support = tenant.page.get("support_email") or tenant.settings.email
     return str(support) if support else None
 
@@ -696,7 +745,7 @@ class AnswerQuestion:
             subject=email.subject,
             text=email.text,
             html=email.html,
-            reply_to=_support(tenant),
+            reply_to=reply_address(tenant),
         )
         self.audit.append(
             tenant_id,

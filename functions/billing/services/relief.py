@@ -21,6 +21,7 @@ from billing.domain.dunning import (
     move_due_date,
     split_invoice,
 )
+from billing.domain.dunning_events import relief_chosen_event
 from billing.domain.ocr import ocr_reference
 from billing.services.dunning import (
     DunningMail,
@@ -105,7 +106,19 @@ class CustomerRelief:
                 "due_date_moved_to": new_date.isoformat(),
                 "due_date_moved_at": now.isoformat(),
             }
-            if not self.store.save_dunning(stored, dunning):
+            event = relief_chosen_event(
+                stored.tenant_id,
+                stored.invoice,
+                amount_due=int(stored.amount_due),
+                seq=stored.event_seq + 1,
+                choice="move",
+                due_date_moved_to=new_date,
+                customer_id=account.customer.id,
+                now=now,
+            )
+            # The choice and the merchant's relief.chosen are one transaction: a retry that finds
+            # the choice made writes neither again.
+            if not self.store.save_dunning(stored, dunning, events=[event]):
                 continue
             self.audit.append(
                 stored.tenant_id,
@@ -152,7 +165,8 @@ class CustomerRelief:
                 # Its own 192 random bits, like every page link: a part's link must not reveal the
                 # whole invoice's page (as the parent token plus a suffix did; those links still work,
                 # they are stored, not derived).
-                token = secrets.token_urlsafe(24)
+                # (Not `token`: that is the page's link, read again when a write is contended.)
+                part_token = secrets.token_urlsafe(24)
                 document = dataclasses.replace(
                     stored.invoice,
                     invoice_id=part.instalment_id,
@@ -173,7 +187,7 @@ class CustomerRelief:
                         "number": number,
                         "number_in_plan": part.number,
                         "ocr": ocr,
-                        "page_token": token,
+                        "page_token": part_token,
                         "amount": part.amount_minor,
                         "due_date": part.due_date.isoformat(),
                         "document": document,
@@ -188,11 +202,21 @@ class CustomerRelief:
                         "ocr": ocr,
                         "paid": False,
                         # The part's own link, for paying it by card from the parent's page.
-                        "page_token": token,
+                        "page_token": part_token,
                     }
                 )
             dunning = {**dunning_of(stored), "split": {"at": now.isoformat(), "instalments": summary}}
-            if not self.store.split(stored, dunning, children, now):
+            event = relief_chosen_event(
+                stored.tenant_id,
+                stored.invoice,
+                amount_due=int(stored.amount_due),
+                seq=stored.event_seq + 1,
+                choice="split",
+                instalments=tuple(summary),
+                customer_id=account.customer.id,
+                now=now,
+            )
+            if not self.store.split(stored, dunning, children, now, events=[event]):
                 continue
             self.audit.append(
                 stored.tenant_id,

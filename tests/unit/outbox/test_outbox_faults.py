@@ -13,7 +13,6 @@ tests/integration/test_outbox_flow.py.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -37,32 +36,13 @@ from billing.services.outbox import DriveOutbox
 from billing.services.ports import AuditEvent, StoredInvoice
 from billing.services.settlement import ApplyPaymentEvent
 from tests.unit.outbox.fakes import MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
+from tests.unit.outbox.fault_trials import Fault, Killed, every_point, random_trials
 from tests.unit.page.builders import invoice
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TENANT = "t1"
 TRIALS = 100
 OVERPAID = 5_000  # 50 kr more than the invoice
-
-
-class Killed(BaseException):
-    """The process dies here: nothing after this point of the attempt runs."""
-
-
-@dataclass
-class Fault:
-    calls: int = 0
-    at: int = 0  # 0: never
-    kill: bool = False
-    trace: list[str] = field(default_factory=list)
-
-    def tick(self, what: str = "") -> None:
-        self.calls += 1
-        self.trace.append(what)
-        if self.calls == self.at:
-            if self.kill:
-                raise Killed(f"killed before call {self.calls} ({what})")
-            raise RetryableError(f"injected failure at call {self.calls} ({what})")
 
 
 @dataclass
@@ -350,37 +330,32 @@ def _clean() -> tuple[dict[str, Any], int, list[str]]:
 def test_one_fault_at_a_random_point_ends_as_a_run_without_faults() -> None:
     expected, calls, trace = _clean()
     assert calls > 40
-    rng = random.Random(16)
-    kills = duplicates = 0
-    points: set[str] = set()
-    for trial in range(TRIALS):
-        # Given one port call (chosen at random) that fails once, or before which the process dies
-        world = World()
-        world.fault.at = rng.randint(1, calls)
-        world.fault.kill = rng.random() < 0.4
-        kills += world.fault.kill
-        points.add(trace[world.fault.at - 1])
-        # When the flows run, with redeliveries and the sweep
-        run(world)
-        # Then the state, the audit entries, the merchant's events (in order per invoice) and the
-        # receipts are exactly those of a run without faults, and nothing is left pending
-        duplicates += _check_trial(world, expected, trace, (trial, world.fault.at, world.fault.kill))
+
+    def check(world: World, label: Any) -> bool:
+        return _check_trial(world, expected, trace, label)
+
+    # Given one port call (chosen at random) that fails once, or before which the process dies; when
+    # the flows run, with redeliveries and the sweep; then the state, the audit entries, the merchant's
+    # events (in order per invoice) and the receipts are exactly those of a run without faults, and
+    # nothing is left pending
+    trials = random_trials(World, run, check, calls=calls, trace=trace, seed=16, trials=TRIALS)
     # The trials reached the effects after the commits, not only the deliveries
-    assert len({"merchant", "money audit", "publish page", "audit step", "outbox"} & points) >= 4
-    assert 20 <= kills <= 60
-    print(f"\n{TRIALS} random trials over {calls} port calls: {kills} kills, {duplicates} duplicate receipts")
+    assert len({"merchant", "money audit", "publish page", "audit step", "outbox"} & trials.points) >= 4
+    assert 20 <= trials.kills <= 60
+    print(
+        f"\n{TRIALS} random trials over {calls} port calls: {trials.kills} kills,"
+        f" {trials.duplicates} duplicate receipts"
+    )
 
 
 def test_a_fault_at_every_single_point_ends_as_a_run_without_faults() -> None:
     # Every port call of the flows, once failing and once dying before it
     expected, calls, trace = _clean()
-    duplicates = 0
-    for at in range(1, calls + 1):
-        for kill in (False, True):
-            world = World()
-            world.fault.at, world.fault.kill = at, kill
-            run(world)
-            duplicates += _check_trial(world, expected, trace, (at, kill, trace[at - 1]))
+
+    def check(world: World, label: Any) -> bool:
+        return _check_trial(world, expected, trace, label)
+
+    duplicates = every_point(World, run, check, calls=calls, trace=trace)
     # the one window SES leaves open: dying after the receipt was sent, before it was recorded
     assert duplicates == 1
     print(f"\n{2 * calls} trials (every point, fail and kill): {duplicates} duplicate receipt")

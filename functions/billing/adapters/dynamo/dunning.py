@@ -19,10 +19,12 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
-from billing.adapters.dynamo.guard import item_size_guard
+from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import _connection, _stored
-from billing.services.errors import RetryableError
+from billing.domain.outbox import OutboxEvent
+from billing.services.errors import ItemTooLarge, RetryableError
 from billing.services.ports import StoredInvoice
 
 
@@ -34,6 +36,12 @@ def split_bucket(tenant_id: str) -> str:
     """Split invoices wait here (same sparse index, own partition) until every instalment is paid:
     out of the way of anything that charges open invoices, yet walked by the daily job every day."""
     return f"{tenant_id}#split"
+
+
+def _too_large(reason: Any) -> bool:
+    """A transaction's cancellation reason for a write past 400 KB (DynamoDB says ValidationError)."""
+    code = str(getattr(reason, "code", "") or "")
+    return code.startswith("Validation") and "size" in str(getattr(reason, "message", "") or "").lower()
 
 
 class DynamoDunningStore:
@@ -73,27 +81,59 @@ class DynamoDunningStore:
             actions=[action], condition=CustomerModel.customer_id.exists()
         )
 
-    def save_dunning(self, stored: StoredInvoice, dunning: dict[str, Any], **fields: Any) -> bool:
+    def save_dunning(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        *,
+        events: Sequence[OutboxEvent] = (),
+        **fields: Any,
+    ) -> bool:
         """Store `dunning` as state["dunning"] only if it is unchanged since `stored` was read.
 
         `fields` may also set `status` and `open` (False removes the invoice from the open index).
+        `events` go to the outbox in the same transaction, numbered after the invoice's last event.
         False when someone else changed the dunning state first (the caller reads again and decides)."""
         item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
         state = dict(item.state or {})
         if state.get("dunning") != stored.state.get("dunning"):
             return False
+        if events and int(item.event_seq or 0) != events[0].seq - 1:
+            return False  # another change wrote an event since `stored` was read: decide again
         state["dunning"] = dunning
         actions: list[Any] = [InvoiceModel.state.set(state), InvoiceModel.version.add(1)]
         if "status" in fields:
             actions.append(InvoiceModel.status.set(fields["status"]))
         if fields.get("open") is False:
             actions.append(InvoiceModel.open_bucket.remove())
+        condition = InvoiceModel.version == item.version
         try:
             with item_size_guard(f"invoice {stored.tenant_id}#{stored.invoice_id}"):
-                item.update(actions=actions, condition=InvoiceModel.version == item.version)
+                if not events:
+                    item.update(actions=actions, condition=condition)
+                    return True
+                actions.append(InvoiceModel.event_seq.set(events[-1].seq))
+                now = datetime.now(UTC)  # when the outbox item was written: the sweep's order
+                with TransactWrite(connection=_connection()) as tx:
+                    key = InvoiceModel(stored.tenant_id, stored.invoice_id)
+                    tx.update(key, actions=actions, condition=condition)
+                    for event in events:
+                        add_event(tx, event, now)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
+            raise RetryableError(f"saving the dunning state failed: {exc}") from exc
+        except TransactWriteError as exc:
+            reasons = [r for r in exc.cancellation_reasons or [] if r is not None]
+            if any(_too_large(r) for r in reasons):
+                # In a transaction the 400 KB refusal is a cancellation reason, which the guard
+                # does not see: the same named, counted error as a plain update's.
+                what = f"invoice {stored.tenant_id}#{stored.invoice_id}"
+                emit_too_large(what)
+                raise ItemTooLarge(f"{what} would exceed DynamoDB's item size limit", field="item") from exc
+            codes = {getattr(r, "code", None) for r in reasons}
+            if codes - {None, "None"} <= {"ConditionalCheckFailed", "TransactionConflict"}:
+                return False  # changed (or an event numbered) since it was read: decide again
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         return True
 
@@ -109,6 +149,8 @@ class DynamoDunningStore:
         dunning: dict[str, Any],
         children: Sequence[dict[str, Any]],
         now: datetime,
+        *,
+        events: Sequence[OutboxEvent] = (),
     ) -> bool:
         """Mark the invoice split and store its instalments, in one transaction, if nobody changed the
         invoice since `stored` was read. Each child: invoice_id, number, ocr, page_token, amount,
@@ -118,17 +160,22 @@ class DynamoDunningStore:
         state = dict(parent.state or {})
         if state.get("dunning") != stored.state.get("dunning"):
             return False
+        if events and int(parent.event_seq or 0) != events[0].seq - 1:
+            return False  # another change wrote an event since `stored` was read: decide again
         state["dunning"] = dunning
+        actions: list[Any] = [
+            InvoiceModel.state.set(state),
+            InvoiceModel.status.set("split"),
+            InvoiceModel.open_bucket.set(split_bucket(parent.tenant_id)),
+            InvoiceModel.version.add(1),
+        ]
+        if events:
+            actions.append(InvoiceModel.event_seq.set(events[-1].seq))
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.update(
                     parent,
-                    actions=[
-                        InvoiceModel.state.set(state),
-                        InvoiceModel.status.set("split"),
-                        InvoiceModel.open_bucket.set(split_bucket(parent.tenant_id)),
-                        InvoiceModel.version.add(1),
-                    ],
+                    actions=actions,
                     condition=(InvoiceModel.version == parent.version) & (InvoiceModel.status == "open"),
                 )
                 for child in children:
@@ -136,6 +183,8 @@ class DynamoDunningStore:
                         self._child_item(parent, child, now),
                         condition=InvoiceModel.invoice_id.does_not_exist(),
                     )
+                for event in events:
+                    add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
             reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
             if reasons and reasons <= {"ConditionalCheckFailed", "None", None}:

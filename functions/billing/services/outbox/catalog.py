@@ -95,6 +95,52 @@ class PaymentApplied(_Strict):
     step: Step
 
 
+class InvoiceOverdue(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    currency: str
+    amount_due: int = Field(description="minor units still owed")
+    due_date: str
+    days_overdue: int = Field(description="days past the due date when the dunning job first acted")
+
+
+class ReminderSent(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    currency: str
+    amount_due: int = Field(description="minor units owed when the reminder was decided (fee not included)")
+    due_date: str
+    reminder_step: int = Field(description="1, 2, ... the step of the tenant's reminder policy")
+    sent_on: str = Field(description="the (Stockholm) day the step was decided")
+    tone: str
+    fee: int = Field(description="the reminder fee in minor units (0 without the customer's agreement)")
+    interest: int | None = Field(description="late-payment interest in minor units; null: no reference rate")
+    interest_through: str
+    step: Step
+
+
+class PlannedInstalment(_Strict):
+    invoice_id: str
+    number: int
+    amount: int
+    due_date: str
+
+
+class ReliefChosen(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    currency: str
+    amount_due: int
+    due_date: str = Field(description="the invoice's original due date")
+    choice: Literal["move", "split"]
+    due_date_moved_to: str | None = Field(description="move: the day the customer chose")
+    instalments: list[PlannedInstalment] = Field(description="split: the parts, each its own invoice")
+    step: Step
+
+
 class Envelope(_Strict):
     """What every delivery carries (the webhook body; the EventBridge detail)."""
 
@@ -151,6 +197,21 @@ CATALOG: tuple[EventType, ...] = (
         "payment.reversed",
         "Money was taken back (a lost dispute, a returned debit): owed again.",
         PaymentApplied,
+    ),
+    EventType(
+        "invoice.overdue",
+        "The dunning job first acted on an invoice past its due date (its first reminder or mandate retry).",
+        InvoiceOverdue,
+    ),
+    EventType(
+        "reminder.sent",
+        "The dunning job sent a reminder step (the email goes out once, driven by this event).",
+        ReminderSent,
+    ),
+    EventType(
+        "relief.chosen",
+        "The customer moved the due date or split the invoice into instalments on its page.",
+        ReliefChosen,
     ),
 )
 

@@ -10,8 +10,9 @@ against that:
   from the event), so a second put changes nothing;
 - the balance credit and its done-mark are one transaction, so the money moves once;
 - the page is rendered from stored state to the same key: repeating it is harmless;
-- the receipt is claimed before it is sent and released if sending fails, so two drivers cannot both
-  send it (a claim left by a driver that died is taken over after 15 minutes);
+- the receipt and a reminder's email are claimed before they are sent and released if sending fails,
+  so two drivers cannot both send one (a claim left by a driver that died is taken over after 15
+  minutes);
 - the merchant's events are delivered at least once, each with the event's id to de-duplicate on.
 
 A failing effect raises: the effects after it, and the stream's later events, wait for the next drive,
@@ -31,11 +32,12 @@ from billing.domain.outbox import (
     EFFECT_MERCHANT,
     EFFECT_PAGE,
     EFFECT_RECEIPT,
+    EFFECT_REMINDER,
     OutboxEvent,
 )
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoicePages
-from billing.services.outbox.ports import MerchantEvents, MoneyAudit, OutboxStore
+from billing.services.outbox.ports import MerchantEvents, MoneyAudit, OutboxStore, ReminderEmails
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice
 
 MARK_ATTEMPTS = 3
@@ -54,6 +56,7 @@ class DriveOutbox:
         merchant: MerchantEvents,
         clock: Clock,
         instalment_paid: Callable[[str, str], object] | None = None,
+        reminders: ReminderEmails | None = None,
     ) -> None:
         self.outbox = outbox
         self.money_audit = money_audit
@@ -64,10 +67,13 @@ class DriveOutbox:
         self.merchant = merchant
         self.clock = clock
         self.instalment_paid = instalment_paid
+        # Sends a reminder step's email (billing.services.outbox.reminder_email.SendReminderEmail).
+        self.reminders = reminders
         self._effects: dict[str, Callable[[OutboxEvent], None]] = {
             EFFECT_AUDIT: self._audit,
             EFFECT_PAGE: self._page,
             EFFECT_RECEIPT: self._receipt,
+            EFFECT_REMINDER: self._reminder,
             EFFECT_INSTALMENT: self._instalment,
             EFFECT_MERCHANT: self._merchant,
         }
@@ -110,10 +116,14 @@ class DriveOutbox:
     def _mark_done(self, event: OutboxEvent, effect: str, *, last: bool) -> None:
         # Tried again in place: the effect has happened (an email cannot be unsent), and a mark left
         # unwritten would have the next drive do it again. Only a process that dies right here leaves
-        # the receipt's claim, which is taken over (and the receipt sent again) after 15 minutes.
+        # an email's claim, which is taken over (and the email sent again) after 15 minutes.
+        self._retried(lambda: self.outbox.mark_done(event, effect, last=last))
+
+    @staticmethod
+    def _retried(write: Callable[[], object]) -> None:
         for attempt in range(MARK_ATTEMPTS):
             try:
-                self.outbox.mark_done(event, effect, last=last)
+                write()
                 return
             except Exception:
                 if attempt == MARK_ATTEMPTS - 1:
@@ -144,14 +154,30 @@ class DriveOutbox:
         self.pages.publish(stored, tenant, account)
 
     def _receipt(self, event: OutboxEvent) -> None:
-        if not self.outbox.claim(event, EFFECT_RECEIPT, self.clock.now()):
-            raise RetryableError(f"the receipt of {event.event_id} is being sent by another attempt")
-        try:
-            stored = self._stored(event)
+        def send(stored: StoredInvoice) -> None:
             tenant, account = self.pages.load(stored)
             self.receipts.send_receipt(stored, tenant, account, int(event.payload["settled"]))
+
+        self._email_once(event, EFFECT_RECEIPT, send)
+
+    def _reminder(self, event: OutboxEvent) -> None:
+        reminders = self.reminders
+        if reminders is None:
+            raise RetryableError(f"this driver cannot send the reminder of {event.event_id}")
+        sent: list[str | None] = []
+        self._email_once(event, EFFECT_REMINDER, lambda stored: sent.append(reminders.send(event, stored)))
+        # Sent: from here on nothing may release the claim. Which message it was (for SES's bounce)
+        # is recorded with the same in-place retries as a done-mark.
+        self._retried(lambda: reminders.record_sent(event, sent[0]))
+
+    def _email_once(self, event: OutboxEvent, effect: str, send: Callable[[StoredInvoice], None]) -> None:
+        """An email cannot be unsent: claimed before it is sent, released only if sending failed."""
+        if not self.outbox.claim(event, effect, self.clock.now()):
+            raise RetryableError(f"the {effect} of {event.event_id} is being sent by another attempt")
+        try:
+            send(self._stored(event))
         except BaseException:
-            self.outbox.release(event, EFFECT_RECEIPT)
+            self.outbox.release(event, effect)
             raise
 
     def _instalment(self, event: OutboxEvent) -> None:

@@ -1,5 +1,5 @@
-"""Ports of the outbox: where events wait (OutboxStore), the money audit trail (MoneyAudit), and the
-way out to the merchant (MerchantEvents)."""
+"""Ports of the outbox: where events wait (OutboxStore), the money audit trail (MoneyAudit), a reminder's
+email (ReminderEmails), and the way out to the merchant (MerchantEvents)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from billing.domain.audit_trail import MoneyEntry
 from billing.domain.outbox import OutboxEvent
+from billing.services.ports import StoredInvoice
 
 
 class OutboxStore(Protocol):
@@ -50,6 +51,19 @@ class MoneyAudit(Protocol):
     def for_invoice(self, tenant_id: str, invoice_id: str) -> list[MoneyEntry]: ...
 
     def for_customer(self, tenant_id: str, customer_id: str) -> list[MoneyEntry]: ...
+
+
+class ReminderEmails(Protocol):
+    """A reminder step's email (the `reminder` effect of a reminder.sent event)."""
+
+    def send(self, event: OutboxEvent, stored: StoredInvoice) -> str | None:
+        """Render and send the email of the step the event names; the message id, if any."""
+        ...
+
+    def record_sent(self, event: OutboxEvent, message_id: str | None) -> None:
+        """Record that it went out (the step's status, the message id SES's bounce will name).
+        Idempotent: the driver repeats it in place when it fails."""
+        ...
 
 
 class MerchantEvents(Protocol):
