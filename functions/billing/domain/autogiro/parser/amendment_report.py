@@ -1,0 +1,105 @@
+"""Reading the amendment report (manual §8.5), with its signed control totals."""
+
+from __future__ import annotations
+
+from billing.domain.autogiro.parser.lines import (
+    _check_total,
+    _Line,
+    _report_opening,
+    _sections,
+    _signed_amount,
+)
+from billing.domain.autogiro.records import (
+    AmendmentReportFile,
+    AmendmentReportSection,
+    AmendmentResult,
+    Direction,
+    SignedTotals,
+)
+
+_AMENDMENT_TKS = frozenset({"03", "11", "21", "22", "23", "24", "25", "26", "27", "28", "29"})
+
+
+def _amendment_result(line: _Line) -> AmendmentResult:
+    if line.tk not in _AMENDMENT_TKS:
+        line.fail("transaction code", "not a cancellation or change record")
+    direction_text = line.raw(27, 28)
+    if direction_text in ("82", "32"):
+        direction: Direction | None = Direction(direction_text)
+    elif direction_text in ("00", "  "):
+        direction = None
+    else:
+        line.fail("direction (27-28)", f"expected 82, 32 or 00, got {direction_text!r}")
+    marker = line.raw(41, 48)
+    reference: str | None = None
+    payment_count: int | None = None
+    if marker == "REFERENS":
+        reference = line.text_field(57, 72)
+    elif marker.strip():
+        payment_count = line.number(41, 48, "text field")
+    amount_text = line.raw(29, 40)
+    return AmendmentResult(
+        transaction_code=line.tk,
+        payment_date=line.lenient_date(3, 10),
+        payment_date_text=line.raw(3, 10).strip(),
+        payer_number=line.optional_payer(11, 26),
+        direction=direction,
+        amount_ore=0 if not amount_text.strip() else line.number(29, 40, "amount"),
+        reference=reference,
+        payment_count=payment_count,
+        new_date=line.lenient_date(49, 56),
+        comment_code=line.digits(73, 74, "comment code"),
+    )
+
+
+def _signed_totals(closing: _Line) -> SignedTotals:
+    closing.expect(11, 14, "9900", "clearing number")
+    return SignedTotals(
+        write_date=closing.date(3, 10, "write date"),
+        outgoing_sum_ore=_signed_amount(closing, 29, 40, "outgoing sum"),
+        outgoing_count=closing.number(41, 46, "outgoing count"),
+        incoming_count=closing.number(47, 52, "incoming count"),
+        incoming_sum_ore=_signed_amount(closing, 57, 68, "incoming sum"),
+    )
+
+
+def _check_signed_totals(
+    closing: _Line, totals: SignedTotals, items: list[tuple[Direction | None, int]]
+) -> None:
+    # The sums are written negative in the amendment report and positive elsewhere; compare sizes.
+    checks = (
+        (
+            Direction.OUTGOING,
+            "outgoing",
+            "(41-46)",
+            "(29-40)",
+            totals.outgoing_count,
+            totals.outgoing_sum_ore,
+        ),
+        (
+            Direction.INCOMING,
+            "incoming",
+            "(47-52)",
+            "(57-68)",
+            totals.incoming_count,
+            totals.incoming_sum_ore,
+        ),
+    )
+    for direction, name, count_pos, sum_pos, written_count, written_sum in checks:
+        count_field, sum_field = f"{name} count {count_pos}", f"{name} sum {sum_pos}"
+        amounts = [amount for item_direction, amount in items if item_direction is direction]
+        _check_total(closing, count_field, written_count, len(amounts))
+        _check_total(closing, sum_field, abs(written_sum), sum(amounts))
+
+
+def _parse_amendment_report(lines: list[_Line]) -> AmendmentReportFile:
+    sections: list[AmendmentReportSection] = []
+    for opening_line, body, closing in _sections(lines, "01", "09"):
+        opening = _report_opening(opening_line, "MAKULERING/ÄNDRING")
+        results = tuple(_amendment_result(line) for line in body)
+        totals = _signed_totals(closing)
+        # The totals cover the records that were carried out (comment 12, 14 or 18).
+        done = [(r.direction, r.amount_ore) for r in results if r.succeeded]
+        _check_signed_totals(closing, totals, done)
+        sections.append(AmendmentReportSection(opening, results, totals))
+    return AmendmentReportFile(sections=tuple(sections))
