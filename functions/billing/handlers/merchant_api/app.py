@@ -3,6 +3,7 @@ problem+json answers, the tenant of the request, and `once` (at most once per Id
 """
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -13,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from billing.handlers.api_operations import run_once
+from billing.handlers.api_operations import operation, run_once
 from billing.handlers.problems import (
     PROBLEM_JSON,
     problem,
@@ -80,3 +81,22 @@ def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> 
 def problem_answer(status: int, detail: str, **extra: Any) -> Response[str]:
     body = problem(status, detail, instance=app.current_event.path, **extra)
     return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
+
+
+def previewable_operation(
+    name: str, model: Any, use_case: Callable[[], Any], owner: str, status: int, *, keyed: bool = False
+) -> None:
+    """Register operation `name` (handlers/api_operations): the body as `model`, the object it acts on
+    from path parameter `owner`, `preview` from the query, and `status` on success (200 for any
+    preview, which writes nothing). `keyed` passes the Idempotency-Key on as `request_key`, for use
+    cases that derive their documents' ids from it."""
+
+    def run(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+        params = request["path"]
+        preview = bool(params.get("preview"))
+        body = model.model_validate(request["body"])
+        key = {"request_key": request["key"]} if keyed else {}
+        result = use_case()(tenant_id, params[owner], body, preview=preview, **key)
+        return (200 if preview else status), result.model_dump(mode="json")
+
+    operation(name)(run)

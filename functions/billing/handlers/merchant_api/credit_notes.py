@@ -1,13 +1,12 @@
 """Routes of credit notes: create one on an invoice, list an invoice's, get one."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from billing.handlers import merchant_wiring as wiring
-from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import (
     IdempotencyKey,
     InvoiceId,
@@ -15,6 +14,7 @@ from billing.handlers.merchant_api.app import (
     current_tenant,
     json_answer,
     once,
+    previewable_operation,
 )
 from billing.handlers.openapi import route_answers
 from billing.services.credit_notes.fields import (
@@ -29,15 +29,9 @@ router = Router()
 CreditNoteId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
 
 
-@operation("credit_note.create")
-def _create_credit_note(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
-    params = request["path"]
-    preview = bool(params.get("preview"))
-    body = CreditNoteCreate.model_validate(request["body"])
-    result = wiring.create_credit_note()(
-        tenant_id, params["invoice_id"], body, request_key=request["key"], preview=preview
-    )
-    return (200 if preview else 201), result.model_dump(mode="json")
+previewable_operation(
+    "credit_note.create", CreditNoteCreate, wiring.create_credit_note, "invoice_id", 201, keyed=True
+)
 
 
 @router.post(

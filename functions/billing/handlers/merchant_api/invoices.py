@@ -1,13 +1,12 @@
 """Routes of invoices: a customer's list, the upcoming one, one invoice, and a one-off invoice created."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from billing.handlers import merchant_wiring as wiring
-from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import (
     CustomerId,
     IdempotencyKey,
@@ -16,6 +15,7 @@ from billing.handlers.merchant_api.app import (
     current_tenant,
     json_answer,
     once,
+    previewable_operation,
 )
 from billing.handlers.openapi import route_answers
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
@@ -60,15 +60,9 @@ def get_invoice(invoice_id: InvoiceId) -> Response[str]:
     return json_answer(200, wiring.get_invoice()(current_tenant(), invoice_id).model_dump(mode="json"))
 
 
-@operation("invoice.create")
-def _create_one_off_invoice(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
-    params = request["path"]
-    preview = bool(params.get("preview"))
-    body = OneOffInvoiceCreate.model_validate(request["body"])
-    result = wiring.create_one_off_invoice()(
-        tenant_id, params["customer_id"], body, request_key=request["key"], preview=preview
-    )
-    return (200 if preview else 201), result.model_dump(mode="json")
+previewable_operation(
+    "invoice.create", OneOffInvoiceCreate, wiring.create_one_off_invoice, "customer_id", 201, keyed=True
+)
 
 
 @router.post(

@@ -1,13 +1,9 @@
 """Routes of a customer's subscription: start, get, change plan, cancel; each can be previewed."""
 
-from collections.abc import Callable
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from billing.handlers import merchant_wiring as wiring
-from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import (
     CustomerId,
     IdempotencyKey,
@@ -15,6 +11,7 @@ from billing.handlers.merchant_api.app import (
     current_tenant,
     json_answer,
     once,
+    previewable_operation,
 )
 from billing.handlers.openapi import route_answers
 from billing.services.subscriptions.fields import (
@@ -28,23 +25,9 @@ from billing.services.subscriptions.fields import (
 router = Router()
 
 
-def _subscription_operation(name: str, model: Any, use_case: Callable[[], Any], status: int) -> None:
-    """Register one subscription verb: the body as `model`, `preview` from the query, and `status`
-    on success (200 for any preview, which writes nothing)."""
-
-    def run(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
-        params = request["path"]
-        preview = bool(params.get("preview"))
-        body = model.model_validate(request["body"])
-        result = use_case()(tenant_id, params["customer_id"], body, preview=preview)
-        return (200 if preview else status), result.model_dump(mode="json")
-
-    operation(name)(run)
-
-
-_subscription_operation("subscription.start", SubscriptionStart, wiring.start_subscription, 201)
-_subscription_operation("subscription.change", PlanChange, wiring.change_plan, 200)
-_subscription_operation("subscription.cancel", Cancellation, wiring.cancel_subscription, 200)
+previewable_operation("subscription.start", SubscriptionStart, wiring.start_subscription, "customer_id", 201)
+previewable_operation("subscription.change", PlanChange, wiring.change_plan, "customer_id", 200)
+previewable_operation("subscription.cancel", Cancellation, wiring.cancel_subscription, "customer_id", 200)
 
 
 @router.post(
