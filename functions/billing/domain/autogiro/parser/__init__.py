@@ -1,4 +1,4 @@
-"""Parses Autogiro files, both directions, into the typed records of `records.py`.
+"""Parses Autogiro files, both directions, into the typed records of `records`.
 
 `parse_file(data)` recognises the file by its opening record (FORMAT.md §1.1) and returns one of:
 request file (ours, possibly TK00/TK99-sealed), payment specification, mandate notification,
