@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from billing.domain.autogiro.parser.lines import (
-    _check_total,
+    _check_signed_totals,
     _Line,
     _report_opening,
     _sections,
-    _signed_amount,
+    _signed_totals,
 )
 from billing.domain.autogiro.records import (
     AmendmentReportFile,
     AmendmentReportSection,
     AmendmentResult,
     Direction,
-    SignedTotals,
 )
 
 _AMENDMENT_TKS = frozenset({"03", "11", "21", "22", "23", "24", "25", "26", "27", "28", "29"})
@@ -50,46 +49,6 @@ def _amendment_result(line: _Line) -> AmendmentResult:
         new_date=line.lenient_date(49, 56),
         comment_code=line.digits(73, 74, "comment code"),
     )
-
-
-def _signed_totals(closing: _Line) -> SignedTotals:
-    closing.expect(11, 14, "9900", "clearing number")
-    return SignedTotals(
-        write_date=closing.date(3, 10, "write date"),
-        outgoing_sum_ore=_signed_amount(closing, 29, 40, "outgoing sum"),
-        outgoing_count=closing.number(41, 46, "outgoing count"),
-        incoming_count=closing.number(47, 52, "incoming count"),
-        incoming_sum_ore=_signed_amount(closing, 57, 68, "incoming sum"),
-    )
-
-
-def _check_signed_totals(
-    closing: _Line, totals: SignedTotals, items: list[tuple[Direction | None, int]]
-) -> None:
-    # The sums are written negative in the amendment report and positive elsewhere; compare sizes.
-    checks = (
-        (
-            Direction.OUTGOING,
-            "outgoing",
-            "(41-46)",
-            "(29-40)",
-            totals.outgoing_count,
-            totals.outgoing_sum_ore,
-        ),
-        (
-            Direction.INCOMING,
-            "incoming",
-            "(47-52)",
-            "(57-68)",
-            totals.incoming_count,
-            totals.incoming_sum_ore,
-        ),
-    )
-    for direction, name, count_pos, sum_pos, written_count, written_sum in checks:
-        count_field, sum_field = f"{name} count {count_pos}", f"{name} sum {sum_pos}"
-        amounts = [amount for item_direction, amount in items if item_direction is direction]
-        _check_total(closing, count_field, written_count, len(amounts))
-        _check_total(closing, sum_field, abs(written_sum), sum(amounts))
 
 
 def _parse_amendment_report(lines: list[_Line]) -> AmendmentReportFile:

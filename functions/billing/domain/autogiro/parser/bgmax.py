@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from billing.domain.autogiro.parser.lines import _check_total, _Line
-from billing.domain.autogiro.parser.payment_specification import _timestamp
+from billing.domain.autogiro.parser.lines import (
+    _check_total,
+    _Line,
+    _timestamp,
+)
 from billing.domain.autogiro.records import (
     BgMaxDeposit,
     BgMaxFile,

@@ -1,18 +1,21 @@
 """Reading an Autogiro file's record lines: the parse error, 1-based field accessors, title and ruler
-lines, section splitting and control totals shared by every layout's reader.
+lines, sections, and the fields several layouts share (timestamps, period codes, control and signed
+totals).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import NoReturn
 
+from billing.domain.autogiro.bankdays import STOCKHOLM
 from billing.domain.autogiro.records import (
     BankAccount,
     Direction,
     ReportOpening,
+    SignedTotals,
 )
 
 
@@ -236,3 +239,58 @@ def _sections(lines: list[_Line], opening_tk: str, closing_tk: str) -> list[tupl
         sections.append((opening, body, lines[index]))
         index += 1
     return sections
+
+
+def _timestamp(line: _Line) -> datetime:
+    """Positions 25-44: YYYYMMDDHHMMSS and microseconds, Swedish time."""
+    stamp = line.digits(25, 44, "timestamp")
+    try:
+        return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(
+            microsecond=int(stamp[14:]), tzinfo=STOCKHOLM
+        )
+    except ValueError:
+        line.fail("timestamp (25-44)", f"{stamp!r} is not a date and time")
+
+
+def _optional_period(line: _Line) -> int | None:
+    return line.optional_number(11, 11, "period code")
+
+
+def _signed_totals(closing: _Line) -> SignedTotals:
+    closing.expect(11, 14, "9900", "clearing number")
+    return SignedTotals(
+        write_date=closing.date(3, 10, "write date"),
+        outgoing_sum_ore=_signed_amount(closing, 29, 40, "outgoing sum"),
+        outgoing_count=closing.number(41, 46, "outgoing count"),
+        incoming_count=closing.number(47, 52, "incoming count"),
+        incoming_sum_ore=_signed_amount(closing, 57, 68, "incoming sum"),
+    )
+
+
+def _check_signed_totals(
+    closing: _Line, totals: SignedTotals, items: list[tuple[Direction | None, int]]
+) -> None:
+    # The sums are written negative in the amendment report and positive elsewhere; compare sizes.
+    checks = (
+        (
+            Direction.OUTGOING,
+            "outgoing",
+            "(41-46)",
+            "(29-40)",
+            totals.outgoing_count,
+            totals.outgoing_sum_ore,
+        ),
+        (
+            Direction.INCOMING,
+            "incoming",
+            "(47-52)",
+            "(57-68)",
+            totals.incoming_count,
+            totals.incoming_sum_ore,
+        ),
+    )
+    for direction, name, count_pos, sum_pos, written_count, written_sum in checks:
+        count_field, sum_field = f"{name} count {count_pos}", f"{name} sum {sum_pos}"
+        amounts = [amount for item_direction, amount in items if item_direction is direction]
+        _check_total(closing, count_field, written_count, len(amounts))
+        _check_total(closing, sum_field, abs(written_sum), sum(amounts))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from billing.domain.autogiro.bankdays import STOCKHOLM
-from billing.domain.autogiro.parser.lines import _check_total, _Line, _sections
+from billing.domain.autogiro.parser.lines import (
+    _check_total,
+    _Line,
+    _optional_period,
+    _sections,
+    _timestamp,
+)
 from billing.domain.autogiro.records import (
     BlockKind,
     PaymentBlock,
@@ -19,17 +22,6 @@ from billing.domain.autogiro.records import (
 )
 
 
-def _timestamp(line: _Line) -> datetime:
-    """Positions 25-44: YYYYMMDDHHMMSS and microseconds, Swedish time."""
-    stamp = line.digits(25, 44, "timestamp")
-    try:
-        return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(
-            microsecond=int(stamp[14:]), tzinfo=STOCKHOLM
-        )
-    except ValueError:
-        line.fail("timestamp (25-44)", f"{stamp!r} is not a date and time")
-
-
 def _payment_spec_opening(line: _Line) -> ReportOpening:
     line.expect(3, 22, "AUTOGIRO", "layout")
     line.expect(45, 64, "BET. SPEC & STOPP TK", "content")
@@ -41,10 +33,6 @@ def _payment_spec_opening(line: _Line) -> ReportOpening:
         payee_bankgiro=line.bankgiro(71, 80),
         timestamp=timestamp,
     )
-
-
-def _optional_period(line: _Line) -> int | None:
-    return line.optional_number(11, 11, "period code")
 
 
 def _payment_result(line: _Line) -> PaymentResult:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from billing.domain.autogiro.parser.amendment_report import _check_signed_totals, _signed_totals
-from billing.domain.autogiro.parser.lines import _Line, _sections
-from billing.domain.autogiro.parser.payment_specification import _optional_period
+from billing.domain.autogiro.parser.lines import (
+    _check_signed_totals,
+    _Line,
+    _optional_period,
+    _sections,
+    _signed_totals,
+)
 from billing.domain.autogiro.records import (
     FuturePayment,
     MandateRegisterEntry,
