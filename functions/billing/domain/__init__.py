@@ -1,0 +1,1 @@
+"""Pure billing logic, standard library only: money, periods, pricing, invoices, VAT, OCR, pages, files."""

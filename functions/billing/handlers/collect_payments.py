@@ -8,28 +8,19 @@ invocation never charges twice; the payment itself is settled by its webhook.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import collect_due_payments
 
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def collection_date(event: dict[str, Any]) -> date:
-    if event.get("collect_date"):
-        return date.fromisoformat(str(event["collect_date"]))
-    scheduled = datetime.fromisoformat(str(event["scheduled_time"]).replace("Z", "+00:00"))
-    return scheduled.astimezone(STOCKHOLM).date()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,7 +28,7 @@ def collection_date(event: dict[str, Any]) -> date:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
-    today = collection_date(event)
+    today = scheduled_day(event, "collect_date")
     logger.append_keys(tenant_id=tenant_id, collect_date=today.isoformat())
     result = collect_due_payments()(tenant_id, today)
     summary = result.to_dict()

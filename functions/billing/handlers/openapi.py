@@ -43,7 +43,7 @@ def merchant_document(*resolvers: APIGatewayHttpResolver) -> str:
 
 def _own_validation_answers(document: dict[str, Any]) -> None:
     """Powertools documents its default answer to invalid input (422, its own JSON) on every validated
-    route; this API answers 400 problem+json instead (merchant_api._invalid), and 422 only on a POST
+    route; this API answers 400 problem+json instead (merchant_api.errors._invalid), and 422 only on a POST
     whose Idempotency-Key came with another request. Say so in the document."""
     reused = {"description": problem(422, "")["title"], "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
     for operations in document["paths"].values():

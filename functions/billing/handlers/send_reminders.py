@@ -7,28 +7,19 @@ nothing twice (each step is recorded before it is carried out). `"today": "YYYY-
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import send_reminders
 
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def today_of(event: dict[str, Any]) -> date:
-    if event.get("today"):
-        return date.fromisoformat(str(event["today"]))
-    scheduled = datetime.fromisoformat(str(event["scheduled_time"]).replace("Z", "+00:00"))
-    return scheduled.astimezone(STOCKHOLM).date()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -36,7 +27,7 @@ def today_of(event: dict[str, Any]) -> date:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
-    today = today_of(event)
+    today = scheduled_day(event, "today")
     logger.append_keys(tenant_id=tenant_id, today=today.isoformat())
     summary = send_reminders()(tenant_id, today)
     for failure in summary.failed:

@@ -6,28 +6,19 @@ scheduled time's date in Europe/Stockholm, so a retried delivery joins the same 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
 from billing.handlers.wiring import start_billing_run
 
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def run_date_of(event: dict[str, Any]) -> date:
-    if event.get("run_date"):
-        return date.fromisoformat(str(event["run_date"]))
-    scheduled = datetime.fromisoformat(str(event["scheduled_time"]).replace("Z", "+00:00"))
-    return scheduled.astimezone(STOCKHOLM).date()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,7 +26,7 @@ def run_date_of(event: dict[str, Any]) -> date:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
-    run_date = run_date_of(event)
+    run_date = scheduled_day(event, "run_date")
     only = [str(c) for c in event.get("customer_ids") or []]
     logger.append_keys(tenant_id=tenant_id, run_date=run_date.isoformat())
     started = start_billing_run()(tenant_id, run_date, only)

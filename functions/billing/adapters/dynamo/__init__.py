@@ -1,0 +1,1 @@
+"""DynamoDB through PynamoDB: the table models and the stores that implement the services' ports."""

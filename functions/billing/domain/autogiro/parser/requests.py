@@ -1,0 +1,180 @@
+"""Reading request files (ours, to Bankgirot, manual §7), sealed (TK00/TK99) or not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from billing.domain.autogiro.parser.lines import AutogiroParseError, _Line
+from billing.domain.autogiro.records import (
+    CancelAllPayments,
+    CancelMandate,
+    CancelPayment,
+    CancelPaymentsOnDate,
+    ChangePayerNumber,
+    CreateMandate,
+    Direction,
+    MoveAllPayments,
+    MovePayerPayments,
+    MovePayment,
+    MovePaymentsFromDate,
+    PaymentOrder,
+    PeriodCode,
+    RejectDigitalMandate,
+    RequestFile,
+    RequestOpening,
+    RequestRecord,
+    RequestSection,
+    SealInfo,
+)
+from billing.domain.autogiro.seal import SealError, verify_sealed_file
+
+
+def _parse_sealed_request(data: bytes | str, lines: list[_Line], seal_key: str | None) -> RequestFile:
+    opening, closing = lines[0], lines[-1]
+    if closing.tk != "99":
+        closing.fail("transaction code", "a sealed file ends with the seal record TK99")
+    stamp = opening.raw(3, 8)
+    write_date = None
+    if stamp.isdigit():
+        try:
+            write_date = date(2000 + int(stamp[:2]), int(stamp[2:4]), int(stamp[4:6]))
+        except ValueError:
+            write_date = None
+    seal = SealInfo(
+        write_date=write_date, key_verification_value=closing.raw(9, 40), seal=closing.raw(41, 72)
+    )
+    if seal_key is not None:
+        raw = data.encode("latin-1", errors="replace") if isinstance(data, str) else data
+        try:
+            check = verify_sealed_file(raw, seal_key)
+        except SealError as error:
+            raise AutogiroParseError(closing.no, error.field, error.reason) from None
+        if not check.kvv_ok:
+            closing.fail("key verification value (9-40)", "does not match the seal key")
+        if not check.seal_ok:
+            closing.fail("seal (41-72)", "does not match the file: it was changed or sealed with another key")
+    inner = _parse_request(lines[1:-1])
+    return RequestFile(sections=inner.sections, seal=seal)
+
+
+def _parse_request(lines: list[_Line]) -> RequestFile:
+    if not lines:
+        raise AutogiroParseError(1, "file", "no records between the seal records")
+    sections: list[RequestSection] = []
+    opening: RequestOpening | None = None
+    records: list[RequestRecord] = []
+    for line in lines:
+        if line.tk == "01":
+            if opening is not None:
+                sections.append(RequestSection(opening, tuple(records)))
+            line.expect(11, 18, "AUTOGIRO", "layout")
+            opening = RequestOpening(
+                write_date=line.date(3, 10, "write date"),
+                customer_number=line.digits(63, 68, "customer number").lstrip("0"),
+                payee_bankgiro=line.bankgiro(69, 78),
+            )
+            records = []
+            continue
+        if opening is None:
+            line.fail("transaction code", "a request section starts with TK01")
+        parse = _REQUEST_PARSERS.get(line.tk)
+        if parse is None:
+            line.fail("transaction code", "not a request record")
+        if line.tk not in ("82", "32"):
+            bankgiro = line.bankgiro(3, 12)
+            if bankgiro != opening.payee_bankgiro:
+                line.fail("payee bankgiro (3-12)", f"{bankgiro} differs from TK01's {opening.payee_bankgiro}")
+        records.append(parse(line, opening))
+    assert opening is not None  # lines is non-empty and the first line opened a section
+    sections.append(RequestSection(opening, tuple(records)))
+    return RequestFile(sections=tuple(sections))
+
+
+def _request_03(line: _Line, opening: RequestOpening) -> RequestRecord:
+    return CancelMandate(payer_number=line.payer(13, 28))
+
+
+def _request_04(line: _Line, opening: RequestOpening) -> RequestRecord:
+    payer = line.payer(13, 28)
+    account = line.account(29, 44)
+    identity = line.identity(45, 56)
+    flag = line.raw(77, 78)
+    if flag == "AV":
+        return RejectDigitalMandate(payer_number=payer, account=account, identity=identity)
+    if flag.strip():
+        line.fail("answer (77-78)", f"expected blank or 'AV', got {flag!r}")
+    return CreateMandate(payer_number=payer, account=account, identity=identity)
+
+
+def _request_05(line: _Line, opening: RequestOpening) -> RequestRecord:
+    if line.bankgiro(29, 38) != opening.payee_bankgiro:
+        line.fail("payee bankgiro (29-38)", "must repeat the payee bankgiro of positions 3-12")
+    return ChangePayerNumber(old_payer_number=line.payer(13, 28), new_payer_number=line.payer(39, 54))
+
+
+def _request_payment(line: _Line, opening: RequestOpening) -> RequestRecord:
+    when = line.raw(3, 10)
+    payment_date = None if when == "GENAST  " else line.date(3, 10, "payment date")
+    code = line.number(11, 11, "period code")
+    if code > 8:
+        line.fail("period code (11)", f"expected 0-8, got {code}")
+    period = PeriodCode(code)
+    repetitions = line.optional_number(12, 14, "repetitions")
+    if payment_date is None and period is not PeriodCode.ONCE:
+        line.fail("period code (11)", "GENAST is allowed only with period code 0")
+    bankgiro = line.bankgiro(44, 53)
+    if bankgiro != opening.payee_bankgiro:
+        line.fail("payee bankgiro (44-53)", f"{bankgiro} differs from TK01's {opening.payee_bankgiro}")
+    return PaymentOrder(
+        direction=line.direction(),
+        payment_date=payment_date,
+        payer_number=line.payer(16, 31),
+        amount_ore=line.number(32, 43, "amount"),
+        reference=line.text_field(54, 69),
+        period_code=period,
+        repetitions=repetitions,
+    )
+
+
+def _direction_field(line: _Line, start: int, end: int) -> Direction:
+    value = line.raw(start, end)
+    if value not in ("82", "32"):
+        line.fail(f"direction ({start}-{end})", f"expected 82 or 32, got {value!r}")
+    return Direction(value)
+
+
+def _request_amendment(line: _Line, opening: RequestOpening) -> RequestRecord:
+    tk = line.tk
+    if tk == "26":
+        return MoveAllPayments(new_date=line.date(51, 58, "new date"))
+    if tk == "27":
+        return MovePaymentsFromDate(
+            payment_date=line.date(29, 36, "payment date"), new_date=line.date(51, 58, "new date")
+        )
+    payer = line.payer(13, 28)
+    if tk == "23":
+        return CancelAllPayments(payer_number=payer)
+    payment_date = line.date(29, 36, "payment date")
+    if tk == "24":
+        return CancelPaymentsOnDate(payer_number=payer, payment_date=payment_date)
+    if tk == "28":
+        return MovePayerPayments(
+            payer_number=payer, payment_date=payment_date, new_date=line.date(51, 58, "new date")
+        )
+    amount = line.number(37, 48, "amount")
+    direction = _direction_field(line, 49, 50)
+    reference = line.text_field(59, 74)
+    if tk == "25":
+        return CancelPayment(payer, payment_date, amount, direction, reference)
+    return MovePayment(payer, payment_date, amount, direction, line.date(51, 58, "new date"), reference)
+
+
+_REQUEST_PARSERS: dict[str, Callable[[_Line, RequestOpening], RequestRecord]] = {
+    "03": _request_03,
+    "04": _request_04,
+    "05": _request_05,
+    "82": _request_payment,
+    "32": _request_payment,
+    **{tk: _request_amendment for tk in ("23", "24", "25", "26", "27", "28", "29")},
+}

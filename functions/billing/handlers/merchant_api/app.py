@@ -1,0 +1,103 @@
+"""The merchant API's resolver and what every route shares: the path and header types, JSON and
+problem+json answers, the tenant of the request, and `once` (at most once per Idempotency-Key).
+"""
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from billing.handlers.api_operations import operation, run_once
+from billing.handlers.problems import (
+    PROBLEM_JSON,
+    problem,
+)
+from billing.handlers.tracing import make_tracer
+from billing.services.customers.fields import (
+    CUSTOMER_ID_PATTERN,
+)
+
+logger = Logger()
+tracer = make_tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Billing merchant API",
+    version="1",
+    description="Customers and usage for one tenant, authenticated by the tenant's API key (docs/api.md).",
+)
+
+OPENAPI_PATH = "/v1/openapi.json"
+MAX_BODY_BYTES = 64 * 1024
+# The deepest document this API takes is a customer's address inside its body: 32 is generous.
+MAX_JSON_DEPTH = 32
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="any unique string per intended effect; a retry sends the same one",
+    ),
+]
+CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
+InvoiceId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+Preview = Annotated[bool, Query(description="true: answer what would be invoiced, write nothing")]
+
+
+def json_answer(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def current_tenant() -> str:
+    return str(app.context["tenant_id"])
+
+
+def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> Response[str]:
+    """Do operation `name` at most once per (tenant, operation, Idempotency-Key) (handlers/api_operations);
+    answer as the first time."""
+    try:
+        status, answer = run_once(
+            current_tenant(), name, key, body.model_dump(mode="json", exclude_unset=True), path or {}
+        )
+    except IdempotencyValidationError:
+        return problem_answer(
+            422, "this Idempotency-Key was used with another request", field="Idempotency-Key"
+        )
+    except IdempotencyAlreadyInProgressError:
+        return problem_answer(
+            409, "a request with this Idempotency-Key is still running", field="Idempotency-Key"
+        )
+    return json_answer(status, answer)
+
+
+def problem_answer(status: int, detail: str, **extra: Any) -> Response[str]:
+    body = problem(status, detail, instance=app.current_event.path, **extra)
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body))
+
+
+def previewable_operation(
+    name: str, model: Any, use_case: Callable[[], Any], owner: str, status: int, *, keyed: bool = False
+) -> None:
+    """Register operation `name` (handlers/api_operations): the body as `model`, the object it acts on
+    from path parameter `owner`, `preview` from the query, and `status` on success (200 for any
+    preview, which writes nothing). `keyed` passes the Idempotency-Key on as `request_key`, for use
+    cases that derive their documents' ids from it."""
+
+    def run(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
+        params = request["path"]
+        preview = bool(params.get("preview"))
+        body = model.model_validate(request["body"])
+        key = {"request_key": request["key"]} if keyed else {}
+        result = use_case()(tenant_id, params[owner], body, preview=preview, **key)
+        return (200 if preview else status), result.model_dump(mode="json")
+
+    operation(name)(run)
