@@ -7,7 +7,7 @@ every customer's balance moves are on the trail."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -93,27 +93,5 @@ def test_the_audit_trail_of_a_demo_run_accounts_for_every_ore(local_env: Any) ->
         for i in invoices
         for e in money_audit().for_invoice(demo_data.TENANT_ID, i.invoice_id)
     )
-    # And the history is believable (issue 17): most earlier invoices paid, a few late, one disputed,
-    # one question asked and answered
-    earlier = [
-        i
-        for i in invoices
-        if (i.document or {}).get("kind") == "period" and i.period_start < current.isoformat()
-    ]
-    paid = [i for i in earlier if i.paid_at is not None]
-    assert len(paid) >= 0.75 * len(earlier), (len(paid), len(earlier))
-    # (a bank payer pays late every month: infra/demo_bank.py; card and Autogiro 1 in 20)
-    late = sum(i.paid_at.date() > date.fromisoformat(i.due_date) for i in paid)
-    assert 0 < late <= len(paid) / 4, (late, len(paid))
-    asked = [i for i in earlier if int(i.question_count or 0) > 0]
-    answers = [
-        q
-        for i in asked
-        for q in seeded["api"].call(
-            "GET", "/v1/invoices/{invoice_id}/questions", {"invoice_id": i.invoice_id}
-        )["data"]
-        if q.get("answer")
-    ]
-    assert answers, [i.invoice_id for i in asked]
     count = sum(len(money_audit().for_invoice(demo_data.TENANT_ID, i.invoice_id)) for i in invoices)
     print(f"\n{len(invoices)} invoices, {count} audit entries, reasons {sorted(kinds)}")
