@@ -1,7 +1,8 @@
 """Pausing a subscription (issue 18): the customer holds the recurring fees for whole billing periods
 where the merchant allows it (page setting `pauses`), and the subscription resumes by itself. Pure
 rules: the merchant's policy as the tenant file states it, the choices a customer has on a day, the
-check of a choice, and the pauses' stored shape beside the subscription document.
+check of a choice, and the pauses' stored shape beside the subscription document (read back by
+billing.domain.scenario.parse_subscription, like the rest of it).
 
 What a pause is, and why:
 - It starts when the current period ends. That period's fees were billed in advance, so it runs out as
@@ -26,8 +27,6 @@ from typing import Any
 
 from billing.domain.catalog import Pause, Subscription
 from billing.domain.periods import Interval, Period, add_months, next_period, period_containing
-from billing.domain.pricing_errors import ScenarioError
-from billing.domain.scenario import parse_subscription
 
 _POLICY_KEYS = frozenset({"max_months", "per_year"})
 
@@ -159,34 +158,3 @@ def pauses_to_document(pauses: Sequence[Pause]) -> list[dict[str, str]]:
         {"start": p.start.isoformat(), "end": p.end.isoformat(), "decided_on": p.decided_on.isoformat()}
         for p in pauses
     ]
-
-
-def _day(raw: Mapping[str, Any], key: str, at: str) -> date:
-    value = raw.get(key)
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ScenarioError(f"{at}.{key}", f"must be a date YYYY-MM-DD, not {value!r}") from None
-
-
-def subscription_from_document(data: Any, path: str = "subscription") -> Subscription:
-    """The stored subscription document with its `pauses` (a list beside the fields
-    billing.domain.scenario.parse_subscription reads, which parses the rest)."""
-    if not isinstance(data, Mapping) or "pauses" not in data:
-        return parse_subscription(data, path)
-    raw_pauses = data["pauses"]
-    if not isinstance(raw_pauses, list):
-        raise ScenarioError(f"{path}.pauses", "must be a list of {start, end, decided_on}")
-    subscription = parse_subscription({k: v for k, v in data.items() if k != "pauses"}, path)
-    pauses: list[Pause] = []
-    for i, raw in enumerate(raw_pauses):
-        at = f"{path}.pauses[{i}]"
-        if not isinstance(raw, Mapping) or set(raw) != {"start", "end", "decided_on"}:
-            raise ScenarioError(at, "must be a mapping of start, end and decided_on")
-        pause = Pause(_day(raw, "start", at), _day(raw, "end", at), _day(raw, "decided_on", at))
-        if pause.end <= pause.start:
-            raise ScenarioError(f"{at}.end", "must be after start")
-        if pauses and pause.start < pauses[-1].end:
-            raise ScenarioError(f"{at}.start", "pauses must be in order and must not overlap")
-        pauses.append(pause)
-    return replace(subscription, pauses=tuple(pauses))

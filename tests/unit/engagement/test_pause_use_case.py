@@ -15,9 +15,9 @@ import pytest
 
 from billing.domain.catalog import Anchor, PlanPhase, Subscription
 from billing.domain.page.exit import build_exit_view, with_pause
-from billing.domain.pauses import PausePolicy, subscription_from_document
+from billing.domain.pauses import PausePolicy
 from billing.domain.periods import Interval
-from billing.domain.scenario import parse_catalog, parse_tenant_settings
+from billing.domain.scenario import parse_catalog, parse_subscription, parse_tenant_settings
 from billing.services.errors import PermanentError
 from billing.services.ports import AuditEvent, CustomerAccount, TenantAccount
 from billing.services.subscriptions.customer_pause import CustomerPause, PauseMailFacts
@@ -60,7 +60,7 @@ class World:
 
     @property
     def subscription(self) -> Subscription:
-        return subscription_from_document(self.document)
+        return parse_subscription(self.document)
 
     # SubscriptionRecords
     def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord:

@@ -19,13 +19,12 @@ from billing.domain.pauses import (
     offered_pauses,
     pause_choices,
     pause_policy,
-    subscription_from_document,
     with_pause,
 )
 from billing.domain.periods import Interval
 from billing.domain.pricing import compute_invoice, quote_plan_change
 from billing.domain.pricing_errors import ScenarioError
-from billing.domain.scenario import parse_catalog, parse_customer, parse_tenant_settings
+from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
 from billing.domain.usage import UsageEvent
 from billing.services.subscriptions.documents import to_document
 from billing.services.tenants.document import TenantFileError, check_tenant_document
@@ -257,8 +256,8 @@ def test_pauses_are_stored_beside_the_subscription_and_read_back_checked() -> No
     sub = with_pause(_subscription(), Pause(date(2026, 12, 1), date(2027, 2, 1), date(2026, 11, 23)))
     document = to_document(sub)
     assert document["pauses"] == [{"start": "2026-12-01", "end": "2027-02-01", "decided_on": "2026-11-23"}]
-    assert subscription_from_document(document) == sub
-    assert subscription_from_document(to_document(_subscription())) == _subscription()
+    assert parse_subscription(document) == sub
+    assert parse_subscription(to_document(_subscription())) == _subscription()
     for pauses, field in (
         ("x", "subscription.pauses"),
         ([{"start": "2026-12-01"}], "subscription.pauses[0]"),
@@ -273,5 +272,5 @@ def test_pauses_are_stored_beside_the_subscription_and_read_back_checked() -> No
         ),
     ):  # fmt: skip
         with pytest.raises(ScenarioError) as refused:
-            subscription_from_document({**document, "pauses": pauses})
+            parse_subscription({**document, "pauses": pauses})
         assert refused.value.field.removeprefix("subscription.") == field.removeprefix("subscription.")

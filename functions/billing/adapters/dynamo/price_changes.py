@@ -21,8 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import CustomerModel, PriceChangeModel, TenantModel
 from billing.adapters.dynamo.stores import PAGE_TOKEN, _connection
-from billing.domain.pauses import subscription_from_document
-from billing.domain.scenario import parse_catalog, parse_customer, parse_tenant_settings
+from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
 from billing.services.errors import PermanentError
 from billing.services.price_changes.ports import Notice, ScheduledChange, Subscriber, TenantCatalog
 
@@ -253,5 +252,5 @@ class DynamoSubscribers:
             yield Subscriber(
                 customer=parse_customer(item.profile),
                 email=item.email,
-                subscription=subscription_from_document(item.subscription),
+                subscription=parse_subscription(item.subscription),
             )

@@ -40,12 +40,12 @@ from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.invoice_events import ISSUED_SEQ, issued_event
 from billing.domain.ocr import ocr_reference
 from billing.domain.outbox import OutboxEvent
-from billing.domain.pauses import subscription_from_document
 from billing.domain.payments import InvoicePayments
 from billing.domain.scenario import (
     parse_catalog,
     parse_coupon,
     parse_customer,
+    parse_subscription,
     parse_tenant_settings,
     parse_usage_event,
 )
@@ -145,7 +145,7 @@ class DynamoCustomerDirectory:
         return CustomerAccount(
             tenant_id=tenant_id,
             customer=parse_customer(item.profile),
-            subscription=subscription_from_document(item.subscription),
+            subscription=parse_subscription(item.subscription),
             email=item.email,
             next_period_start=date.fromisoformat(item.next_period_start),
             invoices_issued=int(item.invoices_issued or 0),
@@ -165,7 +165,7 @@ class DynamoCustomerDirectory:
         coupons: Sequence[dict[str, Any]] = (),
     ) -> None:
         customer = parse_customer(profile)
-        subscription_from_document(subscription)
+        parse_subscription(subscription)
         for i, coupon in enumerate(coupons):
             parse_coupon(coupon, f"coupons[{i}]")
         CustomerModel(

@@ -29,8 +29,7 @@ from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
-from billing.domain.pauses import subscription_from_document
-from billing.domain.scenario import parse_customer, parse_usage_event
+from billing.domain.scenario import parse_customer, parse_subscription, parse_usage_event
 from billing.domain.usage import UsageEvent
 from billing.services.api_keys import SCOPE_USAGE, KeyGrant
 from billing.services.errors import PermanentError, RetryableError
@@ -165,7 +164,7 @@ class DynamoUsageCustomers:
             accounts[item.customer_id] = CustomerAccount(
                 tenant_id=tenant_id,
                 customer=parse_customer(item.profile),
-                subscription=subscription_from_document(item.subscription),
+                subscription=parse_subscription(item.subscription),
                 email=item.email,
                 next_period_start=date.fromisoformat(item.next_period_start),
                 invoices_issued=int(item.invoices_issued or 0),

@@ -1,12 +1,14 @@
-"""Parsing a subscription (its phases, anchor, end) and a coupon from their JSON shapes."""
+"""Parsing a subscription (its phases, anchor, end, pauses) and a coupon from their JSON shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from billing.domain.catalog import (
     Coupon,
+    Pause,
     PlanPhase,
     Subscription,
 )
@@ -14,7 +16,10 @@ from billing.domain.periods import Anchor
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario.fields import _Fields
 
-_SUBSCRIPTION_FIELDS = frozenset("id customer_id anchor anchor_date phases end_date cancelled_on".split())
+_SUBSCRIPTION_FIELDS = frozenset(
+    "id customer_id anchor anchor_date phases end_date cancelled_on pauses".split()
+)
+_PAUSE_FIELDS = frozenset({"start", "end", "decided_on"})
 
 
 def parse_subscription(data: Any, path: str = "subscription") -> Subscription:
@@ -44,7 +49,25 @@ def parse_subscription(data: Any, path: str = "subscription") -> Subscription:
         phases=tuple(phases),
         end_date=end_date,
         cancelled_on=cancelled_on,
+        pauses=_pauses(f.items("pauses", []), f.at("pauses")),
     )
+
+
+def _pauses(raw_pauses: list[Any], at: str) -> tuple[Pause, ...]:
+    """The held periods (billing.domain.pauses), in order and apart."""
+    pauses: list[Pause] = []
+    for i, raw in enumerate(raw_pauses):
+        where = f"{at}[{i}]"
+        if not isinstance(raw, Mapping) or set(raw) != _PAUSE_FIELDS:
+            raise ScenarioError(where, "must be a mapping of start, end and decided_on")
+        p = _Fields(raw, where, _PAUSE_FIELDS)
+        pause = Pause(p.day("start"), p.day("end"), p.day("decided_on"))
+        if pause.end <= pause.start:
+            raise ScenarioError(f"{where}.end", "must be after start")
+        if pauses and pause.start < pauses[-1].end:
+            raise ScenarioError(f"{where}.start", "pauses must be in order and must not overlap")
+        pauses.append(pause)
+    return tuple(pauses)
 
 
 _COUPON_FIELDS = frozenset("code name kind percent amount duration periods times_applied charge".split())

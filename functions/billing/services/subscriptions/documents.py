@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from billing.domain.catalog import PlanPhase, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
-from billing.domain.pauses import pauses_to_document, subscription_from_document
+from billing.domain.pauses import pauses_to_document
 from billing.domain.pricing_errors import ScenarioError
+from billing.domain.scenario import parse_subscription
 from billing.services.errors import PermanentError
 from billing.services.ports import StoredInvoice, TenantAccount, TenantDirectory
 from billing.services.subscriptions.fields import InvoiceView, PauseView, PhaseView, SubscriptionView
@@ -32,7 +33,7 @@ def today_for(customer: Customer, now: datetime) -> date:
 
 
 def to_document(subscription: Subscription) -> dict[str, Any]:
-    """The stored shape (what billing.domain.pauses.subscription_from_document reads)."""
+    """The stored shape (what billing.domain.scenario.parse_subscription reads)."""
     document: dict[str, Any] = {
         "id": subscription.id,
         "customer_id": subscription.customer_id,
@@ -52,7 +53,7 @@ def to_document(subscription: Subscription) -> dict[str, Any]:
 
 def checked(document: dict[str, Any]) -> Subscription:
     try:
-        return subscription_from_document(document)
+        return parse_subscription(document)
     except ScenarioError as error:
         raise PermanentError(error.reason, field=error.field.removeprefix("subscription.")) from None
 
