@@ -127,13 +127,11 @@ class DynamoLedgerDocuments:
             or current.status != credited.status
         ):
             return None  # a payment or another note came first: the caller computes again
-        numbers: dict[str, str] = {}
-        numbered: dict[str, Invoice] = {}
+        numbered: dict[str, Invoice] = {}  # the note as numbered by the attempt that commits
 
         def item(sequence: int) -> InvoiceModel:
-            numbers["number"] = format_credit_note_number(series_prefix, sequence)
-            numbered["note"] = note.with_number(numbers["number"], None)  # nothing to pay: no OCR
-            return self._item(numbered["note"], account, page_token, sequence, now)
+            numbered["note"] = note.with_number(format_credit_note_number(series_prefix, sequence), None)
+            return self._item(numbered["note"], account, page_token, sequence, now)  # nothing to pay: no OCR
 
         def effects(tx: TransactWrite) -> None:
             due = credited.amount_due - applied
@@ -141,7 +139,7 @@ class DynamoLedgerDocuments:
             credits = dict(state.get("credits") or {})
             ref = {
                 "invoice_id": note.invoice_id,
-                "number": numbers["number"],
+                "number": numbered["note"].number,
                 "amount": -note.total,
                 "applied": applied,
                 "to_balance": to_balance,
