@@ -18,7 +18,7 @@ from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import LANGUAGES, environment, locale_for, reminder_paragraphs
 from billing.domain.dunning import MESSAGES
 from billing.domain.page.view import ReminderView
-from billing.services.dunning import Email
+from billing.services.dunning.ports import Email
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")

@@ -32,7 +32,7 @@ from billing.domain.dunning import (
 )
 from billing.domain.dunning.relief import MAX_DAYS_TO_FIRST_INSTALMENT, latest_moved_due_date
 from billing.domain.page.view import InvoicePageView
-from billing.services.dunning import dunning_of, dunning_state, policy_of
+from billing.services.dunning.state import dunning_of, dunning_state, policy_of
 from billing.services.ports import StoredInvoice, TenantAccount
 
 # Our own words (sv/en) for the block, the relief page and the short confirmation emails. Placeholders

@@ -1,0 +1,86 @@
+"""The operator answers a customer's question: stored, emailed, shown on the page, audited; reminders
+resume once none is open."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from billing.services.dunning.ports import DunningMail, DunningStore
+from billing.services.dunning.state import reply_address
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoicePages
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    InvoiceLedger,
+    Mailer,
+    StoredInvoice,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+# --------------------------------------------------------------------------------------------------
+# The operator answers a customer's question
+
+
+class AnswerQuestion:
+    """Store the operator's answer, email it to the customer, re-render the page, audit it. Reminders
+    resume by themselves (the daily job sees the question answered, after the grace days)."""
+
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        store: DunningStore,
+        pages: InvoicePages,
+        mail: DunningMail,
+        mailer: Mailer,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.invoices = invoices
+        self.store = store
+        self.pages = pages
+        self.mail = mail
+        self.mailer = mailer
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(
+        self, tenant_id: str, invoice_id: str, question_id: str, text: str, operator: str
+    ) -> StoredInvoice:
+        text = (text or "").strip()
+        if not text:
+            raise PermanentError("write the answer", field="text")
+        if not operator.strip():
+            raise PermanentError("an answer is an operator's action and must name one", field="operator")
+        now = self.clock.now()
+        stored = self.store.answer_question(tenant_id, invoice_id, question_id, text, now)
+        tenant, account = self.pages.load(stored)
+        question = next(q for q in stored.questions if q.get("question_id") == question_id)
+        email = self.mail.notice(
+            stored, tenant, account, "answer", {"question": str(question.get("text", "")), "answer": text}
+        )
+        self.mailer.send(
+            to=account.email,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            reply_to=reply_address(tenant),
+        )
+        self.audit.append(
+            tenant_id,
+            invoice_id,
+            AuditEvent(
+                "question_answered",
+                "operator",
+                now,
+                {"question_id": question_id, "all_answered": not stored.question_open},
+                actor_id=operator,
+            ),
+        )
+        self.pages.publish(stored, tenant, account)
+        return stored

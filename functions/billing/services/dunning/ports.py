@@ -1,0 +1,103 @@
+"""The dunning job's ports: its store (version-checked writes with outbox events), the reminder mail,
+and the mandate retrier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from billing.domain.outbox import OutboxEvent
+from billing.services.ports import (
+    CustomerAccount,
+    StoredInvoice,
+    TenantAccount,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+# --------------------------------------------------------------------------------------------------
+# Ports
+
+
+class DunningStore(Protocol):
+    def open_invoices(self, tenant_id: str, due_through: date) -> Iterator[StoredInvoice]: ...
+
+    def fee_agreed_on(self, tenant_id: str, customer_id: str) -> date | None: ...
+
+    def save_dunning(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        *,
+        events: Sequence[OutboxEvent] = (),
+        **fields: Any,
+    ) -> bool:
+        """Store state["dunning"] only if unchanged since `stored` was read; False otherwise. `events`
+        (the outbox: the invoice's next sequence numbers) are written in the same transaction."""
+        ...
+
+    def answer_question(
+        self, tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
+    ) -> StoredInvoice: ...
+
+    def split(
+        self,
+        stored: StoredInvoice,
+        dunning: dict[str, Any],
+        children: Sequence[dict[str, Any]],
+        now: datetime,
+        *,
+        events: Sequence[OutboxEvent] = (),
+    ) -> bool: ...
+
+    def children(self, stored: StoredInvoice, ids: Sequence[str]) -> list[StoredInvoice]: ...
+
+    def close_split(self, stored: StoredInvoice, dunning: dict[str, Any], paid_at: datetime) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+class DunningMail(Protocol):
+    """Renders the reminder (the same words the page shows) and the short notices of this module."""
+
+    def reminder(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        reminder: Mapping[str, Any],
+    ) -> Email: ...
+
+    def notice(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        kind: str,
+        params: Mapping[str, Any],
+    ) -> Email: ...
+
+
+class MandateRetrier(Protocol):
+    """Asks the payment module that owns the mandate (Stripe or Autogiro) to charge again."""
+
+    def request_retry(self, stored: StoredInvoice, attempt: int, idempotency_key: str) -> None: ...
+
+
+class RecordedRetries:
+    """The retry is recorded in state["dunning"]["retries"] (with its idempotency key) for the
+    payment module's collector to carry out; nothing more to do here."""
+
+    def request_retry(self, stored: StoredInvoice, attempt: int, idempotency_key: str) -> None:
+        return None
