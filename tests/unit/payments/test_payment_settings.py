@@ -10,10 +10,10 @@ import pytest
 from billing.services.errors import PermanentError
 from billing.services.payments import (
     PaymentSettings,
-    _attempt,
     page_autopay_state,
     page_payment_links,
 )
+from billing.services.payments.start_payment import _attempt
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

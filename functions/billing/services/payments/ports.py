@@ -1,0 +1,124 @@
+"""The payments use cases' ports: the gateway (Stripe), its records, held events, the emails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from billing.domain.payments import (
+    ChargeResult,
+    CheckoutSession,
+)
+from billing.services.ports import (
+    CustomerAccount,
+    StoredInvoice,
+    TenantAccount,
+)
+
+
+class PaymentGateway(Protocol):
+    """What `billing.adapters.stripe_gateway.StripePaymentGateway` offers the use cases."""
+
+    def create_checkout_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        amount: int,
+        currency: str,
+        customer_email: str | None,
+        description: str,
+        success_url: str,
+        cancel_url: str,
+        payment_methods: Sequence[str],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        stripe_customer: str | None = None,
+        locale: str | None = None,
+    ) -> CheckoutSession: ...
+
+    def create_setup_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        currency: str,
+        customer_email: str | None,
+        success_url: str,
+        cancel_url: str,
+        payment_methods: Sequence[str],
+        metadata: Mapping[str, str] | None = None,
+        *,
+        stripe_customer: str | None = None,
+        customer_id: str | None = None,
+        locale: str | None = None,
+    ) -> CheckoutSession: ...
+
+    def charge_off_session(
+        self,
+        invoice_id: str,
+        attempt: int,
+        amount: int,
+        currency: str,
+        stripe_customer: str,
+        payment_method: str,
+        metadata: Mapping[str, str] | None = None,
+        *,
+        description: str | None = None,
+        return_url: str | None = None,
+        mandate: str | None = None,
+    ) -> ChargeResult: ...
+
+
+GatewayFor = Callable[[str], PaymentGateway]  # tenant id -> that tenant's gateway
+
+
+class StripeRecords(Protocol):
+    """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
+
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]: ...
+
+    def update_invoice_record(
+        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]: ...
+
+    def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
+
+    def open_invoices_due(self, tenant_id: str, on: date) -> list[str]: ...
+
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
+
+    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
+
+    def find_customer(self, tenant_id: str, reference: str) -> str | None: ...
+
+
+class HeldEvents(Protocol):
+    """Stripe events kept aside (billing.adapters.dynamo.stripe_events): those waiting for the payment
+    they name, keyed by each id they name, and those an operator must look at."""
+
+    def hold(self, tenant_id: str, refs: Sequence[str], event: Mapping[str, Any]) -> None: ...
+
+    def held(self, tenant_id: str, ref: str) -> list[dict[str, Any]]: ...
+
+    def release(self, tenant_id: str, refs: Sequence[str], event_id: str) -> None: ...
+
+    def set_aside(
+        self, tenant_id: str, event: Mapping[str, Any], *, code: str, field: str | None
+    ) -> None: ...
+
+
+class PaymentEmails(Protocol):
+    """Emails about automatic payment (finish a payment on the page, automatic payment stopped) and
+    about a refund (its credit note)."""
+
+    def send_action_required(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> None: ...
+
+    def send_fallback(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, reason: str
+    ) -> None: ...
+
+    def send_credit_note(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, number: str, amount: int
+    ) -> None: ...

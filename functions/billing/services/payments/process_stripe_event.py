@@ -1,0 +1,451 @@
+"""One verified Stripe event, carried out once: payments, mandates, refunds, disputes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from billing.domain.credit import credit_note
+from billing.domain.invoice import CREDIT_NOTE
+from billing.domain.payments import (
+    CollectorAction,
+    DomainPaymentEvent,
+    FallbackReason,
+    IgnoredEvent,
+    InvoicePayments,
+    MandateActivated,
+    MandateDetached,
+    MandateUpdated,
+    PaymentDataError,
+    PaymentFailed,
+    PaymentProcessing,
+    PaymentSucceeded,
+    apply_mandate_event,
+    awaited_payment,
+)
+from billing.domain.stripe_events import to_domain_event
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoicePages
+from billing.services.payments.mandates import (
+    CHARGE_DONE,
+    mandate_from_record,
+    mandate_to_record,
+    with_autopay,
+)
+from billing.services.payments.ports import HeldEvents, PaymentEmails, StripeRecords
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    InvoiceLedger,
+    StoredInvoice,
+)
+from billing.services.settlement import ApplyPaymentEvent, payments_of
+
+# --------------------------------------------------------------------------------------------------
+# Processing one verified event
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What one event did, JSON-safe (it is what the idempotency record stores)."""
+
+    outcome: str  # applied | unchanged | ignored | waiting | unusable | unknown_customer | mandate_*
+    invoice_id: str | None = None
+    customer_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "invoice_id": self.invoice_id,
+            "customer_id": self.customer_id,
+            **self.details,
+        }
+
+
+class MethodChange(Protocol):
+    """billing.services.payment_method_change.ChangePaymentMethod, as Stripe's mandate events use it."""
+
+    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
+
+    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
+
+    def confirm_pending(self, stored: StoredInvoice) -> int: ...
+
+
+class ProcessStripeEvent:
+    def __init__(
+        self,
+        *,
+        settle: ApplyPaymentEvent,
+        records: StripeRecords,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        emails: PaymentEmails,
+        audit: AuditTrail,
+        clock: Clock,
+        held: HeldEvents,
+        method_change: MethodChange | None = None,
+    ) -> None:
+        self.settle = settle
+        self.records = records
+        self.invoices = invoices
+        self.pages = pages
+        self.emails = emails
+        self.audit = audit
+        self.clock = clock
+        self.held = held
+        # Ends an Autogiro mandate in force and confirms the change once
+        # (billing.services.payment_method_change)
+        self.method_change = method_change
+
+    def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
+        """Process one verified event. An event that cannot be applied (another currency, more than its
+        payment, not what its type says) is set aside for an operator and answered `unusable`: retrying
+        cannot help. Retryable errors propagate, so the queue delivers the event again."""
+        try:
+            domain = to_domain(event)
+            if isinstance(domain, IgnoredEvent):
+                return EventOutcome("ignored", details={"reason": domain.reason})
+            if isinstance(domain, MandateActivated | MandateUpdated | MandateDetached):
+                return self._mandate(tenant_id, domain)
+            return self._payment(tenant_id, domain, event)
+        except (PermanentError, PaymentDataError) as err:
+            code = getattr(err, "code", None) or "event_unusable"
+            self.held.set_aside(tenant_id, event, code=code, field=err.field)
+            return EventOutcome("unusable", details={"code": code, "field": err.field})
+
+    # payments, refunds, disputes ------------------------------------------------------------------
+
+    def _payment(self, tenant_id: str, event: DomainPaymentEvent, raw: Mapping[str, Any]) -> EventOutcome:
+        invoice_id = self._invoice_of(tenant_id, event)
+        stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+        waits_for = awaited_payment(payments_of(stored), event) if stored is not None else None
+        if stored is None or waits_for is not None:
+            return self._hold(tenant_id, event, raw)
+        assert invoice_id is not None
+        outcome = self._apply(tenant_id, invoice_id, event)
+        self._apply_held(tenant_id, _refs_of(event))
+        return outcome
+
+    def _apply(self, tenant_id: str, invoice_id: str, event: DomainPaymentEvent) -> EventOutcome:
+        if isinstance(event, PaymentSucceeded | PaymentFailed | PaymentProcessing):
+            # Before settling, so that the page the settlement re-renders already knows.
+            self._note_charge(tenant_id, invoice_id, event)
+        applied = self.settle(tenant_id, invoice_id, event, "stripe")
+        credit_notes = self._reconcile_credit_notes(tenant_id, invoice_id)
+        outcome = applied.outcome
+        if outcome is None:
+            return EventOutcome("unchanged", invoice_id, details={"credit_notes": credit_notes})
+        return EventOutcome(
+            "applied",
+            invoice_id,
+            details={
+                "settled": outcome.settled_amount,
+                "excess_to_balance": outcome.excess_for_balance,
+                "refunded": outcome.credit_note_amount,
+                "dispute_opened": outcome.dispute_opened,
+                "status": outcome.payments.status.value,
+                "credit_notes": credit_notes,
+            },
+        )
+
+    def _hold(self, tenant_id: str, event: DomainPaymentEvent, raw: Mapping[str, Any]) -> EventOutcome:
+        """Keep an event whose invoice or payment has not arrived, under every id it names, then look
+        again: the payment may have been settled between our look and the hold (its own processing
+        applies what is held only after it is stored, so one of the two always sees the other)."""
+        refs = _refs_of(event)
+        if not refs:
+            raise PermanentError("names no payment, charge or invoice", field="data.object")
+        self.held.hold(tenant_id, refs, raw)
+        self._apply_held(tenant_id, refs)
+        return EventOutcome("waiting", details={"waiting_for": refs[0]})
+
+    def _apply_held(self, tenant_id: str, refs: Sequence[str]) -> None:
+        """Apply every held event that names one of `refs` and whose payment is now settled; release it
+        once applied. Applying is idempotent, so two processes doing this at once are harmless."""
+        for ref in refs:
+            for raw in self.held.held(tenant_id, ref):
+                try:
+                    event = to_domain_event(raw)
+                except PaymentDataError:
+                    continue  # it was mapped once before it was held; never reached
+                invoice_id = self._invoice_of(tenant_id, event)
+                stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+                if stored is None or awaited_payment(payments_of(stored), event) is not None:
+                    continue
+                try:
+                    self._apply(tenant_id, stored.invoice_id, event)
+                except (PermanentError, PaymentDataError) as err:
+                    code = getattr(err, "code", None) or "event_unusable"
+                    self.held.set_aside(tenant_id, raw, code=code, field=err.field)
+                self.held.release(tenant_id, _refs_of(event), event.event_id)
+
+    def _invoice_of(self, tenant_id: str, event: DomainPaymentEvent) -> str | None:
+        invoice_id: str | None = getattr(event, "invoice_id", None)
+        if invoice_id:
+            return invoice_id
+        for ref in (getattr(event, "payment_ref", None), getattr(event, "charge_ref", None)):
+            if ref:
+                found = self.records.find_invoice(tenant_id, ref)
+                if found:
+                    return found
+        return None
+
+    def _note_charge(
+        self, tenant_id: str, invoice_id: str, event: PaymentSucceeded | PaymentFailed | PaymentProcessing
+    ) -> None:
+        # The collector waits for the outcome of a processing debit; the webhook tells it.
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            charge = record.get("charge")
+            if not charge or charge.get("payment_ref") != event.payment_ref:
+                return record
+            if isinstance(event, PaymentSucceeded):
+                status = "settled"
+            elif (
+                isinstance(event, PaymentFailed)
+                and charge.get("status") == CollectorAction.AWAIT_WEBHOOK.value
+            ):
+                status = "failed"
+            else:
+                return record
+            return {**record, "charge": {**charge, "status": status}}
+
+        self.records.update_invoice_record(tenant_id, invoice_id, change)
+
+    def _reconcile_credit_notes(self, tenant_id: str, invoice_id: str) -> int:
+        """Issue credit notes for whatever the payment aggregate has refunded and no note covers yet,
+        then email each note not yet emailed.
+
+        Derived from the aggregate's cumulative refunds rather than from the event, so a crash between
+        settling a refund and recording its note is repaired by the next delivery of any event; a note
+        is stored with `emailed: false` and its email is claimed before it is sent, so a failure after
+        recording it is finished by that delivery too, and two deliveries cannot both send it."""
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None or not stored.state.get("payments"):
+            return 0
+        refunded = InvoicePayments.from_record(stored.state["payments"]).refunded_total
+        record = self.records.invoice_record(tenant_id, invoice_id)
+        missing = refunded - int(record.get("credited_total", 0))
+        now = self.clock.now()
+        if missing > 0:
+            record = self._record_credit_note(stored, refunded, now)
+        for note in record.get("credit_notes", []):
+            if note.get("emailed") is False or _stale_claim(note, now):
+                self._email_credit_note(stored, str(note["number"]), now)
+        return len(record.get("credit_notes", []))
+
+    def _record_credit_note(self, stored: StoredInvoice, refunded: int, now: datetime) -> dict[str, Any]:
+        tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
+        invoice = stored.invoice
+        added: list[dict[str, Any]] = []  # the note this call wrote (the last attempt's, on a retry)
+
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            added.clear()
+            notes = list(current.get("credit_notes", []))
+            credited = int(current.get("credited_total", 0))
+            delta = refunded - credited
+            if delta <= 0:
+                return current
+            number = f"{invoice.number or invoice.invoice_id}-K{len(notes) + 1}"
+            note: dict[str, Any] = {
+                "number": number,
+                "amount": delta,
+                "issued_at": now.isoformat(),
+                "emailed": False,
+            }
+            if credited == 0 and delta >= invoice.total and invoice.kind != CREDIT_NOTE:
+                # A refund of the whole invoice: the formal credit note crediting every line.
+                document = credit_note(invoice, issue_date=now.date(), reason="refund")
+                note["document"] = document.to_dict()
+            notes.append(note)
+            added.append(note)
+            return {**current, "credit_notes": notes, "credited_total": credited + delta}
+
+        updated = self.records.update_invoice_record(tenant_id, invoice_id, change)
+        if added:
+            note = added[0]
+            self.audit.append(
+                tenant_id,
+                invoice_id,
+                AuditEvent(
+                    "credit_note_issued", "stripe", now, {"amount": note["amount"], "number": note["number"]}
+                ),
+            )
+        return updated
+
+    def _email_credit_note(self, stored: StoredInvoice, number: str, now: datetime) -> None:
+        """Claim the note's email, re-render the page that lists it, send it, mark it sent."""
+        tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
+        claimed: list[dict[str, Any]] = []
+
+        def mark(value: object, *, claim: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
+            def change(current: dict[str, Any]) -> dict[str, Any]:
+                claimed.clear()
+                notes = []
+                for note in current.get("credit_notes", []):
+                    if note.get("number") == number and (
+                        not claim or note.get("emailed") is False or _stale_claim(note, now)
+                    ):
+                        note = {**note, "emailed": value}
+                        claimed.append(note)
+                    notes.append(note)
+                return {**current, "credit_notes": notes}
+
+            return change
+
+        self.records.update_invoice_record(
+            tenant_id, invoice_id, mark(f"sending:{now.isoformat()}", claim=True)
+        )
+        if not claimed:
+            return  # another delivery holds the claim or has sent it
+        note = claimed[0]
+        try:
+            fresh = self.invoices.get(tenant_id, invoice_id) or stored
+            tenant, account = self.pages.load(fresh)
+            self.pages.publish(fresh, tenant, account)
+            self.emails.send_credit_note(fresh, tenant, account, number, int(note["amount"]))
+        except BaseException:
+            self.records.update_invoice_record(tenant_id, invoice_id, mark(False, claim=False))
+            raise
+        self.records.update_invoice_record(tenant_id, invoice_id, mark(True, claim=False))
+
+    # mandates -------------------------------------------------------------------------------------
+
+    def _mandate(
+        self, tenant_id: str, event: MandateActivated | MandateUpdated | MandateDetached
+    ) -> EventOutcome:
+        customer_id: str | None
+        if isinstance(event, MandateActivated):
+            customer_id = event.customer_id or self.records.find_customer(tenant_id, event.customer_ref)
+        elif isinstance(event, MandateUpdated):
+            customer_id = self.records.find_customer(tenant_id, event.mandate_ref)
+        else:
+            customer_id = self.records.find_customer(tenant_id, event.payment_method_ref)
+        if customer_id is None:
+            return EventOutcome("unknown_customer")
+        record = self.records.customer_record(tenant_id, customer_id)
+        outcome = apply_mandate_event(mandate_from_record(record), event)
+        if not outcome.changed or outcome.mandate is None:
+            if isinstance(event, MandateActivated):
+                self._confirm_change(tenant_id, customer_id, event, None)  # a failed send goes now
+            return EventOutcome("unchanged", customer_id=customer_id)
+        previous = (
+            self.method_change.previous_method(tenant_id, customer_id, "card")
+            if self.method_change is not None and isinstance(event, MandateActivated)
+            else None
+        )
+        fallback = outcome.fallback.value if outcome.fallback else None
+        if isinstance(event, MandateActivated):
+            fallback = None
+        self.records.save_customer_record(
+            tenant_id,
+            customer_id,
+            {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback},
+        )
+        now = self.clock.now()
+        if isinstance(event, MandateActivated):
+            # Every open invoice of the customer will now be taken on its due date; the pages say so.
+            for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):
+                self._mark_autopay(tenant_id, invoice_id, "active", now)
+            self._confirm_change(tenant_id, customer_id, event, previous)
+        if outcome.fallback is not None:
+            self._fall_back_open_invoices(tenant_id, customer_id, outcome.fallback, now)
+        return EventOutcome(
+            "mandate_" + outcome.mandate.status.value,
+            customer_id=customer_id,
+            details={"fallback": fallback},
+        )
+
+    def _confirm_change(
+        self, tenant_id: str, customer_id: str, event: MandateActivated, previous: str | None
+    ) -> None:
+        """The card mandate took over (from Autogiro, or from paying by hand): recorded and confirmed
+        on the invoice it was set up for (or the customer's first open one), once."""
+        if self.method_change is None:
+            return
+        invoice_id = event.invoice_id or next(iter(self._open_invoices_of(tenant_id, customer_id)), None)
+        stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
+        if stored is None or stored.invoice.customer_id != customer_id:
+            return
+        if previous is None:
+            self.method_change.confirm_pending(stored)
+        else:
+            self.method_change.started(stored, "card", previous, event.mandate_ref or event.setup_ref)
+            if previous != "manual":
+                self.pages.refresh(tenant_id, stored.invoice_id)  # the ended method leaves the page
+
+    def _open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
+        found = [] if also is None else [also]
+        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
+            if invoice_id in found:
+                continue
+            stored = self.invoices.get(tenant_id, invoice_id)
+            if stored is not None and stored.invoice.customer_id == customer_id:
+                found.append(invoice_id)
+        return found
+
+    def _mark_autopay(self, tenant_id: str, invoice_id: str, status: str, now: datetime) -> None:
+        stored = self.invoices.get(tenant_id, invoice_id)
+        if stored is None:
+            return
+
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            if (record.get("charge") or {}).get("status") in CHARGE_DONE:
+                # The collector already had its go at this invoice (and may have handed it back to the
+                # customer): it stays as it is; the new method serves the next invoices.
+                return record
+            return with_autopay(record, status, now)
+
+        self.records.update_invoice_record(tenant_id, invoice_id, change)
+        self.audit.append(tenant_id, invoice_id, AuditEvent("autopay_" + status, "stripe", now))
+        self.pages.refresh(tenant_id, invoice_id)
+
+    def _fall_back_open_invoices(
+        self, tenant_id: str, customer_id: str, reason: FallbackReason, now: datetime
+    ) -> None:
+        """Automatic payment stopped: every open invoice of the customer becomes an ordinary one again,
+        its page says so, and the customer gets one email saying why."""
+        emailed = False
+        for invoice_id in self._open_invoices_of(tenant_id, customer_id):
+            self.records.update_invoice_record(
+                tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "fallback": reason.value}
+            )
+            self.audit.append(
+                tenant_id, invoice_id, AuditEvent("autopay_stopped", "stripe", now, {"reason": reason.value})
+            )
+            refreshed = self.pages.refresh(tenant_id, invoice_id)
+            if not emailed:
+                tenant, account = self.pages.load(refreshed)
+                self.emails.send_fallback(refreshed, tenant, account, reason.value)
+                emailed = True
+
+
+def _stale_claim(note: Mapping[str, Any], now: datetime) -> bool:
+    """A credit note's email claimed more than 15 minutes ago by a delivery that died before sending."""
+    emailed = note.get("emailed")
+    if not isinstance(emailed, str) or not emailed.startswith("sending:"):
+        return False
+    return datetime.fromisoformat(emailed.removeprefix("sending:")) < now - timedelta(minutes=15)
+
+
+def _refs_of(event: DomainPaymentEvent) -> list[str]:
+    """The ids an event names that a later event can bring to light: its payment, its charge, and
+    the invoice our metadata names."""
+    refs = (
+        getattr(event, "payment_ref", None),
+        getattr(event, "charge_ref", None),
+        getattr(event, "invoice_id", None),
+    )
+    return list(dict.fromkeys(ref for ref in refs if ref))
+
+
+def to_domain(event: Mapping[str, Any]) -> DomainPaymentEvent:
+    try:
+        return to_domain_event(event)
+    except PaymentDataError as err:
+        raise PermanentError(err.reason, field=err.field, code="event_unusable") from None

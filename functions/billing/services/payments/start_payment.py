@@ -1,0 +1,203 @@
+"""The page's Pay and pay-automatically links: one Checkout Session per invoice and attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from billing.domain.invoice import CREDIT_NOTE
+from billing.domain.payments import (
+    METADATA_CUSTOMER_ID,
+    METADATA_TENANT_ID,
+    CheckoutSession,
+)
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.payments.mandates import mandate_from_record
+from billing.services.payments.ports import GatewayFor, StripeRecords
+from billing.services.payments.settings import SESSION_REUSE, PaymentSettings
+from billing.services.ports import (
+    Clock,
+    CustomerAccount,
+    InvoiceLedger,
+    StoredInvoice,
+    TenantAccount,
+)
+
+# --------------------------------------------------------------------------------------------------
+# Paying on the page
+# --------------------------------------------------------------------------------------------------
+
+
+class NothingToPay(PermanentError):
+    """The invoice is paid, credited or has no amount due: the page is shown instead of Checkout."""
+
+
+class PaymentsDisabled(PermanentError):
+    """The tenant does not take card payments (page.payments.enabled is false)."""
+
+
+class StartPayment:
+    def __init__(
+        self,
+        *,
+        invoices: InvoiceLedger,
+        pages: InvoicePages,
+        records: StripeRecords,
+        gateways: GatewayFor,
+        clock: Clock,
+        pages_base_url: str,
+    ) -> None:
+        self.invoices = invoices
+        self.pages = pages
+        self.records = records
+        self.gateways = gateways
+        self.clock = clock
+        self.pages_base_url = pages_base_url.rstrip("/")
+
+    def page_url(self, stored: StoredInvoice) -> str:
+        """Where Checkout returns the customer: the invoice's page; for an instalment of a split
+        invoice, the parent's page, which shows the plan (an instalment has no page of its own until
+        it is reminded)."""
+        parent_id = (stored.state.get("dunning") or {}).get("instalment_of")
+        parent = self.invoices.get(stored.tenant_id, str(parent_id)) if parent_id else None
+        return f"{self.pages_base_url}/i/{(parent or stored).page_token}"
+
+    def _open(self, token: str) -> tuple[StoredInvoice, TenantAccount, CustomerAccount, PaymentSettings]:
+        stored = self.invoices.by_page_token(token)
+        if stored is None:
+            raise InvoiceNotFound("no invoice has this link", field="token")
+        tenant, account = self.pages.load(stored)
+        settings = PaymentSettings.from_page(tenant.page)
+        if not settings.enabled:
+            raise PaymentsDisabled("this merchant does not take card payments", field="payments")
+        return stored, tenant, account, settings
+
+    def pay(self, token: str) -> str:
+        """The Checkout URL for the amount still due (a new session only for a new attempt)."""
+        stored, tenant, account, settings = self._open(token)
+        invoice = stored.invoice
+        amount = stored.amount_due
+        if invoice.kind == CREDIT_NOTE or stored.status != "open" or amount <= 0:
+            raise NothingToPay("nothing is left to pay on this invoice", field="amount_due")
+        now = self.clock.now()
+        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
+        previous = record.get("checkout") or {}
+        attempt = _attempt(previous, now, amount=amount, payments_seen=_payments_seen(stored))
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
+        session = self.gateways(stored.tenant_id).create_checkout_session(
+            stored.invoice_id,
+            attempt,
+            amount,
+            invoice.currency,
+            account.email,
+            payment_description(tenant, stored),
+            self.page_url(stored) + "?paid=1",
+            self.page_url(stored),
+            settings.checkout_methods(invoice.currency),
+            payment_metadata(stored),
+            locale=_locale(invoice.language),
+        )
+        self._remember(stored, "checkout", attempt, session, now, amount)
+        return session.url
+
+    def autopay(self, token: str) -> str:
+        """The Checkout URL (setup mode) that saves a reusable method for automatic payment."""
+        stored, _tenant, account, settings = self._open(token)
+        invoice = stored.invoice
+        now = self.clock.now()
+        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
+        previous = record.get("setup") or {}
+        customer = self.records.customer_record(stored.tenant_id, account.customer.id)
+        mandate = mandate_from_record(customer)
+        attempt = _attempt(previous, now, amount=0)
+        if previous.get("attempt") == attempt and mandate is not None:
+            # A session completed since it was made is used up: a customer coming back to card
+            # (after stopping it, or after Autogiro) gets a new one, not the finished one again.
+            if mandate.activated_at >= datetime.fromisoformat(str(previous["created_at"])):
+                attempt += 1
+        if previous.get("attempt") == attempt:
+            return str(previous["url"])
+        session = self.gateways(stored.tenant_id).create_setup_session(
+            stored.invoice_id,
+            attempt,
+            invoice.currency,
+            account.email,
+            self.page_url(stored) + "?autopay=1",
+            self.page_url(stored),
+            settings.mandate_methods(invoice.currency),
+            payment_metadata(stored),
+            stripe_customer=mandate.customer_ref if mandate else None,
+            customer_id=account.customer.id,
+            locale=_locale(invoice.language),
+        )
+        self._remember(stored, "setup", attempt, session, now, 0)
+        return session.url
+
+    def _remember(
+        self,
+        stored: StoredInvoice,
+        kind: str,
+        attempt: int,
+        session: CheckoutSession,
+        now: datetime,
+        amount: int,
+    ) -> None:
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            current = record.get(kind) or {}
+            if int(current.get("attempt", 0)) >= attempt:
+                return record  # a concurrent click stored this attempt (same key: same session) first
+            refs = [*record.get("refs", []), session.session_id]
+            return {
+                **record,
+                kind: {
+                    "attempt": attempt,
+                    "session_id": session.session_id,
+                    "url": session.url,
+                    "amount": amount,
+                    "created_at": now.isoformat(),
+                    "payments_seen": _payments_seen(stored),
+                },
+                "payments_attempts": max(int(record.get("payments_attempts", 0)), attempt)
+                if kind == "checkout"
+                else int(record.get("payments_attempts", 0)),
+                "refs": refs[-20:],
+            }
+
+        self.records.update_invoice_record(stored.tenant_id, stored.invoice_id, change)
+
+
+def _attempt(previous: Mapping[str, Any], now: datetime, *, amount: int, payments_seen: int = 0) -> int:
+    """The attempt number: the previous one while its session can still be used, else the next.
+
+    `payments_seen`: how many payments the invoice had settled; a session made before a later payment
+    was completed already, even when that payment was taken back and the same amount is owed again."""
+    if not previous:
+        return 1
+    attempt = int(previous["attempt"])
+    created = datetime.fromisoformat(str(previous["created_at"]))
+    unused = int(previous.get("payments_seen", 0)) == payments_seen
+    if int(previous.get("amount", 0)) == amount and now - created < SESSION_REUSE and unused:
+        return attempt
+    return attempt + 1
+
+
+def _payments_seen(stored: StoredInvoice) -> int:
+    return len((stored.state.get("payments") or {}).get("settled_refs") or ())
+
+
+def payment_description(tenant: TenantAccount, stored: StoredInvoice) -> str:
+    name = str(tenant.page.get("name") or tenant.settings.legal_name)
+    number = stored.invoice.number or stored.invoice_id
+    word = "Faktura" if stored.invoice.language == "sv" else "Invoice"
+    return f"{name} {word} {number}"
+
+
+def payment_metadata(stored: StoredInvoice) -> dict[str, str]:
+    return {METADATA_TENANT_ID: stored.tenant_id, METADATA_CUSTOMER_ID: stored.invoice.customer_id}
+
+
+def _locale(language: str) -> str | None:
+    return language if language in ("sv", "en") else None
