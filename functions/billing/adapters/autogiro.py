@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from billing.adapters.aws import client, read_inbox_file, translate
-from billing.services.autogiro import CONSENT_VALUE, MandateForm, MandateStatus
+from billing.services.autogiro.form import MandateForm
+from billing.services.autogiro.model import CONSENT_VALUE, MandateStatus
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

@@ -27,7 +27,7 @@ from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, _connection
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.records import BankAccount
-from billing.services.autogiro import Mandate, MandateStatus
+from billing.services.autogiro.model import Mandate, MandateStatus
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 

@@ -1,0 +1,106 @@
+"""Autogiro use cases: the mandate form on the invoice page, the daily request file, the reports.
+
+* `AutogiroMandates` serves the form behind the invoice page's "pay automatically" link: it checks
+  personnummer, clearing and account number with the domain's validation, stores a pending mandate,
+  and marks the invoice so its page says the mandate is waiting for the bank.
+* `ExportRequestFile` writes one tenant's request file for a moment (`now`): pending mandates and
+  cancellations from the store's outbox, and debits of open invoices whose customer has an approved
+  mandate. It decides each invoice's debit date once, records it on the invoice, re-renders the page
+  and emails the invoice again so the customer reads "will be debited on ..." at least 8 banking
+  days ahead. Debits already in a file are marked per invoice and debit date, so a second run the same
+  day orders nothing twice.
+* `ImportReport` reads a report Bankgirot sent (put into `autogiro/inbox/<tenant>/`): mandate answers
+  update the mandate and the page; settled debits go through `ApplyPaymentEvent` like any payment;
+  failed or rejected debits are recorded on the invoice with their reason for the reminder flow.
+
+Invoice state lives in `state["autogiro"]` (docs/autogiro.md): the mandate's status and reason as the
+page shows it, `debit_date` / `notified_on` / `payer_number`, `sent` (the file), `failed`, `settled`.
+
+The package, a module per concern: `model` (the mandate, the agreement settings, the invoice's
+Autogiro state), `ports`, `form`, `export` (the request file, a cancellation), `import_report`,
+`page_state`.
+"""
+
+from __future__ import annotations
+
+from billing.services.autogiro.export import (
+    CancelMandate,
+    ExportRequestFile,
+    ExportResult,
+    dataset_name,
+)
+from billing.services.autogiro.form import (
+    FORM_ERRORS,
+    AutogiroMandates,
+    MandateForm,
+)
+from billing.services.autogiro.import_report import (
+    ImportReport,
+    ImportResult,
+    export_moment,
+    tenant_of_inbox_key,
+)
+from billing.services.autogiro.model import (
+    CONSENT_VALUE,
+    INBOX_PREFIX,
+    OUTBOX_PREFIX,
+    STOCKHOLM,
+    AutogiroFormError,
+    AutogiroNotOffered,
+    AutogiroSettings,
+    Mandate,
+    MandateStatus,
+    announced_state,
+    autogiro_settings,
+    autogiro_state,
+    reason_record,
+)
+from billing.services.autogiro.page_state import (
+    AUTOGIRO_NOTICE_ID,
+    autogiro_page_links,
+    autogiro_page_notice,
+    autogiro_page_state,
+    with_autogiro_notice,
+)
+from billing.services.autogiro.ports import (
+    AutogiroFiles,
+    AutogiroInvoices,
+    MandateStore,
+    MethodChange,
+)
+
+__all__ = [
+    "AUTOGIRO_NOTICE_ID",
+    "CONSENT_VALUE",
+    "FORM_ERRORS",
+    "INBOX_PREFIX",
+    "OUTBOX_PREFIX",
+    "STOCKHOLM",
+    "AutogiroFiles",
+    "AutogiroFormError",
+    "AutogiroInvoices",
+    "AutogiroMandates",
+    "AutogiroNotOffered",
+    "AutogiroSettings",
+    "CancelMandate",
+    "ExportRequestFile",
+    "ExportResult",
+    "ImportReport",
+    "ImportResult",
+    "Mandate",
+    "MandateForm",
+    "MandateStatus",
+    "MandateStore",
+    "MethodChange",
+    "announced_state",
+    "autogiro_page_links",
+    "autogiro_page_notice",
+    "autogiro_page_state",
+    "autogiro_settings",
+    "autogiro_state",
+    "dataset_name",
+    "export_moment",
+    "reason_record",
+    "tenant_of_inbox_key",
+    "with_autogiro_notice",
+]

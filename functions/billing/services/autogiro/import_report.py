@@ -1,0 +1,343 @@
+"""A report Bankgirot sent: mandate answers, settled debits as payments, failed debits for reminders."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from billing.domain.autogiro.bankdays import stockholm_date
+from billing.domain.autogiro.outcomes import (
+    MandateOutcome,
+    MandateOutcomeKind,
+    PaymentOutcome,
+    PaymentOutcomeKind,
+    Reason,
+    outcomes_of,
+)
+from billing.domain.autogiro.parser import AutogiroParseError, parse_file
+from billing.domain.autogiro.records import BankAccount, Direction
+from billing.domain.payments import PaymentReversed, PaymentSucceeded
+from billing.services.autogiro.model import (
+    INBOX_PREFIX,
+    STOCKHOLM,
+    AutogiroNotOffered,
+    Mandate,
+    MandateStatus,
+    autogiro_settings,
+    autogiro_state,
+    reason_record,
+)
+from billing.services.autogiro.ports import AutogiroFiles, AutogiroInvoices, MandateStore
+from billing.services.errors import PermanentError
+from billing.services.invoice_pages import InvoicePages
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    InvoiceLedger,
+    StoredInvoice,
+    TenantAccount,
+)
+from billing.services.settlement import ApplyPaymentEvent
+
+# --------------------------------------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    tenant_id: str
+    key: str
+    kind: str
+    already_imported: bool = False
+    mandates: dict[str, int] = field(default_factory=dict)  # outcome kind -> count
+    payments: dict[str, int] = field(default_factory=dict)
+    unmatched: int = 0
+
+
+def tenant_of_inbox_key(key: str) -> str:
+    """`autogiro/inbox/<tenant>/<file>` -> tenant."""
+    rest = key.removeprefix(INBOX_PREFIX)
+    tenant, _, name = rest.partition("/")
+    if not key.startswith(INBOX_PREFIX) or not tenant or not name:
+        raise PermanentError(f"expected {INBOX_PREFIX}<tenant>/<file>, got {key!r}", field="key")
+    return tenant
+
+
+class ImportReport:
+    def __init__(
+        self,
+        *,
+        tenants: Callable[[str], TenantAccount],
+        invoices: InvoiceLedger,
+        autogiro_invoices: AutogiroInvoices,
+        mandates: MandateStore,
+        pages: InvoicePages,
+        settle: ApplyPaymentEvent,
+        files: AutogiroFiles,
+        audit: AuditTrail,
+        clock: Clock,
+    ) -> None:
+        self.tenants = tenants
+        self.invoices = invoices
+        self.autogiro_invoices = autogiro_invoices
+        self.mandates = mandates
+        self.pages = pages
+        self.settle = settle
+        self.files = files
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(self, key: str) -> ImportResult:
+        tenant_id = tenant_of_inbox_key(key)
+        conf = autogiro_settings(self.tenants(tenant_id))
+        if conf is None:
+            raise AutogiroNotOffered(f"tenant {tenant_id} has no Autogiro agreement", field="tenant_id")
+        body = self.files.read(key)
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            parsed = parse_file(body)
+        except AutogiroParseError as exc:
+            raise PermanentError(f"line {exc.line_no}: {exc.reason}", field=exc.field, code="parse") from exc
+        kind = str(getattr(parsed, "kind", type(parsed).__name__))
+        for payee in _payees(parsed):
+            if payee.lstrip("0") != conf.payee.bankgiro.lstrip("0"):
+                # Another agreement's report (a mix-up in the inbox): never applied to this tenant.
+                raise PermanentError(
+                    f"the report is for bankgiro {payee.lstrip('0')}, this tenant's is {conf.payee.bankgiro}",
+                    field="payee_bankgiro",
+                )
+        if self.mandates.import_done(tenant_id, digest):
+            return ImportResult(tenant_id, key, kind, already_imported=True)
+        outcomes = outcomes_of(parsed)
+        mandate_counts: dict[str, int] = {}
+        payment_counts: dict[str, int] = {}
+        unmatched = 0
+        now = self.clock.now()
+        for mandate_outcome in outcomes.mandates:
+            self._mandate(tenant_id, mandate_outcome, now)
+            _count(mandate_counts, mandate_outcome.kind.value)
+        for index, payment in enumerate(outcomes.payments):
+            if payment.direction is not Direction.INCOMING:
+                _count(payment_counts, f"{payment.kind.value}_outgoing")
+                continue
+            if self._payment(tenant_id, digest, index, payment, now):
+                _count(payment_counts, payment.kind.value)
+            else:
+                unmatched += 1
+        summary = {"key": key, "kind": kind, "mandates": mandate_counts, "payments": payment_counts}
+        self.mandates.mark_imported(tenant_id, digest, {**summary, "unmatched": unmatched})
+        return ImportResult(tenant_id, key, kind, False, mandate_counts, payment_counts, unmatched)
+
+    def _mandate(self, tenant_id: str, outcome: MandateOutcome, now: datetime) -> None:
+        payer_number, kind, reason = outcome.payer_number, outcome.kind, outcome.reason
+        mandate = self.mandates.by_payer(tenant_id, payer_number)
+        if mandate is None:
+            return
+        status = {
+            MandateOutcomeKind.APPROVED: MandateStatus.APPROVED,
+            MandateOutcomeKind.REJECTED: MandateStatus.REJECTED,
+            MandateOutcomeKind.CANCELLED: MandateStatus.CANCELLED,
+        }.get(kind)
+        if status is None:
+            return  # payer-number changes and failed requests are for an operator (docs/autogiro.md)
+        shown_reason = None if status is MandateStatus.APPROVED else reason
+        mandate = self.mandates.answer(mandate, status, shown_reason, now)
+        if mandate.invoice_id is None:
+            return
+        updated = self.autogiro_invoices.update_autogiro(
+            tenant_id,
+            mandate.invoice_id,
+            lambda s: {**s, "mandate": {"status": status.value, "reason": reason_record(shown_reason)}},
+        )
+        self.audit.append(
+            tenant_id,
+            mandate.invoice_id,
+            AuditEvent(
+                f"autogiro_mandate_{status.value}",
+                "bankgirot",
+                now,
+                {"payer_number": payer_number, "code": reason.code},
+            ),
+        )
+        self.pages.publish(updated)
+
+    def _find_invoice(self, tenant_id: str, payment: PaymentOutcome) -> StoredInvoice | None:
+        if payment.payer_number is None or payment.amount_ore is None:
+            return None  # BgMax carries no payer number: not matched here (docs/autogiro.md)
+        mandate = self.mandates.by_payer(tenant_id, payment.payer_number)
+        if mandate is None:
+            return None
+        for stored in reversed(self.invoices.history(tenant_id, mandate.customer_id, date.max)):
+            sent = autogiro_state(stored).get("sent") or {}
+            amount = stored.invoice.amount_due
+            ordered = int(sent.get("amount", amount)) if isinstance(sent, dict) else amount
+            for candidate in {amount, stored.amount_due, ordered}:
+                if payment.matches(
+                    payer_number=mandate.payer_number,
+                    amount_ore=candidate,
+                    reference=stored.invoice.ocr or stored.invoice_id[-16:],
+                ):
+                    return stored
+        return None
+
+    def _payment(
+        self, tenant_id: str, digest: str, index: int, payment: PaymentOutcome, now: datetime
+    ) -> bool:
+        stored = self._find_invoice(tenant_id, payment)
+        if stored is None:
+            return False
+        payment_date = payment.payment_date or stockholm_date(now)
+        if payment.kind is PaymentOutcomeKind.SETTLED:
+            self.autogiro_invoices.update_autogiro(
+                tenant_id,
+                stored.invoice_id,
+                lambda s: {
+                    **{k: v for k, v in s.items() if k != "failed"},
+                    "settled": {"payment_date": payment_date.isoformat(), "amount": payment.amount_ore},
+                    "attempts": _attempts_with_outcome(s, "succeeded"),
+                },
+            )
+            event = PaymentSucceeded(
+                event_id=f"autogiro:{digest[:32]}:{index}",
+                event_type="autogiro.payment.settled",
+                occurred_at=_reported_at(payment_date),
+                invoice_id=stored.invoice_id,
+                # One debit is one payment: a re-imported report (or the same debit in BgMax) is the
+                # same payment and settles nothing twice.
+                payment_ref=_debit_ref(stored.invoice_id, payment_date),
+                amount=payment.amount_ore or 0,
+                currency=stored.invoice.currency,
+                customer_ref=payment.payer_number,
+            )
+            self.settle(tenant_id, stored.invoice_id, event, "bankgirot")
+            return True
+        if payment.kind is PaymentOutcomeKind.REFUNDED and stored.status == "paid":
+            # TK77: the payer's bank took a settled debit back. The same payment reference as the
+            # settlement, so the payment aggregate reverses exactly that payment, once.
+            original = payment.payment_date or payment_date
+            self.autogiro_invoices.update_autogiro(
+                tenant_id,
+                stored.invoice_id,
+                lambda s: {
+                    **s,
+                    "reversed": {
+                        "payment_date": original.isoformat(),
+                        "amount": payment.amount_ore,
+                        **(reason_record(payment.reason) or {}),
+                    },
+                },
+            )
+            reversal = PaymentReversed(
+                event_id=f"autogiro:{digest[:32]}:{index}",
+                event_type="autogiro.payment.refunded",
+                occurred_at=_reported_at(payment.new_date or payment_date),
+                invoice_id=stored.invoice_id,
+                payment_ref=_debit_ref(stored.invoice_id, original),
+                amount=payment.amount_ore or 0,
+                currency=stored.invoice.currency,
+                reason=payment.reason.en if payment.reason else None,
+            )
+            self.settle(tenant_id, stored.invoice_id, reversal, "bankgirot")
+            return True
+        # A debit cancelled after it was ordered (the payer stopped it at their bank, the mandate was
+        # removed, the agreement ended) will not be made: for an invoice still open that is a failed
+        # debit, so the reminder flow takes over. Our own cancellations of a debit for an invoice paid
+        # another way find it paid, and are only written down.
+        cancelled_debit = (
+            payment.kind is PaymentOutcomeKind.CANCELLED
+            and stored.status == "open"
+            and bool(autogiro_state(stored).get("sent"))
+        )
+        if payment.kind in (PaymentOutcomeKind.FAILED, PaymentOutcomeKind.REJECTED) or cancelled_debit:
+            reason = payment.reason
+            failed = {
+                "payment_date": payment_date.isoformat(),
+                "kind": payment.kind.value,
+                **(reason_record(reason) or {}),
+            }
+            updated = self.autogiro_invoices.update_autogiro(
+                tenant_id,
+                stored.invoice_id,
+                # The debit date no longer holds: the page must not promise it any more.
+                lambda s: {
+                    **{k: v for k, v in s.items() if k not in ("debit_date", "sent")},
+                    "failed": failed,
+                    "attempts": _attempts_with_outcome(s, "failed"),
+                },
+            )
+            self.audit.append(
+                tenant_id,
+                stored.invoice_id,
+                AuditEvent(
+                    "autogiro_payment_cancelled" if cancelled_debit else "autogiro_payment_failed",
+                    "bankgirot",
+                    now,
+                    {"payment_date": payment_date.isoformat(), "code": reason.code if reason else None},
+                ),
+            )
+            self.pages.publish(updated)
+            return True
+        self.audit.append(
+            tenant_id,
+            stored.invoice_id,
+            AuditEvent(
+                f"autogiro_payment_{payment.kind.value}",
+                "bankgirot",
+                now,
+                {
+                    "payment_date": payment_date.isoformat(),
+                    "code": payment.reason.code if payment.reason else None,
+                },
+            ),
+        )
+        return True
+
+
+def _debit_ref(invoice_id: str, payment_date: date) -> str:
+    """The payment reference of one Autogiro debit: a settlement and its later reversal (TK77) name the
+    same payment, so the aggregate applies each once."""
+    return f"autogiro:{invoice_id}:{payment_date.isoformat()}"
+
+
+def _reported_at(day: date) -> datetime:
+    # Bankgirot reports the day, not the moment: noon Swedish time of that day.
+    return datetime.combine(day, time(12), tzinfo=STOCKHOLM)
+
+
+def _payees(parsed: object) -> set[str]:
+    """The payee bankgiro numbers a report names (its sections' openings, or BgMax sections)."""
+    sections = list(getattr(parsed, "sections", ()) or ())
+    holders = [parsed, *sections, *(getattr(section, "opening", None) for section in sections)]
+    found = {str(getattr(getattr(h, "opening", None), "payee_bankgiro", "") or "") for h in holders}
+    found |= {str(getattr(h, "payee_bankgiro", "") or "") for h in holders}
+    return {p for p in found if p.strip("0")}
+
+
+def _attempts_with_outcome(state: dict[str, Any], outcome: str) -> list[dict[str, Any]]:
+    """The charge attempts with the last pending one given its outcome."""
+    attempts = [dict(a) for a in state.get("attempts") or []]
+    for attempt in reversed(attempts):
+        if attempt.get("outcome") == "pending":
+            attempt["outcome"] = outcome
+            break
+    return attempts
+
+
+def _account(mandate: Mandate) -> BankAccount:
+    return BankAccount(mandate.clearing or "", mandate.account_number or "")
+
+
+def _code(reason: Reason | None) -> str | None:
+    return reason.code if reason else None
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
+def export_moment(on: date, at: time = time(9)) -> datetime:
+    """The moment the scheduled export runs on `on` (09:00 Swedish time), for the CLI's --date."""
+    return datetime.combine(on, at, tzinfo=STOCKHOLM)

@@ -1,0 +1,122 @@
+"""Autogiro's own types: the mandate and its status, the tenant's agreement settings, the form's errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from billing.domain.autogiro.outcomes import (
+    Reason,
+)
+from billing.domain.autogiro.planning import (
+    DEFAULT_LOOKAHEAD_BANKING_DAYS,
+    AutogiroPayee,
+)
+from billing.domain.autogiro.validation import (
+    ValidationError,
+    validate_bankgiro,
+)
+from billing.services.errors import PermanentError
+from billing.services.ports import (
+    StoredInvoice,
+    TenantAccount,
+)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+INBOX_PREFIX = "autogiro/inbox/"
+OUTBOX_PREFIX = "autogiro/outbox/"
+CONSENT_VALUE = "yes"
+
+
+class AutogiroFormError(PermanentError):
+    """A field of the mandate form is wrong; `field` is the form field, `reason` says why."""
+
+
+class AutogiroNotOffered(PermanentError):
+    """The tenant has no Autogiro agreement configured, or the invoice is not in SEK."""
+
+
+class MandateStatus(StrEnum):
+    PENDING = "pending"  # given on the page, not yet in a request file
+    SENT = "sent"  # in a request file, waiting for Bankgirot's answer
+    APPROVED = "approved"  # debits may be sent
+    REJECTED = "rejected"  # Bankgirot or the bank refused it; the reason says why
+    CANCEL_PENDING = "cancel_pending"  # to be removed in the next request file (TK03)
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Mandate:
+    tenant_id: str
+    customer_id: str
+    payer_number: str
+    status: MandateStatus
+    clearing: str | None = None
+    account_number: str | None = None
+    identity: str | None = None  # 12-position Autogiro form (personnummer or 00 + orgnr)
+    invoice_id: str | None = None  # the invoice whose page it was given on
+    requested_at: datetime | None = None
+    sent_on: date | None = None
+    reason: Reason | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class AutogiroSettings:
+    """The tenant's Autogiro agreement, from the tenant page document's "autogiro" object."""
+
+    payee: AutogiroPayee
+    lookahead_banking_days: int = DEFAULT_LOOKAHEAD_BANKING_DAYS
+
+
+def autogiro_settings(tenant: TenantAccount) -> AutogiroSettings | None:
+    """None when the tenant does not offer Autogiro: not SEK, or no Bankgirot customer number.
+
+    `page["autogiro"] = {"customer_number": "123456", "bankgiro": "5050-1055" (default: the tenant's
+    bankgiro), "lookahead_banking_days": 5}`.
+    """
+    conf = tenant.page.get("autogiro")
+    if not isinstance(conf, dict) or tenant.settings.currency.upper() != "SEK":
+        return None
+    customer_number = str(conf.get("customer_number") or "").strip()
+    if not (customer_number.isascii() and customer_number.isdigit() and len(customer_number) <= 6):
+        raise PermanentError(
+            "the Bankgirot customer number must be at most 6 digits", field="page.autogiro.customer_number"
+        )
+    bankgiro_text = conf.get("bankgiro") or tenant.settings.bankgiro
+    if not bankgiro_text:
+        raise PermanentError("Autogiro needs the payee bankgiro number", field="page.autogiro.bankgiro")
+    try:
+        bankgiro = validate_bankgiro(str(bankgiro_text), "page.autogiro.bankgiro")
+    except ValidationError as exc:
+        raise PermanentError(exc.reason, field=exc.field) from exc
+    lookahead = int(conf.get("lookahead_banking_days", DEFAULT_LOOKAHEAD_BANKING_DAYS))
+    if not 1 <= lookahead <= 30:
+        raise PermanentError("must be between 1 and 30", field="page.autogiro.lookahead_banking_days")
+    return AutogiroSettings(AutogiroPayee(customer_number.zfill(6), bankgiro), lookahead)
+
+
+def autogiro_state(stored: StoredInvoice) -> dict[str, Any]:
+    return dict(stored.state.get("autogiro") or {})
+
+
+def announced_state(
+    current: dict[str, Any], payer_number: str, debit_date: date, today: date
+) -> dict[str, Any]:
+    """The invoice's Autogiro state once its debit date is decided and told to the customer (by the
+    invoice email at issue, or by the export for an invoice that was open when the mandate came)."""
+    return {
+        **{k: v for k, v in current.items() if k != "failed"},
+        "mandate": {"status": MandateStatus.APPROVED.value, "reason": None},
+        "active": True,  # for the reminder flow and the card collector: this invoice is paid by mandate
+        "debit_date": debit_date.isoformat(),
+        "notified_on": today.isoformat(),
+        "payer_number": payer_number,
+    }
+
+
+def reason_record(reason: Reason | None) -> dict[str, str] | None:
+    return None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}

@@ -1,0 +1,90 @@
+"""The Autogiro use cases' ports: the mandate store, the invoices it reads, the bank's files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from billing.domain.autogiro.outcomes import (
+    Reason,
+)
+from billing.domain.autogiro.records import BankAccount
+from billing.services.autogiro.model import Mandate, MandateStatus
+from billing.services.ports import (
+    StoredInvoice,
+)
+
+# --------------------------------------------------------------------------------------------- ports
+
+
+class MethodChange(Protocol):
+    """billing.services.payment_method_change.ChangePaymentMethod, as the mandate form uses it."""
+
+    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
+
+    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
+
+    def confirm_pending(self, stored: StoredInvoice) -> int: ...
+
+
+class MandateStore(Protocol):
+    def get(self, tenant_id: str, customer_id: str) -> Mandate | None: ...
+
+    def by_payer(self, tenant_id: str, payer_number: str) -> Mandate | None: ...
+
+    def request(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        *,
+        account: BankAccount,
+        identity: str,
+        invoice_id: str,
+        now: datetime,
+    ) -> Mandate:
+        """Store a pending mandate (allocating the customer's payer number the first time) and put
+        it in the outbox."""
+        ...
+
+    def request_cancel(self, mandate: Mandate, now: datetime) -> Mandate: ...
+
+    def to_send(self, tenant_id: str) -> list[Mandate]:
+        """Mandates whose request (new or cancel) waits for the next file."""
+        ...
+
+    def mark_sent(self, mandate: Mandate, sent_on: date, now: datetime) -> None: ...
+
+    def answer(
+        self, mandate: Mandate, status: MandateStatus, reason: Reason | None, now: datetime
+    ) -> Mandate: ...
+
+    def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
+        """Mark a debit as ordered; False when it already was (the same invoice and date)."""
+        ...
+
+    def release_debit(self, tenant_id: str, invoice_id: str, debit_date: date) -> None: ...
+
+    def import_done(self, tenant_id: str, digest: str) -> bool: ...
+
+    def mark_imported(self, tenant_id: str, digest: str, details: dict[str, Any]) -> None: ...
+
+
+class AutogiroInvoices(Protocol):
+    def open_invoices(self, tenant_id: str) -> Iterator[StoredInvoice]:
+        """Every unpaid invoice of the tenant (the sparse open index), oldest due date first."""
+        ...
+
+    def update_autogiro(
+        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> StoredInvoice:
+        """Replace state["autogiro"] with change(current), version-checked; the invoice after."""
+        ...
+
+
+class AutogiroFiles(Protocol):
+    def write(self, key: str, body: bytes) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def read(self, key: str) -> bytes: ...
