@@ -24,7 +24,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
-from billing.adapters.dynamo.stores import DynamoInvoiceLedger, _connection
+from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.records import BankAccount
 from billing.services.autogiro.model import Mandate, MandateStatus
@@ -136,7 +136,7 @@ class DynamoMandateStore:
             last = 0
         payer_number = str(last + 1)
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 counter_item = AutogiroModel(tenant_id, COUNTER_KEY)
                 if last:
                     tx.update(

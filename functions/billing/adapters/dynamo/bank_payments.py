@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import BankPaymentModel, CustomerModel, InvoiceModel
-from billing.adapters.dynamo.stores import _connection, _stored
+from billing.adapters.dynamo.stores import connection, stored_invoice
 from billing.services.bank_payments.ports import DeductionResult
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
@@ -36,7 +36,7 @@ class DynamoOcrIndex:
     def find(self, tenant_id: str, ocr: str) -> StoredInvoice | None:
         for key in InvoiceModel.ocr_index.query(ocr, InvoiceModel.tenant_id == tenant_id, limit=2):
             try:
-                return _stored(InvoiceModel.get(key.tenant_id, key.invoice_id, consistent_read=True))
+                return stored_invoice(InvoiceModel.get(key.tenant_id, key.invoice_id, consistent_read=True))
             except DoesNotExist:
                 return None
         return None
@@ -177,7 +177,7 @@ class DynamoBankLedger:
             deducted[ref] = amount
             state["bank"] = {**bank, "deducted": deducted, "deducted_at": _utc(now).isoformat()}
             try:
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=connection()) as tx:
                     tx.update(
                         item,
                         actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],

@@ -22,7 +22,7 @@ from billing.adapters.dynamo import page_activity
 from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
-from billing.adapters.dynamo.stores import _connection, _stored
+from billing.adapters.dynamo.stores import connection, stored_invoice
 from billing.domain.outbox import OutboxEvent
 from billing.services.errors import ItemTooLarge, RetryableError
 from billing.services.ports import StoredInvoice
@@ -59,7 +59,7 @@ class DynamoDunningStore:
                 item = InvoiceModel.get(key.tenant_id, key.invoice_id, consistent_read=True)
             except DoesNotExist:
                 continue  # the index lags the table by moments
-            yield _stored(item)
+            yield stored_invoice(item)
 
     def fee_agreed_on(self, tenant_id: str, customer_id: str) -> date | None:
         try:
@@ -114,7 +114,7 @@ class DynamoDunningStore:
                     return True
                 actions.append(InvoiceModel.event_seq.set(events[-1].seq))
                 now = datetime.now(UTC)  # when the outbox item was written: the sweep's order
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=connection()) as tx:
                     key = InvoiceModel(stored.tenant_id, stored.invoice_id)
                     tx.update(key, actions=actions, condition=condition)
                     for event in events:
@@ -141,7 +141,7 @@ class DynamoDunningStore:
         self, tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
     ) -> StoredInvoice:
         """Store the answer; `question_open` stays true while any question is unanswered."""
-        return _stored(page_activity.answer_question(tenant_id, invoice_id, question_id, answer, at))
+        return stored_invoice(page_activity.answer_question(tenant_id, invoice_id, question_id, answer, at))
 
     def split(
         self,
@@ -172,7 +172,7 @@ class DynamoDunningStore:
         if events:
             actions.append(InvoiceModel.event_seq.set(events[-1].seq))
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.update(
                     parent,
                     actions=actions,
@@ -224,7 +224,9 @@ class DynamoDunningStore:
         found: list[StoredInvoice] = []
         for invoice_id in ids:
             try:
-                found.append(_stored(InvoiceModel.get(stored.tenant_id, invoice_id, consistent_read=True)))
+                found.append(
+                    stored_invoice(InvoiceModel.get(stored.tenant_id, invoice_id, consistent_read=True))
+                )
             except DoesNotExist:
                 continue
         return found

@@ -18,7 +18,7 @@ from billing.adapters.dynamo.models import (
     UsageModel,
 )
 from billing.adapters.dynamo.page_activity import activity_key
-from billing.adapters.dynamo.stores import _stored, customer_key
+from billing.adapters.dynamo.stores import customer_key, stored_invoice
 from billing.adapters.dynamo.usage import TOTAL_SHARDS, marker_key, totals_key
 from billing.services.ports import StoredInvoice
 
@@ -31,7 +31,9 @@ def identity_key(tenant_id: str, pseudonym: str) -> str:
 class DynamoErasureStore:
     def invoices(self, tenant_id: str, customer_id: str) -> list[StoredInvoice]:
         # The customer's whole history, instalments included (they carry the same customer key).
-        return [_stored(i) for i in InvoiceModel.customer_index.query(customer_key(tenant_id, customer_id))]
+        return [
+            stored_invoice(i) for i in InvoiceModel.customer_index.query(customer_key(tenant_id, customer_id))
+        ]
 
     def customer_exists(self, tenant_id: str, customer_id: str) -> bool:
         try:

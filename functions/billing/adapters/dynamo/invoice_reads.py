@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pynamodb.exceptions import DoesNotExist
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
-from billing.adapters.dynamo.stores import DynamoInvoiceLedger, _stored, customer_key
+from billing.adapters.dynamo.stores import DynamoInvoiceLedger, customer_key, stored_invoice
 from billing.services.ports import StoredInvoice
 
 
@@ -49,4 +49,4 @@ class DynamoInvoiceReads:
         position = (
             (last["period_start"]["S"], last["invoice_id"]["S"]) if last and len(items) == limit else None
         )
-        return [_stored(i) for i in items], position
+        return [stored_invoice(i) for i in items], position

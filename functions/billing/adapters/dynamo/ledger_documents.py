@@ -25,9 +25,9 @@ from billing.adapters.dynamo.stores import (
     NUMBER_RACE_ATTEMPTS,
     DynamoCustomerDirectory,
     DynamoInvoiceLedger,
-    _backoff,
-    _connection,
-    _stored,
+    backoff,
+    connection,
+    stored_invoice,
 )
 from billing.domain.credit import format_credit_note_number
 from billing.domain.invoice import Invoice, format_invoice_number
@@ -222,7 +222,7 @@ class DynamoLedgerDocuments:
         tenant_id = document.tenant_id
         for attempt in range(NUMBER_RACE_ATTEMPTS):
             if attempt:
-                _backoff(attempt)
+                backoff(attempt)
             existing = self._ledger.get(tenant_id, document.invoice_id)
             if existing is not None:
                 return existing if existing_is_this else None
@@ -232,7 +232,7 @@ class DynamoLedgerDocuments:
                 current = 0
             item = item_for(current + 1)
             try:
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=connection()) as tx:
                     tx.update(
                         CounterModel(counter_id),
                         actions=[CounterModel.value.set(current + 1)],
@@ -253,5 +253,5 @@ class DynamoLedgerDocuments:
                 if {c for c in codes if c} <= _RACES:
                     continue  # a race for the number, or this very document: look again
                 raise RetryableError(f"storing {document.kind} {document.invoice_id} failed: {exc}") from exc
-            return _stored(item)
+            return stored_invoice(item)
         raise RetryableError("could not allocate a number: too much contention; retry later")

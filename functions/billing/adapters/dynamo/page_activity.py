@@ -297,6 +297,6 @@ def answer_question(
 
 
 def _connection() -> Any:
-    from billing.adapters.dynamo.stores import _connection as shared
+    from billing.adapters.dynamo.stores import connection as shared
 
     return shared()

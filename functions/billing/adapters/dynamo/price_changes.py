@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.models import CustomerModel, PriceChangeModel, TenantModel
-from billing.adapters.dynamo.stores import PAGE_TOKEN, _connection
+from billing.adapters.dynamo.stores import PAGE_TOKEN, connection
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
 from billing.services.errors import PermanentError
 from billing.services.price_changes.ports import Notice, ScheduledChange, Subscriber, TenantCatalog
@@ -119,7 +119,7 @@ class DynamoPriceChanges:
             open_bucket=OPEN,
         )
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.update(
                     TenantModel(change.tenant_id),
                     actions=[

@@ -21,10 +21,10 @@ from billing.adapters.dynamo.stores import (
     NUMBER_RACE_ATTEMPTS,
     DynamoCustomerDirectory,
     DynamoInvoiceLedger,
-    _backoff,
-    _connection,
-    _stored,
+    backoff,
+    connection,
     due_bucket,
+    stored_invoice,
 )
 from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.invoice_events import issued_event
@@ -124,7 +124,7 @@ class DynamoSubscriptionRecords:
         counter_id = self._ledger._counter_id(tenant_id, series_prefix)
         for attempt in range(NUMBER_RACE_ATTEMPTS):
             if attempt:
-                _backoff(attempt)
+                backoff(attempt)
             existing = self.invoice(tenant_id, invoice.invoice_id)
             if existing is not None:
                 return existing
@@ -139,7 +139,7 @@ class DynamoSubscriptionRecords:
             item = self._ledger._invoice_item(numbered, account, page_token, "", sequence, now)
             item.run_id = None  # issued by the merchant's API, not by a run
             try:
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=connection()) as tx:
                     tx.update(
                         CounterModel(counter_id),
                         actions=[CounterModel.value.set(sequence)],
@@ -178,5 +178,5 @@ class DynamoSubscriptionRecords:
                 }:
                     continue  # a race for the number, or this very invoice: look again
                 raise RetryableError(f"storing the plan-change invoice failed: {exc}") from exc
-            return _stored(item)
+            return stored_invoice(item)
         raise RetryableError("could not allocate an invoice number: too much contention; retry later")
