@@ -1,0 +1,152 @@
+"""The billing run's tables: tenants, customers (with the due index), usage, counters, runs, the usage
+ledger and API keys."""
+
+from typing import Any
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from billing.adapters.dynamo.models.base import UNBOUND
+
+
+class TenantModel(Model):
+    class Meta:
+        table_name = UNBOUND
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    settings = JSONAttribute()  # billing.domain TenantSettings shape (docs/pricing.md)
+    catalog = JSONAttribute()  # plans and charges (docs/pricing.md)
+    page = JSONAttribute(default=dict)  # branding and page settings (name, colour, support email)
+    # Bumped by every catalog write: a plan version is added only to the catalog it was checked
+    # against (billing.adapters.dynamo.price_changes).
+    catalog_revision = NumberAttribute(null=True)
+
+
+class DueIndex(GlobalSecondaryIndex["CustomerModel"]):
+    class Meta:
+        index_name = "due_index"
+        projection = KeysOnlyProjection()
+
+    due_bucket = UnicodeAttribute(hash_key=True)
+    next_invoice_date = UnicodeAttribute(range_key=True)
+
+
+class CustomerModel(Model):
+    class Meta:
+        table_name = UNBOUND
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute(range_key=True)
+    profile = JSONAttribute()  # billing.domain Customer shape, plus email
+    # billing.domain Subscription shape. A customer the merchant created through the API has none
+    # until a subscription starts; without one it has no schedule and is in no due index.
+    subscription = JSONAttribute(null=True)
+    email = UnicodeAttribute()
+    # The billing schedule: the next period to invoice and the day it is due for invoicing.
+    next_period_start = UnicodeAttribute(null=True)
+    next_invoice_date = UnicodeAttribute(null=True)
+    due_bucket = UnicodeAttribute(null=True)
+    # The merchant's API (billing.services.customers): the 12-digit personnummer of a private
+    # customer, never printed; when the record was created and last changed (the update condition).
+    personal_number = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    # Bumped by every subscription change through the API (the condition of the next one).
+    subscription_version = NumberAttribute(null=True)
+    invoices_issued = NumberAttribute(default=0)
+    # Credit in minor units (overpayments, credit notes), applied to the next invoice.
+    balance = NumberAttribute(default=0)
+    coupons = JSONAttribute(default=list)  # billing.domain Coupon shapes, with times_applied
+    # Stripe: the customer's saved payment method for automatic payment (docs/payments.md).
+    stripe = JSONAttribute(null=True)
+    # The contract term on reminder fees: from this day (ISO) the customer agreed to them; absent: never
+    # (docs/dunning.md). A fee is charged only on invoices issued on or after it.
+    reminder_fee_agreed_on = UnicodeAttribute(null=True)
+    # The customer's spend alert and when it last fired and was mailed (billing.domain.spend_alerts).
+    spend_alert = JSONAttribute(null=True)
+    due_index = DueIndex()
+
+
+class UsageModel(Model):
+    class Meta:
+        table_name = UNBOUND
+
+    customer_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<customer>"
+    event_key = UnicodeAttribute(range_key=True)  # "<iso timestamp>#<event id>": time-ordered
+    event = JSONAttribute()  # billing.domain UsageEvent shape
+    expires_at = TTLAttribute(null=True)
+
+
+class RunItemModel(Model):
+    """One billing run: a summary item ("summary") and one item per customer ("Q#c" queued,
+    "O#c" outcome). Outcomes are written once (conditional), so counters stay exact on retries."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    run_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute()
+    run_date = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    queued = NumberAttribute(null=True)
+    invoiced = NumberAttribute(null=True)
+    skipped = NumberAttribute(null=True)
+    failed = NumberAttribute(null=True)
+    amounts = MapAttribute[str, Any](null=True)  # currency -> minor units billed
+    expires_at = TTLAttribute(null=True)
+
+
+class CounterModel(Model):
+    class Meta:
+        table_name = UNBOUND
+
+    counter_id = UnicodeAttribute(hash_key=True)  # "<tenant>#<series>"
+    value = NumberAttribute(default=0)
+
+
+class UsageLedgerModel(Model):
+    """Ingestion's bookkeeping (docs/usage.md): a duplicate marker per event id
+    (pk "<tenant>#id#<event id>", sk "-") and daily totals per customer, metric and shard
+    (pk "<tenant>#<customer>#t<shard>", sk "<local day>#<metric>")."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    customer_id = UnicodeAttribute(null=True)
+    event_key = UnicodeAttribute(null=True)  # marker: where the raw event is stored
+    total_micros = NumberAttribute(null=True)  # totals: the sum of values in millionths, exact
+    event_count = NumberAttribute(null=True)  # totals: the number of events
+    expires_at = TTLAttribute(null=True)
+
+
+class ApiKeyModel(Model):
+    """An API key, by the SHA-256 of the key (hex); the key itself is never stored."""
+
+    class Meta:
+        table_name = UNBOUND
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    prefix = UnicodeAttribute(null=True)  # the key's first characters, to tell keys apart in listings
+    created_at = UTCDateTimeAttribute(null=True)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    # usage | full (billing.services.api_keys); keys from before scopes existed have none: usage.
+    scope = UnicodeAttribute(null=True)
