@@ -8,7 +8,10 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 DEMO_SERVE ?= 1
 DEMO_CUSTOMERS ?= 60
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode is cached (__pycache__ is ignored by git): without it every process the tests start (a
+# worker, the chaos test's killed runs, moto's server) compiles boto3, pydantic and our package again,
+# about four CPU-seconds each. Some machines set PYTHONDONTWRITEBYTECODE; the tests undo it.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install system-deps demo test fuzz test-unit test-integration test-e2e lint layer layer-check \
         bench stack-start stack-stop build deploy clean
@@ -28,7 +31,7 @@ $(UV): | $(BIN)/python
 
 # The virtual environment follows uv.lock exactly (dev tools included).
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 install: $(VENV)/.synced
@@ -51,8 +54,11 @@ demo: install system-deps
 # The route fuzzes run 1,000 mutated requests per route here, so the whole suite stays within CI's
 # budget; `make fuzz` runs them at the counts the issues ask for (10,000 and 2,000 per route).
 FUZZ_REQUESTS ?= 1000
+# One pytest-xdist worker per core, each with its own local stack; a file's tests stay on one worker
+# (they share module fixtures). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
 test: install system-deps
-	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest tests -q
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadfile
 
 FUZZ_FILES := tests/integration/test_fuzz_routes.py tests/integration/test_public_route_fuzz.py \
               tests/integration/merchant/test_api_fuzz.py tests/integration/merchant/test_catalog_api_fuzz.py

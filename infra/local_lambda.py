@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.template import ROOT, Tag, load_template, resources_of_type
+from infra.template import ROOT, Tag, resources_of_type, shared_template
 
 REGION = "eu-north-1"
 ACCOUNT = "123456789012"
@@ -78,7 +78,7 @@ class LambdaContext:
 
 
 def function_resource(logical_id: str) -> dict[str, Any]:
-    return resources_of_type(load_template(), "AWS::Serverless::Function")[logical_id]
+    return resources_of_type(shared_template(), "AWS::Serverless::Function")[logical_id]
 
 
 def handler_for(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -98,7 +98,7 @@ def scheduler_event(
     logical_id: str, scheduled_time: datetime, *, tenant_id: str | None = None
 ) -> dict[str, Any]:
     """The payload EventBridge Scheduler delivers for the function's ScheduleV2 event."""
-    template = load_template()
+    template = shared_template()
     props = resources_of_type(template, "AWS::Serverless::Function")[logical_id]["Properties"]
     schedule = next(e for e in props["Events"].values() if e["Type"] == "ScheduleV2")["Properties"]
     raw = schedule["Input"]

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from infra.local_lambda import LambdaContext, handler_for, http_api_event, lambda_output
-from infra.template import Tag, http_api_routes, load_template, queues_fed_by, resources_of_type
+from infra.template import Tag, http_api_routes, queues_fed_by, resources_of_type, shared_template
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,14 @@ def _compile(path: str) -> re.Pattern[str]:
 
 
 def load_routes() -> list[Route]:
-    return [Route(m, p, h, _compile(p)) for m, p, h in http_api_routes(load_template())]
+    return [Route(m, p, h, _compile(p)) for m, p, h in http_api_routes(shared_template())]
 
 
 AWS_API_ORIGIN = "https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com"
 
 
 def page_csp_template() -> str:
-    policy = resources_of_type(load_template(), "AWS::CloudFront::ResponseHeadersPolicy")[
+    policy = resources_of_type(shared_template(), "AWS::CloudFront::ResponseHeadersPolicy")[
         "PagesHeadersPolicy"
     ]
     csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
@@ -209,7 +209,7 @@ def deliver_queues_fed_by(handler: str) -> None:
 
     from billing.cli.run import deliver_batches
 
-    for queue, consumer in queues_fed_by(load_template(), handler):
+    for queue, consumer in queues_fed_by(shared_template(), handler):
         sqs = boto3.client("sqs")
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         worker_handler = handler_for(consumer)

@@ -6,6 +6,7 @@ local stack can resolve the ones it understands and the tests can compare models
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ class Tag:
     value: Any
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's C parser when PyYAML has it (the wheels do): the pure-Python one takes about a second
+# for this template, and every local request used to read it.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     pass
 
 
@@ -41,10 +44,25 @@ def _construct_tag(loader: _Loader, tag_suffix: str, node: yaml.Node) -> Tag:
 _Loader.add_multi_constructor("!", _construct_tag)
 
 
+_parsed: dict[Path, tuple[int, dict[str, Any]]] = {}
+
+
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.load(fh, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    return data
+    """The template as a fresh dict (callers may change theirs). Parsed once per file version: the
+    local server and the tests look up a function or a route on every request."""
+    return copy.deepcopy(shared_template(path))
+
+
+def shared_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """The parsed template itself, shared by every caller: for lookups on a hot path (each local
+    request finds its function and queues here). Read it, never change it; `load_template` for a copy."""
+    mtime = path.stat().st_mtime_ns
+    cached = _parsed.get(path)
+    if cached is None or cached[0] != mtime:
+        with path.open(encoding="utf-8") as fh:
+            data: dict[str, Any] = yaml.load(fh, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        _parsed[path] = cached = (mtime, data)
+    return cached[1]
 
 
 def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

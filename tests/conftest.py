@@ -125,6 +125,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     seconds<TAB>outcome`, phases over 50 ms), so a long run can be read while it goes and summed file by
     file; pytest's --durations prints only at the end, and not at all when a run is stopped."""
     path = os.environ.get("TEST_TIMINGS")
-    if path and report.duration >= 0.05:
+    # Under pytest-xdist the controller receives every worker's reports too: it alone writes.
+    if path and report.duration >= 0.05 and not os.environ.get("PYTEST_XDIST_WORKER"):
         with open(path, "a", encoding="utf-8") as out:
             out.write(f"{report.nodeid}\t{report.when}\t{report.duration:.2f}\t{report.outcome}\n")

@@ -8,6 +8,7 @@ for boto3 and friends.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
@@ -43,7 +44,11 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
+    # Built once per process: argparse looks its messages up through gettext for every argument, and
+    # the tests and the demo call `main` hundreds of times in one process (a parser is reusable:
+    # parse_args writes into a new namespace each time).
     parser = OneLineParser(prog="billing", description="Operate the billing system.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in sorted(set(COMMANDS.values())):
