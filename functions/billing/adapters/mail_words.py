@@ -15,8 +15,7 @@ from babel.support import Translations
 from billing.adapters.renderer import LANGUAGES, translations
 
 # The greeting and sign-off of a letter differ from the invoice email's ("Hej Anna!" and "Vänliga
-# hälsningar" without a comma in Swedish), so they carry their own context in the catalog.
-LETTER = "letter"
+# hälsningar" without a comma in Swedish), so they carry their own context in the catalog: "letter".
 
 
 def reader_language(language: str, fallback: str = "en") -> str:
@@ -39,8 +38,9 @@ class Words:
     def letter(self, name: str, paragraphs: list[str], sender: str) -> str:
         """The plain text of a short email: the greeting to `name`, the paragraphs, and the sign-off
         with `sender` on its own line."""
-        greeting = str(self.catalog.pgettext(LETTER, "Hello %(name)s,")) % {"name": name}
-        sign_off = str(self.catalog.pgettext(LETTER, "Best regards,"))
+        # The context is written out, not a constant, so that `pybabel extract` finds both messages.
+        greeting = str(self.catalog.pgettext("letter", "Hello %(name)s,")) % {"name": name}
+        sign_off = str(self.catalog.pgettext("letter", "Best regards,"))
         return "\n\n".join([greeting, *paragraphs, f"{sign_off}\n{sender}"])
 
 

@@ -54,6 +54,34 @@ class ReliefOffer:
     max_instalments: int = 0
 
 
+def key(name: str) -> str:
+    """A message key, marked for the catalogs' extraction (`pybabel extract -k key`, docs/invoice-page.md
+    "Changing a text"): the key itself is the value; the words are the catalogs'."""
+    return name
+
+
+# What a tone changes: the subject, the opening and the closing.
+_TONE_KEYS: Mapping[Tone, tuple[str, str, str]] = MappingProxyType(
+    {
+        Tone.GENTLE: (
+            key("dunning.reminder.subject.gentle"),
+            key("dunning.reminder.opening.gentle"),
+            key("dunning.reminder.closing.gentle"),
+        ),
+        Tone.FRIENDLY: (
+            key("dunning.reminder.subject.friendly"),
+            key("dunning.reminder.opening.friendly"),
+            key("dunning.reminder.closing.friendly"),
+        ),
+        Tone.CLEAR: (
+            key("dunning.reminder.subject.clear"),
+            key("dunning.reminder.opening.clear"),
+            key("dunning.reminder.closing.clear"),
+        ),
+    }
+)
+
+
 def build_reminder_message(
     *,
     invoice_id: str,
@@ -67,7 +95,8 @@ def build_reminder_message(
 ) -> ReminderMessage:
     """Assemble the keys and parameters of one reminder; lines without content are left out."""
     interest = interest_minor or 0
-    body: list[str] = [f"dunning.reminder.opening.{tone.value}", "dunning.reminder.amount"]
+    subject, opening, closing = _TONE_KEYS[tone]
+    body: list[str] = [opening, key("dunning.reminder.amount")]
     params: dict[str, str | int] = {
         "invoice_id": invoice_id,
         "currency": currency,
@@ -76,19 +105,17 @@ def build_reminder_message(
         "total": amount_minor + fee_minor + interest,
     }
     if fee_minor:
-        body.append("dunning.reminder.fee")
+        body.append(key("dunning.reminder.fee"))
         params["fee"] = fee_minor
     if interest:
-        body.append("dunning.reminder.interest")
+        body.append(key("dunning.reminder.interest"))
         params["interest"] = interest
-    body.append("dunning.reminder.total")
+    body.append(key("dunning.reminder.total"))
     if relief.latest_due_date_iso:
-        body.append("dunning.reminder.relief.move")
+        body.append(key("dunning.reminder.relief.move"))
         params["latest_due_date"] = relief.latest_due_date_iso
     if relief.max_instalments:
-        body.append("dunning.reminder.relief.split")
+        body.append(key("dunning.reminder.relief.split"))
         params["max_instalments"] = relief.max_instalments
-    body += ["dunning.reminder.question", "dunning.reminder.already_paid"]
-    body.append(f"dunning.reminder.closing.{tone.value}")
-    subject = f"dunning.reminder.subject.{tone.value}"
+    body += [key("dunning.reminder.question"), key("dunning.reminder.already_paid"), closing]
     return ReminderMessage(subject_key=subject, body_keys=tuple(body), params=params)
