@@ -14,9 +14,6 @@ from babel.support import Translations
 
 from billing.adapters.renderer import LANGUAGES, translations
 
-# The greeting and sign-off of a letter differ from the invoice email's ("Hej Anna!" and "Vänliga
-# hälsningar" without a comma in Swedish), so they carry their own context in the catalog: "letter".
-
 
 def reader_language(language: str, fallback: str = "en") -> str:
     """The catalog a reader gets: their language when we have it, else `fallback`."""
@@ -29,8 +26,8 @@ class Words:
     newstyle gettext does, so a literal percent sign is written `%%` in both places."""
 
     def __init__(self, language: str) -> None:
-        self.language = language
-        self.catalog: Translations = translations(language)
+        self.language = reader_language(language)  # the catalog's: a language we lack reads English
+        self.catalog: Translations = translations(self.language)
 
     def __call__(self, message: str, **params: object) -> str:
         return self.catalog.gettext(message) % params
@@ -38,7 +35,8 @@ class Words:
     def letter(self, name: str, paragraphs: list[str], sender: str) -> str:
         """The plain text of a short email: the greeting to `name`, the paragraphs, and the sign-off
         with `sender` on its own line."""
-        # The context is written out, not a constant, so that `pybabel extract` finds both messages.
+        # A letter greets and signs off unlike the invoice email ("Hej Anna!", and "Vänliga hälsningar"
+        # without a comma), hence the context "letter"; written out so that `pybabel extract` finds it.
         greeting = str(self.catalog.pgettext("letter", "Hello %(name)s,")) % {"name": name}
         sign_off = str(self.catalog.pgettext("letter", "Best regards,"))
         return "\n\n".join([greeting, *paragraphs, f"{sign_off}\n{sender}"])
