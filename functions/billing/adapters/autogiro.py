@@ -1,4 +1,5 @@
-"""Autogiro adapters outside DynamoDB: request and report files in S3, and the mandate form page.
+"""Autogiro adapters outside DynamoDB: request and report files in S3, and the mandate form page (its
+words from the gettext catalogs).
 
 Files live in the pages bucket, never under `i/` (the only prefix CloudFront may read):
 `autogiro/outbox/<tenant>/<dataset name>` for request files we write, `autogiro/inbox/<tenant>/<file>`
@@ -14,8 +15,9 @@ from botocore.exceptions import ClientError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from billing.adapters.aws import client, read_inbox_file, translate
+from billing.adapters.mail_words import Words, reader_language
 from billing.services.autogiro.form import MandateForm
-from billing.services.autogiro.model import CONSENT_VALUE, MandateStatus
+from billing.services.autogiro.model import CONSENT_VALUE, Mandate, MandateStatus
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -45,48 +47,50 @@ class S3AutogiroFiles:
         return read_inbox_file(self.bucket, key, "Autogiro file")
 
 
-# The form's words, in the customer's language. The consent follows Bankgirot's mandate terms in
-# short: what is debited, the notice, and how to revoke.
-TEXTS: dict[str, dict[str, str]] = {
-    "sv": {
-        "title": "Betala med Autogiro",
-        "intro": "Med Autogiro dras beloppet automatiskt från ditt konto på förfallodagen. "
-        "Du får fakturan som vanligt och ser dragningsdagen på den.",
-        "personnummer": "Personnummer (ÅÅÅÅMMDD-NNNN)",
-        "clearing": "Clearingnummer",
-        "account_number": "Kontonummer",
-        "consent": "Jag lämnar medgivande till att betalningar för fakturor från {tenant} dras från "
-        "kontot ovan via Autogiro. Belopp och dragningsdag meddelas minst åtta bankdagar före "
-        "dragningen. Medgivandet gäller tills vidare och kan återkallas hos {tenant} eller min bank; "
-        "en enskild dragning kan stoppas senast bankdagen före dragningsdagen.",
-        "submit": "Godkänn Autogiro",
-        "back": "Tillbaka till fakturan",
-        "pending": "Ditt Autogiro-medgivande är registrerat och väntar på godkännande från din bank.",
-        "approved": "Autogiro är aktivt. Fakturorna dras automatiskt från ditt konto.",
-        "rejected": "Ditt Autogiro-medgivande godkändes inte: {reason} Du kan försöka igen nedan.",
-        "cancelled": "Autogiro är avslutat: {reason} Du kan lämna ett nytt medgivande nedan.",
-        "error": "Något behöver rättas:",
-    },
-    "en": {
-        "title": "Pay by Autogiro",
-        "intro": "With Autogiro the amount is taken from your account automatically on the due date. "
-        "You get the invoice as before and see the debit date on it.",
-        "personnummer": "Personal identity number (YYYYMMDD-NNNN)",
-        "clearing": "Clearing number",
-        "account_number": "Account number",
-        "consent": "I consent to payments of invoices from {tenant} being debited from the account "
-        "above through Autogiro. The amount and the debit date are announced at least eight banking "
-        "days before each debit. The consent applies until further notice and can be revoked with "
-        "{tenant} or my bank; a single debit can be stopped up to the banking day before.",
-        "submit": "Approve Autogiro",
-        "back": "Back to the invoice",
-        "pending": "Your Autogiro mandate is registered and waiting for your bank's approval.",
-        "approved": "Autogiro is active. Your invoices are paid from your account automatically.",
-        "rejected": "Your Autogiro mandate was not approved: {reason} You can try again below.",
-        "cancelled": "Autogiro has ended: {reason} You can give a new mandate below.",
-        "error": "Something needs correcting:",
-    },
-}
+def _form_words(t: Words) -> dict[str, str]:
+    """The labels the form template reads as `t.<name>`, in the reader's language."""
+    return {
+        "title": t("Pay by Autogiro"),
+        "intro": t(
+            "With Autogiro the amount is taken from your account automatically on the due date. "
+            "You get the invoice as before and see the debit date on it."
+        ),
+        "personnummer": t("Personal identity number (YYYYMMDD-NNNN)"),
+        "clearing": t("Clearing number"),
+        "account_number": t("Account number"),
+        "submit": t("Approve Autogiro"),
+        "back": t("Back to the invoice"),
+        "error": t("Something needs correcting:"),
+    }
+
+
+def _consent(t: Words, tenant_name: str) -> str:
+    # Bankgirot's mandate terms in short: what is debited, the notice, and how to revoke.
+    return t(
+        "I consent to payments of invoices from %(tenant)s being debited from the account above through "
+        "Autogiro. The amount and the debit date are announced at least eight banking days before each "
+        "debit. The consent applies until further notice and can be revoked with %(tenant)s or my bank; "
+        "a single debit can be stopped up to the banking day before.",
+        tenant=tenant_name,
+    )
+
+
+def _notice(t: Words, mandate: Mandate) -> tuple[str | None, bool]:
+    """What the page says about the mandate so far, and whether the form is still shown."""
+    reason = ""
+    if mandate.reason is not None:
+        reason = mandate.reason.sv if t.language == "sv" else mandate.reason.en
+    if mandate.status in (MandateStatus.PENDING, MandateStatus.SENT):
+        return t("Your Autogiro mandate is registered and waiting for your bank's approval."), False
+    if mandate.status is MandateStatus.APPROVED:
+        return t("Autogiro is active. Your invoices are paid from your account automatically."), False
+    if mandate.status is MandateStatus.REJECTED:
+        return t(
+            "Your Autogiro mandate was not approved: %(reason)s You can try again below.", reason=reason
+        ), True
+    if mandate.status is MandateStatus.CANCELLED:
+        return t("Autogiro has ended: %(reason)s You can give a new mandate below.", reason=reason), True
+    return None, True
 
 
 class JinjaAutogiroForm:
@@ -102,29 +106,16 @@ class JinjaAutogiroForm:
         )
 
     def render(self, form: MandateForm) -> str:
-        language = form.language if form.language in TEXTS else "sv"
-        texts = TEXTS[language]
+        # The form is Bankgirot's Swedish service: a reader whose language we lack gets Swedish.
+        t = Words(reader_language(form.language, fallback="sv"))
         tenant_name = str(form.tenant.page.get("name") or form.tenant.settings.legal_name)
         mandate = form.mandate
-        notice = None
-        show_form = True
-        if mandate is not None:
-            reason = ""
-            if mandate.reason is not None:
-                reason = mandate.reason.sv if language == "sv" else mandate.reason.en
-            if mandate.status in (MandateStatus.PENDING, MandateStatus.SENT):
-                notice, show_form = texts["pending"], False
-            elif mandate.status is MandateStatus.APPROVED:
-                notice, show_form = texts["approved"], False
-            elif mandate.status is MandateStatus.REJECTED:
-                notice = texts["rejected"].format(reason=reason)
-            elif mandate.status is MandateStatus.CANCELLED:
-                notice = texts["cancelled"].format(reason=reason)
+        notice, show_form = _notice(t, mandate) if mandate is not None else (None, True)
         token = form.stored.page_token
         context: dict[str, Any] = {
-            "lang": language,
-            "t": texts,
-            "consent_text": texts["consent"].format(tenant=tenant_name),
+            "lang": t.language,
+            "t": _form_words(t),
+            "consent_text": _consent(t, tenant_name),
             "tenant_name": tenant_name,
             "colour": str(form.tenant.page.get("colour") or "#1f5f8b"),
             "invoice_number": form.stored.invoice.number or "",

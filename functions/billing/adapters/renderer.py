@@ -33,7 +33,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from billing.domain.dunning.messages import MESSAGES as REMINDER_TEXTS
 from billing.domain.money import exponent, round_minor
 from billing.domain.page.pdf import A4_WIDTH, PdfDocument, wrap
 from billing.domain.page.view import InvoicePageView, PageStatus, ReminderView
@@ -197,8 +196,8 @@ _REMINDER_DATES = frozenset({"due_date", "latest_due_date"})
 def reminder_paragraphs(reminder: ReminderView, view: InvoicePageView) -> list[str]:
     """The reminder's paragraphs in the reader's language, money and dates formatted for the locale.
 
-    The words are the dunning rules' own (billing.domain.dunning.messages), so the page says exactly
-    what the reminder email said.
+    The keys and parameters are the dunning rules' own (billing.domain.dunning.messages) and the words
+    the catalogs', so the page says exactly what the reminder email said.
     """
     loc = locale_for(view.language, view.country)
     language = view.language if view.language in LANGUAGES else "en"
@@ -212,9 +211,16 @@ def reminder_paragraphs(reminder: ReminderView, view: InvoicePageView) -> list[s
             params[key] = view.number  # the number the customer sees, not our internal id
         else:
             params[key] = str(value)
-    return [
-        REMINDER_TEXTS[key][language].format(**params) for key in reminder.body_keys if key in REMINDER_TEXTS
-    ]
+    words = translations(language)
+    # A key the catalog no longer knows (a retired paragraph of a stored reminder) is left out rather
+    # than shown as its key.
+    return [words.gettext(key) % params for key in reminder.body_keys if reminder_key_known(words, key)]
+
+
+def reminder_key_known(words: Translations, key: str) -> bool:
+    """The dunning rules name their sentences by key (`dunning.reminder.total`); the catalogs hold
+    them under that key, and an unknown key comes back from gettext unchanged."""
+    return words.gettext(key) != key
 
 
 @pass_context
@@ -231,6 +237,11 @@ def _translations(language: str) -> Translations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(fp=buffer, domain="messages")
+
+
+def translations(language: str) -> Translations:
+    """The gettext catalog of one language (the mails' words too); a language we lack reads English."""
+    return _translations(language if language in LANGUAGES else "en")
 
 
 @cache

@@ -1,4 +1,4 @@
-"""The words: every key in Swedish and English, placeholders filled, never threatening."""
+"""The words: every key in the Swedish and English catalogs, placeholders filled, never threatening."""
 
 from __future__ import annotations
 
@@ -6,16 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from babel.messages.pofile import read_po
 from dunning_builders import DUE, RATES, a_policy, an_invoice
 
-from billing.domain.dunning import (
-    MESSAGES,
-    CustomerHistory,
-    SendReminder,
-    SentReminder,
-    decide_next_action,
-)
-from billing.domain.dunning.messages import LOCALES
+from billing.adapters.renderer import LANGUAGES, TRANSLATIONS_DIR, reminder_key_known, translations
+from billing.domain.dunning import CustomerHistory, SendReminder, SentReminder, decide_next_action
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 # Words a reminder must never use: no threats, no debt collection, no courts, no enforcement.
 FORBIDDEN = (
@@ -54,10 +51,24 @@ def _reminders() -> list[SendReminder]:
     return out
 
 
+def _catalog_keys(language: str) -> set[str]:
+    """The reminder keys a catalog holds (msgids named like the dunning rules' keys)."""
+    with (TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {str(m.id) for m in catalog if str(m.id).startswith("dunning.reminder.")}
+
+
+def _text(key: str, language: str) -> str:
+    words = translations(language)
+    assert reminder_key_known(words, key), (key, language)
+    return words.gettext(key)
+
+
 def test_every_message_has_swedish_and_english_text() -> None:
-    for key, texts in MESSAGES.items():
-        assert set(texts) == set(LOCALES), key
-        assert all(text.strip() for text in texts.values()), key
+    # Given both catalogs / Then they name the same reminder keys, each with a text
+    assert _catalog_keys("sv") == _catalog_keys("en") != set()
+    for key in _catalog_keys("sv"):
+        assert all(_text(key, language).strip() for language in LANGUAGES), key
 
 
 def test_every_key_a_reminder_uses_exists_and_its_placeholders_are_given() -> None:
@@ -66,24 +77,21 @@ def test_every_key_a_reminder_uses_exists_and_its_placeholders_are_given() -> No
     for reminder in reminders:
         message = reminder.message
         for key in (message.subject_key, *message.body_keys):
-            assert key in MESSAGES, key
-            for locale in LOCALES:
+            for language in LANGUAGES:
                 # Then every placeholder is a parameter, so the renderer never meets a blank
-                assert set(re.findall(r"{(\w+)}", MESSAGES[key][locale])) <= set(message.params), (
-                    key,
-                    locale,
-                )
+                placeholders = set(_PLACEHOLDER.findall(_text(key, language)))
+                assert placeholders <= set(message.params), (key, language)
 
 
 def test_every_message_key_is_used_by_some_reminder() -> None:
     used = {key for r in _reminders() for key in (r.message.subject_key, *r.message.body_keys)}
-    assert used == set(MESSAGES)
+    assert used == _catalog_keys("sv")
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_no_text_threatens_or_mentions_debt_collection(locale: str) -> None:
-    for key, texts in MESSAGES.items():
-        lowered = texts[locale].lower()
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_text_threatens_or_mentions_debt_collection(language: str) -> None:
+    for key in _catalog_keys(language):
+        lowered = _text(key, language).lower()
         assert not [word for word in FORBIDDEN if word in lowered], key
 
 

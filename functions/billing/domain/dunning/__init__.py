@@ -41,7 +41,7 @@ from billing.domain.dunning.errors import (
     ReminderPolicyError,
 )
 from billing.domain.dunning.interest import InterestSegment, LatePaymentInterest, late_payment_interest
-from billing.domain.dunning.messages import MESSAGES, ReliefOffer, ReminderMessage, choose_tone
+from billing.domain.dunning.messages import ReliefOffer, ReminderMessage, choose_tone
 from billing.domain.dunning.policy import (
     LEGAL_MAX_REMINDER_FEE_ORE,
     ReminderPolicy,
@@ -75,7 +75,6 @@ from billing.domain.dunning.state import (
 __all__ = [
     "CSV_COLUMNS",
     "LEGAL_MAX_REMINDER_FEE_ORE",
-    "MESSAGES",
     "Actor",
     "AuditAction",
     "AuditEntry",
