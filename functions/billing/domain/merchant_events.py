@@ -27,6 +27,7 @@ from typing import Any
 from billing.domain.catalog import Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.outbox import EFFECT_MERCHANT, OutboxEvent, invoice_stream
+from billing.domain.payments import Mandate, MandateStatus
 
 USAGE_BATCH_SEQ = 1  # a batch's stream holds exactly one event: its rejections
 
@@ -230,3 +231,44 @@ def usage_rejected_event(
     return EventDraft("usage.rejected", now, payload).numbered(
         tenant_id, usage_stream(batch_id), USAGE_BATCH_SEQ
     )
+
+
+# card mandates: which change of the stored mandate the merchant hears of ---------------------------
+
+
+def card_mandate_draft(
+    customer_id: str,
+    before: Mandate | None,
+    after: Mandate,
+    *,
+    invoice_id: str | None,
+    by: str,
+    reason: str | None,
+    now: datetime,
+) -> EventDraft | None:
+    """mandate.approved when `after` is a usable mandate the customer did not have before (a first one,
+    or a new payment method replacing the old); mandate.cancelled when a mandate that was not ended
+    yet became inactive (final: billing.domain.payments.advance_mandate). Nothing otherwise: a
+    redelivered or out-of-order event that changes nothing reports nothing."""
+    reference = after.mandate_ref or after.payment_method_ref
+    same = before is not None and before.payment_method_ref == after.payment_method_ref
+    if after.status is MandateStatus.ACTIVE and not (
+        same and before and before.status is MandateStatus.ACTIVE
+    ):
+        return mandate_approved_draft(
+            customer_id, method="card", reference=reference, invoice_id=invoice_id, now=now
+        )
+    if after.status is MandateStatus.INACTIVE and not (
+        same and before and before.status is MandateStatus.INACTIVE
+    ):
+        return mandate_cancelled_draft(
+            customer_id,
+            method="card",
+            reference=reference,
+            invoice_id=invoice_id,
+            status="cancelled",
+            by=by,
+            reason=reason,
+            now=now,
+        )
+    return None
