@@ -272,3 +272,41 @@ def card_mandate_draft(
             now=now,
         )
     return None
+
+
+# Autogiro mandates: which status change the merchant hears of ---------------------------------------
+
+AUTOGIRO_ENDED = ("rejected", "cancel_pending", "cancelled")
+
+
+def autogiro_mandate_draft(
+    customer_id: str,
+    *,
+    payer_number: str,
+    invoice_id: str | None,
+    before: str,
+    after: str,
+    by: str,
+    reason: str | None,
+    now: datetime,
+) -> EventDraft | None:
+    """`before`, `after`: the mandate's status (billing.services.autogiro.model.MandateStatus values).
+    mandate.approved when it becomes approved; mandate.cancelled when it first ends (rejected, to be
+    removed in the next file, cancelled); nothing for a step in between or an answer read again (a
+    report imported a second time finds the status set already)."""
+    if after == "approved" and before != "approved":
+        return mandate_approved_draft(
+            customer_id, method="autogiro", reference=payer_number, invoice_id=invoice_id, now=now
+        )
+    if after in AUTOGIRO_ENDED and before not in AUTOGIRO_ENDED:
+        return mandate_cancelled_draft(
+            customer_id,
+            method="autogiro",
+            reference=payer_number,
+            invoice_id=invoice_id,
+            status=after,
+            by=by,
+            reason=reason,
+            now=now,
+        )
+    return None
