@@ -20,9 +20,10 @@ from billing.domain.outbox import OutboxEvent, invoice_stream
 from billing.domain.payments import MandateActivated, MandateDetached, MandateStatus, apply_mandate_event
 from billing.domain.scenario import parse_catalog, parse_subscription, parse_tenant_settings
 from billing.services.dunning.answer_question import AnswerQuestion
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, RetryableError
 from billing.services.ingest_usage import IngestUsage, UsageRecord
 from billing.services.invoice_pages import PageActions
+from billing.services.outbox import DriveOutbox
 from billing.services.outbox.catalog import BY_NAME, Envelope
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
 from billing.services.subscriptions.cancel import CancelSubscription
@@ -33,7 +34,8 @@ from billing.services.subscriptions.ports import SubscriptionRecord
 from billing.services.subscriptions.start import StartSubscription
 from infra import demo_data
 from tests.unit.api.test_page_plan_switch import CUSTOMER
-from tests.unit.outbox.fakes import MemoryCustomerStreams, MemoryOutbox
+from tests.unit.outbox.fakes import MemoryCustomerStreams, MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
+from tests.unit.outbox.fault_trials import Fault, Killed, every_point
 from tests.unit.payments.test_payment_method_confirmation import _stored
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
@@ -63,12 +65,16 @@ class InvoiceWorld:
     outbox: MemoryOutbox = field(default_factory=MemoryOutbox)
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: int = 0
+    # every port call ticks it (the fault trials make one fail once, or the process die before it)
+    fault: Fault = field(default_factory=Fault)
 
     # InvoiceLedger
     def by_page_token(self, token: str) -> StoredInvoice | None:
+        self.fault.tick("read invoice")
         return self.stored if token == self.stored.page_token else None
 
     def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
+        self.fault.tick("read invoice")
         return self.stored if invoice_id == self.stored.invoice_id else None
 
     def _number(self, draft: EventDraft) -> None:
@@ -79,6 +85,7 @@ class InvoiceWorld:
     def add_question(
         self, tenant_id: str, invoice_id: str, question: dict[str, Any], limits: Any, asked: EventDraft | None
     ) -> bool:
+        self.fault.tick("store question")  # the question and its event: one transaction
         if question["question_id"] in self.questions:
             return False
         self.questions[question["question_id"]] = dict(question)
@@ -102,6 +109,7 @@ class InvoiceWorld:
         at: datetime,
         answered: Callable[[bool], EventDraft] | None = None,
     ) -> StoredInvoice:
+        self.fault.tick("store answer")  # the answer and its event: one transaction
         question = self.questions.get(question_id)
         if question is None:
             raise PermanentError(f"no question {question_id} on this invoice", field="question")
@@ -121,12 +129,14 @@ class InvoiceWorld:
         return tenant, SimpleNamespace(email="saga@example.se")
 
     def publish(self, *args: Any) -> None:
+        self.fault.tick("publish page")
         self.published += 1
 
     def append(self, *args: Any) -> None:
-        return None
+        self.fault.tick("audit step")
 
     def send(self, **kwargs: Any) -> str:
+        self.fault.tick("email")
         return "m-1"
 
     def notice(self, *args: Any) -> Any:
@@ -189,6 +199,70 @@ def test_an_answer_is_reported_once_and_says_when_every_question_is_answered() -
     # And a corrected answer (other words) is a change the merchant hears of
     _answer(world)(TENANT, "inv_1", first, "Två abonnemang, ett per SIM.", "ops@norrsken")
     assert [e.event_type for e in world.events()][-1] == "question.answered"
+
+
+def _question_world() -> InvoiceWorld:
+    world = InvoiceWorld()
+    world.outbox = MemoryOutbox(lambda: world.fault.tick("outbox"))
+    world.merchant = MemoryMerchant(lambda: world.fault.tick("merchant"))  # type: ignore[attr-defined]
+    return world
+
+
+def _again(attempt: Callable[[], object]) -> None:
+    """The customer's browser or the merchant's client: a failed request, or one whose process died
+    (Lambda starts a new one), is sent again."""
+    for _ in range(3):
+        try:
+            attempt()
+            return
+        except (RetryableError, Killed):
+            continue
+    raise AssertionError("three attempts in a row failed: a trial injects one fault")
+
+
+def _question_flow(world: InvoiceWorld) -> None:
+    """Ask, answer, and the outbox's drivers (its stream, then the sweep) after each."""
+    drive = DriveOutbox(
+        outbox=world.outbox, money_audit=MemoryMoneyAudit(), invoices=world, pages=world,  # type: ignore[arg-type]
+        receipts=None, audit=world, merchant=world.merchant, clock=_clock(),  # type: ignore[attr-defined]
+    )  # fmt: skip
+    stream = invoice_stream(world.stored.invoice_id)
+    _again(lambda: _ask(world).ask(world.stored.page_token, "Varför två SMS-rader?", None))
+    _again(lambda: drive.stream(TENANT, stream))
+    question_id = next(iter(world.questions))
+    _again(lambda: _answer(world)(TENANT, "inv_1", question_id, "Två abonnemang.", "ops@norrsken"))
+    _again(lambda: drive.stream(TENANT, stream))
+    _again(lambda: drive.sweep(NOW))
+
+
+def _question_trial_ok(world: InvoiceWorld, label: Any) -> bool:
+    """Exactly the clean run's events, finished, heard once each after de-duplication by id."""
+    events = world.events()
+    assert [(e.seq, e.event_type, e.pending) for e in events] == [
+        (1, "question.asked", ()),
+        (2, "question.answered", ()),
+    ], label
+    heard = world.merchant.unique()  # type: ignore[attr-defined]
+    assert [(h["id"], h["type"]) for h in heard] == [(e.event_id, e.event_type) for e in events], label
+    return len(world.merchant.published) > len(heard)  # type: ignore[attr-defined]
+
+
+def test_a_fault_at_every_point_of_a_question_and_its_answer_ends_as_without_faults() -> None:
+    # Given the flow's port calls, counted in a run without faults
+    clean = _question_world()
+    _question_flow(clean)
+    _question_trial_ok(clean, "clean")
+    calls, trace = clean.fault.calls, list(clean.fault.trace)
+    assert {"store question", "store answer", "outbox", "merchant"} <= set(trace)
+    # When each of them in turn fails once, or the process dies before it, and the request is sent again
+    duplicates = every_point(_question_world, _question_flow, _question_trial_ok, calls=calls, trace=trace)
+    # Then every trial ends with the question and its answer written once and heard once; a delivery
+    # is repeated only when the process died between it and its done-mark (a failed mark is retried
+    # in place), and it has the same id: the merchant drops it
+    marks_after_delivery = sum(
+        1 for at in range(2, calls + 1) if (trace[at - 2], trace[at - 1]) == ("merchant", "outbox")
+    )
+    assert marks_after_delivery == 2 and duplicates == marks_after_delivery
 
 
 # subscriptions: on the customer's stream -----------------------------------------------------------
