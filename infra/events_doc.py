@@ -18,11 +18,23 @@ HEADER = """# Events for the merchant
 tests/unit/outbox/test_events_doc.py fails when this file is out of date. -->
 
 Every change that matters to a merchant is written as an event in the same DynamoDB transaction as
-the change itself (the transactional outbox, `OutboxTable`), numbered per invoice (`sequence` 1, 2,
-...) with an id derived from tenant, invoice and sequence. The outbox's publisher
+the change itself (the transactional outbox, `OutboxTable`), numbered per stream (`sequence` 1, 2,
+...) with an id derived from tenant, stream and sequence. The stream is what orders events:
+
+- `invoice#<id>`: the invoice's money, reminders, relief and questions (`invoice.*`, `payment.*`,
+  `credit_note.issued`, `reminder.sent`, `relief.chosen`, `question.*`), numbered by the invoice's
+  `event_seq`;
+- `customer#<id>`: what the customer pays by and is subscribed to (`mandate.*`,
+  `subscription.changed`), numbered by the customer item's own `event_seq`, whatever invoice (if any)
+  the change concerns;
+- `usage#<batch id>`: one `usage.rejected` per ingestion batch with rejections (the batch id is a
+  digest of the request's `Idempotency-Key` header, or of the batch itself), so ingestion never waits
+  on a shared counter and a batch sent again is reported once.
+
+The outbox's publisher
 (`DriveOutboxFunction`, started by the table's DynamoDB stream and swept every five minutes) carries
 out what must follow each event exactly once (the money audit entry, a balance credit, a reminder's
-email, the page, the receipt) and then hands it to the merchant, in order per invoice, at least once:
+email, the page, the receipt) and then hands it to the merchant, in order per stream, at least once:
 
 - **EventBridge**: on the `MerchantEventBus` (stack output `MerchantEventBusName`), source `billing`,
   detail-type the event type, detail the envelope below.
@@ -37,19 +49,18 @@ email, the page, the receipt) and then hands it to the merchant, in order per in
   `WebhookDeadLetterQueue` (alarmed) and `billing events replay` sends the event again.
 
 Operators: `billing events list --tenant T --invoice I` (the invoice's events, with effects still to
-do), `billing events drive` (finish pending effects now), `billing events replay`, `billing events
-endpoints list|add|remove`, and `billing audit --tenant T INVOICE` / `billing audit --tenant T
---customer C` (the money audit trail: who or what, when, before, after, why; append-only, the sum of
+do; `--customer C` or `--batch B` for the other streams), `billing events drive` (finish pending
+effects now), `billing events replay`, `billing events endpoints list|add|remove`, and `billing audit
+--tenant T INVOICE` / `billing audit --tenant T --customer C` (the money audit trail: who or what,
+when, before, after, why; append-only, the sum of
 an invoice's changes is what it is owed now).
 
 A new kind of event is written by its own transaction with
-`billing.adapters.dynamo.outbox.add_event(tx, event, now)`, setting the invoice's `event_seq` to the
-event's sequence in the same transaction (a new document is put with `event_seq` 1).
-
-Not emitted yet (issue 16 names them; no flow writes them today): `question.asked`,
-`question.answered`, `mandate.approved`, `mandate.cancelled`, `subscription.changed` and
-`usage.rejected`. A question's answer, a mandate's approval or a plan change reaches
-the customer (email, page) but not the merchant's bus or webhooks until they are.
+`billing.adapters.dynamo.outbox.add_event(tx, event, now)`, setting its stream's `event_seq` to the
+event's sequence in the same transaction under the condition that it was the one before (a new
+document is put with `event_seq` 1; the customer's stream: `billing.adapters.dynamo.customer_events`).
+A retried request, a redelivered Stripe event or an Autogiro report imported again finds its change
+made and writes no second event; a crash before the commit leaves neither.
 """
 
 

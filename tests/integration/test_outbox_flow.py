@@ -19,7 +19,7 @@ from billing.adapters.dynamo.outbox import DynamoOutbox
 from billing.domain.audit_trail import accounted_amount_due
 from billing.domain.outbox import invoice_stream
 from billing.handlers.outbox_wiring import manage_endpoints, money_audit, outbox_store
-from billing.handlers.wiring import customer_directory
+from billing.handlers.wiring import customer_directory, stripe_records
 from infra import local_outbox
 from infra.stripe_fake import FakeStripe
 from tests.integration import stripe_support
@@ -69,6 +69,12 @@ def _bus_events(url: str, tenant_id: str) -> list[dict[str, Any]]:
         for m in messages:
             found.append(json.loads(m["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def _on_invoices(received: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an endpoint or the bus got about invoices: the seed's customers also report their
+    subscription's start on their own streams (subscription.changed)."""
+    return [e for e in received if (e.get("detail") or e)["stream"].startswith("invoice#")]
 
 
 def test_an_overpayment_whose_credit_failed_once_ends_credited_once_and_the_merchant_hears_it(
@@ -129,13 +135,13 @@ def test_an_overpayment_whose_credit_failed_once_ends_credited_once_and_the_merc
         entries, key=lambda e: (e.at, e.key)
     )
     # the merchant's endpoint verified and processed each event once, in order
-    assert [e["type"] for e in receiver.events] == ["invoice.issued", "invoice.paid"]
+    assert [e["type"] for e in _on_invoices(receiver.events)] == ["invoice.issued", "invoice.paid"]
     assert receiver.refused == 0
-    assert [e["id"] for e in receiver.events] == [e.event_id for e in events]
+    assert [e["id"] for e in _on_invoices(receiver.events)] == [e.event_id for e in events]
     # and the merchant's bus carried both
     bus = _bus_events(capture, tenant_id)
-    assert sorted(e["detail-type"] for e in bus) == ["invoice.issued", "invoice.paid"]
-    assert {e["detail"]["id"] for e in bus} == {e.event_id for e in events}
+    assert sorted(e["detail-type"] for e in _on_invoices(bus)) == ["invoice.issued", "invoice.paid"]
+    assert {e["detail"]["id"] for e in _on_invoices(bus)} == {e.event_id for e in events}
 
     # When a delivery is replayed: the same bytes again, and later than five minutes
     headers, body = receiver.deliveries[-1]
@@ -150,7 +156,7 @@ def test_an_overpayment_whose_credit_failed_once_ends_credited_once_and_the_merc
     monkeypatch.setattr(standardwebhooks.webhooks, "datetime", _Later)
     assert receiver.receive(headers, body) == 400
     # Then it is not processed again
-    assert len(receiver.events) == 2
+    assert len(_on_invoices(receiver.events)) == 2
 
 
 def test_an_event_replayed_by_the_operator_reaches_the_endpoint_again_with_its_id(
@@ -286,8 +292,113 @@ def test_one_aws_call_failing_at_a_random_point_of_a_payment_ends_as_without_fau
             kinds = [(e.seq, e.kind) for e in entries]
             assert kinds == [(1, "invoice"), (2, "balance"), (2, "invoice")], label
             assert accounted_amount_due(entries) == 0, label
-            assert [e["type"] for e in receiver.events] == ["invoice.issued", "invoice.paid"], label
+            assert [e["type"] for e in _on_invoices(receiver.events)] == ["invoice.issued", "invoice.paid"], (
+                label
+            )
             assert receiver.refused == 0, label
         finally:
             receiver.stop()
     print(f"\n{LOCAL_TRIALS} local-stack trials over {calls} AWS calls; failed: {hit[1:]}")
+
+
+def test_questions_mandates_a_subscription_change_and_rejected_usage_reach_the_merchant_once(
+    local_env: Any,
+    tenant_id: str,
+    stripe_fake: FakeStripe,
+    receiver: Receiver,
+    scenario_clock: Any,
+    monkeypatch: Any,
+) -> None:
+    """The six events besides an invoice's money, each written with its change (docs/events.md), each
+    request or provider event delivered twice: the merchant's endpoint verifies and hears each once."""
+    import urllib.parse
+
+    from billing.domain.merchant_events import customer_stream
+    from billing.services.billing_run import SystemClock
+    from tests.integration.merchant.support import call, create_key
+
+    # Given a merchant with an endpoint for every event, an issued invoice not due yet, and API keys
+    # (the merchant's clock reads the scenario's day too: its receiver checks the signed timestamp)
+    scenario_clock(stripe_support.TODAY)
+
+    class _ScenarioTime(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return SystemClock().now()
+
+    monkeypatch.setattr(standardwebhooks.webhooks, "datetime", _ScenarioTime)
+    endpoint = manage_endpoints().add(tenant_id, receiver.url, ("*",))
+    receiver.secret = endpoint.secret
+    issued = issue(local_env, tenant_id, stripe_fake)
+    stored, url = issued.stored, local_env.server.url
+    customer_id = stored.invoice.customer_id
+    key, usage_key = create_key(tenant_id, "full"), create_key(tenant_id, "usage")
+    seeded = outbox_store().events(tenant_id, customer_stream(customer_id))  # the seed's own start
+    # When the customer asks a question on the page (the form posted twice: a double click)
+    form = urllib.parse.urlencode({"text": "Varför två SMS-rader?", "line_id": ""}).encode()
+    for _ in range(2):
+        status = request(
+            f"{url}/v1/pages/{stored.page_token}/questions",
+            method="POST",
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )[0]
+        assert status == 303
+    # and the merchant answers it through the API (retried with the same key, then sent again as a new
+    # request with the same words)
+    (question,) = call(url, "GET", f"/v1/invoices/{stored.invoice_id}/questions", key).body["data"]
+    path = f"/v1/invoices/{stored.invoice_id}/questions/{question['question_id']}/answer"
+    for idempotency_key in ("a", "a", "b"):
+        answered = call(url, "POST", path, key, {"text": "Två abonnemang."}, idempotency_key=idempotency_key)
+        assert answered.status == 200, answered.body
+    # and the customer sets up card autopay, then removes the card at Stripe (each event delivered
+    # again by Stripe's retry)
+    mark = len(stripe_fake.events)
+    location = request(issued.link("autopay-link"))[1]["Location"]
+    assert complete_checkout(location, "card")[0] == 303
+    record = stripe_records().customer_record(tenant_id, customer_id)
+    stripe_fake.detach_payment_method(record["mandate"]["payment_method_ref"])
+    stripe_fake.wait_for_deliveries()
+    for delivered in list(stripe_fake.events[mark:]):
+        assert post_event(local_env, tenant_id, delivered)[0] == 200
+    # and the merchant cancels the subscription at period end (the request retried)
+    for _ in range(2):
+        cancel = call(
+            url, "POST", f"/v1/customers/{customer_id}/subscription/cancel", key, {"at": "period_end"},
+            idempotency_key="cancel",
+        )  # fmt: skip
+        assert cancel.status == 200, cancel.body
+    # and a usage batch with an event for no such customer is sent twice
+    batch = {"events": [{"id": "u-1", "customer_id": "nobody", "metric": "data_gb",
+                         "timestamp": "2026-11-23T09:00:00Z", "value": 1}]}  # fmt: skip
+    for _ in range(2):
+        sent = call(url, "POST", "/v1/usage", usage_key, batch)
+        assert sent.status == 200 and sent.body["rejected"] == 1, sent.body
+    local_outbox.drain()
+
+    # Then the invoice's stream has the question and its answer after the invoice, once each
+    invoice_events = outbox_store().events(tenant_id, invoice_stream(stored.invoice_id))
+    assert [e.event_type for e in invoice_events if e.event_type.startswith("question.")] == [
+        "question.asked",
+        "question.answered",
+    ]
+    # the customer's stream has the mandate's approval and end and the cancellation, numbered on
+    customer_events = outbox_store().events(tenant_id, customer_stream(customer_id))
+    n = len(seeded)
+    assert [(e.seq, e.event_type) for e in customer_events[n:]] == [
+        (n + 1, "mandate.approved"),
+        (n + 2, "mandate.cancelled"),
+        (n + 3, "subscription.changed"),
+    ]
+    assert all(e.pending == () for e in [*invoice_events, *customer_events])
+    # and the merchant's endpoint verified every delivery and heard each of the six once
+    heard = [e["type"] for e in receiver.events]
+    six = ["question.asked", "question.answered", "mandate.approved", "mandate.cancelled",
+           "subscription.changed", "usage.rejected"]  # fmt: skip
+    assert sorted(t for t in heard if t in six) == sorted(six + ["subscription.changed"] * n), heard
+    assert receiver.refused == 0
+    rejected = next(e for e in receiver.events if e["type"] == "usage.rejected")
+    assert rejected["stream"] == f"usage#{rejected['data']['batch_id']}"
+    assert [(r["id"], r["reason"]) for r in rejected["data"]["rejected"]] == [("u-1", "unknown_customer")]
+    cancelled = [e for e in receiver.events if e["type"] == "subscription.changed"][-1]
+    assert (cancelled["data"]["change"], cancelled["data"]["customer_id"]) == ("cancelled", customer_id)

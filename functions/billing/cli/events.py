@@ -1,10 +1,11 @@
 """`billing events list|replay|endpoints` and `billing audit`: the merchant's events and the money
 audit trail, for operators (docs/events.md).
 
-- `billing events list --tenant T --invoice I`: the invoice's outbox events, by sequence, with the
-  effects still to do (JSON lines).
-- `billing events replay --tenant T --invoice I --seq N`: publish that event to the bus and the
-  endpoints again (same id: a receiver that saw it de-duplicates).
+- `billing events list --tenant T --invoice I` (or `--customer C`: mandates and subscription changes;
+  `--batch B`: a usage batch's rejections): the stream's outbox events, by sequence, with the effects
+  still to do (JSON lines).
+- `billing events replay --tenant T --invoice I|--customer C|--batch B --seq N`: publish that event to
+  the bus and the endpoints again (same id: a receiver that saw it de-duplicates).
 - `billing events drive [--tenant T --invoice I]`: finish pending effects now (one invoice, or the
   sweep of everything pending), instead of waiting for the schedule.
 - `billing events endpoints list|add|remove --tenant T [--url U] [--events a,b] [--id ID]`: webhook
@@ -28,13 +29,13 @@ def register(subparsers: Any) -> None:
         "events", help="merchant events and webhooks (docs/events.md)", description=__doc__
     )
     commands = parser.add_subparsers(dest="events_command", required=True, metavar="SUBCOMMAND")
-    listing = commands.add_parser("list", help="an invoice's events, by sequence")
+    listing = commands.add_parser("list", help="a stream's events, by sequence")
     listing.add_argument("--tenant", required=True)
-    listing.add_argument("--invoice", required=True)
+    _stream_arguments(listing)
     listing.set_defaults(func=run_list)
     replaying = commands.add_parser("replay", help="publish one event again (same id)")
     replaying.add_argument("--tenant", required=True)
-    replaying.add_argument("--invoice", required=True)
+    _stream_arguments(replaying)
     replaying.add_argument("--seq", required=True, type=int)
     replaying.set_defaults(func=run_replay)
     driving = commands.add_parser("drive", help="finish pending effects now")
@@ -63,24 +64,46 @@ def register(subparsers: Any) -> None:
     audit.set_defaults(func=run_audit)
 
 
+def _stream_arguments(parser: Any) -> None:
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--invoice", help="the invoice's stream (money, reminders, relief, questions)")
+    which.add_argument("--customer", help="the customer's stream (mandates, subscription changes)")
+    which.add_argument("--batch", help="a usage batch's stream (usage.rejected; its batch_id)")
+
+
+def _stream(args: argparse.Namespace) -> str:
+    from billing.domain.merchant_events import customer_stream, usage_stream
+    from billing.domain.outbox import invoice_stream
+
+    if args.invoice:
+        return invoice_stream(args.invoice)
+    if args.customer:
+        return customer_stream(args.customer)
+    return usage_stream(args.batch)
+
+
 def _line(value: dict[str, Any]) -> None:
     print(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from billing.domain.outbox import invoice_stream
     from billing.handlers.outbox_wiring import outbox_store
 
-    for event in outbox_store().events(args.tenant, invoice_stream(args.invoice)):
+    for event in outbox_store().events(args.tenant, _stream(args)):
         _line({**event.envelope(), "effects": list(event.effects), "pending": list(event.pending)})
     return 0
 
 
 def replay(tenant_id: str, invoice_id: str, seq: int) -> bool:
     from billing.domain.outbox import invoice_stream
+
+    return replay_stream(tenant_id, invoice_stream(invoice_id), seq)
+
+
+def replay_stream(tenant_id: str, stream: str, seq: int) -> bool:
     from billing.handlers.outbox_wiring import merchant_events, outbox_store
 
-    event = outbox_store().get(tenant_id, invoice_stream(invoice_id), seq)
+    event = outbox_store().get(tenant_id, stream, seq)
     if event is None:
         return False
     merchant_events().publish(event)
@@ -88,10 +111,11 @@ def replay(tenant_id: str, invoice_id: str, seq: int) -> bool:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    if not replay(args.tenant, args.invoice, args.seq):
-        print(f"error: seq: invoice {args.invoice} has no event {args.seq}", file=sys.stderr)
+    stream = _stream(args)
+    if not replay_stream(args.tenant, stream, args.seq):
+        print(f"error: seq: {stream} has no event {args.seq}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"replayed {args.invoice} #{args.seq}", file=sys.stderr)
+    print(f"replayed {stream} #{args.seq}", file=sys.stderr)
     return 0
 
 

@@ -40,10 +40,12 @@ logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
+MAX_BATCH_KEY = 255
 
 
 @cache
 def ingest() -> IngestUsage:
+    from billing.adapters.dynamo.outbox import DynamoEventLog
     from billing.adapters.dynamo.usage import DynamoUsageCustomers, DynamoUsageLedger
     from billing.handlers.engagement_wiring import watch_spend
     from billing.services.billing_run import SystemClock
@@ -55,6 +57,7 @@ def ingest() -> IngestUsage:
         ledger=DynamoUsageLedger(),
         clock=SystemClock(),
         spend=watch_spend(),
+        rejections=DynamoEventLog(),
     )
 
 
@@ -64,6 +67,12 @@ def api_keys() -> "DynamoApiKeys":
 
     bind_tables()
     return DynamoApiKeys()
+
+
+def batch_key(headers: dict[str, str]) -> str | None:
+    """The request's Idempotency-Key (optional): it names the batch in usage.rejected."""
+    key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), None)
+    return key.strip()[:MAX_BATCH_KEY] or None if key else None
 
 
 def _answer(status: int, body: dict[str, Any]) -> Response[str]:
@@ -101,7 +110,7 @@ def post_usage() -> Response[str]:
     if isinstance(body, dict):
         body.pop("tenant_id", None)
     try:
-        result = ingest()(tenant_id, parse_batch(body))
+        result = ingest()(tenant_id, parse_batch(body), batch_key(dict(event.headers)))
     except BatchRefused as exc:
         code = "batch_too_large" if exc.status == 413 else "bad_request"
         return _answer(exc.status, {"error": code, "field": exc.field, "message": exc.reason})

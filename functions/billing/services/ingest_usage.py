@@ -17,6 +17,7 @@ window, so the customer's next invoice bills it, and its result says so (reason 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +25,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from billing.domain.merchant_events import usage_batch_id, usage_rejected_event
+from billing.domain.outbox import OutboxEvent
 from billing.domain.periods import local_midnight, period_containing, previous_period
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_usage_event
@@ -134,6 +137,13 @@ class UsageLedger(Protocol):
     def record(self, tenant_id: str, records: Sequence[UsageRecord]) -> set[int]:
         """Store each record with its duplicate marker and daily total in one transaction; return the
         indexes of records whose event id was already recorded (nothing of theirs is written)."""
+        ...
+
+
+class UsageRejections(Protocol):
+    def record(self, event: OutboxEvent) -> bool:
+        """Put the batch's usage.rejected in the outbox unless its stream has it already (the same
+        batch sent again): False then."""
         ...
 
 
@@ -282,16 +292,21 @@ class IngestUsage:
         ledger: UsageLedger,
         clock: Clock,
         spend: SpendWatch | None = None,
+        rejections: UsageRejections | None = None,
     ) -> None:
         self.tenants = tenants
         self.customers = customers
         self.ledger = ledger
         self.clock = clock
+        # The merchant's usage.rejected (docs/events.md): one event per batch with rejections, on the
+        # batch's own stream, so ingestion never waits on a shared sequence.
+        self.rejections = rejections
         # Spend alerts (billing.services.spend_alerts.watch): checked after the batch is recorded, for
         # the customers it named, from the customer records already read above.
         self.spend = spend
 
-    def __call__(self, tenant_id: str, events: Sequence[Any]) -> BatchResult:
+    def __call__(self, tenant_id: str, events: Sequence[Any], batch_key: str | None = None) -> BatchResult:
+        """`batch_key`: the request's Idempotency-Key, if it sent one (it names the batch's stream)."""
         now = self.clock.now()
         results: dict[int, EventResult] = {}
         valid: dict[int, UsageEvent] = {}
@@ -370,4 +385,33 @@ class IngestUsage:
                 )
             else:
                 results[i] = EventResult(i, record.event.id, ACCEPTED)
-        return BatchResult(tuple(results[i] for i in range(len(events))))
+        batch = BatchResult(tuple(results[i] for i in range(len(events))))
+        self._report_rejections(tenant_id, events, batch, batch_key, now)
+        return batch
+
+    def _report_rejections(
+        self, tenant_id: str, events: Sequence[Any], batch: BatchResult, batch_key: str | None, now: datetime
+    ) -> None:
+        """After the accepted events are stored: a failure here fails the request, and the client's
+        resend (its accepted events now duplicates) writes the event; a batch's stream holds one."""
+        rejected = [r for r in batch.results if r.status == REJECTED]
+        if self.rejections is None or not rejected:
+            return
+        canonical = json.dumps(list(events), sort_keys=True, default=str, separators=(",", ":"))
+        event = usage_rejected_event(
+            tenant_id,
+            usage_batch_id(tenant_id, batch_key, canonical),
+            rejected=[{**r.to_dict(), "customer_id": _customer_of(events[r.index])} for r in rejected],
+            accepted=batch.count(ACCEPTED),
+            duplicates=batch.count(DUPLICATE),
+            now=now,
+        )
+        self.rejections.record(event)
+
+
+def _customer_of(raw: Any) -> str | None:
+    """The customer id the rejected event named, if it is one we could have stored."""
+    customer_id = raw.get("customer_id") if isinstance(raw, dict) else None
+    if isinstance(customer_id, str) and 0 < len(customer_id) <= MAX_CUSTOMER_ID_LENGTH:
+        return customer_id
+    return None

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from billing.domain.merchant_events import question_asked_draft
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
@@ -246,7 +247,9 @@ class PageActions:
         now = self.clock.now()
         question = {"question_id": question_id, "asked_at": now.isoformat(), "text": text, "line_id": line_id}
         # LimitReached (429) past the invoice's or the day's limit: nothing is stored, nobody emailed.
-        new = self.invoices.add_question(stored.tenant_id, stored.invoice_id, question, self.limits)
+        # The merchant's question.asked is written with the question itself (once per question).
+        asked = question_asked_draft(stored.invoice, question, now)
+        new = self.invoices.add_question(stored.tenant_id, stored.invoice_id, question, self.limits, asked)
         tenant, account = self.pages.load(stored)
         if new:
             self.audit.append(

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import LocalText
+from billing.domain.payments import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
@@ -79,7 +81,12 @@ class CardMandates(Protocol):
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 
-    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
+    def save_customer_record(
+        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
+    ) -> None:
+        """Store the customer's Stripe record; `event` (mandate.approved or mandate.cancelled) is
+        numbered on the customer's stream and written in the same transaction."""
+        ...
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]: ...
 
@@ -94,10 +101,22 @@ def stop_card_autopay(
     """The customer's card mandate stops (stopped here, or replaced by Autogiro) and this invoice is
     no longer charged."""
     record = dict(cards.customer_record(tenant_id, customer_id))
-    if isinstance(record.get("mandate"), Mapping):
-        # Inactive is final (billing.domain.payments.advance_mandate): never charged again.
-        record["mandate"] = {**record["mandate"], "status": "inactive"}
-        cards.save_customer_record(tenant_id, customer_id, record)
+    mandate = record.get("mandate")
+    if isinstance(mandate, Mapping) and mandate.get("status") != MandateStatus.INACTIVE.value:
+        # Inactive is final (billing.domain.payments.advance_mandate): never charged again. Saved
+        # only when it was not inactive yet, so a repeated stop reports no second mandate.cancelled.
+        record["mandate"] = {**mandate, "status": MandateStatus.INACTIVE.value}
+        stopped = mandate_cancelled_draft(
+            customer_id,
+            method="card",
+            reference=str(mandate.get("mandate_ref") or mandate.get("payment_method_ref") or ""),
+            invoice_id=invoice_id,
+            status="cancelled",
+            by="customer",
+            reason=None,
+            now=now,
+        )
+        cards.save_customer_record(tenant_id, customer_id, record, stopped)
     cards.update_invoice_record(
         tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()}
     )

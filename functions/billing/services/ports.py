@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
+from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.usage import UsageEvent
 
@@ -193,9 +194,12 @@ class InvoiceLedger(Protocol):
         invoice_id: str,
         question: dict[str, Any],
         limits: PageLimits = DEFAULT_PAGE_LIMITS,
+        asked: EventDraft | None = None,
     ) -> bool:
         """Store a question and mark the invoice questioned; False when the same question (id) is
-        already there (a repeated form post). `LimitReached` past the invoice's or the day's limit."""
+        already there (a repeated form post). `LimitReached` past the invoice's or the day's limit.
+        `asked` (question.asked) is numbered on the invoice's stream and written in the same
+        transaction: nothing when the question was there already."""
         ...
 
     def claim_support_notice(self, tenant_id: str, invoice_id: str) -> bool:

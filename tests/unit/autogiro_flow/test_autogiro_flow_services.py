@@ -27,6 +27,7 @@ from billing.domain.autogiro.records import (
 from billing.domain.autogiro.records import (
     CancelMandate as CancelMandateRecord,
 )
+from billing.domain.merchant_events import EventDraft
 from billing.domain.page.context import Branding, PageSettings
 from billing.domain.payments import PaymentSucceeded
 from billing.services.autogiro import (
@@ -42,8 +43,10 @@ from billing.services.autogiro import (
     autogiro_settings,
     with_autogiro_notice,
 )
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, RetryableError
+from billing.services.outbox.catalog import MandateChanged
 from billing.services.ports import StoredInvoice
+from tests.unit.outbox.fakes import MemoryCustomerStreams
 from tests.unit.page.builders import invoice
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -106,6 +109,8 @@ class Mandates:
     outbox: set[str] = field(default_factory=set)
     debits: dict[tuple[str, date], dict[str, Any]] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)
+    # the customer's outbox stream: a change's event is added with the change, as the adapter does
+    streams: MemoryCustomerStreams = field(default_factory=MemoryCustomerStreams)
 
     def get(self, tenant_id: str, customer_id: str) -> Mandate | None:
         return self.items.get(customer_id)
@@ -133,9 +138,10 @@ class Mandates:
         self.outbox.add(customer_id)
         return mandate
 
-    def request_cancel(self, mandate: Mandate, now: datetime) -> Mandate:
+    def request_cancel(self, mandate: Mandate, now: datetime, event: EventDraft | None = None) -> Mandate:
         self.items[mandate.customer_id] = replace(mandate, status=MandateStatus.CANCEL_PENDING)
         self.outbox.add(mandate.customer_id)
+        self.streams.commit(mandate.tenant_id, mandate.customer_id, event)
         return self.items[mandate.customer_id]
 
     def to_send(self, tenant_id: str) -> list[Mandate]:
@@ -147,9 +153,17 @@ class Mandates:
         self.outbox.discard(mandate.customer_id)
 
     def answer(
-        self, mandate: Mandate, status: MandateStatus, reason: Reason | None, now: datetime
+        self,
+        mandate: Mandate,
+        status: MandateStatus,
+        reason: Reason | None,
+        now: datetime,
+        event: EventDraft | None = None,
     ) -> Mandate:
+        if event is not None and self.items[mandate.customer_id].status is not mandate.status:
+            raise RetryableError("the mandate changed meanwhile")  # the adapter's status condition
         self.items[mandate.customer_id] = replace(mandate, status=status, reason=reason)
+        self.streams.commit(mandate.tenant_id, mandate.customer_id, event)
         return self.items[mandate.customer_id]
 
     def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
@@ -435,6 +449,35 @@ def test_a_rejected_mandate_keeps_bankgirots_reason_for_the_page(world: World) -
     assert world.mandates.items["c1"].reason is not None and world.mandates.items["c1"].reason.code == "42/05"
     state = world.ledger.invoices["inv1"].state["autogiro"]["mandate"]
     assert state["status"] == "rejected" and "Kontonumret" in state["reason"]["sv"]
+    # And the merchant hears once that it ended, with Bankgirot's code and no account or personnummer
+    world.mandates.imports.clear()  # the first import died before it was marked imported
+    world.import_report("UAGU4", mandate_notification("1", "42", "05"))
+    (event,) = world.mandates.streams.events("t1", "c1")
+    data = MandateChanged.model_validate(event.payload)
+    assert (event.event_type, event.stream, data.status, data.by) == (
+        "mandate.cancelled",
+        "customer#c1",
+        "rejected",
+        "bankgirot",
+    )
+    assert (data.reference, data.reason, data.invoice_id) == ("1", "42/05", "inv1")
+    assert "191212121212" not in str(event.payload)
+
+
+def test_an_approved_mandate_is_reported_once_however_often_the_report_comes(world: World) -> None:
+    # Given a sent mandate
+    world.form().submit(TOKEN, GOOD)
+    world.export(at(date(2026, 11, 23)))
+    # When Bankgirot approves it, and the same report is imported again (the first import died before
+    # it was marked imported)
+    world.import_report("UAGU4", mandate_notification("1", "04", "32"))
+    world.mandates.imports.clear()
+    world.import_report("UAGU4", mandate_notification("1", "04", "32"))
+    # Then it is approved, and the merchant hears mandate.approved once
+    assert world.mandates.items["c1"].status is MandateStatus.APPROVED
+    (event,) = world.mandates.streams.events("t1", "c1")
+    assert (event.event_type, event.seq, event.payload["method"]) == ("mandate.approved", 1, "autogiro")
+    MandateChanged.model_validate(event.payload)
 
 
 def test_a_settled_debit_is_one_payment_and_a_repeated_file_changes_nothing(world: World) -> None:
@@ -625,3 +668,10 @@ def test_a_cancelled_mandate_goes_out_as_tk03_and_the_told_debit_date_is_withdra
     # ... and a mandate cannot be cancelled twice
     with pytest.raises(PermanentError):
         CancelMandate(mandates=world.mandates, audit=world.audit, clock=world.clock)("t1", "c1")
+    # The merchant heard it once, when it was asked for (no debit goes out from then on)
+    (event,) = world.mandates.streams.events("t1", "c1")
+    assert (event.event_type, event.payload["status"], event.payload["by"]) == (
+        "mandate.cancelled",
+        "cancel_pending",
+        "operator",
+    )

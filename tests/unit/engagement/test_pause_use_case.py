@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from billing.domain.catalog import Anchor, PlanPhase, Subscription
+from billing.domain.merchant_events import EventDraft
 from billing.domain.page.exit import build_exit_view, with_pause
 from billing.domain.pauses import PausePolicy
 from billing.domain.periods import Interval
 from billing.domain.scenario import parse_catalog, parse_subscription, parse_tenant_settings
 from billing.services.errors import PermanentError
+from billing.services.outbox.catalog import SubscriptionChanged
 from billing.services.ports import AuditEvent, CustomerAccount, TenantAccount
 from billing.services.subscriptions.customer_pause import CustomerPause, PauseMailFacts
 from billing.services.subscriptions.documents import SubscriptionConflict, to_document
@@ -26,6 +28,7 @@ from billing.services.subscriptions.pause import PauseSubscription
 from billing.services.subscriptions.ports import SubscriptionRecord
 from infra import demo_data
 from tests.unit.api.test_page_plan_switch import CUSTOMER
+from tests.unit.outbox.fakes import MemoryCustomerStreams
 from tests.unit.payments.test_payment_method_confirmation import _stored
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -57,6 +60,7 @@ class World:
     counted: list[tuple[str, str]] = field(default_factory=list)
     published: int = 0
     events: list[AuditEvent] = field(default_factory=list)
+    streams: MemoryCustomerStreams = field(default_factory=MemoryCustomerStreams)
 
     @property
     def subscription(self) -> Subscription:
@@ -66,7 +70,14 @@ class World:
     def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord:
         return SubscriptionRecord(CUSTOMER, "saga@example.se", dict(self.document), self.version, None, None)
 
-    def replace(self, tenant_id: str, customer_id: str, subscription: dict[str, Any], version: int) -> bool:
+    def replace(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        version: int,
+        changed: EventDraft | None = None,
+    ) -> bool:
         if self.moved_once:
             self.moved_once = False
             self.version += 1
@@ -74,6 +85,7 @@ class World:
         if version != self.version:
             return False
         self.document, self.version = subscription, version + 1
+        self.streams.commit(tenant_id, customer_id, changed)  # in the same write, as the adapter does
         return True
 
     # ExitConfirmations (the pause's claim)
@@ -143,6 +155,12 @@ def test_one_press_pauses_once_counts_once_and_confirms_once() -> None:
     # Then nothing more is recorded, counted or sent
     assert len(world.subscription.pauses) == 1 and world.version == 2
     assert len(world.counted) == 1 and len(world.sends) == 1 and world.published == 1
+    # And the merchant hears of the pause once, on the customer's stream, in the catalog's shape
+    (event,) = world.streams.events("t1", "c1")
+    assert (event.event_type, event.seq, event.stream) == ("subscription.changed", 1, "customer#c1")
+    data = SubscriptionChanged.model_validate(event.payload)
+    assert (data.change, data.effective_date, data.plan, data.version) == ("paused", "2026-12-01", "bas", 2)
+    assert [(p.start, p.end) for p in data.pauses] == [("2026-12-01", "2027-02-01")]
 
 
 def test_a_failed_send_is_sent_by_the_retry_and_only_then() -> None:

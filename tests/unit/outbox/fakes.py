@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from billing.domain.audit_trail import MoneyEntry
+from billing.domain.merchant_events import EventDraft, customer_stream
 from billing.domain.outbox import OutboxEvent
 
 
@@ -130,3 +131,27 @@ class MemoryMerchant:
         for envelope in self.published:
             seen.setdefault(envelope["id"], envelope)
         return list(seen.values())
+
+
+class MemoryCustomerStreams:
+    """The customer's outbox stream (billing.adapters.dynamo.customer_events) in memory: a write that
+    carries a draft numbers it after the customer's last event and adds it to `outbox` with the write
+    itself; a write that did not happen adds nothing."""
+
+    def __init__(self, outbox: MemoryOutbox | None = None) -> None:
+        self.outbox = outbox if outbox is not None else MemoryOutbox()
+        self.seq: dict[tuple[str, str], int] = {}
+
+    def commit(self, tenant_id: str, customer_id: str, draft: EventDraft | None) -> OutboxEvent | None:
+        if draft is None:
+            return None
+        seq = self.seq.get((tenant_id, customer_id), 0) + 1
+        event = draft.numbered(tenant_id, customer_stream(customer_id), seq)
+        if not self.outbox.add(event):
+            raise AssertionError(f"sequence {seq} of customer {customer_id} numbered twice")
+        self.seq[(tenant_id, customer_id)] = seq
+        return event
+
+    def events(self, tenant_id: str, customer_id: str, event_type: str | None = None) -> list[OutboxEvent]:
+        found = self.outbox.events(tenant_id, customer_stream(customer_id))
+        return [e for e in found if event_type is None or e.event_type == event_type]

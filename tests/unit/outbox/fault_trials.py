@@ -1,6 +1,7 @@
-"""The fault trials both outbox fault tests run (payments: test_outbox_faults.py; reminders:
-test_reminder_faults.py): a world whose every port call ticks a `Fault`, run once with one call failing
-once, or with the process dying before it, at seeded random points or at every point in turn."""
+"""The fault trials the outbox fault tests run (payments: test_outbox_faults.py; reminders:
+test_reminder_faults.py; a question and its answer: test_merchant_events.py): a world whose every
+port call ticks a `Fault`, run once with one call failing once, or with the process dying before it,
+at seeded random points or at every point in turn."""
 
 from __future__ import annotations
 

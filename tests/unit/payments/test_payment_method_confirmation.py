@@ -13,8 +13,11 @@ import pytest
 
 from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
 from billing.domain.invoice import Invoice, Party
+from billing.domain.merchant_events import EventDraft
+from billing.services.outbox.catalog import MandateChanged
 from billing.services.payment_method_change import ChangePaymentMethod
 from billing.services.ports import AuditEvent, StoredInvoice
+from tests.unit.outbox.fakes import MemoryCustomerStreams
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
 
@@ -39,13 +42,17 @@ class World:
     fail_sends: int = 0
     sent: list[tuple[str, str]] = field(default_factory=list)
     events: list[AuditEvent] = field(default_factory=list)
+    streams: MemoryCustomerStreams = field(default_factory=MemoryCustomerStreams)
 
     # CardMandates
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return dict(self.card)
 
-    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None:
+    def save_customer_record(
+        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
+    ) -> None:
         self.card = dict(record)
+        self.streams.commit(tenant_id, customer_id, event)  # with the record, as the adapter does
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]:
         self.invoice_record = change(self.invoice_record)
@@ -110,6 +117,17 @@ def test_each_change_ends_the_old_method_and_is_confirmed_once(card, autogiro, n
     assert words in text and "https://pages.example/i/" in text and "Norrsken Mobil" in subject
     if previous == "card":
         assert world.card["mandate"]["status"] == "inactive" and world.invoice_record["autopay"] == "stopped"
+        # And the merchant hears once that the card mandate ended, by the customer's choice
+        (ended,) = world.streams.events("t1", "c1", "mandate.cancelled")
+        data = MandateChanged.model_validate(ended.payload)
+        assert (data.method, data.reference, data.status, data.by) == (
+            "card",
+            "pm_1",
+            "cancelled",
+            "customer",
+        )
+    else:
+        assert world.streams.events("t1", "c1") == []
     assert world.cancelled == (1 if previous == "autogiro" else 0)
     assert [e.action for e in world.events] == ["payment_method_changed", "payment_method_change_confirmed"]
 

@@ -23,10 +23,12 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.customer_events import update_with_customer_event
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.records import BankAccount
+from billing.domain.merchant_events import EventDraft
 from billing.services.autogiro.model import Mandate, MandateStatus
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
@@ -175,7 +177,13 @@ class DynamoMandateStore:
         return True
 
     def _set(
-        self, mandate: Mandate, status: MandateStatus, now: datetime, data: dict[str, Any], outbox: bool
+        self,
+        mandate: Mandate,
+        status: MandateStatus,
+        now: datetime,
+        data: dict[str, Any],
+        outbox: bool,
+        event: EventDraft | None = None,
     ) -> Mandate:
         item = AutogiroModel(mandate.tenant_id, _mandate_key(mandate.customer_id))
         actions: list[Any] = [
@@ -189,15 +197,33 @@ class DynamoMandateStore:
             if status in (MandateStatus.REJECTED, MandateStatus.CANCELLED)
             else AutogiroModel.expires_at.remove(),
         ]
-        item.update(actions=actions, condition=AutogiroModel.item_key.exists())
-        return _mandate(item)
+        if event is None:
+            item.update(actions=actions, condition=AutogiroModel.item_key.exists())
+            return _mandate(item)
+        # With its merchant event: only from the status it was read in, so two imports of one report
+        # (or an import and the customer's stop) cannot both report the change.
+        if not update_with_customer_event(
+            item,
+            actions=actions,
+            condition=AutogiroModel.status == mandate.status.value,
+            tenant_id=mandate.tenant_id,
+            customer_id=mandate.customer_id,
+            draft=event,
+            what="storing the mandate's answer",
+        ):
+            raise RetryableError(f"the mandate of {mandate.customer_id} changed meanwhile; read it again")
+        stored = self.get(mandate.tenant_id, mandate.customer_id)
+        if stored is None:
+            raise RetryableError(f"the mandate of {mandate.customer_id} is gone")
+        return stored
 
     def _data(self, mandate: Mandate) -> dict[str, Any]:
         item = AutogiroModel.get(mandate.tenant_id, _mandate_key(mandate.customer_id), consistent_read=True)
         return dict(item.data or {})
 
-    def request_cancel(self, mandate: Mandate, now: datetime) -> Mandate:
-        return self._set(mandate, MandateStatus.CANCEL_PENDING, now, self._data(mandate), outbox=True)
+    def request_cancel(self, mandate: Mandate, now: datetime, event: EventDraft | None = None) -> Mandate:
+        data = self._data(mandate)
+        return self._set(mandate, MandateStatus.CANCEL_PENDING, now, data, outbox=True, event=event)
 
     def to_send(self, tenant_id: str) -> list[Mandate]:
         found = []
@@ -219,7 +245,12 @@ class DynamoMandateStore:
         self._set(mandate, status, now, data, outbox=False)
 
     def answer(
-        self, mandate: Mandate, status: MandateStatus, reason: Reason | None, now: datetime
+        self,
+        mandate: Mandate,
+        status: MandateStatus,
+        reason: Reason | None,
+        now: datetime,
+        event: EventDraft | None = None,
     ) -> Mandate:
         data = self._data(mandate)
         data["reason"] = None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}
@@ -229,7 +260,7 @@ class DynamoMandateStore:
         data.pop("identity", None)
         if status is not MandateStatus.APPROVED:
             data.pop("account_number", None)
-        return self._set(mandate, status, now, data, outbox=False)
+        return self._set(mandate, status, now, data, outbox=False, event=event)
 
     def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
         try:

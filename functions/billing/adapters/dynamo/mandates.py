@@ -4,7 +4,8 @@
   attempts, credit notes issued for refunds. Updated optimistically on the invoice's `version`, like
   every other per-module state, so it never overwrites the payment aggregate or another module's state.
 - Per customer, the `stripe` attribute of the customer item: the saved payment method (mandate) for
-  automatic payment and why automatic payment stopped, if it did.
+  automatic payment and why automatic payment stopped, if it did. A save that approves or ends a
+  mandate carries its event onto the customer's outbox stream in the same transaction.
 - Look-ups for events that carry none of our metadata (disputes, mandate updates, detached methods): a
   query of the tenant's own partition filtered on the reference. Such events are rare (a handful per
   month per tenant), so a full partition read is cheaper than an index written on every payment.
@@ -18,7 +19,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from billing.adapters.dynamo.customer_events import update_customer_with_event
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.domain.merchant_events import EventDraft
 from billing.services.errors import PermanentError, RetryableError
 
 STATE_KEY = "stripe"
@@ -91,16 +94,22 @@ class DynamoStripeRecords:
             return {}
         return dict(item.stripe or {})
 
-    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None:
+    def save_customer_record(
+        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
+    ) -> None:
         try:
-            CustomerModel(tenant_id, customer_id).update(
+            saved = update_customer_with_event(
+                tenant_id,
+                customer_id,
                 actions=[CustomerModel.stripe.set(record)],
                 condition=CustomerModel.customer_id.exists(),
+                draft=event,
+                what="saving the customer's mandate",
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise PermanentError(f"no customer {customer_id}", field="customer_id") from None
             raise RetryableError(f"saving the customer's mandate failed: {exc}") from exc
+        if not saved:
+            raise PermanentError(f"no customer {customer_id}", field="customer_id")
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
         """The customer whose Stripe record mentions `reference` (a payment method or mandate id)."""

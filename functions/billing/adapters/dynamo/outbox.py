@@ -163,6 +163,20 @@ class DynamoOutbox:
         return list(found)
 
 
+class DynamoEventLog:
+    """An event that is a change by itself (a batch's usage.rejected: nothing else is stored), put
+    only if its stream has none with its sequence, so the same batch sent again writes nothing."""
+
+    def record(self, event: OutboxEvent) -> bool:
+        try:
+            outbox_item(event, datetime.now(UTC)).save(condition=OutboxModel.seq.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise RetryableError(f"recording {event.event_type} {event.event_id} failed: {exc}") from exc
+        return True
+
+
 def _entry(item: MoneyAuditModel) -> MoneyEntry:
     tenant_id, invoice_id = item.invoice_key.split("#", 1)
     seq, kind = item.entry_key.split("#", 1)

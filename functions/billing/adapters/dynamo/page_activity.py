@@ -9,6 +9,7 @@ from before this table may still carry a `questions` list; it is read and answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,8 @@ from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
+from billing.adapters.dynamo.outbox import add_event
+from billing.domain.merchant_events import EventDraft, on_invoice
 from billing.services.errors import LimitReached, PermanentError, RetryableError
 from billing.services.ports import PageLimits
 
@@ -52,11 +55,47 @@ def _count_today(
     )
 
 
-def add_question(tenant_id: str, invoice_id: str, question: dict[str, Any], limits: PageLimits) -> bool:
+def _event_seq(tenant_id: str, invoice_id: str) -> int:
+    try:
+        item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True, attributes_to_get=["event_seq"])
+    except DoesNotExist as exc:
+        raise PermanentError(f"no invoice {invoice_id}", field="invoice_id") from exc
+    return int(item.event_seq or 0)
+
+
+def _seq_is(seq: int) -> Any:
+    return InvoiceModel.event_seq == seq if seq else InvoiceModel.event_seq.does_not_exist()
+
+
+def add_question(
+    tenant_id: str,
+    invoice_id: str,
+    question: dict[str, Any],
+    limits: PageLimits,
+    asked: EventDraft | None = None,
+) -> bool:
+    """`asked`: the question.asked event, numbered on the invoice's stream and put in the question's
+    own transaction (the invoice's `event_seq` advanced under a condition), so a question stored is a
+    question the merchant hears of, once."""
     asked_at = datetime.fromisoformat(str(question["asked_at"])).astimezone(UTC)
     day = asked_at.date()
     key = activity_key(tenant_id, invoice_id)
     for _ in range(ATTEMPTS):
+        seq = _event_seq(tenant_id, invoice_id) if asked is not None else 0
+        invoice_actions: list[Any] = [
+            InvoiceModel.question_count.add(1),
+            InvoiceModel.questions_unanswered.add(1),
+            InvoiceModel.question_open.set(True),
+            InvoiceModel.question_first_at.set(InvoiceModel.question_first_at | asked_at),
+            InvoiceModel.version.add(1),
+        ]
+        invoice_condition = InvoiceModel.invoice_id.exists() & (
+            InvoiceModel.question_count.does_not_exist()
+            | (InvoiceModel.question_count < limits.questions_per_invoice)
+        )
+        if asked is not None:
+            invoice_actions.append(InvoiceModel.event_seq.set(seq + 1))
+            invoice_condition = invoice_condition & _seq_is(seq)
         try:
             with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
                 tx.save(
@@ -75,20 +114,10 @@ def add_question(tenant_id: str, invoice_id: str, question: dict[str, Any], limi
                     tx, tenant_id, invoice_id, day, PageActivityModel.questions, limits.questions_per_day
                 )
                 tx.update(
-                    InvoiceModel(tenant_id, invoice_id),
-                    actions=[
-                        InvoiceModel.question_count.add(1),
-                        InvoiceModel.questions_unanswered.add(1),
-                        InvoiceModel.question_open.set(True),
-                        InvoiceModel.question_first_at.set(InvoiceModel.question_first_at | asked_at),
-                        InvoiceModel.version.add(1),
-                    ],
-                    condition=InvoiceModel.invoice_id.exists()
-                    & (
-                        InvoiceModel.question_count.does_not_exist()
-                        | (InvoiceModel.question_count < limits.questions_per_invoice)
-                    ),
+                    InvoiceModel(tenant_id, invoice_id), actions=invoice_actions, condition=invoice_condition
                 )
+                if asked is not None:
+                    add_event(tx, on_invoice(asked, tenant_id, invoice_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
             codes = _codes(exc)
             if not codes:
@@ -102,6 +131,11 @@ def add_question(tenant_id: str, invoice_id: str, question: dict[str, Any], limi
                     field="text",
                     code="questions_per_day",
                 ) from exc
+            if asked is not None and (
+                "ConditionalCheckFailed" in codes[3:]
+                or (codes[2] == "ConditionalCheckFailed" and _event_seq(tenant_id, invoice_id) != seq)
+            ):
+                continue  # another change numbered an event on the invoice meanwhile: number again
             if codes[2] == "ConditionalCheckFailed":
                 raise LimitReached(
                     f"at most {limits.questions_per_invoice} questions on one invoice; please write to us",
@@ -232,10 +266,18 @@ def release_support_notice(tenant_id: str, invoice_id: str) -> None:
 
 
 def answer_question(
-    tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
+    tenant_id: str,
+    invoice_id: str,
+    question_id: str,
+    answer: str,
+    at: datetime,
+    answered: Callable[[bool], EventDraft] | None = None,
 ) -> InvoiceModel:
     """Store the answer (in the question's own item, or in a legacy list on the invoice item);
-    `question_open` stays true while any question is unanswered. Returns the invoice item as stored."""
+    `question_open` stays true while any question is unanswered. Returns the invoice item as stored.
+
+    `answered(all_answered)` drafts the question.answered event, numbered on the invoice's stream in
+    the answer's own transaction; the same words stored again (a retried request) write no event."""
     answered_at = at.astimezone(UTC).isoformat()
     key = activity_key(tenant_id, invoice_id)
     for _ in range(ATTEMPTS):
@@ -254,7 +296,9 @@ def answer_question(
                 raise PermanentError(f"no question {question_id} on this invoice", field="question") from exc
             if not stored_question.answered_at:
                 unanswered = max(0, unanswered - 1)
+            repeated = stored_question.answer == answer
         else:
+            repeated = target.get("answer") == answer
             target["answer"] = answer
             target["answered_at"] = answered_at
         still_open = unanswered > 0 or any(not q.get("answered_at") for q in legacy)
@@ -267,6 +311,11 @@ def answer_question(
             actions.append(InvoiceModel.questions.set(legacy))
         if not still_open:
             actions.append(InvoiceModel.support_notified.set(False))  # the next question starts a round
+        event = None
+        if answered is not None and not repeated:
+            seq = int(item.event_seq or 0) + 1  # the version condition below keeps it the next one
+            event = on_invoice(answered(not still_open), tenant_id, invoice_id, seq)
+            actions.append(InvoiceModel.event_seq.set(seq))
         try:
             with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
                 tx.update(
@@ -286,6 +335,8 @@ def answer_question(
                         ],
                         condition=PageActivityModel.item_key.exists(),
                     )
+                if event is not None:
+                    add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
             if set(_codes(exc)) <= {"ConditionalCheckFailed", "TransactionConflict", "None", None} and _codes(
                 exc

@@ -1,5 +1,8 @@
 """Subscriptions in the Customers table (billing.services.subscriptions.ports.SubscriptionRecords).
 
+Every write takes the change's subscription.changed draft and commits it with the change, numbered on
+the customer's outbox stream (billing.adapters.dynamo.customer_events).
+
 Starting one writes the subscription and the billing schedule (so the due index finds the customer);
 changes write the subscription only, conditional on `subscription_version`. A plan change that is
 invoiced now is one transaction with the invoice and the series counter, exactly as a run's invoice
@@ -12,9 +15,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.customer_events import (
+    customer_seq,
+    on_customer,
+    seq_is,
+    update_customer_with_event,
+)
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import (
@@ -28,6 +37,7 @@ from billing.adapters.dynamo.stores import (
 )
 from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.invoice_events import issued_event
+from billing.domain.merchant_events import EventDraft
 from billing.domain.ocr import ocr_reference
 from billing.domain.scenario import parse_customer
 from billing.services.errors import RetryableError
@@ -71,39 +81,43 @@ class DynamoSubscriptionRecords:
         subscription: dict[str, Any],
         first_period_start: date,
         coupons: Sequence[dict[str, Any]],
+        changed: EventDraft | None = None,
     ) -> bool:
-        try:
-            CustomerModel(tenant_id, customer_id).update(
-                actions=[
-                    CustomerModel.subscription.set(subscription),
-                    CustomerModel.subscription_version.set(1),
-                    CustomerModel.coupons.set(list(coupons)),
-                    CustomerModel.next_period_start.set(first_period_start.isoformat()),
-                    CustomerModel.next_invoice_date.set(first_period_start.isoformat()),
-                    CustomerModel.due_bucket.set(due_bucket(tenant_id, customer_id)),
-                ],
-                condition=CustomerModel.customer_id.exists() & CustomerModel.subscription.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return update_customer_with_event(
+            tenant_id,
+            customer_id,
+            actions=[
+                CustomerModel.subscription.set(subscription),
+                CustomerModel.subscription_version.set(1),
+                CustomerModel.coupons.set(list(coupons)),
+                CustomerModel.next_period_start.set(first_period_start.isoformat()),
+                CustomerModel.next_invoice_date.set(first_period_start.isoformat()),
+                CustomerModel.due_bucket.set(due_bucket(tenant_id, customer_id)),
+            ],
+            condition=CustomerModel.customer_id.exists() & CustomerModel.subscription.does_not_exist(),
+            draft=changed,
+            what="starting the subscription",
+        )
 
-    def replace(self, tenant_id: str, customer_id: str, subscription: dict[str, Any], version: int) -> bool:
-        try:
-            CustomerModel(tenant_id, customer_id).update(
-                actions=[
-                    CustomerModel.subscription.set(subscription),
-                    CustomerModel.subscription_version.set(version + 1),
-                ],
-                condition=CustomerModel.subscription.exists() & _version_is(version),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+    def replace(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        version: int,
+        changed: EventDraft | None = None,
+    ) -> bool:
+        return update_customer_with_event(
+            tenant_id,
+            customer_id,
+            actions=[
+                CustomerModel.subscription.set(subscription),
+                CustomerModel.subscription_version.set(version + 1),
+            ],
+            condition=CustomerModel.subscription.exists() & _version_is(version),
+            draft=changed,
+            what="changing the subscription",
+        )
 
     def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
         return self._ledger.get(tenant_id, invoice_id)
@@ -119,8 +133,10 @@ class DynamoSubscriptionRecords:
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        changed: EventDraft | None = None,
     ) -> StoredInvoice | None:
         tenant_id = invoice.tenant_id
+        customer_id = account.customer.id
         counter_id = self._ledger._counter_id(tenant_id, series_prefix)
         for attempt in range(NUMBER_RACE_ATTEMPTS):
             if attempt:
@@ -138,6 +154,17 @@ class DynamoSubscriptionRecords:
             )
             item = self._ledger._invoice_item(numbered, account, page_token, "", sequence, now)
             item.run_id = None  # issued by the merchant's API, not by a run
+            # The customer's stream: subscription.changed is numbered after the customer's last event.
+            seq = customer_seq(tenant_id, customer_id) or 0
+            customer_actions: list[Any] = [
+                CustomerModel.subscription.set(subscription),
+                CustomerModel.subscription_version.set(version + 1),
+                CustomerModel.invoices_issued.add(1),
+            ]
+            customer_condition = _version_is(version)
+            if changed is not None:
+                customer_actions.append(CustomerModel.event_seq.set(seq + 1))
+                customer_condition = customer_condition & seq_is(seq)
             try:
                 with TransactWrite(connection=connection()) as tx:
                     tx.update(
@@ -149,17 +176,15 @@ class DynamoSubscriptionRecords:
                     )
                     tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
                     tx.update(
-                        CustomerModel(tenant_id, account.customer.id),
-                        actions=[
-                            CustomerModel.subscription.set(subscription),
-                            CustomerModel.subscription_version.set(version + 1),
-                            CustomerModel.invoices_issued.add(1),
-                        ],
-                        condition=_version_is(version),
+                        CustomerModel(tenant_id, customer_id),
+                        actions=customer_actions,
+                        condition=customer_condition,
                     )
                     # The invoice.issued event, in the issuing transaction (docs/events.md); last, so
                     # the cancellation reasons above keep their places.
                     add_event(tx, issued_event(numbered, now), now)
+                    if changed is not None:
+                        add_event(tx, on_customer(changed, tenant_id, customer_id, seq + 1), now)
             except TransactWriteError as exc:
                 codes = [
                     getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
@@ -168,6 +193,7 @@ class DynamoSubscriptionRecords:
                     len(codes) >= 3
                     and codes[2] == "ConditionalCheckFailed"
                     and codes[1] != "ConditionalCheckFailed"
+                    and (changed is None or customer_seq(tenant_id, customer_id) == seq)
                 ):
                     if self.invoice(tenant_id, invoice.invoice_id) is None:
                         return None  # the subscription moved on: nothing was written

@@ -16,6 +16,7 @@ from billing.domain.autogiro.planning import (
     plan_request_file,
 )
 from billing.domain.autogiro.records import BankAccount
+from billing.domain.merchant_events import EventDraft, autogiro_mandate_draft
 from billing.services.autogiro.model import (
     OUTBOX_PREFIX,
     STOCKHOLM,
@@ -318,13 +319,34 @@ class CancelMandate:
         self.audit = audit
         self.clock = clock
 
+    @staticmethod
+    def _ended(mandate: Mandate, status: MandateStatus, now: datetime) -> EventDraft | None:
+        """mandate.cancelled for the merchant; the actor is the one the invoice's trail names."""
+        withdrawn = mandate.status is MandateStatus.PENDING
+        return autogiro_mandate_draft(
+            mandate.customer_id,
+            payer_number=mandate.payer_number,
+            invoice_id=mandate.invoice_id,
+            before=mandate.status.value,
+            after=status.value,
+            by="customer" if withdrawn else "operator",
+            reason=None,
+            now=now,
+        )
+
     def __call__(self, tenant_id: str, customer_id: str) -> Mandate:
         mandate = self.mandates.get(tenant_id, customer_id)
         now = self.clock.now()
         if mandate is not None and mandate.status is MandateStatus.PENDING:
             # Not in any file yet: Bankgirot never saw it, so it is withdrawn here, without a TK03
             # (the customer stopping it, or choosing card instead, before the next export).
-            withdrawn = self.mandates.answer(mandate, MandateStatus.CANCELLED, None, now)
+            withdrawn = self.mandates.answer(
+                mandate,
+                MandateStatus.CANCELLED,
+                None,
+                now,
+                self._ended(mandate, MandateStatus.CANCELLED, now),
+            )
             if mandate.invoice_id:
                 self.audit.append(
                     tenant_id,
@@ -337,7 +359,9 @@ class CancelMandate:
         if mandate is None or mandate.status not in (MandateStatus.APPROVED, MandateStatus.SENT):
             status = mandate.status.value if mandate else "none"
             raise PermanentError(f"no mandate to cancel (status {status})", field="customer_id")
-        cancelled = self.mandates.request_cancel(mandate, now)
+        cancelled = self.mandates.request_cancel(
+            mandate, now, self._ended(mandate, MandateStatus.CANCEL_PENDING, now)
+        )
         if mandate.invoice_id:
             self.audit.append(
                 tenant_id,

@@ -19,6 +19,7 @@ from billing.domain.autogiro.outcomes import (
 )
 from billing.domain.autogiro.parser import AutogiroParseError, parse_file
 from billing.domain.autogiro.records import BankAccount, Direction
+from billing.domain.merchant_events import autogiro_mandate_draft
 from billing.domain.payments import PaymentReversed, PaymentSucceeded
 from billing.services.autogiro.model import (
     INBOX_PREFIX,
@@ -144,7 +145,19 @@ class ImportReport:
         if status is None:
             return  # payer-number changes and failed requests are for an operator (docs/autogiro.md)
         shown_reason = None if status is MandateStatus.APPROVED else reason
-        mandate = self.mandates.answer(mandate, status, shown_reason, now)
+        # The merchant's mandate.approved / mandate.cancelled, written with the answer; a report
+        # imported again finds the status set already and reports nothing twice.
+        event = autogiro_mandate_draft(
+            mandate.customer_id,
+            payer_number=payer_number,
+            invoice_id=mandate.invoice_id,
+            before=mandate.status.value,
+            after=status.value,
+            by="bankgirot",
+            reason=reason.code if shown_reason is not None else None,
+            now=now,
+        )
+        mandate = self.mandates.answer(mandate, status, shown_reason, now, event)
         if mandate.invoice_id is None:
             return
         updated = self.autogiro_invoices.update_autogiro(

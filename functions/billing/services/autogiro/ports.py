@@ -10,6 +10,7 @@ from billing.domain.autogiro.outcomes import (
     Reason,
 )
 from billing.domain.autogiro.records import BankAccount
+from billing.domain.merchant_events import EventDraft
 from billing.services.autogiro.model import Mandate, MandateStatus
 from billing.services.ports import (
     StoredInvoice,
@@ -47,7 +48,10 @@ class MandateStore(Protocol):
         it in the outbox."""
         ...
 
-    def request_cancel(self, mandate: Mandate, now: datetime) -> Mandate: ...
+    def request_cancel(self, mandate: Mandate, now: datetime, event: EventDraft | None = None) -> Mandate:
+        """Mark it to be removed in the next file; `event` (mandate.cancelled) is numbered on the
+        customer's stream and written in the same transaction."""
+        ...
 
     def to_send(self, tenant_id: str) -> list[Mandate]:
         """Mandates whose request (new or cancel) waits for the next file."""
@@ -56,8 +60,17 @@ class MandateStore(Protocol):
     def mark_sent(self, mandate: Mandate, sent_on: date, now: datetime) -> None: ...
 
     def answer(
-        self, mandate: Mandate, status: MandateStatus, reason: Reason | None, now: datetime
-    ) -> Mandate: ...
+        self,
+        mandate: Mandate,
+        status: MandateStatus,
+        reason: Reason | None,
+        now: datetime,
+        event: EventDraft | None = None,
+    ) -> Mandate:
+        """Record Bankgirot's answer (or a withdrawal); `event` (mandate.approved, mandate.cancelled)
+        is written in the same transaction, only if the mandate is still in the status it was read
+        in (RetryableError otherwise: the caller reads it again)."""
+        ...
 
     def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
         """Mark a debit as ordered; False when it already was (the same invoice and date)."""

@@ -3,8 +3,7 @@ resume once none is open."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from billing.domain.merchant_events import EventDraft, question_answered_draft
 from billing.services.dunning.ports import DunningMail, DunningStore
 from billing.services.dunning.state import reply_address
 from billing.services.errors import PermanentError
@@ -17,10 +16,6 @@ from billing.services.ports import (
     Mailer,
     StoredInvoice,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 # --------------------------------------------------------------------------------------------------
 # The operator answers a customer's question
@@ -58,7 +53,17 @@ class AnswerQuestion:
         if not operator.strip():
             raise PermanentError("an answer is an operator's action and must name one", field="operator")
         now = self.clock.now()
-        stored = self.store.answer_question(tenant_id, invoice_id, question_id, text, now)
+        invoice = self.invoices.get(tenant_id, invoice_id)
+        if invoice is None:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice")
+
+        def answered(all_answered: bool) -> EventDraft:
+            return question_answered_draft(
+                invoice.invoice, question_id, text, all_answered=all_answered, now=now
+            )
+
+        # The merchant's question.answered is written with the answer (billing.domain.merchant_events).
+        stored = self.store.answer_question(tenant_id, invoice_id, question_id, text, now, answered)
         tenant, account = self.pages.load(stored)
         question = next(q for q in stored.questions if q.get("question_id") == question_id)
         email = self.mail.notice(

@@ -3,11 +3,12 @@ and the mandate retrier."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from billing.domain.merchant_events import EventDraft
 from billing.domain.outbox import OutboxEvent
 from billing.services.ports import (
     CustomerAccount,
@@ -41,8 +42,18 @@ class DunningStore(Protocol):
         ...
 
     def answer_question(
-        self, tenant_id: str, invoice_id: str, question_id: str, answer: str, at: datetime
-    ) -> StoredInvoice: ...
+        self,
+        tenant_id: str,
+        invoice_id: str,
+        question_id: str,
+        answer: str,
+        at: datetime,
+        answered: Callable[[bool], EventDraft] | None = None,
+    ) -> StoredInvoice:
+        """Store the answer; `answered(all_answered)` drafts question.answered, numbered on the
+        invoice's stream and written in the same transaction unless the same words were stored
+        already (a retried answer)."""
+        ...
 
     def split(
         self,

@@ -141,13 +141,92 @@ class ReliefChosen(_Strict):
     step: Step
 
 
+class QuestionAsked(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    question_id: str = Field(description="the same words about the same line are the same question")
+    line_id: str | None = Field(description="the invoice line it is about, if any")
+    text: str = Field(description="the customer's question, for the merchant to answer")
+    asked_at: str
+
+
+class QuestionAnswered(_Strict):
+    invoice_id: str
+    customer_id: str
+    number: str | None
+    question_id: str
+    answer: str
+    answered_at: str
+    all_answered: bool = Field(description="no question on the invoice is open any more (reminders resume)")
+
+
+class MandateChanged(_Strict):
+    customer_id: str
+    method: Literal["card", "autogiro"]
+    reference: str = Field(
+        description="card: the Stripe mandate (or payment method) id; autogiro: the payer number"
+    )
+    invoice_id: str | None = Field(
+        description="the invoice whose page it was given (or stopped) on, if known"
+    )
+    status: Literal["approved", "cancelled", "cancel_pending", "rejected"] = Field(
+        description="cancel_pending: an Autogiro mandate the next file removes (no debit is sent meanwhile); "
+        "rejected: refused before it was ever approved"
+    )
+    by: Literal["customer", "operator", "stripe", "bankgirot"]
+    reason: str | None = Field(description="the provider's reason code, if it gave one")
+
+
+class PhaseOut(_Strict):
+    plan: str
+    start: str
+
+
+class PauseOut(_Strict):
+    start: str
+    end: str = Field(description="the first day billed again")
+
+
+class SubscriptionChanged(_Strict):
+    customer_id: str
+    subscription_id: str
+    change: Literal[
+        "started", "plan_changed", "plan_change_scheduled", "plan_change_dropped", "cancelled", "paused"
+    ] = Field(description="plan_changed: now, with its invoice; plan_change_scheduled: from a later day")
+    effective_date: str = Field(description="the first (local) day the change applies to")
+    plan: str | None = Field(description="the plan on the effective day; null: the subscription has ended")
+    previous_plan: str | None = Field(description="the plan the day before the change, if it had one")
+    phases: list[PhaseOut]
+    end_date: str | None = Field(description="the first day no longer subscribed, once cancelled")
+    pauses: list[PauseOut]
+    version: int = Field(description="the subscription's version after this change")
+    invoice_id: str | None = Field(description="plan_changed: the plan-change invoice issued with it")
+
+
+class RejectedUsage(_Strict):
+    index: int = Field(description="its place in the batch sent")
+    id: str | None = Field(description="the event's id, as sent")
+    customer_id: str | None
+    reason: str = Field(description="invalid | unknown_customer | in_future | too_old | ...")
+    field: str | None
+    message: str | None
+
+
+class UsageRejected(_Strict):
+    batch_id: str = Field(description="the request's Idempotency-Key digest, or the batch's own digest")
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedUsage]
+
+
 class Envelope(_Strict):
     """What every delivery carries (the webhook body; the EventBridge detail)."""
 
     id: str = Field(description="the event's id: the same on every delivery and replay; de-duplicate on it")
     type: str
     tenant_id: str
-    stream: str = Field(description="what orders the events: invoice#<id>")
+    stream: str = Field(description="what orders the events: invoice#<id>, customer#<id> or usage#<batch id>")
     sequence: int = Field(description="1, 2, ... per stream, in the order the changes were committed")
     occurred_at: str
     data: dict[str, Any]
@@ -212,6 +291,39 @@ CATALOG: tuple[EventType, ...] = (
         "relief.chosen",
         "The customer moved the due date or split the invoice into instalments on its page.",
         ReliefChosen,
+    ),
+    EventType(
+        "question.asked",
+        "The customer asked a question on the invoice's page (invoice's stream; once per question).",
+        QuestionAsked,
+    ),
+    EventType(
+        "question.answered",
+        "The merchant answered a question (invoice's stream; again only if the answer's words change).",
+        QuestionAnswered,
+    ),
+    EventType(
+        "mandate.approved",
+        "A card mandate became active at Stripe, or Bankgirot approved an Autogiro mandate "
+        "(customer's stream).",
+        MandateChanged,
+    ),
+    EventType(
+        "mandate.cancelled",
+        "A mandate ended: stopped by the customer, detached or deactivated at Stripe, cancelled or "
+        "rejected by Bankgirot (customer's stream).",
+        MandateChanged,
+    ),
+    EventType(
+        "subscription.changed",
+        "A subscription started, changed plan (now or from a later day), was cancelled or paused, from "
+        "the API, the CLI, the customer's pages or a price change (customer's stream).",
+        SubscriptionChanged,
+    ),
+    EventType(
+        "usage.rejected",
+        "Usage ingestion rejected events of a batch (the batch's own stream; once per batch).",
+        UsageRejected,
     ),
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+from billing.domain.merchant_events import EventDraft
 from billing.domain.payments import (
     ChargeResult,
     CheckoutSession,
@@ -87,7 +88,12 @@ class StripeRecords(Protocol):
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 
-    def save_customer_record(self, tenant_id: str, customer_id: str, record: dict[str, Any]) -> None: ...
+    def save_customer_record(
+        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
+    ) -> None:
+        """Store the customer's Stripe record; `event` (mandate.approved or mandate.cancelled) is
+        numbered on the customer's stream and written in the same transaction."""
+        ...
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None: ...
 

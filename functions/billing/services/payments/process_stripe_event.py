@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from billing.domain.credit import credit_note
 from billing.domain.invoice import CREDIT_NOTE
+from billing.domain.merchant_events import card_mandate_draft
 from billing.domain.payments import (
     CollectorAction,
     DomainPaymentEvent,
@@ -342,12 +343,24 @@ class ProcessStripeEvent:
         fallback = outcome.fallback.value if outcome.fallback else None
         if isinstance(event, MandateActivated):
             fallback = None
+        now = self.clock.now()
+        # What the merchant hears (mandate.approved / mandate.cancelled) is written with the record:
+        # a redelivered event finds the record changed already and reports nothing again.
+        merchant_event = card_mandate_draft(
+            customer_id,
+            mandate_from_record(record),
+            outcome.mandate,
+            invoice_id=event.invoice_id if isinstance(event, MandateActivated) else None,
+            by="stripe",
+            reason="detached" if isinstance(event, MandateDetached) else None,
+            now=now,
+        )
         self.records.save_customer_record(
             tenant_id,
             customer_id,
             {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback},
+            merchant_event,
         )
-        now = self.clock.now()
         if isinstance(event, MandateActivated):
             # Every open invoice of the customer will now be taken on its due date; the pages say so.
             for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):

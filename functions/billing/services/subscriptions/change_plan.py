@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from billing.domain.catalog import PlanPhase, Subscription
 from billing.domain.invoice import PLAN_CHANGE, invoice_id
+from billing.domain.merchant_events import subscription_changed_draft
 from billing.domain.pricing import quote_plan_change
 from billing.domain.pricing_errors import ScenarioError
 from billing.services.errors import PermanentError
@@ -102,8 +103,17 @@ class ChangePlan:
         if preview:
             return result
         document = to_document(changed)
+        event = subscription_changed_draft(
+            changed,
+            change="plan_changed" if invoice is not None else "plan_change_scheduled",
+            effective_date=quote.effective_date,
+            previous_plan=on_plan,
+            version=record.version + 1,
+            now=now,
+            invoice_id=invoice.invoice_id if invoice is not None else None,
+        )
         if invoice is None:
-            if not self.records.replace(tenant_id, customer_id, document, record.version):
+            if not self.records.replace(tenant_id, customer_id, document, record.version, event):
                 raise _moved(customer_id)
             return result
         issued = self.records.issue_with_change(
@@ -115,6 +125,7 @@ class ChangePlan:
             now=now,
             series_prefix=tenant.settings.invoice_series_prefix,
             ocr_length_digit=tenant.settings.ocr_length_digit,
+            changed=event,
         )
         if issued is None:
             raise _moved(customer_id)
@@ -153,8 +164,16 @@ class ChangePlan:
         if kept == subscription.phases:
             raise PermanentError(f"the customer is on {plan!r} already", field="plan")
         staying = replace(subscription, phases=kept)
+        dropped = subscription_changed_draft(
+            staying,
+            change="plan_change_dropped",
+            effective_date=today,
+            previous_plan=plan,
+            version=record.version + 1,
+            now=self.clock.now(),
+        )
         if not preview and not self.records.replace(
-            tenant_id, record.customer.id, to_document(staying), record.version
+            tenant_id, record.customer.id, to_document(staying), record.version, dropped
         ):
             raise _moved(record.customer.id)
         return ChangeResult(

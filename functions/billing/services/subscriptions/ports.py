@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from billing.domain.invoice import Invoice
+from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer
 from billing.services.ports import CustomerAccount, StoredInvoice
 
@@ -35,12 +36,23 @@ class SubscriptionRecords(Protocol):
         subscription: dict[str, Any],
         first_period_start: date,
         coupons: Sequence[dict[str, Any]],
+        changed: EventDraft | None = None,
     ) -> bool:
-        """Give a customer without one its subscription and billing schedule; False when it has one."""
+        """Give a customer without one its subscription and billing schedule; False when it has one.
+        `changed` (subscription.changed) is numbered on the customer's stream and written with it."""
         ...
 
-    def replace(self, tenant_id: str, customer_id: str, subscription: dict[str, Any], version: int) -> bool:
-        """The new subscription if still at `version`; False when it changed meanwhile."""
+    def replace(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        version: int,
+        changed: EventDraft | None = None,
+    ) -> bool:
+        """The new subscription if still at `version`; False when it changed meanwhile. `changed`
+        (subscription.changed) is numbered on the customer's stream and written in the same
+        transaction, so a retry that finds the version moved writes no second event."""
         ...
 
     def issue_with_change(
@@ -54,9 +66,11 @@ class SubscriptionRecords(Protocol):
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        changed: EventDraft | None = None,
     ) -> StoredInvoice | None:
-        """In one transaction: the next number of the series, the invoice, and the new subscription
-        (if still at `version`). The invoice if it exists already; None when the version moved on."""
+        """In one transaction: the next number of the series, the invoice, the new subscription (if
+        still at `version`) and its `changed` event on the customer's stream. The invoice if it exists
+        already; None when the version moved on."""
         ...
 
     def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...

@@ -10,6 +10,7 @@ from typing import Any
 
 from billing.domain.catalog import Anchor, Catalog, Coupon, PlanPhase, Subscription
 from billing.domain.invoice import Invoice
+from billing.domain.merchant_events import subscription_changed_draft
 from billing.domain.parties import Customer
 from billing.domain.periods import period_containing
 from billing.domain.pricing import compute_invoice
@@ -94,7 +95,15 @@ class StartSubscription:
         )
         if preview:
             return result
-        if not self.records.start(tenant_id, customer_id, document, billing_from, request.coupons):
+        event = subscription_changed_draft(
+            subscription,
+            change="started",
+            effective_date=start,
+            previous_plan=None,
+            version=1,
+            now=self.clock.now(),
+        )
+        if not self.records.start(tenant_id, customer_id, document, billing_from, request.coupons, event):
             raise SubscriptionConflict(
                 f"customer {customer_id!r} has a subscription already", field="customer_id"
             )

@@ -72,6 +72,9 @@ class CustomerModel(Model):
     reminder_fee_agreed_on = UnicodeAttribute(null=True)
     # The customer's spend alert and when it last fired and was mailed (billing.domain.spend_alerts).
     spend_alert = JSONAttribute(null=True)
+    # The last sequence of the customer's outbox stream (`customer#<id>`: mandates, subscription
+    # changes), advanced under a condition in each event's transaction (dynamo/customer_events.py).
+    event_seq = NumberAttribute(null=True)
     due_index = DueIndex()
 
 

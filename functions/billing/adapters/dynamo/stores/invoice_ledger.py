@@ -29,6 +29,7 @@ from billing.adapters.dynamo.stores.base import (
 )
 from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.invoice_events import ISSUED_SEQ, issued_event
+from billing.domain.merchant_events import EventDraft
 from billing.domain.ocr import ocr_reference
 from billing.domain.outbox import OutboxEvent
 from billing.domain.payments import InvoicePayments
@@ -368,8 +369,9 @@ class DynamoInvoiceLedger:
         invoice_id: str,
         question: dict[str, Any],
         limits: PageLimits = DEFAULT_PAGE_LIMITS,
+        asked: EventDraft | None = None,
     ) -> bool:
-        return page_activity.add_question(tenant_id, invoice_id, question, limits)
+        return page_activity.add_question(tenant_id, invoice_id, question, limits, asked)
 
     def claim_support_notice(self, tenant_id: str, invoice_id: str) -> bool:
         return page_activity.claim_support_notice(tenant_id, invoice_id)
