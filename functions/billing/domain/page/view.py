@@ -9,13 +9,14 @@ A block that has nothing true to say is None (or empty), and the template leaves
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.page.chart import ChartView
 from billing.domain.page.context import Branding, CreditNoteRef, PlanSwitchQuote
+from billing.domain.page.customer_blocks import CustomerBlocks
 
 
 class PageStatus(StrEnum):
@@ -319,3 +320,6 @@ class InvoicePageView:
     # The period the usage lines are for, when it is not the invoice's (billed in arrears).
     usage_period_start: date | None = None
     usage_period_last_day: date | None = None
+    # Payment trouble, relief and the customer's own controls (billing.domain.page.customer_blocks),
+    # filled from state the invoice's record holds beyond the invoice itself.
+    blocks: CustomerBlocks = field(default_factory=CustomerBlocks)
