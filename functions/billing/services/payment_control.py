@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from billing.domain.page.context import LocalText
+from billing.domain.page.context import AutogiroNotice
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
@@ -54,7 +54,7 @@ def page_payment_control(
     stored: StoredInvoice,
     card_autopay_url: str | None,
     autogiro_url: str | None,
-    notice: tuple[str, str] | None,
+    notice: AutogiroNotice | None,
     api_base: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(PageLinks fields, InvoiceState fields) for the page's payment control."""
@@ -66,7 +66,7 @@ def page_payment_control(
     state: dict[str, Any] = {
         "autopay_method": method,
         "autopay_pending": stored.status == "open" and autogiro_waiting(stored),
-        "payment_notice": LocalText({"sv": notice[0], "en": notice[1]}) if notice else None,
+        "payment_notice": notice,
     }
     return links, state
 

@@ -15,6 +15,7 @@ from billing.domain.dunning.messages import ReliefOffer as ReminderRelief
 from billing.domain.dunning.messages import build_reminder_message
 from billing.domain.dunning.policy import Tone
 from billing.domain.page import Instalment, InvoiceState, build_invoice_page
+from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
 from billing.domain.page.customer_blocks import (
     CustomerBlocks,
     ExitBlock,
@@ -245,3 +246,49 @@ def test_a_spend_alert_not_set_offers_the_form_without_the_remove_button() -> No
     assert page.text("spend-alert-state").startswith("No alert is set.")
     assert page.text("spend-alert-form").startswith("Tell me when this month passes (kr, incl. VAT)")
     assert not page.has("spend-alert-remove")
+
+
+@pytest.mark.parametrize(
+    ("notice", "language", "said"),
+    [
+        (
+            AutogiroNotice(AutogiroNoticeKind.WAITING, "ignored"),
+            "sv",
+            "Ditt Autogiro-medgivande väntar på godkännande från din bank.",
+        ),
+        (
+            AutogiroNotice(AutogiroNoticeKind.WAITING),
+            "en",
+            "Your Autogiro mandate is waiting for your bank's approval.",
+        ),
+        (
+            AutogiroNotice(AutogiroNoticeKind.REJECTED, "fel konto", "wrong account"),
+            "sv",
+            "Ditt Autogiro-medgivande godkändes inte: fel konto",
+        ),
+        (
+            AutogiroNotice(AutogiroNoticeKind.REJECTED, "fel konto"),
+            "en",
+            "Your Autogiro mandate was not approved.",
+        ),
+        (
+            AutogiroNotice(AutogiroNoticeKind.CANCELLED, None, "closed account"),
+            "en",
+            "Autogiro has ended: closed account",
+        ),
+        (AutogiroNotice(AutogiroNoticeKind.CANCELLED), "sv", "Autogiro är avslutat."),
+        (
+            AutogiroNotice(AutogiroNoticeKind.FAILED, "Täckning saknades.", "No funds."),
+            "en",
+            "The Autogiro debit could not be made: No funds.",
+        ),
+        (AutogiroNotice(AutogiroNoticeKind.FAILED, "", ""), "sv", "Autogiro-dragningen kunde inte göras."),
+    ],
+)
+def test_the_autogiro_notice_is_worded_by_the_catalogs_with_the_banks_reason_in_the_readers_language(
+    notice: AutogiroNotice, language: str, said: str
+) -> None:
+    # Given Bankgirot's word on the mandate or the debit; When the page is rendered in the language
+    page = Page(_page(CustomerBlocks(), language=language, state=InvoiceState(payment_notice=notice)))
+    # Then the summary says it in that language, the reason after the colon only when given in it
+    assert page.text("payment-notice-text") == said

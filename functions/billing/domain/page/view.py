@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.page.chart import ChartView
-from billing.domain.page.context import Branding, CreditNoteRef, PlanSwitchQuote
+from billing.domain.page.context import AutogiroNoticeKind, Branding, CreditNoteRef, PlanSwitchQuote
 from billing.domain.page.customer_blocks import CustomerBlocks
 
 
@@ -26,6 +26,14 @@ class PageStatus(StrEnum):
     DEBIT_SCHEDULED = "debit_scheduled"  # automatic payment will take it on `debit_date`
     AUTOPAY_PENDING = "autopay_pending"  # a mandate is given, waiting for approval; then it is debited
     CREDIT = "credit"  # a credit note: nothing to pay
+
+
+@dataclass(frozen=True)
+class AutogiroNoticeView:
+    """The Autogiro notice in the reader's language: its kind, and Bankgirot's reason if it gave one."""
+
+    kind: AutogiroNoticeKind
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,7 @@ class SummaryView:
     autopay_method: str | None = None
     autopay_stop_url: str | None = None
     autopay_change: tuple[tuple[str, str], ...] = ()
-    payment_notice: str | None = None
+    payment_notice: AutogiroNoticeView | None = None
 
     @property
     def payable(self) -> bool:
