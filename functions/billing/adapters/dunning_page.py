@@ -35,41 +35,10 @@ from billing.domain.page.customer_blocks import ReliefBlock, ReliefOffer, relief
 from billing.services.dunning.state import dunning_of, dunning_state, instalments_of, policy_of
 from billing.services.ports import StoredInvoice, TenantAccount
 
-# Our own words (sv/en) for the relief page and the short confirmation emails; the invoice page's relief
-# block words itself from the gettext catalogs (templates/blocks/relief.html.j2). Placeholders are
-# filled with already formatted money and dates.
+# Our own words (sv/en) for the short confirmation emails (adapters/dunning_mail.py); the relief block
+# and the relief page are worded from the gettext catalogs. Placeholders are filled with already
+# formatted money and dates.
 TEXTS: Mapping[str, Mapping[str, str]] = {
-    "col_due": {"sv": "Förfallodag", "en": "Due date"},
-    "page_title": {"sv": "Mer tid eller delbetalning", "en": "More time or instalments"},
-    "amount_due": {"sv": "Att betala: {amount}, förfallodag {date}.", "en": "To pay: {amount}, due {date}."},
-    "move_title": {"sv": "Flytta förfallodagen", "en": "Move the due date"},
-    "move_body": {
-        "sv": "Välj en ny förfallodag, senast {latest}. Det går att göra en gång. Påminnelser och "
-        "dröjsmålsränta räknas från den nya dagen.",
-        "en": "Choose a new due date, at the latest {latest}. You can do this once. Reminders and "
-        "late-payment interest count from the new date.",
-    },
-    "move_button": {"sv": "Flytta förfallodagen", "en": "Move the due date"},
-    "split_title": {"sv": "Dela upp i delbetalningar", "en": "Split into instalments"},
-    "split_intro": {
-        "sv": "Dela upp {amount} i 2 till {max} delar, en i månaden. Varje del får egen förfallodag och "
-        "eget OCR-nummer. Den första delen förfaller den dag du väljer, tidigast {earliest} och senast "
-        "{latest}.",
-        "en": "Split {amount} into 2 to {max} parts, one a month. Each part gets its own due date and OCR "
-        "reference. The first part is due on the day you choose, from {earliest} to {latest}.",
-    },
-    "split_option": {
-        "sv": "{n} delar: {first} och sedan {rest} i månaden",
-        "en": "{n} parts: {first}, then {rest} a month",
-    },
-    "split_first_due": {"sv": "Första förfallodag", "en": "First due date"},
-    "split_button": {"sv": "Dela upp", "en": "Split"},
-    "nothing_offered": {
-        "sv": "Den här fakturan kan inte flyttas eller delas upp. Hör av dig till oss om du behöver hjälp.",
-        "en": "This invoice cannot be moved or split. Get in touch if you need help.",
-    },
-    "back": {"sv": "Tillbaka till fakturan", "en": "Back to the invoice"},
-    "refused": {"sv": "Det gick inte: {reason}", "en": "That did not work: {reason}"},
     # Confirmation emails
     "moved_subject": {"sv": "Ny förfallodag för faktura {number}", "en": "New due date for invoice {number}"},
     "moved_body": {
@@ -211,9 +180,7 @@ def render_relief_page(
     if choice and choice.can_split:
         for n in range(2, choice.max_instalments + 1):
             base, rest = divmod(choice.amount_due, n)
-            options.append(
-                {"n": n, "label": text("split_option", lang, n=n, first=money(base + rest), rest=money(base))}
-            )
+            options.append({"n": n, "first": money(base + rest), "rest": money(base)})
     # No part may fall due before the invoice's own due date: the form starts there, not today.
     due = choice.due_date if choice else invoice.due_date
     earliest_first = max(due, today)
@@ -223,7 +190,6 @@ def render_relief_page(
         environment(lang)
         .get_template("relief.html.j2")
         .render(
-            t=lambda key, **p: text(key, lang, **p),
             lang=lang,
             brand=str(tenant.page.get("name") or tenant.settings.legal_name),
             colour=str(tenant.page.get("colour") or "#1f5f8b"),
