@@ -1,8 +1,10 @@
 """The invoice page and email for a stored invoice: the domain view-model rendered with Jinja.
 
 Maps what the stores hold (tenant page settings, the customer's earlier invoices and usage, the
-invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, and renders
-it with `JinjaRenderer`.
+invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, adds the
+page's typed blocks for payment trouble, relief and the customer's controls (`CustomerBlocks`, built
+by the domain from the state the page adapters read), and renders it all with `JinjaRenderer`: the
+page template includes every block in its place, nothing is spliced into the HTML afterwards.
 """
 
 from __future__ import annotations
