@@ -1,8 +1,10 @@
 """The invoice page and email for a stored invoice: the domain view-model rendered with Jinja.
 
 Maps what the stores hold (tenant page settings, the customer's earlier invoices and usage, the
-invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, and renders
-it with `JinjaRenderer`.
+invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, adds the
+page's typed blocks for payment trouble, relief and the customer's controls (`CustomerBlocks`, built
+by the domain from the state the page adapters read), and renders it all with `JinjaRenderer`: the
+page template includes every block in its place, nothing is spliced into the HTML afterwards.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from billing.adapters.dunning_page import add_dunning_block, last_reminder
-from billing.adapters.engagement_page import add_engagement_blocks
-from billing.adapters.payment_page import add_payment_notice
+from billing.adapters.dunning_page import last_reminder, relief
+from billing.adapters.engagement_page import exit_link, spend_alert, usage_data
+from billing.adapters.payment_page import payment_notice
 from billing.adapters.renderer import JinjaRenderer
 from billing.domain.page.build import build_invoice_page
 from billing.domain.page.context import (
@@ -25,6 +27,7 @@ from billing.domain.page.context import (
     PeriodUsage,
     Question,
 )
+from billing.domain.page.customer_blocks import CustomerBlocks
 from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
@@ -105,19 +108,32 @@ class JinjaInvoicePresenter:
     ) -> RenderedInvoice:
         view = self.view(stored, tenant, account, history, today, usage)
         email = self.renderer.render_email(view)
-        page_html = self.renderer.render_page(view)
-        # Dunning's own block (relief offer, instalment plan), kept out of the page view-model.
-        page_html = add_dunning_block(page_html, view, stored, tenant, today, self.api_base_url)
-        # Stripe's note when automatic payment needs the customer or stopped (docs/payments.md).
-        page_html = add_payment_notice(page_html, view, stored)
-        # The spend alert and the usage download (issue 18), the customer's own controls.
-        page_html = add_engagement_blocks(page_html, view, stored, tenant, account, today, self.api_base_url)
+        page_html = self.renderer.render_page(
+            replace(view, blocks=self.blocks(stored, tenant, account, today))
+        )
         return RenderedInvoice(
             page_html=page_html,
             email_subject=email.subject,
             email_text=email.text,
             email_html=email.html,
             pdf=self.renderer.render_pdf(view),
+        )
+
+    def blocks(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, today: date
+    ) -> CustomerBlocks:
+        """The page's blocks from the invoice's record beyond the invoice: Stripe's note when automatic
+        payment needs the customer or stopped (docs/payments.md), dunning's relief or instalment plan,
+        and the customer's own controls (issue 18). Not in the email: they are the page's to offer."""
+        if stored.invoice.kind == "credit_note" or not stored.page_token:
+            return CustomerBlocks()
+        api = self.api_base_url
+        return CustomerBlocks(
+            payment_notice=payment_notice(stored),
+            relief=relief(stored, tenant, today, api),
+            spend_alert=spend_alert(stored, tenant, account, today, api),
+            usage_data=usage_data(stored, account, today, api),
+            exit=exit_link(stored, account, today, api),
         )
 
     def view(

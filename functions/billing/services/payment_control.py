@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
-from billing.domain.page.context import LocalText
+from billing.domain.page.context import AutogiroNotice
 from billing.domain.payments import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
@@ -56,7 +56,7 @@ def page_payment_control(
     stored: StoredInvoice,
     card_autopay_url: str | None,
     autogiro_url: str | None,
-    notice: tuple[str, str] | None,
+    notice: AutogiroNotice | None,
     api_base: str,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(PageLinks fields, InvoiceState fields) for the page's payment control."""
@@ -68,7 +68,7 @@ def page_payment_control(
     state: dict[str, Any] = {
         "autopay_method": method,
         "autopay_pending": stored.status == "open" and autogiro_waiting(stored),
-        "payment_notice": LocalText({"sv": notice[0], "en": notice[1]}) if notice else None,
+        "payment_notice": notice,
     }
     return links, state
 

@@ -28,7 +28,7 @@ from billing.domain.autogiro.records import (
     CancelMandate as CancelMandateRecord,
 )
 from billing.domain.merchant_events import EventDraft
-from billing.domain.page.context import Branding, PageSettings
+from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
 from billing.domain.payments import PaymentSucceeded
 from billing.services.autogiro import (
     AutogiroFormError,
@@ -39,9 +39,9 @@ from billing.services.autogiro import (
     Mandate,
     MandateStatus,
     autogiro_page_links,
+    autogiro_page_notice,
     autogiro_page_state,
     autogiro_settings,
-    with_autogiro_notice,
 )
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.outbox.catalog import MandateChanged
@@ -579,7 +579,6 @@ def test_the_page_links_to_the_form_and_shows_the_debit_date_or_what_went_wrong(
     failed = replace(
         base, state={"autogiro": {"failed": {"code": "1", "sv": "Täckning saknades.", "en": "No funds."}}}
     )
-    settings = PageSettings(branding=Branding(name="N"))
     # Then the first says the date and shows no notice; the second no date and the reason
     assert autogiro_page_links(base, TENANT, "https://api.test") == {
         "autopay_url": f"https://api.test/v1/pages/{TOKEN}/autogiro"
@@ -590,10 +589,11 @@ def test_the_page_links_to_the_form_and_shows_the_debit_date_or_what_went_wrong(
         "debit_date": date(2026, 12, 4),
     }
     assert autogiro_page_state(scheduled, date(2026, 12, 5)) == {"autopay_active": True}
-    assert with_autogiro_notice(settings, scheduled) == settings
-    (notice,) = with_autogiro_notice(settings, failed).announcements
-    assert notice.body.text("en") == "The Autogiro debit could not be made: No funds."
-    assert with_autogiro_notice(settings, replace(failed, status="paid")) == settings
+    assert autogiro_page_notice(scheduled) is None
+    assert autogiro_page_notice(failed) == AutogiroNotice(
+        AutogiroNoticeKind.FAILED, "Täckning saknades.", "No funds."
+    )
+    assert autogiro_page_notice(replace(failed, status="paid")) is None
 
 
 def test_a_retry_the_reminder_flow_asks_for_gets_a_new_date_with_full_notice(world: World) -> None:

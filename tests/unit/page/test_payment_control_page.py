@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from billing.adapters.renderer import JinjaRenderer
-from billing.domain.page import InvoiceState, LocalText
+from billing.domain.page import InvoiceState
 from billing.domain.page.build import build_invoice_page
-from billing.domain.page.context import PageLinks
+from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind, PageLinks
 from billing.domain.page.view import PageStatus
 from tests.unit.page.builders import API, PAGE, TOKEN, context, invoice
 from tests.unit.page.html import Page
@@ -55,7 +55,7 @@ def test_the_method_in_force_is_stated_with_its_next_date_and_stop_and_change_on
 
 
 def test_a_mandate_waiting_for_approval_asks_nothing_by_hand_and_shows_the_banks_notice() -> None:
-    notice = LocalText({"sv": "Medgivandet är skickat till din bank.", "en": "Sent to your bank."})
+    notice = AutogiroNotice(AutogiroNoticeKind.WAITING)
     state = InvoiceState(
         autopay_active=True, autopay_method="autogiro", autopay_pending=True, payment_notice=notice
     )
@@ -63,4 +63,4 @@ def test_a_mandate_waiting_for_approval_asks_nothing_by_hand_and_shows_the_banks
     assert view.summary.status is PageStatus.AUTOPAY_PENDING  # type: ignore[attr-defined]
     assert page.has("autopay-pending") and not page.has("pay-button") and not page.has("ocr")
     assert page.text("status") == "Automatisk betalning på väg"
-    assert page.text("payment-notice-text") == "Medgivandet är skickat till din bank."
+    assert page.text("payment-notice-text") == "Ditt Autogiro-medgivande väntar på godkännande från din bank."

@@ -78,7 +78,9 @@ def test_swedish_is_not_english() -> None:
     # A catalog copied from English would pass the tests above; the Swedish one must differ.
     catalog = _catalog("sv")
     same = [
-        m.id for m in catalog if m.id and m.string == m.id and m.id not in {"Autogiro", "Bankgiro", "Period"}
+        m.id
+        for m in catalog
+        if m.id and m.string == m.id and m.id not in {"Autogiro", "Bankgiro", "Period", "Format"}
     ]
     assert same == []
 

@@ -20,6 +20,7 @@ from billing.domain.page.advice import Advice, advice_action, recommend
 from billing.domain.page.context import LANGUAGES, PageContext, PageError
 from billing.domain.page.prices import PriceBasis, price_basis
 from billing.domain.page.view import (
+    AutogiroNoticeView,
     InvoicePageView,
     LineGroupView,
     LineView,
@@ -209,7 +210,8 @@ def _payment_control(invoice: Invoice, context: PageContext, status: PageStatus)
     """The method in force, and stop and change one step away, while the customer pays automatically."""
     state, links = context.state, context.links
     language = invoice.language if invoice.language in LANGUAGES else "en"
-    notice = state.payment_notice.text(language) if state.payment_notice else None
+    given = state.payment_notice
+    notice = AutogiroNoticeView(given.kind, given.reason(language)) if given else None
     method = state.autopay_method if state.autopay_active else None
     if method is None or status in (PageStatus.CREDIT,):
         return {"payment_notice": notice}

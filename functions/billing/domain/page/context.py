@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from types import MappingProxyType
 
 from billing.domain.catalog import Catalog
@@ -151,6 +152,26 @@ class Question:
     answer: str | None = None
 
 
+class AutogiroNoticeKind(StrEnum):
+    WAITING = "waiting"  # the mandate waits for the customer's bank to approve it
+    REJECTED = "rejected"  # the bank did not approve the mandate
+    CANCELLED = "cancelled"  # the mandate has ended
+    FAILED = "failed"  # this invoice's debit could not be made
+
+
+@dataclass(frozen=True)
+class AutogiroNotice:
+    """What the page says about the Autogiro mandate or a failed debit (worded by the catalogs), with
+    Bankgirot's reason in each language as it gave it; without one the sentence ends at the fact."""
+
+    kind: AutogiroNoticeKind
+    reason_sv: str | None = None
+    reason_en: str | None = None
+
+    def reason(self, language: str) -> str | None:
+        return (self.reason_sv if language == "sv" else self.reason_en) or None
+
+
 @dataclass(frozen=True)
 class Instalment:
     """One part of an invoice the customer split (relief): paid on its own with its own OCR reference."""
@@ -209,7 +230,7 @@ class InvoiceState:
     autopay_pending: bool = False
     # What the payment method's provider wants the customer to know (a mandate refused, a debit that
     # failed), shown in the summary rather than among the news.
-    payment_notice: LocalText | None = None
+    payment_notice: AutogiroNotice | None = None
 
 
 @dataclass(frozen=True)

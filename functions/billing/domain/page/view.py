@@ -9,13 +9,14 @@ A block that has nothing true to say is None (or empty), and the template leaves
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
 from billing.domain.page.chart import ChartView
-from billing.domain.page.context import Branding, CreditNoteRef, PlanSwitchQuote
+from billing.domain.page.context import AutogiroNoticeKind, Branding, CreditNoteRef, PlanSwitchQuote
+from billing.domain.page.customer_blocks import CustomerBlocks
 
 
 class PageStatus(StrEnum):
@@ -25,6 +26,14 @@ class PageStatus(StrEnum):
     DEBIT_SCHEDULED = "debit_scheduled"  # automatic payment will take it on `debit_date`
     AUTOPAY_PENDING = "autopay_pending"  # a mandate is given, waiting for approval; then it is debited
     CREDIT = "credit"  # a credit note: nothing to pay
+
+
+@dataclass(frozen=True)
+class AutogiroNoticeView:
+    """The Autogiro notice in the reader's language: its kind, and Bankgirot's reason if it gave one."""
+
+    kind: AutogiroNoticeKind
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class SummaryView:
     autopay_method: str | None = None
     autopay_stop_url: str | None = None
     autopay_change: tuple[tuple[str, str], ...] = ()
-    payment_notice: str | None = None
+    payment_notice: AutogiroNoticeView | None = None
 
     @property
     def payable(self) -> bool:
@@ -319,3 +328,6 @@ class InvoicePageView:
     # The period the usage lines are for, when it is not the invoice's (billed in arrears).
     usage_period_start: date | None = None
     usage_period_last_day: date | None = None
+    # Payment trouble, relief and the customer's own controls (billing.domain.page.customer_blocks),
+    # filled from state the invoice's record holds beyond the invoice itself.
+    blocks: CustomerBlocks = field(default_factory=CustomerBlocks)

@@ -56,11 +56,9 @@ from billing.services.autogiro.model import (
     reason_record,
 )
 from billing.services.autogiro.page_state import (
-    AUTOGIRO_NOTICE_ID,
     autogiro_page_links,
     autogiro_page_notice,
     autogiro_page_state,
-    with_autogiro_notice,
 )
 from billing.services.autogiro.ports import (
     AutogiroFiles,
@@ -70,7 +68,6 @@ from billing.services.autogiro.ports import (
 )
 
 __all__ = [
-    "AUTOGIRO_NOTICE_ID",
     "CONSENT_VALUE",
     "FORM_ERRORS",
     "INBOX_PREFIX",
@@ -102,5 +99,4 @@ __all__ = [
     "export_moment",
     "reason_record",
     "tenant_of_inbox_key",
-    "with_autogiro_notice",
 ]

@@ -1,12 +1,12 @@
-"""What the invoice page shows of Autogiro: its links, the mandate's state and the notice."""
+"""What the invoice page shows of Autogiro: its links, the mandate's state and the notice (as a typed
+value; the page's catalogs word it)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from billing.domain.page.context import Announcement, LocalText, PageSettings
+from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
 from billing.services.autogiro.model import MandateStatus, autogiro_settings, autogiro_state
 from billing.services.errors import PermanentError
 from billing.services.ports import (
@@ -17,22 +17,13 @@ from billing.services.ports import (
 # --------------------------------------------------------------------------------------------- page
 
 
-AUTOGIRO_NOTICE_ID = "autogiro-mandate"
-_NOTICES = {
-    MandateStatus.PENDING.value: (
-        "Ditt Autogiro-medgivande väntar på godkännande från din bank.",
-        "Your Autogiro mandate is waiting for your bank's approval.",
-    ),
-    MandateStatus.SENT.value: (
-        "Ditt Autogiro-medgivande väntar på godkännande från din bank.",
-        "Your Autogiro mandate is waiting for your bank's approval.",
-    ),
-    MandateStatus.REJECTED.value: (
-        "Ditt Autogiro-medgivande godkändes inte: {sv}",
-        "Your Autogiro mandate was not approved: {en}",
-    ),
-    MandateStatus.CANCELLED.value: ("Autogiro är avslutat: {sv}", "Autogiro has ended: {en}"),
-    "failed": ("Autogiro-dragningen kunde inte göras: {sv}", "The Autogiro debit could not be made: {en}"),
+# The mandate statuses the page has a word for; the words are in the catalogs
+# (templates/blocks/autogiro_notice.html.j2).
+_NOTICE_KINDS = {
+    MandateStatus.PENDING.value: AutogiroNoticeKind.WAITING,
+    MandateStatus.SENT.value: AutogiroNoticeKind.WAITING,
+    MandateStatus.REJECTED.value: AutogiroNoticeKind.REJECTED,
+    MandateStatus.CANCELLED.value: AutogiroNoticeKind.CANCELLED,
 }
 
 
@@ -62,41 +53,19 @@ def autogiro_page_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
     return result
 
 
-def autogiro_page_notice(stored: StoredInvoice) -> tuple[str, str] | None:
-    """What the page should say about the mandate or a failed debit (Swedish, English), if anything."""
+def autogiro_page_notice(stored: StoredInvoice) -> AutogiroNotice | None:
+    """What the page should say about the mandate or a failed debit, if anything, with Bankgirot's
+    reason (Swedish, English) when it gave one."""
     state = autogiro_state(stored)
     if stored.status != "open" or not state:
         return None
     failed = state.get("failed")
     if failed:
-        sv, en = _NOTICES["failed"]
-        return _sentence(sv, failed.get("sv")), _sentence(en, failed.get("en"))
+        return AutogiroNotice(AutogiroNoticeKind.FAILED, failed.get("sv"), failed.get("en"))
     mandate = state.get("mandate") or {}
-    texts = _NOTICES.get(str(mandate.get("status")))
-    if texts is None:
+    kind = _NOTICE_KINDS.get(str(mandate.get("status")))
+    if kind is None:
         return None
-    reason = mandate.get("reason") or {}
-    return _sentence(texts[0], reason.get("sv")), _sentence(texts[1], reason.get("en"))
-
-
-def _sentence(template: str, reason: str | None) -> str:
-    """The notice with Bankgirot's reason after the colon, or ending in a full stop without one."""
-    if "{" not in template:
-        return template
-    if reason:
-        return template.replace("{sv}", reason).replace("{en}", reason)
-    return template.split(":")[0] + "."
-
-
-def with_autogiro_notice(settings: PageSettings, stored: StoredInvoice) -> PageSettings:
-    """The page settings with the Autogiro notice first among the announcements (the page has no
-    block of its own for it)."""
-    notice = autogiro_page_notice(stored)
-    if notice is None:
-        return settings
-    announcement = Announcement(
-        announcement_id=AUTOGIRO_NOTICE_ID,
-        title=LocalText({"sv": "Autogiro", "en": "Autogiro"}),
-        body=LocalText({"sv": notice[0], "en": notice[1]}),
-    )
-    return replace(settings, announcements=(announcement, *settings.announcements))
+    # A mandate waiting for approval has no reason to give, whatever the record holds.
+    reason = (mandate.get("reason") or {}) if kind is not AutogiroNoticeKind.WAITING else {}
+    return AutogiroNotice(kind, reason.get("sv"), reason.get("en"))

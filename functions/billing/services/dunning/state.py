@@ -74,6 +74,21 @@ def dunning_of(stored: StoredInvoice) -> dict[str, Any]:
     return dict(stored.state.get("dunning") or {})
 
 
+def instalments_of(stored: StoredInvoice) -> tuple[Instalment, ...]:
+    """The parts of the customer's instalment plan, from state["dunning"]["split"] (none: not split)."""
+    return tuple(
+        Instalment(
+            number=int(part["number"]),
+            amount=int(part["amount"]),
+            due_date=date.fromisoformat(str(part["due_date"])),
+            ocr=str(part["ocr"]),
+            paid=bool(part.get("paid")),
+            token=str(part["page_token"]) if part.get("page_token") else None,
+        )
+        for part in (dunning_of(stored).get("split") or {}).get("instalments") or []
+    )
+
+
 def page_relief_state(stored: StoredInvoice) -> dict[str, Any]:
     """`due_date_moved_to` and `instalments` for the page's InvoiceState, from state["dunning"]: the
     summary then asks for the date the customer chose, or for the next part of their plan."""
@@ -82,19 +97,9 @@ def page_relief_state(stored: StoredInvoice) -> dict[str, Any]:
     moved = dunning.get("due_date_moved_to")
     if moved:
         result["due_date_moved_to"] = date.fromisoformat(str(moved))
-    plan = (dunning.get("split") or {}).get("instalments") or []
+    plan = instalments_of(stored)
     if plan and stored.status in ("split", "paid"):
-        result["instalments"] = tuple(
-            Instalment(
-                number=int(part["number"]),
-                amount=int(part["amount"]),
-                due_date=date.fromisoformat(str(part["due_date"])),
-                ocr=str(part["ocr"]),
-                paid=bool(part.get("paid")),
-                token=str(part["page_token"]) if part.get("page_token") else None,
-            )
-            for part in plan
-        )
+        result["instalments"] = plan
     return result
 
 
