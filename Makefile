@@ -21,7 +21,7 @@ help:
 	@echo "make test    unit, integration (local stack) and browser tests"
 	@echo "make lint    ruff, mypy, cfn-lint, import contracts, layer lock check"
 	@echo "make bench   benchmarks: figures and ratios"
-	@echo "make fuzz    the route fuzzes at full counts (10,000 webhook/page-action, 2,000 other routes)"
+	@echo "make fuzz    the route fuzzes, chaos and concurrent-ingestion tests at the issues' full counts"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,20 +51,25 @@ system-deps:
 demo: install system-deps
 	$(BIN)/python -m infra.demo --customers $(DEMO_CUSTOMERS) $(if $(filter 0,$(DEMO_SERVE)),--no-serve,)
 
-# The route fuzzes run 300 mutated requests per route here (a regression check), so the whole suite
-# stays well within CI's budget; `make fuzz` runs them at the counts the issues ask for (10,000 and
-# 2,000 per route).
+# `make test` runs the route fuzzes (300 mutated requests per route), the chaos test (8 killed runs)
+# and the concurrent-ingestion test (5,000 events) as regression checks, so the whole suite stays well
+# within CI's budget; `make fuzz` runs them at the counts the issues ask for (10,000 and 2,000 requests
+# per route, 20 killed runs, 20,000 events), with no per-test time limit.
 FUZZ_REQUESTS ?= 300
+CHAOS_TRIALS ?= 8
+INGESTION_EVENTS ?= 5000
 # One pytest-xdist worker per core, each with its own local stack; a file's tests stay on one worker
 # (they share module fixtures). TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= auto
 test: install system-deps
-	FUZZ_REQUESTS=$(FUZZ_REQUESTS) $(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadfile
+	FUZZ_REQUESTS=$(FUZZ_REQUESTS) CHAOS_TRIALS=$(CHAOS_TRIALS) INGESTION_EVENTS=$(INGESTION_EVENTS) \
+	  $(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadfile
 
 FUZZ_FILES := tests/integration/test_fuzz_routes.py tests/integration/test_public_route_fuzz.py \
-              tests/integration/merchant/test_api_fuzz.py tests/integration/merchant/test_catalog_api_fuzz.py
+              tests/integration/merchant/test_api_fuzz.py tests/integration/merchant/test_catalog_api_fuzz.py \
+              tests/integration/test_chaos.py tests/integration/test_usage_ingestion.py
 fuzz: install system-deps
-	MERCHANT_FUZZ_PER_ROUTE=2000 $(BIN)/python -m pytest $(FUZZ_FILES) -q
+	MERCHANT_FUZZ_PER_ROUTE=2000 $(BIN)/python -m pytest $(FUZZ_FILES) -q -n $(TEST_WORKERS) --dist loadfile --timeout=0
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit -q

@@ -32,7 +32,9 @@ pytestmark = pytest.mark.integration
 RUN_DATE = date(2026, 11, 1)
 TODAY = date(2026, 11, 23)
 CUSTOMERS = 5
-TRIALS = 20
+# 20 trials by default (`make fuzz`); `make test` runs fewer (CHAOS_TRIALS). The seed is fixed, so a
+# smaller run is the first trials of the full one.
+TRIALS = int(os.environ.get("CHAOS_TRIALS", "20"))
 # A five-customer run makes about 96 AWS calls (starter ~25, then ~14 per customer plus SQS).
 CALLS_IN_A_RUN = 96
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,7 +71,7 @@ def _wait_for_in_flight_messages(sqs, queue_url: str, timeout_s: float = 60) -> 
 def test_runs_killed_at_random_points_and_run_again_issue_exactly_one_invoice_each(local_env):
     rng = random.Random(20261123)
     trials: list[tuple[str, list[int], list[str]]] = []
-    # Given twenty tenants with five customers due each
+    # Given TRIALS tenants (twenty by default) with five customers due each
     for _ in range(TRIALS):
         tenant_id = f"chaos-{uuid.uuid4().hex[:10]}"
         seeded = demo.seed(CUSTOMERS, TODAY, tenant_id, RUN_DATE, via_api=False)
@@ -82,7 +84,8 @@ def test_runs_killed_at_random_points_and_run_again_issue_exactly_one_invoice_ea
             assert code in (-9, 0), f"run of {tenant_id} failed with {code} (kill at {k})"
         trials.append((tenant_id, kills, [c.profile["id"] for c in seeded["customers"]]))
     kill_points = Counter(k for _, ks, _ in trials for k in ks)
-    assert len(kill_points) >= 15  # the kills really are spread over the run
+    # The kills really are spread over the run (15 distinct points of 27 kills in the full run)
+    assert len(kill_points) >= min(15, TRIALS)
 
     # And, once the killed processes' messages are visible again, each run is started again
     sqs = local_env.client("sqs")
