@@ -3,11 +3,10 @@ from several threads (as several Lambda instances would call it) for the exactly
 
 from __future__ import annotations
 
-import os
-
 import contextlib
 import io
 import json
+import os
 import random
 import threading
 import time
