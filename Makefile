@@ -58,9 +58,10 @@ demo: install system-deps
 FUZZ_REQUESTS ?= 300
 CHAOS_TRIALS ?= 8
 INGESTION_EVENTS ?= 5000
-# One pytest-xdist worker per core, each with its own local stack; a file's tests stay on one worker
-# (they share module fixtures). TEST_WORKERS=0 runs everything in this process.
-TEST_WORKERS ?= auto
+# One pytest-xdist worker per core, at most four: each worker runs its own local stack (DynamoDB Local
+# alone holds about 1.2 GB) and, for the browser tests, its own Chromium. A file's tests stay on one
+# worker (they share module fixtures). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
 test: install system-deps
 	FUZZ_REQUESTS=$(FUZZ_REQUESTS) CHAOS_TRIALS=$(CHAOS_TRIALS) INGESTION_EVENTS=$(INGESTION_EVENTS) \
 	  $(BIN)/python -m pytest tests -q -n $(TEST_WORKERS) --dist loadfile
