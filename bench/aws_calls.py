@@ -5,10 +5,16 @@ PynamoDB builds on its own botocore sessions) gets a `before-call` handler that 
 and an `after-call` handler that adds up the DynamoDB capacity units the response reports. DynamoDB
 requests ask for `ReturnConsumedCapacity=TOTAL` (PynamoDB does so itself; boto3 calls get it added).
 Install it before any client is created: clients made earlier are not counted.
+
+Beside DynamoDB Local's own count (it over-counts transactions), `aws_write_units` applies AWS's
+documented rule to the items each write request touches: one unit per started KB of the item, where an
+item's size is the sum of its attribute names' and values' sizes; an update costs the whole item after
+it (read back through a client of its own, not counted); every item of a transaction costs twice.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -39,6 +45,7 @@ class Snapshot:
     write_units: float = 0.0
     seconds: Counter[str] = field(default_factory=Counter)  # wall time spent in requests, by service
     parallel: Counter[str] = field(default_factory=Counter)  # requests made off the main thread, by service
+    aws_write_units: float = 0.0  # by AWS's documented rule from item sizes (module docstring)
 
     def count(self, service: str, operation: str | None = None) -> int:
         return sum(n for (s, op), n in self.calls.items() if s == service and operation in (None, op))
@@ -50,6 +57,7 @@ class Snapshot:
             self.write_units - other.write_units,
             Counter({k: v - other.seconds.get(k, 0.0) for k, v in self.seconds.items()}),
             self.parallel - other.parallel,
+            self.aws_write_units - other.aws_write_units,
         )
 
 
@@ -67,6 +75,7 @@ class CallCounter:
                 self._state.write_units,
                 Counter(self._state.seconds),
                 Counter(self._state.parallel),
+                self._state.aws_write_units,
             )
 
     def before_call(self, event_name: str, **_: Any) -> None:
@@ -93,11 +102,21 @@ class CallCounter:
         with self._lock:
             self._state.seconds[service] += elapsed
 
-    def add_capacity_param(self, params: dict[str, Any], event_name: str, **_: Any) -> None:
-        if event_name.rsplit(".", 1)[-1] in _CAPACITY_OPS:
+    def add_capacity_param(
+        self, params: dict[str, Any], event_name: str, context: Any = None, **_: Any
+    ) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        if operation in _CAPACITY_OPS:
             params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        if operation in _WRITE_OPS and isinstance(context, dict):
+            context["aws_rule_params"] = (operation, params)
 
-    def after_call(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    def after_call(self, parsed: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
+        written = context.pop("aws_rule_params", None) if isinstance(context, dict) else None
+        if written is not None and isinstance(parsed, dict) and "Error" not in parsed:
+            units = aws_rule_write_units(*written)
+            with self._lock:
+                self._state.aws_write_units += units
         consumed = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
         if not consumed:
             return
@@ -123,7 +142,77 @@ class CallCounter:
         events.register("after-call-error", self.call_done)
 
 
+def _value_size(value: dict[str, Any]) -> int:
+    """The size of one typed attribute value (DynamoDB's item size rules)."""
+    ((kind, v),) = value.items()
+    if kind == "S":
+        return len(v.encode("utf-8"))
+    if kind == "N":
+        digits = v.lstrip("-").replace(".", "").strip("0") or "0"
+        return math.ceil(len(digits) / 2) + 1
+    if kind == "B":
+        return len(v) if isinstance(v, bytes | bytearray) else len(str(v).encode())
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(x.encode("utf-8")) for x in v)
+    if kind == "NS":
+        return sum(_value_size({"N": x}) for x in v)
+    if kind == "BS":
+        return sum(len(x) for x in v)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(x) for x in v)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode("utf-8")) + _value_size(x) for k, x in v.items())
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """Bytes of one item: its attribute names plus their values."""
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in item.items())
+
+
+def _units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+_sizing: list[Any] = []  # the uncounted client that reads updated items back
+
+
+def _item_after(table: str, key: dict[str, Any]) -> dict[str, Any]:
+    if not _sizing:
+        import botocore.session
+
+        _sizing.append(_ORIGINAL_CREATE_CLIENT(botocore.session.Session(), "dynamodb"))
+    return dict(_sizing[0].get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {})
+
+
+def aws_rule_write_units(operation: str, params: dict[str, Any]) -> float:
+    """Write units of one successful request by AWS's rule (module docstring)."""
+    if operation == "PutItem":
+        return _units(item_size(params["Item"]))
+    if operation in ("UpdateItem", "DeleteItem"):
+        return _units(item_size(_item_after(params["TableName"], params["Key"])))
+    if operation == "BatchWriteItem":
+        return sum(
+            _units(item_size(r["PutRequest"]["Item"])) if "PutRequest" in r else 1
+            for requests in params["RequestItems"].values()
+            for r in requests
+        )
+    total = 0
+    for entry in params["TransactItems"]:
+        ((kind, body),) = entry.items()
+        size = (
+            item_size(body["Item"])
+            if kind == "Put"
+            else item_size(_item_after(body["TableName"], body["Key"]))
+        )
+        total += 2 * _units(size)
+    return total
+
+
 COUNTER = CallCounter()
+_ORIGINAL_CREATE_CLIENT: Any = None
 _installed = False
 
 
@@ -133,7 +222,8 @@ def install() -> CallCounter:
         return COUNTER
     import botocore.session
 
-    original = botocore.session.Session.create_client
+    global _ORIGINAL_CREATE_CLIENT
+    original = _ORIGINAL_CREATE_CLIENT = botocore.session.Session.create_client
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
