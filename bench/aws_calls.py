@@ -46,6 +46,7 @@ class Snapshot:
     seconds: Counter[str] = field(default_factory=Counter)  # wall time spent in requests, by service
     parallel: Counter[str] = field(default_factory=Counter)  # requests made off the main thread, by service
     aws_write_units: float = 0.0  # by AWS's documented rule from item sizes (module docstring)
+    aws_units_by_table: Counter[str] = field(default_factory=Counter)  # the same, by table written
 
     def count(self, service: str, operation: str | None = None) -> int:
         return sum(n for (s, op), n in self.calls.items() if s == service and operation in (None, op))
@@ -58,6 +59,7 @@ class Snapshot:
             Counter({k: v - other.seconds.get(k, 0.0) for k, v in self.seconds.items()}),
             self.parallel - other.parallel,
             self.aws_write_units - other.aws_write_units,
+            self.aws_units_by_table - other.aws_units_by_table,
         )
 
 
@@ -76,6 +78,7 @@ class CallCounter:
                 Counter(self._state.seconds),
                 Counter(self._state.parallel),
                 self._state.aws_write_units,
+                Counter(self._state.aws_units_by_table),
             )
 
     def before_call(self, event_name: str, **_: Any) -> None:
@@ -116,7 +119,9 @@ class CallCounter:
         if written is not None and isinstance(parsed, dict) and "Error" not in parsed:
             units = aws_rule_write_units(*written)
             with self._lock:
-                self._state.aws_write_units += units
+                for table, n in units.items():
+                    self._state.aws_write_units += n
+                    self._state.aws_units_by_table[table] += n
         consumed = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
         if not consumed:
             return
@@ -187,28 +192,24 @@ def _item_after(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return dict(_sizing[0].get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {})
 
 
-def aws_rule_write_units(operation: str, params: dict[str, Any]) -> float:
-    """Write units of one successful request by AWS's rule (module docstring)."""
+def aws_rule_write_units(operation: str, params: dict[str, Any]) -> Counter[str]:
+    """Write units of one successful request by AWS's rule (module docstring), by table."""
+    units: Counter[str] = Counter()
     if operation == "PutItem":
-        return _units(item_size(params["Item"]))
-    if operation in ("UpdateItem", "DeleteItem"):
-        return _units(item_size(_item_after(params["TableName"], params["Key"])))
-    if operation == "BatchWriteItem":
-        return sum(
-            _units(item_size(r["PutRequest"]["Item"])) if "PutRequest" in r else 1
-            for requests in params["RequestItems"].values()
-            for r in requests
-        )
-    total = 0
-    for entry in params["TransactItems"]:
-        ((kind, body),) = entry.items()
-        size = (
-            item_size(body["Item"])
-            if kind == "Put"
-            else item_size(_item_after(body["TableName"], body["Key"]))
-        )
-        total += 2 * _units(size)
-    return total
+        units[params["TableName"]] += _units(item_size(params["Item"]))
+    elif operation in ("UpdateItem", "DeleteItem"):
+        units[params["TableName"]] += _units(item_size(_item_after(params["TableName"], params["Key"])))
+    elif operation == "BatchWriteItem":
+        for table, requests in params["RequestItems"].items():
+            for r in requests:
+                units[table] += _units(item_size(r["PutRequest"]["Item"])) if "PutRequest" in r else 1
+    else:
+        for entry in params["TransactItems"]:
+            ((kind, body),) = entry.items()
+            table = body["TableName"]
+            item = body["Item"] if kind == "Put" else _item_after(table, body["Key"])
+            units[table] += 2 * _units(item_size(item))
+    return units
 
 
 COUNTER = CallCounter()

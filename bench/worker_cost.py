@@ -58,6 +58,8 @@ def _report(run: local_billing.Measured) -> None:
         + f"); write units/invoice: AWS rule {run.calls.aws_write_units / n:.1f}, "
         f"DynamoDB Local {run.calls.write_units / n:.1f}; read units/invoice {run.calls.read_units / n:.1f}"
     )
+    tables = sorted(run.calls.aws_units_by_table.items(), key=lambda x: -x[1])
+    print("  AWS-rule write units/invoice by table: " + ", ".join(f"{t} {u / n:.1f}" for t, u in tables))
 
 
 def _dump(tenant_id: str, target: Path) -> None:

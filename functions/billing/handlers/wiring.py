@@ -143,7 +143,6 @@ def issue_invoice() -> IssueInvoice:
     mandates, _ = autogiro_store()
     return IssueInvoice(
         tenants=tenant_directory(),
-        customers=customer_directory(),
         usage=DynamoUsageReader(),
         invoices=invoice_ledger(),
         runs=run_ledger(),
@@ -151,8 +150,6 @@ def issue_invoice() -> IssueInvoice:
         mailer=mailer(),
         clock=SystemClock(),
         autopay=AutopayAtIssue(autogiro_mandates=mandates),
-        audit=audit_trail(),
-        deliveries=delivery_log(),
     )
 
 

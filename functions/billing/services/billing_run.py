@@ -3,8 +3,9 @@
 A run is identified by tenant and date, so a retried or repeated start joins the same run. The starter
 finds customers due through the due index and queues one message per customer (`InvoiceRequested`).
 The worker for one message is safe to repeat at any point: the invoice, its number, the customer's
-next period and the run outcome are written in one transaction, and the side effects after it (the
-page, the email) are re-driven from stored state until done.
+next period, the run outcome, the page published and the claim on the email are written in one
+transaction (the page is rendered and put before it), and what follows it (the email) is re-driven
+from stored state until done.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage, billed_window
-from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoicePages
+from billing.services.invoice_pages import InvoicePages, RenderedInvoice
 from billing.services.ports import (
-    AuditTrail,
     Clock,
     CustomerAccount,
     CustomerDirectory,
@@ -132,11 +131,21 @@ class IssueOutcome:
 
 
 class IssueInvoice:
+    """One customer's invoice in one run, in four DynamoDB requests (docs/data-model.md, "The billing
+    worker's requests"): one read of the customer, the series' counter and the run outcome
+    (`issue_inputs`); the usage totals (`UsageReader`, once); the issuing transaction, with the page
+    rendered and published before it so that it also records the page published and this attempt's
+    claim on the email; and after the email one write (`emailed`). The tenant comes from the
+    directory's per-instance cache.
+
+    A crash anywhere converges: before the transaction nothing is stored (a published page is at a key
+    nobody knows); after it, the run outcome points at the invoice and `deliver` finishes the job from
+    stored state (an email claimed by an attempt that died is claimed again once stale)."""
+
     def __init__(
         self,
         *,
         tenants: TenantDirectory,
-        customers: CustomerDirectory,
         usage: UsageReader,
         invoices: InvoiceLedger,
         runs: RunLedger,
@@ -145,11 +154,8 @@ class IssueInvoice:
         clock: Clock,
         tokens: RandomTokens | None = None,
         autopay: AutopayAtIssue | None = None,
-        audit: AuditTrail | None = None,
-        deliveries: DeliveryLog | None = None,
     ) -> None:
         self.tenants = tenants
-        self.customers = customers
         self.usage = usage
         self.invoices = invoices
         self.runs = runs
@@ -157,30 +163,31 @@ class IssueInvoice:
         self.mailer = mailer
         self.clock = clock
         self.tokens = tokens or RandomTokens()
-        # Without these the invoice is issued for payment by hand (tests and tools that need no mandates).
+        # Without it the invoice is issued for payment by hand (tests and tools that need no mandates).
         self.autopay = autopay
-        self.audit = audit
-        # Which invoice each email was, so SES's bounce can name it (billing.services.deliveries).
-        self.deliveries = deliveries
 
     def __call__(self, request: InvoiceRequested) -> IssueOutcome:
         tenant = self.tenants.get(request.tenant_id)
+        inputs = self.invoices.issue_inputs(
+            request.tenant_id, request.customer_id, request.run_id, tenant.settings.invoice_series_prefix
+        )
+        account = inputs.account
+        if account is None:
+            raise PermanentError(f"no customer {request.customer_id} for tenant", field="customer_id")
         # An earlier attempt of this message may have issued the invoice and died before the page or
         # the email: the run outcome (written in the issuing transaction) points at it.
-        previous = self.runs.outcome(request.run_id, request.customer_id)
+        previous = inputs.outcome
         if previous is not None:
             if previous.invoice_id is None:
                 return IssueOutcome(previous.outcome)
             stored = self.invoices.get(request.tenant_id, previous.invoice_id)
             if stored is None:  # pragma: no cover - the transaction writes both or neither
                 raise PermanentError("run outcome points at a missing invoice", field="invoice_id")
-            account = self._account(request)
             emailed = self.deliver(stored, tenant, account)
             return IssueOutcome(
                 "already_invoiced", stored.invoice_id, stored.invoice.total, stored.invoice.currency, emailed
             )
 
-        account = self._account(request)
         if account.next_period_start > request.run_date:
             # Invoiced by another run (a manual one, or an earlier date): nothing due in this one.
             self.invoices.skip(
@@ -207,6 +214,13 @@ class IssueInvoice:
         # Read before the transaction and stored in it: a retry finds the invoice with this state and
         # never asks again, so the first email and the page agree on how it will be paid.
         state = self.autopay.state(tenant, account, invoice, now) if self.autopay else {}
+        audit_event = self.autopay.audit_event(state, now) if self.autopay else None
+        rendered: list[RenderedInvoice] = []
+
+        def publish(numbered: StoredInvoice) -> None:
+            # The page (and the email) carry the number, so they are rendered for each number tried.
+            rendered[:] = [self.pages.publish(numbered, tenant, account, usage)]
+
         result = self.invoices.issue(
             invoice=invoice,
             account=account,
@@ -218,11 +232,14 @@ class IssueInvoice:
             ocr_length_digit=tenant.settings.ocr_length_digit,
             coupons_after=coupons_after,
             state=state,
+            counter=inputs.counter,
+            before_commit=publish,
+            audit=[audit_event] if audit_event is not None else [],
         )
-        audit_event = self.autopay.audit_event(state, now) if self.autopay and result.created else None
-        if audit_event is not None and self.audit is not None:
-            self.audit.append(invoice.tenant_id, invoice.invoice_id, audit_event)
-        emailed = self.deliver(result.stored, tenant, account, usage)
+        if result.created:
+            emailed = self._send(result.stored, tenant, account, rendered[-1])
+        else:
+            emailed = self.deliver(result.stored, tenant, account)
         return IssueOutcome(
             "invoiced" if result.created else "already_invoiced",
             result.stored.invoice_id,
@@ -230,12 +247,6 @@ class IssueInvoice:
             result.stored.invoice.currency,
             emailed,
         )
-
-    def _account(self, request: InvoiceRequested) -> CustomerAccount:
-        account = self.customers.get(request.tenant_id, request.customer_id)
-        if account is None:
-            raise PermanentError(f"no customer {request.customer_id} for tenant", field="customer_id")
-        return account
 
     def _compute(
         self, tenant: TenantAccount, account: CustomerAccount
@@ -303,8 +314,9 @@ class IssueInvoice:
         account: CustomerAccount,
         usage: list[UsageEvent] | None = None,
     ) -> bool:
-        """Publish the page and email its link, each once; safe to call again after a crash. `usage`:
-        what `_compute` read, when this attempt computed the invoice (else the page reads its own)."""
+        """Publish the page and email its link, each once; safe to call again after a crash (and the
+        path of invoices issued elsewhere: one-off invoices, credit notes, plan changes). `usage`: what
+        `_compute` read, when this attempt computed the invoice (else the page reads its own)."""
         now = self.clock.now()
         rendered = self.pages.publish(stored, tenant, account, usage)
         if stored.page_published_at is None:
@@ -314,6 +326,16 @@ class IssueInvoice:
             return False
         if not self.invoices.claim_email(stored.tenant_id, stored.invoice_id, now):
             return False  # another attempt holds the claim or has sent it
+        return self._send(stored, tenant, account, rendered)
+
+    def _send(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        rendered: RenderedInvoice,
+    ) -> bool:
+        """Send the email this attempt has claimed, then record it sent in one write."""
         try:
             message_id = self.mailer.send(
                 to=account.email,
@@ -325,11 +347,12 @@ class IssueInvoice:
         except Exception:
             self.invoices.release_email(stored.tenant_id, stored.invoice_id)
             raise
-        if self.deliveries is not None and message_id:
-            sent = SentEmail(message_id, stored.tenant_id, stored.invoice_id, "invoice")
-            self.deliveries.sent(sent, self.clock.now())
-        self.invoices.mark_emailed(stored.tenant_id, stored.invoice_id, self.clock.now())
-        self._delivered(stored, account)
+        self.invoices.emailed(
+            stored,
+            self.clock.now(),
+            message_id=message_id or None,
+            run_customer=account.customer.id if stored.run_id else None,
+        )
         return True
 
     def _delivered(self, stored: StoredInvoice, account: CustomerAccount) -> None:

@@ -5,7 +5,7 @@ Adapters implement these (DynamoDB, S3, SES, SQS, Jinja); tests use in-memory fa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,6 +41,9 @@ class CustomerAccount:
     # The spend alert the customer set on the page, and when it last fired (billing.domain.spend_alerts),
     # read with the customer so usage ingestion watches it without a read of its own.
     spend_alert: dict[str, Any] = field(default_factory=dict)
+    # Shards of the customer's daily usage totals (ingestion decides; 1: unsharded), so the worker's one
+    # totals read knows where to look without a read of its own.
+    usage_shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,16 @@ class IssueResult:
     created: bool  # False: an earlier attempt had already issued it (a retry)
 
 
+@dataclass(frozen=True)
+class IssueInputs:
+    """What the worker reads for one customer in one request: the customer (None: unknown, or no
+    subscription), the last number of the tenant's series, and this run's outcome for the customer."""
+
+    account: CustomerAccount | None
+    counter: int
+    outcome: RunOutcome | None
+
+
 class TenantDirectory(Protocol):
     def get(self, tenant_id: str) -> TenantAccount: ...
 
@@ -156,10 +169,35 @@ class InvoiceLedger(Protocol):
         ocr_length_digit: bool = False,
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
+        counter: int | None = None,
+        before_commit: Callable[[StoredInvoice], None] | None = None,
+        audit: Sequence[AuditEvent] = (),
     ) -> IssueResult:
         """Allocate the next number, store the invoice (with `state`, the invoice's initial payment
         state), advance the customer's schedule and record the run outcome, all in one transaction;
-        if the invoice exists, return it unchanged."""
+        if the invoice exists, return it unchanged. `counter`: the series' last number as the caller
+        read it (None: read it). `before_commit` gets the invoice as it will be stored, numbered, and
+        publishes its page; the transaction then also records the page published and the email
+        claimed by this attempt (called again when a lost race renumbers it). `audit`: steps written
+        in the same transaction."""
+        ...
+
+    def issue_inputs(
+        self, tenant_id: str, customer_id: str, run_id: str, series_prefix: str = ""
+    ) -> IssueInputs:
+        """The customer, the series' counter and the run's outcome for the customer, in one read."""
+        ...
+
+    def emailed(
+        self,
+        stored: StoredInvoice,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+        run_customer: str | None = None,
+    ) -> None:
+        """After the email, in one write: the invoice's email sent, which invoice `message_id` was, and
+        (with `run_customer`) the run outcome of that customer in `stored.run_id` delivered."""
         ...
 
     def skip(

@@ -25,18 +25,23 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def sent_item(email: SentEmail, at: datetime) -> EngagementModel:
+    """Which invoice a message was (also written in the invoice's post-email transaction)."""
+    return EngagementModel(
+        f"msg#{email.message_id}",
+        "-",
+        tenant_id=email.tenant_id,
+        invoice_id=email.invoice_id,
+        kind=email.kind,
+        step=email.step,
+        at=at.astimezone(UTC).isoformat(),
+        expires_at=at.astimezone(UTC) + MESSAGE_TTL,
+    )
+
+
 class DynamoDeliveryLog:
     def sent(self, email: SentEmail, at: datetime) -> None:
-        EngagementModel(
-            f"msg#{email.message_id}",
-            "-",
-            tenant_id=email.tenant_id,
-            invoice_id=email.invoice_id,
-            kind=email.kind,
-            step=email.step,
-            at=at.astimezone(UTC).isoformat(),
-            expires_at=at.astimezone(UTC) + MESSAGE_TTL,
-        ).save()
+        sent_item(email, at).save()
 
     def lookup(self, message_id: str) -> SentEmail | None:
         try:

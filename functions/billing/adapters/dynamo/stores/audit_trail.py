@@ -16,16 +16,21 @@ from billing.services.ports import (
 )
 
 
+def audit_item(tenant_id: str, invoice_id: str, event: AuditEvent) -> InvoiceEventModel:
+    """The trail's item for one step (also written inside the issuing transaction)."""
+    return InvoiceEventModel(
+        f"{tenant_id}#{invoice_id}",
+        f"{utc(event.at).isoformat()}#{event.key or secrets.token_hex(4)}",
+        action=event.action,
+        actor=event.actor,
+        actor_id=event.actor_id,
+        details=event.details,
+    )
+
+
 class DynamoAuditTrail:
     def append(self, tenant_id: str, invoice_id: str, event: AuditEvent) -> None:
-        item = InvoiceEventModel(
-            f"{tenant_id}#{invoice_id}",
-            f"{utc(event.at).isoformat()}#{event.key or secrets.token_hex(4)}",
-            action=event.action,
-            actor=event.actor,
-            actor_id=event.actor_id,
-            details=event.details,
-        )
+        item = audit_item(tenant_id, invoice_id, event)
         if event.key is None:
             item.save()
             return

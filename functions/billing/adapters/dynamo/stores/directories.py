@@ -63,6 +63,26 @@ class DynamoTenantDirectory:
         TenantModel(tenant_id, settings=settings, catalog=catalog, page=page).save()
 
 
+def customer_account(item: CustomerModel) -> CustomerAccount | None:
+    """The billing view of a customer item (None: created through the API, no subscription yet, so
+    nothing to bill or show)."""
+    if item.subscription is None or item.next_period_start is None:
+        return None
+    return CustomerAccount(
+        tenant_id=item.tenant_id,
+        customer=parse_customer(item.profile),
+        subscription=parse_subscription(item.subscription),
+        email=item.email,
+        next_period_start=date.fromisoformat(item.next_period_start),
+        invoices_issued=int(item.invoices_issued or 0),
+        balance=int(item.balance or 0),
+        coupons=tuple(item.coupons or ()),
+        stripe=dict(item.stripe or {}),
+        spend_alert=dict(item.spend_alert or {}),
+        usage_shards=int(item.usage_shards or 1),
+    )
+
+
 class DynamoCustomerDirectory:
     def due(self, tenant_id: str, on: date) -> Iterator[str]:
         for shard in range(DUE_BUCKETS):
@@ -77,20 +97,7 @@ class DynamoCustomerDirectory:
             item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
         except DoesNotExist:
             return None
-        if item.subscription is None or item.next_period_start is None:
-            return None  # created through the API, no subscription yet: nothing to bill or show
-        return CustomerAccount(
-            tenant_id=tenant_id,
-            customer=parse_customer(item.profile),
-            subscription=parse_subscription(item.subscription),
-            email=item.email,
-            next_period_start=date.fromisoformat(item.next_period_start),
-            invoices_issued=int(item.invoices_issued or 0),
-            balance=int(item.balance or 0),
-            coupons=tuple(item.coupons or ()),
-            stripe=dict(item.stripe or {}),
-            spend_alert=dict(item.spend_alert or {}),
-        )
+        return customer_account(item)
 
     @staticmethod
     def put(

@@ -1,4 +1,5 @@
-"""The invoice ledger (billing.services.ports.InvoiceLedger): numbering, issuing, payments, pages."""
+"""The invoice ledger (billing.services.ports.InvoiceLedger): reads, payments, pages; the issuing
+itself (numbering, the transaction) is billing.adapters.dynamo.stores.issuing."""
 
 from __future__ import annotations
 
@@ -6,300 +7,34 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import (
-    CounterModel,
-    CustomerModel,
     InvoiceModel,
-    RunItemModel,
 )
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores.base import (
-    NUMBER_RACE_ATTEMPTS,
     PAGE_TOKEN,
-    RUN_TTL,
-    backoff,
     connection,
     customer_key,
     utc,
 )
-from billing.domain.invoice import Invoice, format_invoice_number
-from billing.domain.invoice_events import ISSUED_SEQ, issued_event
+from billing.adapters.dynamo.stores.issuing import InvoiceIssuing, stored_invoice
 from billing.domain.merchant_events import EventDraft
-from billing.domain.ocr import ocr_reference
 from billing.domain.outbox import OutboxEvent
 from billing.domain.payments import InvoicePayments
 from billing.services.errors import RetryableError
 from billing.services.ports import (
     DEFAULT_PAGE_LIMITS,
-    CustomerAccount,
-    IssueResult,
     PageLimits,
     StoredInvoice,
 )
 
 
-def stored_invoice(item: InvoiceModel) -> StoredInvoice:
-    questions = list(item.questions or ())  # legacy: asked before questions had their own items
-    if item.question_count:
-        questions += page_activity.questions_of(item.tenant_id, item.invoice_id)
-    return StoredInvoice(
-        invoice=Invoice.from_dict(item.document),
-        page_token=item.page_token,
-        status=item.status,
-        amount_due=int(item.amount_due),
-        run_id=item.run_id,
-        page_published_at=item.page_published_at,
-        email_status=item.email_status,
-        created_at=item.created_at,
-        amount_paid=int(item.amount_paid or 0),
-        paid_at=item.paid_at,
-        view_count=int(item.view_count or 0),
-        first_viewed_at=item.first_viewed_at,
-        questions=tuple(questions),
-        question_open=bool(item.question_open),
-        question_first_at=item.question_first_at,
-        feedback=item.feedback,
-        state=dict(item.state or {}),
-        event_seq=int(item.event_seq or 0),
-    )
-
-
-class DynamoInvoiceLedger:
-    @staticmethod
-    def _counter_id(tenant_id: str, series_prefix: str) -> str:
-        # One gapless sequence per tenant and series (a series is its number prefix).
-        return f"{tenant_id}#{series_prefix or 'default'}"
-
-    def issue(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        page_token: str,
-        run_id: str,
-        now: datetime,
-        series_prefix: str = "",
-        ocr_length_digit: bool = False,
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-        state: dict[str, Any] | None = None,
-    ) -> IssueResult:
-        tenant_id = invoice.tenant_id
-        for attempt in range(NUMBER_RACE_ATTEMPTS):
-            if attempt:
-                backoff(attempt)
-            existing = self.get(tenant_id, invoice.invoice_id)
-            if existing is not None:
-                return IssueResult(existing, created=False)
-            try:
-                counter = CounterModel.get(self._counter_id(tenant_id, series_prefix), consistent_read=True)
-                current = int(counter.value)
-            except DoesNotExist:
-                current = 0
-            sequence = current + 1
-            numbered = invoice.with_number(
-                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
-            )
-            item = self._invoice_item(numbered, account, page_token, run_id, sequence, now, state)
-            try:
-                self._commit(
-                    item,
-                    numbered,
-                    account,
-                    next_period_start,
-                    run_id,
-                    current,
-                    now,
-                    self._counter_id(tenant_id, series_prefix),
-                    coupons_after,
-                )
-            except TransactWriteError as exc:
-                reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
-                if reasons <= {"ConditionalCheckFailed"} and reasons:
-                    # Lost a race: another worker took the number, or issued this very invoice, or
-                    # advanced the schedule. Look again and decide.
-                    continue
-                if reasons and reasons <= {
-                    "ConditionalCheckFailed",
-                    "TransactionConflict",
-                    "ThrottlingError",
-                    "ProvisionedThroughputExceeded",
-                }:
-                    continue  # another transaction on the same items: try again after a pause
-                raise RetryableError(f"storing invoice failed: {exc}") from exc
-            return IssueResult(stored_invoice(item), created=True)
-        raise RetryableError("could not allocate an invoice number: too much contention; retry later")
-
-    @staticmethod
-    def _invoice_item(
-        invoice: Invoice,
-        account: CustomerAccount,
-        token: str,
-        run_id: str,
-        sequence: int,
-        now: datetime,
-        state: dict[str, Any] | None = None,
-    ) -> InvoiceModel:
-        period_start = (invoice.period.start if invoice.period else invoice.issue_date).isoformat()
-        period_end = (invoice.period.end if invoice.period else invoice.issue_date).isoformat()
-        open_ = invoice.amount_due > 0
-        return InvoiceModel(
-            invoice.tenant_id,
-            invoice.invoice_id,
-            customer_id=account.customer.id,
-            customer_key=customer_key(invoice.tenant_id, account.customer.id),
-            period_start=period_start,
-            period_end=period_end,
-            number=invoice.number or "",
-            sequence=sequence,
-            ocr=invoice.ocr or None,  # sparse ocr_index: no empty key
-            page_token=token,
-            status="open" if open_ else "paid",
-            open_bucket=f"{invoice.tenant_id}#open" if open_ else None,
-            due_date=invoice.due_date.isoformat(),
-            currency=invoice.currency,
-            total=invoice.total,
-            amount_due=invoice.amount_due,
-            document=invoice.to_dict(),
-            run_id=run_id,
-            created_at=utc(now),
-            state=dict(state or {}),
-            event_seq=ISSUED_SEQ,  # its invoice.issued event, put in the same transaction
-        )
-
-    def _commit(
-        self,
-        item: InvoiceModel,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        run_id: str,
-        current: int,
-        now: datetime,
-        counter_id: str,
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-    ) -> None:
-        tenant_id = invoice.tenant_id
-        counter_condition = (
-            CounterModel.value == current if current else CounterModel.counter_id.does_not_exist()
-        )
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                CounterModel(counter_id),
-                actions=[CounterModel.value.set(current + 1)],
-                condition=counter_condition,
-            )
-            tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
-            add_event(tx, issued_event(invoice, now), now)
-            self._advance(
-                tx,
-                account,
-                next_period_start,
-                issued=True,
-                balance_used=invoice.balance_applied,
-                coupons_after=coupons_after,
-            )
-            self._record_outcome(
-                tx,
-                run_id,
-                tenant_id,
-                account.customer.id,
-                "invoiced",
-                now,
-                invoice_id=invoice.invoice_id,
-                amount=(invoice.currency, invoice.total),
-            )
-
-    @staticmethod
-    def _advance(
-        tx: TransactWrite,
-        account: CustomerAccount,
-        next_period_start: date,
-        *,
-        issued: bool,
-        balance_used: int = 0,
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-    ) -> None:
-        actions: list[Any] = [
-            CustomerModel.next_period_start.set(next_period_start.isoformat()),
-            CustomerModel.next_invoice_date.set(next_period_start.isoformat()),
-        ]
-        if coupons_after is not None:
-            # The coupons' use counts move with the invoice that used them, in the same transaction.
-            actions.append(CustomerModel.coupons.set(list(coupons_after)))
-        condition = CustomerModel.next_period_start == account.next_period_start.isoformat()
-        if issued:
-            actions.append(CustomerModel.invoices_issued.add(1))
-        if balance_used:
-            # The credit used by this invoice leaves the balance in the same transaction; the
-            # condition makes a concurrent change of the balance retry instead of going negative.
-            actions.append(CustomerModel.balance.add(-balance_used))
-            condition = condition & (CustomerModel.balance >= balance_used)
-        tx.update(CustomerModel(account.tenant_id, account.customer.id), actions=actions, condition=condition)
-
-    @staticmethod
-    def _record_outcome(
-        tx: TransactWrite,
-        run_id: str,
-        tenant_id: str,
-        customer_id: str,
-        outcome: str,
-        now: datetime,
-        *,
-        invoice_id: str | None = None,
-        amount: tuple[str, int] | None = None,
-        detail: str | None = None,
-    ) -> None:
-        tx.save(
-            RunItemModel(
-                run_id,
-                f"O#{customer_id}",
-                tenant_id=tenant_id,
-                outcome=outcome,
-                invoice_id=invoice_id,
-                detail=detail,
-                updated_at=utc(now),
-                expires_at=utc(now) + RUN_TTL,
-            ),
-            condition=RunItemModel.item_key.does_not_exist(),
-        )
-        actions: list[Any] = [
-            (RunItemModel.invoiced if outcome == "invoiced" else RunItemModel.skipped).add(1),
-            RunItemModel.updated_at.set(utc(now)),
-        ]
-        if amount is not None:
-            currency, total = amount
-            actions.append(RunItemModel.amounts[currency].add(total))
-        tx.update(RunItemModel(run_id, "summary"), actions=actions)
-
-    def skip(
-        self, *, account: CustomerAccount, next_period_start: date, run_id: str, reason: str, now: datetime
-    ) -> bool:
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                if next_period_start != account.next_period_start:
-                    self._advance(tx, account, next_period_start, issued=False)
-                self._record_outcome(
-                    tx, run_id, account.tenant_id, account.customer.id, "skipped", now, detail=reason
-                )
-        except TransactWriteError as exc:
-            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
-            if reasons <= {"ConditionalCheckFailed"} and reasons:
-                return False  # an earlier attempt recorded it, or another worker advanced first
-            raise RetryableError(f"recording a skipped customer failed: {exc}") from exc
-        return True
-
-    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
-        try:
-            return stored_invoice(InvoiceModel.get(tenant_id, invoice_id, consistent_read=True))
-        except DoesNotExist:
-            return None
-
+class DynamoInvoiceLedger(InvoiceIssuing):
     def history(self, tenant_id: str, customer_id: str, before: date, limit: int = 24) -> list[StoredInvoice]:
         items = InvoiceModel.customer_index.query(
             customer_key(tenant_id, customer_id),
