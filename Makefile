@@ -93,7 +93,7 @@ layer-check: install
 	  || (echo "layers/requirements.txt disagrees with uv.lock: run 'make layer'"; exit 1)
 
 bench: install system-deps
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --design old
 
 stack-start: install system-deps
 	$(BIN)/python -m infra.local_stack start

@@ -22,8 +22,9 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from bench import aws_calls, bench_pricing, cold_import, local_billing
+from bench import aws_calls, bench_pricing, cold_import, local_billing, old_design
 
 # AWS list prices (USD), us-east-1, on-demand, as published in 2025; eu-north-1 is within ~10 %.
 LAMBDA_GB_SECOND_ARM = Decimal("0.0000133334")
@@ -132,6 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 1))
     parser.add_argument("--no-pricing", action="store_true", help="skip bench/bench_pricing.py")
     parser.add_argument("--import-runs", type=int, default=5, help="cold imports per handler (median)")
+    parser.add_argument(
+        "--design",
+        choices=("new", "old"),
+        default="new",
+        help="old: also measure the previous design (bench/old_design.py) in the same run, beside this"
+        " one, at the first run size",
+    )
+    parser.add_argument("--design-rev", default=old_design.PREVIOUS, help="the previous design's commit")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.customers.split(",") if s.strip()]
 
@@ -268,7 +277,90 @@ def main(argv: list[str] | None = None) -> int:
     imports = cold_import.table(args.import_runs)
     cold_import.print_table(imports)
     _print_goals(ingestion, biggest, pricing, imports)
+    if args.design == "old":
+        sys.stderr.write(f"the previous design ({args.design_rev}) in its own tree and local stack ...\n")
+        previous = old_design.measure(
+            batches=args.batches,
+            customers=sizes[0],
+            run_date=args.run_date.isoformat(),
+            import_runs=args.import_runs,
+            rev=args.design_rev,
+        )
+        _print_beside(args.design_rev, previous, ingestion, runs[0], imports)
     return 0
+
+
+def _print_beside(
+    rev: str,
+    previous: dict[str, Any],
+    ingestion: local_billing.Measured,
+    run: local_billing.Measured,
+    imports: list[tuple[str, str, str, str, str]],
+) -> None:
+    """Each figure of the previous design beside this one's, measured in this bench run."""
+    n_old, n_new = previous["invoices"], run.items
+    ops_new = {op: c for (svc, op), c in run.calls.calls.items() if svc == "dynamodb"}
+    worst_old = max((float(r[2]) for r in previous["imports"][1:]), default=0.0)
+    worst_new = max(float(r[2]) for r in imports[1:])
+
+    def row(what: str, old: float, new: float, fmt: str = "{:.2f}") -> tuple[str, str, str, str]:
+        return (what, fmt.format(old), fmt.format(new), f"{old / new:.1f}x" if new else "-")
+
+    rows = [
+        row(
+            "ingestion: client CPU ms per event",
+            previous["ingestion_cpu_seconds"] / previous["ingestion_events"] * 1000,
+            ingestion.cpu_seconds / ingestion.items * 1000,
+        ),
+        row(
+            "ingestion: DynamoDB requests per event",
+            previous["ingestion_dynamodb_requests"] / previous["ingestion_events"],
+            ingestion.per_item("dynamodb"),
+        ),
+        row(
+            "ingestion: write units per event (DynamoDB Local's count)",
+            previous["ingestion_write_units"] / previous["ingestion_events"],
+            ingestion.calls.write_units / ingestion.items,
+            "{:.1f}",
+        ),
+        row(
+            "run: DynamoDB requests per invoice",
+            sum(previous["dynamodb_ops"].values()) / n_old,
+            sum(ops_new.values()) / n_new,
+            "{:.1f}",
+        ),
+        row(
+            "run: write units per invoice (DynamoDB Local's count)",
+            previous["write_units"] / n_old,
+            run.calls.write_units / n_new,
+            "{:.1f}",
+        ),
+        row(
+            "run: read units per invoice",
+            previous["read_units"] / n_old,
+            run.calls.read_units / n_new,
+            "{:.1f}",
+        ),
+        row(
+            "run: worker CPU ms per invoice",
+            previous["run_cpu_seconds"] / n_old * 1000,
+            run.cpu_seconds / n_new * 1000,
+            "{:.1f}",
+        ),
+        row("cold import: worst handler vs bare boto3", worst_old, worst_new),
+    ]
+    _print_table(
+        f"The previous design ({rev}) beside this one: same machine, same bench run,"
+        f" {run.extra['customers']:,} customers (ratio: previous / this)",
+        ("measure", "previous", "this", "ratio"),
+        rows,
+    )
+    print(
+        "   Previous design's DynamoDB requests per invoice by operation: "
+        + ", ".join(
+            f"{op} {c / n_old:.2f}" for op, c in sorted(previous["dynamodb_ops"].items(), key=lambda x: -x[1])
+        )
+    )
 
 
 def _print_goals(
