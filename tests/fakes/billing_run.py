@@ -120,12 +120,19 @@ class FakeRunLedger:
         if (run_id, customer_id) in self.outcomes:
             self.delivered.add((run_id, customer_id))
 
+    # The invoices, to read their email status as the real ledger does (set by FakeInvoiceLedger).
+    invoices: dict[tuple[str, str], StoredInvoice] = field(default_factory=dict)
+
     def undelivered(self, run_id: str) -> list[str]:
         self.calls.append("runs.undelivered")
+        sent = {s.invoice_id for s in self.invoices.values() if s.email_status == "sent"}
         return sorted(
             c
             for (r, c), o in self.outcomes.items()
-            if r == run_id and o.outcome == "invoiced" and (r, c) not in self.delivered
+            if r == run_id
+            and o.outcome == "invoiced"
+            and (r, c) not in self.delivered
+            and o.invoice_id not in sent
         )
 
 
@@ -147,6 +154,9 @@ class FakeInvoiceLedger:
     calls: Calls = field(default_factory=Calls)
     # Called just before the issuing transaction is applied (a test's concurrent worker, or a crash).
     before_transaction: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.runs.invoices = self.invoices  # one store, as the run ledger reads the invoices table
 
     @staticmethod
     def counter_id(tenant_id: str, series_prefix: str) -> str:
@@ -308,20 +318,11 @@ class FakeInvoiceLedger:
         self.calls.append("ledger.release_email")
         self._set(tenant_id, invoice_id, email_status=None)
 
-    def emailed(
-        self,
-        stored: StoredInvoice,
-        now: datetime,
-        *,
-        message_id: str | None = None,
-        run_customer: str | None = None,
-    ) -> None:
+    def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
         self.calls.append("ledger.emailed")
         self._set(stored.tenant_id, stored.invoice_id, email_status="sent")
         if message_id:
             self.sent_messages[message_id] = stored.invoice_id
-        if stored.run_id and run_customer and (stored.run_id, run_customer) in self.runs.outcomes:
-            self.runs.delivered.add((stored.run_id, run_customer))
 
 
 @dataclass

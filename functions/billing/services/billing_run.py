@@ -347,12 +347,7 @@ class IssueInvoice:
         except Exception:
             self.invoices.release_email(stored.tenant_id, stored.invoice_id)
             raise
-        self.invoices.emailed(
-            stored,
-            self.clock.now(),
-            message_id=message_id or None,
-            run_customer=account.customer.id if stored.run_id else None,
-        )
+        self.invoices.emailed(stored, self.clock.now(), message_id=message_id or None)
         return True
 
     def _delivered(self, stored: StoredInvoice, account: CustomerAccount) -> None:

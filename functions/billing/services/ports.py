@@ -188,16 +188,9 @@ class InvoiceLedger(Protocol):
         """The customer, the series' counter and the run's outcome for the customer, in one read."""
         ...
 
-    def emailed(
-        self,
-        stored: StoredInvoice,
-        now: datetime,
-        *,
-        message_id: str | None = None,
-        run_customer: str | None = None,
-    ) -> None:
-        """After the email, in one write: the invoice's email sent, which invoice `message_id` was, and
-        (with `run_customer`) the run outcome of that customer in `stored.run_id` delivered."""
+    def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
+        """After the email, in one write: the invoice's email sent, and `message_id` recorded so that
+        SES's bounce finds the invoice (DeliveryLog.lookup) and the run counts it delivered."""
         ...
 
     def skip(
@@ -298,7 +291,8 @@ class RunLedger(Protocol):
     def mark_delivered(self, run_id: str, customer_id: str) -> None: ...
 
     def undelivered(self, run_id: str) -> list[str]:
-        """Customers invoiced in this run whose page and email are not confirmed done."""
+        """Customers invoiced in this run whose email is not confirmed sent (the page is published
+        before the invoice is stored)."""
         ...
 
 

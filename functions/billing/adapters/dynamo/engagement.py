@@ -25,28 +25,27 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
-def sent_item(email: SentEmail, at: datetime) -> EngagementModel:
-    """Which invoice a message was (also written in the invoice's post-email transaction)."""
-    return EngagementModel(
-        f"msg#{email.message_id}",
-        "-",
-        tenant_id=email.tenant_id,
-        invoice_id=email.invoice_id,
-        kind=email.kind,
-        step=email.step,
-        at=at.astimezone(UTC).isoformat(),
-        expires_at=at.astimezone(UTC) + MESSAGE_TTL,
-    )
-
-
 class DynamoDeliveryLog:
     def sent(self, email: SentEmail, at: datetime) -> None:
-        sent_item(email, at).save()
+        EngagementModel(
+            f"msg#{email.message_id}",
+            "-",
+            tenant_id=email.tenant_id,
+            invoice_id=email.invoice_id,
+            kind=email.kind,
+            step=email.step,
+            at=at.astimezone(UTC).isoformat(),
+            expires_at=at.astimezone(UTC) + MESSAGE_TTL,
+        ).save()
 
     def lookup(self, message_id: str) -> SentEmail | None:
         try:
             item = EngagementModel.get(f"msg#{message_id}", "-", consistent_read=True)
         except DoesNotExist:
+            # An invoice's own email has no item here: the billing worker records the message id on the
+            # invoice in its one write after the email, and the sparse message_index finds it.
+            for key in InvoiceModel.message_index.query(message_id, limit=1):
+                return SentEmail(message_id, key.tenant_id, key.invoice_id, "invoice")
             return None
         step = int(item.step) if item.step is not None else None
         return SentEmail(message_id, str(item.tenant_id), str(item.invoice_id), str(item.kind), step)

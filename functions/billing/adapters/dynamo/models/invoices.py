@@ -54,6 +54,17 @@ class OcrIndex(GlobalSecondaryIndex["InvoiceModel"]):
     tenant_id = UnicodeAttribute(range_key=True)
 
 
+class MessageIndex(GlobalSecondaryIndex["InvoiceModel"]):
+    """SES's bounce or complaint names the message only: the invoice whose email it was. Sparse: only
+    an emailed invoice carries `email_message_id`."""
+
+    class Meta:
+        index_name = "message_index"
+        projection = KeysOnlyProjection()
+
+    email_message_id = UnicodeAttribute(hash_key=True)
+
+
 class InvoiceModel(Model):
     class Meta:
         table_name = UNBOUND
@@ -81,6 +92,7 @@ class InvoiceModel(Model):
     email_status = UnicodeAttribute(null=True)  # sending | sent
     email_claimed_at = UTCDateTimeAttribute(null=True)
     email_sent_at = UTCDateTimeAttribute(null=True)
+    email_message_id = UnicodeAttribute(null=True)  # SES's id of the email: the sparse message_index
     version = NumberAttribute(default=1)
     # What happened on the page and to the payment; the page is re-rendered from these.
     amount_paid = NumberAttribute(default=0)
@@ -109,6 +121,7 @@ class InvoiceModel(Model):
     page_index = PageIndex()
     open_index = OpenInvoicesIndex()
     ocr_index = OcrIndex()
+    message_index = MessageIndex()
 
 
 class OpenQuestionsIndex(GlobalSecondaryIndex["PageActivityModel"]):

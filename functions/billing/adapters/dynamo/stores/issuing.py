@@ -1,5 +1,5 @@
 """Issuing an invoice in DynamoDB: the worker's one read of its inputs, the issuing transaction (number,
-invoice, schedule, run outcome, audit, page and email claim), and the one transaction after the email.
+invoice, schedule, run outcome, audit, page and email claim), and the one write after the email.
 
 The number is allocated by a compare-and-set on the tenant's counter inside the transaction that
 stores the invoice, so a number is used exactly when an invoice is stored. Nothing is read to find out
@@ -17,7 +17,6 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
-from billing.adapters.dynamo.engagement import sent_item
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel, RunItemModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores.audit_trail import audit_item
@@ -33,7 +32,6 @@ from billing.adapters.dynamo.stores.directories import customer_account
 from billing.domain.invoice import Invoice, format_invoice_number
 from billing.domain.invoice_events import ISSUED_SEQ, issued_event
 from billing.domain.ocr import ocr_reference
-from billing.services.deliveries.ports import SentEmail
 from billing.services.errors import RetryableError
 from billing.services.ports import (
     AuditEvent,
@@ -369,32 +367,11 @@ class InvoiceIssuing:
             raise RetryableError(f"recording a skipped customer failed: {exc}") from exc
         return True
 
-    def emailed(
-        self,
-        stored: StoredInvoice,
-        now: datetime,
-        *,
-        message_id: str | None = None,
-        run_customer: str | None = None,
-    ) -> None:
-        """After the email, one transaction: the invoice's email sent, which invoice the message was
-        (for SES's bounce), and the run outcome delivered (`run_customer`: the customer, in the run
-        `stored.run_id`)."""
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(
-                InvoiceModel(stored.tenant_id, stored.invoice_id),
-                actions=[InvoiceModel.email_status.set("sent"), InvoiceModel.email_sent_at.set(utc(now))],
-            )
-            if message_id:
-                tx.save(sent_item(SentEmail(message_id, stored.tenant_id, stored.invoice_id, "invoice"), now))
-            if stored.run_id and run_customer:
-                # Unconditional, unlike mark_delivered: a failed condition would cancel the whole
-                # transaction. The outcome exists (written with the invoice, kept RUN_TTL); the tenant
-                # is set so that an outcome expired meanwhile comes back a readable item.
-                tx.update(
-                    RunItemModel(stored.run_id, f"O#{run_customer}"),
-                    actions=[
-                        RunItemModel.status.set("delivered"),
-                        RunItemModel.tenant_id.set(stored.tenant_id),
-                    ],
-                )
+    def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
+        """After the email, one UpdateItem: the invoice's email sent, and its SES message id, which the
+        sparse message_index maps back to the invoice for SES's bounce (the delivery log's lookup).
+        The run's "undelivered" reads this status too, so no run item is written."""
+        actions: list[Any] = [InvoiceModel.email_status.set("sent"), InvoiceModel.email_sent_at.set(utc(now))]
+        if message_id:
+            actions.append(InvoiceModel.email_message_id.set(message_id))
+        InvoiceModel(stored.tenant_id, stored.invoice_id).update(actions=actions)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from billing.adapters.dynamo.models import (
+    InvoiceModel,
     RunItemModel,
 )
 from billing.adapters.dynamo.stores.base import RUN_TTL, utc
@@ -94,12 +95,27 @@ class DynamoRunLedger:
                 raise
 
     def undelivered(self, run_id: str) -> list[str]:
+        """Invoiced customers whose invoice's email is not sent. The worker's one write after the email
+        is to the invoice, so the invoices are read here (a batch per 100), once per start of a run,
+        rather than a run item written per invoice; an outcome marked delivered needs no read."""
         outcomes = RunItemModel.query(run_id, RunItemModel.item_key.startswith("O#"), consistent_read=True)
-        return [
-            item.item_key[2:]
+        pending = {
+            (item.tenant_id, item.invoice_id): item.item_key[2:]
             for item in outcomes
-            if item.outcome == "invoiced" and item.status != "delivered"
-        ]
+            if item.outcome == "invoiced" and item.status != "delivered" and item.invoice_id
+        }
+        if not pending:
+            return []
+        sent = {
+            (i.tenant_id, i.invoice_id)
+            for i in InvoiceModel.batch_get(
+                list(pending),
+                consistent_read=True,
+                attributes_to_get=["tenant_id", "invoice_id", "email_status"],
+            )
+            if i.email_status == "sent"
+        }
+        return sorted(customer for key, customer in pending.items() if key not in sent)
 
     def failed_customers(self, run_id: str) -> list[str]:
         """Customers whose last attempt failed and who have no outcome yet."""
