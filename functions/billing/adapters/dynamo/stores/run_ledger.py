@@ -71,19 +71,7 @@ class DynamoRunLedger:
             item = RunItemModel.get(run_id, "summary", consistent_read=True)
         except DoesNotExist:
             return None
-        return RunSummary(
-            run_id=run_id,
-            tenant_id=item.tenant_id,
-            run_date=date.fromisoformat(item.run_date or "1970-01-01"),
-            status=item.status or "running",
-            queued=int(item.queued or 0),
-            invoiced=int(item.invoiced or 0),
-            skipped=int(item.skipped or 0),
-            failed=len(self.failed_customers(run_id)),
-            amounts={k: int(v) for k, v in (item.amounts.as_dict() if item.amounts else {}).items()},
-            started_at=item.started_at,
-            finished_at=item.finished_at,
-        )
+        return _summary_of(item, len(self.failed_customers(run_id)))
 
     def mark_delivered(self, run_id: str, customer_id: str) -> None:
         try:
@@ -130,6 +118,16 @@ class DynamoRunLedger:
         return sorted(failed - done)
 
     def finish_if_done(self, run_id: str, now: datetime) -> RunSummary | None:
+        """Finish the run once every queued customer has an outcome. Called after every batch of the
+        worker: while the run is not done, one read of the summary item decides (no query of the
+        failures), and the summary returned then counts failures as 0."""
+        try:
+            item = RunItemModel.get(run_id, "summary", consistent_read=True)
+        except DoesNotExist:
+            return None
+        queued, done = int(item.queued or 0), int(item.invoiced or 0) + int(item.skipped or 0)
+        if item.status != "finished" and queued and done < queued:
+            return _summary_of(item, failed=0)
         summary = self.summary(run_id)
         if summary is None or summary.status == "finished":
             return summary
@@ -143,3 +141,19 @@ class DynamoRunLedger:
                 if exc.cause_response_code != "ConditionalCheckFailedException":
                     raise
         return self.summary(run_id)
+
+
+def _summary_of(item: RunItemModel, failed: int) -> RunSummary:
+    return RunSummary(
+        run_id=item.run_id,
+        tenant_id=item.tenant_id,
+        run_date=date.fromisoformat(item.run_date or "1970-01-01"),
+        status=item.status or "running",
+        queued=int(item.queued or 0),
+        invoiced=int(item.invoiced or 0),
+        skipped=int(item.skipped or 0),
+        failed=failed,
+        amounts={k: int(v) for k, v in (item.amounts.as_dict() if item.amounts else {}).items()},
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+    )
