@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from billing.adapters.dynamo.models import EngagementModel
+from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
 from billing.cli import main as billing_cli
 from infra.local_lambda import invoke
 from tests.integration.dunning_support import issue, run_dunning
@@ -23,7 +23,10 @@ pytestmark = pytest.mark.integration
 
 
 def _message_ids(tenant_id: str, kind: str) -> list[str]:
-    # A test may scan its own small table; the code only ever reads a message id's item.
+    # A test may scan its own small table; the code only ever reads a message id's item. An invoice's
+    # own email is remembered on the invoice (its message_index), not by an item of its own.
+    if kind == "invoice":
+        return [i.email_message_id for i in InvoiceModel.query(tenant_id) if i.email_message_id]
     return [
         item.pk.removeprefix("msg#")
         for item in EngagementModel.scan(EngagementModel.tenant_id == tenant_id)
