@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import ISSUED_SEQ
-from billing.domain.ocr import ocr_reference
+from billing.domain.numbering import InvoiceSeries
 from billing.domain.usage import UsageEvent
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.ports import (
@@ -183,6 +183,7 @@ class FakeInvoiceLedger:
         now: datetime,
         series_prefix: str = "",
         ocr_length_digit: bool = False,
+        ocr_lead: str = "",
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,
@@ -197,9 +198,7 @@ class FakeInvoiceLedger:
                 self.calls.append("ledger.counter")
                 current = self.counters.get(counter_id, 0)
             sequence = current + 1
-            numbered = invoice.with_number(
-                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
-            )
+            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
             stored = StoredInvoice(
                 invoice=numbered,
                 page_token=page_token,

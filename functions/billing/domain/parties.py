@@ -16,6 +16,8 @@ class TenantSettings:
     country: str = "SE"
     payment_terms_days: int = 30
     invoice_series_prefix: str = ""
+    # Parallel number series (billing.domain.numbering): 1 numbers every invoice through the prefix alone.
+    invoice_series_count: int = 1
     bankgiro: str | None = None
     ocr_length_digit: bool = False  # the Bankgirot agreement asks for a length digit in OCR numbers
     timezone: str = "Europe/Stockholm"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.invoice import Invoice
+from billing.domain.numbering import customer_series
 from billing.domain.periods import local_midnight, next_period, period_containing, previous_period
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_coupon
@@ -168,8 +169,9 @@ class IssueInvoice:
 
     def __call__(self, request: InvoiceRequested) -> IssueOutcome:
         tenant = self.tenants.get(request.tenant_id)
+        series = customer_series(tenant.settings, request.customer_id)
         inputs = self.invoices.issue_inputs(
-            request.tenant_id, request.customer_id, request.run_id, tenant.settings.invoice_series_prefix
+            request.tenant_id, request.customer_id, request.run_id, series.prefix
         )
         account = inputs.account
         if account is None:
@@ -228,7 +230,8 @@ class IssueInvoice:
             page_token=self.tokens.page_token(),
             run_id=request.run_id,
             now=now,
-            series_prefix=tenant.settings.invoice_series_prefix,
+            series_prefix=series.prefix,
+            ocr_lead=series.ocr_lead,
             ocr_length_digit=tenant.settings.ocr_length_digit,
             coupons_after=coupons_after,
             state=state,

@@ -167,6 +167,7 @@ class InvoiceLedger(Protocol):
         now: datetime,
         series_prefix: str = "",
         ocr_length_digit: bool = False,
+        ocr_lead: str = "",
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,

@@ -30,9 +30,9 @@ from billing.adapters.dynamo.stores import (
     stored_invoice,
 )
 from billing.domain.credit import format_credit_note_number
-from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import credited_event, issued_event
-from billing.domain.ocr import ocr_reference
+from billing.domain.numbering import InvoiceSeries
 from billing.services.errors import RetryableError
 from billing.services.ports import CustomerAccount, StoredInvoice
 
@@ -70,12 +70,13 @@ class DynamoLedgerDocuments:
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        ocr_lead: str = "",
     ) -> StoredInvoice | None:
         numbered: dict[str, Invoice] = {}
 
         def item(sequence: int) -> InvoiceModel:
-            numbered["invoice"] = invoice.with_number(
-                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
+            numbered["invoice"] = InvoiceSeries(series_prefix, ocr_lead).numbered(
+                invoice, sequence, ocr_length_digit
             )
             return self._item(numbered["invoice"], account, page_token, sequence, now)
 

@@ -35,10 +35,10 @@ from billing.adapters.dynamo.stores import (
     due_bucket,
     stored_invoice,
 )
-from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import issued_event
 from billing.domain.merchant_events import EventDraft
-from billing.domain.ocr import ocr_reference
+from billing.domain.numbering import InvoiceSeries
 from billing.domain.scenario import parse_customer
 from billing.services.errors import RetryableError
 from billing.services.ports import CustomerAccount, StoredInvoice
@@ -133,6 +133,7 @@ class DynamoSubscriptionRecords:
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        ocr_lead: str = "",
         changed: EventDraft | None = None,
     ) -> StoredInvoice | None:
         tenant_id = invoice.tenant_id
@@ -149,9 +150,7 @@ class DynamoSubscriptionRecords:
             except DoesNotExist:
                 current = 0
             sequence = current + 1
-            numbered = invoice.with_number(
-                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
-            )
+            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
             item = self._ledger._invoice_item(numbered, account, page_token, "", sequence, now)
             item.run_id = None  # issued by the merchant's API, not by a run
             # The customer's stream: subscription.changed is numbered after the customer's last event.

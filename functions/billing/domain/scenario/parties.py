@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from billing.domain.numbering import MAX_SERIES
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario.fields import _check_zone, _country, _currency, _Fields, _language
 
 _TENANT_FIELDS = frozenset(
     "tenant_id legal_name org_number vat_number address currency country payment_terms_days "
-    "invoice_series_prefix bankgiro ocr_length_digit timezone f_tax email "
+    "invoice_series_prefix invoice_series_count bankgiro ocr_length_digit timezone f_tax email "
     "sector price_change_notice_months".split()
 )
 
@@ -27,6 +28,7 @@ def parse_tenant_settings(data: Any, path: str = "tenant") -> TenantSettings:
         country=_country(f, "country", "SE"),
         payment_terms_days=f.integer("payment_terms_days", 30, minimum=0, maximum=365),
         invoice_series_prefix=f.label("invoice_series_prefix"),
+        invoice_series_count=f.integer("invoice_series_count", 1, minimum=1, maximum=MAX_SERIES),
         bankgiro=f.text("bankgiro", None),
         ocr_length_digit=f.flag("ocr_length_digit", False),
         timezone=_check_zone(f.text("timezone", "Europe/Stockholm"), f.at("timezone")),

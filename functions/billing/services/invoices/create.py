@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing.domain.catalog import OneOffItem
+from billing.domain.numbering import customer_series
 from billing.domain.periods import Period
 from billing.domain.pricing import one_off_invoice
 from billing.domain.pricing_errors import ScenarioError
@@ -95,7 +96,7 @@ class CreateOneOffInvoice:
                 account=account,
                 page_token=self.tokens.page_token(),
                 now=now,
-                series_prefix=tenant.settings.invoice_series_prefix,
+                **customer_series(tenant.settings, account.customer.id).ledger_args(),
                 ocr_length_digit=tenant.settings.ocr_length_digit,
             )
             if issued is None:

@@ -39,6 +39,7 @@ class OneOffLedger(Protocol):
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        ocr_lead: str = "",
     ) -> StoredInvoice | None:
         """In one transaction, as a run's invoice: the next number of the tenant's invoice series, the
         invoice, and the customer's balance less what the invoice used. The invoice if it exists

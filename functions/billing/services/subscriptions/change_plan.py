@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from billing.domain.catalog import PlanPhase, Subscription
 from billing.domain.invoice import PLAN_CHANGE, invoice_id
 from billing.domain.merchant_events import subscription_changed_draft
+from billing.domain.numbering import customer_series
 from billing.domain.pricing import quote_plan_change
 from billing.domain.pricing_errors import ScenarioError
 from billing.services.errors import PermanentError
@@ -123,7 +124,7 @@ class ChangePlan:
             version=record.version,
             page_token=self.tokens.page_token(),
             now=now,
-            series_prefix=tenant.settings.invoice_series_prefix,
+            **customer_series(tenant.settings, customer_id).ledger_args(),
             ocr_length_digit=tenant.settings.ocr_length_digit,
             changed=event,
         )

@@ -66,6 +66,7 @@ class SubscriptionRecords(Protocol):
         now: datetime,
         series_prefix: str,
         ocr_length_digit: bool,
+        ocr_lead: str = "",
         changed: EventDraft | None = None,
     ) -> StoredInvoice | None:
         """In one transaction: the next number of the series, the invoice, the new subscription (if

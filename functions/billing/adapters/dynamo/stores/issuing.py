@@ -29,9 +29,9 @@ from billing.adapters.dynamo.stores.base import (
     utc,
 )
 from billing.adapters.dynamo.stores.directories import customer_account
-from billing.domain.invoice import Invoice, format_invoice_number
+from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import ISSUED_SEQ, issued_event
-from billing.domain.ocr import ocr_reference
+from billing.domain.numbering import InvoiceSeries
 from billing.services.errors import RetryableError
 from billing.services.ports import (
     AuditEvent,
@@ -138,6 +138,7 @@ class InvoiceIssuing:
         now: datetime,
         series_prefix: str = "",
         ocr_length_digit: bool = False,
+        ocr_lead: str = "",
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,
@@ -153,9 +154,7 @@ class InvoiceIssuing:
             if current is None:
                 current = self._counter_value(counter_id)
             sequence = current + 1
-            numbered = invoice.with_number(
-                format_invoice_number(series_prefix, sequence), ocr_reference(str(sequence), ocr_length_digit)
-            )
+            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
             item = self._invoice_item(numbered, account, page_token, run_id, sequence, now, state)
             if before_commit is not None:
                 before_commit(stored_invoice(item))
