@@ -380,13 +380,13 @@ def _print_goals(
             + ", ".join(f"{op} {v:.1f}" for op, v in sorted(ops.items(), key=lambda x: -x[1]))
             + ")",
             "<= 4.5",
-            "not met: the worker's request sequence is for a later session",
+            "met" if sum(ops.values()) <= 4.5 else "not met",
         ),
         (
-            "write units per invoice (DynamoDB Local's count)",
-            f"{run.calls.write_units / n:.1f}",
+            "write units per invoice, AWS's rule from item sizes (DynamoDB Local's count)",
+            f"{run.calls.aws_write_units / n:.1f} ({run.calls.write_units / n:.1f})",
             "<= 25 by AWS's rule",
-            "not met; the AWS-rule count from item sizes is not computed yet",
+            "met" if run.calls.aws_write_units / n <= 25 else "not met",
         ),
         (
             "usage ingestion, client CPU per event (batches of 100)",

@@ -117,9 +117,9 @@ class CallCounter:
     def after_call(self, parsed: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
         written = context.pop("aws_rule_params", None) if isinstance(context, dict) else None
         if written is not None and isinstance(parsed, dict) and "Error" not in parsed:
-            units = aws_rule_write_units(*written)
+            by_table = aws_rule_write_units(*written)
             with self._lock:
-                for table, n in units.items():
+                for table, n in by_table.items():
                     self._state.aws_write_units += n
                     self._state.aws_units_by_table[table] += n
         consumed = parsed.get("ConsumedCapacity") if isinstance(parsed, dict) else None
