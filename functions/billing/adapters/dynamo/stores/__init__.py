@@ -7,7 +7,8 @@ is stored: concurrent workers retry on a lost race, a retried message finds its 
 and a crash before the commit leaves nothing behind. Numbers stay gapless and unique.
 
 The package, a module per concern: `base` (connection, backoff, index keys), `directories`,
-`invoice_ledger` (the subtle part), `audit_trail`, `run_ledger`.
+`issuing` (the subtle part: the worker's one read, the issuing transaction, the write after the
+email), `invoice_ledger` (the rest of the ledger), `audit_trail`, `run_ledger`.
 """
 
 from __future__ import annotations
