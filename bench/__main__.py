@@ -336,6 +336,12 @@ def _print_beside(
             "{:.1f}",
         ),
         row(
+            "run: write units per invoice (AWS's rule from item sizes)",
+            previous["aws_write_units"] / n_old,
+            run.calls.aws_write_units / n_new,
+            "{:.1f}",
+        ),
+        row(
             "run: read units per invoice",
             previous["read_units"] / n_old,
             run.calls.read_units / n_new,

@@ -8,8 +8,9 @@ template. The figures come back as JSON: ingestion CPU per event and requests pe
 DynamoDB requests per invoice by operation and its capacity units, and every handler's cold-import
 ratio.
 
-The driver below uses only what `bench.local_billing`, `bench.aws_calls` and `bench.cold_import`
-offered at `PREVIOUS`; a revision without them cannot be measured this way.
+The driver below uses only what `bench.local_billing` and `bench.cold_import` offered at `PREVIOUS`;
+a revision without them cannot be measured this way. Requests are counted by this design's
+`bench/aws_calls.py`, loaded into that process, so both designs are counted by the same code.
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ ROOT = Path(__file__).resolve().parents[1]
 PREVIOUS = "a7adcd6"
 
 DRIVER = r"""
-import json, sys
+import importlib.util, json, sys
 from datetime import date
-from bench import aws_calls, cold_import, local_billing
 
 batches, customers, run_date, import_runs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+# This design's request counter (it adds write units by AWS's rule) counts the previous design too, so
+# both are counted the same way; it reads only botocore's events, nothing of the billing code.
+spec = importlib.util.spec_from_file_location("bench.aws_calls", sys.argv[5])
+aws_calls = importlib.util.module_from_spec(spec)
+sys.modules["bench.aws_calls"] = aws_calls
+spec.loader.exec_module(aws_calls)
+from bench import cold_import, local_billing
+
 aws_calls.install()
 from infra.local_stack import LocalStack
 
@@ -57,6 +65,7 @@ print("RESULT " + json.dumps({
     "run_cpu_seconds": run.cpu_seconds,
     "dynamodb_ops": ops,
     "write_units": run.calls.write_units,
+    "aws_write_units": run.calls.aws_write_units,
     "read_units": run.calls.read_units,
     "imports": imports,
 }))
@@ -74,7 +83,13 @@ def measure(
         # DynamoDB Local's jar, fetched once from npm, is shared rather than fetched again.
         (tree / "infra" / ".cache").symlink_to(ROOT / "infra" / ".cache", target_is_directory=True)
         env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{tree / 'functions'}"}
-        args = [str(batches), str(customers), run_date, str(import_runs)]
+        args = [
+            str(batches),
+            str(customers),
+            run_date,
+            str(import_runs),
+            str(ROOT / "bench" / "aws_calls.py"),
+        ]
         done = subprocess.run(
             [sys.executable, "-c", DRIVER, *args], cwd=tree, env=env, capture_output=True, text=True
         )
