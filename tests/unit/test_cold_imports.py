@@ -56,3 +56,13 @@ def test_untraced_decorators_return_the_function_itself() -> None:
     assert tracer.capture_lambda_handler(handler) is handler
     assert tracer.capture_lambda_handler(capture_response=False, capture_error=False)(handler) is handler
     assert tracer.capture_method(capture_response=False, capture_error=False)(handler) is handler
+
+
+def test_the_merchant_api_leaves_boto3_and_babel_to_the_requests_that_use_them() -> None:
+    # Given the merchant API's handler, imported cold (the largest handler: resolver, pydantic models)
+    imported = cold_import("billing.handlers.merchant_api", lambda_environment())
+    # Then neither Powertools' idempotency layer (boto3, s3transfer: writes only) nor Babel's locale
+    # data (a country to check) is loaded before a request needs them
+    assert not imported.loaded("boto3")
+    assert not imported.loaded("s3transfer")
+    assert not imported.loaded("babel")

@@ -9,12 +9,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
-from billing.handlers.api_operations import operation, run_once
+from billing.handlers.api_operations import KeyReused, StillRunning, operation, run_once
 from billing.handlers.problems import (
     PROBLEM_JSON,
     problem,
@@ -68,11 +64,11 @@ def once(name: str, key: str, body: Any, path: dict[str, Any] | None = None) -> 
         status, answer = run_once(
             current_tenant(), name, key, body.model_dump(mode="json", exclude_unset=True), path or {}
         )
-    except IdempotencyValidationError:
+    except KeyReused:
         return problem_answer(
             422, "this Idempotency-Key was used with another request", field="Idempotency-Key"
         )
-    except IdempotencyAlreadyInProgressError:
+    except StillRunning:
         return problem_answer(
             409, "a request with this Idempotency-Key is still running", field="Idempotency-Key"
         )
