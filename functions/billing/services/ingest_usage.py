@@ -118,6 +118,7 @@ class UsageRecord:
     event: UsageEvent  # timestamp = the instant it is billed at (moved forward for an adjustment)
     day: date  # the local day of that instant in the customer's timezone: the daily total it adds to
     original_timestamp: datetime | None = None  # set for an adjustment
+    shards: int = 1  # the customer's CustomerAccount.usage_shards: the keys its daily total may go to
 
     def document(self) -> dict[str, Any]:
         """The stored event, in the shape `parse_usage_event` reads back (the worker's raw events)."""
@@ -349,7 +350,8 @@ class IngestUsage:
                 continue
             window = usage_window(tenant, account, now)
             if event.timestamp >= window.open_start:
-                records.append(UsageRecord(index, event, event.timestamp.astimezone(window.timezone).date()))
+                day = event.timestamp.astimezone(window.timezone).date()
+                records.append(UsageRecord(index, event, day, shards=account.usage_shards))
             else:
                 moved = UsageEvent(
                     event.id,
@@ -361,7 +363,11 @@ class IngestUsage:
                 )
                 records.append(
                     UsageRecord(
-                        index, moved, window.open_start.astimezone(window.timezone).date(), event.timestamp
+                        index,
+                        moved,
+                        window.open_start.astimezone(window.timezone).date(),
+                        event.timestamp,
+                        account.usage_shards,
                     )
                 )
 

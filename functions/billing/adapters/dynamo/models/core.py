@@ -75,6 +75,8 @@ class CustomerModel(Model):
     # The last sequence of the customer's outbox stream (`customer#<id>`: mandates, subscription
     # changes), advanced under a condition in each event's transaction (dynamo/customer_events.py).
     event_seq = NumberAttribute(null=True)
+    # How many keys its daily usage totals are spread over (absent = 1; billing.adapters.dynamo.usage_keys).
+    usage_shards = NumberAttribute(null=True)
     due_index = DueIndex()
 
 

@@ -90,6 +90,7 @@ class DynamoCustomerDirectory:
             coupons=tuple(item.coupons or ()),
             stripe=dict(item.stripe or {}),
             spend_alert=dict(item.spend_alert or {}),
+            usage_shards=max(1, int(item.usage_shards or 1)),
         )
 
     @staticmethod
