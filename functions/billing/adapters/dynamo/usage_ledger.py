@@ -91,6 +91,10 @@ def plan_chunks(tenant_id: str, records: Sequence[UsageRecord], max_items: int) 
     current: list[UsageRecord] = []
     totals = 0
     for group in by_total.values():
+        whole = 2 * len(group) + 1
+        if current and whole <= max_items < 2 * len(current) + totals + whole:
+            chunks.append(current)  # it fits a transaction of its own, not what is left of this one
+            current, totals = [], 0
         in_current = False
         for record in group:
             items = 2 * len(current) + totals + 2 + (0 if in_current else 1)
