@@ -341,6 +341,7 @@ class IngestUsage:
             self.customers.accounts(tenant_id, {e.customer_id for e in valid.values()}) if valid else {}
         )
         records: list[UsageRecord] = []
+        windows: dict[str, UsageWindow] = {}  # one per customer: its schedule, not the event, decides it
         for index, event in valid.items():
             account = accounts.get(event.customer_id)
             if account is None or tenant is None:
@@ -348,7 +349,9 @@ class IngestUsage:
                     index, event.id, REJECTED, "unknown_customer", "customer_id", "no such customer"
                 )
                 continue
-            window = usage_window(tenant, account, now)
+            window = windows.get(event.customer_id) or windows.setdefault(
+                event.customer_id, usage_window(tenant, account, now)
+            )
             if event.timestamp >= window.open_start:
                 day = event.timestamp.astimezone(window.timezone).date()
                 records.append(UsageRecord(index, event, day, shards=account.usage_shards))
