@@ -22,18 +22,18 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
+from billing.adapters.dynamo.stores.directories import account_from_item
 from billing.adapters.dynamo.usage_keys import (
     HOT_SHARDS,
     TOTAL_SHARDS,
     marker_key,
     raw_event_key,
     shard_of,
-    shards_of,
     to_micros,
     totals_key,
 )
 from billing.adapters.dynamo.usage_ledger import USAGE_TTL, DynamoUsageLedger
-from billing.domain.scenario import parse_customer, parse_subscription, parse_usage_event
+from billing.domain.scenario import parse_usage_event
 from billing.services.api_keys import SCOPE_USAGE, KeyGrant
 from billing.services.errors import PermanentError
 from billing.services.ingest_usage import VALUE_DECIMALS, bad_value
@@ -121,20 +121,9 @@ class DynamoUsageCustomers:
         keys = [(tenant_id, c) for c in sorted(customer_ids)]
         # BatchGetItem, strongly consistent: the schedule a run may just have advanced is what counts.
         for item in CustomerModel.batch_get(keys, consistent_read=True):
-            if item.subscription is None or item.next_period_start is None:
-                continue  # no subscription yet: nothing its usage could be billed on
-            accounts[item.customer_id] = CustomerAccount(
-                tenant_id=tenant_id,
-                customer=parse_customer(item.profile),
-                subscription=parse_subscription(item.subscription),
-                email=item.email,
-                next_period_start=date.fromisoformat(item.next_period_start),
-                invoices_issued=int(item.invoices_issued or 0),
-                balance=int(item.balance or 0),
-                coupons=tuple(item.coupons or ()),
-                spend_alert=dict(item.spend_alert or {}),
-                usage_shards=shards_of(item),
-            )
+            account = account_from_item(tenant_id, item)
+            if account is not None:  # without a subscription nothing its usage could be billed on
+                accounts[item.customer_id] = account
         return accounts
 
 

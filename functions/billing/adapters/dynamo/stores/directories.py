@@ -31,6 +31,26 @@ from billing.services.ports import (
 )
 
 
+def account_from_item(tenant_id: str, item: CustomerModel) -> CustomerAccount | None:
+    """The account a customer item holds; None for one created through the API without a subscription
+    yet (nothing to bill, show, or bill usage on)."""
+    if item.subscription is None or item.next_period_start is None:
+        return None
+    return CustomerAccount(
+        tenant_id=tenant_id,
+        customer=parse_customer(item.profile),
+        subscription=parse_subscription(item.subscription),
+        email=item.email,
+        next_period_start=date.fromisoformat(item.next_period_start),
+        invoices_issued=int(item.invoices_issued or 0),
+        balance=int(item.balance or 0),
+        coupons=tuple(item.coupons or ()),
+        stripe=dict(item.stripe or {}),
+        spend_alert=dict(item.spend_alert or {}),
+        usage_shards=max(1, int(item.usage_shards or 1)),  # absent = 1 (adapters/dynamo/usage_keys.py)
+    )
+
+
 class DynamoTenantDirectory:
     # Tenant settings and catalog change rarely; one read per warm container every few minutes is
     # enough. Bounded, so a plan version scheduled as a price change (at least a month ahead,
@@ -77,21 +97,7 @@ class DynamoCustomerDirectory:
             item = CustomerModel.get(tenant_id, customer_id, consistent_read=True)
         except DoesNotExist:
             return None
-        if item.subscription is None or item.next_period_start is None:
-            return None  # created through the API, no subscription yet: nothing to bill or show
-        return CustomerAccount(
-            tenant_id=tenant_id,
-            customer=parse_customer(item.profile),
-            subscription=parse_subscription(item.subscription),
-            email=item.email,
-            next_period_start=date.fromisoformat(item.next_period_start),
-            invoices_issued=int(item.invoices_issued or 0),
-            balance=int(item.balance or 0),
-            coupons=tuple(item.coupons or ()),
-            stripe=dict(item.stripe or {}),
-            spend_alert=dict(item.spend_alert or {}),
-            usage_shards=max(1, int(item.usage_shards or 1)),
-        )
+        return account_from_item(tenant_id, item)
 
     @staticmethod
     def put(
