@@ -77,6 +77,7 @@ def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool =
                     next_period_start=first,
                     next_invoice_date=first,
                     due_bucket=due_bucket(tenant_id, c.profile["id"]),
+                    usage_shards=1,  # as the API creates a customer
                 )
             )
     if usage:

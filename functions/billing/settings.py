@@ -70,6 +70,20 @@ def stripe_api_base(environ: Mapping[str, str] | None = None) -> str | None:
     return env.get("STRIPE_API_BASE", "").strip().rstrip("/") or None
 
 
+# A DynamoDB transaction holds at most 100 items on AWS (template.yaml sets this); the local stack sets
+# what DynamoDB Local takes.
+MAX_TRANSACTION_ITEMS = 100
+
+
+def usage_transaction_items(environ: Mapping[str, str] | None = None) -> int:
+    """Items per usage-ingestion transaction (USAGE_TRANSACTION_ITEMS, default 100): 3 to 100."""
+    env = os.environ if environ is None else environ
+    text = env.get("USAGE_TRANSACTION_ITEMS", "").strip() or str(MAX_TRANSACTION_ITEMS)
+    if not text.isdigit() or not 3 <= int(text) <= MAX_TRANSACTION_ITEMS:
+        raise ConfigError(f"USAGE_TRANSACTION_ITEMS must be a whole number from 3 to 100; got {text!r}")
+    return int(text)
+
+
 @cache
 def settings() -> Settings:
     """The process's settings, read on first use (a Lambda cold start)."""

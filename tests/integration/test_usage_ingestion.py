@@ -383,3 +383,85 @@ def test_billing_reads_the_daily_totals_ingestion_keeps_not_the_raw_events(local
     assert [(x["quantity"], x["amount"]) for x in usage if x["charge_code"] == "sms"] == [("1", 1592)]
     # (the data charge is graduated: a line per tier the usage reaches)
     assert sum(Decimal(x["quantity"]) for x in usage if x["charge_code"] == "data") == Decimal("7.5")
+
+
+def _daily_sum(tenant_id: str, customer: str, shards: int) -> tuple[Decimal, int]:
+    totals = DynamoUsageTotals().daily(tenant_id, customer, TODAY - timedelta(days=1), TODAY, shards)
+    return sum((t for t, _ in totals.values()), Decimal(0)), sum(n for _, n in totals.values())
+
+
+def test_an_ordinary_customer_has_one_totals_key_and_a_hot_one_is_raised_without_losing_totals(
+    local_env, tenant_id
+):
+    from billing.adapters.dynamo.models import CustomerModel
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
+    from billing.adapters.dynamo.usage_keys import HOT_SHARDS, HotCustomers
+
+    # Given a tenant whose ingestion measures a customer's day every 30 events, hot from 50 a day
+    _tenant(tenant_id)
+    use_case = _ingest()
+    ledger = use_case.ledger
+    ledger.hot = HotCustomers(threshold=50, every=30)
+    try:
+        # When 40 events arrive for one customer (in transactions side by side)
+        first = use_case(tenant_id, [_event(f"h-{i}", value="0.5") for i in range(40)])
+        # Then they are all on its one unsharded key, read with one query, and it is not hot yet
+        assert first.count("accepted") == 40
+        assert _daily_sum(tenant_id, "c00001", 1) == (Decimal("20.0"), 40)
+        assert DynamoCustomerDirectory().get(tenant_id, "c00001").usage_shards == 1  # type: ignore[union-attr]
+        # When 40 more arrive: the measured day (80) passes the threshold and the count is raised
+        use_case(tenant_id, [_event(f"h-{i}", value="0.5") for i in range(40, 80)])
+        account = DynamoCustomerDirectory().get(tenant_id, "c00001")
+        assert account is not None and account.usage_shards == HOT_SHARDS
+        # And the events after it spread over the shards, while the totals written before stay read
+        use_case(tenant_id, [_event(f"h-{i}", value="0.5") for i in range(80, 200)])
+        assert _daily_sum(tenant_id, "c00001", HOT_SHARDS) == (Decimal("100.0"), 200)
+        assert _daily_sum(tenant_id, "c00001", 1)[1] < 200  # shard 0 alone no longer holds them all
+        # And a count never goes down
+        from billing.adapters.dynamo.usage_keys import raise_usage_shards
+
+        assert not raise_usage_shards(tenant_id, "c00001", 2)
+        assert int(CustomerModel.get(tenant_id, "c00001").usage_shards) == HOT_SHARDS
+    finally:
+        ledger.hot = HotCustomers()
+
+
+def test_totals_written_over_eight_keys_before_shard_counts_were_kept_are_read_whole(local_env, tenant_id):
+    from billing.adapters.dynamo.models import CustomerModel, UsageLedgerModel
+    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
+    from billing.adapters.dynamo.usage_keys import HOT_SHARDS, totals_key
+
+    # Given a customer item from before shard counts were kept (no usage_shards), whose totals the
+    # previous code spread over 8 keys by a hash of the event id
+    _tenant(tenant_id)
+    CustomerModel(tenant_id, "c00002").update(actions=[CustomerModel.usage_shards.remove()])
+    day = f"{TODAY.isoformat()}#sms"
+    for shard in range(HOT_SHARDS):
+        UsageLedgerModel(
+            totals_key(tenant_id, "c00002", shard),
+            day,
+            total_micros=1_000_000,
+            event_count=1,
+            customer_id="c00002",
+        ).save()
+    # When the directory reads it and a customer created now
+    directory = DynamoCustomerDirectory()
+    old, new = directory.get(tenant_id, "c00002"), directory.get(tenant_id, "c00001")
+    assert old is not None and new is not None
+    # Then the old one reads all 8 keys without any migration, and the new one keeps one
+    assert (old.usage_shards, new.usage_shards) == (HOT_SHARDS, 1)
+    assert _daily_sum(tenant_id, "c00002", old.usage_shards) == (Decimal("8"), 8)
+
+
+def test_a_batch_over_several_transactions_with_some_duplicates_writes_the_others_once(local_env, tenant_id):
+    # Given 30 events already recorded, interleaved with 70 new ones for three customers
+    _tenant(tenant_id)
+    use_case = _ingest()
+    events = [_event(f"m-{i}", f"c0000{1 + i % 3}", value="1") for i in range(100)]
+    assert use_case(tenant_id, events[::10] + events[1::10] + events[2::10]).count("accepted") == 30
+    # When the whole batch arrives (many transactions, in parallel, some cancelled by a duplicate)
+    result = use_case(tenant_id, events)
+    # Then the 30 are duplicates, the 70 others accepted, and each customer's totals count 100 in all
+    assert (result.count("accepted"), result.count("duplicate")) == (70, 30)
+    counts = [_daily_sum(tenant_id, f"c0000{c}", 1)[1] for c in (1, 2, 3)]
+    assert sum(counts) == 100

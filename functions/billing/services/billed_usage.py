@@ -28,9 +28,11 @@ def billed_usage(
     first_day: date,
     end_day: date,
     raw_from: datetime | None = None,
+    shards: int = 1,
 ) -> list[UsageEvent]:
     """Usage for the customer's local days [first_day, end_day). Raw events, where needed, are read
-    from `raw_from` (default: first_day's midnight); a weighted sum needs the level held before."""
+    from `raw_from` (default: first_day's midnight); a weighted sum needs the level held before.
+    `shards`: the customer's CustomerAccount.usage_shards, for the totals read."""
     summed = additive_metrics(catalog)
     events: list[UsageEvent] = []
     if metered_metrics(catalog) - summed:
@@ -39,7 +41,7 @@ def billed_usage(
         raw = reader.events(tenant_id, customer_id, start, local_midnight(end_day, tz))
         events += [e for e in raw if e.metric not in summed]
     if summed and first_day < end_day:
-        totals = reader.daily(tenant_id, customer_id, first_day, end_day - timedelta(days=1))
+        totals = reader.daily(tenant_id, customer_id, first_day, end_day - timedelta(days=1), shards)
         kept = {key: total for key, total in totals.items() if key[1] in summed}
         events += daily_total_events(customer_id, kept, timezone)
     return events

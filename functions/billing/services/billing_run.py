@@ -279,6 +279,7 @@ class IssueInvoice:
             raw_from=local_midnight(first_day, ZoneInfo(account.customer.timezone)).replace(
                 year=first_day.year - 1
             ),
+            shards=account.usage_shards,
         )
         balance = max(0, account.balance)
         coupons = [parse_coupon(c, f"customer.coupons[{i}]") for i, c in enumerate(account.coupons)]

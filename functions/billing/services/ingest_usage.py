@@ -118,6 +118,7 @@ class UsageRecord:
     event: UsageEvent  # timestamp = the instant it is billed at (moved forward for an adjustment)
     day: date  # the local day of that instant in the customer's timezone: the daily total it adds to
     original_timestamp: datetime | None = None  # set for an adjustment
+    shards: int = 1  # the customer's CustomerAccount.usage_shards: the keys its daily total may go to
 
     def document(self) -> dict[str, Any]:
         """The stored event, in the shape `parse_usage_event` reads back (the worker's raw events)."""
@@ -340,6 +341,7 @@ class IngestUsage:
             self.customers.accounts(tenant_id, {e.customer_id for e in valid.values()}) if valid else {}
         )
         records: list[UsageRecord] = []
+        windows: dict[str, UsageWindow] = {}  # one per customer: its schedule, not the event, decides it
         for index, event in valid.items():
             account = accounts.get(event.customer_id)
             if account is None or tenant is None:
@@ -347,9 +349,12 @@ class IngestUsage:
                     index, event.id, REJECTED, "unknown_customer", "customer_id", "no such customer"
                 )
                 continue
-            window = usage_window(tenant, account, now)
+            window = windows.get(event.customer_id) or windows.setdefault(
+                event.customer_id, usage_window(tenant, account, now)
+            )
             if event.timestamp >= window.open_start:
-                records.append(UsageRecord(index, event, event.timestamp.astimezone(window.timezone).date()))
+                day = event.timestamp.astimezone(window.timezone).date()
+                records.append(UsageRecord(index, event, day, shards=account.usage_shards))
             else:
                 moved = UsageEvent(
                     event.id,
@@ -361,7 +366,11 @@ class IngestUsage:
                 )
                 records.append(
                     UsageRecord(
-                        index, moved, window.open_start.astimezone(window.timezone).date(), event.timestamp
+                        index,
+                        moved,
+                        window.open_start.astimezone(window.timezone).date(),
+                        event.timestamp,
+                        account.usage_shards,
                     )
                 )
 

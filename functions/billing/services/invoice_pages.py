@@ -161,6 +161,7 @@ class InvoicePages:
                 account.customer.timezone,
                 start,
                 before,
+                shards=account.usage_shards,
             )
         return list(
             recent_usage(events, account.subscription, interval, before, count, account.customer.timezone)

@@ -41,8 +41,8 @@ class CustomerAccount:
     # The spend alert the customer set on the page, and when it last fired (billing.domain.spend_alerts),
     # read with the customer so usage ingestion watches it without a read of its own.
     spend_alert: dict[str, Any] = field(default_factory=dict)
-    # Shards of the customer's daily usage totals (ingestion decides; 1: unsharded), so the worker's one
-    # totals read knows where to look without a read of its own.
+    # How many keys the customer's daily usage totals are spread over (docs/usage.md): 1 unless
+    # ingestion measured a volume one key cannot take. Readers pass it to UsageReader.daily.
     usage_shards: int = 1
 
 
@@ -149,9 +149,10 @@ class UsageReader(Protocol):
     ) -> list[UsageEvent]: ...
 
     def daily(
-        self, tenant_id: str, customer_id: str, first_day: date, last_day: date
+        self, tenant_id: str, customer_id: str, first_day: date, last_day: date, shards: int = 1
     ) -> dict[tuple[date, str], tuple[Decimal, int]]:
-        """(local day, metric) -> (sum of values, number of events), for days in [first_day, last_day]."""
+        """(local day, metric) -> (sum of values, number of events), for days in [first_day, last_day];
+        `shards`: the customer's CustomerAccount.usage_shards (one Query when 1)."""
         ...
 
 

@@ -31,7 +31,9 @@ class FakeUsage:
     def events(self, *args: Any) -> list[Any]:
         return []
 
-    def daily(self, tenant_id: str, customer_id: str, first: date, last: date) -> dict[Any, Any]:
+    def daily(
+        self, tenant_id: str, customer_id: str, first: date, last: date, shards: int = 1
+    ) -> dict[Any, Any]:
         return (
             {(date(2026, 11, 20), "intl_minutes"): (Decimal(self.minutes), self.minutes)}
             if self.minutes

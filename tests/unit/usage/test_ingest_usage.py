@@ -294,3 +294,22 @@ def test_a_negative_usage_value_is_rejected_by_name_and_nothing_is_stored(value:
     bad, good = (r.to_dict() for r in result.results)
     assert bad["status"] == "rejected" and bad["field"] == "value" and "negative" in bad["message"]
     assert good["status"] == "accepted" and [s.event.id for s in ledger.stored] == ["e2"]
+
+
+def test_each_record_carries_its_customers_recorded_shard_count():
+    # Given an ordinary customer and one whose totals are spread over 8 keys, on 20 November
+    from dataclasses import replace
+
+    ledger = FakeLedger()
+    hot = replace(_account("c2", date(2026, 12, 1)), usage_shards=8)
+    ingest = _use_case(_local(date(2026, 11, 20), 12), _account("c1", date(2026, 12, 1)), hot, ledger=ledger)
+    # When an event for each arrives, one of them late (an adjustment)
+    ingest(
+        "t1",
+        [
+            _event("e1", _local(date(2026, 11, 3), 9)),
+            _event("e2", _local(date(2026, 10, 3), 9), customer="c2"),
+        ],
+    )
+    # Then the ledger is told each customer's count, so it writes to keys the readers read
+    assert {r.event.customer_id: r.shards for r in ledger.stored} == {"c1": 1, "c2": 8}

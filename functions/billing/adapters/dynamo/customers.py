@@ -43,6 +43,7 @@ class DynamoCustomerRecords:
                 personal_number=record.personal_number,
                 created_at=record.created_at.astimezone(UTC),
                 updated_at=record.updated_at.astimezone(UTC),
+                usage_shards=1,  # a new customer's totals start on one key (usage_keys.shards_of)
             ).save(condition=CustomerModel.customer_id.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == _CONDITION_FAILED:

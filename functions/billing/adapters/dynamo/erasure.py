@@ -19,7 +19,7 @@ from billing.adapters.dynamo.models import (
 )
 from billing.adapters.dynamo.page_activity import activity_key
 from billing.adapters.dynamo.stores import customer_key, stored_invoice
-from billing.adapters.dynamo.usage import TOTAL_SHARDS, marker_key, totals_key
+from billing.adapters.dynamo.usage_keys import TOTAL_SHARDS, marker_key, totals_key
 from billing.services.ports import StoredInvoice
 
 

@@ -53,7 +53,7 @@ class UsageExportReader(Protocol):
         ...
 
     def daily(
-        self, tenant_id: str, customer_id: str, first_day: date, last_day: date
+        self, tenant_id: str, customer_id: str, first_day: date, last_day: date, shards: int = 1
     ) -> dict[tuple[date, str], tuple[Decimal, int]]: ...
 
 
@@ -130,7 +130,9 @@ class ExportUsage:
         name = f"usage-{kind}-{month:%Y-%m}"
         tenant_id, customer_id = stored.tenant_id, account.customer.id
         if kind == "daily":
-            totals = self.usage.daily(tenant_id, customer_id, month, following - timedelta(days=1))
+            totals = self.usage.daily(
+                tenant_id, customer_id, month, following - timedelta(days=1), account.usage_shards
+            )
             rows = [
                 (day.isoformat(), metric, str(total.normalize() if total else Decimal(0)), count)
                 for (day, metric), (total, count) in sorted(totals.items())

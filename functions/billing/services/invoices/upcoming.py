@@ -45,6 +45,7 @@ def invoice_so_far(
         current.start,
         today + timedelta(days=1),
         raw_from=local_midnight(current.start, tz).replace(year=current.start.year - 1),
+        shards=account.usage_shards,
     )
     return preview_invoice(
         tenant=tenant.settings,

@@ -75,8 +75,9 @@ class CustomerModel(Model):
     # The last sequence of the customer's outbox stream (`customer#<id>`: mandates, subscription
     # changes), advanced under a condition in each event's transaction (dynamo/customer_events.py).
     event_seq = NumberAttribute(null=True)
-    # How many shards the customer's daily usage totals are spread over (absent: 1, unsharded); set by
-    # ingestion for customers whose volume needs it, read by the worker with the customer.
+    # How many keys its daily usage totals are spread over: 1 from creation, raised when ingestion
+    # measures a volume one key cannot take; absent on customers created before the count was kept,
+    # whose totals are over all 8 (billing.adapters.dynamo.usage_keys).
     usage_shards = NumberAttribute(null=True)
     due_index = DueIndex()
 

@@ -15,6 +15,7 @@ from billing.adapters.dynamo.models import (
     UsageModel,
 )
 from billing.adapters.dynamo.stores.base import DUE_BUCKETS, customer_key, due_bucket, utc
+from billing.adapters.dynamo.usage_keys import shards_of
 from billing.domain.scenario import (
     parse_catalog,
     parse_coupon,
@@ -79,7 +80,7 @@ def customer_account(item: CustomerModel) -> CustomerAccount | None:
         coupons=tuple(item.coupons or ()),
         stripe=dict(item.stripe or {}),
         spend_alert=dict(item.spend_alert or {}),
-        usage_shards=int(item.usage_shards or 1),
+        usage_shards=shards_of(item),
     )
 
 
@@ -122,6 +123,7 @@ class DynamoCustomerDirectory:
             next_period_start=first_period_start.isoformat(),
             next_invoice_date=first_period_start.isoformat(),
             due_bucket=due_bucket(tenant_id, customer.id),
+            usage_shards=1,  # a new customer's totals start on one key (usage_keys.shards_of)
         ).save()
 
 
