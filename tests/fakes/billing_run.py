@@ -71,7 +71,7 @@ class FakeUsage:
         return [e for e in self.events_by_customer.get(customer_id, []) if start <= e.timestamp < end]
 
     def daily(
-        self, tenant_id: str, customer_id: str, first_day: date, last_day: date
+        self, tenant_id: str, customer_id: str, first_day: date, last_day: date, shards: int = 1
     ) -> dict[tuple[date, str], tuple[Decimal, int]]:
         self.calls.append("usage.daily")
         return {}
