@@ -158,19 +158,38 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {_machine()}")
 
     ingestion = local_billing.measure_ingestion(args.batches)
+    # The same requests with one event a transaction: two points tell the CPU per event from the CPU
+    # per request, which gives the figure at AWS's 100-item transactions DynamoDB Local cannot run.
+    single = local_billing.measure_ingestion(args.batches, items_per_transaction=3)
     _print_table(
         "1. Usage ingestion through the handler (one instance, batches of 100)",
-        ("events", "seconds", "events/s", "ms CPU/event", "DynamoDB req/event", "write units/event"),
+        (
+            "items/transaction",
+            "events",
+            "seconds",
+            "events/s",
+            "ms CPU/event",
+            "DynamoDB req/event",
+            "write units/event",
+        ),
         [
             (
-                f"{ingestion.items:,}",
-                f"{ingestion.seconds:.1f}",
-                f"{ingestion.per_second:,.0f}",
-                f"{ingestion.cpu_seconds / ingestion.items * 1000:.2f}",
-                f"{ingestion.per_item('dynamodb'):.2f}",
-                f"{ingestion.calls.write_units / ingestion.items:.1f}",
+                str(m.extra["items_per_transaction"] if m is ingestion else 3),
+                f"{m.items:,}",
+                f"{m.seconds:.1f}",
+                f"{m.per_second:,.0f}",
+                f"{m.cpu_seconds / m.items * 1000:.2f}",
+                f"{m.per_item('dynamodb'):.2f}",
+                f"{m.calls.write_units / m.items:.1f}",
             )
+            for m in (ingestion, single)
         ],
+    )
+    aws_ms = _ingestion_at_aws(ingestion, single)
+    print(
+        f"   At AWS's 100 items a transaction ({ingestion.extra['aws_transactions_per_event']:.3f}"
+        f" transactions an event for these requests): {aws_ms:.2f} ms CPU an event, from the two rows"
+        " above (CPU = a per event + b per request)"
     )
 
     local_billing.measure_run(5, args.run_date)  # warm: imports, templates, clients; not reported
@@ -276,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nHandler cold imports (bench/cold_import.py)")
     imports = cold_import.table(args.import_runs)
     cold_import.print_table(imports)
-    _print_goals(ingestion, biggest, pricing, imports)
+    _print_goals(ingestion, aws_ms, biggest, pricing, imports)
     if args.design == "old":
         sys.stderr.write(f"the previous design ({args.design_rev}) in its own tree and local stack ...\n")
         previous = old_design.measure(
@@ -369,8 +388,20 @@ def _print_beside(
     )
 
 
+def _ingestion_at_aws(local: local_billing.Measured, single: local_billing.Measured) -> float:
+    """Client CPU per event at AWS's transaction size, from two measurements of the same requests at
+    two sizes: a straight line through (requests/event, CPU/event)."""
+    r1, c1 = local.per_item("dynamodb"), local.cpu_seconds / local.items
+    r2, c2 = single.per_item("dynamodb"), single.cpu_seconds / single.items
+    per_request = (c2 - c1) / (r2 - r1)
+    per_event = c1 - per_request * r1
+    others = r1 - local.per_item("dynamodb", "TransactWriteItems")  # the batch's customer read
+    return (per_event + per_request * (local.extra["aws_transactions_per_event"] + others)) * 1000
+
+
 def _print_goals(
     ingestion: local_billing.Measured,
+    aws_ingestion_ms: float,
     run: local_billing.Measured,
     pricing: dict[str, float],
     imports: list[tuple[str, str, str, str, str]],
@@ -396,9 +427,11 @@ def _print_goals(
         ),
         (
             "usage ingestion, client CPU per event (batches of 100)",
-            f"{ingestion.cpu_seconds / ingestion.items * 1000:.2f} ms",
+            f"{ingestion.cpu_seconds / ingestion.items * 1000:.2f} ms at"
+            f" {ingestion.extra['items_per_transaction']} items a transaction; {aws_ingestion_ms:.2f} ms"
+            " at AWS's 100 (section 1)",
             "<= 0.2 ms",
-            "met" if ingestion.cpu_seconds / ingestion.items <= 0.0002 else "not met",
+            "met" if aws_ingestion_ms <= 0.2 else "not met",
         ),
     ]
     if pricing:

@@ -89,9 +89,14 @@ def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool =
     return events
 
 
-def measure_ingestion(batches: int, customers: int = 20) -> Measured:
+def measure_ingestion(
+    batches: int, customers: int = 20, items_per_transaction: int | None = None
+) -> Measured:
     """`batches` requests of 100 events each, one after another through the Lambda handler (one
-    instance), as API Gateway would deliver them."""
+    instance), as API Gateway would deliver them. `items_per_transaction` overrides the setting
+    (USAGE_TRANSACTION_ITEMS) for this measurement, to tell per-event from per-request costs apart.
+    `extra["aws_transactions_per_event"]`: the transactions the same requests take at AWS's 100 items
+    each (two items an event, one a daily total), which DynamoDB Local (10 at most) cannot run."""
     from billing.adapters.dynamo.usage import DynamoApiKeys
     from billing.handlers.wiring import tenant_directory
     from billing.services.ingest_usage import create_api_key
@@ -106,8 +111,8 @@ def measure_ingestion(batches: int, customers: int = 20) -> Measured:
 
     base = datetime.now(UTC) - timedelta(hours=1)
 
-    def request(n: int) -> dict[str, Any]:
-        events = [
+    def events_of(n: int) -> list[dict[str, Any]]:
+        return [
             {
                 "id": f"b{n}-{i}",
                 "customer_id": f"c{1 + (n * 100 + i) % customers:05d}",
@@ -117,6 +122,9 @@ def measure_ingestion(batches: int, customers: int = 20) -> Measured:
             }
             for i in range(100)
         ]
+
+    def request(n: int) -> dict[str, Any]:
+        events = events_of(n)
         return http_api_event(
             method="POST",
             raw_path="/v1/usage",
@@ -135,12 +143,28 @@ def measure_ingestion(batches: int, customers: int = 20) -> Measured:
             raise RuntimeError(f"ingestion refused events: {response['statusCode']} {body.get('rejected')}")
 
     send(request(-1))  # warm: imports, clients, the tenant cache
+    from billing.handlers.ingest_usage import ingest
+
+    ledger = ingest().ledger
+    setting = ledger.items_per_transaction  # type: ignore[attr-defined]
+    if items_per_transaction:
+        ledger.items_per_transaction = items_per_transaction  # type: ignore[attr-defined]
     prepared = [request(n) for n in range(batches)]
-    before, cpu0, t0 = COUNTER.snapshot(), time.process_time(), time.perf_counter()
-    for event in prepared:
-        send(event)
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return Measured("ingestion", batches * 100, seconds, cpu, COUNTER.snapshot() - before, {})
+    try:
+        before, cpu0, t0 = COUNTER.snapshot(), time.process_time(), time.perf_counter()
+        for event in prepared:
+            send(event)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    finally:
+        ledger.items_per_transaction = setting  # type: ignore[attr-defined]
+    aws = 0
+    for n in range(batches):
+        events = events_of(n)
+        totals = {(e["customer_id"], e["metric"], e["timestamp"][:10]) for e in events}
+        aws += -(-(2 * len(events) + len(totals)) // 100)
+    extra = {"aws_transactions_per_event": aws / (batches * 100), "items_per_transaction": setting}
+    calls = COUNTER.snapshot() - before
+    return Measured("ingestion", batches * 100, seconds, cpu - calls.counting_cpu, calls, extra)
 
 
 def measure_run(customers: int, run_date: date) -> Measured:
@@ -166,6 +190,7 @@ def measure_run(customers: int, run_date: date) -> Measured:
     drain(sqs, os.environ["INVOICE_QUEUE_URL"], deadline_s=4 * 3600)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     calls = COUNTER.snapshot() - before
+    cpu -= calls.counting_cpu  # the bench's own sizing of written items is not the worker's
     summary = run_ledger().summary(result["run_id"])
     if summary is None or summary.invoiced + summary.skipped != summary.queued or summary.failed:
         raise RuntimeError(f"the run did not finish cleanly: {summary}")

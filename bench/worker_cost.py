@@ -43,7 +43,7 @@ def _run(tenant_id: str, run_date: date) -> local_billing.Measured:
         f"run {run_date}",
         int(started["queued"]),
         time.perf_counter() - t0,
-        time.process_time() - cpu0,
+        time.process_time() - cpu0 - calls.counting_cpu,  # not the bench's own sizing of items
         calls,
         {},
     )
