@@ -187,7 +187,7 @@ class FakeInvoiceLedger:
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,
-        before_commit: Callable[[StoredInvoice], None] | None = None,
+        claim_email: bool = False,
         audit: Sequence[AuditEvent] = (),
     ) -> IssueResult:
         key = (invoice.tenant_id, invoice.invoice_id)
@@ -209,9 +209,8 @@ class FakeInvoiceLedger:
                 state=dict(state or {}),
                 event_seq=ISSUED_SEQ,
             )
-            if before_commit is not None:
-                before_commit(stored)
-                stored = replace(stored, page_published_at=now, email_status="sending")
+            if claim_email:
+                stored = replace(stored, email_status="sending")
             if self.before_transaction is not None:
                 self.before_transaction()
             self.calls.append("ledger.issue")
@@ -226,7 +225,7 @@ class FakeInvoiceLedger:
                 current = None
                 continue
             self.audit += [(invoice.invoice_id, event) for event in audit]
-            if before_commit is not None:
+            if claim_email:
                 self.claimed_at[key] = now
             return IssueResult(stored, created=True)
         raise AssertionError("the fake's counter kept moving")
@@ -320,6 +319,9 @@ class FakeInvoiceLedger:
     def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
         self.calls.append("ledger.emailed")
         self._set(stored.tenant_id, stored.invoice_id, email_status="sent")
+        key = (stored.tenant_id, stored.invoice_id)
+        if self.invoices[key].page_published_at is None:
+            self._set(stored.tenant_id, stored.invoice_id, page_published_at=now)
         if message_id:
             self.sent_messages[message_id] = stored.invoice_id
 

@@ -217,12 +217,6 @@ class IssueInvoice:
         # never asks again, so the first email and the page agree on how it will be paid.
         state = self.autopay.state(tenant, account, invoice, now) if self.autopay else {}
         audit_event = self.autopay.audit_event(state, now) if self.autopay else None
-        rendered: list[RenderedInvoice] = []
-
-        def publish(numbered: StoredInvoice) -> None:
-            # The page (and the email) carry the number, so they are rendered for each number tried.
-            rendered[:] = [self.pages.publish(numbered, tenant, account, usage)]
-
         result = self.invoices.issue(
             invoice=invoice,
             account=account,
@@ -236,11 +230,13 @@ class IssueInvoice:
             coupons_after=coupons_after,
             state=state,
             counter=inputs.counter,
-            before_commit=publish,
+            claim_email=True,
             audit=[audit_event] if audit_event is not None else [],
         )
         if result.created:
-            emailed = self._send(result.stored, tenant, account, rendered[-1])
+            # The page carries the number, so it is rendered once the number is this invoice's.
+            rendered = self.pages.publish(result.stored, tenant, account, usage)
+            emailed = self._send(result.stored, tenant, account, rendered)
         else:
             emailed = self.deliver(result.stored, tenant, account)
         return IssueOutcome(

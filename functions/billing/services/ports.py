@@ -5,7 +5,7 @@ Adapters implement these (DynamoDB, S3, SES, SQS, Jinja); tests use in-memory fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -172,16 +172,15 @@ class InvoiceLedger(Protocol):
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,
-        before_commit: Callable[[StoredInvoice], None] | None = None,
+        claim_email: bool = False,
         audit: Sequence[AuditEvent] = (),
     ) -> IssueResult:
         """Allocate the next number, store the invoice (with `state`, the invoice's initial payment
         state), advance the customer's schedule and record the run outcome, all in one transaction;
         if the invoice exists, return it unchanged. `counter`: the series' last number as the caller
-        read it (None: read it). `before_commit` gets the invoice as it will be stored, numbered, and
-        publishes its page; the transaction then also records the page published and the email
-        claimed by this attempt (called again when a lost race renumbers it). `audit`: steps written
-        in the same transaction."""
+        read it (None: read it). `claim_email`: the transaction also records the email claimed by
+        this attempt, which then publishes the page and sends it. `audit`: steps written in the same
+        transaction."""
         ...
 
     def issue_inputs(

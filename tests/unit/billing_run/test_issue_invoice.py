@@ -111,17 +111,18 @@ def test_an_invoice_takes_one_read_one_usage_read_one_transaction_and_one_write_
     # When the worker issues its invoice
     outcome = world.worker(world.request())
 
-    # Then the requests are: the inputs in one read, the usage, the page, the transaction, the email,
-    # and one write after it
+    # Then the requests are: the inputs in one read, the usage, the transaction (which claims the
+    # email), the page with its history, the email, and one write after it
     assert outcome.outcome == "invoiced" and outcome.emailed
     data_requests = [c for c in world.calls if c.startswith(("ledger.", "runs."))]
     usage_reads = [c for c in world.calls if c.startswith("usage.")]
-    assert data_requests == ["ledger.issue_inputs", "ledger.history", "ledger.issue", "ledger.emailed"]
+    assert data_requests == ["ledger.issue_inputs", "ledger.issue", "ledger.history", "ledger.emailed"]
     # And the usage port is read once (the demo catalog bills from daily totals only), before the page
     assert usage_reads == ["usage.daily"]
     assert world.calls.index("usage.daily") < world.calls.index("s3.publish")
-    # And the page was put before the transaction, which records it published and the email claimed
-    assert world.calls.index("s3.publish") < world.calls.index("ledger.issue") < world.calls.index("ses.send")
+    # And the page is put once the number is the invoice's (after the transaction, so the counter is
+    # held only from its read to the commit), before the email; the write after it records both
+    assert world.calls.index("ledger.issue") < world.calls.index("s3.publish") < world.calls.index("ses.send")
     (stored,) = world.stored()
     assert stored.page_published_at == NOW and stored.email_status == "sent"
     assert stored.invoice.number == "NM-000001"

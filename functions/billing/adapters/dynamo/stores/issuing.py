@@ -9,7 +9,7 @@ value, the customer's schedule), and only a cancelled transaction looks again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -142,7 +142,7 @@ class InvoiceIssuing:
         coupons_after: Sequence[dict[str, Any]] | None = None,
         state: dict[str, Any] | None = None,
         counter: int | None = None,
-        before_commit: Callable[[StoredInvoice], None] | None = None,
+        claim_email: bool = False,
         audit: Sequence[AuditEvent] = (),
     ) -> IssueResult:
         tenant_id = invoice.tenant_id
@@ -156,10 +156,11 @@ class InvoiceIssuing:
             sequence = current + 1
             numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
             item = self._invoice_item(numbered, account, page_token, run_id, sequence, now, state)
-            if before_commit is not None:
-                before_commit(stored_invoice(item))
-                # The page is out and this attempt holds the email: both recorded with the invoice.
-                item.page_published_at = utc(now)
+            if claim_email:
+                # This attempt holds the email from the moment the invoice exists. The page is
+                # rendered and published after the commit, not before: the counter's value is only
+                # good until another worker commits, so everything between reading it and committing
+                # is time in which this series issues nothing else (docs/performance.md, section 5).
                 item.email_status = "sending"
                 item.email_claimed_at = utc(now)
             try:
@@ -370,7 +371,13 @@ class InvoiceIssuing:
         """After the email, one UpdateItem: the invoice's email sent, and its SES message id, which the
         sparse message_index maps back to the invoice for SES's bounce (the delivery log's lookup).
         The run's "undelivered" reads this status too, so no run item is written."""
-        actions: list[Any] = [InvoiceModel.email_status.set("sent"), InvoiceModel.email_sent_at.set(utc(now))]
+        actions: list[Any] = [
+            InvoiceModel.email_status.set("sent"),
+            InvoiceModel.email_sent_at.set(utc(now)),
+            # The page went out before the email: recorded here, in the same write, when no earlier
+            # attempt recorded it.
+            InvoiceModel.page_published_at.set(InvoiceModel.page_published_at | utc(now)),
+        ]
         if message_id:
             actions.append(InvoiceModel.email_message_id.set(message_id))
         InvoiceModel(stored.tenant_id, stored.invoice_id).update(actions=actions)
