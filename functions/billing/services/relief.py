@@ -58,25 +58,15 @@ def _parse_day(value: str | None, field: str) -> date:
         raise ReliefNotGranted("choose a date (YYYY-MM-DD)", field=field) from None
 
 
+@dataclasses.dataclass(kw_only=True, eq=False)
 class CustomerRelief:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        pages: InvoicePages,
-        mail: DunningMail,
-        mailer: Mailer,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.store = store
-        self.pages = pages
-        self.mail = mail
-        self.mailer = mailer
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    store: DunningStore
+    pages: InvoicePages
+    mail: DunningMail
+    mailer: Mailer
+    audit: AuditTrail
+    clock: Clock
 
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,23 +39,17 @@ class PaymentsDisabled(PermanentError):
     """The tenant does not take card payments (page.payments.enabled is false)."""
 
 
+@dataclass(kw_only=True, eq=False)
 class StartPayment:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        records: StripeRecords,
-        gateways: GatewayFor,
-        clock: Clock,
-        pages_base_url: str,
-    ) -> None:
-        self.invoices = invoices
-        self.pages = pages
-        self.records = records
-        self.gateways = gateways
-        self.clock = clock
-        self.pages_base_url = pages_base_url.rstrip("/")
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    records: StripeRecords
+    gateways: GatewayFor
+    clock: Clock
+    pages_base_url: str
+
+    def __post_init__(self) -> None:
+        self.pages_base_url = self.pages_base_url.rstrip("/")
 
     def page_url(self, stored: StoredInvoice) -> str:
         """Where Checkout returns the customer: the invoice's page; for an instalment of a split
