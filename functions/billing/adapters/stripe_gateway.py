@@ -41,6 +41,7 @@ from billing.services.errors import (
     PaymentRequestRejected,
     PermanentError,
 )
+from billing.services.payments.ports import SessionRequest
 
 # The API version our requests are written for and checked against. It must equal the pinned SDK's own
 # version: a test fails when the SDK is bumped without re-reading its typed parameters.
@@ -117,31 +118,18 @@ class StripePaymentGateway:
     # ----------------------------------------------------------------------------------------------
 
     def create_checkout_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        amount: int,
-        currency: str,
-        customer_email: str | None,
-        description: str,
-        success_url: str,
-        cancel_url: str,
-        payment_methods: Sequence[str],
-        metadata: Mapping[str, str] | None = None,
-        *,
-        stripe_customer: str | None = None,
-        locale: str | None = None,
+        self, request: SessionRequest, *, amount: int, description: str
     ) -> CheckoutSession:
-        """A hosted Checkout Session (payment mode) for `amount` minor units of `currency`.
+        """A hosted Checkout Session (payment mode) for `amount` minor units of the request's currency.
 
         The same invoice and attempt always yield the same session (idempotency key), so a double click
         or a retried request redirects to one page. Our metadata goes on the session and on its
         PaymentIntent, so every later event about the payment names the invoice.
         """
         _check_amount(amount)
-        currency = _check_currency(currency)
+        currency = _check_currency(request.currency)
         _check_text("description", description)
-        tagged = _metadata(invoice_id, attempt, metadata)
+        tagged = _metadata(request.invoice_id, request.attempt, request.metadata)
         # Typed as the SDK's own parameters, so mypy checks the shape before the stand-in does.
         params: SessionCreateParams = {
             "mode": "payment",
@@ -155,25 +143,10 @@ class StripePaymentGateway:
                     },
                 }
             ],
-            "allowed_payment_method_types": list(_check_methods(payment_methods)),
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-            "client_reference_id": invoice_id,
-            "metadata": tagged,
             "payment_intent_data": {"description": description, "metadata": tagged},
         }
-        _customer_params(params, stripe_customer, customer_email)
-        if locale:
-            params["locale"] = locale
-        session = self._call(
-            "checkout.create",
-            invoice_id,
-            lambda: self._client.v1.checkout.sessions.create(
-                params,
-                {"idempotency_key": checkout_idempotency_key(invoice_id, attempt)},
-            ),
-        )
-        return _checkout_session(session.to_dict())
+        key = checkout_idempotency_key(request.invoice_id, request.attempt)
+        return self._create_session("checkout.create", key, request, params, tagged)
 
     def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
         """The session as a plain dict (e.g. to check its state when the customer returns)."""
@@ -187,19 +160,7 @@ class StripePaymentGateway:
     # ----------------------------------------------------------------------------------------------
 
     def create_setup_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        currency: str,
-        customer_email: str | None,
-        success_url: str,
-        cancel_url: str,
-        payment_methods: Sequence[str],
-        metadata: Mapping[str, str] | None = None,
-        *,
-        stripe_customer: str | None = None,
-        customer_id: str | None = None,
-        locale: str | None = None,
+        self, request: SessionRequest, *, customer_id: str | None = None
     ) -> CheckoutSession:
         """A hosted Checkout Session in setup mode: saves a reusable method (card, SEPA, Klarna) for later.
 
@@ -207,32 +168,42 @@ class StripePaymentGateway:
         belongs to a customer). Our metadata goes on the SetupIntent: `setup_intent.succeeded` is the
         event that records the mandate.
         """
-        currency = _check_currency(currency)
-        tagged = _metadata(invoice_id, attempt, metadata)
+        currency = _check_currency(request.currency)
+        tagged = _metadata(request.invoice_id, request.attempt, request.metadata)
         if customer_id:
             tagged[METADATA_CUSTOMER_ID] = customer_id
         params: SessionCreateParams = {
             "mode": "setup",
             "currency": currency,
-            "allowed_payment_method_types": list(_check_methods(payment_methods)),
-            "success_url": success_url,
-            "cancel_url": cancel_url,
-            "client_reference_id": invoice_id,
-            "metadata": tagged,
             "setup_intent_data": {"metadata": tagged},
         }
-        _customer_params(params, stripe_customer, customer_email)
-        if stripe_customer is None:
+        if request.stripe_customer is None:
             params["customer_creation"] = "always"
-        if locale:
-            params["locale"] = locale
+        key = setup_idempotency_key(request.invoice_id, request.attempt)
+        return self._create_session("setup.create", key, request, params, tagged)
+
+    def _create_session(
+        self,
+        operation: str,
+        idempotency_key: str,
+        request: SessionRequest,
+        params: SessionCreateParams,
+        tagged: dict[str, str],
+    ) -> CheckoutSession:
+        """What every hosted session carries besides its mode: the methods offered, where the customer
+        returns, our invoice and metadata, the customer and the page's language."""
+        params["allowed_payment_method_types"] = list(_check_methods(request.payment_methods))
+        params["success_url"] = request.success_url
+        params["cancel_url"] = request.cancel_url
+        params["client_reference_id"] = request.invoice_id
+        params["metadata"] = tagged
+        _customer_params(params, request.stripe_customer, request.customer_email)
+        if request.locale:
+            params["locale"] = request.locale
         session = self._call(
-            "setup.create",
-            invoice_id,
-            lambda: self._client.v1.checkout.sessions.create(
-                params,
-                {"idempotency_key": setup_idempotency_key(invoice_id, attempt)},
-            ),
+            operation,
+            request.invoice_id,
+            lambda: self._client.v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key}),
         )
         return _checkout_session(session.to_dict())
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from billing.domain.dunning import (
+    AuditEntry,
     CustomerHistory,
+    InvoiceDunningState,
     ReliefRefused,
+    ReminderPolicy,
     due_date_moved_entry,
     instalment_plan_entry,
     move_due_date,
@@ -34,7 +38,15 @@ from billing.services.dunning import (
 )
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
-from billing.services.ports import AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+from billing.services.ports import (
+    AuditTrail,
+    Clock,
+    CustomerAccount,
+    InvoiceLedger,
+    Mailer,
+    StoredInvoice,
+    TenantAccount,
+)
 
 SAVE_ATTEMPTS = 5
 
@@ -51,6 +63,22 @@ def instalment_ocr(sequence_digits: str, number: int, length_digit: bool) -> str
     return ocr_reference(f"9{number:02d}{int(sequence_digits or 0):08d}", length_digit)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Read:
+    """What a relief choice starts from: the invoice behind the page token, its tenant and customer,
+    the tenant's reminder policy and the invoice's dunning state."""
+
+    stored: StoredInvoice
+    tenant: TenantAccount
+    account: CustomerAccount
+    policy: ReminderPolicy
+    state: InvoiceDunningState
+
+
+def _not_granted(refused: ReliefRefused) -> ReliefNotGranted:
+    return ReliefNotGranted(refused.reason, field=refused.field, code=refused.refusal.value)
+
+
 def _parse_day(value: str | None, field: str) -> date:
     try:
         return date.fromisoformat((value or "").strip())
@@ -58,25 +86,15 @@ def _parse_day(value: str | None, field: str) -> date:
         raise ReliefNotGranted("choose a date (YYYY-MM-DD)", field=field) from None
 
 
+@dataclasses.dataclass(kw_only=True, eq=False)
 class CustomerRelief:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        pages: InvoicePages,
-        mail: DunningMail,
-        mailer: Mailer,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.store = store
-        self.pages = pages
-        self.mail = mail
-        self.mailer = mailer
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    store: DunningStore
+    pages: InvoicePages
+    mail: DunningMail
+    mailer: Mailer
+    audit: AuditTrail
+    clock: Clock
 
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)
@@ -87,19 +105,41 @@ class CustomerRelief:
     def today(self) -> date:
         return local_today(self.clock.now())
 
+    def _read(self, token: str) -> _Read:
+        stored = self.by_token(token)
+        tenant, account = self.pages.load(stored)
+        state = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
+        return _Read(stored, tenant, account, policy_of(tenant), state)
+
+    def _confirm(
+        self,
+        read: _Read,
+        entry: AuditEntry,
+        kind: str,
+        facts: Mapping[str, Any],
+        *,
+        with_amount: bool = False,
+    ) -> StoredInvoice:
+        """After the choice is stored: its audit entry, the confirming email (`facts`, and the amount
+        due as stored now `with_amount`) and the page again; the invoice as stored now."""
+        stored, tenant, account = read.stored, read.tenant, read.account
+        self.audit.append(stored.tenant_id, stored.invoice_id, audit_event(entry))
+        fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
+        params = {**facts, "amount": fresh.amount_due} if with_amount else facts
+        email = self.mail.notice(fresh, tenant, account, kind, params)
+        self.mailer.send(to=account.email, subject=email.subject, text=email.text, html=email.html)
+        self.pages.publish(fresh, tenant, account)
+        return fresh
+
     def move(self, token: str, requested: str | None) -> StoredInvoice:
         new_date = _parse_day(requested, "due_date")
         for _ in range(SAVE_ATTEMPTS):
-            stored = self.by_token(token)
-            tenant, account = self.pages.load(stored)
-            policy = policy_of(tenant)
-            before = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
+            read = self._read(token)
+            stored, account, before = read.stored, read.account, read.state
             try:
-                after = move_due_date(before, new_date, policy, self.today())
+                after = move_due_date(before, new_date, read.policy, self.today())
             except ReliefRefused as refused:
-                raise ReliefNotGranted(
-                    refused.reason, field=refused.field, code=refused.refusal.value
-                ) from None
+                raise _not_granted(refused) from None
             now = self.clock.now()
             dunning = {
                 **dunning_of(stored),
@@ -120,22 +160,8 @@ class CustomerRelief:
             # the choice made writes neither again.
             if not self.store.save_dunning(stored, dunning, events=[event]):
                 continue
-            self.audit.append(
-                stored.tenant_id,
-                stored.invoice_id,
-                audit_event(due_date_moved_entry(before, after, account.customer.id, now)),
-            )
-            fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
-            email = self.mail.notice(
-                fresh,
-                tenant,
-                account,
-                "moved",
-                {"due_date": new_date.isoformat(), "amount": fresh.amount_due},
-            )
-            self.mailer.send(to=account.email, subject=email.subject, text=email.text, html=email.html)
-            self.pages.publish(fresh, tenant, account)
-            return fresh
+            entry = due_date_moved_entry(before, after, account.customer.id, now)
+            return self._confirm(read, entry, "moved", {"due_date": new_date.isoformat()}, with_amount=True)
         raise RetryableError("the invoice kept changing; try again")
 
     def split(self, token: str, instalments: str | None, first_due: str | None) -> StoredInvoice:
@@ -145,16 +171,12 @@ class CustomerRelief:
             raise ReliefNotGranted("choose how many parts", field="instalments") from None
         first = _parse_day(first_due, "first_due")
         for _ in range(SAVE_ATTEMPTS):
-            stored = self.by_token(token)
-            tenant, account = self.pages.load(stored)
-            policy = policy_of(tenant)
-            state = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
+            read = self._read(token)
+            stored, tenant, account = read.stored, read.tenant, read.account
             try:
-                plan = split_invoice(state, n, first, policy, self.today())
+                plan = split_invoice(read.state, n, first, read.policy, self.today())
             except ReliefRefused as refused:
-                raise ReliefNotGranted(
-                    refused.reason, field=refused.field, code=refused.refusal.value
-                ) from None
+                raise _not_granted(refused) from None
             now = self.clock.now()
             sequence = "".join(ch for ch in (stored.invoice.number or "") if ch.isdigit())
             children: list[dict[str, Any]] = []
@@ -218,14 +240,6 @@ class CustomerRelief:
             )
             if not self.store.split(stored, dunning, children, now, events=[event]):
                 continue
-            self.audit.append(
-                stored.tenant_id,
-                stored.invoice_id,
-                audit_event(instalment_plan_entry(plan, account.customer.id, now)),
-            )
-            fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
-            email = self.mail.notice(fresh, tenant, account, "split", {"instalments": summary})
-            self.mailer.send(to=account.email, subject=email.subject, text=email.text, html=email.html)
-            self.pages.publish(fresh, tenant, account)
-            return fresh
+            entry = instalment_plan_entry(plan, account.customer.id, now)
+            return self._confirm(read, entry, "split", {"instalments": summary})
         raise RetryableError("the invoice kept changing; try again")

@@ -84,22 +84,15 @@ def payments_of(stored: StoredInvoice) -> InvoicePayments:
     return InvoicePayments(invoice_total=stored.invoice.amount_due, currency=stored.invoice.currency)
 
 
+@dataclass(kw_only=True, eq=False)
 class ApplyPaymentEvent:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        payments: PaymentStore,
-        effects: DriveOutbox,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.payments = payments
-        # What follows a committed payment (audit, balance, page, receipt, the parent of a paid
-        # instalment, the merchant's events) is written as one outbox event in the payment's own
-        # transaction and driven from there (billing.services.outbox).
-        self.effects = effects
-        self.clock = clock
+    invoices: InvoiceLedger
+    payments: PaymentStore
+    # What follows a committed payment (audit, balance, page, receipt, the parent of a paid
+    # instalment, the merchant's events) is written as one outbox event in the payment's own
+    # transaction and driven from there (billing.services.outbox).
+    effects: DriveOutbox
+    clock: Clock
 
     def __call__(
         self, tenant_id: str, invoice_id: str, event: DomainPaymentEvent, source: str

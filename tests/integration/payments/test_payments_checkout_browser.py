@@ -17,6 +17,7 @@ from payments_stand_in import API_KEY, WEBHOOK_SECRET
 
 from billing.adapters.stripe_gateway import StripePaymentGateway
 from billing.adapters.stripe_webhook import StripeWebhookVerifier
+from billing.services.payments.ports import SessionRequest
 from infra.stripe_fake import start_fake_stripe
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
@@ -74,18 +75,30 @@ def test_pay_and_cancel_in_a_real_browser(shop, browser) -> None:
         gateway = StripePaymentGateway(API_KEY, api_base=fake.url, max_network_retries=0)
         # Given a Checkout Session for 125.00 SEK offering card, Klarna and Swish
         session = gateway.create_checkout_session(
-            "inv_1",
-            1,
-            12500,
-            "SEK",
-            None,
-            "Faktura",
-            f"{base}/inv_1?paid",
-            f"{base}/inv_1",
-            ["card", "klarna", "swish"],
+            SessionRequest(
+                invoice_id="inv_1",
+                attempt=1,
+                currency="SEK",
+                customer_email=None,
+                success_url=f"{base}/inv_1?paid",
+                cancel_url=f"{base}/inv_1",
+                payment_methods=["card", "klarna", "swish"],
+            ),
+            amount=12500,
+            description="Faktura",
         )
         cancel_me = gateway.create_checkout_session(
-            "inv_2", 1, 100, "SEK", None, "Faktura", f"{base}/inv_2?paid", f"{base}/inv_2?cancelled", ["card"]
+            SessionRequest(
+                invoice_id="inv_2",
+                attempt=1,
+                currency="SEK",
+                customer_email=None,
+                success_url=f"{base}/inv_2?paid",
+                cancel_url=f"{base}/inv_2?cancelled",
+                payment_methods=["card"],
+            ),
+            amount=100,
+            description="Faktura",
         )
         page = browser.new_page()
         # When the customer opens the page, picks Klarna and presses Pay

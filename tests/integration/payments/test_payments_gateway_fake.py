@@ -34,6 +34,7 @@ from billing.services.errors import (
     PaymentRequestRejected,
     PermanentError,
 )
+from billing.services.payments.ports import SessionRequest
 from infra.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.integration
@@ -50,17 +51,29 @@ def checkout(
     amount: int = 12500,
     methods: list[str] | None = None,
 ):
-    return gateway.create_checkout_session(
-        invoice_id,
-        attempt,
-        amount,
-        "SEK",
-        "kund@example.se",
-        "Faktura 2026-11",
-        SUCCESS,
-        CANCEL,
-        methods or ["card", "klarna", "swish"],
-        {"tenant_id": "t1"},
+    request = SessionRequest(
+        invoice_id=invoice_id,
+        attempt=attempt,
+        currency="SEK",
+        customer_email="kund@example.se",
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        payment_methods=methods or ["card", "klarna", "swish"],
+        metadata={"tenant_id": "t1"},
+    )
+    return gateway.create_checkout_session(request, amount=amount, description="Faktura 2026-11")
+
+
+def _request(invoice_id: str, currency: str, email: str | None, methods: list[str]) -> SessionRequest:
+    """Attempt 1 of a session for `invoice_id`, returning to the test's pages."""
+    return SessionRequest(
+        invoice_id=invoice_id,
+        attempt=1,
+        currency=currency,
+        customer_email=email,
+        success_url=SUCCESS,
+        cancel_url=CANCEL,
+        payment_methods=methods,
     )
 
 
@@ -233,7 +246,7 @@ def test_sepa_on_the_page_is_processing_first_then_settles(
 ) -> None:
     # Given a EUR session offering SEPA, When paid by SEPA
     session = gateway.create_checkout_session(
-        "inv_9", 1, 5000, "eur", None, "Invoice 9", SUCCESS, CANCEL, ["card", "sepa_debit"]
+        _request("inv_9", "eur", None, ["card", "sepa_debit"]), amount=5000, description="Invoice 9"
     )
     pay_on_page(session.url, "sepa_debit")
     # Then, by the redirect, the session completed unpaid and the payment is processing (the
@@ -267,7 +280,7 @@ def test_a_setup_session_saves_a_method_that_the_collector_can_charge(
 ) -> None:
     # Given a setup session for SEPA and card, without a Stripe customer yet
     session = gateway.create_setup_session(
-        "inv_2", 1, "EUR", "kund@example.de", SUCCESS, CANCEL, ["card", "sepa_debit"], customer_id="cust-42"
+        _request("inv_2", "EUR", "kund@example.de", ["card", "sepa_debit"]), customer_id="cust-42"
     )
     request = fake.requests[-1]
     assert request.idempotency_key == "inv_2:setup:1"
@@ -350,7 +363,7 @@ def test_answers_are_shaped_like_stripes_sample_objects(
     # Given one object of each kind the stand-in produces
     session = checkout(gateway)
     pay_on_page(session.url)
-    setup = gateway.create_setup_session("inv_7", 1, "eur", None, SUCCESS, CANCEL, ["sepa_debit"])
+    setup = gateway.create_setup_session(_request("inv_7", "eur", None, ["sepa_debit"]))
     pay_on_page(setup.url, "sepa_debit")
     event = json.loads(receiver.deliveries[0][0])
     produced = {
@@ -453,7 +466,7 @@ def test_a_detached_method_ends_the_mandate_and_cannot_be_charged(
     gateway, fake: FakeStripe, receiver: Receiver, verifier
 ) -> None:
     # Given a saved SEPA mandate
-    session = gateway.create_setup_session("inv_2", 1, "eur", None, SUCCESS, CANCEL, ["sepa_debit"])
+    session = gateway.create_setup_session(_request("inv_2", "eur", None, ["sepa_debit"]))
     pay_on_page(session.url, "sepa_debit")
     activated = to_domain_event(verifier.verify(*_last(receiver)))
     assert isinstance(activated, MandateActivated) and activated.mandate_ref

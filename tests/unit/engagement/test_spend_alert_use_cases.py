@@ -196,7 +196,7 @@ class FakeMailer:
 
 
 class FakeMail:
-    def crossed(self, **kwargs: Any) -> tuple[str, str, str]:
+    def crossed(self, reader: Any, **kwargs: Any) -> tuple[str, str, str]:
         return "alert", f"passed {kwargs['threshold']}", "<p>alert</p>"
 
 

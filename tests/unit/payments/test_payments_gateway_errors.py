@@ -17,6 +17,7 @@ from billing.services.errors import (
     PermanentError,
     RetryableError,
 )
+from billing.services.payments.ports import SessionRequest
 
 
 class CannedHTTPClient(stripe.HTTPClient):
@@ -52,7 +53,9 @@ def pay(gateway: StripePaymentGateway, **overrides: Any):
         "payment_methods": ["card"],
         "metadata": None,
     }
-    return gateway.create_checkout_session(**(args | overrides))
+    args |= overrides
+    amount, description = args.pop("amount"), args.pop("description")
+    return gateway.create_checkout_session(SessionRequest(**args), amount=amount, description=description)
 
 
 @pytest.mark.parametrize(

@@ -47,25 +47,15 @@ class CollectorSummary:
         return {k: v for k, v in self.__dict__.items() if k != "failures"}
 
 
+@dataclass(kw_only=True, eq=False)
 class CollectDuePayments:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        records: StripeRecords,
-        gateways: GatewayFor,
-        emails: PaymentEmails,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.pages = pages
-        self.records = records
-        self.gateways = gateways
-        self.emails = emails
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    records: StripeRecords
+    gateways: GatewayFor
+    emails: PaymentEmails
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(self, tenant_id: str, today: date) -> CollectorSummary:
         summary = CollectorSummary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -18,40 +19,33 @@ from billing.services.ports import (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class SessionRequest:
+    """What every hosted Checkout Session names: the invoice and attempt (which make its idempotency
+    key), the currency, where the customer returns, the methods offered, our metadata, who pays
+    (a saved Stripe customer, else an email to prefill) and the page's language."""
+
+    invoice_id: str
+    attempt: int
+    currency: str
+    customer_email: str | None
+    success_url: str
+    cancel_url: str
+    payment_methods: Sequence[str]
+    metadata: Mapping[str, str] | None = None
+    stripe_customer: str | None = None
+    locale: str | None = None
+
+
 class PaymentGateway(Protocol):
     """What `billing.adapters.stripe_gateway.StripePaymentGateway` offers the use cases."""
 
     def create_checkout_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        amount: int,
-        currency: str,
-        customer_email: str | None,
-        description: str,
-        success_url: str,
-        cancel_url: str,
-        payment_methods: Sequence[str],
-        metadata: Mapping[str, str] | None = None,
-        *,
-        stripe_customer: str | None = None,
-        locale: str | None = None,
+        self, request: SessionRequest, *, amount: int, description: str
     ) -> CheckoutSession: ...
 
     def create_setup_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        currency: str,
-        customer_email: str | None,
-        success_url: str,
-        cancel_url: str,
-        payment_methods: Sequence[str],
-        metadata: Mapping[str, str] | None = None,
-        *,
-        stripe_customer: str | None = None,
-        customer_id: str | None = None,
-        locale: str | None = None,
+        self, request: SessionRequest, *, customer_id: str | None = None
     ) -> CheckoutSession: ...
 
     def charge_off_session(

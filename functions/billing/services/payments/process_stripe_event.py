@@ -78,31 +78,19 @@ class MethodChange(Protocol):
     def confirm_pending(self, stored: StoredInvoice) -> int: ...
 
 
+@dataclass(kw_only=True, eq=False)
 class ProcessStripeEvent:
-    def __init__(
-        self,
-        *,
-        settle: ApplyPaymentEvent,
-        records: StripeRecords,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        emails: PaymentEmails,
-        audit: AuditTrail,
-        clock: Clock,
-        held: HeldEvents,
-        method_change: MethodChange | None = None,
-    ) -> None:
-        self.settle = settle
-        self.records = records
-        self.invoices = invoices
-        self.pages = pages
-        self.emails = emails
-        self.audit = audit
-        self.clock = clock
-        self.held = held
-        # Ends an Autogiro mandate in force and confirms the change once
-        # (billing.services.payment_method_change)
-        self.method_change = method_change
+    settle: ApplyPaymentEvent
+    records: StripeRecords
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    emails: PaymentEmails
+    audit: AuditTrail
+    clock: Clock
+    held: HeldEvents
+    # Ends an Autogiro mandate in force and confirms the change once
+    # (billing.services.payment_method_change)
+    method_change: MethodChange | None = None
 
     def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
         """Process one verified event. An event that cannot be applied (another currency, more than its

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from billing.domain.payments import (
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.payments.mandates import mandate_from_record
-from billing.services.payments.ports import GatewayFor, StripeRecords
+from billing.services.payments.ports import GatewayFor, SessionRequest, StripeRecords
 from billing.services.payments.settings import SESSION_REUSE, PaymentSettings
 from billing.services.ports import (
     Clock,
@@ -38,23 +39,17 @@ class PaymentsDisabled(PermanentError):
     """The tenant does not take card payments (page.payments.enabled is false)."""
 
 
+@dataclass(kw_only=True, eq=False)
 class StartPayment:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        records: StripeRecords,
-        gateways: GatewayFor,
-        clock: Clock,
-        pages_base_url: str,
-    ) -> None:
-        self.invoices = invoices
-        self.pages = pages
-        self.records = records
-        self.gateways = gateways
-        self.clock = clock
-        self.pages_base_url = pages_base_url.rstrip("/")
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    records: StripeRecords
+    gateways: GatewayFor
+    clock: Clock
+    pages_base_url: str
+
+    def __post_init__(self) -> None:
+        self.pages_base_url = self.pages_base_url.rstrip("/")
 
     def page_url(self, stored: StoredInvoice) -> str:
         """Where Checkout returns the customer: the invoice's page; for an instalment of a split
@@ -87,18 +82,9 @@ class StartPayment:
         attempt = _attempt(previous, now, amount=amount, payments_seen=_payments_seen(stored))
         if previous.get("attempt") == attempt:
             return str(previous["url"])
+        request = self._request(stored, account, attempt, "paid", settings.checkout_methods(invoice.currency))
         session = self.gateways(stored.tenant_id).create_checkout_session(
-            stored.invoice_id,
-            attempt,
-            amount,
-            invoice.currency,
-            account.email,
-            payment_description(tenant, stored),
-            self.page_url(stored) + "?paid=1",
-            self.page_url(stored),
-            settings.checkout_methods(invoice.currency),
-            payment_metadata(stored),
-            locale=_locale(invoice.language),
+            request, amount=amount, description=payment_description(tenant, stored)
         )
         self._remember(stored, "checkout", attempt, session, now, amount)
         return session.url
@@ -120,21 +106,44 @@ class StartPayment:
                 attempt += 1
         if previous.get("attempt") == attempt:
             return str(previous["url"])
-        session = self.gateways(stored.tenant_id).create_setup_session(
-            stored.invoice_id,
+        request = self._request(
+            stored,
+            account,
             attempt,
-            invoice.currency,
-            account.email,
-            self.page_url(stored) + "?autopay=1",
-            self.page_url(stored),
+            "autopay",
             settings.mandate_methods(invoice.currency),
-            payment_metadata(stored),
             stripe_customer=mandate.customer_ref if mandate else None,
-            customer_id=account.customer.id,
-            locale=_locale(invoice.language),
+        )
+        session = self.gateways(stored.tenant_id).create_setup_session(
+            request, customer_id=account.customer.id
         )
         self._remember(stored, "setup", attempt, session, now, 0)
         return session.url
+
+    def _request(
+        self,
+        stored: StoredInvoice,
+        account: CustomerAccount,
+        attempt: int,
+        done: str,
+        methods: Sequence[str],
+        *,
+        stripe_customer: str | None = None,
+    ) -> SessionRequest:
+        """A session for this invoice and attempt, in the invoice's language, returning to its page
+        (with `?<done>=1` when the customer finished)."""
+        return SessionRequest(
+            invoice_id=stored.invoice_id,
+            attempt=attempt,
+            currency=stored.invoice.currency,
+            customer_email=account.email,
+            success_url=f"{self.page_url(stored)}?{done}=1",
+            cancel_url=self.page_url(stored),
+            payment_methods=methods,
+            metadata=payment_metadata(stored),
+            stripe_customer=stripe_customer,
+            locale=_locale(stored.invoice.language),
+        )
 
     def _remember(
         self,

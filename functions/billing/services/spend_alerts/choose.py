@@ -14,7 +14,7 @@ from billing.services.deliveries.ports import EngagementCounts
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
-from billing.services.spend_alerts.ports import SpendAlertMail, SpendAlertStore
+from billing.services.spend_alerts.ports import AlertReader, SpendAlertMail, SpendAlertStore
 
 ATTEMPTS = 5
 
@@ -80,12 +80,8 @@ class ChooseSpendAlert:
             tenant, account = self.pages.load(stored)
             self.pages.publish(stored, tenant, account)
             subject, text, html = self.mail.confirmed(
-                language=account.customer.language or "sv",
-                country=account.customer.country or "SE",
-                name=account.customer.name,
-                tenant_name=tenant.settings.legal_name,
+                AlertReader.of(account, tenant),
                 threshold=threshold,
-                incl_vat=not account.customer.is_business,
                 page_url=f"{self.pages_base_url}/i/{token}",
             )
             self.mailer.send(to=account.email, subject=subject, text=text, html=html)

@@ -3,9 +3,11 @@ emails' wording."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from billing.domain.invoice import Invoice
+from billing.services.ports import CustomerAccount, TenantAccount
 
 
 class SpendAlertStore(Protocol):
@@ -23,33 +25,36 @@ class SpendAlertQueue(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AlertReader:
+    """Who a spend alert email is for: their language and country, their name, the sender, and whether
+    amounts are shown with VAT (a consumer) or without (a business)."""
+
+    language: str
+    country: str
+    name: str
+    tenant_name: str
+    incl_vat: bool
+
+    @classmethod
+    def of(cls, account: CustomerAccount, tenant: TenantAccount) -> AlertReader:
+        customer = account.customer
+        return cls(
+            language=customer.language or "sv",
+            country=customer.country or "SE",
+            name=customer.name,
+            tenant_name=tenant.settings.legal_name,
+            incl_vat=not customer.is_business,
+        )
+
+
 class SpendAlertMail(Protocol):
     def crossed(
-        self,
-        *,
-        language: str,
-        country: str,
-        name: str,
-        tenant_name: str,
-        threshold: int,
-        spent: int,
-        incl_vat: bool,
-        so_far: Invoice,
-        page_url: str | None,
+        self, reader: AlertReader, *, threshold: int, spent: int, so_far: Invoice, page_url: str | None
     ) -> tuple[str, str, str]:
         """(subject, text, html) of the alert: the threshold, and the invoice so far line by line."""
         ...
 
-    def confirmed(
-        self,
-        *,
-        language: str,
-        country: str,
-        name: str,
-        tenant_name: str,
-        threshold: int | None,
-        incl_vat: bool,
-        page_url: str,
-    ) -> tuple[str, str, str]:
+    def confirmed(self, reader: AlertReader, *, threshold: int | None, page_url: str) -> tuple[str, str, str]:
         """(subject, text, html) confirming the alert set, changed or removed (`threshold` None)."""
         ...

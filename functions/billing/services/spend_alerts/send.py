@@ -26,7 +26,7 @@ from billing.services.ports import (
     TenantDirectory,
     UsageReader,
 )
-from billing.services.spend_alerts.ports import SpendAlertMail, SpendAlertStore
+from billing.services.spend_alerts.ports import AlertReader, SpendAlertMail, SpendAlertStore
 
 
 @dataclass(frozen=True)
@@ -63,18 +63,14 @@ class SendSpendAlert:
             tenant = self.tenants.get(tenant_id)
             now = self.clock.now()
             so_far = invoice_so_far(tenant, account, self.usage, now)
-            consumer = not account.customer.is_business
+            reader = AlertReader.of(account, tenant)
             threshold = alert.effective(tenant_default(tenant.page)) or alert.fired_amount or 0
             latest = self.invoices.history(tenant_id, customer_id, date.max, limit=1)
             page_url = f"{self.pages_base_url}/i/{latest[-1].page_token}" if latest else None
             subject, text, html = self.mail.crossed(
-                language=account.customer.language or "sv",
-                country=account.customer.country or "SE",
-                name=account.customer.name,
-                tenant_name=tenant.settings.legal_name,
+                reader,
                 threshold=threshold,
-                spent=max(spent_so_far(so_far, consumer), alert.fired_amount or 0),
-                incl_vat=consumer,
+                spent=max(spent_so_far(so_far, reader.incl_vat), alert.fired_amount or 0),
                 so_far=so_far,
                 page_url=page_url,
             )

@@ -15,7 +15,6 @@ from datetime import timedelta
 
 from billing.domain.catalog import Subscription
 from billing.domain.invoice import Invoice
-from billing.domain.merchant_events import subscription_changed_draft
 from billing.domain.periods import period_containing
 from billing.domain.pricing import compute_invoice
 from billing.domain.pricing_errors import ScenarioError
@@ -27,7 +26,7 @@ from billing.services.subscriptions.documents import (
     load,
     phases_until,
     pricing_error,
-    to_document,
+    save_change,
     view,
 )
 from billing.services.subscriptions.fields import Cancellation, ChangeResult
@@ -86,19 +85,16 @@ class CancelSubscription:
         )
         if preview:
             return result
-        event = subscription_changed_draft(
+        save_change(
+            self.records,
+            tenant_id,
+            record,
             cancelled,
             change="cancelled",
             effective_date=end,
             previous_plan=on_plan,
-            version=record.version + 1,
             now=self.clock.now(),
         )
-        if not self.records.replace(tenant_id, customer_id, to_document(cancelled), record.version, event):
-            raise SubscriptionConflict(
-                f"customer {customer_id!r}'s subscription changed meanwhile; read it and decide again",
-                field="customer_id",
-            )
         return result
 
     @staticmethod

@@ -27,8 +27,10 @@ from billing.services.subscriptions.documents import (
     checked,
     invoice_view,
     load,
+    moved,
     phases_until,
     pricing_error,
+    save_change,
     to_document,
     view,
 )
@@ -115,7 +117,7 @@ class ChangePlan:
         )
         if invoice is None:
             if not self.records.replace(tenant_id, customer_id, document, record.version, event):
-                raise _moved(customer_id)
+                raise moved(customer_id)
             return result
         issued = self.records.issue_with_change(
             invoice=invoice,
@@ -129,7 +131,7 @@ class ChangePlan:
             changed=event,
         )
         if issued is None:
-            raise _moved(customer_id)
+            raise moved(customer_id)
         # After the commit: page and email, each once. A crash here leaves the invoice issued and
         # undelivered; the same request again (same Idempotency-Key, or none) finds it and delivers.
         self.delivery.deliver(issued, tenant, replace(record.account, subscription=changed))
@@ -165,18 +167,17 @@ class ChangePlan:
         if kept == subscription.phases:
             raise PermanentError(f"the customer is on {plan!r} already", field="plan")
         staying = replace(subscription, phases=kept)
-        dropped = subscription_changed_draft(
-            staying,
-            change="plan_change_dropped",
-            effective_date=today,
-            previous_plan=plan,
-            version=record.version + 1,
-            now=self.clock.now(),
-        )
-        if not preview and not self.records.replace(
-            tenant_id, record.customer.id, to_document(staying), record.version, dropped
-        ):
-            raise _moved(record.customer.id)
+        if not preview:
+            save_change(
+                self.records,
+                tenant_id,
+                record,
+                staying,
+                change="plan_change_dropped",
+                effective_date=today,
+                previous_plan=plan,
+                now=self.clock.now(),
+            )
         return ChangeResult(
             preview=preview,
             effective_date=today.isoformat(),
@@ -197,10 +198,3 @@ class ChangePlan:
         if stored is None or stored.invoice.extra.get("new_plan") != plan or record.subscription is None:
             return None
         return stored, checked(record.subscription)
-
-
-def _moved(customer_id: str) -> SubscriptionConflict:
-    return SubscriptionConflict(
-        f"customer {customer_id!r}'s subscription changed meanwhile; read it and decide again",
-        field="customer_id",
-    )

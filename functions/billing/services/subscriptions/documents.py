@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from billing.domain.catalog import PlanPhase, Subscription
 from billing.domain.invoice import Invoice
+from billing.domain.merchant_events import subscription_changed_draft
 from billing.domain.parties import Customer
 from billing.domain.pauses import pauses_to_document
 from billing.domain.pricing_errors import ScenarioError
@@ -26,6 +27,41 @@ class SubscriptionConflict(PermanentError):
 
 class NoSubscription(PermanentError):
     """The customer has no subscription (HTTP 404)."""
+
+
+def moved(
+    customer_id: str, *, field: str = "customer_id", then: str = "read it and decide again"
+) -> SubscriptionConflict:
+    """Another change came first: the caller reads the subscription again."""
+    return SubscriptionConflict(
+        f"customer {customer_id!r}'s subscription changed meanwhile; {then}", field=field
+    )
+
+
+def save_change(
+    records: SubscriptionRecords,
+    tenant_id: str,
+    record: SubscriptionRecord,
+    changed: Subscription,
+    *,
+    change: str,
+    effective_date: date,
+    previous_plan: str | None,
+    now: datetime,
+    conflict: SubscriptionConflict | None = None,
+) -> None:
+    """Store `changed` over `record` if it is still at its version, with its subscription.changed event
+    in the same write; `conflict` (by default `moved`) when another change came first."""
+    event = subscription_changed_draft(
+        changed,
+        change=change,
+        effective_date=effective_date,
+        previous_plan=previous_plan,
+        version=record.version + 1,
+        now=now,
+    )
+    if not records.replace(tenant_id, record.customer.id, to_document(changed), record.version, event):
+        raise conflict or moved(record.customer.id)
 
 
 def today_for(customer: Customer, now: datetime) -> date:

@@ -164,8 +164,8 @@ class SwitchPlanFromPage:
         if subscription.phases[-1].plan_code == plan:
             return self._made_already(stored, plan, subscription)
         if basis_of(subscription) != basis:
-            self._refresh(stored, refused=True)
-            raise SwitchRefused(
+            raise self._refused(
+                stored,
                 "your subscription has changed since this page was made; the page now shows what "
                 "applies today",
                 field="basis",
@@ -174,8 +174,8 @@ class SwitchPlanFromPage:
         request = PlanChange(plan=plan)
         preview = self.change_plan(tenant_id, customer_id, request, preview=True)
         if preview.due_now != int(quoted_text):
-            self._refresh(stored, refused=True)
-            raise SwitchRefused(
+            raise self._refused(
+                stored,
                 "the price of the switch has changed since this page was made (it is prorated by the "
                 "day); the page now shows today's price",
                 field="quoted",
@@ -219,6 +219,11 @@ class SwitchPlanFromPage:
         ):
             self._confirm(stored, switch_id)  # a send that failed before goes now; a sent one not again
         return PlanSwitched(stored, plan, effective, False)
+
+    def _refused(self, stored: StoredInvoice, reason: str, *, field: str, code: str) -> SwitchRefused:
+        """The page made for another subscription or price is shown again as it applies today."""
+        self._refresh(stored, refused=True)
+        return SwitchRefused(reason, field=field, code=code)
 
     def _refresh(self, stored: StoredInvoice, *, refused: bool = False) -> StoredInvoice:
         fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.domain.catalog import Pause
-from billing.domain.merchant_events import subscription_changed_draft
 from billing.domain.pauses import PauseError, check_pause, current_pause, months_of, pause_policy, with_pause
 from billing.services.errors import PermanentError
 from billing.services.ports import Clock, TenantDirectory
-from billing.services.subscriptions.documents import SubscriptionConflict, load, to_document
+from billing.services.subscriptions.documents import load, moved, save_change
 from billing.services.subscriptions.ports import SubscriptionRecords
 
 
@@ -44,16 +43,15 @@ class PauseSubscription:
         except PauseError as error:
             raise PermanentError(error.reason, field=error.field) from None
         paused = with_pause(subscription, pause)
-        event = subscription_changed_draft(
+        save_change(
+            self.records,
+            tenant_id,
+            record,
             paused,
             change="paused",
             effective_date=pause.start,
             previous_plan=subscription.plan_code_on(today),
-            version=record.version + 1,
             now=self.clock.now(),
+            conflict=moved(customer_id, field="months", then="ask again"),
         )
-        if not self.records.replace(tenant_id, customer_id, to_document(paused), record.version, event):
-            raise SubscriptionConflict(
-                f"customer {customer_id!r}'s subscription changed meanwhile; ask again", field="months"
-            )
         return Paused(pause, changed=True)
