@@ -473,7 +473,8 @@ def _print_goals(
         ),
         (
             "one tenant's 1,000,000 invoices",
-            f"{one[0] / 60:.1f} h with one series ({one[1]:.0f}/s), {eight[0]:.0f} min with 8 ({eight[1]:.0f}/s)",
+            f"{one[0] / 60:.1f} h with one series ({one[1]:.0f}/s),"
+            f" {eight[0]:.0f} min with 8 ({eight[1]:.0f}/s)",
             "<= 30 min",
             "met" if eight[0] <= 30 else "not met: one invoice per numbering window per series (section 5)",
         ),
@@ -496,20 +497,25 @@ def _measure_runs(sizes: list[int], run_date: date, runs: list[local_billing.Mea
         )
 
 
+# A series' counter is held from a worker's read of it to its commit. Under contention the winners are
+# workers that lost a race and came straight back: one consistent read and one transaction, about
+# 20 ms on AWS (the first attempt's window also spans the usage read and the pricing, but the page
+# and the email come after the commit: docs/architecture.md). One invoice per window per series.
+NUMBERING_WINDOW_MS = 20.0
+
+
 def _aws_invoice_ms(run: local_billing.Measured) -> tuple[float, float, float, float]:
     """An invoice's wall time on AWS (ms), from this run's per-invoice figures: (the invoice, its CPU
     there, the numbering window, the vCPU share). On AWS: ~5 ms a DynamoDB request, ~25 ms an S3 PUT,
     ~40 ms an SES call, and the CPU time stretched by the share of a vCPU that 512 MB buys (1,769 MB is
-    one vCPU). The numbering window is the time from reading the counter (the first request) to the
-    issuing transaction: everything but the email and the update after it."""
+    one vCPU)."""
     n = run.items
     cpu_ms = run.cpu_seconds / n * 1000
     dynamo_waits = run.per_item("dynamodb") - run.calls.parallel["dynamodb"] / n
     vcpu_share = float(_memory_gb("IssueInvoicesFunction")) * 1024 / 1769
     emails = run.per_item("ses")
     invoice_ms = cpu_ms / vcpu_share + dynamo_waits * 5 + run.per_item("s3", "PutObject") * 25 + emails * 40
-    window_ms = invoice_ms - emails * 40 - 5
-    return invoice_ms, cpu_ms / vcpu_share, window_ms, vcpu_share
+    return invoice_ms, cpu_ms / vcpu_share, NUMBERING_WINDOW_MS, vcpu_share
 
 
 def _one_tenant_minutes(run: local_billing.Measured, series: int) -> tuple[float, float]:
@@ -550,8 +556,8 @@ def _print_figure_5(run: local_billing.Measured) -> None:
         ("DynamoDB: 40,000 WRU/s table quota", f"{rate_dynamo:,.0f} invoices/s at {wcu:.0f} WRU/invoice"),
         (
             "one tenant: its gapless counter",
-            f"{1000 / window_ms:.1f} invoices/s per series: one per numbering window of {window_ms:.0f} ms"
-            " (the counter's read to the issuing transaction, the page rendered between)",
+            f"{1000 / window_ms:.0f} invoices/s per series: one per numbering window of {window_ms:.0f} ms"
+            " (the counter's read to the issuing transaction)",
         ),
         (
             "1M, one tenant, one series",
