@@ -10,7 +10,6 @@ still choose, a moved due date, or the instalment plan.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -25,11 +24,10 @@ from billing.domain.dunning import (
     ReminderMessage,
     ReminderPolicy,
     ReminderPolicyError,
-    can_move_due_date,
-    can_split,
     parse_reference_rates,
 )
-from billing.domain.dunning.relief import MAX_DAYS_TO_FIRST_INSTALMENT, latest_moved_due_date
+from billing.domain.dunning.relief import MAX_DAYS_TO_FIRST_INSTALMENT, ReliefChoice
+from billing.domain.dunning.relief import relief_choice as choose_relief
 from billing.domain.page.customer_blocks import ReliefBlock, ReliefOffer, relief_block
 from billing.services.dunning.state import dunning_of, dunning_state, instalments_of, policy_of
 from billing.services.ports import StoredInvoice, TenantAccount
@@ -52,31 +50,10 @@ def last_reminder(stored: StoredInvoice) -> tuple[ReminderMessage | None, date |
     return message, date.fromisoformat(str(last["sent_on"]))
 
 
-@dataclass(frozen=True)
-class ReliefChoice:
-    """What the customer may still choose on this invoice today."""
-
-    can_move: bool
-    latest_due_date: date | None
-    can_split: bool
-    max_instalments: int
-    due_date: date
-    amount_due: int
-
-
 def relief_choice(stored: StoredInvoice, policy: ReminderPolicy, today: date) -> ReliefChoice:
-    # Tone and fees do not matter for what may be chosen; the history is left out on purpose.
-    state = dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0))
-    movable = can_move_due_date(state, policy, today)
-    splittable = can_split(state, policy)
-    return ReliefChoice(
-        can_move=movable,
-        latest_due_date=latest_moved_due_date(state, policy) if movable else None,
-        can_split=splittable,
-        max_instalments=policy.max_instalments if splittable else 0,
-        due_date=state.due_date,
-        amount_due=state.amount_due_minor,
-    )
+    """The domain's rule (billing.domain.dunning.relief.relief_choice) on this invoice's state; tone and
+    fees do not matter for what may be chosen, so the customer's history is left out on purpose."""
+    return choose_relief(dunning_state(stored, agreed_on=None, history=CustomerHistory(0, 0)), policy, today)
 
 
 def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:

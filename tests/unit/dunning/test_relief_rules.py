@@ -249,3 +249,24 @@ def test_asking_for_time_before_the_due_date_never_makes_a_part_due_sooner() -> 
     assert min(i.due_date for i in plan.instalments) == DUE
     later = split_invoice(an_invoice(), 2, DUE + timedelta(days=31), policy, today=today)
     assert min(i.due_date for i in later.instalments) == DUE + timedelta(days=31)
+
+
+# --- What the page offers ----------------------------------------------------------------------------
+
+
+def test_the_page_offers_what_the_rules_allow_today_and_nothing_else() -> None:
+    from billing.domain.dunning.relief import latest_moved_due_date, relief_choice
+
+    # Given a tenant allowing a 14-day move and up to 3 instalments, and an open invoice not yet due
+    policy = a_policy(max_due_date_move_days=14, max_instalments=3)
+    invoice = an_invoice()
+    # When the page asks what the customer may choose two days before the due date
+    choice = relief_choice(invoice, policy, DUE - timedelta(days=2))
+    # Then both are offered, within the policy's limits, on the invoice's own due date and amount
+    assert choice.can_move and choice.latest_due_date == latest_moved_due_date(invoice, policy)
+    assert choice.can_split and choice.max_instalments == 3
+    assert (choice.due_date, choice.amount_due) == (invoice.due_date, invoice.amount_due_minor)
+    # And an invoice whose due date was moved already offers no second move
+    moved = move_due_date(invoice, DUE + timedelta(days=14), policy, today=DUE - timedelta(days=2))
+    again = relief_choice(moved, policy, DUE)
+    assert not again.can_move and again.latest_due_date is None

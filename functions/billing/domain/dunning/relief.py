@@ -241,3 +241,30 @@ def _require_open_and_owing(state: InvoiceDunningState) -> None:
         raise ReliefRefused(ReliefRefusal.INVOICE_NOT_OPEN, "status", f"the invoice is {state.status.value}")
     if state.amount_due_minor == 0:
         raise ReliefRefused(ReliefRefusal.NOTHING_OWED, "amount_due_minor", "nothing is owed")
+
+
+@dataclass(frozen=True)
+class ReliefChoice:
+    """What the customer may still choose on an invoice today."""
+
+    can_move: bool
+    latest_due_date: date | None
+    can_split: bool
+    max_instalments: int
+    due_date: date
+    amount_due: int
+
+
+def relief_choice(state: InvoiceDunningState, policy: ReminderPolicy, today: date) -> ReliefChoice:
+    """The relief an open invoice in `state` offers today under `policy`: a later due date (up to
+    the latest the policy allows) and instalments (up to its maximum), each only where allowed."""
+    movable = can_move_due_date(state, policy, today)
+    splittable = can_split(state, policy)
+    return ReliefChoice(
+        can_move=movable,
+        latest_due_date=latest_moved_due_date(state, policy) if movable else None,
+        can_split=splittable,
+        max_instalments=policy.max_instalments if splittable else 0,
+        due_date=state.due_date,
+        amount_due=state.amount_due_minor,
+    )
