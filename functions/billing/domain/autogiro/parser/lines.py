@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from billing.domain.autogiro.bankdays import STOCKHOLM
 from billing.domain.autogiro.records import (
@@ -254,6 +254,18 @@ def _timestamp(line: _Line) -> datetime:
 
 def _optional_period(line: _Line) -> int | None:
     return line.optional_number(11, 11, "period code")
+
+
+def _scheduled_payment_fields(line: _Line) -> dict[str, Any]:
+    """The fields a TK82/TK32/TK77 of a report shares with the request it answers: period code (11),
+    repetitions (12-14), payer (16-31), amount (32-43) and reference (54-69)."""
+    return {
+        "period_code": _optional_period(line),
+        "repetitions": line.optional_number(12, 14, "repetitions"),
+        "payer_number": line.payer(16, 31),
+        "amount_ore": line.number(32, 43, "amount"),
+        "reference": line.text_field(54, 69),
+    }
 
 
 def _signed_totals(closing: _Line) -> SignedTotals:

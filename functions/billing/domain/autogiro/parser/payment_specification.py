@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing.domain.autogiro.parser.lines import (
     _check_total,
     _Line,
-    _optional_period,
+    _scheduled_payment_fields,
     _sections,
     _timestamp,
 )
@@ -47,12 +47,8 @@ def _payment_result(line: _Line) -> PaymentResult:
     return PaymentResult(
         direction=line.direction(),
         payment_date=line.date(3, 10, "payment date"),
-        period_code=_optional_period(line),
-        repetitions=line.optional_number(12, 14, "repetitions"),
-        payer_number=line.payer(16, 31),
-        amount_ore=line.number(32, 43, "amount"),
+        **_scheduled_payment_fields(line),
         payee_bankgiro=line.bankgiro(44, 53),
-        reference=line.text_field(54, 69),
         status=status,
     )
 
@@ -60,12 +56,8 @@ def _payment_result(line: _Line) -> PaymentResult:
 def _refund(line: _Line) -> Refund:
     return Refund(
         original_payment_date=line.date(3, 10, "original payment date"),
-        period_code=_optional_period(line),
-        repetitions=line.optional_number(12, 14, "repetitions"),
-        payer_number=line.payer(16, 31),
-        amount_ore=line.number(32, 43, "amount"),
+        **_scheduled_payment_fields(line),
         payee_bankgiro=line.bankgiro(44, 53),
-        reference=line.text_field(54, 69),
         refund_date=line.date(70, 77, "refund date"),
         reason_code=line.digits(78, 79, "refund reason code"),
     )

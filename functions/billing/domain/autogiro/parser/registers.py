@@ -5,7 +5,7 @@ from __future__ import annotations
 from billing.domain.autogiro.parser.lines import (
     _check_signed_totals,
     _Line,
-    _optional_period,
+    _scheduled_payment_fields,
     _sections,
     _signed_totals,
 )
@@ -24,11 +24,7 @@ def _future_payment(line: _Line) -> FuturePayment:
     return FuturePayment(
         direction=line.direction(),
         payment_date=line.date(3, 10, "payment date"),
-        period_code=_optional_period(line),
-        repetitions=line.optional_number(12, 14, "repetitions"),
-        payer_number=line.payer(16, 31),
-        amount_ore=line.number(32, 43, "amount"),
-        reference=line.text_field(54, 69),
+        **_scheduled_payment_fields(line),
     )
 
 
