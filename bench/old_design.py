@@ -57,12 +57,13 @@ imports = cold_import.table(import_runs) if import_runs else []
 ops = {op: n for (svc, op), n in run.calls.calls.items() if svc == "dynamodb"}
 print("RESULT " + json.dumps({
     "ingestion_events": ingestion.items,
-    "ingestion_cpu_seconds": ingestion.cpu_seconds,
+    # That tree's code does not take the counter's own work (sizing items) out of the CPU: done here.
+    "ingestion_cpu_seconds": ingestion.cpu_seconds - ingestion.calls.counting_cpu,
     "ingestion_dynamodb_requests": ingestion.calls.count("dynamodb"),
     "ingestion_write_units": ingestion.calls.write_units,
     "invoices": run.items,
     "run_seconds": run.seconds,
-    "run_cpu_seconds": run.cpu_seconds,
+    "run_cpu_seconds": run.cpu_seconds - run.calls.counting_cpu,
     "dynamodb_ops": ops,
     "write_units": run.calls.write_units,
     "aws_write_units": run.calls.aws_write_units,
