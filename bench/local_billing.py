@@ -55,7 +55,7 @@ def seed_tenant(tenant_id: str, customers: int, run_date: date, *, usage: bool =
     from billing.adapters.dynamo.models import CustomerModel
     from billing.adapters.dynamo.stores import DynamoTenantDirectory, due_bucket
     from billing.adapters.dynamo.usage import load_history
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
     from infra import demo_data
 
     bind_tables()
@@ -98,8 +98,8 @@ def measure_ingestion(
     `extra["aws_transactions_per_event"]`: the transactions the same requests take at AWS's 100 items
     each (two items an event, one a daily total), which DynamoDB Local (10 at most) cannot run."""
     from billing.adapters.dynamo.usage import DynamoApiKeys
-    from billing.handlers.wiring import tenant_directory
     from billing.services.ingest_usage import create_api_key
+    from billing.wiring.core import tenant_directory
     from infra.local_lambda import LambdaContext, http_api_event, lambda_output
 
     tenant_id = f"bench-in-{uuid.uuid4().hex[:8]}"
@@ -172,7 +172,7 @@ def measure_run(customers: int, run_date: date) -> Measured:
     handler fed from the queue in batches of ten until every customer is done (one worker instance)."""
     import boto3
 
-    from billing.handlers.wiring import run_ledger
+    from billing.wiring.core import run_ledger
     from infra.local_lambda import invoke, scheduler_event
     from infra.local_run import drain
 

@@ -97,7 +97,7 @@ def seed(
     tenants only to exercise something else (the chaos test's twenty)."""
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory
     from billing.adapters.dynamo.usage import load_history
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     current = demo_data.month_start(today)
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     local_outbox.drain()
 
-    from billing.handlers.wiring import invoice_ledger, run_ledger
+    from billing.wiring.core import invoice_ledger, run_ledger
 
     summary = run_ledger().summary(started["run_id"])
     emails = len(sent_emails(stack.state.moto_url)) - emails_before

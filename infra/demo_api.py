@@ -32,8 +32,8 @@ def _merchant_handler() -> Any:
 class MerchantApi:
     def __init__(self, tenant_id: str) -> None:
         from billing.adapters.dynamo.usage import DynamoApiKeys
-        from billing.handlers.merchant_wiring import tenants
         from billing.services.api_keys import SCOPE_FULL, create_api_key
+        from billing.wiring.merchant import tenants
 
         self.handler = _merchant_handler()
         self.key = create_api_key(

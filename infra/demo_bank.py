@@ -32,9 +32,9 @@ def _mistyped(ocr: str) -> str:
 def pay_from_bank(tenant_id: str, run_date: date, today: date, *, last_month: bool = False) -> dict[str, Any]:
     """Bank payments of the invoices issued by the run on `run_date`; returns what was imported."""
     from billing.adapters.dynamo.models import InvoiceModel
-    from billing.handlers.bank_wiring import assign_bank_payment
-    from billing.handlers.wiring import bind_tables, tenant_directory
     from billing.settings import settings
+    from billing.wiring.bank import assign_bank_payment
+    from billing.wiring.core import bind_tables, tenant_directory
     from infra import local_bgmax
 
     bind_tables()

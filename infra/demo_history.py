@@ -40,8 +40,8 @@ def _record_quietly(ledger: Any, stored: Any, event: Any) -> None:
 
     from billing.domain.outbox import EFFECT_AUDIT, invoice_stream
     from billing.domain.payments import InvoicePaymentStatus, apply_event
-    from billing.handlers.outbox_wiring import drive_outbox
     from billing.services.settlement import payment_event, payments_of
+    from billing.wiring.outbox import drive_outbox
 
     outcome = apply_event(payments_of(stored), event)
     paid_at = event.occurred_at if outcome.payments.status is InvoicePaymentStatus.PAID else None
@@ -61,7 +61,7 @@ def settle_month(
     re-rendered, receipts sent); older months are stored quietly, which keeps `make demo` quick.
     Returns counts by outcome."""
     from billing.domain.payments import PaymentSucceeded
-    from billing.handlers.wiring import apply_payment_event, invoice_ledger
+    from billing.wiring.core import apply_payment_event, invoice_ledger
 
     ledger = invoice_ledger()
     apply = apply_payment_event()
@@ -109,8 +109,8 @@ def dispute_and_question(customers: list[demo_data.DemoCustomer], month: date) -
     """One card payment disputed by the customer's bank, and one question asked and answered, on the
     invoices of `month` of the first customers who have one."""
     from billing.domain.payments import DisputeOpened
-    from billing.handlers.wiring import answer_question, apply_payment_event, invoice_ledger, page_actions
     from billing.services.settlement import payments_of
+    from billing.wiring.core import answer_question, apply_payment_event, invoice_ledger, page_actions
 
     ledger = invoice_ledger()
     invoices = []

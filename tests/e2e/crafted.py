@@ -125,7 +125,7 @@ def seed(
     `history_runs` months back (0: this month's run is everyone's first in this system)."""
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
     from billing.adapters.dynamo.usage import load_history
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
     from infra.local_stack import seed_stripe_secret
 
     bind_tables()
@@ -158,7 +158,7 @@ class EmailedPage:
 
 def emailed_pages(moto_url: str, email: str) -> list[EmailedPage]:
     """Every invoice link emailed to this address, oldest invoice first."""
-    from billing.handlers.wiring import invoice_ledger
+    from billing.wiring.core import invoice_ledger
     from tests.integration.helpers import emails_to
 
     pages = []

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def _pays_by_card(issued) -> None:
     from datetime import UTC, datetime
 
-    from billing.handlers.wiring import invoice_pages, stripe_records
+    from billing.wiring.core import invoice_pages, stripe_records
 
     now = datetime.now(UTC)
     records = stripe_records()

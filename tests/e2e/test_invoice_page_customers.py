@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.models import PageActivityModel
-from billing.handlers.wiring import invoice_ledger
+from billing.wiring.core import invoice_ledger
 from infra import demo_data
 from infra.axe import PAGE_BUDGET, axe_violations, gzip_size
 from infra.local_run import run_billing

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from billing.handlers.wiring import invoice_ledger
+from billing.wiring.core import invoice_ledger
 from infra import demo
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, invoices_of

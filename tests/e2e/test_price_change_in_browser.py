@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _noticed(tenant_id: str, token: str) -> str:
-    from billing.handlers.price_change_wiring import notice_sender, price_changes, schedule_version
+    from billing.wiring.price_change import notice_sender, price_changes, schedule_version
 
     bas = next(p for p in demo_data.CATALOG["plans"] if p["code"] == "bas")
     charges = [{**c, "amount": 12920} if c["code"] == "subscription" else c for c in bas["charges"]]

@@ -17,10 +17,10 @@ from billing.adapters.dynamo.models import InvoiceModel
 from billing.adapters.dynamo.stores import DynamoTenantDirectory
 from billing.domain.dunning import ReferenceRates, parse_reference_rates
 from billing.domain.payments import PaymentSucceeded
-from billing.handlers.wiring import audit_trail, invoice_ledger, invoice_pages, send_reminders
 from billing.services.billing_run import SystemClock
 from billing.services.ports import StoredInvoice
 from billing.services.settlement import ApplyPaymentEvent
+from billing.wiring.core import audit_trail, invoice_ledger, invoice_pages, send_reminders
 from infra import demo, demo_data
 from infra.local_lambda import invoke, scheduler_event
 from infra.local_run import run_billing
@@ -134,8 +134,8 @@ class _NoReceipts:
 
 def pay(tenant_id: str, invoice_id: str, amount: int, currency: str = "SEK") -> None:
     """Settle through the one settlement path every provider uses."""
-    from billing.handlers.outbox_wiring import merchant_events, money_audit, outbox_store
     from billing.services.outbox import DriveOutbox
+    from billing.wiring.outbox import merchant_events, money_audit, outbox_store
 
     ledger = invoice_ledger()
     effects = DriveOutbox(

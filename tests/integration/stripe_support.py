@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from billing.adapters.stripe_webhook import sign_payload
-from billing.handlers.wiring import invoice_ledger
 from billing.services.ports import StoredInvoice
+from billing.wiring.core import invoice_ledger
 from infra import demo
 from infra.local_run import run_billing
 from infra.local_stack import ensure_stripe_stand_in

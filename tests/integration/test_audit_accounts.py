@@ -15,7 +15,7 @@ import pytest
 from billing.adapters.dynamo.models import InvoiceModel
 from billing.domain.audit_trail import KIND_BALANCE, KIND_INVOICE, accounted_amount_due
 from billing.domain.outbox import invoice_stream
-from billing.handlers.outbox_wiring import money_audit, outbox_store
+from billing.wiring.outbox import money_audit, outbox_store
 from infra import demo, demo_api, demo_bank, demo_data, demo_history, demo_ledger, local_outbox
 from infra.local_run import run_billing
 
@@ -80,7 +80,7 @@ def test_the_audit_trail_of_a_demo_run_accounts_for_every_ore(local_env: Any) ->
         assert pending == [], item.invoice_id
         assert all(e.kind in (KIND_INVOICE, KIND_BALANCE) for e in entries)
     # and every customer's balance is what the trail says went to it and came from it
-    from billing.handlers.wiring import customer_directory
+    from billing.wiring.core import customer_directory
 
     for c in seeded["customers"]:
         account = customer_directory().get(demo_data.TENANT_ID, str(c.profile["id"]))

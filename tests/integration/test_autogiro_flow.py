@@ -27,8 +27,8 @@ from billing.domain.autogiro.bankdays import (
 )
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.records import CancelMandate, CreateMandate, Direction, PaymentOrder, RequestFile
-from billing.handlers.wiring import audit_trail, autogiro_store, invoice_ledger
 from billing.services.autogiro import MandateStatus
+from billing.wiring.core import audit_trail, autogiro_store, invoice_ledger
 from infra import demo, local_autogiro
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, fetch, invoices_of

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, stripe_records
+from billing.wiring.core import audit_trail, stripe_records
 from tests.integration import stripe_support
 from tests.integration.helpers import emails_to
 from tests.integration.stripe_support import Issued, complete_checkout, issue, request

@@ -22,9 +22,9 @@ from billing.domain.bgmax.writer import bgmax_file, deposit, payment, write_bgma
 from billing.domain.credit import credit_note
 from billing.domain.invoice import format_invoice_number
 from billing.domain.ocr import ocr_reference
-from billing.handlers.bank_wiring import bank_ledger
-from billing.handlers.wiring import audit_trail, customer_directory, invoice_ledger, tenant_directory
 from billing.services.ports import StoredInvoice
+from billing.wiring.bank import bank_ledger
+from billing.wiring.core import audit_trail, customer_directory, invoice_ledger, tenant_directory
 from infra import demo, local_bgmax
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, fetch, invoices_of

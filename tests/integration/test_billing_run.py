@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from billing.handlers.wiring import run_ledger
+from billing.wiring.core import run_ledger
 from infra import demo
 from infra.local_run import run_billing
 from tests.integration.helpers import counter_value, emails_to, fetch, invoices_of
@@ -124,7 +124,7 @@ def test_a_run_killed_midway_and_started_again_leaves_exactly_one_invoice_each(l
 def test_a_stored_coupon_discounts_its_periods_and_then_stops(local_env, tenant_id):
     # Given a customer with a 50 % coupon for one period, stored with their subscription
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory
-    from billing.handlers.wiring import customer_directory
+    from billing.wiring.core import customer_directory
     from infra import demo_data
 
     demo.seed(0, TODAY, tenant_id, RUN_DATE)

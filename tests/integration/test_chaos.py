@@ -22,7 +22,7 @@ from datetime import date
 
 import pytest
 
-from billing.handlers.wiring import run_ledger
+from billing.wiring.core import run_ledger
 from infra import demo
 from infra.local_run import run_billing
 from tests.integration.helpers import counter_value, emails_to, invoices_of, sent_emails

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.stores import DynamoCustomerDirectory
-from billing.handlers.wiring import invoice_ledger
 from billing.services.customer_data import usage_export
+from billing.wiring.core import invoice_ledger
 from tests.integration import test_spend_alerts
 from tests.integration.helpers import emails_to, engagement_by_month, fetch, invoices_of
 from tests.integration.stripe_support import request

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.stores import DynamoCustomerDirectory
-from billing.handlers.wiring import invoice_ledger
+from billing.wiring.core import invoice_ledger
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, engagement_by_month, fetch, invoices_of
 from tests.integration.stripe_support import request

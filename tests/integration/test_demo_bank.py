@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from billing.adapters.dynamo.models import InvoiceModel
-from billing.handlers.bank_wiring import bank_ledger
-from billing.handlers.wiring import audit_trail
 from billing.services.bank_payments import UnmatchedPayments
+from billing.wiring.bank import bank_ledger
+from billing.wiring.core import audit_trail
 from infra import demo, demo_bank
 from infra.local_run import run_billing
 

@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from billing.adapters.dynamo.models import InvoiceModel
 from billing.domain.ocr import is_valid_ocr
-from billing.handlers.wiring import invoice_ledger
+from billing.wiring.core import invoice_ledger
 from tests.integration import stripe_support
 from tests.integration.dunning_support import TODAY, issue, pay, run_dunning
 from tests.integration.helpers import fetch
@@ -172,7 +172,7 @@ def test_instalments_are_never_reminded_once_the_whole_invoice_is_paid_anyway(lo
 
 
 def test_no_relief_while_automatic_payment_holds_the_invoice(local_env):
-    from billing.handlers.wiring import stripe_records
+    from billing.wiring.core import stripe_records
 
     # Given an open invoice that the customer's saved card will pay on the due date
     issued = issue(local_env)

@@ -10,7 +10,8 @@ import pytest
 from billing.adapters.dynamo.models import InvoiceModel
 from billing.cli import main as billing_cli
 from billing.domain.dunning import late_payment_interest
-from billing.handlers.wiring import (
+from billing.services.dunning import ExportForCollection
+from billing.wiring.core import (
     audit_trail,
     customer_directory,
     dunning_store,
@@ -18,7 +19,6 @@ from billing.handlers.wiring import (
     send_reminders,
     tenant_directory,
 )
-from billing.services.dunning import ExportForCollection
 from tests.integration.dunning_support import STOCKHOLM, TODAY, issue, patched_rates, pay, run_dunning
 from tests.integration.helpers import fetch
 

@@ -26,8 +26,8 @@ from billing.adapters.dynamo.models import (
 )
 from billing.cli import main as billing_cli
 from billing.domain.autogiro.validation import BankAccount
-from billing.handlers.wiring import audit_trail, invoice_ledger, page_actions
 from billing.settings import settings
+from billing.wiring.core import audit_trail, invoice_ledger, page_actions
 from tests.integration import dunning_support
 from tests.integration.helpers import fetch
 

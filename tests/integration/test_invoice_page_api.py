@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, invoice_ledger
+from billing.wiring.core import audit_trail, invoice_ledger
 from infra import demo
 from infra.local_run import run_billing
 from tests.integration.helpers import emails_to, fetch, invoices_of

@@ -10,7 +10,7 @@ import pytest
 from billing.adapters.dynamo.models import CounterModel, TenantModel
 from billing.domain.numbering import customer_series
 from billing.domain.scenario import parse_tenant_settings
-from billing.handlers.wiring import tenant_directory
+from billing.wiring.core import tenant_directory
 from infra import demo
 from infra.local_run import run_billing
 from tests.integration.helpers import invoices_of

@@ -18,8 +18,8 @@ from billing.adapters.dynamo import stores
 from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoInvoiceLedger, DynamoRunLedger
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
-from billing.handlers.wiring import bind_tables
 from billing.services.errors import RetryableError
+from billing.wiring.core import bind_tables
 from infra import demo_data
 from tests.integration.helpers import counter_value, invoices_of
 

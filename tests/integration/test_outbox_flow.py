@@ -18,8 +18,8 @@ import standardwebhooks.webhooks
 from billing.adapters.dynamo.outbox import DynamoOutbox
 from billing.domain.audit_trail import accounted_amount_due
 from billing.domain.outbox import invoice_stream
-from billing.handlers.outbox_wiring import manage_endpoints, money_audit, outbox_store
-from billing.handlers.wiring import customer_directory, stripe_records
+from billing.wiring.core import customer_directory, stripe_records
+from billing.wiring.outbox import manage_endpoints, money_audit, outbox_store
 from infra import local_outbox
 from infra.stripe_fake import FakeStripe
 from tests.integration import stripe_support

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
-from billing.handlers.wiring import invoice_ledger
 from billing.services.ports import DEFAULT_PAGE_LIMITS
+from billing.wiring.core import invoice_ledger
 from tests.integration import dunning_support, stripe_support
 from tests.integration.helpers import emails_to
 from tests.integration.stripe_support import event, payment_intent, post_event, request

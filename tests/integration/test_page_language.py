@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, customer_directory
+from billing.wiring.core import audit_trail, customer_directory
 from tests.integration import stripe_support
 from tests.integration.stripe_support import Issued, issue, request
 

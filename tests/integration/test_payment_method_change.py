@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, autogiro_store, stripe_records
+from billing.wiring.core import audit_trail, autogiro_store, stripe_records
 from infra import demo_data
 from tests.integration import stripe_support
 from tests.integration.helpers import emails_to

@@ -21,9 +21,9 @@ import pytest
 
 from billing.adapters.dynamo.stores import DynamoTenantDirectory
 from billing.adapters.dynamo.usage import DynamoApiKeys
-from billing.handlers.wiring import tenant_directory
 from billing.services.billing_run import SystemClock
 from billing.services.ingest_usage import create_api_key
+from billing.wiring.core import tenant_directory
 from infra import demo, demo_data
 from infra.local_lambda import LambdaContext, handler_for, http_api_event, lambda_output
 from infra.local_run import run_billing

@@ -22,8 +22,8 @@ from billing.adapters.dynamo.usage import DynamoUsageReader
 from billing.cli import main as billing_cli
 from billing.cli.run import deliver_batches
 from billing.domain.spend_alerts import spent_so_far
-from billing.handlers.wiring import bind_tables, invoice_ledger, tenant_directory
 from billing.services.invoices.upcoming import invoice_so_far
+from billing.wiring.core import bind_tables, invoice_ledger, tenant_directory
 from infra import demo_data
 from infra.local_lambda import LambdaContext, handler_for, lambda_output
 from infra.local_run import run_billing

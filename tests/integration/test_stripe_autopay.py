@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, invoice_ledger, stripe_records
+from billing.wiring.core import audit_trail, invoice_ledger, stripe_records
 from infra.local_lambda import invoke, scheduler_event
 from infra.local_run import run_billing
 from tests.integration import stripe_support

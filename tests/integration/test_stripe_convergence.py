@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from billing.adapters.stripe_webhook import sign_payload
-from billing.handlers.wiring import audit_trail, stripe_events
+from billing.wiring.core import audit_trail, stripe_events
 from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
 from infra.template import ROOT
 from tests.integration import stripe_support

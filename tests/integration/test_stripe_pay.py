@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing.handlers.wiring import audit_trail
+from billing.wiring.core import audit_trail
 from tests.integration import stripe_support
 from tests.integration.helpers import emails_to
 from tests.integration.stripe_support import complete_checkout, issue, request
@@ -74,7 +74,7 @@ def test_a_changed_amount_due_starts_a_new_attempt_with_a_new_key(local_env, ten
     from datetime import UTC, datetime
 
     from billing.domain.payments import PaymentSucceeded
-    from billing.handlers.wiring import apply_payment_event
+    from billing.wiring.core import apply_payment_event
 
     apply_payment_event()(
         tenant_id,

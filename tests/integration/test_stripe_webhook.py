@@ -9,7 +9,7 @@ import time
 import pytest
 
 from billing.adapters.dynamo.models import CustomerModel
-from billing.handlers.wiring import audit_trail, stripe_events
+from billing.wiring.core import audit_trail, stripe_events
 from infra.local_lambda import LAMBDA_LOG
 from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
 from tests.integration import stripe_support

@@ -48,7 +48,7 @@ def _tenant(tenant_id: str, customers: int = 3, schedule_from: date = NEXT_MONTH
     """The demo merchant's plans and customers (without their demo usage), whose next invoice is due
     on `schedule_from`; returns a usage key for it."""
     from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoTenantDirectory
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     DynamoTenantDirectory.put(

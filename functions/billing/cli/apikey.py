@@ -42,9 +42,9 @@ def register(subparsers: Any) -> None:
 
 def run_create(args: argparse.Namespace) -> int:
     from billing.adapters.dynamo.usage import DynamoApiKeys
-    from billing.handlers.wiring import bind_tables, tenant_directory
     from billing.services.api_keys import create_api_key, hash_api_key
     from billing.services.errors import PermanentError
+    from billing.wiring.core import bind_tables, tenant_directory
 
     bind_tables()
     try:
@@ -65,9 +65,9 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_revoke(args: argparse.Namespace) -> int:
     from billing.adapters.dynamo.usage import DynamoApiKeys
-    from billing.handlers.wiring import bind_tables
     from billing.services.api_keys import revoke_api_key
     from billing.services.errors import PermanentError
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     try:

@@ -95,9 +95,9 @@ def run_parse(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import export_autogiro
     from billing.services.autogiro import export_moment
     from billing.services.errors import PermanentError
+    from billing.wiring.core import export_autogiro
 
     try:
         # Never earlier than now: Bankgirot's deadlines are judged on the real moment of writing.
@@ -125,8 +125,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_cancel(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import cancel_autogiro_mandate
     from billing.services.errors import PermanentError
+    from billing.wiring.core import cancel_autogiro_mandate
 
     try:
         mandate = cancel_autogiro_mandate()(args.tenant, args.customer)

@@ -44,20 +44,20 @@ def _verb(verbs: Any, name: str, help_text: str, func: Any) -> argparse.Argument
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from billing.handlers.price_change_wiring import catalog_plans
+    from billing.wiring.price_change import catalog_plans
 
     return _answer(lambda: catalog_plans().list(args.tenant))
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from billing.handlers.price_change_wiring import catalog_plans
+    from billing.wiring.price_change import catalog_plans
 
     return _answer(lambda: catalog_plans().show(args.tenant, args.code))
 
 
 def run_schedule(args: argparse.Namespace) -> int:
-    from billing.handlers.price_change_wiring import schedule_version
     from billing.services.price_changes.fields import VersionSchedule
+    from billing.wiring.price_change import schedule_version
 
     return _answer(
         lambda: schedule_version()(args.tenant, args.code, VersionSchedule.model_validate(_read(args.file)))
@@ -71,8 +71,8 @@ HEADER = (
 
 
 def run_uptake(args: argparse.Namespace) -> int:
-    from billing.handlers.price_change_wiring import catalog_plans
     from billing.services.errors import PermanentError
+    from billing.wiring.price_change import catalog_plans
 
     try:
         plan = catalog_plans().show(args.tenant, args.code)

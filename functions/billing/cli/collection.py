@@ -35,8 +35,8 @@ def register(subparsers: Any) -> None:
 
 def run_export(args: argparse.Namespace) -> int:
     from billing.domain.dunning import DunningError
-    from billing.handlers.wiring import export_for_collection
     from billing.services.errors import PermanentError
+    from billing.wiring.core import export_for_collection
 
     try:
         csv_text = export_for_collection()(args.tenant, args.invoice, args.operator)

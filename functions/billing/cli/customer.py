@@ -110,9 +110,8 @@ def _answer(call: Callable[[], Any]) -> int:
     """Run a use case and print its JSON, or the first field at fault, as the API would name it."""
     from pydantic import ValidationError
 
-    from billing.handlers.problems import validation_errors
     from billing.services.customers.update import InvalidFields
-    from billing.services.errors import PermanentError
+    from billing.services.errors import PermanentError, validation_errors
 
     try:
         result = call()
@@ -132,15 +131,15 @@ def _answer(call: Callable[[], Any]) -> int:
 
 
 def run_customer_create(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.customers.fields import CustomerCreate
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.create_customer()(args.tenant, CustomerCreate.model_validate(_read(args.file))))
 
 
 def run_customer_update(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.customers.fields import CustomerUpdate
+    from billing.wiring import merchant as w
 
     return _answer(
         lambda: w.update_customer()(
@@ -150,21 +149,21 @@ def run_customer_update(args: argparse.Namespace) -> int:
 
 
 def run_customer_get(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.get_customer()(args.tenant, args.customer_id))
 
 
 def run_customer_list(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.customers.list import MAX_LIMIT
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.list_customers()(args.tenant, max(1, min(args.limit, MAX_LIMIT)), args.cursor))
 
 
 def run_subscription_start(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.subscriptions.fields import SubscriptionStart
+    from billing.wiring import merchant as w
 
     def start() -> Any:
         body = {"plan": args.plan, "anchor": args.anchor}
@@ -178,8 +177,8 @@ def run_subscription_start(args: argparse.Namespace) -> int:
 
 
 def run_subscription_change(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.subscriptions.fields import PlanChange
+    from billing.wiring import merchant as w
 
     return _answer(
         lambda: w.change_plan()(
@@ -192,8 +191,8 @@ def run_subscription_change(args: argparse.Namespace) -> int:
 
 
 def run_subscription_cancel(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.subscriptions.fields import Cancellation
+    from billing.wiring import merchant as w
 
     return _answer(
         lambda: w.cancel_subscription()(
@@ -203,14 +202,14 @@ def run_subscription_cancel(args: argparse.Namespace) -> int:
 
 
 def run_subscription_get(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.get_subscription()(args.tenant, args.customer_id))
 
 
 def run_erase(args: argparse.Namespace) -> int:
-    from billing.handlers.customer_wiring import erase_customer
     from billing.services.errors import PermanentError
+    from billing.wiring.customer import erase_customer
 
     if not args.yes:
         print("error: erasure cannot be undone: add --yes", file=sys.stderr)

@@ -87,7 +87,7 @@ def _line(value: dict[str, Any]) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from billing.handlers.outbox_wiring import outbox_store
+    from billing.wiring.outbox import outbox_store
 
     for event in outbox_store().events(args.tenant, _stream(args)):
         _line({**event.envelope(), "effects": list(event.effects), "pending": list(event.pending)})
@@ -101,7 +101,7 @@ def replay(tenant_id: str, invoice_id: str, seq: int) -> bool:
 
 
 def replay_stream(tenant_id: str, stream: str, seq: int) -> bool:
-    from billing.handlers.outbox_wiring import merchant_events, outbox_store
+    from billing.wiring.outbox import merchant_events, outbox_store
 
     event = outbox_store().get(tenant_id, stream, seq)
     if event is None:
@@ -121,7 +121,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def run_drive(args: argparse.Namespace) -> int:
     from billing.domain.outbox import invoice_stream
-    from billing.handlers.outbox_wiring import drive_outbox
+    from billing.wiring.outbox import drive_outbox
 
     if args.invoice:
         if not args.tenant:
@@ -135,7 +135,7 @@ def run_drive(args: argparse.Namespace) -> int:
 
 
 def run_endpoints_list(args: argparse.Namespace) -> int:
-    from billing.handlers.outbox_wiring import manage_endpoints
+    from billing.wiring.outbox import manage_endpoints
 
     for e in manage_endpoints().list(args.tenant):
         _line({"id": e.endpoint_id, "url": e.url, "events": list(e.event_types), "enabled": e.enabled})
@@ -143,8 +143,8 @@ def run_endpoints_list(args: argparse.Namespace) -> int:
 
 
 def run_endpoints_add(args: argparse.Namespace) -> int:
-    from billing.handlers.outbox_wiring import manage_endpoints
     from billing.services.errors import PermanentError
+    from billing.wiring.outbox import manage_endpoints
 
     types = tuple(t.strip() for t in args.events.split(",") if t.strip())
     try:
@@ -157,7 +157,7 @@ def run_endpoints_add(args: argparse.Namespace) -> int:
 
 
 def run_endpoints_remove(args: argparse.Namespace) -> int:
-    from billing.handlers.outbox_wiring import manage_endpoints
+    from billing.wiring.outbox import manage_endpoints
 
     if not manage_endpoints().remove(args.tenant, args.id):
         print(f"error: id: no endpoint {args.id}", file=sys.stderr)
@@ -167,7 +167,7 @@ def run_endpoints_remove(args: argparse.Namespace) -> int:
 
 def run_audit(args: argparse.Namespace) -> int:
     from billing.domain.audit_trail import accounted_amount_due
-    from billing.handlers.outbox_wiring import money_audit
+    from billing.wiring.outbox import money_audit
 
     if bool(args.invoice) == bool(args.customer):
         print("error: invoice: give an invoice id or --customer, not both", file=sys.stderr)

@@ -65,8 +65,8 @@ def _key(parser: argparse.ArgumentParser) -> None:
 
 
 def run_invoice_create(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.invoices.fields import OneOffInvoiceCreate
+    from billing.wiring import merchant as w
 
     return _answer(
         lambda: w.create_one_off_invoice()(
@@ -80,8 +80,8 @@ def run_invoice_create(args: argparse.Namespace) -> int:
 
 
 def run_credit_note_create(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
     from billing.services.credit_notes.fields import CreditNoteCreate
+    from billing.wiring import merchant as w
 
     return _answer(
         lambda: w.create_credit_note()(
@@ -95,12 +95,12 @@ def run_credit_note_create(args: argparse.Namespace) -> int:
 
 
 def run_credit_note_get(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.get_credit_note()(args.tenant, args.credit_note_id))
 
 
 def run_credit_note_list(args: argparse.Namespace) -> int:
-    from billing.handlers import merchant_wiring as w
+    from billing.wiring import merchant as w
 
     return _answer(lambda: w.get_credit_note().of_invoice(args.tenant, args.invoice_id))

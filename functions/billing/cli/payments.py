@@ -59,16 +59,16 @@ def _fail(error: Any) -> int:
 
 
 def run_unmatched(args: argparse.Namespace) -> int:
-    from billing.handlers.bank_wiring import bank_ledger
     from billing.services.bank_payments import UnmatchedPayments
+    from billing.wiring.bank import bank_ledger
 
     print(json.dumps(UnmatchedPayments(ledger=bank_ledger())(args.tenant), indent=2, ensure_ascii=False))
     return 0
 
 
 def run_assign(args: argparse.Namespace) -> int:
-    from billing.handlers.bank_wiring import assign_bank_payment
     from billing.services.errors import PermanentError
+    from billing.wiring.bank import assign_bank_payment
 
     by = args.by or getpass.getuser()
     try:
@@ -89,8 +89,8 @@ def run_assign(args: argparse.Namespace) -> int:
 
 
 def run_reverse(args: argparse.Namespace) -> int:
-    from billing.handlers.bank_wiring import reverse_bank_payment
     from billing.services.errors import PermanentError
+    from billing.wiring.bank import reverse_bank_payment
 
     try:
         record = reverse_bank_payment()(
@@ -103,7 +103,7 @@ def run_reverse(args: argparse.Namespace) -> int:
 
 
 def run_deposits(args: argparse.Namespace) -> int:
-    from billing.handlers.bank_wiring import bank_ledger
+    from billing.wiring.bank import bank_ledger
 
     rows = [
         {

@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import invoice_ledger
+    from billing.wiring.core import invoice_ledger
 
     if args.invoice is None:
         return run_open(args)
@@ -62,9 +62,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from billing.handlers.merchant_wiring import open_questions
     from billing.services.customers.list import MAX_LIMIT
     from billing.services.errors import PermanentError
+    from billing.wiring.merchant import open_questions
 
     if not 1 <= args.limit <= MAX_LIMIT:
         print(f"error: limit: between 1 and {MAX_LIMIT}", file=sys.stderr)
@@ -81,8 +81,8 @@ def run_open(args: argparse.Namespace) -> int:
 
 
 def run_answer(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import answer_question
     from billing.services.errors import PermanentError
+    from billing.wiring.core import answer_question
 
     operator = args.operator or getpass.getuser()
     try:

@@ -34,7 +34,7 @@ def run_engagement(args: argparse.Namespace) -> int:
     from billing.adapters.dynamo.models import InvoiceModel
     from billing.adapters.dynamo.page_activity import offer_clicks_of
     from billing.domain.page.engagement import InvoiceEngagement, engagement_report, format_report
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     since = datetime.combine(args.since, datetime.min.time(), tzinfo=UTC) if args.since else None
@@ -65,14 +65,14 @@ def run_engagement(args: argparse.Namespace) -> int:
 
 def monthly_engagement(tenant_id: str, today: date, count: int) -> str:
     """The monthly rows, from every source: one more source is one more entry in `sources`."""
-    from billing.handlers.engagement_wiring import engagement_counts
-    from billing.handlers.price_change_wiring import price_changes
     from billing.services.engagement_report import (
         CountsSource,
         EngagementSource,
         PriceChangeSource,
         monthly_table,
     )
+    from billing.wiring.engagement import engagement_counts
+    from billing.wiring.price_change import price_changes
 
     first = today.replace(day=1)
     for _ in range(count - 1):
@@ -82,7 +82,7 @@ def monthly_engagement(tenant_id: str, today: date, count: int) -> str:
 
 
 def run_deliveries(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import delivery_log, invoice_ledger
+    from billing.wiring.core import delivery_log, invoice_ledger
 
     since = datetime.combine(args.since or date(2000, 1, 1), datetime.min.time(), tzinfo=UTC)
     rows = list(delivery_log().undelivered(args.tenant, since, datetime.now(UTC) + timedelta(days=1)))

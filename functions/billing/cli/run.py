@@ -93,7 +93,7 @@ def _summary_dict(summary: Any, failed: list[str]) -> dict[str, Any]:
 
 
 def print_status(run_id: str, *, as_json: bool = False) -> int:
-    from billing.handlers.wiring import run_ledger
+    from billing.wiring.core import run_ledger
 
     summary = run_ledger().summary(run_id)
     if summary is None:
@@ -129,7 +129,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _start(tenant_id: str, run_date: date, customers: list[str]) -> Any:
-    from billing.handlers.wiring import start_billing_run
+    from billing.wiring.core import start_billing_run
 
     return start_billing_run()(tenant_id, run_date, customers)
 
@@ -153,7 +153,7 @@ def run_now(args: argparse.Namespace) -> int:
 
 
 def run_retry_failed(args: argparse.Namespace) -> int:
-    from billing.handlers.wiring import run_ledger
+    from billing.wiring.core import run_ledger
 
     summary = run_ledger().summary(args.run_id)
     if summary is None:

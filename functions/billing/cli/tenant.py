@@ -33,9 +33,9 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from billing.adapters.dynamo.tenants import DynamoTenantStore
-    from billing.handlers.wiring import bind_tables
     from billing.services.errors import PermanentError
     from billing.services.tenants.onboard import OnboardTenant
+    from billing.wiring.core import bind_tables
 
     try:
         data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))

@@ -15,9 +15,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import export_autogiro
 from billing.services.autogiro import AutogiroNotOffered
 from billing.services.billing_run import SystemClock
+from billing.wiring.core import export_autogiro
 
 logger = Logger()
 tracer = make_tracer()

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.inbox import import_each
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import import_autogiro
+from billing.wiring.core import import_autogiro
 
 logger = Logger()
 tracer = make_tracer()

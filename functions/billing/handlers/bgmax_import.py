@@ -17,9 +17,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.bank_wiring import import_bgmax
 from billing.handlers.inbox import import_each
 from billing.handlers.tracing import make_tracer
+from billing.wiring.bank import import_bgmax
 
 logger = Logger()
 tracer = make_tracer()

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import collect_due_payments
+from billing.wiring.core import collect_due_payments
 
 logger = Logger()
 tracer = make_tracer()

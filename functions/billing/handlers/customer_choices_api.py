@@ -24,7 +24,6 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.customer_wiring import stop_autopay, switch_language, switch_plan_from_page
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError
@@ -32,6 +31,7 @@ from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import NoAutopay
 from billing.services.subscriptions.page_switch import SwitchRefused
 from billing.settings import settings
+from billing.wiring.customer import stop_autopay, switch_language, switch_plan_from_page
 
 logger = Logger()
 tracer = make_tracer()
@@ -109,8 +109,8 @@ def _refused(token: str, reason: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/price-change")
 def price_change(token: str) -> Response[Any]:
-    from billing.handlers.price_change_wiring import choose_on_notice
     from billing.services.price_changes.choose import ChoiceClosed, NoticeNotFound
+    from billing.wiring.price_change import choose_on_notice
 
     try:
         form = form_fields(app.current_event.raw_event)

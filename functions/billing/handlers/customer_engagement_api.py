@@ -24,13 +24,13 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.customer_data_wiring import export_usage
-from billing.handlers.engagement_wiring import choose_spend_alert, customer_exit, customer_pause
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.settings import settings
+from billing.wiring.customer_data import export_usage
+from billing.wiring.engagement import choose_spend_alert, customer_exit, customer_pause
 
 logger = Logger()
 tracer = make_tracer()

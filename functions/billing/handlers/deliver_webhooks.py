@@ -18,9 +18,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.outbox_wiring import deliver_webhook
 from billing.handlers.tracing import make_tracer
 from billing.services.outbox.webhooks import Delivery
+from billing.wiring.outbox import deliver_webhook
 
 logger = Logger()
 tracer = make_tracer()

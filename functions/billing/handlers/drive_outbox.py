@@ -20,9 +20,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.outbox_wiring import drive_outbox
 from billing.handlers.tracing import make_tracer
 from billing.services.billing_run import SystemClock
+from billing.wiring.outbox import drive_outbox
 
 logger = Logger()
 tracer = make_tracer()

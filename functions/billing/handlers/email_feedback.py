@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.domain.email_feedback import FeedbackError
-from billing.handlers.engagement_wiring import record_email_feedback
 from billing.handlers.tracing import make_tracer
+from billing.wiring.engagement import record_email_feedback
 
 logger = Logger()
 tracer = make_tracer()

@@ -19,7 +19,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.domain.bounded_json import JsonTooDeep, loads_bounded
 from billing.handlers.http import BodyRefused, bearer_key, text_body
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import bind_tables, tenant_directory
 from billing.services.ingest_usage import (
     ACCEPTED,
     DUPLICATE,
@@ -32,6 +31,7 @@ from billing.services.ingest_usage import (
     parse_json_integer,
     tenant_for_key,
 )
+from billing.wiring.core import bind_tables, tenant_directory
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.usage import DynamoApiKeys
@@ -47,8 +47,8 @@ MAX_BATCH_KEY = 255
 def ingest() -> IngestUsage:
     from billing.adapters.dynamo.outbox import DynamoEventLog
     from billing.adapters.dynamo.usage import DynamoUsageCustomers, DynamoUsageLedger
-    from billing.handlers.engagement_wiring import watch_spend
     from billing.services.billing_run import SystemClock
+    from billing.wiring.engagement import watch_spend
 
     bind_tables()
     return IngestUsage(

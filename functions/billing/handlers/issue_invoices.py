@@ -18,9 +18,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import issue_invoice, run_ledger
 from billing.services.billing_run import InvoiceRequested, SystemClock
 from billing.services.errors import PermanentError
+from billing.wiring.core import issue_invoice, run_ledger
 
 logger = Logger()
 tracer = make_tracer()

@@ -18,11 +18,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import start_payment
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payments import NothingToPay, PaymentsDisabled
 from billing.settings import settings
+from billing.wiring.core import start_payment
 
 logger = Logger()
 tracer = make_tracer()

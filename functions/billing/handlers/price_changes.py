@@ -16,8 +16,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.price_change_wiring import carry_out, notify_customers, price_changes
 from billing.handlers.tracing import make_tracer
+from billing.wiring.price_change import carry_out, notify_customers, price_changes
 
 logger = Logger()
 tracer = make_tracer()

@@ -74,24 +74,3 @@ def problem_event_response(
         "headers": {"Content-Type": PROBLEM_JSON, **(headers or {})},
         "body": json.dumps(body),
     }
-
-
-def validation_errors(errors: Any) -> list[tuple[str, str]]:
-    """(field, reason) per pydantic error, named as the caller wrote it: a body field by its path
-    (`address.1`), a query parameter or header by its name."""
-    named: list[tuple[str, str]] = []
-    for error in errors:
-        loc = [str(p) for p in error.get("loc", ())]
-        where = loc[0] if loc else "body"
-        rest = loc[1:]
-        if error.get("type") == "json_invalid":
-            field = "body"  # its loc is the character position, not a field
-        elif where == "header" and rest:
-            field = "-".join(w.capitalize() for w in rest[0].split("-"))
-        elif where in ("body", "query", "path") and rest:
-            field = ".".join(rest)
-        else:
-            field = ".".join(loc) or "body"
-        message = str(error.get("msg", "invalid"))
-        named.append((field, message.removeprefix("Value error, ")))
-    return named

@@ -29,8 +29,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import process_stripe_event
 from billing.settings import settings
+from billing.wiring.core import process_stripe_event
 
 logger = Logger()
 tracer = make_tracer()

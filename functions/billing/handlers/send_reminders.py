@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import send_reminders
+from billing.wiring.core import send_reminders
 
 logger = Logger()
 tracer = make_tracer()

@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from billing.handlers.engagement_wiring import send_spend_alert
 from billing.handlers.tracing import make_tracer
+from billing.wiring.engagement import send_spend_alert
 
 logger = Logger()
 tracer = make_tracer()

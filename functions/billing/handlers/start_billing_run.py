@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.schedule import scheduled_day
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import start_billing_run
+from billing.wiring.core import start_billing_run
 
 logger = Logger()
 tracer = make_tracer()

@@ -27,9 +27,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.adapters.stripe_event_queue import SqsStripeEventQueue
 from billing.adapters.stripe_webhook import StripeWebhookVerifier, WebhookRejected
 from billing.handlers.tracing import make_tracer
-from billing.handlers.wiring import stripe_credentials
 from billing.services.errors import PermanentError, RetryableError
 from billing.settings import settings
+from billing.wiring.core import stripe_credentials
 
 logger = Logger()
 tracer = make_tracer()

@@ -8,6 +8,8 @@ exceptions into these, so no handler ever needs to know which provider failed.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class BillingError(Exception):
     """Base of every error this package raises on purpose.
@@ -59,3 +61,24 @@ def failure_note(item_id: str, exc: BaseException) -> str:
     is cut short: a long message is a dump, not a reason)."""
     reason = str(exc).replace("\n", " ")
     return f"{item_id}: {type(exc).__name__}: {reason[:200]}"
+
+
+def validation_errors(errors: Any) -> list[tuple[str, str]]:
+    """(field, reason) per pydantic error (its `errors()` dicts), named as the caller wrote it: a body
+    field by its path (`address.1`), a query parameter or header by its name."""
+    named: list[tuple[str, str]] = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        where = loc[0] if loc else "body"
+        rest = loc[1:]
+        if error.get("type") == "json_invalid":
+            field = "body"  # its loc is the character position, not a field
+        elif where == "header" and rest:
+            field = "-".join(w.capitalize() for w in rest[0].split("-"))
+        elif where in ("body", "query", "path") and rest:
+            field = ".".join(rest)
+        else:
+            field = ".".join(loc) or "body"
+        message = str(error.get("msg", "invalid"))
+        named.append((field, message.removeprefix("Value error, ")))
+    return named

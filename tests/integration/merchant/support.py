@@ -32,7 +32,7 @@ class Merchant:
 
 def merchant(tenant_id: str) -> Merchant:
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     DynamoTenantDirectory.put(

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
-from billing.handlers.wiring import page_actions
+from billing.wiring.core import page_actions
 from infra import demo_data
 from infra.local_run import run_billing
 from tests.integration.merchant.support import Merchant, customer_body, invoke, merchant

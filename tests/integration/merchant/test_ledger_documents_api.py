@@ -233,10 +233,10 @@ def test_a_paid_invoices_credit_goes_to_the_balance_and_the_next_invoice_uses_it
 def test_numbers_stay_gapless_under_concurrent_requests_and_retries(local_env, shop):
     """Twelve one-off invoices and their retries, and eight notes racing for one invoice's credit, at
     once through the use cases (the API's handler keeps per-request state, as one Lambda does)."""
-    from billing.handlers import merchant_wiring as wiring
     from billing.services.credit_notes.fields import CreditNoteCreate
     from billing.services.errors import PermanentError
     from billing.services.invoices.fields import OneOffInvoiceCreate
+    from billing.wiring import merchant as wiring
 
     url = local_env.server.url
     customer = _customer(url, shop, 6, "bas")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing.handlers.wiring import audit_trail, invoice_ledger
+from billing.wiring.core import audit_trail, invoice_ledger
 from infra.local_run import run_billing
 from tests.integration.merchant.support import call, merchant
 from tests.integration.merchant.test_subscriptions_api import LAST_MONTH, _customer

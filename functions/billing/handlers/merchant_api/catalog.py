@@ -32,7 +32,7 @@ PlanCodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     tags=["catalog"],
 )
 def list_plans() -> Response[str]:
-    from billing.handlers.price_change_wiring import catalog_plans
+    from billing.wiring.price_change import catalog_plans
 
     return json_answer(200, catalog_plans().list(current_tenant()).model_dump(mode="json"))
 
@@ -44,14 +44,14 @@ def list_plans() -> Response[str]:
     tags=["catalog"],
 )
 def get_plan(code: PlanCodePath) -> Response[str]:
-    from billing.handlers.price_change_wiring import catalog_plans
+    from billing.wiring.price_change import catalog_plans
 
     return json_answer(200, catalog_plans().show(current_tenant(), code).model_dump(mode="json"))
 
 
 @operation("plan.version")
 def _schedule_version(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
-    from billing.handlers.price_change_wiring import schedule_version
+    from billing.wiring.price_change import schedule_version
 
     body = VersionSchedule.model_validate(request["body"])
     return 201, schedule_version()(tenant_id, request["path"]["code"], body).model_dump(mode="json")

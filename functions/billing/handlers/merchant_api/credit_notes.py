@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.merchant_api.app import (
     IdempotencyKey,
     InvoiceId,
@@ -23,6 +22,7 @@ from billing.services.credit_notes.fields import (
     CreditNoteResult,
     CreditNoteView,
 )
+from billing.wiring import merchant as wiring
 
 router = Router()
 

@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import CustomerId, IdempotencyKey, current_tenant, json_answer, once
 from billing.handlers.openapi import route_answers
@@ -17,6 +16,7 @@ from billing.services.customers.fields import (
     CustomerView,
 )
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
+from billing.wiring import merchant as wiring
 
 router = Router()
 

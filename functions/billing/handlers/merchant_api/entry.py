@@ -6,7 +6,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.domain.bounded_json import nested_deeper_than
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.api_operations import register_context
 from billing.handlers.http import BodyRefused, bearer_key, text_body
 from billing.handlers.merchant_api.app import (
@@ -23,6 +22,7 @@ from billing.handlers.problems import (
     problem_event_response,
 )
 from billing.services.api_keys import SCOPE_FULL, grant_for_key, hash_api_key
+from billing.wiring import merchant as wiring
 
 
 def _unreadable_body(event: dict[str, Any]) -> tuple[int, str] | None:

@@ -7,14 +7,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from billing.handlers.merchant_api.app import app, problem_answer
-from billing.handlers.problems import (
-    validation_errors,
-)
 from billing.services.credit_notes.create import CreditRefused
 from billing.services.customers.create import CustomerExists
 from billing.services.customers.get import CustomerNotFound
 from billing.services.customers.update import CustomerChanged, InvalidFields
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, validation_errors
 from billing.services.subscriptions.documents import NoSubscription, SubscriptionConflict
 
 

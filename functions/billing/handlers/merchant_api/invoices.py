@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.merchant_api.app import (
     CustomerId,
     IdempotencyKey,
@@ -21,6 +20,7 @@ from billing.handlers.openapi import route_answers
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
+from billing.wiring import merchant as wiring
 
 router = Router()
 

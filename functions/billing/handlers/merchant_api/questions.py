@@ -6,13 +6,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import IdempotencyKey, InvoiceId, current_tenant, json_answer, once
 from billing.handlers.openapi import route_answers
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.invoices.open_questions import OpenQuestionList
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
+from billing.wiring import merchant as wiring
 
 router = Router()
 
@@ -33,7 +33,7 @@ def list_questions(invoice_id: InvoiceId) -> Response[str]:
 
 @operation("question.answer")
 def _answer_question(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]:
-    from billing.handlers.wiring import answer_question
+    from billing.wiring.core import answer_question
 
     params = request["path"]
     wiring.invoice_questions().stored(tenant_id, params["invoice_id"], params["question_id"])

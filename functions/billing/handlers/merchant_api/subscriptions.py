@@ -3,7 +3,6 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from billing.handlers import merchant_wiring as wiring
 from billing.handlers.merchant_api.app import (
     CustomerId,
     IdempotencyKey,
@@ -21,6 +20,7 @@ from billing.services.subscriptions.fields import (
     SubscriptionStart,
     SubscriptionView,
 )
+from billing.wiring import merchant as wiring
 
 router = Router()
 

@@ -1,20 +1,20 @@
 """Builds the bank-payment use cases (BgMax import, the unmatched list, assign, reverse; docs/bgmax.md)
 once per container, for the inbox Lambda and the `billing payments` CLI. Settlement is the one every
-payment uses (handlers/wiring.apply_payment_event)."""
+payment uses (wiring/core.apply_payment_event)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import (
+from billing.settings import settings
+from billing.wiring.core import (
     apply_payment_event,
     audit_trail,
     bind_tables,
     invoice_ledger,
     tenant_directory,
 )
-from billing.settings import settings
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.bank_payments import DynamoBankLedger

@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import (
+from billing.settings import settings
+from billing.wiring.core import (
     audit_trail,
     bind_tables,
     cancel_autogiro_mandate,
@@ -16,7 +17,6 @@ from billing.handlers.wiring import (
     mailer,
     stripe_records,
 )
-from billing.settings import settings
 
 if TYPE_CHECKING:
     from billing.services.erasure import EraseCustomer
@@ -82,9 +82,9 @@ def switch_language() -> SwitchLanguage:
 def switch_plan_from_page() -> SwitchPlanFromPage:
     """The customer switches plan from the page's advice (issue 15), through the merchant's use case."""
     from billing.adapters.plan_switch_mail import PlanSwitchMail
-    from billing.handlers.merchant_wiring import change_plan, subscription_records
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.page_switch import SwitchPlanFromPage
+    from billing.wiring.merchant import change_plan, subscription_records
 
     return SwitchPlanFromPage(
         invoices=invoice_ledger(),

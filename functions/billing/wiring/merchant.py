@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import bind_tables
+from billing.wiring.core import bind_tables
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
@@ -116,9 +116,9 @@ def get_subscription() -> GetSubscription:
 
 @cache
 def change_plan() -> ChangePlan:
-    from billing.handlers.wiring import issue_invoice
     from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.wiring.core import issue_invoice
 
     return ChangePlan(
         records=subscription_records(),
@@ -164,9 +164,9 @@ def get_invoice() -> GetInvoice:
 @cache
 def upcoming_invoice() -> UpcomingInvoice:
     from billing.adapters.dynamo.usage import DynamoUsageReader
-    from billing.handlers.wiring import customer_directory
     from billing.services.billing_run import SystemClock
     from billing.services.invoices.upcoming import UpcomingInvoice
+    from billing.wiring.core import customer_directory
 
     return UpcomingInvoice(
         customers=customer_directory(),
@@ -196,9 +196,9 @@ def ledger_documents() -> DynamoLedgerDocuments:
 
 @cache
 def create_one_off_invoice() -> CreateOneOffInvoice:
-    from billing.handlers.wiring import issue_invoice
     from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.invoices.create import CreateOneOffInvoice
+    from billing.wiring.core import issue_invoice
 
     return CreateOneOffInvoice(
         ledger=ledger_documents(),
@@ -211,9 +211,9 @@ def create_one_off_invoice() -> CreateOneOffInvoice:
 
 @cache
 def create_credit_note() -> CreateCreditNote:
-    from billing.handlers.wiring import invoice_pages, issue_invoice
     from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.credit_notes.create import CreateCreditNote
+    from billing.wiring.core import invoice_pages, issue_invoice
 
     return CreateCreditNote(
         ledger=ledger_documents(),

@@ -216,9 +216,9 @@ def payment_notices() -> EmailPaymentNotices:
 
 @cache
 def apply_payment_event() -> ApplyPaymentEvent:
-    from billing.handlers.outbox_wiring import drive_outbox
     from billing.services.billing_run import SystemClock
     from billing.services.settlement import ApplyPaymentEvent
+    from billing.wiring.outbox import drive_outbox
 
     # Its effects (audit, balance, page, receipt, a split's parent, the merchant) are driven from the
     # outbox event the payment's transaction writes (billing.services.outbox).
@@ -308,9 +308,9 @@ def dunning_mail() -> JinjaDunningMail:
 @cache
 def send_reminders() -> SendReminders:
     from billing.adapters.dunning_page import load_reference_rates
-    from billing.handlers import outbox_wiring
     from billing.services.billing_run import SystemClock
     from billing.services.dunning import SendReminders
+    from billing.wiring import outbox as outbox_wiring
 
     return SendReminders(
         tenants=tenant_directory(),

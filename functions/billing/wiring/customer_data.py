@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import bind_tables, invoice_ledger
+from billing.wiring.core import bind_tables, invoice_ledger
 
 if TYPE_CHECKING:
     from billing.services.customer_data.usage_export import ExportUsage

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 @cache
 def outbox_store() -> DynamoOutbox:
     from billing.adapters.dynamo.outbox import DynamoOutbox
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     return DynamoOutbox()
@@ -27,7 +27,7 @@ def outbox_store() -> DynamoOutbox:
 @cache
 def money_audit() -> DynamoMoneyAudit:
     from billing.adapters.dynamo.outbox import DynamoMoneyAudit
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     return DynamoMoneyAudit()
@@ -36,7 +36,7 @@ def money_audit() -> DynamoMoneyAudit:
 @cache
 def webhook_endpoints() -> DynamoWebhookEndpoints:
     from billing.adapters.merchant_events import DynamoWebhookEndpoints
-    from billing.handlers.wiring import bind_tables
+    from billing.wiring.core import bind_tables
 
     bind_tables()
     return DynamoWebhookEndpoints()
@@ -58,10 +58,10 @@ def merchant_events() -> EventBridgeAndWebhooks:
 
 @cache
 def drive_outbox() -> DriveOutbox:
-    from billing.handlers import wiring
     from billing.services.billing_run import SystemClock
     from billing.services.outbox import DriveOutbox
     from billing.services.outbox.reminder_email import SendReminderEmail
+    from billing.wiring import core as wiring
 
     reminders = SendReminderEmail(
         invoices=wiring.invoice_ledger(),

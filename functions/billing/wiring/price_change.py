@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import bind_tables, invoice_ledger, mailer
 from billing.settings import settings
+from billing.wiring.core import bind_tables, invoice_ledger, mailer
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.price_changes import DynamoPriceChanges
@@ -93,11 +93,11 @@ def carry_out(clock: Clock) -> CarryOut:
     stored now, not as a warm container cached them before the change was scheduled."""
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
-    from billing.handlers.wiring import issue_invoice
     from billing.services.billing_run import RandomTokens
     from billing.services.price_changes.carry_out import CarryOut
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.wiring.core import issue_invoice
 
     bind_tables()
     tenants, records = DynamoTenantDirectory(), DynamoSubscriptionRecords()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.handlers.wiring import (
+from billing.settings import settings
+from billing.wiring.core import (
     audit_trail,
     bind_tables,
     invoice_ledger,
@@ -15,7 +16,6 @@ from billing.handlers.wiring import (
     mailer,
     tenant_directory,
 )
-from billing.settings import settings
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.engagement import DynamoEngagementCounts
@@ -90,9 +90,9 @@ def choose_spend_alert() -> ChooseSpendAlert:
 @cache
 def record_email_feedback() -> RecordEmailFeedback:
     from billing.adapters.dynamo.engagement import DynamoEngagementCounts, DynamoInvoiceDeliveries
-    from billing.handlers.wiring import delivery_log
     from billing.services.deliveries.events import AuditTrailDeliveryEvents
     from billing.services.deliveries.record_feedback import RecordEmailFeedback
+    from billing.wiring.core import delivery_log
 
     bind_tables()
     return RecordEmailFeedback(
@@ -117,9 +117,9 @@ def customer_exit() -> CustomerExit:
     from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.exit_page import ExitEmails, PresenterPlanAdvice
     from billing.adapters.presenter import JinjaInvoicePresenter
-    from billing.handlers.merchant_wiring import cancel_subscription
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.customer_exit import CustomerExit
+    from billing.wiring.merchant import cancel_subscription
 
     bind_tables()
     s = settings()
@@ -145,10 +145,10 @@ def customer_exit() -> CustomerExit:
 def customer_pause() -> CustomerPause:
     from billing.adapters.dynamo.engagement import DynamoPauseConfirmations
     from billing.adapters.exit_page import PauseEmails
-    from billing.handlers.merchant_wiring import subscription_records, tenants
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.customer_pause import CustomerPause
     from billing.services.subscriptions.pause import PauseSubscription
+    from billing.wiring.merchant import subscription_records, tenants
 
     bind_tables()
     clock = SystemClock()
