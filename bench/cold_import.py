@@ -39,10 +39,12 @@ print(json.dumps({"seconds": seconds, "modules": sorted(sys.modules)}))
 class Imported:
     module: str
     seconds: float
-    modules: frozenset[str]
+    modules: frozenset[str]  # top-level packages
+    all_modules: frozenset[str] = frozenset()  # every module, by its full name
 
     def loaded(self, package: str) -> bool:
-        return package in self.modules
+        """Whether `package` (a top-level name, or a full dotted module name) was imported."""
+        return package in (self.all_modules if "." in package else self.modules)
 
 
 def handler_modules() -> list[str]:
@@ -88,7 +90,8 @@ def cold_import(module: str, env: dict[str, str] | None = None, *also: str) -> I
     if done.returncode != 0:
         raise RuntimeError(f"importing {module} failed: {done.stderr.strip().splitlines()[-1:]}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    return Imported(module, found["seconds"], frozenset(m.split(".")[0] for m in found["modules"]))
+    names = frozenset(found["modules"])
+    return Imported(module, found["seconds"], frozenset(m.split(".")[0] for m in names), names)
 
 
 def table(runs: int) -> list[tuple[str, str, str, str, str]]:

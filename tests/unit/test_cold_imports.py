@@ -66,3 +66,12 @@ def test_the_merchant_api_leaves_boto3_and_babel_to_the_requests_that_use_them()
     assert not imported.loaded("boto3")
     assert not imported.loaded("s3transfer")
     assert not imported.loaded("babel")
+
+
+def test_the_page_choices_api_leaves_the_plan_switch_to_the_request_that_makes_one() -> None:
+    # Given the customer-choices handler (stop automatic payment, language, plan switch), imported cold
+    imported = cold_import("billing.handlers.customer_choices_api", lambda_environment())
+    # Then the plan-switch use case and its pydantic documents are not loaded for the other choices
+    assert imported.loaded("billing.handlers.customer_choices_api")
+    assert not imported.loaded("billing.services.subscriptions.page_switch")
+    assert not imported.loaded("billing.services.subscriptions.fields")

@@ -19,8 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.handlers.http import BodyRefused, echoed, form_fields, html_headers
 from billing.handlers.tracing import make_tracer
 from billing.services.autogiro import AutogiroFormError, MandateForm
-from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
 from billing.wiring.core import autogiro_form, autogiro_mandates
 

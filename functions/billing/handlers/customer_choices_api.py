@@ -26,10 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
-from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoiceNotFound
-from billing.services.payment_control import NoAutopay
-from billing.services.subscriptions.page_switch import SwitchRefused
+from billing.services.errors import InvoiceNotFound, NoAutopay, PermanentError, SwitchRefused
 from billing.settings import settings
 from billing.wiring.customer import stop_autopay, switch_language, switch_plan_from_page
 

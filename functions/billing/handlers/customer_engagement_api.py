@@ -26,8 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
-from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
 from billing.wiring.customer_data import export_usage
 from billing.wiring.engagement import choose_spend_alert, customer_exit, customer_pause

@@ -17,8 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, form_fields
 from billing.handlers.tracing import make_tracer
-from billing.services.errors import ItemTooLarge, LimitReached, PermanentError
-from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.errors import InvoiceNotFound, ItemTooLarge, LimitReached, PermanentError
 from billing.settings import settings
 from billing.wiring.core import page_actions
 

@@ -18,8 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.tracing import make_tracer
-from billing.services.errors import PermanentError, RetryableError
-from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.errors import InvoiceNotFound, PermanentError, RetryableError
 from billing.services.payments import NothingToPay, PaymentsDisabled
 from billing.settings import settings
 from billing.wiring.core import start_payment

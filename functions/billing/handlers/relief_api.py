@@ -20,8 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.adapters.dunning_page import render_relief_page
 from billing.handlers.http import form_fields, html_headers
 from billing.handlers.tracing import make_tracer
-from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoiceNotFound
+from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
 from billing.wiring.core import customer_relief, tenant_directory
 

@@ -63,6 +63,20 @@ def failure_note(item_id: str, exc: BaseException) -> str:
     return f"{item_id}: {type(exc).__name__}: {reason[:200]}"
 
 
+# The invoice page's refusals, here rather than beside their use cases so a handler can catch them
+# without importing the use case (and its models) at a cold start.
+class InvoiceNotFound(PermanentError):
+    """No invoice has this page token (a mistyped or forged link)."""
+
+
+class NoAutopay(PermanentError):
+    """Nothing to stop: this invoice is not paid automatically (or no longer)."""
+
+
+class SwitchRefused(PermanentError):
+    """The switch was not made: the page was made for a subscription or a price that has changed."""
+
+
 def validation_errors(errors: Any) -> list[tuple[str, str]]:
     """(field, reason) per pydantic error (its `errors()` dicts), named as the caller wrote it: a body
     field by its path (`address.1`), a query parameter or header by its name."""

@@ -22,7 +22,7 @@ from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.periods import Interval
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
-from billing.services.errors import PermanentError
+from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.services.ports import (
     DEFAULT_PAGE_LIMITS,
     AuditEvent,
@@ -70,10 +70,6 @@ class InvoicePresenter(Protocol):
         today: date,
         usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice: ...
-
-
-class InvoiceNotFound(PermanentError):
-    """No invoice has this page token (a mistyped or forged link)."""
 
 
 def customer_today(clock: Clock, account: CustomerAccount) -> date:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import AutogiroNotice
 from billing.domain.payments import MandateStatus
-from billing.services.errors import PermanentError
+from billing.services.errors import NoAutopay, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
 
@@ -120,10 +120,6 @@ def stop_card_autopay(
     cards.update_invoice_record(
         tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()}
     )
-
-
-class NoAutopay(PermanentError):
-    """Nothing to stop: this invoice is not paid automatically (or no longer)."""
 
 
 @dataclass(frozen=True)

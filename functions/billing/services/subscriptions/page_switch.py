@@ -31,7 +31,7 @@ from billing.domain.catalog import Subscription
 from billing.domain.page.context import PlanSwitchQuote
 from billing.domain.pricing import quote_plan_change
 from billing.domain.pricing_errors import ScenarioError
-from billing.services.errors import PermanentError
+from billing.services.errors import PermanentError, SwitchRefused
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
     AuditEvent,
@@ -119,10 +119,6 @@ class SwitchConfirmation(Protocol):
     ) -> tuple[str, str, str]:
         """(subject, text, html); `result`: effective_date, immediate, due_now, invoice_number."""
         ...
-
-
-class SwitchRefused(PermanentError):
-    """The switch was not made: the page was made for a subscription or a price that has changed."""
 
 
 @dataclass(frozen=True)
