@@ -27,6 +27,7 @@ MODULES = (
     "adapters/dunning_mail.py",
     "adapters/payment_emails.py",
     "domain/dunning/messages.py",
+    "services/autogiro/form.py",
 )
 # Three words or more: a sentence, or a piece of one, that a customer would read.
 _SENTENCE = re.compile(r"[A-Za-zÅÄÖåäö]+[,.:;!?]?( [A-Za-zÅÄÖåäö]+[,.:;!?]?){2,}")
@@ -101,3 +102,22 @@ def test_a_letter_greets_and_signs_off_in_the_readers_words(language: str, expec
     # Given the letter's frame (its own context in the catalog, unlike the invoice email's greeting)
     # When a letter is written / Then greeting, paragraphs and sign-off are joined by blank lines
     assert Words(language).letter("Anna", ["Tack."], "Norrsken") == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "field", "expected"),
+    [
+        ("sv", "personnummer", "Kontrollera personnumret."),
+        ("sv", "consent", "Du behöver godkänna medgivandet för att betala med Autogiro."),
+        ("en", "clearing", "Please check the clearing number. (too short)"),
+        ("en", "consent", "Please give your consent to pay by Autogiro."),
+        ("en", "no such field", "Please check the account number. (too short)"),
+    ],
+)
+def test_the_autogiro_form_words_its_refusal_in_the_readers_language(
+    language: str, field: str, expected: str
+) -> None:
+    from billing.adapters.autogiro import _refusal
+
+    # Given the check's own detail, in English; then only an English reader sees it after the sentence
+    assert _refusal(Words(language), field, "too short") == expected

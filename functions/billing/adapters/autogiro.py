@@ -64,6 +64,19 @@ def _form_words(t: Words) -> dict[str, str]:
     }
 
 
+def _refusal(t: Words, field: str, detail: str | None) -> str:
+    """The form's refusal of `field` in the reader's words; the check's own detail is in English, so
+    only English readers see it, after the sentence."""
+    sentence = {
+        "personnummer": t("Please check the personal identity number."),
+        "clearing": t("Please check the clearing number."),
+        "consent": t("Please give your consent to pay by Autogiro."),
+    }.get(field) or t("Please check the account number.")
+    if t.language == "en" and detail and field != "consent":
+        return f"{sentence} ({detail})"
+    return sentence
+
+
 def _consent(t: Words, tenant_name: str) -> str:
     # Bankgirot's mandate terms in short: what is debited, the notice, and how to revoke.
     return t(
@@ -126,7 +139,7 @@ class JinjaAutogiroForm:
             "show_form": show_form,
             "values": {k: form.values.get(k, "") for k in ("personnummer", "clearing", "account_number")},
             "error_field": form.error_field,
-            "error": form.error,
+            "error": _refusal(t, form.error_field, form.error) if form.error_field else None,
             "consent_value": CONSENT_VALUE,
         }
         return self.env.get_template("autogiro_form.html.j2").render(context)

@@ -30,7 +30,7 @@ from billing.services.autogiro.export import (
     dataset_name,
 )
 from billing.services.autogiro.form import (
-    FORM_ERRORS,
+    FORM_FIELDS,
     AutogiroMandates,
     MandateForm,
 )
@@ -69,7 +69,7 @@ from billing.services.autogiro.ports import (
 
 __all__ = [
     "CONSENT_VALUE",
-    "FORM_ERRORS",
+    "FORM_FIELDS",
     "INBOX_PREFIX",
     "OUTBOX_PREFIX",
     "STOCKHOLM",

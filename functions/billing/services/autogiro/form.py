@@ -44,15 +44,9 @@ class MandateForm:
     error: str | None = None
 
 
-FORM_ERRORS = {
-    "personnummer": ("Kontrollera personnumret.", "Please check the personal identity number."),
-    "clearing": ("Kontrollera clearingnumret.", "Please check the clearing number."),
-    "account_number": ("Kontrollera kontonumret.", "Please check the account number."),
-    "consent": (
-        "Du behöver godkänna medgivandet för att betala med Autogiro.",
-        "Please give your consent to pay by Autogiro.",
-    ),
-}
+# The form's fields a refusal can name; the page words each refusal in the reader's language
+# (adapters/autogiro.py, from the gettext catalogs).
+FORM_FIELDS = ("personnummer", "clearing", "account_number", "consent")
 
 
 class AutogiroMandates:
@@ -109,7 +103,7 @@ class AutogiroMandates:
                 self.method_change.confirm_pending(stored)  # a confirmation whose send failed goes now
             return MandateForm(stored, tenant, language, current)  # a repeated post: nothing new
         if (fields.get("consent") or "").strip() != CONSENT_VALUE:
-            raise AutogiroFormError(FORM_ERRORS["consent"][language == "en"], field="consent")
+            raise AutogiroFormError("consent not given", field="consent")
         try:
             identity = autogiro_identity(fields.get("personnummer", ""), "personnummer", today=now.date())
             if identity.startswith("00"):
@@ -120,10 +114,8 @@ class AutogiroMandates:
         except ValidationError as exc:
             name = exc.field.lstrip(".")
             name = {"clearing": "clearing", "number": "account_number"}.get(name, name)
-            texts = FORM_ERRORS.get(name, FORM_ERRORS["account_number"])
-            # The validation's detail is in English: shown to English readers only.
-            message = f"{texts[1]} ({exc.reason})" if language == "en" else texts[0]
-            raise AutogiroFormError(message, field=name) from exc
+            field = name if name in FORM_FIELDS else "account_number"
+            raise AutogiroFormError(exc.reason, field=field) from exc
         previous = (
             self.method_change.previous_method(stored.tenant_id, customer_id, "autogiro")
             if self.method_change is not None

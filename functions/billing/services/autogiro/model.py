@@ -32,7 +32,8 @@ CONSENT_VALUE = "yes"
 
 
 class AutogiroFormError(PermanentError):
-    """A field of the mandate form is wrong; `field` is the form field, `reason` says why."""
+    """A field of the mandate form is wrong; `field` is the form field, `reason` the check's own words
+    (English, for logs and for English readers: the page words the refusal itself)."""
 
 
 class AutogiroNotOffered(PermanentError):
