@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
 
 from botocore.exceptions import ClientError
@@ -91,17 +92,15 @@ class SqsDeliveryQueue:
             raise translate(error, "queueing a webhook delivery") from error
 
 
+@dataclass(kw_only=True, eq=False)
 class EventBridgeAndWebhooks:
     """The outbox's merchant effect: the event on the tenant's bus (detail-type: the event type), and
     one queued delivery per webhook endpoint that wants it."""
 
-    def __init__(
-        self, *, bus_name: str, endpoints: DynamoWebhookEndpoints, queue: SqsDeliveryQueue, clock: Clock
-    ) -> None:
-        self.bus_name = bus_name
-        self.endpoints = endpoints
-        self.queue = queue
-        self.clock = clock
+    bus_name: str
+    endpoints: DynamoWebhookEndpoints
+    queue: SqsDeliveryQueue
+    clock: Clock
 
     def publish(self, event: OutboxEvent) -> None:
         envelope = event.envelope()

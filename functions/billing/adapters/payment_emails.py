@@ -10,6 +10,7 @@ Nothing about the card or the payment method is ever put in an email.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from billing.adapters.presenter import JinjaInvoicePresenter
@@ -20,14 +21,12 @@ from billing.services.ports import Clock, CustomerAccount, InvoiceLedger, Mailer
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
 
 
+@dataclass(kw_only=True, eq=False)
 class EmailPaymentNotices:
-    def __init__(
-        self, *, presenter: JinjaInvoicePresenter, invoices: InvoiceLedger, mailer: Mailer, clock: Clock
-    ) -> None:
-        self.presenter = presenter
-        self.invoices = invoices
-        self.mailer = mailer
-        self.clock = clock
+    presenter: JinjaInvoicePresenter
+    invoices: InvoiceLedger
+    mailer: Mailer
+    clock: Clock
 
     def send_receipt(
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, amount: int

@@ -105,12 +105,12 @@ def pseudonymous_buyer(pseudonym: str, country: str) -> dict[str, Any]:
     }
 
 
+@dataclass(kw_only=True, eq=False)
 class EraseCustomer:
-    def __init__(self, *, store: ErasureStore, pages: PageEraser, audit: AuditTrail, clock: Clock) -> None:
-        self.store = store
-        self.pages = pages
-        self.audit = audit
-        self.clock = clock
+    store: ErasureStore
+    pages: PageEraser
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(self, tenant_id: str, customer_id: str, operator: str) -> ErasureReport:
         if not operator.strip():

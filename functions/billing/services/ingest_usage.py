@@ -284,27 +284,18 @@ class SpendWatch(Protocol):
     def __call__(self, tenant: TenantAccount, accounts: Iterable[CustomerAccount], now: datetime) -> int: ...
 
 
+@dataclass(kw_only=True, eq=False)
 class IngestUsage:
-    def __init__(
-        self,
-        *,
-        tenants: TenantDirectory,
-        customers: UsageCustomers,
-        ledger: UsageLedger,
-        clock: Clock,
-        spend: SpendWatch | None = None,
-        rejections: UsageRejections | None = None,
-    ) -> None:
-        self.tenants = tenants
-        self.customers = customers
-        self.ledger = ledger
-        self.clock = clock
-        # The merchant's usage.rejected (docs/events.md): one event per batch with rejections, on the
-        # batch's own stream, so ingestion never waits on a shared sequence.
-        self.rejections = rejections
-        # Spend alerts (billing.services.spend_alerts.watch): checked after the batch is recorded, for
-        # the customers it named, from the customer records already read above.
-        self.spend = spend
+    # The merchant's usage.rejected (docs/events.md): one event per batch with rejections, on the
+    # batch's own stream, so ingestion never waits on a shared sequence.
+    # Spend alerts (billing.services.spend_alerts.watch): checked after the batch is recorded, for
+    # the customers it named, from the customer records already read above.
+    tenants: TenantDirectory
+    customers: UsageCustomers
+    ledger: UsageLedger
+    clock: Clock
+    spend: SpendWatch | None = None
+    rejections: UsageRejections | None = None
 
     def __call__(self, tenant_id: str, events: Sequence[Any], batch_key: str | None = None) -> BatchResult:
         """`batch_key`: the request's Idempotency-Key, if it sent one (it names the batch's stream)."""

@@ -78,25 +78,15 @@ def customer_today(clock: Clock, account: CustomerAccount) -> date:
     return clock.now().astimezone(ZoneInfo(account.customer.timezone)).date()
 
 
+@dataclass(kw_only=True, eq=False)
 class InvoicePages:
-    def __init__(
-        self,
-        *,
-        tenants: TenantDirectory,
-        customers: CustomerDirectory,
-        invoices: InvoiceLedger,
-        presenter: InvoicePresenter,
-        pages: PagePublisher,
-        clock: Clock,
-        usage: UsageReader | None = None,
-    ) -> None:
-        self.tenants = tenants
-        self.customers = customers
-        self.invoices = invoices
-        self.presenter = presenter
-        self.pages = pages
-        self.clock = clock
-        self.usage = usage
+    tenants: TenantDirectory
+    customers: CustomerDirectory
+    invoices: InvoiceLedger
+    presenter: InvoicePresenter
+    pages: PagePublisher
+    clock: Clock
+    usage: UsageReader | None = None
 
     def load(self, stored: StoredInvoice) -> tuple[TenantAccount, CustomerAccount]:
         tenant = self.tenants.get(stored.tenant_id)
@@ -194,25 +184,16 @@ class QuestionAsked:
     new: bool
 
 
+@dataclass(kw_only=True, eq=False)
 class PageActions:
     """What a customer can do from the page: be counted as a reader, ask, answer the poll, click."""
 
-    def __init__(
-        self,
-        *,
-        pages: InvoicePages,
-        invoices: InvoiceLedger,
-        audit: AuditTrail,
-        mailer: Mailer,
-        clock: Clock,
-        limits: PageLimits = DEFAULT_PAGE_LIMITS,
-    ) -> None:
-        self.pages = pages
-        self.invoices = invoices
-        self.audit = audit
-        self.mailer = mailer
-        self.clock = clock
-        self.limits = limits
+    pages: InvoicePages
+    invoices: InvoiceLedger
+    audit: AuditTrail
+    mailer: Mailer
+    clock: Clock
+    limits: PageLimits = DEFAULT_PAGE_LIMITS
 
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)

@@ -7,6 +7,7 @@ the presenter renders every page of the customer in their current language.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from billing.domain.page.context import LANGUAGES
@@ -19,21 +20,13 @@ class CustomerLanguage(Protocol):
     def set_language(self, tenant_id: str, customer_id: str, language: str) -> bool: ...
 
 
+@dataclass(kw_only=True, eq=False)
 class SwitchLanguage:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        customers: CustomerLanguage,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.pages = pages
-        self.customers = customers
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    customers: CustomerLanguage
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(self, token: str, language: str | None) -> StoredInvoice:
         language = (language or "").strip().lower()

@@ -61,27 +61,16 @@ def dataset_name(customer_number: str, moment: datetime) -> str:
     return f"BFEP.IBGLK.K0{customer_number[-6:]}.D{local:%y%m%d}.T{local:%H%M%S}"
 
 
+@dataclass(kw_only=True, eq=False)
 class ExportRequestFile:
-    def __init__(
-        self,
-        *,
-        tenants: Callable[[str], TenantAccount],
-        autogiro_invoices: AutogiroInvoices,
-        mandates: MandateStore,
-        pages: InvoicePages,
-        files: AutogiroFiles,
-        mailer: Mailer,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.tenants = tenants
-        self.autogiro_invoices = autogiro_invoices
-        self.mandates = mandates
-        self.pages = pages
-        self.files = files
-        self.mailer = mailer
-        self.audit = audit
-        self.clock = clock
+    tenants: Callable[[str], TenantAccount]
+    autogiro_invoices: AutogiroInvoices
+    mandates: MandateStore
+    pages: InvoicePages
+    files: AutogiroFiles
+    mailer: Mailer
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(self, tenant_id: str, now: datetime | None = None) -> ExportResult:
         now = now or self.clock.now()
@@ -310,14 +299,14 @@ class ExportRequestFile:
         return updated
 
 
+@dataclass(kw_only=True, eq=False)
 class CancelMandate:
     """An operator ends a customer's Autogiro (the customer asked): TK03 goes in the next file, and
     that export withdraws the debit dates told but not yet ordered."""
 
-    def __init__(self, *, mandates: MandateStore, audit: AuditTrail, clock: Clock) -> None:
-        self.mandates = mandates
-        self.audit = audit
-        self.clock = clock
+    mandates: MandateStore
+    audit: AuditTrail
+    clock: Clock
 
     @staticmethod
     def _ended(mandate: Mandate, status: MandateStatus, now: datetime) -> EventDraft | None:

@@ -49,28 +49,18 @@ class MandateForm:
 FORM_FIELDS = ("personnummer", "clearing", "account_number", "consent")
 
 
+@dataclass(kw_only=True, eq=False)
 class AutogiroMandates:
     """The mandate form behind the invoice page."""
 
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        autogiro_invoices: AutogiroInvoices,
-        mandates: MandateStore,
-        pages: InvoicePages,
-        audit: AuditTrail,
-        clock: Clock,
-        method_change: MethodChange | None = None,
-    ) -> None:
-        self.invoices = invoices
-        self.autogiro_invoices = autogiro_invoices
-        self.mandates = mandates
-        self.pages = pages
-        self.audit = audit
-        self.clock = clock
-        # Ends a card mandate in force and confirms the change once (billing.services.payment_method_change)
-        self.method_change = method_change
+    # Ends a card mandate in force and confirms the change once (billing.services.payment_method_change)
+    invoices: InvoiceLedger
+    autogiro_invoices: AutogiroInvoices
+    mandates: MandateStore
+    pages: InvoicePages
+    audit: AuditTrail
+    clock: Clock
+    method_change: MethodChange | None = None
 
     def _load(self, token: str) -> tuple[StoredInvoice, TenantAccount, str]:
         stored = self.invoices.by_page_token(token)

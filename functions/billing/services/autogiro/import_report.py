@@ -67,29 +67,17 @@ def tenant_of_inbox_key(key: str) -> str:
     return tenant
 
 
+@dataclass(kw_only=True, eq=False)
 class ImportReport:
-    def __init__(
-        self,
-        *,
-        tenants: Callable[[str], TenantAccount],
-        invoices: InvoiceLedger,
-        autogiro_invoices: AutogiroInvoices,
-        mandates: MandateStore,
-        pages: InvoicePages,
-        settle: ApplyPaymentEvent,
-        files: AutogiroFiles,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.tenants = tenants
-        self.invoices = invoices
-        self.autogiro_invoices = autogiro_invoices
-        self.mandates = mandates
-        self.pages = pages
-        self.settle = settle
-        self.files = files
-        self.audit = audit
-        self.clock = clock
+    tenants: Callable[[str], TenantAccount]
+    invoices: InvoiceLedger
+    autogiro_invoices: AutogiroInvoices
+    mandates: MandateStore
+    pages: InvoicePages
+    settle: ApplyPaymentEvent
+    files: AutogiroFiles
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(self, key: str) -> ImportResult:
         tenant_id = tenant_of_inbox_key(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,25 +39,16 @@ def payment_status(parts: list[dict[str, Any]], assigned: bool = False) -> str:
     return "assigned" if assigned else "booked"
 
 
+@dataclass(kw_only=True, eq=False)
 class Booking:
     """Planning and carrying out the bookings of one payment; shared by the import and the operator."""
 
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        ocr: OcrIndex,
-        ledger: BankLedger,
-        settle: ApplyPaymentEvent,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.ocr = ocr
-        self.ledger = ledger
-        self.settle = settle
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    ocr: OcrIndex
+    ledger: BankLedger
+    settle: ApplyPaymentEvent
+    audit: AuditTrail
+    clock: Clock
 
     # ---------------------------------------------------------------- finding what a reference names
 

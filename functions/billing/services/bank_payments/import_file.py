@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from billing.domain.bgmax.parser import BgMaxParseError, parse_bgmax
 from billing.domain.bgmax.records import Deposit, format_bankgiro
@@ -26,17 +27,11 @@ from billing.services.errors import PermanentError
 from billing.services.ports import TenantAccount
 
 
+@dataclass(kw_only=True, eq=False)
 class ImportBgMax:
-    def __init__(
-        self,
-        *,
-        tenants: Callable[[str], TenantAccount],
-        booking: Booking,
-        files: BankFiles,
-    ) -> None:
-        self.tenants = tenants
-        self.booking = booking
-        self.files = files
+    tenants: Callable[[str], TenantAccount]
+    booking: Booking
+    files: BankFiles
 
     def __call__(self, key: str) -> ImportResult:
         tenant_id = tenant_of_inbox_key(key)

@@ -3,6 +3,7 @@ paid is owed again through the settlement's own reversal, once, audited."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from billing.domain.payments import PaymentReversed
@@ -15,21 +16,14 @@ from billing.services.ports import AuditEvent, AuditTrail, Clock
 from billing.services.settlement import ApplyPaymentEvent
 
 
+@dataclass(kw_only=True, eq=False)
 class ReverseBankPayment:
     """Take a booked bank payment back: every invoice share it paid is owed again, once."""
 
-    def __init__(
-        self,
-        *,
-        ledger: BankLedger,
-        settle: ApplyPaymentEvent,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.ledger = ledger
-        self.settle = settle
-        self.audit = audit
-        self.clock = clock
+    ledger: BankLedger
+    settle: ApplyPaymentEvent
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(
         self, tenant_id: str, payment_id: str, reason: str, actor_id: str | None = None

@@ -3,6 +3,8 @@ resume once none is open."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from billing.domain.merchant_events import EventDraft, question_answered_draft
 from billing.services.dunning.ports import DunningMail, DunningStore
 from billing.services.dunning.state import reply_address
@@ -21,28 +23,18 @@ from billing.services.ports import (
 # The operator answers a customer's question
 
 
+@dataclass(kw_only=True, eq=False)
 class AnswerQuestion:
     """Store the operator's answer, email it to the customer, re-render the page, audit it. Reminders
     resume by themselves (the daily job sees the question answered, after the grace days)."""
 
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        pages: InvoicePages,
-        mail: DunningMail,
-        mailer: Mailer,
-        audit: AuditTrail,
-        clock: Clock,
-    ) -> None:
-        self.invoices = invoices
-        self.store = store
-        self.pages = pages
-        self.mail = mail
-        self.mailer = mailer
-        self.audit = audit
-        self.clock = clock
+    invoices: InvoiceLedger
+    store: DunningStore
+    pages: InvoicePages
+    mail: DunningMail
+    mailer: Mailer
+    audit: AuditTrail
+    clock: Clock
 
     def __call__(
         self, tenant_id: str, invoice_id: str, question_id: str, text: str, operator: str

@@ -4,6 +4,7 @@ audit entry per invoice."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from billing.domain.dunning import (
@@ -31,28 +32,18 @@ if TYPE_CHECKING:
 # The operator hands selected invoices to a collection partner (never the daily job)
 
 
+@dataclass(kw_only=True, eq=False)
 class ExportForCollection:
     """The CSV for the invoices an operator selected, with one audit entry per invoice naming the
     operator. Refuses (naming the row) anything the rules do not allow: see `collection_export`."""
 
-    def __init__(
-        self,
-        *,
-        tenants: TenantDirectory,
-        customers: CustomerDirectory,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        audit: AuditTrail,
-        rates: ReferenceRates,
-        clock: Clock,
-    ) -> None:
-        self.tenants = tenants
-        self.customers = customers
-        self.invoices = invoices
-        self.store = store
-        self.audit = audit
-        self.rates = rates
-        self.clock = clock
+    tenants: TenantDirectory
+    customers: CustomerDirectory
+    invoices: InvoiceLedger
+    store: DunningStore
+    audit: AuditTrail
+    rates: ReferenceRates
+    clock: Clock
 
     def __call__(self, tenant_id: str, invoice_ids: Sequence[str], operator: str) -> str:
         tenant = self.tenants.get(tenant_id)

@@ -8,6 +8,7 @@ now, and once sent the record says so, with the message id SES's bounces name.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,25 +38,15 @@ def _reminders(stored: StoredInvoice) -> list[dict[str, Any]]:
     return [dict(r) for r in dunning_of(stored).get("reminders") or []]
 
 
+@dataclass(kw_only=True, eq=False)
 class SendReminderEmail:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        pages: InvoicePages,
-        mail: DunningMail,
-        mailer: Mailer,
-        clock: Clock,
-        deliveries: DeliveryLog | None = None,
-    ) -> None:
-        self.invoices = invoices
-        self.store = store
-        self.pages = pages
-        self.mail = mail
-        self.mailer = mailer
-        self.clock = clock
-        self.deliveries = deliveries
+    invoices: InvoiceLedger
+    store: DunningStore
+    pages: InvoicePages
+    mail: DunningMail
+    mailer: Mailer
+    clock: Clock
+    deliveries: DeliveryLog | None = None
 
     def send(self, event: OutboxEvent, stored: StoredInvoice) -> str | None:
         reminders = _reminders(stored)

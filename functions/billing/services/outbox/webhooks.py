@@ -144,14 +144,12 @@ class ManageEndpoints:
         return self.endpoints.remove(tenant_id, endpoint_id)
 
 
+@dataclass(kw_only=True, eq=False)
 class DeliverWebhook:
-    def __init__(
-        self, *, endpoints: WebhookEndpoints, sender: WebhookSender, queue: DeliveryQueue, clock: Clock
-    ) -> None:
-        self.endpoints = endpoints
-        self.sender = sender
-        self.queue = queue
-        self.clock = clock
+    endpoints: WebhookEndpoints
+    sender: WebhookSender
+    queue: DeliveryQueue
+    clock: Clock
 
     def __call__(self, delivery: Delivery) -> str:
         """One attempt. Returns delivered | retrying | dead_lettered | dropped (endpoint gone)."""
