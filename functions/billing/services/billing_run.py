@@ -132,16 +132,16 @@ class IssueOutcome:
 
 
 class IssueInvoice:
-    """One customer's invoice in one run, in four DynamoDB requests (docs/data-model.md, "The billing
-    worker's requests"): one read of the customer, the series' counter and the run outcome
-    (`issue_inputs`); the usage totals (`UsageReader`, once); the issuing transaction, with the page
-    rendered and published before it so that it also records the page published and this attempt's
-    claim on the email; and after the email one write (`emailed`). The tenant comes from the
-    directory's per-instance cache.
+    """One customer's invoice in one run (docs/architecture.md, the worker's requests): one read of the
+    customer, the series' counter and the run outcome (`issue_inputs`); the usage totals
+    (`UsageReader`, once); the issuing transaction, which also records this attempt's claim on the
+    email; then the page (with the earlier invoices it shows), the email, and one write (`emailed`:
+    page published, email sent). The tenant comes from the directory's per-instance cache. The page
+    comes after the commit so that the counter is held only from its read to the commit.
 
-    A crash anywhere converges: before the transaction nothing is stored (a published page is at a key
-    nobody knows); after it, the run outcome points at the invoice and `deliver` finishes the job from
-    stored state (an email claimed by an attempt that died is claimed again once stale)."""
+    A crash anywhere converges: before the transaction nothing is stored; after it, the run outcome
+    points at the invoice and `deliver` finishes the job from stored state (an email claimed by an
+    attempt that died is claimed again once stale; one that failed in this process is released)."""
 
     def __init__(
         self,
@@ -235,7 +235,13 @@ class IssueInvoice:
         )
         if result.created:
             # The page carries the number, so it is rendered once the number is this invoice's.
-            rendered = self.pages.publish(result.stored, tenant, account, usage)
+            try:
+                rendered = self.pages.publish(result.stored, tenant, account, usage)
+            except Exception:
+                # The transaction claimed the email for this attempt: a page that could not be put
+                # must not hold it for the claim's 15 minutes; the redelivered message sends it.
+                self.invoices.release_email(result.stored.tenant_id, result.stored.invoice_id)
+                raise
             emailed = self._send(result.stored, tenant, account, rendered)
         else:
             emailed = self.deliver(result.stored, tenant, account)

@@ -133,7 +133,7 @@ def test_an_invoice_takes_one_read_one_usage_read_one_transaction_and_one_write_
     assert world.ledger.sent_messages == {"msg-1": stored.invoice_id}
 
 
-def test_a_lost_race_for_the_number_renders_the_page_again_with_the_next_number() -> None:
+def test_a_lost_race_for_the_number_takes_the_next_number_for_the_invoice_its_page_and_email() -> None:
     # Given a customer, and another worker that takes number 1 between our read and our transaction
     world = World(2)
     counter_id = world.ledger.counter_id(TENANT, "NM-")
@@ -203,6 +203,29 @@ def test_a_failed_send_releases_the_claim_so_the_retry_sends_it() -> None:
     # Then the retry sends the email (the claim was released), and the invoice was issued only once
     assert outcome.outcome == "already_invoiced" and outcome.emailed
     assert len(world.mailer.sent) == 1 and len(world.stored()) == 1
+
+
+def test_a_page_that_fails_after_the_commit_releases_the_claim_so_the_retry_sends_it() -> None:
+    # Given S3 refusing the page once, after the issuing transaction claimed the email
+    world = World(1)
+    real = world.publisher.publish
+
+    def refuse_once(key: str, body: bytes, content_type: str) -> None:
+        world.publisher.publish = real  # type: ignore[method-assign]
+        raise ConnectionError("S3 is down")
+
+    world.publisher.publish = refuse_once  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        world.worker(world.request())
+
+    # When the message is delivered again at once (well within the claim's 15 minutes)
+    outcome = world.worker(world.request())
+
+    # Then the page is out and the email sent, once, for the one invoice
+    assert outcome.outcome == "already_invoiced" and outcome.emailed
+    (stored,) = world.stored()
+    assert stored.page_published_at is not None and stored.email_status == "sent"
+    assert len(world.mailer.sent) == 1
 
 
 def test_a_redelivered_message_after_everything_is_done_writes_nothing() -> None:
