@@ -36,6 +36,9 @@ def calculation_context() -> Context:
     return Context(prec=CALCULATION_PRECISION, rounding=ROUND_HALF_UP)
 
 
+_ROUNDING = calculation_context()
+
+
 def exponent(currency: str) -> int:
     """Number of minor-unit digits of `currency` (2 for SEK and EUR)."""
     return _MINOR_UNIT_EXPONENT.get(currency.upper(), 2)
@@ -48,8 +51,9 @@ def is_cash_rounded(currency: str) -> bool:
 
 def round_minor(value: Decimal) -> int:
     """Round an exact amount in minor units to a whole minor unit: half away from zero."""
-    with localcontext(calculation_context()):
-        return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    # The context only carries flags here (rounding to an integral value ignores precision), so one
+    # shared context spares every line of every invoice entering and leaving a local one.
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP, context=_ROUNDING))
 
 
 def round_to_major(amount: int, currency: str) -> int:

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from billing.domain.catalog import Catalog, Plan, PlanPhase, Subscription
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.periods import Period, add_months
-from billing.domain.pricing import compute_invoice, reprice
+from billing.domain.pricing import Repricing, compute_invoice
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.usage import UsageEvent
 
@@ -200,17 +200,16 @@ def best_fit(
     day: date,
 ) -> Plan | None:
     """The plan on sale on `day` that would have cost least for this usage, by the plan-fit advice's
-    own engine call (billing.domain.pricing.reprice), when cheaper than `current`; None otherwise.
+    own engine call (billing.domain.pricing.Repricing), when cheaper than `current`; None otherwise.
     Only plans billed the same way compete, as on the invoice page."""
     if not history:
         return None
 
+    usage = Repricing(usage=[(b.usage_period, b.events) for b in history], customer=customer, catalog=catalog)
+
     def cost(plan: Plan) -> int | None:
         try:
-            return sum(
-                reprice(plan=plan, events=b.events, period=b.usage_period, customer=customer, catalog=catalog)
-                for b in history
-            )
+            return usage.total(plan)
         except ScenarioError:
             return None
 

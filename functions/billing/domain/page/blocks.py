@@ -34,7 +34,7 @@ from billing.domain.page.view import (
     SummaryView,
     TenureView,
 )
-from billing.domain.pricing import reprice
+from billing.domain.pricing import Repricing
 from billing.domain.pricing_errors import ScenarioError
 
 MAX_CHANGES = 3
@@ -183,12 +183,11 @@ def plan_fit(invoice: Invoice, context: PageContext, basis: PriceBasis = EXCL_VA
         return None
     per_year = 12 // current.interval.months
 
+    usage = Repricing(usage=[(u.period, u.events) for u in periods], customer=customer, catalog=catalog)
+
     def yearly(plan: Plan) -> int | None:
         try:
-            total = sum(
-                reprice(plan=plan, events=u.events, period=u.period, customer=customer, catalog=catalog)
-                for u in periods
-            )
+            total = usage.total(plan)
         except ScenarioError:
             return None  # a plan the engine cannot price for this usage is not advice we can give
         # A yearly estimate is "about": whole kronor (major units), rounded half up. Rounding is

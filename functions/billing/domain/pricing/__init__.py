@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from billing.domain.pricing.engine import (
     PlanChangeQuote,
+    Repricing,
     compute_invoice,
     one_off_invoice,
     plan_change_invoice,
@@ -33,6 +34,7 @@ from billing.domain.pricing.totals import buyer_party, format_money, seller_part
 
 __all__ = [
     "PlanChangeQuote",
+    "Repricing",
     "buyer_party",
     "compute_invoice",
     "format_money",

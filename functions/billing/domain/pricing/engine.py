@@ -17,19 +17,26 @@ from billing.domain.invoice import ONE_OFF, PERIOD, PLAN_CHANGE, PREVIEW, Invoic
 from billing.domain.money import calculation_context, round_minor
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.periods import Period, period_containing, previous_period
-from billing.domain.pricing.context import LineDraft, make_context, make_context_for, text, vat_rate_on
+from billing.domain.pricing.context import (
+    LineDraft,
+    PricingContext,
+    make_context,
+    make_context_for,
+    text,
+    vat_rate_on,
+)
 from billing.domain.pricing.lines import (
     advance_fees,
     apply_coupons,
-    charge_lines,
     commitment_true_up,
     fee_lines,
     unused_days_credit,
+    usage_cost,
     usage_for,
 )
 from billing.domain.pricing.totals import finish_invoice
 from billing.domain.pricing_errors import ScenarioError
-from billing.domain.usage import UsageEvent, canonical
+from billing.domain.usage import UsageEvent, by_metric, canonical
 from billing.domain.vat import DOMESTIC, VatSchedule
 
 
@@ -267,6 +274,56 @@ def one_off_invoice(
         )
 
 
+class Repricing:
+    """One customer's usage in some periods, priced on any plan excl. VAT (full-period fees): what
+    plan-fit advice compares. The events are made canonical and grouped by metric once per period, not
+    once per plan, since advice prices the same usage on every plan on sale."""
+
+    def __init__(
+        self,
+        *,
+        usage: Iterable[tuple[Period, Iterable[UsageEvent]]],
+        customer: Customer,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.customer = customer
+        self.schedule = catalog.vat_schedule if catalog else VatSchedule(categories={})
+        self.periods = [
+            (period, by_metric(canonical(e for e in events if e.customer_id == customer.id)))
+            for period, events in usage
+        ]
+        self._contexts: dict[str, PricingContext] = {}
+
+    def total(self, plan: Plan) -> int:
+        """What the periods' usage would cost on `plan`, summed over the periods."""
+        with localcontext(calculation_context()):
+            ctx = self._context(plan.currency)
+            return sum(self._period_cost(ctx, plan, period, groups) for period, groups in self.periods)
+
+    def _context(self, currency: str) -> PricingContext:
+        if currency not in self._contexts:
+            # Plan fit compares prices before VAT, so the customer's VAT treatment does not matter here.
+            ctx = make_context_for(self.customer, self.schedule, currency)
+            self._contexts[currency] = replace(ctx, treatment=DOMESTIC)
+        return self._contexts[currency]
+
+    @staticmethod
+    def _period_cost(
+        ctx: PricingContext, plan: Plan, period: Period, groups: dict[str, list[UsageEvent]]
+    ) -> int:
+        total = 0
+        for charge in plan.charges:
+            if charge.is_recurring_fee:
+                drafts = fee_lines(ctx, charge, period, period.start, period.end, sign=1, prefix=None)
+                total += sum(round_minor(d.amount) for d in drafts)
+            else:
+                metered = groups.get(charge.metric, []) if charge.metric else []
+                total += usage_cost(ctx, charge, period, metered)
+        if plan.minimum_commitment is not None:
+            total = max(total, plan.minimum_commitment)
+        return total
+
+
 def reprice(
     *,
     plan: Plan,
@@ -276,21 +333,7 @@ def reprice(
     catalog: Catalog | None = None,
 ) -> int:
     """What `period`'s usage would cost excl. VAT on `plan` (full-period fees): plan-fit advice."""
-    with localcontext(calculation_context()):
-        # Plan fit compares prices before VAT, so the customer's VAT treatment does not matter here.
-        schedule = catalog.vat_schedule if catalog else VatSchedule(categories={})
-        ctx = replace(make_context_for(customer, schedule, plan.currency), treatment=DOMESTIC)
-        mine = canonical(e for e in events if e.customer_id == customer.id)
-        drafts: list[LineDraft] = []
-        for charge in plan.charges:
-            if charge.is_recurring_fee:
-                drafts += fee_lines(ctx, charge, period, period.start, period.end, sign=1, prefix=None)
-            else:
-                drafts += charge_lines(ctx, charge, period, period.start, period.end, mine, None)
-        total = sum(round_minor(d.amount) for d in drafts)
-        if plan.minimum_commitment is not None:
-            total = max(total, plan.minimum_commitment)
-        return total
+    return Repricing(usage=[(period, events)], customer=customer, catalog=catalog).total(plan)
 
 
 def _plan(catalog: Catalog, code: str, field: str) -> Plan:

@@ -146,6 +146,17 @@ def charge_lines(
     return drafts
 
 
+def usage_cost(ctx: PricingContext, charge: Charge, period: Period, events: Sequence[UsageEvent]) -> int:
+    """What a usage charge costs for all of `period`, in whole minor units as an invoice rounds its
+    lines: `charge_lines` over the whole period without the split at a VAT change, whose shares are
+    allocated to add up to the same rounded amount (plan-fit advice needs the amount, not the lines)."""
+    mine = relevant(events, charge)
+    start, end = local_midnight(period.start, ctx.tz), local_midnight(period.end, ctx.tz)
+    quantity = aggregate(charge, mine, start, end, start, end)
+    priced = price_usage(ctx, charge, quantity, in_window(mine, start, end))
+    return sum(round_minor(d.amount) for d in limit_charge(ctx, charge, priced, period, period))
+
+
 def limit_charge(
     ctx: PricingContext, charge: Charge, drafts: list[LineDraft], window: Period, period: Period
 ) -> list[LineDraft]:
