@@ -185,3 +185,35 @@ def test_compare_plans_reprices_the_usage_period_on_other_plans() -> None:
     result = quote_scenario(data)
     assert result["extra"]["plan_fit"] == {"small": 110000, "big": 60000}
     assert result["extra"]["plan_fit_period"] == {"start": "2026-02-01", "end": "2026-03-01"}
+
+
+def test_plan_fit_prices_usage_across_a_vat_change_as_the_invoice_rounds_it() -> None:
+    # Given food boxes at 3.333 kr (12 %, 6 % from 1 April) on periods from the 15th, and usage
+    # of 15 March - 14 April on both sides of the change: 1 box before it, 2 after
+    charges = [
+        flat(amount=31001, vat_category="food"),
+        usage("boxes", "per_unit", aggregation="count", unit_price="333.3", vat_category="food"),
+    ]
+    data = scenario(
+        plan(*charges),
+        events=[
+            event(1, "2026-03-20T10:00:00+01:00"),
+            event(2, "2026-04-02T10:00:00+02:00"),
+            event(3, "2026-04-10T10:00:00+02:00"),
+        ],
+        phases=[{"plan": "p", "start": "2026-01-15"}],
+        period_start="2026-04-15",
+        compare_plans=["p"],
+    )
+    data["catalog"]["vat_rates"] = {
+        "food": [{"from": "2024-01-01", "rate": "12"}, {"from": "2026-04-01", "rate": "6"}]
+    }
+    data["subscription"]["anchor"] = "anniversary"
+    # When quoted
+    result = quote_scenario(data)
+    usage_lines = [x["amount"] for x in result["lines"] if x["kind"] == "usage"]
+    # Then the invoice splits 999.9 öre of boxes 333 + 667 by where they were used
+    assert usage_lines == [333, 667]
+    # And plan fit's price of the same usage on the same plan is the full fee plus those lines:
+    # priced once over the period, its rounded amount is what the split adds up to
+    assert result["extra"]["plan_fit"] == {"p": 31001 + 333 + 667}
