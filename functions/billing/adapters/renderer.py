@@ -24,15 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import NumberPattern, format_decimal, parse_pattern
+from babel.numbers import NumberPattern, parse_pattern
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from billing.adapters.locale_formats import date_text, format_number, number_shape
 from billing.domain.money import exponent, round_minor
 from billing.domain.page.pdf import A4_WIDTH, PdfDocument, wrap
 from billing.domain.page.view import InvoicePageView, PageStatus, ReminderView
@@ -90,12 +90,9 @@ def format_money(amount: int, currency: str, locale: Locale) -> str:
     digits = exponent(currency)
     value = Decimal(amount).scaleb(-digits)
     if amount % (10**digits) == 0:
-        return _minus(
-            _pattern(locale, "currency", (0, 0)).apply(
-                value, locale, currency=currency, currency_digits=False
-            )
-        )
-    return _minus(_pattern(locale, "currency", None).apply(value, locale, currency=currency))
+        whole = number_shape(locale, _pattern(locale, "currency", (0, 0)), currency, currency_digits=False)
+        return _minus(whole.format(value))
+    return _minus(number_shape(locale, _pattern(locale, "currency", None), currency).format(value))
 
 
 def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
@@ -108,9 +105,7 @@ def format_unit_price(minor: Decimal, currency: str, locale: Locale) -> str:
         return format_money(int(minor), currency, locale)
     name = MINOR_UNIT_NAMES.get(currency.upper())
     if name and digits and abs(value) < 1:
-        shown = format_decimal(
-            minor.quantize(Decimal("0.01")).normalize(), locale=locale, decimal_quantization=False
-        )
+        shown = format_number(minor.quantize(Decimal("0.01")).normalize(), locale)
         return _minus(f"{shown}\xa0{name}")
     # Whole öre (two decimals) is what a price list shows; round_minor keeps the one rounding rule.
     return (
@@ -161,8 +156,8 @@ def _date_filter(ctx: Context, day: date, form: str = "long") -> str:
     }
     if form == "month_abbr":
         # Chart labels: three letters, no dot ("jan", "mars" -> "mar"), so twelve fit a phone's width.
-        return format_date(day, "LLL", locale=_locale(ctx)).rstrip(".")[:3]
-    return format_date(day, patterns[form], locale=_locale(ctx))
+        return date_text(day, "LLL", _locale(ctx)).rstrip(".")[:3]
+    return date_text(day, patterns[form], _locale(ctx))
 
 
 def format_period(start: date, last_day: date, locale: Locale) -> str:
@@ -170,8 +165,8 @@ def format_period(start: date, last_day: date, locale: Locale) -> str:
     "1–15 november 2026"; else both days in full."""
     whole_month = start.day == 1 and (last_day + timedelta(days=1)).day == 1 and start.month == last_day.month
     if whole_month and start.year == last_day.year:
-        return format_date(start, "LLLL y", locale=locale)
-    return f"{format_date(start, 'long', locale=locale)} – {format_date(last_day, 'long', locale=locale)}"
+        return date_text(start, "LLLL y", locale)
+    return f"{date_text(start, 'long', locale)} – {date_text(last_day, 'long', locale)}"
 
 
 @pass_context
@@ -181,7 +176,7 @@ def _period_filter(ctx: Context, start: date, last_day: date) -> str:
 
 @pass_context
 def _number_filter(ctx: Context, value: Decimal | int) -> str:
-    return format_decimal(value, locale=_locale(ctx), decimal_quantization=False)
+    return format_number(value, _locale(ctx))
 
 
 @pass_context
@@ -206,7 +201,7 @@ def reminder_paragraphs(reminder: ReminderView, view: InvoicePageView) -> list[s
         if key in _REMINDER_MONEY and isinstance(value, int):
             params[key] = format_money(value, view.currency, loc)
         elif key in _REMINDER_DATES:
-            params[key] = format_date(date.fromisoformat(str(value)), "long", locale=loc)
+            params[key] = date_text(date.fromisoformat(str(value)), "long", loc)
         elif key == "invoice_id" and view.number:
             params[key] = view.number  # the number the customer sees, not our internal id
         else:
@@ -347,7 +342,7 @@ def render_pdf(view: InvoicePageView) -> bytes:
         return format_money(amount, view.currency, loc)
 
     def day(value: date) -> str:
-        return format_date(value, "long", locale=loc)
+        return date_text(value, "long", loc)
 
     def t(message: str, **params: object) -> str:
         return _pdf_text(tr, message, **params)
@@ -429,7 +424,7 @@ def render_pdf(view: InvoicePageView) -> bytes:
             if item.is_usage or item.quantity != 1:
                 detail = t(
                     "%(quantity)s %(unit)s at %(price)s",
-                    quantity=format_decimal(item.quantity, locale=loc, decimal_quantization=False),
+                    quantity=format_number(item.quantity, loc),
                     unit=item.unit,
                     price=format_unit_price(item.shown_unit_price, view.currency, loc),
                 )
