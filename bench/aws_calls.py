@@ -10,11 +10,18 @@ Beside DynamoDB Local's own count (it over-counts transactions), `aws_write_unit
 documented rule to the items each write request touches: one unit per started KB of the item, where an
 item's size is the sum of its attribute names' and values' sizes; an update costs the whole item after
 it (read back through a client of its own, not counted); every item of a transaction costs twice.
+Global secondary indexes are written too, and billed: for each index of the table (read once with
+DescribeTable) that the item is in after the write, a put costs one unit per started KB of what the
+index projects (its keys, the table's keys, and INCLUDE's or ALL's attributes), and so does an update
+that sets or removes an attribute the index holds (an update that changes an index key costs AWS a
+delete and a put there: counted as one, so the figure is a floor). Deletes are counted without their
+index entries (nothing the bench measures deletes).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections import Counter
@@ -191,31 +198,110 @@ def _units(size: int) -> int:
 _sizing: list[Any] = []  # the uncounted client that reads updated items back
 
 
-def _item_after(table: str, key: dict[str, Any]) -> dict[str, Any]:
+def _client() -> Any:
     if not _sizing:
         import botocore.session
 
         _sizing.append(_ORIGINAL_CREATE_CLIENT(botocore.session.Session(), "dynamodb"))
-    return dict(_sizing[0].get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {})
+    return _sizing[0]
+
+
+def _item_after(table: str, key: dict[str, Any]) -> dict[str, Any]:
+    return dict(_client().get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {})
+
+
+@dataclass(frozen=True)
+class _Index:
+    name: str
+    keys: frozenset[str]  # the index's key attributes: an item without them is not in it
+    holds: frozenset[str] | None  # the attributes it projects; None: ALL
+
+
+_indexes: dict[str, list[_Index]] = {}
+
+
+def _table_indexes(table: str) -> list[_Index]:
+    if table not in _indexes:
+        described = _client().describe_table(TableName=table)["Table"]
+        table_keys = {k["AttributeName"] for k in described["KeySchema"]}
+        found = []
+        for index in described.get("GlobalSecondaryIndexes", []):
+            keys = frozenset(k["AttributeName"] for k in index["KeySchema"])
+            projection = index["Projection"]
+            holds = (
+                None
+                if projection["ProjectionType"] == "ALL"
+                else frozenset(keys | table_keys | set(projection.get("NonKeyAttributes", [])))
+            )
+            found.append(_Index(index["IndexName"], keys, holds))
+        _indexes[table] = found
+    return _indexes[table]
+
+
+_NAME = re.compile(r"#?[A-Za-z_][A-Za-z0-9_]*")
+_VERBS = {"SET", "REMOVE", "ADD", "DELETE", "if_not_exists", "list_append"}
+
+
+def _touched(params: dict[str, Any]) -> set[str]:
+    """The attribute names an UpdateExpression sets or removes (top level)."""
+    names = params.get("ExpressionAttributeNames") or {}
+    expression = re.sub(r":[A-Za-z0-9_]+", " ", params.get("UpdateExpression", ""))
+    out = set()
+    for token in _NAME.findall(expression):
+        if token in _VERBS:
+            continue
+        out.add(names.get(token, token))
+    return out
+
+
+def _index_units(table: str, item: dict[str, Any], touched: set[str] | None) -> int:
+    """Index write units for `item` as it is after a write; `touched`: an update's attributes (None:
+    a put, which writes every index the item is in)."""
+    units = 0
+    for index in _table_indexes(table):
+        if not index.keys <= item.keys():
+            continue
+        if touched is not None and index.holds is not None and not touched & index.holds:
+            continue
+        projected = item if index.holds is None else {k: v for k, v in item.items() if k in index.holds}
+        units += _units(item_size(projected))
+    return units
 
 
 def aws_rule_write_units(operation: str, params: dict[str, Any]) -> Counter[str]:
-    """Write units of one successful request by AWS's rule (module docstring), by table."""
+    """Write units of one successful request by AWS's rule (module docstring), by table; index
+    writes are counted under "<table> indexes"."""
     units: Counter[str] = Counter()
+
+    def written(table: str, item: dict[str, Any], touched: set[str] | None, factor: int) -> None:
+        units[table] += factor * _units(item_size(item))
+        if indexed := _index_units(table, item, touched):
+            units[f"{table} indexes"] += indexed
+
     if operation == "PutItem":
-        units[params["TableName"]] += _units(item_size(params["Item"]))
-    elif operation in ("UpdateItem", "DeleteItem"):
+        written(params["TableName"], params["Item"], None, 1)
+    elif operation == "UpdateItem":
+        table = params["TableName"]
+        written(table, _item_after(table, params["Key"]), _touched(params), 1)
+    elif operation == "DeleteItem":
         units[params["TableName"]] += _units(item_size(_item_after(params["TableName"], params["Key"])))
     elif operation == "BatchWriteItem":
         for table, requests in params["RequestItems"].items():
             for r in requests:
-                units[table] += _units(item_size(r["PutRequest"]["Item"])) if "PutRequest" in r else 1
+                if "PutRequest" in r:
+                    written(table, r["PutRequest"]["Item"], None, 1)
+                else:
+                    units[table] += 1
     else:
         for entry in params["TransactItems"]:
             ((kind, body),) = entry.items()
             table = body["TableName"]
-            item = body["Item"] if kind == "Put" else _item_after(table, body["Key"])
-            units[table] += 2 * _units(item_size(item))
+            if kind == "Put":
+                written(table, body["Item"], None, 2)
+            elif kind == "Update":
+                written(table, _item_after(table, body["Key"]), _touched(body), 2)
+            else:  # ConditionCheck, Delete: the item as it stands
+                units[table] += 2 * _units(item_size(_item_after(table, body["Key"])))
     return units
 
 

@@ -76,11 +76,12 @@ MAX_TRANSACTION_ITEMS = 100
 
 
 def usage_transaction_items(environ: Mapping[str, str] | None = None) -> int:
-    """Items per usage-ingestion transaction (USAGE_TRANSACTION_ITEMS, default 100): 3 to 100."""
+    """Items per usage-ingestion transaction (USAGE_TRANSACTION_ITEMS, default 100): 2 (one event
+    and its total) to 100."""
     env = os.environ if environ is None else environ
     text = env.get("USAGE_TRANSACTION_ITEMS", "").strip() or str(MAX_TRANSACTION_ITEMS)
-    if not text.isdigit() or not 3 <= int(text) <= MAX_TRANSACTION_ITEMS:
-        raise ConfigError(f"USAGE_TRANSACTION_ITEMS must be a whole number from 3 to 100; got {text!r}")
+    if not text.isdigit() or not 2 <= int(text) <= MAX_TRANSACTION_ITEMS:
+        raise ConfigError(f"USAGE_TRANSACTION_ITEMS must be a whole number from 2 to 100; got {text!r}")
     return int(text)
 
 

@@ -60,7 +60,18 @@ def test_erasure_pseudonymises_the_invoices_and_deletes_everything_else(local_en
     for item in items:
         dunning_support.pay(tenant_id, item.invoice_id, int(item.amount_due))
     old_tokens = [i.page_token for i in items]
-    assert _versions(f"i/{old_tokens[0]}") and list(UsageModel.query(f"{tenant_id}#{customer_id}"))
+    # ... with usage in the ledger, and one event recorded before the ledger held events (UsageTable)
+    legacy = {
+        "id": "legacy-1",
+        "customer_id": customer_id,
+        "metric": "sms",
+        "timestamp": "2026-01-05T10:00:00+00:00",
+    }
+    UsageModel(f"{tenant_id}#{customer_id}", f"{legacy['timestamp']}#legacy-1", event=legacy).save()
+    UsageLedgerModel(f"{tenant_id}#id#legacy-1", "-", customer_id=customer_id).save()
+    assert _versions(f"i/{old_tokens[0]}") and list(
+        UsageLedgerModel.events_by_customer.query(f"{tenant_id}#{customer_id}")
+    )
     # When the operator erases the customer
     code = billing_cli(
         ["customer", "erase", customer_id, "--tenant", tenant_id, "--operator", "anna", "--yes"]
@@ -103,7 +114,10 @@ def test_erasure_pseudonymises_the_invoices_and_deletes_everything_else(local_en
         CustomerModel.get(tenant_id, customer_id, consistent_read=True)
     assert [a.item_key for a in AutogiroModel.query(tenant_id) if a.item_key != "counter#payer"] == []
     assert list(UsageModel.query(f"{tenant_id}#{customer_id}")) == []
-    assert all(not i.pk.startswith(f"{tenant_id}#{customer_id}#") for i in UsageLedgerModel.scan())
+    left = list(UsageLedgerModel.scan())
+    assert all(not i.pk.startswith(f"{tenant_id}#{customer_id}#") for i in left)  # daily totals
+    mine = [i.pk for i in left if i.pk.startswith(f"{tenant_id}#id#") and i.customer_id == customer_id]
+    assert mine == []  # the events' items, and the older event's marker
     assert report["mandate_deleted"] and report["usage_events_deleted"] > 0
     # And the identity behind the pseudonym is kept apart, until the bookkeeping years end
     (identity,) = InvoiceEventModel.query(identity_key(tenant_id, pseudonym))

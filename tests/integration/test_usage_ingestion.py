@@ -240,6 +240,57 @@ def test_a_resent_batch_is_reported_as_duplicates_and_counted_once(local_env, te
     assert sum(c for _, c in totals.values()) == 40
 
 
+def test_an_id_resent_with_another_instant_is_a_duplicate_and_the_first_is_kept(local_env, tenant_id):
+    from billing.adapters.dynamo.stores import DynamoUsageStore
+
+    # Given an event that was accepted
+    key = _tenant(tenant_id)
+    first = _event("late-1", when=datetime.now(UTC) - timedelta(minutes=30), value="2")
+    assert _post(local_env.server.url, key, {"events": [first]})[1]["accepted"] == 1
+    # When the client sends the same id again with a corrected instant and value
+    resent = _event("late-1", when=datetime.now(UTC) - timedelta(minutes=10), value="5")
+    status, body = _post(local_env.server.url, key, {"events": [resent]})
+    # Then it is a duplicate (the id is the idempotency key, whatever the instant): counted once
+    assert status == 200 and (body["accepted"], body["duplicates"]) == (0, 1)
+    totals = DynamoUsageTotals().daily(tenant_id, "c00001", TODAY - timedelta(days=1), TODAY)
+    assert [(t, c) for t, c in totals.values()] == [(Decimal("2"), 1)]
+    # And the raw event read back is the first one sent
+    events = DynamoUsageStore().events(
+        tenant_id, "c00001", datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC)
+    )
+    assert [(e.id, e.value) for e in events] == [("late-1", Decimal("2"))]
+
+
+def test_raw_events_recorded_before_the_ledger_held_them_are_still_read(local_env, tenant_id):
+    from billing.adapters.dynamo.models import UsageModel
+    from billing.adapters.dynamo.stores import DynamoUsageStore
+    from billing.adapters.dynamo.usage import DynamoUsageExport
+
+    # Given one event in UsageTable, where ingestion kept raw events before, and two sent now, one
+    # of them before it and one after it in time
+    key = _tenant(tenant_id)
+    now = datetime.now(UTC)
+    old = _event("old-1", when=now - timedelta(minutes=20))
+    UsageModel(f"{tenant_id}#c00001", f"{old['timestamp']}#old-1", event=old).save()
+    new = [
+        _event("new-1", when=now - timedelta(minutes=30)),
+        _event("new-2", when=now - timedelta(minutes=5)),
+    ]
+    assert _post(local_env.server.url, key, {"events": new})[1]["accepted"] == 2
+    # When the worker's reader and the usage download read the last hour
+    start = now - timedelta(hours=1)
+    events = DynamoUsageStore().events(tenant_id, "c00001", start, now)
+    # Then all three come back once each, in time order, from both places
+    assert [e.id for e in events] == ["new-1", "old-1", "new-2"]
+    pages, after = [], None
+    while True:  # pages of two: the merge of the two places keeps the order across pages
+        page, after = DynamoUsageExport().event_page(tenant_id, "c00001", start, now, after, 2)
+        pages.append([event["id"] for _key, event in page])
+        if after is None:
+            break
+    assert pages == [["new-1", "old-1"], ["new-2"]]
+
+
 def _ingest() -> Any:
     from billing.handlers.ingest_usage import ingest
 
@@ -351,7 +402,7 @@ def test_events_with_10_percent_duplicates_from_eight_threads_give_exact_totals(
 
 
 def test_billing_reads_the_daily_totals_ingestion_keeps_not_the_raw_events(local_env, tenant_id):
-    from billing.adapters.dynamo.models import UsageModel
+    from billing.adapters.dynamo.models import UsageLedgerModel
     from billing.adapters.dynamo.stores import customer_key
     from tests.integration.helpers import invoices_of
 
@@ -371,10 +422,10 @@ def test_billing_reads_the_daily_totals_ingestion_keeps_not_the_raw_events(local
         assert [
             r for r in body["results"] if r != {"index": r["index"], "id": r["id"], "status": "accepted"}
         ] == []
-    # When the raw events are gone (only the duplicate markers and daily totals remain) and the run bills
-    with UsageModel.batch_write() as batch:
-        for item in UsageModel.query(customer_key(tenant_id, "c00001")):
-            batch.delete(item)
+    # When the raw events are gone (only the daily totals remain) and the run bills
+    with UsageLedgerModel.batch_write() as batch:
+        for item in UsageLedgerModel.events_by_customer.query(customer_key(tenant_id, "c00001")):
+            batch.delete(UsageLedgerModel(item.pk, item.sk))
     run_billing(tenant_id, NEXT_MONTH)
     # Then the invoice bills every event, from the totals: 350 SMS are one package of 100 after 300
     # free (a count of stored items, 1 to 4 days, would be none), and 7.5 GB

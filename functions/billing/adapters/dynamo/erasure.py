@@ -15,11 +15,11 @@ from billing.adapters.dynamo.models import (
     InvoiceModel,
     PageActivityModel,
     UsageLedgerModel,
-    UsageModel,
 )
 from billing.adapters.dynamo.page_activity import activity_key
 from billing.adapters.dynamo.stores import customer_key, stored_invoice
-from billing.adapters.dynamo.usage_keys import TOTAL_SHARDS, marker_key, totals_key
+from billing.adapters.dynamo.usage_events import delete_events
+from billing.adapters.dynamo.usage_keys import TOTAL_SHARDS, totals_key
 from billing.services.ports import StoredInvoice
 
 
@@ -104,13 +104,8 @@ class DynamoErasureStore:
         return True
 
     def delete_usage(self, tenant_id: str, customer_id: str) -> int:
-        deleted = 0
-        with UsageModel.batch_write() as raw, UsageLedgerModel.batch_write() as ledger:
-            for item in UsageModel.query(customer_key(tenant_id, customer_id)):
-                event_id = item.event_key.split("#", 1)[1]
-                ledger.delete(UsageLedgerModel(marker_key(tenant_id, event_id), "-"))
-                raw.delete(item)
-                deleted += 1
+        deleted = delete_events(tenant_id, customer_id)
+        with UsageLedgerModel.batch_write() as ledger:
             for shard in range(TOTAL_SHARDS):
                 for total in UsageLedgerModel.query(totals_key(tenant_id, customer_id, shard)):
                     ledger.delete(total)

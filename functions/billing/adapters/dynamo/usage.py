@@ -1,6 +1,6 @@
 """DynamoDB side of usage ingestion and its reads: API keys, the customers a batch names, the daily totals.
 
-The ledger's writes (marker, raw event, daily total; exactly once) are billing.adapters.dynamo.usage_ledger,
+The ledger's writes (an event's item and its daily total, exactly once) are usage_ledger's,
 re-exported here; keys and each customer's shard count are billing.adapters.dynamo.usage_keys. A
 customer's daily totals are read with one Query when it has one shard (an ordinary customer), and
 with one Query per shard, side by side, when ingestion measured it hot. docs/usage.md has the keys.
@@ -8,6 +8,7 @@ with one Query per shard, side by side, when ingestion measured it hot. docs/usa
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
@@ -20,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel, UsageModel
+from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
 from billing.adapters.dynamo.stores.directories import customer_account
+from billing.adapters.dynamo.usage_events import events_between
 from billing.adapters.dynamo.usage_keys import (
     HOT_SHARDS,
     TOTAL_SHARDS,
@@ -176,8 +178,9 @@ class DynamoUsageReader(DynamoUsageStore, DynamoUsageTotals):
 
 
 def load_history(tenant_id: str, timezone: str, events: Sequence[dict[str, Any]], shards: int = 1) -> None:
-    """Bulk-load one customer's past usage (the demo, tests, benchmarks, a migration): each event's raw
-    item, its duplicate marker and its share of the daily totals, written with BatchWriteItem.
+    """Bulk-load one customer's past usage (the demo, tests, benchmarks, a migration): each event's
+    ledger item (its raw event and duplicate marker) and its share of the daily totals, written with
+    BatchWriteItem.
 
     The totals are computed here and written whole, not added to: load a customer's days before any
     ingestion for them, and once. `timezone` is the customer's: it decides each event's local day, as
@@ -187,28 +190,21 @@ def load_history(tenant_id: str, timezone: str, events: Sequence[dict[str, Any]]
     now = datetime.now(UTC)
     totals: dict[tuple[str, str, str], tuple[int, int]] = {}
     tz = ZoneInfo(timezone)
-    with UsageModel.batch_write() as raw_batch, UsageLedgerModel.batch_write() as ledger_batch:
+    with UsageLedgerModel.batch_write() as ledger_batch:
         for i, doc in enumerate(events):
             event = parse_usage_event(doc, f"events[{i}]")
             if bad_value(event.value):  # ingestion's rule: totals are exact integers of millionths
                 raise ValueError(f"events[{i}].value: below 10^15 with at most {VALUE_DECIMALS} decimals")
             at = event.timestamp.astimezone(UTC)
-            key = raw_event_key(event)
-            raw_batch.save(
-                UsageModel(
-                    customer_key(tenant_id, event.customer_id),
-                    key,
-                    event=doc,
-                    expires_at=max(at, now) + USAGE_TTL,
-                )
-            )
             ledger_batch.save(
                 UsageLedgerModel(
                     marker_key(tenant_id, event.id),
                     "-",
                     customer_id=event.customer_id,
-                    event_key=key,
-                    expires_at=now + USAGE_TTL,
+                    event_customer=customer_key(tenant_id, event.customer_id),
+                    event_key=raw_event_key(event),
+                    event=doc,
+                    expires_at=max(at, now) + USAGE_TTL,
                 )
             )
             total = (
@@ -234,16 +230,9 @@ class DynamoUsageExport(DynamoUsageTotals):
         lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
         if after is not None and after > lo:
             lo = after + "\x00"  # strictly after the last key given out
-        items = list(
-            UsageModel.query(
-                customer_key(tenant_id, customer_id),
-                UsageModel.event_key.between(lo, hi),
-                limit=limit + 1,
-                consistent_read=True,
-            )
-        )
-        page = [(item.event_key, dict(item.event)) for item in items[:limit] if item.event_key < hi]
-        more = len(items) > limit and items[limit].event_key < hi
+        items = list(itertools.islice(events_between(tenant_id, customer_id, lo, hi, limit + 1), limit + 1))
+        page = [(key, event) for key, event in items[:limit] if key < hi]
+        more = len(items) > limit and items[limit][0] < hi
         return page, page[-1][0] if more and page else None
 
 

@@ -1,19 +1,22 @@
-"""Usage ingestion's writes: each event's duplicate marker, raw event and daily total, exactly once.
+"""Usage ingestion's writes: each event's item and its daily total, exactly once.
 
 `DynamoUsageLedger.record` splits a batch into transactions of at most `items_per_transaction` items
 (100 on AWS; the local stack lowers it to what DynamoDB Local takes, USAGE_TRANSACTION_ITEMS), and
 writes them side by side from a small thread pool, on the botocore client with attribute values
 serialised here (no PynamoDB models on this path: building and serialising models cost more CPU than
-the request). Per event: a duplicate marker (condition: it does not exist), the raw event (UsageTable,
-read by the billing worker, with a TTL) and an ADD to its daily total; events of a chunk adding to the
-same total share one update. Records are grouped by total before chunking, so a total is in one
-chunk wherever it fits (transactions in parallel on one item would conflict).
+the request). Per event: one item keyed by its id (condition: it does not exist) that is both the
+duplicate marker and the raw event (the ledger's `event_index` orders a customer's events by time for
+their readers), and an ADD to its daily total; events of a chunk adding to the same total share one
+update. Records are grouped by total before chunking, so a total is in one chunk wherever it fits
+(transactions in parallel on one item would conflict).
 
-A marker that exists cancels the transaction; its cancellation reason names the item, so that event is
-reported as a duplicate and the chunk is written again without it. A TransactionConflict (the same
-events sent twice at once, or two chunks sharing a total) or a throttle is retried with jittered
-back-off. Either way each event is written, and added to its total, by exactly one transaction.
-Keys and shard counts: billing.adapters.dynamo.usage_keys, docs/usage.md.
+The item's key is the event id alone, so the same id sent again is refused whatever its timestamp:
+a resend with a corrected instant cannot count twice. An item that exists cancels the transaction;
+its cancellation reason names the item, so that event is reported as a duplicate and the chunk is
+written again without it. A TransactionConflict (the same events sent twice at once, or two chunks
+sharing a total) or a throttle is retried with jittered back-off. Either way each event is written,
+and added to its total, by exactly one transaction. Keys and shard counts:
+billing.adapters.dynamo.usage_keys, docs/usage.md.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
 
-from billing.adapters.dynamo.models import UsageLedgerModel, UsageModel
+from billing.adapters.dynamo.models import UsageLedgerModel
 from billing.adapters.dynamo.stores import customer_key
 from billing.adapters.dynamo.usage_keys import (
     HotCustomers,
@@ -44,7 +47,7 @@ from billing.services.errors import RetryableError
 from billing.services.ingest_usage import UsageRecord
 from billing.settings import usage_transaction_items
 
-USAGE_TTL = timedelta(days=800)  # raw events and markers: the invoice's usage explanation and dedupe
+USAGE_TTL = timedelta(days=800)  # event items: the invoice's usage explanation and dedupe
 CONFLICT_ATTEMPTS = 30
 # Transactions of one batch in flight at once: a batch of 100 is two to four of them on AWS.
 TRANSACTION_WORKERS = 4
@@ -80,10 +83,10 @@ def total_of(tenant_id: str, record: UsageRecord) -> TotalKey:
 
 
 def plan_chunks(tenant_id: str, records: Sequence[UsageRecord], max_items: int) -> list[list[UsageRecord]]:
-    """Records in transactions of at most `max_items` items (two per event, one per distinct total),
+    """Records in transactions of at most `max_items` items (one per event, one per distinct total),
     each total's events together so a total is split over two chunks only when it does not fit one."""
-    if max_items < 3:
-        raise ValueError(f"a usage transaction needs at least 3 items (an event's); got {max_items}")
+    if max_items < 2:
+        raise ValueError(f"a usage transaction needs at least 2 items (an event's); got {max_items}")
     by_total: dict[TotalKey, list[UsageRecord]] = {}
     for record in records:
         by_total.setdefault(total_of(tenant_id, record), []).append(record)
@@ -91,13 +94,13 @@ def plan_chunks(tenant_id: str, records: Sequence[UsageRecord], max_items: int) 
     current: list[UsageRecord] = []
     totals = 0
     for group in by_total.values():
-        whole = 2 * len(group) + 1
-        if current and whole <= max_items < 2 * len(current) + totals + whole:
+        whole = len(group) + 1
+        if current and whole <= max_items < len(current) + totals + whole:
             chunks.append(current)  # it fits a transaction of its own, not what is left of this one
             current, totals = [], 0
         in_current = False
         for record in group:
-            items = 2 * len(current) + totals + 2 + (0 if in_current else 1)
+            items = len(current) + totals + 1 + (0 if in_current else 1)
             if current and items > max_items:
                 chunks.append(current)
                 current, totals, in_current = [], 0, False
@@ -110,49 +113,40 @@ def plan_chunks(tenant_id: str, records: Sequence[UsageRecord], max_items: int) 
     return chunks
 
 
+def event_item(tenant_id: str, record: UsageRecord, now: datetime) -> dict[str, Any]:
+    """The event's ledger item, serialised: its duplicate marker and raw event in one."""
+    event = record.event
+    # Kept as long as the invoice may explain it, counted from its instant or from now if later.
+    expires = max(event.timestamp.astimezone(UTC), now) + USAGE_TTL
+    return {
+        "pk": {"S": marker_key(tenant_id, event.id)},
+        "sk": {"S": "-"},
+        "customer_id": {"S": event.customer_id},
+        "event_customer": {"S": customer_key(tenant_id, event.customer_id)},
+        "event_key": {"S": raw_event_key(event)},
+        "event": {"S": json.dumps(record.document())},
+        "expires_at": {"N": str(int(expires.timestamp()))},
+    }
+
+
 def transact_items(tenant_id: str, chunk: Sequence[UsageRecord], now: datetime) -> list[dict[str, Any]]:
-    """The chunk's TransactItems, attribute values serialised by hand. Markers first, in chunk order,
-    so cancellation reason i is event i's marker."""
-    ledger, usage = UsageLedgerModel.Meta.table_name, UsageModel.Meta.table_name
-    marker_expiry = {"N": str(int((now + USAGE_TTL).timestamp()))}
-    markers: list[dict[str, Any]] = []
-    raws: list[dict[str, Any]] = []
+    """The chunk's TransactItems, attribute values serialised by hand. Event items first, in chunk
+    order, so cancellation reason i is event i's."""
+    ledger = UsageLedgerModel.Meta.table_name
+    events: list[dict[str, Any]] = []
     totals: dict[TotalKey, list[Any]] = {}
     for record in chunk:
-        event = record.event
-        key = raw_event_key(event)
-        customer = {"S": event.customer_id}
-        markers.append(
+        events.append(
             {
                 "Put": {
                     "TableName": ledger,
-                    "Item": {
-                        "pk": {"S": marker_key(tenant_id, event.id)},
-                        "sk": {"S": "-"},
-                        "customer_id": customer,
-                        "event_key": {"S": key},
-                        "expires_at": marker_expiry,
-                    },
+                    "Item": event_item(tenant_id, record, now),
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
         )
-        expires = max(event.timestamp.astimezone(UTC), now) + USAGE_TTL
-        raws.append(
-            {
-                "Put": {
-                    "TableName": usage,
-                    "Item": {
-                        "customer_key": {"S": customer_key(tenant_id, event.customer_id)},
-                        "event_key": {"S": key},
-                        "event": {"S": json.dumps(record.document())},
-                        "expires_at": {"N": str(int(expires.timestamp()))},
-                    },
-                }
-            }
-        )
-        total = totals.setdefault(total_of(tenant_id, record), [0, 0, event.customer_id])
-        total[0] += to_micros(event.value)
+        total = totals.setdefault(total_of(tenant_id, record), [0, 0, record.event.customer_id])
+        total[0] += to_micros(record.event.value)
         total[1] += 1
     updates = [
         {
@@ -169,7 +163,7 @@ def transact_items(tenant_id: str, chunk: Sequence[UsageRecord], now: datetime) 
         }
         for (pk, sk), (micros, count, customer_id) in totals.items()
     ]
-    return markers + raws + updates
+    return events + updates
 
 
 class DynamoUsageLedger:

@@ -11,7 +11,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from billing.adapters.dynamo.models.base import UNBOUND
@@ -83,6 +83,9 @@ class CustomerModel(Model):
 
 
 class UsageModel(Model):
+    """Raw events recorded before the ledger's event items held them: read (and erased) until their
+    TTL ends, never written (billing.adapters.dynamo.usage_events)."""
+
     class Meta:
         table_name = UNBOUND
 
@@ -126,9 +129,20 @@ class CounterModel(Model):
     value = NumberAttribute(default=0)
 
 
+class UsageEventIndex(GlobalSecondaryIndex["UsageLedgerModel"]):
+    """A customer's raw events in time order (event items only: the index is sparse)."""
+
+    class Meta:
+        index_name = "event_index"
+        projection = IncludeProjection(["event"])
+
+    event_customer = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+
+
 class UsageLedgerModel(Model):
-    """Ingestion's bookkeeping (docs/usage.md): a duplicate marker per event id
-    (pk "<tenant>#id#<event id>", sk "-") and daily totals per customer, metric and shard
+    """Ingestion's ledger (docs/usage.md): an item per event id (pk "<tenant>#id#<event id>", sk "-"),
+    its duplicate marker and the raw event in one, and daily totals per customer, metric and shard
     (pk "<tenant>#<customer>#t<shard>", sk "<local day>#<metric>")."""
 
     class Meta:
@@ -137,7 +151,12 @@ class UsageLedgerModel(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     customer_id = UnicodeAttribute(null=True)
-    event_key = UnicodeAttribute(null=True)  # marker: where the raw event is stored
+    # Event items: "<instant>#<event id>", the raw event's place in its customer's time order. Markers
+    # of events recorded before the ledger held them have it too, naming their UsageTable item.
+    event_key = UnicodeAttribute(null=True)
+    event_customer = UnicodeAttribute(null=True)  # event items: "<tenant>#<customer>", the index key
+    event = JSONAttribute(null=True)  # event items: the event as it was sent (UsageEvent's shape)
+    events_by_customer = UsageEventIndex()
     total_micros = NumberAttribute(null=True)  # totals: the sum of values in millionths, exact
     event_count = NumberAttribute(null=True)  # totals: the number of events
     expires_at = TTLAttribute(null=True)

@@ -12,9 +12,9 @@ from pynamodb.exceptions import DoesNotExist
 from billing.adapters.dynamo.models import (
     CustomerModel,
     TenantModel,
-    UsageModel,
 )
-from billing.adapters.dynamo.stores.base import DUE_BUCKETS, customer_key, due_bucket, utc
+from billing.adapters.dynamo.stores.base import DUE_BUCKETS, due_bucket, utc
+from billing.adapters.dynamo.usage_events import events_between
 from billing.adapters.dynamo.usage_keys import shards_of
 from billing.domain.scenario import (
     parse_catalog,
@@ -131,9 +131,7 @@ class DynamoUsageStore:
     def events(self, tenant_id: str, customer_id: str, start: datetime, end: datetime) -> list[UsageEvent]:
         lo, hi = utc(start).isoformat(), utc(end).isoformat()
         return [
-            parse_usage_event(item.event)
-            for item in UsageModel.query(
-                customer_key(tenant_id, customer_id), UsageModel.event_key.between(lo, hi + "~")
-            )
-            if item.event_key < hi
+            parse_usage_event(event)
+            for key, event in events_between(tenant_id, customer_id, lo, hi + "~")
+            if key < hi
         ]
