@@ -36,6 +36,8 @@ def _size(value: dict[str, Any]) -> int:
         return len(raw)
     if kind in ("BOOL", "NULL"):
         return 1
+    if kind == "B":  # the invoice document, compressed
+        return len(raw)
     if kind == "M":
         return 3 + sum(len(k.encode()) + 1 + _size(v) for k, v in raw.items())
     if kind == "L":

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from billing.adapters.dynamo.models.base import UNBOUND
+from billing.adapters.dynamo.models.base import UNBOUND, CompressedJSONAttribute
 
 
 class CustomerInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
@@ -85,7 +85,7 @@ class InvoiceModel(Model):
     currency = UnicodeAttribute()
     total = NumberAttribute()  # minor units
     amount_due = NumberAttribute()  # minor units
-    document = JSONAttribute()  # billing.domain Invoice.to_dict()
+    document = CompressedJSONAttribute()  # billing.domain Invoice.to_dict(), compressed
     run_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     page_published_at = UTCDateTimeAttribute(null=True)
