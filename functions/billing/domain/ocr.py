@@ -26,6 +26,14 @@ def luhn_check_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def luhn_is_valid(digits: str) -> bool:
+    """Whether `digits` (ASCII 0-9) end in the Luhn check digit of what comes before them."""
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    body, check = digits[:-1], digits[-1]
+    return check == (luhn_check_digit(body) if body else "0")
+
+
 def ocr_reference(number_digits: str, with_length_digit: bool) -> str:
     """An OCR reference for `number_digits` (e.g. the invoice number's digits).
 

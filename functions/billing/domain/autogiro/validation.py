@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from billing.domain.ocr import luhn_check_digit, luhn_is_valid
+
 
 class ValidationError(ValueError):
     """A value was refused; `field` names what was wrong and `reason` says why, in English."""
@@ -27,29 +29,7 @@ class ValidationError(ValueError):
         self.reason = reason
 
 
-# --- Luhn and mod 11 ---------------------------------------------------------------------------
-
-
-def luhn_checksum(digits: str) -> int:
-    """The Luhn sum mod 10 of `digits` (0 means the last digit is a valid check digit)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10
-
-
-def luhn_check_digit(digits: str) -> str:
-    """The check digit to append to `digits` so the whole passes Luhn."""
-    return str((10 - luhn_checksum(digits + "0")) % 10)
-
-
-def luhn_is_valid(digits: str) -> bool:
-    return digits.isascii() and digits.isdigit() and luhn_checksum(digits) == 0
+# --- mod 11 (Luhn: billing.domain.ocr) ----------------------------------------------------------
 
 
 def _mod11_is_valid(digits: str) -> bool:
