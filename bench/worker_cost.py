@@ -1,6 +1,6 @@
 """What one invoice costs the billing worker in DynamoDB requests and write units, on a local stack.
 
-`python -m bench.worker_cost --customers 100 [--dump DIR]`
+`python -m bench.worker_cost --customers 100 [--dump DIR] [--sizes]`
 
 Seeds one tenant (a fixed id, so documents compare across branches), runs two monthly runs (the
 second finds each customer's earlier invoice, as every run after the first does) and prints, per run,
@@ -62,6 +62,31 @@ def _report(run: local_billing.Measured) -> None:
     print("  AWS-rule write units/invoice by table: " + ", ".join(f"{t} {u / n:.1f}" for t, u in tables))
 
 
+def _sizes(tenant_id: str) -> None:
+    """The invoice items' sizes by AWS's rule, and what takes the room: the write units follow them."""
+    from billing.adapters.dynamo.models import InvoiceModel
+
+    client = InvoiceModel._get_connection().connection.client
+    items = []
+    for page in client.get_paginator("query").paginate(
+        TableName=InvoiceModel.Meta.table_name,
+        KeyConditionExpression="tenant_id = :t",
+        ExpressionAttributeValues={":t": {"S": tenant_id}},
+    ):
+        items += page["Items"]
+    sizes = sorted(aws_calls.item_size(i) for i in items)
+    by_attribute: dict[str, int] = {}
+    for item in items:
+        for name, value in item.items():
+            by_attribute[name] = by_attribute.get(name, 0) + aws_calls.item_size({name: value})
+    print(
+        f"invoice items: {len(items)}, bytes by AWS's rule: median {sizes[len(sizes) // 2]},"
+        f" max {sizes[-1]}; over 1 KB: {sum(1 for x in sizes if x > 1024)}"
+    )
+    mean = sorted(((b / len(items), n) for n, b in by_attribute.items()), reverse=True)
+    print("  mean bytes by attribute (name included): " + ", ".join(f"{n} {b:.0f}" for b, n in mean))
+
+
 def _dump(tenant_id: str, target: Path) -> None:
     import boto3
 
@@ -92,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 10, 1))
     parser.add_argument("--tenant", default="bench-cost")
     parser.add_argument("--dump", type=Path, help="write pages and emails here")
+    parser.add_argument("--sizes", action="store_true", help="print the invoice items' sizes")
     args = parser.parse_args(argv)
 
     aws_calls.install()
@@ -115,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             load_history(args.tenant, "Europe/Stockholm", demo_data.usage_events(c, args.run_date, second))
         for day in (args.run_date, second):
             _report(_run(args.tenant, day))
+        if args.sizes:
+            _sizes(args.tenant)
         if args.dump:
             _dump(args.tenant, args.dump)
     finally:
