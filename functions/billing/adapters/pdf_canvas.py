@@ -13,11 +13,12 @@ Importing this module loads ReportLab and Pillow (a few hundred ms), so only the
 
 from __future__ import annotations
 
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 
 import reportlab
-from reportlab.lib.colors import HexColor
+from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -38,11 +39,13 @@ for _registered in _FONTS.values():
     pdfmetrics.registerFont(_registered)
 
 # Characters Babel and our texts use that Vera lacks, and what stands in for them.
-_SUBSTITUTES = {
-    "\u202f": "\xa0",  # narrow no-break space (Babel's Swedish grouping in some versions)
-    "\u2009": " ",  # thin space
-    "\u2011": "-",  # non-breaking hyphen
-}
+_SUBSTITUTES = str.maketrans(
+    {
+        "\u202f": "\xa0",  # narrow no-break space (Babel's Swedish grouping in some versions)
+        "\u2009": " ",  # thin space
+        "\u2011": "-",  # non-breaking hyphen
+    }
+)
 _COVERED = frozenset(chr(c) for c in _FONTS[REGULAR].face.charToGlyph) & frozenset(
     chr(c) for c in _FONTS[BOLD].face.charToGlyph
 )
@@ -50,11 +53,10 @@ _COVERED = frozenset(chr(c) for c in _FONTS[REGULAR].face.charToGlyph) & frozens
 
 def printable(text: str) -> str:
     """`text` with each character the fonts cannot draw as '?' (visibly lost rather than an empty box)."""
-    out = []
-    for c in text:
-        c = _SUBSTITUTES.get(c, c)
-        out.append(c if c in _COVERED else "?")
-    return "".join(out)
+    text = text.translate(_SUBSTITUTES)
+    if _COVERED.issuperset(text):
+        return text
+    return "".join(c if c in _COVERED else "?" for c in text)
 
 
 def _font(bold: bool) -> str:
@@ -63,7 +65,16 @@ def _font(bold: bool) -> str:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of `text` in points at font `size`."""
-    return float(pdfmetrics.stringWidth(printable(text), _font(bold), size))
+    return _width(printable(text), size, bold)
+
+
+def _width(shown: str, size: float, bold: bool) -> float:
+    return float(pdfmetrics.stringWidth(shown, _font(bold), size))
+
+
+@cache
+def _colour(hex_rgb: str) -> Color:
+    return HexColor(hex_rgb)
 
 
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
@@ -129,13 +140,13 @@ class PdfDocument:
         """Write `text` with its baseline at `y`; `align` right puts its end at `x`, center its middle.
         Text wider than `fit` points is condensed to that width rather than running into its neighbour."""
         shown = printable(text)
-        width = text_width(shown, size, bold)
+        width = _width(shown, size, bold)
         scale = fit / width if fit is not None and width > fit else 1.0
         if align == "right":
             x -= width * scale
         elif align == "center":
             x -= width * scale / 2
-        self._canvas.setFillColor(HexColor(colour))
+        self._canvas.setFillColor(_colour(colour))
         if scale == 1.0:
             self._canvas.setFont(_font(bold), size)
             self._canvas.drawString(x, A4_HEIGHT - y, shown)
@@ -149,13 +160,13 @@ class PdfDocument:
     def line(
         self, x1: float, y1: float, x2: float, y2: float, *, width: float = 0.5, colour: str = "#000000"
     ) -> None:
-        self._canvas.setStrokeColor(HexColor(colour))
+        self._canvas.setStrokeColor(_colour(colour))
         self._canvas.setLineWidth(width)
         self._canvas.line(x1, A4_HEIGHT - y1, x2, A4_HEIGHT - y2)
 
     def box(self, x: float, y: float, w: float, h: float, *, colour: str) -> None:
         """A filled rectangle with its top left corner at (x, y)."""
-        self._canvas.setFillColor(HexColor(colour))
+        self._canvas.setFillColor(_colour(colour))
         self._canvas.rect(x, A4_HEIGHT - y - h, w, h, stroke=0, fill=1)
 
     def link(self, x: float, y: float, w: float, h: float, url: str) -> None:
