@@ -23,6 +23,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from bench.cold_import import fresh_interpreter
+
 ROOT = Path(__file__).resolve().parents[1]
 # main before issue 12's PDF work: the last commit with billing/domain/page/pdf.py.
 PREVIOUS = "b17c681"
@@ -69,16 +71,8 @@ def measure(tree: Path, runs: int, pdfs: int) -> dict[str, float]:
 
 
 def _in_fresh_interpreter(tree: Path, runs: int, pdfs: int) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", str(tree), "--runs", str(runs), "--pdfs", str(pdfs)],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"measuring {tree} failed: {done.stderr.strip().splitlines()[-3:]}")
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    args = ["-m", "bench.bench_pdf", "--measure", str(tree), "--runs", str(runs), "--pdfs", str(pdfs)]
+    figures: dict[str, float] = fresh_interpreter(args, cwd=ROOT, what=f"measuring {tree}")
     return figures
 
 
