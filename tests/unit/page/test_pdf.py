@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -130,6 +135,29 @@ def test_the_same_invoice_gives_the_same_bytes() -> None:
     # Then the files are byte for byte the same: no creation time, no random document id
     assert first == second
     assert b"D:20000101000000" in first  # ReportLab's invariant date
+
+
+_RENDER_IN_A_NEW_PROCESS = """
+import hashlib
+from billing.adapters.renderer import JinjaRenderer
+from billing.domain.page import build_invoice_page
+from tests.unit.page.builders import rich_context
+print(hashlib.sha256(JinjaRenderer().render_pdf(build_invoice_page(*rich_context()))).hexdigest())
+"""
+
+
+def test_a_retry_in_another_process_stores_the_same_bytes() -> None:
+    # Given the PDF rendered here
+    inv, ctx = rich_context()
+    here = hashlib.sha256(JinjaRenderer().render_pdf(build_invoice_page(inv, ctx))).hexdigest()
+    # When another process (another Lambda instance, another hash seed) renders the same invoice
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": f"{root / 'functions'}{os.pathsep}{root}"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RENDER_IN_A_NEW_PROCESS], env=env, capture_output=True, text=True, check=True
+    )
+    # Then the bytes are the same
+    assert done.stdout.strip() == here
 
 
 def test_a_long_invoice_flows_onto_more_pages_with_every_line() -> None:
