@@ -18,6 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
@@ -77,19 +78,21 @@ def lambda_environment() -> dict[str, str]:
     return env
 
 
-def cold_import(module: str, env: dict[str, str] | None = None, *also: str) -> Imported:
-    """Import `module` (then `also`) in a new interpreter; how long it took and what got loaded."""
+def fresh_interpreter(args: list[str], *, cwd: Path, env: dict[str, str] | None = None, what: str) -> Any:
+    """Run `python *args` in a new interpreter; the JSON its last line of output holds."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, module, *also],
-        env=env or lambda_environment(),
-        cwd=FUNCTIONS,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
-        raise RuntimeError(f"importing {module} failed: {done.stderr.strip().splitlines()[-1:]}")
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+        raise RuntimeError(f"{what} failed: {done.stderr.strip().splitlines()[-3:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cold_import(module: str, env: dict[str, str] | None = None, *also: str) -> Imported:
+    """Import `module` (then `also`) in a new interpreter; how long it took and what got loaded."""
+    args = ["-c", _PROBE, module, *also]
+    env = env or lambda_environment()
+    found = fresh_interpreter(args, cwd=FUNCTIONS, env=env, what=f"importing {module}")
     names = frozenset(found["modules"])
     return Imported(module, found["seconds"], frozenset(m.split(".")[0] for m in names), names)
 

@@ -25,6 +25,17 @@ def test_no_handler_loads_the_xray_sdk_with_tracing_off() -> None:
     assert not imported.loaded("aws_xray_sdk")
 
 
+def test_no_handler_loads_reportlab_before_it_draws_a_pdf() -> None:
+    # Given every handler of the template, some of which load the page renderer at their cold start
+    modules = handler_modules()
+    imported = cold_import(modules[0], lambda_environment(), *modules[1:])
+    assert imported.loaded("billing.adapters.renderer")
+    # Then the PDF layout, ReportLab and Pillow wait for the first PDF (the billing worker's render)
+    assert not imported.loaded("billing.adapters.invoice_pdf")
+    assert not imported.loaded("reportlab")
+    assert not imported.loaded("PIL")
+
+
 def test_a_traced_handler_gets_the_xray_tracer() -> None:
     # Given tracing on, as in Lambda with Tracing: Active
     env = lambda_environment()

@@ -1,1 +1,1 @@
-"""The only code that imports boto3, PynamoDB, Stripe and Jinja2: stores, gateways, the renderer."""
+"""The only code that imports boto3, PynamoDB, Stripe, Jinja2 and ReportLab: stores, gateways, renderers."""

@@ -29,9 +29,9 @@ _KEYED = re.compile(r"[a-z_]+(\.[a-z_]+)+")
 def _template_messages() -> set[str | tuple[str, ...]]:
     found = extract_from_dir(str(TEMPLATES_DIR), [("**.j2", "jinja2")], options_map=_OPTIONS)
     messages = {message for _, _, message, _, _ in found}
-    # The PDF copy is laid out in Python; its texts go through `t(...)` in the renderer.
-    renderer = Path(TEMPLATES_DIR).parent / "adapters" / "renderer.py"
-    messages |= {m for _, m, _, _ in extract_from_file("python", str(renderer), keywords={"t": None})}
+    # The PDF copy is laid out in Python; its texts go through `t(...)` in its layout.
+    layout = Path(TEMPLATES_DIR).parent / "adapters" / "invoice_pdf.py"
+    messages |= {m for _, m, _, _ in extract_from_file("python", str(layout), keywords={"t": None})}
     return messages
 
 
