@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.merchant_events import question_asked_draft
@@ -31,9 +31,11 @@ from billing.services.ports import (
     CustomerAccount,
     CustomerDirectory,
     InvoiceLedger,
+    InvoicePresenter,
     Mailer,
     PageLimits,
     PagePublisher,
+    RenderedInvoice,
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
@@ -47,29 +49,6 @@ MAX_FEEDBACK_LENGTH = 1000
 
 def page_key(token: str) -> str:
     return f"i/{token}"
-
-
-@dataclass(frozen=True)
-class RenderedInvoice:
-    page_html: str
-    email_subject: str
-    email_text: str
-    email_html: str
-    pdf: bytes | None = None  # the PDF copy, stored next to the page
-
-
-class InvoicePresenter(Protocol):
-    """Turns a stored invoice and what we know of the customer into the page and the email."""
-
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None = None,
-    ) -> RenderedInvoice: ...
 
 
 def customer_today(clock: Clock, account: CustomerAccount) -> date:

@@ -106,13 +106,16 @@ def invoice_pages() -> InvoicePages:
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
     from billing.services.invoice_pages import InvoicePages
+    from billing.services.page_facts import page_facts
 
     s = settings()
     return InvoicePages(
         tenants=tenant_directory(),
         customers=customer_directory(),
         invoices=invoice_ledger(),
-        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        presenter=JinjaInvoicePresenter(
+            pages_base_url=s.pages_base_url, api_base_url=s.api_base_url, facts=page_facts
+        ),
         pages=S3PagePublisher(s.pages_bucket),
         clock=SystemClock(),
         usage=DynamoUsageReader(),
@@ -204,10 +207,13 @@ def payment_notices() -> EmailPaymentNotices:
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
+    from billing.services.page_facts import page_facts
 
     s = settings()
     return EmailPaymentNotices(
-        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        presenter=JinjaInvoicePresenter(
+            pages_base_url=s.pages_base_url, api_base_url=s.api_base_url, facts=page_facts
+        ),
         invoices=invoice_ledger(),
         mailer=mailer(),
         clock=SystemClock(),
@@ -299,9 +305,12 @@ def dunning_store() -> DynamoDunningStore:
 def dunning_mail() -> JinjaDunningMail:
     from billing.adapters.dunning_mail import JinjaDunningMail
     from billing.adapters.presenter import JinjaInvoicePresenter
+    from billing.services.page_facts import page_facts
 
     s = settings()
-    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
+    presenter = JinjaInvoicePresenter(
+        pages_base_url=s.pages_base_url, api_base_url=s.api_base_url, facts=page_facts
+    )
     return JinjaDunningMail(presenter)
 
 

@@ -118,12 +118,15 @@ def customer_exit() -> CustomerExit:
     from billing.adapters.exit_page import ExitEmails, PresenterPlanAdvice
     from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
+    from billing.services.page_facts import page_facts
     from billing.services.subscriptions.customer_exit import CustomerExit
     from billing.wiring.merchant import cancel_subscription
 
     bind_tables()
     s = settings()
-    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
+    presenter = JinjaInvoicePresenter(
+        pages_base_url=s.pages_base_url, api_base_url=s.api_base_url, facts=page_facts
+    )
     return CustomerExit(
         invoices=invoice_ledger(),
         pages=invoice_pages(),
