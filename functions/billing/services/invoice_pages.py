@@ -19,7 +19,7 @@ from billing.domain.merchant_events import question_asked_draft
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
-from billing.domain.periods import Interval
+from billing.domain.periods import Interval, local_date
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import InvoiceNotFound, PermanentError
@@ -54,7 +54,7 @@ def page_key(token: str) -> str:
 def customer_today(clock: Clock, account: CustomerAccount) -> date:
     """Today on the customer's own calendar: a page or email rendered just after midnight in Stockholm
     must not call an invoice due "today" that was due yesterday there (the clock runs in UTC)."""
-    return clock.now().astimezone(ZoneInfo(account.customer.timezone)).date()
+    return local_date(clock.now(), ZoneInfo(account.customer.timezone))
 
 
 @dataclass(kw_only=True, eq=False)

@@ -131,7 +131,7 @@ def customer_exit() -> CustomerExit:
         invoices=invoice_ledger(),
         pages=invoice_pages(),
         cancel=cancel_subscription(),
-        advice=PresenterPlanAdvice(invoice_pages(), presenter),
+        advice=PresenterPlanAdvice(presenter),
         confirmations=DynamoExitConfirmations(),
         mailer=mailer(),
         mail=ExitEmails(),
