@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from billing.adapters.dunning_page import last_reminder, relief
 from billing.adapters.engagement_page import exit_link, spend_alert, usage_data
 from billing.adapters.payment_page import payment_notice
 from billing.adapters.renderer import JinjaRenderer
@@ -71,14 +70,11 @@ def invoice_state(stored: StoredInvoice, facts: PageFacts) -> InvoiceState:
         for q in stored.questions
     )
     feedback = stored.feedback or {}
-    reminder, reminder_sent_on = last_reminder(stored)
     return InvoiceState(
         amount_paid=stored.amount_paid,
         paid_on=stored.paid_at.date() if stored.paid_at else None,
         questions=questions,
         feedback_score=feedback.get("score"),
-        reminder=reminder,
-        reminder_sent_on=reminder_sent_on,
         **facts.state,
     )
 
@@ -106,10 +102,11 @@ class JinjaInvoicePresenter:
         today: date,
         usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice:
-        view = self.view(stored, tenant, account, history, today, usage)
+        facts = self.facts(stored, tenant, account, today, self.api_base_url)
+        view = self._view(stored, tenant, account, history, today, usage, facts)
         email = self.renderer.render_email(view)
         page_html = self.renderer.render_page(
-            replace(view, blocks=self.blocks(stored, tenant, account, today))
+            replace(view, blocks=self.blocks(stored, tenant, account, today, facts))
         )
         return RenderedInvoice(
             page_html=page_html,
@@ -120,7 +117,12 @@ class JinjaInvoicePresenter:
         )
 
     def blocks(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, today: date
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        today: date,
+        facts: PageFacts,
     ) -> CustomerBlocks:
         """The page's blocks from the invoice's record beyond the invoice: Stripe's note when automatic
         payment needs the customer or stopped (docs/payments.md), dunning's relief or instalment plan,
@@ -130,7 +132,7 @@ class JinjaInvoicePresenter:
         api = self.api_base_url
         return CustomerBlocks(
             payment_notice=payment_notice(stored),
-            relief=relief(stored, tenant, today, api),
+            relief=facts.relief,
             spend_alert=spend_alert(stored, tenant, account, today, api),
             usage_data=usage_data(stored, account, today, api),
             exit=exit_link(stored, account, today, api),
@@ -145,9 +147,21 @@ class JinjaInvoicePresenter:
         today: date,
         usage: list[PeriodUsage] | None = None,
     ) -> InvoicePageView:
+        facts = self.facts(stored, tenant, account, today, self.api_base_url)
+        return self._view(stored, tenant, account, history, today, usage, facts)
+
+    def _view(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage] | None,
+        facts: PageFacts,
+    ) -> InvoicePageView:
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
-        facts = self.facts(stored, tenant, account, today, self.api_base_url)
         context = PageContext(
             settings=page_settings(tenant.page, tenant),
             links=PageLinks(

@@ -3,8 +3,9 @@
 `page_facts` implements `PageFactsSource` (billing.services.ports), the presenter's one way into these
 rules: the card's pay and autopay links and state (billing.services.payments), Autogiro's link, state
 and notice (billing.services.autogiro), the payment control built from both (billing.services.
-payment_control), dunning's moved due date and instalments, the refunds' and the merchant's credit
-notes, and the plan switches the advice may offer (billing.services.subscriptions.page_switch).
+payment_control), dunning's last reminder, relief block, moved due date and instalments (billing.
+services.dunning.page), the refunds' and the merchant's credit notes, and the plan switches the advice
+may offer (billing.services.subscriptions.page_switch).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from billing.services.autogiro.page_state import (
     autogiro_page_state,
 )
 from billing.services.credit_notes.get import page_credit_notes as ledger_credit_notes
+from billing.services.dunning.page import last_reminder, page_relief
 from billing.services.dunning.state import page_relief_state
 from billing.services.payment_control import page_payment_control
 from billing.services.payments.page_state import page_autopay_state, page_credit_notes, page_payment_links
@@ -39,7 +41,10 @@ def page_facts(
         autogiro_page_notice(stored),
         api_base,
     )
+    reminder, reminder_sent_on = last_reminder(stored)
     state: dict[str, Any] = {
+        "reminder": reminder,
+        "reminder_sent_on": reminder_sent_on,
         # Autogiro's debit date and mandate win over the card mandate's: a SEK invoice has one or the other.
         **page_autopay_state(stored, today),
         **autogiro_page_state(stored, today),
@@ -53,4 +58,10 @@ def page_facts(
         state=state,
         # The plan switch the advice may offer, on the terms the plan-change use case gives today.
         plan_switches=switch_quotes(tenant, account, today),
+        # Only a page of its own shows blocks (billing.adapters.presenter.JinjaInvoicePresenter.blocks).
+        relief=(
+            page_relief(stored, tenant, today, api_base)
+            if stored.invoice.kind != "credit_note" and stored.page_token
+            else None
+        ),
     )

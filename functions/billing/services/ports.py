@@ -15,6 +15,7 @@ from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.page.context import PeriodUsage, PlanSwitchQuote
+from billing.domain.page.customer_blocks import ReliefBlock
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.usage import UsageEvent
 
@@ -328,12 +329,13 @@ class InvoicePresenter(Protocol):
 @dataclass(frozen=True)
 class PageFacts:
     """What the invoice page shows of the invoice's record beyond the invoice (payments, Autogiro,
-    relief, credit notes, the payment control), by the name of the `PageLinks` and `InvoiceState`
-    field each fills, and the plan switches the advice may offer."""
+    dunning, credit notes, the payment control), by the name of the `PageLinks` and `InvoiceState`
+    field each fills; the plan switches the advice may offer, and the relief block."""
 
     links: Mapping[str, Any]
     state: Mapping[str, Any]
     plan_switches: tuple[PlanSwitchQuote, ...] = ()
+    relief: ReliefBlock | None = None  # the page's relief block (not in the email)
 
 
 class PageFactsSource(Protocol):
