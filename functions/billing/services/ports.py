@@ -135,6 +135,24 @@ class IssueInputs:
     outcome: RunOutcome | None
 
 
+# What an API key grants (billing.services.api_keys): "usage" sends usage events only, "full" is the
+# whole merchant API.
+SCOPE_USAGE = "usage"
+SCOPE_FULL = "full"
+SCOPES = (SCOPE_USAGE, SCOPE_FULL)
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a valid key grants: one tenant, one scope."""
+
+    tenant_id: str
+    scope: str
+
+    def allows(self, scope: str) -> bool:
+        return self.scope == SCOPE_FULL or self.scope == scope
+
+
 class TenantDirectory(Protocol):
     def get(self, tenant_id: str) -> TenantAccount: ...
 
