@@ -103,7 +103,7 @@ class JinjaInvoicePresenter:
         usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice:
         facts = self.facts(stored, tenant, account, today, self.api_base_url)
-        view = self._view(stored, tenant, account, history, today, usage, facts)
+        view = self.view(stored, tenant, account, history, today, usage, facts)
         email = self.renderer.render_email(view)
         page_html = self.renderer.render_page(
             replace(view, blocks=self.blocks(stored, tenant, account, today, facts))
@@ -146,20 +146,11 @@ class JinjaInvoicePresenter:
         history: list[StoredInvoice],
         today: date,
         usage: list[PeriodUsage] | None = None,
+        facts: PageFacts | None = None,
     ) -> InvoicePageView:
-        facts = self.facts(stored, tenant, account, today, self.api_base_url)
-        return self._view(stored, tenant, account, history, today, usage, facts)
-
-    def _view(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None,
-        facts: PageFacts,
-    ) -> InvoicePageView:
+        """`facts`: the page's facts when the caller has read them already (`present` reads them once)."""
+        if facts is None:
+            facts = self.facts(stored, tenant, account, today, self.api_base_url)
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
         context = PageContext(
