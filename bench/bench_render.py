@@ -86,6 +86,7 @@ def measure_worker_page(runs: int = 7, pages: int = 50) -> dict[str, float]:
         parse_tenant_settings,
         parse_usage_event,
     )
+    from billing.services.page_facts import page_facts
     from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
     from infra import demo_data
 
@@ -130,7 +131,7 @@ def measure_worker_page(runs: int = 7, pages: int = 50) -> dict[str, float]:
         )
     )
     presenter = JinjaInvoicePresenter(
-        pages_base_url="https://pages.example", api_base_url="https://api.example"
+        pages_base_url="https://pages.example", api_base_url="https://api.example", facts=page_facts
     )
     renderer = JinjaRenderer()
     today = date(2026, 11, 2)

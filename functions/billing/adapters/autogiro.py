@@ -16,8 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from billing.adapters.aws import client, read_inbox_file, translate
 from billing.adapters.mail_words import Words, reader_language
-from billing.services.autogiro.form import MandateForm
-from billing.services.autogiro.model import CONSENT_VALUE, Mandate, MandateStatus
+from billing.services.autogiro.ports import CONSENT_VALUE, Mandate, MandateForm, MandateStatus
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

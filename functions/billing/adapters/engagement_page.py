@@ -18,10 +18,9 @@ from billing.domain.page.customer_blocks import (
     spend_alert_block,
 )
 from billing.domain.pauses import current_pause
-from billing.domain.spend_alerts import SpendAlert, SpendAlertError, tenant_default
-from billing.services.customer_data.usage_export import months_available
+from billing.domain.periods import months_available
+from billing.domain.spend_alerts import SpendAlert, SpendAlertError, period_start_on, tenant_default
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
-from billing.services.spend_alerts.watch import period_start_on
 
 
 def spend_alert(
@@ -40,7 +39,11 @@ def spend_alert(
         fired_on=alert.fired,
         fired_amount=alert.fired_amount,
         # Only a fired alert needs the period (it reads the subscription's plan).
-        period_start=period_start_on(tenant, account, today) if alert.fired_amount is not None else None,
+        period_start=(
+            period_start_on(tenant.catalog, account.subscription, today)
+            if alert.fired_amount is not None
+            else None
+        ),
     )
 
 

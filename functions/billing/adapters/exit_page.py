@@ -5,16 +5,18 @@ invoice page's own view-model so the two never disagree."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from babel.dates import format_date
 
 from billing.adapters.mail_words import Words, reader_language, short_mail
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import environment, format_money, locale_for
+from billing.domain.page.context import PeriodUsage
 from billing.domain.page.exit import ExitView
 from billing.domain.page.view import PlanFitView
-from billing.services.invoice_pages import InvoicePages, customer_today
 from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
-from billing.services.subscriptions.customer_pause import PauseMailFacts
+from billing.services.subscriptions.ports import PauseMailFacts
 
 
 def render_exit_page(view: ExitView, country: str) -> str:
@@ -62,16 +64,16 @@ class PauseEmails:
 
 
 class PresenterPlanAdvice:
-    def __init__(self, pages: InvoicePages, presenter: JinjaInvoicePresenter) -> None:
-        self.pages = pages
+    def __init__(self, presenter: JinjaInvoicePresenter) -> None:
         self.presenter = presenter
 
     def plan_fit(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage],
     ) -> PlanFitView | None:
-        history = self.pages.invoices.history(
-            stored.tenant_id, account.customer.id, stored.invoice.issue_date
-        )
-        usage = self.pages.recent_usage(stored, tenant, account)
-        today = customer_today(self.pages.clock, account)
         return self.presenter.view(stored, tenant, account, history, today, usage).plan_fit

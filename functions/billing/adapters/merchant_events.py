@@ -16,7 +16,7 @@ from billing.adapters.aws import client, translate
 from billing.adapters.dynamo.models import WebhookEndpointModel
 from billing.domain.outbox import OutboxEvent
 from billing.services.errors import RetryableError
-from billing.services.outbox.webhooks import Delivery, Endpoint, deliveries_for
+from billing.services.outbox.ports import Delivery, Endpoint
 from billing.services.ports import Clock
 
 SOURCE = "billing"
@@ -121,7 +121,9 @@ class EventBridgeAndWebhooks:
             raise translate(error, "putting an event on the bus") from error
         if answer.get("FailedEntryCount"):
             raise RetryableError(f"the bus refused {event.event_id}: {answer['Entries']}")
-        for delivery in deliveries_for(self.endpoints.list(event.tenant_id), envelope, self.clock.now()):
+        for delivery in Delivery.for_endpoints(
+            self.endpoints.list(event.tenant_id), envelope, self.clock.now()
+        ):
             self.queue.send(delivery)
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import LANGUAGES, environment, locale_for
-from billing.services.invoice_pages import customer_today
+from billing.domain.periods import local_date
 from billing.services.ports import Clock, CustomerAccount, InvoiceLedger, Mailer, StoredInvoice, TenantAccount
 
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
@@ -53,7 +54,9 @@ class EmailPaymentNotices:
     ) -> tuple[str, str, str]:
         """(subject, text, html) of one notice."""
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
-        view = self.presenter.view(stored, tenant, account, history, customer_today(self.clock, account))
+        # The customer's own calendar day, as the page has it (billing.services.invoice_pages.customer_today).
+        today = local_date(self.clock.now(), ZoneInfo(account.customer.timezone))
+        view = self.presenter.view(stored, tenant, account, history, today)
         env = environment(view.language if view.language in LANGUAGES else "en")
         context = {"view": view, "locale": locale_for(view.language, view.country), "kind": kind, **extra}
         context.setdefault("amount", 0)

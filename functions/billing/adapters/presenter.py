@@ -1,7 +1,8 @@
 """The invoice page and email for a stored invoice: the domain view-model rendered with Jinja.
 
 Maps what the stores hold (tenant page settings, the customer's earlier invoices and usage, the
-invoice's state) into the pure `PageContext`, builds the view with `build_invoice_page`, adds the
+invoice's state, and the `PageFacts` the use cases' rules read from it: billing.services.page_facts,
+passed in as `facts`) into the pure `PageContext`, builds the view with `build_invoice_page`, adds the
 page's typed blocks for payment trouble, relief and the customer's controls (`CustomerBlocks`, built
 by the domain from the state the page adapters read), and renders it all with `JinjaRenderer`: the
 page template includes every block in its place, nothing is spliced into the HTML afterwards.
@@ -13,7 +14,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from billing.adapters.dunning_page import last_reminder, relief
 from billing.adapters.engagement_page import exit_link, spend_alert, usage_data
 from billing.adapters.payment_page import payment_notice
 from billing.adapters.renderer import JinjaRenderer
@@ -31,14 +31,14 @@ from billing.domain.page.customer_blocks import CustomerBlocks
 from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
-from billing.services.autogiro import autogiro_page_links, autogiro_page_notice, autogiro_page_state
-from billing.services.credit_notes.get import page_credit_notes as ledger_credit_notes
-from billing.services.dunning import page_relief_state
-from billing.services.invoice_pages import RenderedInvoice
-from billing.services.payment_control import page_payment_control
-from billing.services.payments import page_autopay_state, page_credit_notes, page_payment_links
-from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
-from billing.services.subscriptions.page_switch import switch_quotes
+from billing.services.ports import (
+    CustomerAccount,
+    PageFacts,
+    PageFactsSource,
+    RenderedInvoice,
+    StoredInvoice,
+    TenantAccount,
+)
 
 
 def page_settings(page: dict[str, Any], tenant: TenantAccount) -> PageSettings:
@@ -57,7 +57,7 @@ def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_star
     return max(1, months // plan.interval.months + 1)
 
 
-def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceState:
+def invoice_state(stored: StoredInvoice, facts: PageFacts) -> InvoiceState:
     questions = tuple(
         Question(
             question_id=str(q["question_id"]),
@@ -70,31 +70,27 @@ def invoice_state(stored: StoredInvoice, today: date | None = None) -> InvoiceSt
         for q in stored.questions
     )
     feedback = stored.feedback or {}
-    reminder, reminder_sent_on = last_reminder(stored)
     return InvoiceState(
         amount_paid=stored.amount_paid,
         paid_on=stored.paid_at.date() if stored.paid_at else None,
         questions=questions,
         feedback_score=feedback.get("score"),
-        reminder=reminder,
-        reminder_sent_on=reminder_sent_on,
-        # Autogiro's debit date and mandate win over the card mandate's: a SEK invoice has one or the other.
-        **{
-            **(page_autopay_state(stored, today) if today else {}),
-            **(autogiro_page_state(stored, today) if today else {}),
-        },
-        **page_relief_state(stored),
-        # Refunds' notes (Stripe), then the merchant's credit notes, each with its own page
-        credit_notes=page_credit_notes(stored).get("credit_notes", ()) + ledger_credit_notes(stored),
+        **facts.state,
     )
 
 
 class JinjaInvoicePresenter:
     def __init__(
-        self, *, pages_base_url: str, api_base_url: str, renderer: JinjaRenderer | None = None
+        self,
+        *,
+        pages_base_url: str,
+        api_base_url: str,
+        facts: PageFactsSource,
+        renderer: JinjaRenderer | None = None,
     ) -> None:
         self.pages_base_url = pages_base_url.rstrip("/")
         self.api_base_url = api_base_url.rstrip("/")
+        self.facts = facts
         self.renderer = renderer or JinjaRenderer()
 
     def present(
@@ -106,10 +102,11 @@ class JinjaInvoicePresenter:
         today: date,
         usage: list[PeriodUsage] | None = None,
     ) -> RenderedInvoice:
-        view = self.view(stored, tenant, account, history, today, usage)
+        facts = self.facts(stored, tenant, account, today, self.api_base_url)
+        view = self.view(stored, tenant, account, history, today, usage, facts)
         email = self.renderer.render_email(view)
         page_html = self.renderer.render_page(
-            replace(view, blocks=self.blocks(stored, tenant, account, today))
+            replace(view, blocks=self.blocks(stored, tenant, account, today, facts))
         )
         return RenderedInvoice(
             page_html=page_html,
@@ -120,7 +117,12 @@ class JinjaInvoicePresenter:
         )
 
     def blocks(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, today: date
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        today: date,
+        facts: PageFacts,
     ) -> CustomerBlocks:
         """The page's blocks from the invoice's record beyond the invoice: Stripe's note when automatic
         payment needs the customer or stopped (docs/payments.md), dunning's relief or instalment plan,
@@ -130,7 +132,7 @@ class JinjaInvoicePresenter:
         api = self.api_base_url
         return CustomerBlocks(
             payment_notice=payment_notice(stored),
-            relief=relief(stored, tenant, today, api),
+            relief=facts.relief,
             spend_alert=spend_alert(stored, tenant, account, today, api),
             usage_data=usage_data(stored, account, today, api),
             exit=exit_link(stored, account, today, api),
@@ -144,20 +146,13 @@ class JinjaInvoicePresenter:
         history: list[StoredInvoice],
         today: date,
         usage: list[PeriodUsage] | None = None,
+        facts: PageFacts | None = None,
     ) -> InvoicePageView:
+        """`facts`: the page's facts when the caller has read them already (`present` reads them once)."""
+        if facts is None:
+            facts = self.facts(stored, tenant, account, today, self.api_base_url)
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
-        card_links = page_payment_links(stored, tenant.page, self.api_base_url)
-        autogiro_links = autogiro_page_links(stored, tenant, self.api_base_url)
-        # The method in force, the choice of methods and stopping (the Autogiro notice goes in the
-        # summary with the method, not among the news).
-        control_links, control_state = page_payment_control(
-            stored,
-            card_links.get("autopay_url"),
-            autogiro_links.get("autopay_url"),
-            autogiro_page_notice(stored),
-            self.api_base_url,
-        )
         context = PageContext(
             settings=page_settings(tenant.page, tenant),
             links=PageLinks(
@@ -165,10 +160,10 @@ class JinjaInvoicePresenter:
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                 api_base=self.api_base_url,
                 pdf_url=f"{self.pages_base_url}/i/{stored.page_token}.pdf",
-                **{**card_links, **autogiro_links, **control_links},
+                **facts.links,
             ),
             today=today,
-            state=replace(invoice_state(stored, today), **control_state),
+            state=invoice_state(stored, facts),
             history=History(
                 previous_invoices=tuple(h.invoice for h in history),
                 customer_since=account.subscription.start_date,
@@ -181,12 +176,11 @@ class JinjaInvoicePresenter:
             bankgiro=tenant.settings.bankgiro,
         )
         # The plan switch the advice may offer, on the terms the plan-change use case gives today
-        # (billing.services.subscriptions.page_switch); posted to the page's own route.
-        switches = switch_quotes(tenant, account, today)
-        if switches:
+        # (billing.services.page_facts); posted to the page's own route.
+        if facts.plan_switches:
             context = replace(
                 context,
-                plan_switches=switches,
+                plan_switches=facts.plan_switches,
                 links=replace(context.links, plan_change_url=context.links.api("plan")),
             )
         # The customer's language as they last chose it (on any page: billing.services.page_language),

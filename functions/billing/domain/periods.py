@@ -122,3 +122,12 @@ def days_text(days: int, of_days: int, language: str) -> str:
     if language == "sv":
         return f"{days} av {of_days} dagar"
     return f"{days} of {of_days} days"
+
+
+def months_available(start: date, today: date) -> list[date]:
+    """Every month from the subscription's start to today, newest first (what the page links)."""
+    month, last, out = start.replace(day=1), today.replace(day=1), []
+    while month <= last:
+        out.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out[::-1]

@@ -20,10 +20,18 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
+from billing.domain.periods import period_containing
 
 MAX_THRESHOLD = 100_000_000_00  # 100 million kr in öre: far above any monthly bill, below any overflow
 _AMOUNT = re.compile(r"\d{1,9}([.,]\d{1,2})?")
+
+
+def period_start_on(catalog: Catalog, subscription: Subscription, day: date) -> date:
+    """The first day of the billing period `day` is in: the "month" an alert fires once for."""
+    plan = catalog.plan(subscription.phases[0].plan_code)
+    return period_containing(day, plan.interval, subscription.anchor, subscription.anchor_day).start
 
 
 class SpendAlertError(ValueError):

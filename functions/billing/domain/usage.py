@@ -1,4 +1,4 @@
-"""Usage events and the aggregations that turn a period's events into a billable quantity.
+"""Usage events, their values, the ledger's record, and the aggregations into a billable quantity.
 
 Events are deduplicated by id and put in a canonical order (timestamp, id) before anything is summed,
 so the same events in any order give the same invoice.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from operator import attrgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.catalog import Aggregation, Catalog, Charge, ChargeModel
@@ -73,6 +74,47 @@ def usage_value_problem(value: Decimal) -> str | None:
     if value < 0:
         return NEGATIVE_USAGE
     return None
+
+
+# Totals are kept as exact integers of millionths; a finer value could not be added up exactly.
+VALUE_DECIMALS = 6
+MAX_ABS_VALUE = Decimal(10) ** 15
+
+
+def bad_value(value: Decimal) -> bool:
+    """True when `value` cannot be stored: not finite, 10^15 or more, finer than VALUE_DECIMALS, or a
+    zero written in a way that is not plain 0 (-0, 0E-999999999): the raw value is stored as sent."""
+    if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
+        return True
+    exponent = value.as_tuple().exponent
+    if value.is_zero():
+        return value.is_signed() or not isinstance(exponent, int) or not -VALUE_DECIMALS <= exponent <= 0
+    # Compared, not normalised: normalising 1E-999999999 underflows to 0 and would pass as 0.
+    return value.adjusted() < -VALUE_DECIMALS or value != value.quantize(Decimal(10) ** -VALUE_DECIMALS)
+
+
+@dataclass(frozen=True)
+class UsageRecord:
+    """One valid event, as the ledger stores it."""
+
+    index: int
+    event: UsageEvent  # timestamp = the instant it is billed at (moved forward for an adjustment)
+    day: date  # the local day of that instant in the customer's timezone: the daily total it adds to
+    original_timestamp: datetime | None = None  # set for an adjustment
+    shards: int = 1  # the customer's CustomerAccount.usage_shards: the keys its daily total may go to
+
+    def document(self) -> dict[str, Any]:
+        """The stored event, in the shape `parse_usage_event` reads back (the worker's raw events)."""
+        doc: dict[str, Any] = {
+            "id": self.event.id,
+            "customer_id": self.event.customer_id,
+            "metric": self.event.metric,
+            "timestamp": self.event.timestamp.isoformat(),
+            "value": str(self.event.value),
+        }
+        if self.event.properties:
+            doc["properties"] = dict(self.event.properties)
+        return doc
 
 
 _ORDER = attrgetter("timestamp", "id")

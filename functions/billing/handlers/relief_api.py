@@ -45,10 +45,12 @@ def _form_page(token: str, status: int = 200, error: str | None = None) -> Respo
         stored = relief.by_token(token)
     except InvoiceNotFound:
         return Response(404, "text/plain; charset=utf-8", "Not found")
+    tenant, today = tenant_directory().get(stored.tenant_id), relief.today()
     html = render_relief_page(
         stored,
-        tenant_directory().get(stored.tenant_id),
-        relief.today(),
+        tenant,
+        today,
+        relief.choice(stored, tenant, today),
         page_url=_page_url(token),
         api_base=settings().api_base_url,
         error=error,

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from billing.services.errors import PermanentError
-from billing.services.ports import TenantDirectory
+from billing.services.ports import SCOPE_FULL as SCOPE_FULL
+from billing.services.ports import SCOPE_USAGE as SCOPE_USAGE
+from billing.services.ports import SCOPES, KeyGrant, TenantDirectory
 
-SCOPE_USAGE = "usage"
-SCOPE_FULL = "full"
-SCOPES = (SCOPE_USAGE, SCOPE_FULL)
 API_KEY_PREFIX = "bk_"
 MAX_KEY_LENGTH = 200
 
@@ -32,17 +30,6 @@ def hash_api_key(api_key: str) -> str:
     """What is stored for a key: its SHA-256 (hex). Keys are 256 random bits, so no salt is needed.
     The hash is also the key's id, the handle to revoke it by when the key itself is lost."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class KeyGrant:
-    """What a valid key grants: one tenant, one scope."""
-
-    tenant_id: str
-    scope: str
-
-    def allows(self, scope: str) -> bool:
-        return self.scope == SCOPE_FULL or self.scope == scope
 
 
 class ApiKeyStore(Protocol):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from billing.domain.outbox import OutboxEvent
 from billing.domain.periods import local_midnight, period_containing, previous_period
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_usage_event
-from billing.domain.usage import UsageEvent
+from billing.domain.usage import VALUE_DECIMALS, UsageEvent, UsageRecord, bad_value
 
 # Keys (creation, hashing, scopes) live in services/api_keys.py; re-exported for existing callers.
 from billing.services.api_keys import API_KEY_PREFIX as API_KEY_PREFIX
@@ -53,8 +53,6 @@ MAX_JSON_DEPTH = 8
 MAX_INTEGER_DIGITS = 20
 # Events older than this are refused (their timestamp is a client bug, not a late meter reading).
 MAX_EVENT_AGE = timedelta(days=400)
-# Totals are kept as exact integers of millionths; a finer value could not be added up exactly.
-VALUE_DECIMALS = 6
 # Clocks drift: an event a little ahead of ours is fine, one from tomorrow is a client bug.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # Scheduled runs start in this zone (template.yaml, ScheduleV2); a run dated D may begin at its midnight.
@@ -108,30 +106,6 @@ class BatchResult:
             "rejected": self.count(REJECTED),
             "results": [r.to_dict() for r in self.results],
         }
-
-
-@dataclass(frozen=True)
-class UsageRecord:
-    """One valid event, as the ledger stores it."""
-
-    index: int
-    event: UsageEvent  # timestamp = the instant it is billed at (moved forward for an adjustment)
-    day: date  # the local day of that instant in the customer's timezone: the daily total it adds to
-    original_timestamp: datetime | None = None  # set for an adjustment
-    shards: int = 1  # the customer's CustomerAccount.usage_shards: the keys its daily total may go to
-
-    def document(self) -> dict[str, Any]:
-        """The stored event, in the shape `parse_usage_event` reads back (the worker's raw events)."""
-        doc: dict[str, Any] = {
-            "id": self.event.id,
-            "customer_id": self.event.customer_id,
-            "metric": self.event.metric,
-            "timestamp": self.event.timestamp.isoformat(),
-            "value": str(self.event.value),
-        }
-        if self.event.properties:
-            doc["properties"] = dict(self.event.properties)
-        return doc
 
 
 class UsageLedger(Protocol):
@@ -208,21 +182,6 @@ def usage_window(tenant: TenantAccount, account: CustomerAccount, now: datetime)
     # The invoice is due and a run may be reading its window: late events go to the window after it,
     # which is `period` itself (billed by the invoice that follows the one now due).
     return UsageWindow(local_midnight(period.start, tz), tz)
-
-
-MAX_ABS_VALUE = Decimal(10) ** 15
-
-
-def bad_value(value: Decimal) -> bool:
-    """True when `value` cannot be stored: not finite, 10^15 or more, finer than VALUE_DECIMALS, or a
-    zero written in a way that is not plain 0 (-0, 0E-999999999): the raw value is stored as sent."""
-    if not value.is_finite() or abs(value) >= MAX_ABS_VALUE:
-        return True
-    exponent = value.as_tuple().exponent
-    if value.is_zero():
-        return value.is_signed() or not isinstance(exponent, int) or not -VALUE_DECIMALS <= exponent <= 0
-    # Compared, not normalised: normalising 1E-999999999 underflows to 0 and would pass as 0.
-    return value.adjusted() < -VALUE_DECIMALS or value != value.quantize(Decimal(10) ** -VALUE_DECIMALS)
 
 
 def parse_json_integer(text: str) -> int | Decimal:

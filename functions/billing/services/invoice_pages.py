@@ -12,14 +12,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.merchant_events import question_asked_draft
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
 from billing.domain.page.settings import page_settings_from_dict
-from billing.domain.periods import Interval
+from billing.domain.periods import Interval, local_date
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
 from billing.services.errors import InvoiceNotFound, PermanentError
@@ -31,9 +31,11 @@ from billing.services.ports import (
     CustomerAccount,
     CustomerDirectory,
     InvoiceLedger,
+    InvoicePresenter,
     Mailer,
     PageLimits,
     PagePublisher,
+    RenderedInvoice,
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
@@ -49,33 +51,10 @@ def page_key(token: str) -> str:
     return f"i/{token}"
 
 
-@dataclass(frozen=True)
-class RenderedInvoice:
-    page_html: str
-    email_subject: str
-    email_text: str
-    email_html: str
-    pdf: bytes | None = None  # the PDF copy, stored next to the page
-
-
-class InvoicePresenter(Protocol):
-    """Turns a stored invoice and what we know of the customer into the page and the email."""
-
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None = None,
-    ) -> RenderedInvoice: ...
-
-
 def customer_today(clock: Clock, account: CustomerAccount) -> date:
     """Today on the customer's own calendar: a page or email rendered just after midnight in Stockholm
     must not call an invoice due "today" that was due yesterday there (the clock runs in UTC)."""
-    return clock.now().astimezone(ZoneInfo(account.customer.timezone)).date()
+    return local_date(clock.now(), ZoneInfo(account.customer.timezone))
 
 
 @dataclass(kw_only=True, eq=False)

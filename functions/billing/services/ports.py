@@ -5,7 +5,7 @@ Adapters implement these (DynamoDB, S3, SES, SQS, Jinja); tests use in-memory fa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
+from billing.domain.page.context import PeriodUsage, PlanSwitchQuote
+from billing.domain.page.customer_blocks import ReliefBlock
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.usage import UsageEvent
 
@@ -131,6 +133,24 @@ class IssueInputs:
     account: CustomerAccount | None
     counter: int
     outcome: RunOutcome | None
+
+
+# What an API key grants (billing.services.api_keys): "usage" sends usage events only, "full" is the
+# whole merchant API.
+SCOPE_USAGE = "usage"
+SCOPE_FULL = "full"
+SCOPES = (SCOPE_USAGE, SCOPE_FULL)
+
+
+@dataclass(frozen=True)
+class KeyGrant:
+    """What a valid key grants: one tenant, one scope."""
+
+    tenant_id: str
+    scope: str
+
+    def allows(self, scope: str) -> bool:
+        return self.scope == SCOPE_FULL or self.scope == scope
 
 
 class TenantDirectory(Protocol):
@@ -299,6 +319,55 @@ class RunLedger(Protocol):
 
 class InvoiceQueue(Protocol):
     def send_all(self, messages: Iterable[dict[str, Any]]) -> int: ...
+
+
+@dataclass(frozen=True)
+class RenderedInvoice:
+    page_html: str
+    email_subject: str
+    email_text: str
+    email_html: str
+    pdf: bytes | None = None  # the PDF copy, stored next to the page
+
+
+class InvoicePresenter(Protocol):
+    """Turns a stored invoice and what we know of the customer into the page and the email."""
+
+    def present(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage] | None = None,
+    ) -> RenderedInvoice: ...
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the invoice page shows of the invoice's record beyond the invoice (payments, Autogiro,
+    dunning, credit notes, the payment control), by the name of the `PageLinks` and `InvoiceState`
+    field each fills; the plan switches the advice may offer, and the relief block."""
+
+    links: Mapping[str, Any]
+    state: Mapping[str, Any]
+    plan_switches: tuple[PlanSwitchQuote, ...] = ()
+    relief: ReliefBlock | None = None  # the page's relief block (not in the email)
+
+
+class PageFactsSource(Protocol):
+    """Reads `PageFacts` from the stored state with the use cases' own rules
+    (billing.services.page_facts), so the presenter renders what the use cases decided."""
+
+    def __call__(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        today: date,
+        api_base: str,
+    ) -> PageFacts: ...
 
 
 class PagePublisher(Protocol):

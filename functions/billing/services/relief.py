@@ -25,6 +25,7 @@ from billing.domain.dunning import (
     move_due_date,
     split_invoice,
 )
+from billing.domain.dunning.relief import ReliefChoice
 from billing.domain.dunning_events import relief_chosen_event
 from billing.domain.ocr import ocr_reference
 from billing.services.dunning import (
@@ -36,6 +37,7 @@ from billing.services.dunning import (
     local_today,
     policy_of,
 )
+from billing.services.dunning.page import relief_choice
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
@@ -104,6 +106,11 @@ class CustomerRelief:
 
     def today(self) -> date:
         return local_today(self.clock.now())
+
+    def choice(self, stored: StoredInvoice, tenant: TenantAccount, today: date) -> ReliefChoice | None:
+        """What the relief form offers: the choice the rules leave the customer (None: not open)."""
+        policy = policy_of(tenant)
+        return relief_choice(stored, policy, today) if stored.status == "open" else None
 
     def _read(self, token: str) -> _Read:
         stored = self.by_token(token)

@@ -10,6 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from billing.settings import settings
+from billing.wiring.pages import invoice_presenter
 
 if TYPE_CHECKING:
     from billing.adapters.autogiro import JinjaAutogiroForm
@@ -103,7 +104,6 @@ def customer_directory() -> DynamoCustomerDirectory:
 def invoice_pages() -> InvoicePages:
     from billing.adapters.aws import S3PagePublisher
     from billing.adapters.dynamo.usage import DynamoUsageReader
-    from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
     from billing.services.invoice_pages import InvoicePages
 
@@ -112,7 +112,7 @@ def invoice_pages() -> InvoicePages:
         tenants=tenant_directory(),
         customers=customer_directory(),
         invoices=invoice_ledger(),
-        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        presenter=invoice_presenter(),
         pages=S3PagePublisher(s.pages_bucket),
         clock=SystemClock(),
         usage=DynamoUsageReader(),
@@ -202,12 +202,10 @@ def stripe_gateway(tenant_id: str) -> StripePaymentGateway:
 @cache
 def payment_notices() -> EmailPaymentNotices:
     from billing.adapters.payment_emails import EmailPaymentNotices
-    from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
 
-    s = settings()
     return EmailPaymentNotices(
-        presenter=JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url),
+        presenter=invoice_presenter(),
         invoices=invoice_ledger(),
         mailer=mailer(),
         clock=SystemClock(),
@@ -298,11 +296,8 @@ def dunning_store() -> DynamoDunningStore:
 @cache
 def dunning_mail() -> JinjaDunningMail:
     from billing.adapters.dunning_mail import JinjaDunningMail
-    from billing.adapters.presenter import JinjaInvoicePresenter
 
-    s = settings()
-    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
-    return JinjaDunningMail(presenter)
+    return JinjaDunningMail(invoice_presenter())
 
 
 @cache

@@ -16,6 +16,7 @@ from billing.wiring.core import (
     mailer,
     tenant_directory,
 )
+from billing.wiring.pages import invoice_presenter
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.engagement import DynamoEngagementCounts
@@ -116,19 +117,17 @@ def customer_exit() -> CustomerExit:
     from billing.adapters.dynamo.engagement import DynamoExitConfirmations
     from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.exit_page import ExitEmails, PresenterPlanAdvice
-    from billing.adapters.presenter import JinjaInvoicePresenter
     from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.customer_exit import CustomerExit
     from billing.wiring.merchant import cancel_subscription
 
     bind_tables()
     s = settings()
-    presenter = JinjaInvoicePresenter(pages_base_url=s.pages_base_url, api_base_url=s.api_base_url)
     return CustomerExit(
         invoices=invoice_ledger(),
         pages=invoice_pages(),
         cancel=cancel_subscription(),
-        advice=PresenterPlanAdvice(invoice_pages(), presenter),
+        advice=PresenterPlanAdvice(invoice_presenter()),
         confirmations=DynamoExitConfirmations(),
         mailer=mailer(),
         mail=ExitEmails(),

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from billing.domain.email_feedback import FeedbackError, parse_feedback
-from billing.services.customer_data.usage_export import _cell, months_available, parse_month
+from billing.domain.periods import months_available
+from billing.services.customer_data.usage_export import _cell, parse_month
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
 from billing.services.deliveries.record_feedback import RecordEmailFeedback
 from billing.services.engagement_report import CountsSource, MonthlyRow, PriceChangeSource, monthly_table

@@ -22,10 +22,10 @@ from billing.domain.scenario import parse_catalog, parse_subscription, parse_ten
 from billing.services.errors import PermanentError
 from billing.services.outbox.catalog import SubscriptionChanged
 from billing.services.ports import AuditEvent, CustomerAccount, TenantAccount
-from billing.services.subscriptions.customer_pause import CustomerPause, PauseMailFacts
+from billing.services.subscriptions.customer_pause import CustomerPause
 from billing.services.subscriptions.documents import SubscriptionConflict, to_document
 from billing.services.subscriptions.pause import PauseSubscription
-from billing.services.subscriptions.ports import SubscriptionRecord
+from billing.services.subscriptions.ports import PauseMailFacts, SubscriptionRecord
 from infra import demo_data
 from tests.unit.api.test_page_plan_switch import CUSTOMER
 from tests.unit.outbox.fakes import MemoryCustomerStreams

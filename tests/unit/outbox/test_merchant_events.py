@@ -19,9 +19,10 @@ from billing.domain.merchant_events import EventDraft, card_mandate_draft, custo
 from billing.domain.outbox import OutboxEvent, invoice_stream
 from billing.domain.payments import MandateActivated, MandateDetached, MandateStatus, apply_mandate_event
 from billing.domain.scenario import parse_catalog, parse_subscription, parse_tenant_settings
+from billing.domain.usage import UsageRecord
 from billing.services.dunning.answer_question import AnswerQuestion
 from billing.services.errors import PermanentError, RetryableError
-from billing.services.ingest_usage import IngestUsage, UsageRecord
+from billing.services.ingest_usage import IngestUsage
 from billing.services.invoice_pages import PageActions
 from billing.services.outbox import DriveOutbox
 from billing.services.outbox.catalog import BY_NAME, Envelope

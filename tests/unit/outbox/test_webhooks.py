@@ -19,7 +19,6 @@ from billing.services.outbox.webhooks import (
     Endpoint,
     ManageEndpoints,
     check_url,
-    deliveries_for,
     pause_before,
 )
 
@@ -76,12 +75,12 @@ def test_endpoints_take_the_event_types_they_ask_for() -> None:
     payments = Endpoint("t1", "we_3", "https://c.example/h", new_secret(), ("payment.*",))
     off = Endpoint("t1", "we_4", "https://d.example/h", new_secret(), enabled=False)
     event = {"id": "evt_1", "type": "invoice.paid"}
-    assert [d.endpoint_id for d in deliveries_for([every, paid, payments, off], event, T0)] == [
+    assert [d.endpoint_id for d in Delivery.for_endpoints([every, paid, payments, off], event, T0)] == [
         "we_1",
         "we_2",
     ]
     refund = {"id": "evt_2", "type": "payment.refunded"}
-    assert [d.endpoint_id for d in deliveries_for([every, paid, payments, off], refund, T0)] == [
+    assert [d.endpoint_id for d in Delivery.for_endpoints([every, paid, payments, off], refund, T0)] == [
         "we_1",
         "we_3",
     ]

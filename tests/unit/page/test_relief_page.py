@@ -7,6 +7,8 @@ from datetime import date
 
 from billing.adapters.dunning_page import render_relief_page
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
+from billing.services.dunning.page import relief_choice
+from billing.services.dunning.state import policy_of
 from billing.services.ports import StoredInvoice, TenantAccount
 from infra import demo_data
 from tests.unit.page.builders import invoice
@@ -23,8 +25,10 @@ TENANT = TenantAccount(
 def _page(language: str, *, status: str = "open", error: str | None = None) -> Page:
     inv = invoice(language=language)  # 323 kr, due 30 November 2026
     stored = StoredInvoice(invoice=inv, page_token="t" * 32, status=status, amount_due=inv.amount_due)
+    today = date(2026, 11, 25)
+    choice = relief_choice(stored, policy_of(TENANT), today) if status == "open" else None
     html = render_relief_page(
-        stored, TENANT, date(2026, 11, 25), page_url="https://p/i/x", api_base="https://a", error=error
+        stored, TENANT, today, choice, page_url="https://p/i/x", api_base="https://a", error=error
     )
     return Page(html)
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from billing.domain.bounded_json import nested_deeper_than
-from billing.services.ingest_usage import MAX_JSON_DEPTH, bad_value, parse_json_integer
+from billing.domain.usage import bad_value
+from billing.services.ingest_usage import MAX_JSON_DEPTH, parse_json_integer
 from tests.unit.usage.test_ingest_usage import FakeLedger, _account, _event, _use_case
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -10,8 +10,7 @@ import pytest
 
 from billing.adapters.dynamo.usage_keys import HOT_SHARDS, shard_of, totals_key
 from billing.adapters.dynamo.usage_ledger import plan_chunks, total_of, transact_items
-from billing.domain.usage import UsageEvent
-from billing.services.ingest_usage import UsageRecord
+from billing.domain.usage import UsageEvent, UsageRecord
 from billing.settings import ConfigError, usage_transaction_items
 
 AT = datetime(2026, 11, 3, 12, tzinfo=UTC)

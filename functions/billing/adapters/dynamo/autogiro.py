@@ -29,7 +29,7 @@ from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.records import BankAccount
 from billing.domain.merchant_events import EventDraft
-from billing.services.autogiro.model import Mandate, MandateStatus
+from billing.services.autogiro.ports import Mandate, MandateStatus
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 

@@ -36,10 +36,9 @@ from billing.adapters.dynamo.usage_keys import (
 )
 from billing.adapters.dynamo.usage_ledger import USAGE_TTL, DynamoUsageLedger
 from billing.domain.scenario import parse_usage_event
-from billing.services.api_keys import SCOPE_USAGE, KeyGrant
+from billing.domain.usage import VALUE_DECIMALS, bad_value
 from billing.services.errors import PermanentError
-from billing.services.ingest_usage import VALUE_DECIMALS, bad_value
-from billing.services.ports import CustomerAccount
+from billing.services.ports import SCOPE_USAGE, CustomerAccount, KeyGrant
 
 KEY_CACHE_SECONDS = 60.0
 KEY_CACHE_ENTRIES = 1000  # known keys per container: far more than one tenant ever has

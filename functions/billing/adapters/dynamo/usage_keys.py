@@ -18,8 +18,7 @@ from decimal import Decimal
 from pynamodb.exceptions import UpdateError
 
 from billing.adapters.dynamo.models import CustomerModel, UsageLedgerModel
-from billing.domain.usage import UsageEvent
-from billing.services.ingest_usage import VALUE_DECIMALS
+from billing.domain.usage import VALUE_DECIMALS, UsageEvent
 
 # The most shards a customer gets, and the count a hot customer is raised to. The code before shard
 # counts were recorded spread every customer over this many, so it is what an absent count means: no

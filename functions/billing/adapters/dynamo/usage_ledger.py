@@ -43,8 +43,8 @@ from billing.adapters.dynamo.usage_keys import (
     to_micros,
     totals_key,
 )
+from billing.domain.usage import UsageRecord
 from billing.services.errors import RetryableError
-from billing.services.ingest_usage import UsageRecord
 from billing.settings import usage_transaction_items
 
 USAGE_TTL = timedelta(days=800)  # event items: the invoice's usage explanation and dedupe

@@ -16,9 +16,9 @@
 Invoice state lives in `state["autogiro"]` (docs/autogiro.md): the mandate's status and reason as the
 page shows it, `debit_date` / `notified_on` / `payer_number`, `sent` (the file), `failed`, `settled`.
 
-The package, a module per concern: `model` (the mandate, the agreement settings, the invoice's
-Autogiro state), `ports`, `form`, `export` (the request file, a cancellation), `import_report`,
-`page_state`.
+The package, a module per concern: `model` (the agreement settings, the invoice's Autogiro state),
+`ports` (with the mandate and the form page's content), `form`, `export` (the request file, a
+cancellation), `import_report`, `page_state`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from billing.services.autogiro.export import (
 from billing.services.autogiro.form import (
     FORM_FIELDS,
     AutogiroMandates,
-    MandateForm,
 )
 from billing.services.autogiro.import_report import (
     ImportReport,
@@ -41,15 +40,12 @@ from billing.services.autogiro.import_report import (
     tenant_of_inbox_key,
 )
 from billing.services.autogiro.model import (
-    CONSENT_VALUE,
     INBOX_PREFIX,
     OUTBOX_PREFIX,
     STOCKHOLM,
     AutogiroFormError,
     AutogiroNotOffered,
     AutogiroSettings,
-    Mandate,
-    MandateStatus,
     announced_state,
     autogiro_settings,
     autogiro_state,
@@ -61,8 +57,12 @@ from billing.services.autogiro.page_state import (
     autogiro_page_state,
 )
 from billing.services.autogiro.ports import (
+    CONSENT_VALUE,
     AutogiroFiles,
     AutogiroInvoices,
+    Mandate,
+    MandateForm,
+    MandateStatus,
     MandateStore,
     MethodChange,
 )

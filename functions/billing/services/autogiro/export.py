@@ -21,14 +21,18 @@ from billing.services.autogiro.model import (
     OUTBOX_PREFIX,
     STOCKHOLM,
     AutogiroNotOffered,
-    Mandate,
-    MandateStatus,
     announced_state,
     autogiro_settings,
     autogiro_state,
     reason_record,
 )
-from billing.services.autogiro.ports import AutogiroFiles, AutogiroInvoices, MandateStore
+from billing.services.autogiro.ports import (
+    AutogiroFiles,
+    AutogiroInvoices,
+    Mandate,
+    MandateStatus,
+    MandateStore,
+)
 from billing.services.errors import PermanentError, failure_note
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from billing.domain.autogiro.validation import (
     ValidationError,
     autogiro_identity,
     validate_bank_account,
 )
-from billing.services.autogiro.model import (
+from billing.services.autogiro.model import AutogiroFormError, AutogiroNotOffered, autogiro_settings
+from billing.services.autogiro.ports import (
     CONSENT_VALUE,
-    AutogiroFormError,
-    AutogiroNotOffered,
-    Mandate,
+    AutogiroInvoices,
+    MandateForm,
     MandateStatus,
-    autogiro_settings,
+    MandateStore,
+    MethodChange,
 )
-from billing.services.autogiro.ports import AutogiroInvoices, MandateStore, MethodChange
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
     AuditEvent,
@@ -29,19 +29,6 @@ from billing.services.ports import (
 )
 
 # --------------------------------------------------------------------------------------------- form
-
-
-@dataclass(frozen=True)
-class MandateForm:
-    """What the form page shows: the invoice, the tenant, the mandate so far, and errors."""
-
-    stored: StoredInvoice
-    tenant: TenantAccount
-    language: str
-    mandate: Mandate | None
-    values: dict[str, str] = field(default_factory=dict)
-    error_field: str | None = None
-    error: str | None = None
 
 
 # The form's fields a refusal can name; the page words each refusal in the reader's language

@@ -25,13 +25,17 @@ from billing.services.autogiro.model import (
     INBOX_PREFIX,
     STOCKHOLM,
     AutogiroNotOffered,
-    Mandate,
-    MandateStatus,
     autogiro_settings,
     autogiro_state,
     reason_record,
 )
-from billing.services.autogiro.ports import AutogiroFiles, AutogiroInvoices, MandateStore
+from billing.services.autogiro.ports import (
+    AutogiroFiles,
+    AutogiroInvoices,
+    Mandate,
+    MandateStatus,
+    MandateStore,
+)
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (

@@ -1,10 +1,10 @@
-"""Autogiro's own types: the mandate and its status, the tenant's agreement settings, the form's errors."""
+"""Autogiro's own types: the tenant's agreement settings, the form's errors, the invoice's Autogiro state
+(the mandate and its status are records of the ports: billing.services.autogiro.ports)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from billing.domain.autogiro.validation import (
     ValidationError,
     validate_bankgiro,
 )
+from billing.services.autogiro.ports import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.ports import (
     StoredInvoice,
@@ -28,7 +29,6 @@ from billing.services.ports import (
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 INBOX_PREFIX = "autogiro/inbox/"
 OUTBOX_PREFIX = "autogiro/outbox/"
-CONSENT_VALUE = "yes"
 
 
 class AutogiroFormError(PermanentError):
@@ -38,31 +38,6 @@ class AutogiroFormError(PermanentError):
 
 class AutogiroNotOffered(PermanentError):
     """The tenant has no Autogiro agreement configured, or the invoice is not in SEK."""
-
-
-class MandateStatus(StrEnum):
-    PENDING = "pending"  # given on the page, not yet in a request file
-    SENT = "sent"  # in a request file, waiting for Bankgirot's answer
-    APPROVED = "approved"  # debits may be sent
-    REJECTED = "rejected"  # Bankgirot or the bank refused it; the reason says why
-    CANCEL_PENDING = "cancel_pending"  # to be removed in the next request file (TK03)
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class Mandate:
-    tenant_id: str
-    customer_id: str
-    payer_number: str
-    status: MandateStatus
-    clearing: str | None = None
-    account_number: str | None = None
-    identity: str | None = None  # 12-position Autogiro form (personnummer or 00 + orgnr)
-    invoice_id: str | None = None  # the invoice whose page it was given on
-    requested_at: datetime | None = None
-    sent_on: date | None = None
-    reason: Reason | None = None
-    version: int = 1
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
-from billing.services.autogiro.model import MandateStatus, autogiro_settings, autogiro_state
+from billing.services.autogiro.model import autogiro_settings, autogiro_state
+from billing.services.autogiro.ports import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.ports import (
     StoredInvoice,

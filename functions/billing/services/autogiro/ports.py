@@ -1,9 +1,12 @@
-"""The Autogiro use cases' ports: the mandate store, the invoices it reads, the bank's files."""
+"""The Autogiro use cases' ports: the mandate store, the invoices it reads, the bank's files; and the
+records that cross them (the mandate and its status, the form page's content)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from billing.domain.autogiro.outcomes import (
@@ -11,10 +14,53 @@ from billing.domain.autogiro.outcomes import (
 )
 from billing.domain.autogiro.records import BankAccount
 from billing.domain.merchant_events import EventDraft
-from billing.services.autogiro.model import Mandate, MandateStatus
 from billing.services.ports import (
     StoredInvoice,
+    TenantAccount,
 )
+
+# ------------------------------------------------------------------------------------------- records
+
+CONSENT_VALUE = "yes"  # the form's consent checkbox, ticked
+
+
+class MandateStatus(StrEnum):
+    PENDING = "pending"  # given on the page, not yet in a request file
+    SENT = "sent"  # in a request file, waiting for Bankgirot's answer
+    APPROVED = "approved"  # debits may be sent
+    REJECTED = "rejected"  # Bankgirot or the bank refused it; the reason says why
+    CANCEL_PENDING = "cancel_pending"  # to be removed in the next request file (TK03)
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Mandate:
+    tenant_id: str
+    customer_id: str
+    payer_number: str
+    status: MandateStatus
+    clearing: str | None = None
+    account_number: str | None = None
+    identity: str | None = None  # 12-position Autogiro form (personnummer or 00 + orgnr)
+    invoice_id: str | None = None  # the invoice whose page it was given on
+    requested_at: datetime | None = None
+    sent_on: date | None = None
+    reason: Reason | None = None
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class MandateForm:
+    """What the form page shows: the invoice, the tenant, the mandate so far, and errors."""
+
+    stored: StoredInvoice
+    tenant: TenantAccount
+    language: str
+    mandate: Mandate | None
+    values: dict[str, str] = field(default_factory=dict)
+    error_field: str | None = None
+    error: str | None = None
+
 
 # --------------------------------------------------------------------------------------------- ports
 

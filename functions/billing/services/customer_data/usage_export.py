@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from billing.domain.periods import local_midnight
+from billing.domain.periods import local_midnight, months_available
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.ports import Clock, CustomerDirectory, InvoiceLedger
@@ -88,15 +88,6 @@ def parse_month(text: str | None, default: date) -> date:
         return date(int(text[:4]), int(text[5:]), 1)
     except ValueError:
         raise ExportRefused("a month as YYYY-MM", field="month") from None
-
-
-def months_available(start: date, today: date) -> list[date]:
-    """Every month from the subscription's start to today, newest first (what the page links)."""
-    month, last, out = start.replace(day=1), today.replace(day=1), []
-    while month <= last:
-        out.append(month)
-        month = (month + timedelta(days=32)).replace(day=1)
-    return out[::-1]
 
 
 @dataclass(frozen=True)

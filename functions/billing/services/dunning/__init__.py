@@ -7,7 +7,8 @@ Every action is first recorded in `state["dunning"]` with a version-checked writ
 that recorded it acts: a retried or repeated run the same day sends nothing twice. See docs/dunning.md.
 
 The package, a module per concern: `state` (from what is stored to what the rules read), `ports`,
-`send_reminders` (the daily job), `answer_question`, `export_for_collection`.
+`send_reminders` (the daily job), `answer_question`, `export_for_collection`, `page` (what the
+invoice page shows of dunning).
 """
 
 from __future__ import annotations

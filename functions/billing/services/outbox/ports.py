@@ -1,13 +1,16 @@
 """Ports of the outbox: where events wait (OutboxStore), the money audit trail (MoneyAudit), a reminder's
-email (ReminderEmails), and the way out to the merchant (MerchantEvents)."""
+email (ReminderEmails), and the way out to the merchant (MerchantEvents); with the webhook endpoints,
+their delivery queue and sender, and the records that cross them (Endpoint, Delivery)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from billing.domain.audit_trail import MoneyEntry
 from billing.domain.outbox import OutboxEvent
+from billing.services.errors import PermanentError
 from billing.services.ports import StoredInvoice
 
 
@@ -71,6 +74,93 @@ class MerchantEvents(Protocol):
         """Put the event on the merchant's bus and queue a delivery to each of the tenant's webhook
         endpoints that wants its type. At least once: receivers de-duplicate by the event id."""
         ...
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    tenant_id: str
+    endpoint_id: str
+    url: str
+    secret: str
+    event_types: tuple[str, ...] = ("*",)
+    enabled: bool = True
+
+    def wants(self, event_type: str) -> bool:
+        if not self.enabled:
+            return False
+        for wanted in self.event_types:
+            if wanted == "*" or wanted == event_type:
+                return True
+            if wanted.endswith(".*") and event_type.startswith(wanted[:-1]):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One queued delivery of one event to one endpoint (the queue message)."""
+
+    tenant_id: str
+    endpoint_id: str
+    event: dict[str, Any]  # the event's envelope (billing.domain.outbox.OutboxEvent.envelope)
+    first_attempt_at: str  # ISO: the three days count from here
+    attempt: int = 1
+    last_status: str | None = None
+
+    def to_message(self) -> dict[str, Any]:
+        return {
+            "tenant_id": self.tenant_id,
+            "endpoint_id": self.endpoint_id,
+            "event": self.event,
+            "first_attempt_at": self.first_attempt_at,
+            "attempt": self.attempt,
+            "last_status": self.last_status,
+        }
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> Delivery:
+        try:
+            return cls(
+                tenant_id=str(body["tenant_id"]),
+                endpoint_id=str(body["endpoint_id"]),
+                event=dict(body["event"]),
+                first_attempt_at=str(body["first_attempt_at"]),
+                attempt=int(body.get("attempt", 1)),
+                last_status=body.get("last_status"),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise PermanentError(f"not a webhook delivery: {err}", field="body") from None
+
+    @classmethod
+    def for_endpoints(cls, endpoints: list[Endpoint], event: dict[str, Any], now: datetime) -> list[Delivery]:
+        """One delivery per endpoint that wants this event's type."""
+        return [
+            cls(e.tenant_id, e.endpoint_id, event, now.isoformat())
+            for e in endpoints
+            if e.wants(str(event["type"]))
+        ]
+
+
+class WebhookEndpoints(Protocol):
+    def list(self, tenant_id: str) -> list[Endpoint]: ...
+
+    def get(self, tenant_id: str, endpoint_id: str) -> Endpoint | None: ...
+
+    def put(self, endpoint: Endpoint) -> None: ...
+
+    def remove(self, tenant_id: str, endpoint_id: str) -> bool: ...
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        """POST and return the HTTP status (0: no answer: refused, timed out)."""
+        ...
+
+
+class DeliveryQueue(Protocol):
+    def send(self, delivery: Delivery, delay_seconds: int = 0) -> None: ...
+
+    def dead_letter(self, delivery: Delivery) -> None: ...
 
 
 JsonDict = dict[str, Any]

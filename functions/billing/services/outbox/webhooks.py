@@ -14,95 +14,17 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from billing.domain.webhook_signature import headers, new_secret
 from billing.services.errors import PermanentError
+from billing.services.outbox.ports import Delivery, DeliveryQueue, Endpoint, WebhookEndpoints, WebhookSender
 from billing.services.ports import Clock
 
 RETRY_FOR = timedelta(days=3)
 FIRST_PAUSE_SECONDS = 30
 LONGEST_PAUSE_SECONDS = 900
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    tenant_id: str
-    endpoint_id: str
-    url: str
-    secret: str
-    event_types: tuple[str, ...] = ("*",)
-    enabled: bool = True
-
-    def wants(self, event_type: str) -> bool:
-        if not self.enabled:
-            return False
-        for wanted in self.event_types:
-            if wanted == "*" or wanted == event_type:
-                return True
-            if wanted.endswith(".*") and event_type.startswith(wanted[:-1]):
-                return True
-        return False
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One queued delivery of one event to one endpoint (the queue message)."""
-
-    tenant_id: str
-    endpoint_id: str
-    event: dict[str, Any]  # the event's envelope (billing.domain.outbox.OutboxEvent.envelope)
-    first_attempt_at: str  # ISO: the three days count from here
-    attempt: int = 1
-    last_status: str | None = None
-
-    def to_message(self) -> dict[str, Any]:
-        return {
-            "tenant_id": self.tenant_id,
-            "endpoint_id": self.endpoint_id,
-            "event": self.event,
-            "first_attempt_at": self.first_attempt_at,
-            "attempt": self.attempt,
-            "last_status": self.last_status,
-        }
-
-    @classmethod
-    def from_message(cls, body: dict[str, Any]) -> Delivery:
-        try:
-            return cls(
-                tenant_id=str(body["tenant_id"]),
-                endpoint_id=str(body["endpoint_id"]),
-                event=dict(body["event"]),
-                first_attempt_at=str(body["first_attempt_at"]),
-                attempt=int(body.get("attempt", 1)),
-                last_status=body.get("last_status"),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise PermanentError(f"not a webhook delivery: {err}", field="body") from None
-
-
-class WebhookEndpoints(Protocol):
-    def list(self, tenant_id: str) -> list[Endpoint]: ...
-
-    def get(self, tenant_id: str, endpoint_id: str) -> Endpoint | None: ...
-
-    def put(self, endpoint: Endpoint) -> None: ...
-
-    def remove(self, tenant_id: str, endpoint_id: str) -> bool: ...
-
-
-class WebhookSender(Protocol):
-    def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
-        """POST and return the HTTP status (0: no answer: refused, timed out)."""
-        ...
-
-
-class DeliveryQueue(Protocol):
-    def send(self, delivery: Delivery, delay_seconds: int = 0) -> None: ...
-
-    def dead_letter(self, delivery: Delivery) -> None: ...
 
 
 def check_url(url: str) -> str:
@@ -177,12 +99,3 @@ class DeliverWebhook:
             return "dead_lettered"
         self.queue.send(failed, delay_seconds=pause)
         return "retrying"
-
-
-def deliveries_for(endpoints: list[Endpoint], event: dict[str, Any], now: datetime) -> list[Delivery]:
-    """One delivery per endpoint that wants this event's type."""
-    return [
-        Delivery(e.tenant_id, e.endpoint_id, event, now.isoformat())
-        for e in endpoints
-        if e.wants(str(event["type"]))
-    ]

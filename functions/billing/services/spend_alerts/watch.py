@@ -17,24 +17,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from billing.domain.periods import period_containing
 from billing.domain.pricing_errors import ScenarioError
-from billing.domain.spend_alerts import SpendAlert, spent_so_far, tenant_default
+from billing.domain.spend_alerts import SpendAlert, period_start_on, spent_so_far, tenant_default
 from billing.services.errors import PermanentError
 from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import CustomerAccount, TenantAccount, UsageReader
 from billing.services.spend_alerts.ports import SpendAlertQueue, SpendAlertStore
 
 
-def period_start_on(tenant: TenantAccount, account: CustomerAccount, day: date) -> date:
-    """The first day of the billing period `day` is in: the "month" an alert fires once for."""
-    subscription = account.subscription
-    plan = tenant.catalog.plan(subscription.phases[0].plan_code)
-    return period_containing(day, plan.interval, subscription.anchor, subscription.anchor_day).start
-
-
 def current_period_start(tenant: TenantAccount, account: CustomerAccount, now: datetime) -> date:
-    return period_start_on(tenant, account, now.astimezone(ZoneInfo(account.customer.timezone)).date())
+    return period_start_on(
+        tenant.catalog, account.subscription, now.astimezone(ZoneInfo(account.customer.timezone)).date()
+    )
 
 
 def fired_message(tenant_id: str, customer_id: str, period: date) -> dict[str, str]:

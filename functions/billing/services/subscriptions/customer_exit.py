@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
+from billing.domain.page.context import PeriodUsage
 from billing.domain.page.exit import ExitView, build_exit_view, with_pause
 from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import PlanFitView
 from billing.domain.pauses import pause_policy
 from billing.services.deliveries.ports import EngagementCounts
-from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages, customer_today
 from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import (
     AuditEvent,
@@ -41,9 +42,16 @@ from billing.services.subscriptions.fields import Cancellation
 
 class PlanAdvice(Protocol):
     def plan_fit(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        history: list[StoredInvoice],
+        today: date,
+        usage: list[PeriodUsage],
     ) -> PlanFitView | None:
-        """The invoice page's plan-fit advice for this customer (None: none to give)."""
+        """The invoice page's plan-fit advice for this customer, from the page's own inputs (None: none
+        to give)."""
         ...
 
 
@@ -85,7 +93,7 @@ class CustomerExit:
             stored.tenant_id, account.customer.id, Cancellation(at="period_end"), preview=True
         )
         total = preview.next_invoice.total if preview.next_invoice is not None else None
-        fit = self.advice.plan_fit(stored, tenant, account)
+        fit = self._plan_fit(stored, tenant, account)
         end = date.fromisoformat(preview.effective_date)
         view = self._with_pause(
             self._view(stored, tenant, account, end, False, total, fit), stored, tenant, account
@@ -97,6 +105,17 @@ class CustomerExit:
         basis = PriceBasis(incl_vat=not account.customer.is_business)
         used = sum(basis.amount(x.amount, x.vat_rate) for x in so_far.lines if x.kind == "usage")
         return replace(view, usage_so_far=used)
+
+    def _plan_fit(
+        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
+    ) -> PlanFitView | None:
+        """The advice as the invoice page gives it, read from the same history, day and usage."""
+        pages = self.pages
+        history = pages.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
+        usage = pages.recent_usage(stored, tenant, account)
+        return self.advice.plan_fit(
+            stored, tenant, account, history, customer_today(pages.clock, account), usage
+        )
 
     def confirm(self, token: str) -> ExitView:
         stored, tenant, account = self._load(token)

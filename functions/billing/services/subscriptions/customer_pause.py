@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from billing.domain.catalog import Pause
 from billing.domain.pauses import months_of
@@ -23,22 +22,7 @@ from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer
 from billing.services.subscriptions.customer_exit import ExitConfirmations
 from billing.services.subscriptions.pause import PauseSubscription
-
-
-@dataclass(frozen=True)
-class PauseMailFacts:
-    language: str
-    country: str
-    brand: str
-    customer_name: str
-    page_url: str
-    pause: Pause
-
-
-class PauseMail(Protocol):
-    def confirmed(self, facts: PauseMailFacts) -> tuple[str, str, str]:
-        """(subject, text, html) of the confirmation."""
-        ...
+from billing.services.subscriptions.ports import PauseMail, PauseMailFacts
 
 
 @dataclass(frozen=True)

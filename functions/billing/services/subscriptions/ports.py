@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from billing.domain.catalog import Pause
 from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer
@@ -75,6 +76,22 @@ class SubscriptionRecords(Protocol):
         ...
 
     def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
+
+
+@dataclass(frozen=True)
+class PauseMailFacts:
+    language: str
+    country: str
+    brand: str
+    customer_name: str
+    page_url: str
+    pause: Pause
+
+
+class PauseMail(Protocol):
+    def confirmed(self, facts: PauseMailFacts) -> tuple[str, str, str]:
+        """(subject, text, html) of the confirmation."""
+        ...
 
 
 class InvoiceDelivery(Protocol):
