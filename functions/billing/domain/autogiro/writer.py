@@ -17,17 +17,10 @@ from datetime import date
 from billing.domain.autogiro.records import (
     AmendmentRequest,
     BankAccount,
-    CancelAllPayments,
     CancelMandate,
-    CancelPayment,
-    CancelPaymentsOnDate,
     ChangePayerNumber,
     CreateMandate,
     MandateRequest,
-    MoveAllPayments,
-    MovePayerPayments,
-    MovePayment,
-    MovePaymentsFromDate,
     PaymentOrder,
     PeriodCode,
     RejectDigitalMandate,
@@ -36,6 +29,7 @@ from billing.domain.autogiro.records import (
     RequestRecord,
     RequestSection,
 )
+from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, Field, amendment_fields
 from billing.domain.autogiro.validation import (
     ValidationError,
     validate_bank_account,
@@ -197,36 +191,27 @@ def _payment_line(record: PaymentOrder, bg: str, checker: _Checker) -> str:
 
 def _amendment_line(record: AmendmentRequest, bg: str, checker: _Checker) -> str:
     name = type(record).__name__
-    blank_payer, blank_date, blank_amount = " " * 16, " " * 8, " " * 12
-    if isinstance(record, MoveAllPayments):
-        return f"26{bg}{blank_payer}{blank_date}{blank_amount}  {_date(record.new_date)}"
-    if isinstance(record, MovePaymentsFromDate):
-        return f"27{bg}{blank_payer}{_date(record.payment_date)}{blank_amount}  {_date(record.new_date)}"
-    payer = checker.payer(record.payer_number, f"{name}.payer_number")
-    if isinstance(record, CancelAllPayments):
-        return f"23{bg}{payer}"
-    if isinstance(record, CancelPaymentsOnDate):
-        return f"24{bg}{payer}{_date(record.payment_date)}"
-    if isinstance(record, MovePayerPayments):
-        return f"28{bg}{payer}{_date(record.payment_date)}{blank_amount}  {_date(record.new_date)}"
-    amount = _amount(record.amount_ore, f"{name}.amount_ore")
-    reference = _reference(record.reference, f"{name}.reference")
-    direction = record.direction.value
-    if isinstance(record, CancelPayment):
-        return f"25{bg}{payer}{_date(record.payment_date)}{amount}{direction}{blank_date}{reference}"
-    return f"29{bg}{payer}{_date(record.payment_date)}{amount}{direction}{_date(record.new_date)}{reference}"
+    line = record.tk + bg
+    for field in amendment_fields(type(record)):
+        line = line.ljust(field.start - 1) + _amendment_field(record, field, checker, f"{name}.{field.name}")
+    return line
+
+
+def _amendment_field(record: AmendmentRequest, field: Field, checker: _Checker, label: str) -> str:
+    value = getattr(record, field.name)
+    if field.kind == "payer":
+        return checker.payer(value, label)
+    if field.kind == "date":
+        return _date(value)
+    if field.kind == "amount":
+        return _amount(value, label)
+    if field.kind == "direction":
+        return str(value.value)
+    return _reference(value, label)
 
 
 _MANDATE_TYPES = (CancelMandate, CreateMandate, RejectDigitalMandate, ChangePayerNumber)
-_AMENDMENT_TYPES = (
-    CancelAllPayments,
-    CancelPaymentsOnDate,
-    CancelPayment,
-    MoveAllPayments,
-    MovePaymentsFromDate,
-    MovePayerPayments,
-    MovePayment,
-)
+_AMENDMENT_TYPES = tuple(AMENDMENT_TYPES.values())
 
 
 def _category(record: RequestRecord) -> str:

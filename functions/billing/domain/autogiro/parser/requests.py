@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from billing.domain.autogiro.parser.lines import AutogiroParseError, _Line
 from billing.domain.autogiro.records import (
-    CancelAllPayments,
     CancelMandate,
-    CancelPayment,
-    CancelPaymentsOnDate,
     ChangePayerNumber,
     CreateMandate,
     Direction,
-    MoveAllPayments,
-    MovePayerPayments,
-    MovePayment,
-    MovePaymentsFromDate,
     PaymentOrder,
     PeriodCode,
     RejectDigitalMandate,
@@ -27,6 +21,7 @@ from billing.domain.autogiro.records import (
     RequestSection,
     SealInfo,
 )
+from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, Field, amendment_fields
 from billing.domain.autogiro.seal import SealError, verify_sealed_file
 
 
@@ -137,37 +132,27 @@ def _request_payment(line: _Line, opening: RequestOpening) -> RequestRecord:
     )
 
 
-def _direction_field(line: _Line, start: int, end: int) -> Direction:
-    value = line.raw(start, end)
-    if value not in ("82", "32"):
-        line.fail(f"direction ({start}-{end})", f"expected 82 or 32, got {value!r}")
-    return Direction(value)
-
-
 def _request_amendment(line: _Line, opening: RequestOpening) -> RequestRecord:
-    tk = line.tk
-    if tk == "26":
-        return MoveAllPayments(new_date=line.date(51, 58, "new date"))
-    if tk == "27":
-        return MovePaymentsFromDate(
-            payment_date=line.date(29, 36, "payment date"), new_date=line.date(51, 58, "new date")
-        )
-    payer = line.payer(13, 28)
-    if tk == "23":
-        return CancelAllPayments(payer_number=payer)
-    payment_date = line.date(29, 36, "payment date")
-    if tk == "24":
-        return CancelPaymentsOnDate(payer_number=payer, payment_date=payment_date)
-    if tk == "28":
-        return MovePayerPayments(
-            payer_number=payer, payment_date=payment_date, new_date=line.date(51, 58, "new date")
-        )
-    amount = line.number(37, 48, "amount")
-    direction = _direction_field(line, 49, 50)
-    reference = line.text_field(59, 74)
-    if tk == "25":
-        return CancelPayment(payer, payment_date, amount, direction, reference)
-    return MovePayment(payer, payment_date, amount, direction, line.date(51, 58, "new date"), reference)
+    record_type = AMENDMENT_TYPES[line.tk]
+    values = {field.name: _amendment_field(line, field) for field in amendment_fields(record_type)}
+    return record_type(**values)
+
+
+def _amendment_field(line: _Line, field: Field) -> Any:
+    start, end = field.start, field.end
+    label = field.name.replace("_ore", "").replace("_", " ")
+    if field.kind == "payer":
+        return line.payer(start, end)
+    if field.kind == "date":
+        return line.date(start, end, label)
+    if field.kind == "amount":
+        return line.number(start, end, label)
+    if field.kind == "direction":
+        value = line.raw(start, end)
+        if value not in ("82", "32"):
+            line.fail(f"direction ({start}-{end})", f"expected 82 or 32, got {value!r}")
+        return Direction(value)
+    return line.text_field(start, end)
 
 
 _REQUEST_PARSERS: dict[str, Callable[[_Line, RequestOpening], RequestRecord]] = {
@@ -176,5 +161,5 @@ _REQUEST_PARSERS: dict[str, Callable[[_Line, RequestOpening], RequestRecord]] = 
     "05": _request_05,
     "82": _request_payment,
     "32": _request_payment,
-    **{tk: _request_amendment for tk in ("23", "24", "25", "26", "27", "28", "29")},
+    **dict.fromkeys(AMENDMENT_TYPES, _request_amendment),
 }

@@ -1,7 +1,10 @@
-"""Typed records of request files, ours to Bankgirot (manual §7): mandates, payment orders, amendments."""
+"""Typed records of request files, ours to Bankgirot (manual §7): mandates, payment orders, amendments,
+and the one field table of the amendment records that both the writer and the parser use.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
@@ -149,6 +152,32 @@ class MovePayment:
     reference: str = ""
 
 
+@dataclass(frozen=True)
+class Field:
+    """One field of a record layout: the record attribute it holds, its 1-based first position, its
+    width and its kind (how it is read and written: "payer", "date", "amount", "direction", "reference")."""
+
+    name: str
+    start: int
+    width: int
+    kind: str
+
+    @property
+    def end(self) -> int:
+        return self.start + self.width - 1
+
+
+# TK23-TK29 share one layout after the payee bankgiro (manual §7); each record fills the fields it
+# has and leaves the others blank, so the table and the record's own attributes say what a line holds.
+AMENDMENT_FIELDS = (
+    Field("payer_number", 13, 16, "payer"),
+    Field("payment_date", 29, 8, "date"),
+    Field("amount_ore", 37, 12, "amount"),
+    Field("direction", 49, 2, "direction"),
+    Field("new_date", 51, 8, "date"),
+    Field("reference", 59, 16, "reference"),
+)
+
 MandateRequest = CancelMandate | CreateMandate | RejectDigitalMandate | ChangePayerNumber
 AmendmentRequest = (
     CancelAllPayments
@@ -160,6 +189,25 @@ AmendmentRequest = (
     | MovePayment
 )
 RequestRecord = MandateRequest | PaymentOrder | AmendmentRequest
+
+AMENDMENT_TYPES: dict[str, type[AmendmentRequest]] = {
+    record_type.tk: record_type
+    for record_type in (
+        CancelAllPayments,
+        CancelPaymentsOnDate,
+        CancelPayment,
+        MoveAllPayments,
+        MovePaymentsFromDate,
+        MovePayerPayments,
+        MovePayment,
+    )
+}
+
+
+def amendment_fields(record_type: type[AmendmentRequest]) -> tuple[Field, ...]:
+    """The fields of `AMENDMENT_FIELDS` a TK23-TK29 record type carries, in position order."""
+    names = {field.name for field in dataclasses.fields(record_type)}
+    return tuple(field for field in AMENDMENT_FIELDS if field.name in names)
 
 
 @dataclass(frozen=True)
