@@ -29,7 +29,8 @@ from billing.domain.autogiro.records import (
     RequestRecord,
     RequestSection,
 )
-from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, Field, amendment_fields
+from billing.domain.autogiro.records.common import Field
+from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.validation import (
     ValidationError,
     validate_bank_account,

@@ -6,6 +6,7 @@ totals).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ from billing.domain.autogiro.records import (
     ReportOpening,
     SignedTotals,
 )
+from billing.domain.autogiro.records.common import Field
 
 
 class AutogiroParseError(ValueError):
@@ -268,41 +270,64 @@ def _scheduled_payment_fields(line: _Line) -> dict[str, Any]:
     }
 
 
+def read_fields(line: _Line, fields: Iterable[Field]) -> dict[str, Any]:
+    """The values of a layout's fields, by attribute name: the one reader of every field table."""
+    return {field.name: _read_field(line, field) for field in fields}
+
+
+def _read_field(line: _Line, field: Field) -> Any:
+    start, end, title = field.start, field.end, field.title
+    if field.kind == "payer":
+        return line.payer(start, end)
+    if field.kind == "date":
+        return line.date(start, end, title)
+    if field.kind in ("number", "amount"):
+        return line.number(start, end, title)
+    if field.kind == "signed":
+        return _signed_amount(line, start, end, title)
+    if field.kind == "direction":
+        value = line.raw(start, end)
+        if value not in ("82", "32"):
+            line.fail(f"direction ({start}-{end})", f"expected 82 or 32, got {value!r}")
+        return Direction(value)
+    if field.kind == "text":
+        return line.text_field(start, end)
+    raise ValueError(f"no reader for field kind {field.kind!r}")  # a layout table's own error
+
+
+# TK09 of the amendment report and of the monitoring-register extract, after clearing number 9900.
+_SIGNED_TOTALS = (
+    Field("write_date", 3, 8, "date"),
+    Field("outgoing_sum_ore", 29, 12, "signed"),
+    Field("outgoing_count", 41, 6, "number"),
+    Field("incoming_count", 47, 6, "number"),
+    Field("incoming_sum_ore", 57, 12, "signed"),
+)
+
+
 def _signed_totals(closing: _Line) -> SignedTotals:
     closing.expect(11, 14, "9900", "clearing number")
-    return SignedTotals(
-        write_date=closing.date(3, 10, "write date"),
-        outgoing_sum_ore=_signed_amount(closing, 29, 40, "outgoing sum"),
-        outgoing_count=closing.number(41, 46, "outgoing count"),
-        incoming_count=closing.number(47, 52, "incoming count"),
-        incoming_sum_ore=_signed_amount(closing, 57, 68, "incoming sum"),
-    )
+    return SignedTotals(**read_fields(closing, _SIGNED_TOTALS))
 
 
 def _check_signed_totals(
     closing: _Line, totals: SignedTotals, items: list[tuple[Direction | None, int]]
 ) -> None:
     # The sums are written negative in the amendment report and positive elsewhere; compare sizes.
-    checks = (
-        (
-            Direction.OUTGOING,
-            "outgoing",
-            "(41-46)",
-            "(29-40)",
-            totals.outgoing_count,
-            totals.outgoing_sum_ore,
-        ),
-        (
-            Direction.INCOMING,
-            "incoming",
-            "(47-52)",
-            "(57-68)",
-            totals.incoming_count,
-            totals.incoming_sum_ore,
-        ),
-    )
-    for direction, name, count_pos, sum_pos, written_count, written_sum in checks:
-        count_field, sum_field = f"{name} count {count_pos}", f"{name} sum {sum_pos}"
+    _check_direction_totals(closing, totals, _SIGNED_TOTALS, list(items))
+
+
+def _check_direction_totals(
+    closing: _Line, totals: object, fields: Iterable[Field], items: list[tuple[Direction | None, int | None]]
+) -> None:
+    """Compare a closing record's outgoing and incoming counts and sums, read by `fields`, with the
+    records'. A sum is left unchecked when a record's amount could not be read."""
+    by_name = {field.name: field for field in fields}
+    for direction, name in ((Direction.OUTGOING, "outgoing"), (Direction.INCOMING, "incoming")):
+        count, total = by_name[f"{name}_count"], by_name[f"{name}_sum_ore"]
         amounts = [amount for item_direction, amount in items if item_direction is direction]
-        _check_total(closing, count_field, written_count, len(amounts))
-        _check_total(closing, sum_field, abs(written_sum), sum(amounts))
+        written_count, written_sum = getattr(totals, count.name), getattr(totals, total.name)
+        _check_total(closing, f"{name} count ({count.start}-{count.end})", written_count, len(amounts))
+        known = [amount for amount in amounts if amount is not None]
+        if len(known) == len(amounts):
+            _check_total(closing, f"{name} sum ({total.start}-{total.end})", abs(written_sum), sum(known))

@@ -8,6 +8,7 @@ from billing.domain.autogiro.parser.lines import (
     _scheduled_payment_fields,
     _sections,
     _timestamp,
+    read_fields,
 )
 from billing.domain.autogiro.records import (
     BlockKind,
@@ -20,6 +21,7 @@ from billing.domain.autogiro.records import (
     Refund,
     ReportOpening,
 )
+from billing.domain.autogiro.records.common import Field
 
 
 def _payment_spec_opening(line: _Line) -> ReportOpening:
@@ -62,6 +64,17 @@ def _refund(line: _Line) -> Refund:
         reason_code=line.digits(78, 79, "refund reason code"),
     )
 
+
+# TK09 of the payment specification, after clearing number 9900.
+_TOTALS = (
+    Field("write_date", 3, 8, "date"),
+    Field("deposit_records", 15, 6, "number"),
+    Field("executed_incoming", 21, 12, "number", "executed incoming payments"),
+    Field("withdrawal_records", 33, 6, "number"),
+    Field("executed_outgoing", 39, 12, "number", "executed outgoing payments"),
+    Field("refund_records", 51, 6, "number", "refund withdrawal records"),
+    Field("refunds", 57, 12, "number", "refund records"),
+)
 
 _BLOCK_CHILD = {"15": "82", "16": "32", "17": "77"}
 
@@ -118,15 +131,7 @@ def _parse_payment_specification(lines: list[_Line]) -> PaymentSpecificationFile
         if not blocks:
             closing.fail("section", "a payment specification section has at least one block")
         closing.expect(11, 14, "9900", "clearing number")
-        totals = PaymentSpecificationTotals(
-            write_date=closing.date(3, 10, "write date"),
-            deposit_records=closing.number(15, 20, "deposit records"),
-            executed_incoming=closing.number(21, 32, "executed incoming payments"),
-            withdrawal_records=closing.number(33, 38, "withdrawal records"),
-            executed_outgoing=closing.number(39, 50, "executed outgoing payments"),
-            refund_records=closing.number(51, 56, "refund withdrawal records"),
-            refunds=closing.number(57, 68, "refund records"),
-        )
+        totals = PaymentSpecificationTotals(**read_fields(closing, _TOTALS))
 
         def count(kind: BlockKind, blocks: list[PaymentBlock] = blocks) -> int:
             return sum(1 for b in blocks if b.kind is kind)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from billing.domain.autogiro.parser.lines import _check_total, _Line, _report_opening, _sections
+from billing.domain.autogiro.parser.lines import (
+    _check_direction_totals,
+    _Line,
+    _report_opening,
+    _sections,
+    read_fields,
+)
 from billing.domain.autogiro.records import (
-    Direction,
     RejectedPayment,
     RejectedPaymentsFile,
     RejectedPaymentsSection,
     RejectedPaymentsTotals,
 )
+from billing.domain.autogiro.records.common import Field
 
 
 def _rejected_payment(line: _Line) -> RejectedPayment:
@@ -30,43 +36,23 @@ def _rejected_payment(line: _Line) -> RejectedPayment:
     )
 
 
+# TK09 of the rejected-payments report, after clearing number 9900: the sums are unsigned.
+_TOTALS = (
+    Field("write_date", 3, 8, "date"),
+    Field("outgoing_count", 15, 6, "number"),
+    Field("outgoing_sum_ore", 21, 12, "number"),
+    Field("incoming_count", 33, 6, "number"),
+    Field("incoming_sum_ore", 39, 12, "number"),
+)
+
+
 def _parse_rejected_payments(lines: list[_Line]) -> RejectedPaymentsFile:
     sections: list[RejectedPaymentsSection] = []
     for opening_line, body, closing in _sections(lines, "01", "09"):
         opening = _report_opening(opening_line, "AVVISADE BET UPPDR")
         payments = tuple(_rejected_payment(line) for line in body)
         closing.expect(11, 14, "9900", "clearing number")
-        totals = RejectedPaymentsTotals(
-            write_date=closing.date(3, 10, "write date"),
-            outgoing_count=closing.number(15, 20, "outgoing count"),
-            outgoing_sum_ore=closing.number(21, 32, "outgoing sum"),
-            incoming_count=closing.number(33, 38, "incoming count"),
-            incoming_sum_ore=closing.number(39, 50, "incoming sum"),
-        )
-        checks = (
-            (
-                Direction.OUTGOING,
-                "outgoing",
-                "(15-20)",
-                "(21-32)",
-                totals.outgoing_count,
-                totals.outgoing_sum_ore,
-            ),
-            (
-                Direction.INCOMING,
-                "incoming",
-                "(33-38)",
-                "(39-50)",
-                totals.incoming_count,
-                totals.incoming_sum_ore,
-            ),
-        )
-        for direction, name, count_pos, sum_pos, written_count, written_sum in checks:
-            count_field, sum_field = f"{name} count {count_pos}", f"{name} sum {sum_pos}"
-            chosen = [p for p in payments if p.direction is direction]
-            _check_total(closing, count_field, written_count, len(chosen))
-            amounts = [p.amount_ore for p in chosen]
-            if all(amount is not None for amount in amounts):
-                _check_total(closing, sum_field, written_sum, sum(a for a in amounts if a is not None))
+        totals = RejectedPaymentsTotals(**read_fields(closing, _TOTALS))
+        _check_direction_totals(closing, totals, _TOTALS, [(p.direction, p.amount_ore) for p in payments])
         sections.append(RejectedPaymentsSection(opening, payments, totals))
     return RejectedPaymentsFile(sections=tuple(sections))

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from billing.domain.autogiro.parser.lines import AutogiroParseError, _Line
+from billing.domain.autogiro.parser.lines import AutogiroParseError, _Line, read_fields
 from billing.domain.autogiro.records import (
     CancelMandate,
     ChangePayerNumber,
     CreateMandate,
-    Direction,
     PaymentOrder,
     PeriodCode,
     RejectDigitalMandate,
@@ -21,7 +19,7 @@ from billing.domain.autogiro.records import (
     RequestSection,
     SealInfo,
 )
-from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, Field, amendment_fields
+from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.seal import SealError, verify_sealed_file
 
 
@@ -134,25 +132,7 @@ def _request_payment(line: _Line, opening: RequestOpening) -> RequestRecord:
 
 def _request_amendment(line: _Line, opening: RequestOpening) -> RequestRecord:
     record_type = AMENDMENT_TYPES[line.tk]
-    values = {field.name: _amendment_field(line, field) for field in amendment_fields(record_type)}
-    return record_type(**values)
-
-
-def _amendment_field(line: _Line, field: Field) -> Any:
-    start, end = field.start, field.end
-    label = field.name.replace("_ore", "").replace("_", " ")
-    if field.kind == "payer":
-        return line.payer(start, end)
-    if field.kind == "date":
-        return line.date(start, end, label)
-    if field.kind == "amount":
-        return line.number(start, end, label)
-    if field.kind == "direction":
-        value = line.raw(start, end)
-        if value not in ("82", "32"):
-            line.fail(f"direction ({start}-{end})", f"expected 82 or 32, got {value!r}")
-        return Direction(value)
-    return line.text_field(start, end)
+    return record_type(**read_fields(line, amendment_fields(record_type)))
 
 
 _REQUEST_PARSERS: dict[str, Callable[[_Line, RequestOpening], RequestRecord]] = {

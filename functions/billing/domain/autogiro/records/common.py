@@ -1,10 +1,10 @@
-"""What requests and reports share: a payment's direction, its period code, and how references compare."""
+"""What requests and reports share: a payment's direction, its period code, how references compare,
+and `Field`, the entry of a record layout's field table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
-
-# BankAccount lives with its validation; records re-export it for callers that build requests.
 
 
 class Direction(Enum):
@@ -40,3 +40,25 @@ def same_reference(left: str | None, right: str | None) -> bool:
 
 def _reference_key(reference: str | None) -> str:
     return (reference or "").strip(" 0")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record layout: the record attribute it holds, its 1-based first position, its
+    width and its kind, which says how it is read and written ("payer", "date", "number", "amount",
+    "signed", "direction", "text"). `label` names it in errors when the attribute name does not."""
+
+    name: str
+    start: int
+    width: int
+    kind: str
+    label: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.width - 1
+
+    @property
+    def title(self) -> str:
+        """How errors name the field: the label, or the attribute name in words without its unit."""
+        return self.label or self.name.removesuffix("_ore").replace("_", " ")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from billing.domain.autogiro.records.common import Direction, PeriodCode
+from billing.domain.autogiro.records.common import Direction, Field, PeriodCode
 
 # BankAccount lives with its validation; records re-export it for callers that build requests.
 from billing.domain.autogiro.validation import BankAccount
@@ -152,21 +152,6 @@ class MovePayment:
     reference: str = ""
 
 
-@dataclass(frozen=True)
-class Field:
-    """One field of a record layout: the record attribute it holds, its 1-based first position, its
-    width and its kind (how it is read and written: "payer", "date", "amount", "direction", "reference")."""
-
-    name: str
-    start: int
-    width: int
-    kind: str
-
-    @property
-    def end(self) -> int:
-        return self.start + self.width - 1
-
-
 # TK23-TK29 share one layout after the payee bankgiro (manual §7); each record fills the fields it
 # has and leaves the others blank, so the table and the record's own attributes say what a line holds.
 AMENDMENT_FIELDS = (
@@ -175,7 +160,7 @@ AMENDMENT_FIELDS = (
     Field("amount_ore", 37, 12, "amount"),
     Field("direction", 49, 2, "direction"),
     Field("new_date", 51, 8, "date"),
-    Field("reference", 59, 16, "reference"),
+    Field("reference", 59, 16, "text"),
 )
 
 MandateRequest = CancelMandate | CreateMandate | RejectDigitalMandate | ChangePayerNumber
