@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import Any
 
 from billing.domain.autogiro.records import (
     AmendmentRequest,
@@ -29,7 +30,7 @@ from billing.domain.autogiro.records import (
     RequestRecord,
     RequestSection,
 )
-from billing.domain.autogiro.records.common import Field
+from billing.domain.autogiro.records.common import MANDATE_FIELDS, Field
 from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.validation import (
     ValidationError,
@@ -147,22 +148,19 @@ def _opening_line(opening: RequestOpening, checker: _Checker) -> str:
 def _mandate_line(record: MandateRequest, bg: str, checker: _Checker) -> str:
     name = type(record).__name__
     if isinstance(record, CancelMandate):
-        return "03" + bg + checker.payer(record.payer_number, f"{name}.payer_number")
+        return _fields_line(record, bg, MANDATE_FIELDS[1:2], checker)
     if isinstance(record, ChangePayerNumber):
         old = checker.payer(record.old_payer_number, f"{name}.old_payer_number")
         new = checker.payer(record.new_payer_number, f"{name}.new_payer_number")
         if old == new:
             raise AutogiroWriteError(f"{name}.new_payer_number", "the new payer number equals the old one")
         return "05" + bg + old + bg + new
-    payer = checker.payer(record.payer_number, f"{name}.payer_number")
     if (record.account is None) != (record.identity is None):
         raise AutogiroWriteError(
             f"{name}.identity", "an account mandate needs both the account and the identity"
         )
-    account = "" if record.account is None else checker.account(record.account, f"{name}.account")
-    identity = "" if record.identity is None else checker.identity(record.identity, f"{name}.identity")
     flag = "AV" if isinstance(record, RejectDigitalMandate) else "  "
-    return f"04{bg}{payer}{account:16}{identity:12}{'':20}{flag}"
+    return _fields_line(record, bg, MANDATE_FIELDS[1:], checker).ljust(76) + flag
 
 
 def _payment_line(record: PaymentOrder, bg: str, checker: _Checker) -> str:
@@ -190,25 +188,36 @@ def _payment_line(record: PaymentOrder, bg: str, checker: _Checker) -> str:
     return f"{record.direction.value}{when}{code}{repetitions} {payer}{amount}{bg}{reference}"
 
 
-def _amendment_line(record: AmendmentRequest, bg: str, checker: _Checker) -> str:
+def _fields_line(
+    record: AmendmentRequest | MandateRequest, bg: str, fields: Iterable[Field], checker: _Checker
+) -> str:
+    """The record's transaction code, the payee bankgiro, then its fields of a layout table at their
+    positions; a field the record leaves empty (None) stays blank."""
     name = type(record).__name__
     line = record.tk + bg
-    for field in amendment_fields(type(record)):
-        line = line.ljust(field.start - 1) + _amendment_field(record, field, checker, f"{name}.{field.name}")
+    for field in fields:
+        value = getattr(record, field.name)
+        if value is not None:
+            line = line.ljust(field.start - 1) + _field(value, field, checker, f"{name}.{field.name}")
     return line
 
 
-def _amendment_field(record: AmendmentRequest, field: Field, checker: _Checker, label: str) -> str:
-    value = getattr(record, field.name)
+def _field(value: Any, field: Field, checker: _Checker, label: str) -> str:
     if field.kind == "payer":
         return checker.payer(value, label)
+    if field.kind == "account":
+        return checker.account(value, label)
+    if field.kind == "identity":
+        return checker.identity(value, label)
     if field.kind == "date":
         return _date(value)
     if field.kind == "amount":
         return _amount(value, label)
     if field.kind == "direction":
         return str(value.value)
-    return _reference(value, label)
+    if field.kind == "text":
+        return _reference(value, label)
+    raise ValueError(f"no writer for field kind {field.kind!r}")  # a layout table's own error
 
 
 _MANDATE_TYPES = (CancelMandate, CreateMandate, RejectDigitalMandate, ChangePayerNumber)
@@ -246,7 +255,7 @@ def render_request_lines(file: RequestFile, *, check_digits: bool = True) -> lis
             elif isinstance(record, _MANDATE_TYPES):
                 line = _mandate_line(record, bg, checker)
             else:
-                line = _amendment_line(record, bg, checker)
+                line = _fields_line(record, bg, amendment_fields(type(record)), checker)
             lines.append(line.ljust(80))
     for line in lines:
         # A programming error, not bad input: every layout above is exactly 80 positions.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from billing.domain.autogiro.parser.lines import _check_total, _Line, _sections
+from billing.domain.autogiro.parser.lines import _check_total, _Line, _sections, read_fields
 from billing.domain.autogiro.records import (
     DigitalMandate,
     DigitalMandateFile,
     DigitalMandateSection,
 )
+from billing.domain.autogiro.records.common import MANDATE_FIELDS
 
 
 def _parse_digital_mandates(lines: list[_Line]) -> DigitalMandateFile:
@@ -30,10 +31,7 @@ def _parse_digital_mandates(lines: list[_Line]) -> DigitalMandateFile:
                 if message_type > 2:
                     line.fail("message type (62)", f"expected 0, 1 or 2, got {message_type}")
                 current = DigitalMandate(
-                    payee_bankgiro=line.bankgiro(3, 12),
-                    payer_number=line.payer(13, 28),
-                    account=line.account(29, 44),
-                    identity=line.identity(45, 56),
+                    **read_fields(line, MANDATE_FIELDS),
                     message_type=message_type,
                 )
                 continue

@@ -292,6 +292,12 @@ def _read_field(line: _Line, field: Field) -> Any:
         return Direction(value)
     if field.kind == "text":
         return line.text_field(start, end)
+    if field.kind == "bankgiro":
+        return line.bankgiro(start, end, title)
+    if field.kind == "account":
+        return line.account(start, end)
+    if field.kind == "identity":
+        return line.identity(start, end)
     raise ValueError(f"no reader for field kind {field.kind!r}")  # a layout table's own error
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from billing.domain.autogiro.parser.lines import _check_total, _Line, _report_opening, _sections
+from billing.domain.autogiro.parser.lines import _check_total, _Line, _report_opening, _sections, read_fields
 from billing.domain.autogiro.records import (
     MandateNotice,
     MandateNotificationFile,
     MandateNotificationSection,
 )
+from billing.domain.autogiro.records.common import MANDATE_FIELDS
 
 
 def _mandate_notice(line: _Line) -> MandateNotice:
@@ -24,10 +25,7 @@ def _mandate_notice(line: _Line) -> MandateNotice:
         except ValueError:
             valid_from = None
     return MandateNotice(
-        payee_bankgiro=line.bankgiro(3, 12),
-        payer_number=line.payer(13, 28),
-        account=line.account(29, 44),
-        identity=line.identity(45, 56),
+        **read_fields(line, MANDATE_FIELDS),
         information_code=line.digits(62, 63, "information code"),
         comment_code=None if not comment.strip() else line.digits(64, 65, "comment code"),
         action_date=line.date(66, 73, "action date"),

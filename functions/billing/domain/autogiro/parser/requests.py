@@ -19,6 +19,7 @@ from billing.domain.autogiro.records import (
     RequestSection,
     SealInfo,
 )
+from billing.domain.autogiro.records.common import MANDATE_FIELDS
 from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.seal import SealError, verify_sealed_file
 
@@ -85,19 +86,17 @@ def _parse_request(lines: list[_Line]) -> RequestFile:
 
 
 def _request_03(line: _Line, opening: RequestOpening) -> RequestRecord:
-    return CancelMandate(payer_number=line.payer(13, 28))
+    return CancelMandate(**read_fields(line, MANDATE_FIELDS[1:2]))
 
 
 def _request_04(line: _Line, opening: RequestOpening) -> RequestRecord:
-    payer = line.payer(13, 28)
-    account = line.account(29, 44)
-    identity = line.identity(45, 56)
+    values = read_fields(line, MANDATE_FIELDS[1:])  # the payee bankgiro is checked for every record
     flag = line.raw(77, 78)
     if flag == "AV":
-        return RejectDigitalMandate(payer_number=payer, account=account, identity=identity)
+        return RejectDigitalMandate(**values)
     if flag.strip():
         line.fail("answer (77-78)", f"expected blank or 'AV', got {flag!r}")
-    return CreateMandate(payer_number=payer, account=account, identity=identity)
+    return CreateMandate(**values)
 
 
 def _request_05(line: _Line, opening: RequestOpening) -> RequestRecord:

@@ -45,8 +45,9 @@ def _reference_key(reference: str | None) -> str:
 @dataclass(frozen=True)
 class Field:
     """One field of a record layout: the record attribute it holds, its 1-based first position, its
-    width and its kind, which says how it is read and written ("payer", "date", "number", "amount",
-    "signed", "direction", "text"). `label` names it in errors when the attribute name does not."""
+    width and its kind, which says how it is read and written ("payer", "bankgiro", "date", "number",
+    "amount", "signed", "direction", "text", "account", "identity"). `label` names it in errors when
+    the attribute name does not."""
 
     name: str
     start: int
@@ -62,3 +63,13 @@ class Field:
     def title(self) -> str:
         """How errors name the field: the label, or the attribute name in words without its unit."""
         return self.label or self.name.removesuffix("_ore").replace("_", " ")
+
+
+# A mandate's fields after the transaction code, the same in our TK03-TK05 requests, Bankgirot's TK73
+# notices and TK52 internet-bank mandates (manual §7, §8.3, §8.6).
+MANDATE_FIELDS = (
+    Field("payee_bankgiro", 3, 10, "bankgiro"),
+    Field("payer_number", 13, 16, "payer"),
+    Field("account", 29, 16, "account"),
+    Field("identity", 45, 12, "identity"),
+)
