@@ -30,7 +30,7 @@ from billing.domain.autogiro.records import (
     RequestRecord,
     RequestSection,
 )
-from billing.domain.autogiro.records.common import MANDATE_FIELDS, Field
+from billing.domain.autogiro.records.common import MANDATE_FIELDS, PAYMENT_FIELDS, Field
 from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.validation import (
     ValidationError,
@@ -181,20 +181,22 @@ def _payment_line(record: PaymentOrder, bg: str, checker: _Checker) -> str:
         raise AutogiroWriteError(f"{name}.repetitions", f"repetitions are 1 to 999, got {record.repetitions}")
     else:
         repetitions = str(record.repetitions).rjust(3, "0")
-    payer = checker.payer(record.payer_number, f"{name}.payer_number")
-    amount = _amount(record.amount_ore, f"{name}.amount_ore")
-    reference = _reference(record.reference, f"{name}.reference")
-    code = record.period_code.value
-    return f"{record.direction.value}{when}{code}{repetitions} {payer}{amount}{bg}{reference}"
+    line = f"{record.direction.value}{when}{record.period_code.value}{repetitions} "
+    # The payee bankgiro (44-53) stands between the amount and the reference.
+    line = _place(line, record, name, PAYMENT_FIELDS[1:3], checker) + bg
+    return _place(line, record, name, PAYMENT_FIELDS[3:], checker)
 
 
 def _fields_line(
     record: AmendmentRequest | MandateRequest, bg: str, fields: Iterable[Field], checker: _Checker
 ) -> str:
-    """The record's transaction code, the payee bankgiro, then its fields of a layout table at their
-    positions; a field the record leaves empty (None) stays blank."""
-    name = type(record).__name__
-    line = record.tk + bg
+    """The record's transaction code, the payee bankgiro, then its fields of a layout table."""
+    return _place(record.tk + bg, record, type(record).__name__, fields, checker)
+
+
+def _place(line: str, record: object, name: str, fields: Iterable[Field], checker: _Checker) -> str:
+    """`line` with the record's fields of a layout table added at their positions; a field the record
+    leaves empty (None) stays blank."""
     for field in fields:
         value = getattr(record, field.name)
         if value is not None:

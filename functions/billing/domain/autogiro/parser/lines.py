@@ -18,7 +18,7 @@ from billing.domain.autogiro.records import (
     ReportOpening,
     SignedTotals,
 )
-from billing.domain.autogiro.records.common import Field
+from billing.domain.autogiro.records.common import PAYMENT_FIELDS, Field
 
 
 class AutogiroParseError(ValueError):
@@ -259,15 +259,9 @@ def _optional_period(line: _Line) -> int | None:
 
 
 def _scheduled_payment_fields(line: _Line) -> dict[str, Any]:
-    """The fields a TK82/TK32/TK77 of a report shares with the request it answers: period code (11),
-    repetitions (12-14), payer (16-31), amount (32-43) and reference (54-69)."""
-    return {
-        "period_code": _optional_period(line),
-        "repetitions": line.optional_number(12, 14, "repetitions"),
-        "payer_number": line.payer(16, 31),
-        "amount_ore": line.number(32, 43, "amount"),
-        "reference": line.text_field(54, 69),
-    }
+    """The fields a TK82/TK32/TK77 of a report shares with the request it answers: the period code
+    (11, optional here) and `PAYMENT_FIELDS`."""
+    return {"period_code": _optional_period(line), **read_fields(line, PAYMENT_FIELDS)}
 
 
 def read_fields(line: _Line, fields: Iterable[Field]) -> dict[str, Any]:
@@ -283,6 +277,8 @@ def _read_field(line: _Line, field: Field) -> Any:
         return line.date(start, end, title)
     if field.kind in ("number", "amount"):
         return line.number(start, end, title)
+    if field.kind == "optional":
+        return line.optional_number(start, end, title)
     if field.kind == "signed":
         return _signed_amount(line, start, end, title)
     if field.kind == "direction":

@@ -19,7 +19,7 @@ from billing.domain.autogiro.records import (
     RequestSection,
     SealInfo,
 )
-from billing.domain.autogiro.records.common import MANDATE_FIELDS
+from billing.domain.autogiro.records.common import MANDATE_FIELDS, PAYMENT_FIELDS
 from billing.domain.autogiro.records.requests import AMENDMENT_TYPES, amendment_fields
 from billing.domain.autogiro.seal import SealError, verify_sealed_file
 
@@ -112,7 +112,6 @@ def _request_payment(line: _Line, opening: RequestOpening) -> RequestRecord:
     if code > 8:
         line.fail("period code (11)", f"expected 0-8, got {code}")
     period = PeriodCode(code)
-    repetitions = line.optional_number(12, 14, "repetitions")
     if payment_date is None and period is not PeriodCode.ONCE:
         line.fail("period code (11)", "GENAST is allowed only with period code 0")
     bankgiro = line.bankgiro(44, 53)
@@ -121,11 +120,8 @@ def _request_payment(line: _Line, opening: RequestOpening) -> RequestRecord:
     return PaymentOrder(
         direction=line.direction(),
         payment_date=payment_date,
-        payer_number=line.payer(16, 31),
-        amount_ore=line.number(32, 43, "amount"),
-        reference=line.text_field(54, 69),
         period_code=period,
-        repetitions=repetitions,
+        **read_fields(line, PAYMENT_FIELDS),
     )
 
 

@@ -46,8 +46,8 @@ def _reference_key(reference: str | None) -> str:
 class Field:
     """One field of a record layout: the record attribute it holds, its 1-based first position, its
     width and its kind, which says how it is read and written ("payer", "bankgiro", "date", "number",
-    "amount", "signed", "direction", "text", "account", "identity"). `label` names it in errors when
-    the attribute name does not."""
+    "optional" number, "amount", "signed", "direction", "text", "account", "identity"). `label` names
+    it in errors when the attribute name does not."""
 
     name: str
     start: int
@@ -72,4 +72,13 @@ MANDATE_FIELDS = (
     Field("payer_number", 13, 16, "payer"),
     Field("account", 29, 16, "account"),
     Field("identity", 45, 12, "identity"),
+)
+
+# The fields a TK82/TK32 payment order shares with the report records that answer it (TK82, TK32 and
+# TK77 of the payment specification, TK82 and TK32 of the monitoring register), after the period code.
+PAYMENT_FIELDS = (
+    Field("repetitions", 12, 3, "optional"),
+    Field("payer_number", 16, 16, "payer"),
+    Field("amount_ore", 32, 12, "amount"),
+    Field("reference", 54, 16, "text"),
 )
