@@ -297,14 +297,22 @@ def _read_field(line: _Line, field: Field) -> Any:
     raise ValueError(f"no reader for field kind {field.kind!r}")  # a layout table's own error
 
 
+def _direction_totals(
+    sum_kind: str, out_count: int, out_sum: int, in_count: int, in_sum: int
+) -> tuple[Field, ...]:
+    """The field table of a TK09 that counts and sums the outgoing and incoming payments: the write
+    date (3-10), counts of 6 and sums of 12 positions where the layout puts them, in position order."""
+    fields = (
+        Field("outgoing_count", out_count, 6, "number"),
+        Field("outgoing_sum_ore", out_sum, 12, sum_kind),
+        Field("incoming_count", in_count, 6, "number"),
+        Field("incoming_sum_ore", in_sum, 12, sum_kind),
+    )
+    return (Field("write_date", 3, 8, "date"), *sorted(fields, key=lambda field: field.start))
+
+
 # TK09 of the amendment report and of the monitoring-register extract, after clearing number 9900.
-_SIGNED_TOTALS = (
-    Field("write_date", 3, 8, "date"),
-    Field("outgoing_sum_ore", 29, 12, "signed"),
-    Field("outgoing_count", 41, 6, "number"),
-    Field("incoming_count", 47, 6, "number"),
-    Field("incoming_sum_ore", 57, 12, "signed"),
-)
+_SIGNED_TOTALS = _direction_totals("signed", out_count=41, out_sum=29, in_count=47, in_sum=57)
 
 
 def _signed_totals(closing: _Line) -> SignedTotals:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from billing.domain.autogiro.parser.lines import (
     _check_direction_totals,
+    _direction_totals,
     _Line,
     _report_opening,
     _sections,
@@ -15,7 +16,6 @@ from billing.domain.autogiro.records import (
     RejectedPaymentsSection,
     RejectedPaymentsTotals,
 )
-from billing.domain.autogiro.records.common import Field
 
 
 def _rejected_payment(line: _Line) -> RejectedPayment:
@@ -37,13 +37,7 @@ def _rejected_payment(line: _Line) -> RejectedPayment:
 
 
 # TK09 of the rejected-payments report, after clearing number 9900: the sums are unsigned.
-_TOTALS = (
-    Field("write_date", 3, 8, "date"),
-    Field("outgoing_count", 15, 6, "number"),
-    Field("outgoing_sum_ore", 21, 12, "number"),
-    Field("incoming_count", 33, 6, "number"),
-    Field("incoming_sum_ore", 39, 12, "number"),
-)
+_TOTALS = _direction_totals("number", out_count=15, out_sum=21, in_count=33, in_sum=39)
 
 
 def _parse_rejected_payments(lines: list[_Line]) -> RejectedPaymentsFile:
