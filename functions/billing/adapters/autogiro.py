@@ -91,7 +91,7 @@ def _notice(t: Words, mandate: Mandate) -> tuple[str | None, bool]:
     """What the page says about the mandate so far, and whether the form is still shown."""
     reason = ""
     if mandate.reason is not None:
-        reason = mandate.reason.sv if t.language == "sv" else mandate.reason.en
+        reason = t(mandate.reason.message)
     if mandate.status in (MandateStatus.PENDING, MandateStatus.SENT):
         return t("Your Autogiro mandate is registered and waiting for your bank's approval."), False
     if mandate.status is MandateStatus.APPROVED:

@@ -39,9 +39,10 @@ def test_mandate_notification_example_outcomes() -> None:
         ("104", MandateOutcomeKind.PAYER_NUMBER_CHANGED),
         ("105", MandateOutcomeKind.PAYER_NUMBER_RETIRED),
     ]
-    assert all(o.reason.sv and o.reason.en for o in outcomes)
+    assert all(o.reason.message for o in outcomes)
     assert outcomes[3].reason.code == "46/02"
-    assert "återkallats" in outcomes[3].reason.sv
+    # (the sentence's key; its Swedish words are the catalog's: tests/unit/test_customer_words.py)
+    assert outcomes[3].reason.message == "The mandate was cancelled by you or your bank."
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_mandate_codes(info: str, comment: str | None, kind: MandateOutcomeKind,
     notice = MandateNotice("58056201", "1234", None, None, info, comment, date(2026, 1, 15))
     outcome = mandate_outcome(notice)
     assert outcome.kind is kind
-    assert words in outcome.reason.en
+    assert words in outcome.reason.message
 
 
 def test_payment_specification_example_outcomes() -> None:
@@ -79,8 +80,8 @@ def test_payment_specification_example_outcomes() -> None:
         PaymentOutcomeKind.RETRY_PENDING,
     ]
     assert incoming[0].reason is None
-    assert incoming[5].reason is not None and "not enough money" in incoming[5].reason.en
-    assert incoming[6].reason is not None and "no longer connected" in incoming[6].reason.en
+    assert incoming[5].reason is not None and "not enough money" in incoming[5].reason.message
+    assert incoming[6].reason is not None and "no longer connected" in incoming[6].reason.message
     refunds = [p for p in payments if p.kind is PaymentOutcomeKind.REFUNDED]
     assert [(r.amount_ore, r.reason.code if r.reason else None) for r in refunds] == [
         (20000, "02"),
@@ -100,8 +101,8 @@ def test_rejected_payments_example_outcomes() -> None:
     # Then every order is rejected; a missing mandate is explained, our own mistakes read as ours
     assert {p.kind for p in payments} == {PaymentOutcomeKind.REJECTED}
     by_code = {p.reason.code: p.reason for p in payments if p.reason}
-    assert "no approved Autogiro mandate" in by_code["01"].en
-    assert "error on our side" in by_code["06"].en
+    assert "no approved Autogiro mandate" in by_code["01"].message
+    assert "error on our side" in by_code["06"].message
 
 
 def test_amendment_outcomes() -> None:
@@ -124,10 +125,13 @@ def test_amendment_outcomes() -> None:
     assert (moved.kind, moved.new_date) == (PaymentOutcomeKind.MOVED, date(2026, 1, 27))
     failed = amendment_outcome(result("25", "13"))
     assert failed.kind is PaymentOutcomeKind.AMENDMENT_FAILED
-    assert failed.reason is not None and "payment not found" in failed.reason.en
+    # (Bankgirot's comment, "payment not found", is the operator's: the customer reads what happened)
+    assert (
+        failed.reason is not None and failed.reason.message == "The change to the payment could not be made."
+    )
     by_bank = amendment_outcome(result("11", "12"))
     assert by_bank.kind is PaymentOutcomeKind.CANCELLED and by_bank.reason is not None
-    assert "by the bank" in by_bank.reason.en
+    assert "by the bank" in by_bank.reason.message
 
 
 def test_bgmax_payments_settle_by_reference() -> None:

@@ -283,6 +283,25 @@ def test_a_spend_alert_not_set_offers_the_form_without_the_remove_button() -> No
             "The Autogiro debit could not be made: No funds.",
         ),
         (AutogiroNotice(AutogiroNoticeKind.FAILED, "", ""), "sv", "Autogiro-dragningen kunde inte göras."),
+        # Bankgirot's reason by its catalog key (billing.domain.autogiro.outcomes): worded by the catalog
+        (
+            AutogiroNotice(
+                AutogiroNoticeKind.FAILED,
+                message="The debit failed because there was not enough money in the account.",
+            ),
+            "sv",
+            "Autogiro-dragningen kunde inte göras: Dragningen kunde inte göras eftersom det inte fanns"
+            " tillräckligt med pengar på kontot.",
+        ),
+        (
+            AutogiroNotice(
+                AutogiroNoticeKind.REJECTED,
+                message="The account number is wrong. Please check the clearing number and account number.",
+            ),
+            "en",
+            "Your Autogiro mandate was not approved: The account number is wrong. Please check the clearing"
+            " number and account number.",
+        ),
     ],
 )
 def test_the_autogiro_notice_is_worded_by_the_catalogs_with_the_banks_reason_in_the_readers_language(

@@ -60,7 +60,9 @@ def _mandate(item: AutogiroModel) -> Mandate:
         invoice_id=data.get("invoice_id"),
         requested_at=datetime.fromisoformat(data["requested_at"]) if data.get("requested_at") else None,
         sent_on=date.fromisoformat(data["sent_on"]) if data.get("sent_on") else None,
-        reason=Reason(str(reason["code"]), str(reason["sv"]), str(reason["en"])) if reason else None,
+        # A reason stored before the catalogs held these sentences has its English words, which are
+        # the sentence's key (billing.domain.autogiro.outcomes), and its Swedish ones.
+        reason=Reason(str(reason["code"]), str(reason.get("message") or reason["en"])) if reason else None,
         version=int(item.version or 1),
     )
 
@@ -253,7 +255,7 @@ class DynamoMandateStore:
         event: EventDraft | None = None,
     ) -> Mandate:
         data = self._data(mandate)
-        data["reason"] = None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}
+        data["reason"] = None if reason is None else {"code": reason.code, "message": reason.message}
         data["answered_at"] = now.astimezone(UTC).isoformat()
         # The personnummer is needed only to register the mandate: not kept once Bankgirot answered.
         # The account stays with an approved mandate, for customer service.

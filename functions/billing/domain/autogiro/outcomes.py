@@ -2,10 +2,10 @@
 
 Maps parsed report records to outcomes the services act on: a mandate approved, rejected or
 cancelled; a payment settled, failed, waiting for a retry, refunded, cancelled or moved. Each
-outcome that needs explaining carries a `Reason` with the Bankgirot code and a sentence the
-customer can read on the invoice page, in Swedish and English. Matching an outcome to an invoice
-is by payer number, amount and reference (`PaymentOutcome.matches`), since reports re-pad
-references.
+outcome that needs explaining carries a `Reason` with the Bankgirot code and the key of a sentence
+the customer reads on the invoice page, worded in their language by the gettext catalogs. Matching
+an outcome to an invoice is by payer number, amount and reference (`PaymentOutcome.matches`), since
+reports re-pad references.
 
 Mandate codes follow FORMAT.md §1.3.2 (information code, comment code); payment status codes
 §8.2.3; rejection comment codes §8.4.3; amendment comment codes §8.5.3; refund reasons §8.2.3.
@@ -35,158 +35,74 @@ from billing.domain.autogiro.records import (
     RejectedPaymentsFile,
     same_reference,
 )
+from billing.domain.words import key
 
 
 @dataclass(frozen=True)
 class Reason:
-    """A Bankgirot code and what it means, for the customer, in Swedish and English."""
+    """A Bankgirot code and what it means for the customer: `message` is the sentence's key in the
+    gettext catalogs (its English words), worded in the reader's language where it is shown."""
 
     code: str
-    sv: str
-    en: str
+    message: str
 
 
-_OUR_ERROR = (
-    "Medgivandet kunde inte registreras på grund av ett fel hos oss. Vi rättar det och hör av oss.",
-    "The mandate could not be registered because of an error on our side. "
-    "We will fix it and get back to you.",
+_OUR_ERROR = key(
+    "The mandate could not be registered because of an error on our side. We will fix it and get back to you."
 )
 
-MANDATE_COMMENTS: dict[str, tuple[str, str]] = {
-    "02": (
-        "Medgivandet har återkallats av dig eller din bank.",
-        "The mandate was cancelled by you or your bank.",
-    ),
-    "03": (
-        "Kontot kan inte användas för autogiro. Välj ett annat konto.",
-        "This account cannot be used for Autogiro. Please choose another account.",
-    ),
-    "04": ("Medgivandet fanns inte hos Bankgirot.", "The mandate was not found at Bankgirot."),
-    "05": (
-        "Kontonumret eller personnumret stämmer inte med bankens uppgifter. Kontrollera och försök igen.",
+MANDATE_COMMENTS: dict[str, str] = {
+    "02": key("The mandate was cancelled by you or your bank."),
+    "03": key("This account cannot be used for Autogiro. Please choose another account."),
+    "04": key("The mandate was not found at Bankgirot."),
+    "05": key(
         "The account number or personal identity number does not match the bank's records. "
-        "Please check them and try again.",
+        "Please check them and try again."
     ),
-    "07": (
-        "Din bank svarade inte på förfrågan om kontot, så medgivandet togs bort. Försök gärna igen.",
-        "Your bank did not answer the account inquiry, so the mandate was removed. Please try again.",
-    ),
-    "09": (
-        "Bankgironumret som ska belastas finns inte.",
-        "The bankgiro number to be debited does not exist.",
-    ),
-    "10": (
-        "Det finns redan ett medgivande, eller så håller det på att kontrolleras.",
-        "A mandate is already registered or is being checked.",
-    ),
-    "20": (
-        "Person- eller organisationsnumret stämmer inte med kontot.",
-        "The personal identity or organisation number does not match the account.",
-    ),
+    "07": key("Your bank did not answer the account inquiry, so the mandate was removed. Please try again."),
+    "09": key("The bankgiro number to be debited does not exist."),
+    "10": key("A mandate is already registered or is being checked."),
+    "20": key("The personal identity or organisation number does not match the account."),
     "21": _OUR_ERROR,
-    "23": (
-        "Kontonumret är felaktigt. Kontrollera clearingnummer och kontonummer.",
-        "The account number is wrong. Please check the clearing number and account number.",
-    ),
+    "23": key("The account number is wrong. Please check the clearing number and account number."),
     "29": _OUR_ERROR,
     "30": _OUR_ERROR,
-    "32": ("Medgivandet är godkänt.", "The mandate is approved."),
-    "33": ("Medgivandet är avslutat.", "The mandate has been cancelled."),
-    "98": (
-        "Medgivandet avslutades eftersom bankgironumret som belastades har stängts.",
-        "The mandate ended because the bankgiro number it debited was closed.",
+    "32": key("The mandate is approved."),
+    "33": key("The mandate has been cancelled."),
+    "98": key("The mandate ended because the bankgiro number it debited was closed."),
+}
+
+_PAYEE_CLOSED = key("The mandate ended because our bankgiro number was closed. We will get in touch.")
+
+PAYMENT_STATUSES: dict[PaymentStatus, str] = {
+    PaymentStatus.APPROVED: key("The payment was debited from the account."),
+    PaymentStatus.NO_FUNDS: key("The debit failed because there was not enough money in the account."),
+    PaymentStatus.NO_CONNECTION: key(
+        "The debit failed because the account is no longer connected to Autogiro."
+    ),
+    PaymentStatus.RETRY_PENDING: key(
+        "There was not enough money in the account. The bank will try the debit again."
     ),
 }
 
-_PAYEE_CLOSED = (
-    "Medgivandet avslutades eftersom vårt bankgironummer har stängts. Vi hör av oss.",
-    "The mandate ended because our bankgiro number was closed. We will get in touch.",
+REJECTION_COMMENTS: dict[str, str] = {
+    "01": key("The debit was not made because there is no approved Autogiro mandate."),
+    "02": key("The debit was not made because the account is closed or not approved for Autogiro."),
+    "24": key("The debit was not made because the amount exceeds the mandate's maximum amount."),
+}
+_REJECTED_BY_OUR_ERROR = key(
+    "The debit was not made because of an error on our side. We will fix it and get back to you."
 )
 
-PAYMENT_STATUSES: dict[PaymentStatus, tuple[str, str]] = {
-    PaymentStatus.APPROVED: (
-        "Betalningen är dragen från kontot.",
-        "The payment was debited from the account.",
-    ),
-    PaymentStatus.NO_FUNDS: (
-        "Dragningen kunde inte göras eftersom det inte fanns tillräckligt med pengar på kontot.",
-        "The debit failed because there was not enough money in the account.",
-    ),
-    PaymentStatus.NO_CONNECTION: (
-        "Dragningen kunde inte göras eftersom kontot inte längre är anslutet till autogiro.",
-        "The debit failed because the account is no longer connected to Autogiro.",
-    ),
-    PaymentStatus.RETRY_PENDING: (
-        "Det fanns inte tillräckligt med pengar på kontot. Banken försöker dra beloppet igen.",
-        "There was not enough money in the account. The bank will try the debit again.",
-    ),
-}
-
-REJECTION_COMMENTS: dict[str, tuple[str, str]] = {
-    "01": (
-        "Dragningen gjordes inte eftersom det saknas ett godkänt autogiromedgivande.",
-        "The debit was not made because there is no approved Autogiro mandate.",
-    ),
-    "02": (
-        "Dragningen gjordes inte eftersom kontot är avslutat eller inte godkänt för autogiro.",
-        "The debit was not made because the account is closed or not approved for Autogiro.",
-    ),
-    "24": (
-        "Dragningen gjordes inte eftersom beloppet är högre än medgivandets maxbelopp.",
-        "The debit was not made because the amount exceeds the mandate's maximum amount.",
-    ),
-}
-_REJECTED_BY_OUR_ERROR = (
-    "Dragningen gjordes inte på grund av ett fel hos oss. Vi rättar det och hör av oss.",
-    "The debit was not made because of an error on our side. We will fix it and get back to you.",
-)
-REJECTION_CODE_TEXTS_EN: dict[str, str] = {
-    "01": "mandate missing",
-    "02": "account not approved or closed",
-    "06": "wrong period code",
-    "07": "wrong number of self-renewing payments",
-    "08": "amount not numeric",
-    "09": "pay-outs not allowed",
-    "10": "bankgiro number not found",
-    "12": "wrong payment date",
-    "13": "payment date has passed",
-    "15": "payee bankgiro differs between TK01 and the record",
-    "24": "amount exceeds the maximum amount",
-}
-
-REFUND_REASONS: dict[str, tuple[str, str]] = {
-    "01": (
-        "Betalningen har återbetalats av banken: inget medgivande fanns.",
-        "The payment was refunded by the bank: no mandate had been given.",
-    ),
-    "02": (
-        "Betalningen har återbetalats av banken: medgivandet var återkallat.",
-        "The payment was refunded by the bank: the mandate had been revoked.",
-    ),
-    "03": (
-        "Betalningen har återbetalats av banken: beloppet var högre än väntat.",
-        "The payment was refunded by the bank: the amount was higher than could be expected.",
-    ),
-}
-
-AMENDMENT_COMMENTS_EN: dict[str, str] = {
-    "01": "wrong payment date",
-    "02": "wrong payer number",
-    "04": "wrong debit code",
-    "05": "wrong amount",
-    "06": "wrong new payment date",
-    "10": "wrong payee bankgiro number (check digit)",
-    "11": "payee bankgiro number missing",
-    "12": "cancelled",
-    "13": "payment not found, not handled",
-    "14": "payment date changed",
-    "15": "not changed: self-renewing order",
-    "18": "payment date changed",
+REFUND_REASONS: dict[str, str] = {
+    "01": key("The payment was refunded by the bank: no mandate had been given."),
+    "02": key("The payment was refunded by the bank: the mandate had been revoked."),
+    "03": key("The payment was refunded by the bank: the amount was higher than could be expected."),
 }
 
 
-def _reason(code: str, texts: tuple[str, str]) -> Reason:
-    return Reason(code=code, sv=texts[0], en=texts[1])
+def _reason(code: str, message: str) -> Reason:
+    return Reason(code=code, message=message)
 
 
 # --- Mandates -------------------------------------------------------------------------------------
@@ -221,12 +137,10 @@ def mandate_outcome(notice: MandateNotice) -> MandateOutcome:
     kind = MandateOutcomeKind.UNKNOWN
     if info == "10":
         # No comment code comes with it; byrokrat would call it an error, but the mandate is gone.
-        texts = _PAYEE_CLOSED
+        message = _PAYEE_CLOSED
         kind = MandateOutcomeKind.CANCELLED
     else:
-        texts = MANDATE_COMMENTS.get(
-            comment or "", ("Okänt besked från Bankgirot.", "Unknown answer from Bankgirot.")
-        )
+        message = MANDATE_COMMENTS.get(comment or "", key("Unknown answer from Bankgirot."))
         if info in ("04", "42") and comment == "32":
             kind = MandateOutcomeKind.APPROVED
         elif info == "05" and comment == "32":
@@ -243,7 +157,7 @@ def mandate_outcome(notice: MandateNotice) -> MandateOutcome:
     return MandateOutcome(
         payer_number=notice.payer_number,
         kind=kind,
-        reason=_reason(code, texts),
+        reason=_reason(code, message),
         information_code=info,
         comment_code=comment,
         action_date=notice.action_date,
@@ -310,9 +224,9 @@ def payment_outcome(result: PaymentResult) -> PaymentOutcome:
 
 def refund_outcome(refund: Refund) -> PaymentOutcome:
     """TK77: a debit we counted as paid was taken back; the invoice is open again."""
-    texts = REFUND_REASONS.get(
+    message = REFUND_REASONS.get(
         refund.reason_code,
-        ("Betalningen har återbetalats av banken.", "The payment was refunded by the bank."),
+        key("The payment was refunded by the bank."),
     )
     return PaymentOutcome(
         kind=PaymentOutcomeKind.REFUNDED,
@@ -321,14 +235,14 @@ def refund_outcome(refund: Refund) -> PaymentOutcome:
         payment_date=refund.original_payment_date,
         amount_ore=refund.amount_ore,
         reference=refund.reference,
-        reason=_reason(refund.reason_code, texts),
+        reason=_reason(refund.reason_code, message),
         new_date=refund.refund_date,
     )
 
 
 def rejection_outcome(rejected: RejectedPayment) -> PaymentOutcome:
     """A rejected order: not executed. Codes the customer cannot act on read as our error."""
-    texts = REJECTION_COMMENTS.get(rejected.comment_code, _REJECTED_BY_OUR_ERROR)
+    message = REJECTION_COMMENTS.get(rejected.comment_code, _REJECTED_BY_OUR_ERROR)
     return PaymentOutcome(
         kind=PaymentOutcomeKind.REJECTED,
         direction=rejected.direction,
@@ -336,7 +250,7 @@ def rejection_outcome(rejected: RejectedPayment) -> PaymentOutcome:
         payment_date=rejected.payment_date,
         amount_ore=rejected.amount_ore,
         reference=rejected.reference,
-        reason=_reason(rejected.comment_code, texts),
+        reason=_reason(rejected.comment_code, message),
     )
 
 
@@ -346,17 +260,16 @@ def amendment_outcome(result: AmendmentResult) -> PaymentOutcome:
         kind = PaymentOutcomeKind.CANCELLED if result.comment_code == "12" else PaymentOutcomeKind.MOVED
     else:
         kind = PaymentOutcomeKind.AMENDMENT_FAILED
-    text_en = AMENDMENT_COMMENTS_EN.get(result.comment_code, "unknown comment code")
+    # Bankgirot's comment code is the operator's (it is in the import's report, FORMAT.md §8.5.3 says
+    # what it means): the customer reads what happened to the payment.
     if result.transaction_code in ("03", "11", "21"):
-        sv = "Betalningen har makulerats av banken eller Bankgirot."
-        en = f"The payment was cancelled by the bank or Bankgirot ({text_en})."
+        message = key("The payment was cancelled by the bank or Bankgirot.")
     elif kind is PaymentOutcomeKind.AMENDMENT_FAILED:
-        sv = "Ändringen av betalningen kunde inte göras."
-        en = f"The change to the payment could not be made: {text_en}."
+        message = key("The change to the payment could not be made.")
     elif kind is PaymentOutcomeKind.CANCELLED:
-        sv, en = "Betalningen är makulerad.", "The payment was cancelled."
+        message = key("The payment was cancelled.")
     else:
-        sv, en = "Betalningsdagen är ändrad.", "The payment date was changed."
+        message = key("The payment date was changed.")
     return PaymentOutcome(
         kind=kind,
         direction=result.direction,
@@ -364,7 +277,7 @@ def amendment_outcome(result: AmendmentResult) -> PaymentOutcome:
         payment_date=result.payment_date,
         amount_ore=result.amount_ore or None,
         reference=result.reference,
-        reason=Reason(code=result.comment_code, sv=sv, en=en),
+        reason=Reason(code=result.comment_code, message=message),
         new_date=result.new_date,
     )
 

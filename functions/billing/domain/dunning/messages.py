@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from billing.domain.dunning.policy import ReminderPolicy, Tone
 from billing.domain.dunning.state import CustomerHistory
+from billing.domain.words import key
 
 
 def choose_tone(step_tone: Tone, history: CustomerHistory, policy: ReminderPolicy) -> Tone:
@@ -52,12 +53,6 @@ class ReliefOffer:
 
     latest_due_date_iso: str | None = None
     max_instalments: int = 0
-
-
-def key(name: str) -> str:
-    """A message key, marked for the catalogs' extraction (`pybabel extract -k key`, docs/invoice-page.md
-    "Changing a text"): the key itself is the value; the words are the catalogs'."""
-    return name
 
 
 # What a tone changes: the subject, the opening and the closing.

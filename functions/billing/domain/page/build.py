@@ -211,7 +211,7 @@ def _payment_control(invoice: Invoice, context: PageContext, status: PageStatus)
     state, links = context.state, context.links
     language = invoice.language if invoice.language in LANGUAGES else "en"
     given = state.payment_notice
-    notice = AutogiroNoticeView(given.kind, given.reason(language)) if given else None
+    notice = AutogiroNoticeView(given.kind, given.reason(language), given.message) if given else None
     method = state.autopay_method if state.autopay_active else None
     if method is None or status in (PageStatus.CREDIT,):
         return {"payment_notice": notice}

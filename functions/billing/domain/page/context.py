@@ -162,11 +162,14 @@ class AutogiroNoticeKind(StrEnum):
 @dataclass(frozen=True)
 class AutogiroNotice:
     """What the page says about the Autogiro mandate or a failed debit (worded by the catalogs), with
-    Bankgirot's reason in each language as it gave it; without one the sentence ends at the fact."""
+    Bankgirot's reason: the catalog key of its sentence (`message`), or, for a reason stored before the
+    catalogs held these sentences, its words in each language; without one the sentence ends at the
+    fact."""
 
     kind: AutogiroNoticeKind
     reason_sv: str | None = None
     reason_en: str | None = None
+    message: str | None = None
 
     def reason(self, language: str) -> str | None:
         return (self.reason_sv if language == "sv" else self.reason_en) or None

@@ -30,10 +30,12 @@ class PageStatus(StrEnum):
 
 @dataclass(frozen=True)
 class AutogiroNoticeView:
-    """The Autogiro notice in the reader's language: its kind, and Bankgirot's reason if it gave one."""
+    """The Autogiro notice: its kind, and Bankgirot's reason if it gave one: the catalog key of its
+    sentence (`message`, worded by the template), or words stored in the reader's language."""
 
     kind: AutogiroNoticeKind
     reason: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)

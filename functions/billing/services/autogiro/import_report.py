@@ -243,7 +243,7 @@ class ImportReport:
                 payment_ref=_debit_ref(stored.invoice_id, original),
                 amount=payment.amount_ore or 0,
                 currency=stored.invoice.currency,
-                reason=payment.reason.en if payment.reason else None,
+                reason=payment.reason.message if payment.reason else None,
             )
             self.settle(tenant_id, stored.invoice_id, reversal, "bankgirot")
             return True

@@ -95,4 +95,6 @@ def announced_state(
 
 
 def reason_record(reason: Reason | None) -> dict[str, str] | None:
-    return None if reason is None else {"code": reason.code, "sv": reason.sv, "en": reason.en}
+    """Bankgirot's reason as stored in state: the code and the sentence's catalog key. Records written
+    before the catalogs held these sentences have the words themselves ("sv", "en") instead."""
+    return None if reason is None else {"code": reason.code, "message": reason.message}

@@ -56,17 +56,24 @@ def autogiro_page_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
 
 def autogiro_page_notice(stored: StoredInvoice) -> AutogiroNotice | None:
     """What the page should say about the mandate or a failed debit, if anything, with Bankgirot's
-    reason (Swedish, English) when it gave one."""
+    reason when it gave one."""
     state = autogiro_state(stored)
     if stored.status != "open" or not state:
         return None
     failed = state.get("failed")
     if failed:
-        return AutogiroNotice(AutogiroNoticeKind.FAILED, failed.get("sv"), failed.get("en"))
+        return _notice(AutogiroNoticeKind.FAILED, failed)
     mandate = state.get("mandate") or {}
     kind = _NOTICE_KINDS.get(str(mandate.get("status")))
     if kind is None:
         return None
     # A mandate waiting for approval has no reason to give, whatever the record holds.
     reason = (mandate.get("reason") or {}) if kind is not AutogiroNoticeKind.WAITING else {}
+    return _notice(kind, reason)
+
+
+def _notice(kind: AutogiroNoticeKind, reason: dict[str, Any]) -> AutogiroNotice:
+    # A reason names its sentence by catalog key; one stored before that has its words per language.
+    if reason.get("message"):
+        return AutogiroNotice(kind, message=str(reason["message"]))
     return AutogiroNotice(kind, reason.get("sv"), reason.get("en"))
