@@ -1,0 +1,109 @@
+"""In-memory `SubscriptionRecords` (services/subscriptions/ports.py), with the adapter's conditions:
+a start refused for a customer that has a subscription, a replace or a plan-change invoice refused
+when the record's version moved since it was read, an invoice issued once per id with the next number
+of its series."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from billing.domain.invoice import Invoice
+from billing.domain.merchant_events import EventDraft
+from billing.domain.parties import Customer
+from billing.services.ports import CustomerAccount, StoredInvoice
+from billing.services.subscriptions.ports import SubscriptionRecord
+
+
+@dataclass
+class FakeSubscriptionRecords:
+    records: dict[tuple[str, str], SubscriptionRecord] = field(default_factory=dict)
+    invoices: dict[tuple[str, str], StoredInvoice] = field(default_factory=dict)
+    counters: dict[tuple[str, str], int] = field(default_factory=dict)
+    events: list[tuple[str, str, EventDraft]] = field(default_factory=list)  # (tenant, customer, event)
+
+    def add_customer(self, tenant_id: str, customer: Customer, email: str = "kund@example.se") -> None:
+        self.records[(tenant_id, customer.id)] = SubscriptionRecord(customer, email, None, 1, None, None)
+
+    def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord | None:
+        return self.records.get((tenant_id, customer_id))
+
+    def start(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        first_period_start: date,
+        coupons: Sequence[dict[str, Any]],
+        changed: EventDraft | None = None,
+    ) -> bool:
+        record = self.records.get((tenant_id, customer_id))
+        if record is None or record.subscription is not None:
+            return False
+        self._save(
+            tenant_id,
+            customer_id,
+            replace(record, subscription=subscription, next_period_start=first_period_start),
+            changed,
+        )
+        return True
+
+    def replace(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        subscription: dict[str, Any],
+        version: int,
+        changed: EventDraft | None = None,
+    ) -> bool:
+        record = self.records.get((tenant_id, customer_id))
+        if record is None or record.version != version:
+            return False
+        self._save(tenant_id, customer_id, replace(record, subscription=subscription), changed)
+        return True
+
+    def issue_with_change(
+        self,
+        *,
+        invoice: Invoice,
+        account: CustomerAccount,
+        subscription: dict[str, Any],
+        version: int,
+        page_token: str,
+        now: datetime,
+        series_prefix: str,
+        ocr_length_digit: bool,
+        ocr_lead: str = "",
+        changed: EventDraft | None = None,
+    ) -> StoredInvoice | None:
+        tenant_id, customer_id = account.tenant_id, account.customer.id
+        existing = self.invoices.get((tenant_id, invoice.invoice_id))
+        if existing is not None:
+            return existing
+        record = self.records.get((tenant_id, customer_id))
+        if record is None or record.version != version:
+            return None
+        number = self.counters.get((tenant_id, series_prefix), 0) + 1
+        self.counters[(tenant_id, series_prefix)] = number
+        stored = StoredInvoice(
+            invoice=replace(invoice, number=f"{series_prefix}{number}"),
+            page_token=page_token,
+            status="open",
+            amount_due=invoice.amount_due,
+            created_at=now,
+        )
+        self.invoices[(tenant_id, invoice.invoice_id)] = stored
+        self._save(tenant_id, customer_id, replace(record, subscription=subscription), changed)
+        return stored
+
+    def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
+        return self.invoices.get((tenant_id, invoice_id))
+
+    def _save(
+        self, tenant_id: str, customer_id: str, record: SubscriptionRecord, changed: EventDraft | None
+    ) -> None:
+        self.records[(tenant_id, customer_id)] = replace(record, version=record.version + 1)
+        if changed is not None:
+            self.events.append((tenant_id, customer_id, changed))
