@@ -13,6 +13,7 @@ from typing import Any
 from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer
+from billing.domain.scenario import parse_subscription
 from billing.services.ports import CustomerAccount, StoredInvoice
 from billing.services.subscriptions.ports import SubscriptionRecord
 
@@ -28,7 +29,15 @@ class FakeSubscriptionRecords:
         self.records[(tenant_id, customer.id)] = SubscriptionRecord(customer, email, None, 1, None, None)
 
     def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord | None:
-        return self.records.get((tenant_id, customer_id))
+        # The billing view is the adapter's too: built from the stored subscription and schedule.
+        record = self.records.get((tenant_id, customer_id))
+        if record is None or record.subscription is None or record.next_period_start is None:
+            return record
+        subscription = parse_subscription(record.subscription)
+        account = CustomerAccount(
+            tenant_id, record.customer, subscription, record.email, record.next_period_start
+        )
+        return replace(record, account=account)
 
     def start(
         self,

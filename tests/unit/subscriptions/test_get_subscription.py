@@ -45,6 +45,10 @@ def test_the_plan_shown_is_the_one_in_force_on_the_customers_own_day() -> None:
     assert (view.plan, view.customer_id, view.next_invoice_date) == ("max", "c1", "2027-01-01")
     assert [(p.plan, p.start) for p in view.phases] == [("mini", "2026-01-01"), ("max", "2026-12-01")]
     assert view.paused is False and view.end_date is None
+    # And the record carries the billing view the run reads, on the same subscription
+    record = records.get("t1", "c1")
+    assert record is not None and record.account is not None
+    assert record.account.subscription.plan_code_on(date(2026, 12, 1)) == "max"
     # And an hour earlier in Stockholm's day (22:30 UTC, 23:30 local) it is still mini
     earlier = GetSubscription(records=records, clock=Clock(datetime(2026, 11, 30, 22, 30, tzinfo=UTC)))
     assert earlier("t1", "c1").plan == "mini"
