@@ -12,25 +12,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.schedule import scheduled_day
-from billing.handlers.tracing import make_tracer
+from billing.handlers.schedule import ScheduledCall, scheduled_handler
 from billing.wiring.core import collect_due_payments
 
-logger = Logger()
-tracer = make_tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tenant_id = str(event["tenant_id"])
-    today = scheduled_day(event, "collect_date")
-    logger.append_keys(tenant_id=tenant_id, collect_date=today.isoformat())
-    result = collect_due_payments()(tenant_id, today)
+def collect(call: ScheduledCall, logger: Logger, metrics: Metrics) -> dict[str, Any]:
+    result = collect_due_payments()(call.tenant_id, call.day)
     summary = result.to_dict()
     for failure in result.failures:
         logger.error("collecting an invoice failed", extra={"failure": failure})
@@ -39,3 +27,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if value:
             metrics.add_metric(name=f"Autopay_{name}", unit=MetricUnit.Count, value=value)
     return {**summary, "failures": result.failures}
+
+
+lambda_handler = scheduled_handler("collect_date", collect)

@@ -11,25 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.schedule import scheduled_day
-from billing.handlers.tracing import make_tracer
+from billing.handlers.schedule import ScheduledCall, scheduled_handler
 from billing.wiring.core import send_reminders
 
-logger = Logger()
-tracer = make_tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tenant_id = str(event["tenant_id"])
-    today = scheduled_day(event, "today")
-    logger.append_keys(tenant_id=tenant_id, today=today.isoformat())
-    summary = send_reminders()(tenant_id, today)
+def remind(call: ScheduledCall, logger: Logger, metrics: Metrics) -> dict[str, Any]:
+    summary = send_reminders()(call.tenant_id, call.day)
     for failure in summary.failed:
         logger.error("dunning failed for an invoice", extra={"failure": failure})
     logger.info("dunning run done", extra={"checked": summary.checked, "outcomes": dict(summary.outcomes)})
@@ -37,10 +25,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="MandateRetriesRequested", unit=MetricUnit.Count, value=summary.retries_requested)
     metrics.add_metric(name="DunningFailures", unit=MetricUnit.Count, value=len(summary.failed))
     return {
-        "today": today.isoformat(),
+        "today": call.day.isoformat(),
         "checked": summary.checked,
         "reminders_sent": summary.reminders_sent,
         "retries_requested": summary.retries_requested,
         "outcomes": dict(summary.outcomes),
         "failed": summary.failed,
     }
+
+
+lambda_handler = scheduled_handler("today", remind)
