@@ -284,6 +284,10 @@ class FakeInvoiceLedger:
         self.calls.append("ledger.get")
         return self.invoices.get((tenant_id, invoice_id))
 
+    def by_page_token(self, token: str) -> StoredInvoice | None:
+        # A link is one invoice's, whichever tenant's: the page index of the adapter.
+        return next((s for s in self.invoices.values() if s.page_token == token), None)
+
     def history(self, tenant_id: str, customer_id: str, before: date, limit: int = 24) -> list[StoredInvoice]:
         self.calls.append("ledger.history")
         return [
