@@ -61,10 +61,12 @@ class FakeCustomers:
 
 @dataclass
 class FakeUsage:
-    """UsageReader: no events, or the ones given; counts its reads."""
+    """UsageReader: no events, or the ones given, and the daily totals given ((local day, metric) ->
+    (sum, count) per customer); counts its reads."""
 
     events_by_customer: dict[str, list[UsageEvent]] = field(default_factory=dict)
     calls: Calls = field(default_factory=Calls)
+    totals: dict[str, dict[tuple[date, str], tuple[Decimal, int]]] = field(default_factory=dict)
 
     def events(self, tenant_id: str, customer_id: str, start: datetime, end: datetime) -> list[UsageEvent]:
         self.calls.append("usage.events")
@@ -74,7 +76,8 @@ class FakeUsage:
         self, tenant_id: str, customer_id: str, first_day: date, last_day: date, shards: int = 1
     ) -> dict[tuple[date, str], tuple[Decimal, int]]:
         self.calls.append("usage.daily")
-        return {}
+        days = self.totals.get(customer_id, {})
+        return {(day, metric): total for (day, metric), total in days.items() if first_day <= day <= last_day}
 
 
 @dataclass
