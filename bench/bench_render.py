@@ -87,7 +87,7 @@ def measure_worker_page(runs: int = 7, pages: int = 50) -> dict[str, float]:
         parse_usage_event,
     )
     from billing.services.page_facts import page_facts
-    from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+    from billing.services.ports import CustomerAccount, PageInputs, StoredInvoice, TenantAccount
     from infra import demo_data
 
     first = date(2025, 12, 1)
@@ -135,19 +135,21 @@ def measure_worker_page(runs: int = 7, pages: int = 50) -> dict[str, float]:
     )
     renderer = JinjaRenderer()
     today = date(2026, 11, 2)
-    view = presenter.view(priced(11), tenant, account, history, today, periods)
+    view = presenter.view(PageInputs(priced(11), tenant, account, history, today, periods))
     renderer.render_page(view)
 
     def rounds(work: Callable[[], object]) -> float:
         return _median_ms(lambda _n: work(), runs, pages)
 
     both = rounds(
-        lambda: renderer.render_page(presenter.view(priced(11), tenant, account, history, today, periods))
+        lambda: renderer.render_page(
+            presenter.view(PageInputs(priced(11), tenant, account, history, today, periods))
+        )
     )
     bare = rounds(lambda: renderer.render_page(view))
     current = priced(11)
     pricing = rounds(lambda: priced(11))
-    views = rounds(lambda: presenter.view(current, tenant, account, history, today, periods))
+    views = rounds(lambda: presenter.view(PageInputs(current, tenant, account, history, today, periods)))
     both_ms, render_ms = both, bare
     return {
         "both ms": both_ms,

@@ -25,6 +25,7 @@ from billing.services.ports import (
     CustomerAccount,
     IssueInputs,
     IssueResult,
+    PageInputs,
     RunOutcome,
     StoredInvoice,
     TenantAccount,
@@ -337,15 +338,8 @@ class FakeInvoiceLedger:
 class FakePresenter:
     """Renders what the tests look at: the number, the total and the page token."""
 
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: Any = None,
-    ) -> RenderedInvoice:
+    def present(self, inputs: PageInputs) -> RenderedInvoice:
+        stored, history = inputs.stored, inputs.history
         invoice = stored.invoice
         return RenderedInvoice(
             page_html=f"<h1>{invoice.number}</h1><p>{invoice.total}</p><p>{len(history)} earlier</p>",

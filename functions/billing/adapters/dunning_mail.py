@@ -27,7 +27,7 @@ from billing.adapters.renderer import (
 )
 from billing.domain.page.view import ReminderView
 from billing.services.dunning.ports import Email
-from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+from billing.services.ports import CustomerAccount, PageInputs, StoredInvoice, TenantAccount
 
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -36,16 +36,8 @@ class JinjaDunningMail:
     def __init__(self, presenter: JinjaInvoicePresenter) -> None:
         self.presenter = presenter
 
-    def reminder(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        reminder: Mapping[str, Any],
-    ) -> Email:
-        view = self.presenter.view(stored, tenant, account, history, today)
+    def reminder(self, inputs: PageInputs, reminder: Mapping[str, Any]) -> Email:
+        view = self.presenter.view(inputs)
         lang = reader_language(view.language)
         message = ReminderView(
             sent_on=date.fromisoformat(str(reminder["sent_on"])),
@@ -54,7 +46,7 @@ class JinjaDunningMail:
         )
         paragraphs = reminder_paragraphs(message, view)
         subject_params = {k: str(v) for k, v in reminder["params"].items()}
-        subject_params["invoice_id"] = view.number or stored.invoice_id
+        subject_params["invoice_id"] = view.number or inputs.stored.invoice_id
         # The subject is named by the dunning rules' key, like the paragraphs (billing.domain.dunning);
         # a key the catalog lacks must not go out as the subject line.
         t, subject_key = Words(lang), str(reminder["subject_key"])

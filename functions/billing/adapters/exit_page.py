@@ -5,17 +5,14 @@ invoice page's own view-model so the two never disagree."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from babel.dates import format_date
 
 from billing.adapters.mail_words import Words, reader_language, short_mail
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import environment, format_money, locale_for
-from billing.domain.page.context import PeriodUsage
 from billing.domain.page.exit import ExitView
 from billing.domain.page.view import PlanFitView
-from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+from billing.services.ports import PageInputs
 from billing.services.subscriptions.ports import PauseMailFacts
 
 
@@ -67,13 +64,5 @@ class PresenterPlanAdvice:
     def __init__(self, presenter: JinjaInvoicePresenter) -> None:
         self.presenter = presenter
 
-    def plan_fit(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage],
-    ) -> PlanFitView | None:
-        return self.presenter.view(stored, tenant, account, history, today, usage).plan_fit
+    def plan_fit(self, inputs: PageInputs) -> PlanFitView | None:
+        return self.presenter.view(inputs).plan_fit

@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo
 from billing.adapters.presenter import JinjaInvoicePresenter
 from billing.adapters.renderer import LANGUAGES, environment, locale_for
 from billing.domain.periods import local_date
-from billing.services.ports import Clock, CustomerAccount, InvoiceLedger, Mailer, StoredInvoice, TenantAccount
+from billing.services.ports import (
+    Clock,
+    CustomerAccount,
+    InvoiceLedger,
+    Mailer,
+    PageInputs,
+    StoredInvoice,
+    TenantAccount,
+)
 
 _WHITESPACE = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -56,7 +64,7 @@ class EmailPaymentNotices:
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
         # The customer's own calendar day, as the page has it (billing.services.invoice_pages.customer_today).
         today = local_date(self.clock.now(), ZoneInfo(account.customer.timezone))
-        view = self.presenter.view(stored, tenant, account, history, today)
+        view = self.presenter.view(PageInputs(stored, tenant, account, history, today))
         env = environment(view.language if view.language in LANGUAGES else "en")
         context = {"view": view, "locale": locale_for(view.language, view.country), "kind": kind, **extra}
         context.setdefault("amount", 0)

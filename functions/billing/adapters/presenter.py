@@ -24,7 +24,6 @@ from billing.domain.page.context import (
     PageContext,
     PageLinks,
     PageSettings,
-    PeriodUsage,
     Question,
 )
 from billing.domain.page.customer_blocks import CustomerBlocks
@@ -35,6 +34,7 @@ from billing.services.ports import (
     CustomerAccount,
     PageFacts,
     PageFactsSource,
+    PageInputs,
     RenderedInvoice,
     StoredInvoice,
     TenantAccount,
@@ -93,17 +93,10 @@ class JinjaInvoicePresenter:
         self.facts = facts
         self.renderer = renderer or JinjaRenderer()
 
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None = None,
-    ) -> RenderedInvoice:
+    def present(self, inputs: PageInputs) -> RenderedInvoice:
+        stored, tenant, account, today = inputs.stored, inputs.tenant, inputs.account, inputs.today
         facts = self.facts(stored, tenant, account, today, self.api_base_url)
-        view = self.view(stored, tenant, account, history, today, usage, facts)
+        view = self.view(inputs, facts)
         email = self.renderer.render_email(view)
         page_html = self.renderer.render_page(
             replace(view, blocks=self.blocks(stored, tenant, account, today, facts))
@@ -138,17 +131,10 @@ class JinjaInvoicePresenter:
             exit=exit_link(stored, account, today, api),
         )
 
-    def view(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None = None,
-        facts: PageFacts | None = None,
-    ) -> InvoicePageView:
+    def view(self, inputs: PageInputs, facts: PageFacts | None = None) -> InvoicePageView:
         """`facts`: the page's facts when the caller has read them already (`present` reads them once)."""
+        stored, tenant, account, today = inputs.stored, inputs.tenant, inputs.account, inputs.today
+        history, usage = inputs.history, inputs.usage
         if facts is None:
             facts = self.facts(stored, tenant, account, today, self.api_base_url)
         invoice = stored.invoice

@@ -33,6 +33,7 @@ from billing.services.ports import (
     InvoiceLedger,
     InvoicePresenter,
     Mailer,
+    PageInputs,
     PageLimits,
     PagePublisher,
     RenderedInvoice,
@@ -82,10 +83,20 @@ class InvoicePages:
         usage: Sequence[UsageEvent] | None = None,
     ) -> RenderedInvoice:
         """`usage`: the customer's usage from `usage_start` on, when the caller has read it already."""
+        return self.presenter.present(self.inputs(stored, tenant, account, usage))
+
+    def inputs(
+        self,
+        stored: StoredInvoice,
+        tenant: TenantAccount,
+        account: CustomerAccount,
+        usage: Sequence[UsageEvent] | None = None,
+    ) -> PageInputs:
+        """What the page of `stored` is built from today: its history, the customer's day and the
+        periods of usage its plan-fit advice reads (the honest exit shows the same advice)."""
         history = self.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
         periods = self._recent_usage(stored, tenant, account, usage)
-        today = customer_today(self.clock, account)
-        return self.presenter.present(stored, tenant, account, history, today, periods)
+        return PageInputs(stored, tenant, account, history, customer_today(self.clock, account), periods)
 
     def usage_start(self, tenant: TenantAccount, account: CustomerAccount, before: date) -> date | None:
         """The first local day the plan-fit advice reads, on an invoice whose period starts `before`
@@ -94,12 +105,6 @@ class InvoicePages:
             return None
         interval, count = _plan_fit(tenant, account)
         return earliest_usage_start(account.subscription, interval, before, count)
-
-    def recent_usage(
-        self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
-    ) -> list[PeriodUsage]:
-        """The periods of usage the page's plan-fit advice reads (the honest exit shows the same advice)."""
-        return self._recent_usage(stored, tenant, account, None)
 
     def _recent_usage(
         self,

@@ -330,18 +330,25 @@ class RenderedInvoice:
     pdf: bytes | None = None  # the PDF copy, stored next to the page
 
 
+@dataclass(frozen=True)
+class PageInputs:
+    """What one invoice's customer page is built from, read once by the caller: the invoice, its
+    merchant and customer, the customer's earlier invoices, the customer's own day, and the periods of
+    usage the plan-fit advice reads. The page, its email, a reminder and the exit's advice all take it,
+    so they cannot disagree on what they were shown."""
+
+    stored: StoredInvoice
+    tenant: TenantAccount
+    account: CustomerAccount
+    history: list[StoredInvoice]
+    today: date
+    usage: list[PeriodUsage] | None = None
+
+
 class InvoicePresenter(Protocol):
     """Turns a stored invoice and what we know of the customer into the page and the email."""
 
-    def present(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage] | None = None,
-    ) -> RenderedInvoice: ...
+    def present(self, inputs: PageInputs) -> RenderedInvoice: ...
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from billing.services.errors import RetryableError
 from billing.services.outbox import DriveOutbox
 from billing.services.outbox.catalog import BY_NAME
 from billing.services.outbox.reminder_email import SendReminderEmail
-from billing.services.ports import AuditEvent, StoredInvoice
+from billing.services.ports import AuditEvent, PageInputs, StoredInvoice
 from tests.unit.dunning.dunning_builders import RATES
 from tests.unit.outbox.fakes import MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
 from tests.unit.outbox.fault_trials import Fault, Killed, every_point, random_trials
@@ -119,10 +119,8 @@ class World:
         self.fault.tick("publish page")
         self.pages.append(stored.invoice_id)
 
-    def reminder(
-        self, stored: StoredInvoice, tenant: Any, account: Any, history: Any, today: date, record: Any
-    ) -> Email:
-        return Email(f"Påminnelse {record['step']} ({today.isoformat()})", "text", "<p>html</p>")
+    def reminder(self, inputs: PageInputs, record: Any) -> Email:
+        return Email(f"Påminnelse {record['step']} ({inputs.today.isoformat()})", "text", "<p>html</p>")
 
     def send(self, *, to: str, subject: str, text: str, html: str, reply_to: str | None = None) -> str:
         self.fault.tick("send email")

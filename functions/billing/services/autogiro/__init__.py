@@ -37,7 +37,6 @@ from billing.services.autogiro.import_report import (
     ImportReport,
     ImportResult,
     export_moment,
-    tenant_of_inbox_key,
 )
 from billing.services.autogiro.model import (
     INBOX_PREFIX,
@@ -98,5 +97,4 @@ __all__ = [
     "dataset_name",
     "export_moment",
     "reason_record",
-    "tenant_of_inbox_key",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -36,6 +35,7 @@ from billing.services.autogiro.ports import (
     MandateStatus,
     MandateStore,
 )
+from billing.services.bank_inbox import read_bank_file, tenant_of_inbox_key
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
@@ -62,15 +62,6 @@ class ImportResult:
     unmatched: int = 0
 
 
-def tenant_of_inbox_key(key: str) -> str:
-    """`autogiro/inbox/<tenant>/<file>` -> tenant."""
-    rest = key.removeprefix(INBOX_PREFIX)
-    tenant, _, name = rest.partition("/")
-    if not key.startswith(INBOX_PREFIX) or not tenant or not name:
-        raise PermanentError(f"expected {INBOX_PREFIX}<tenant>/<file>, got {key!r}", field="key")
-    return tenant
-
-
 @dataclass(kw_only=True, eq=False)
 class ImportReport:
     tenants: Callable[[str], TenantAccount]
@@ -84,16 +75,11 @@ class ImportReport:
     clock: Clock
 
     def __call__(self, key: str) -> ImportResult:
-        tenant_id = tenant_of_inbox_key(key)
+        tenant_id = tenant_of_inbox_key(key, INBOX_PREFIX)
         conf = autogiro_settings(self.tenants(tenant_id))
         if conf is None:
             raise AutogiroNotOffered(f"tenant {tenant_id} has no Autogiro agreement", field="tenant_id")
-        body = self.files.read(key)
-        digest = hashlib.sha256(body).hexdigest()
-        try:
-            parsed = parse_file(body)
-        except AutogiroParseError as exc:
-            raise PermanentError(f"line {exc.line_no}: {exc.reason}", field=exc.field, code="parse") from exc
+        digest, parsed = read_bank_file(self.files, key, parse_file, AutogiroParseError)
         kind = str(getattr(parsed, "kind", type(parsed).__name__))
         for payee in _payees(parsed):
             if payee.lstrip("0") != conf.payee.bankgiro.lstrip("0"):

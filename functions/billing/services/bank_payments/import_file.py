@@ -3,12 +3,12 @@ the bank statement shows them, and each payment planned once and booked (docs/bg
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from billing.domain.bgmax.parser import BgMaxParseError, parse_bgmax
 from billing.domain.bgmax.records import Deposit, format_bankgiro
+from billing.services.bank_inbox import read_bank_file, tenant_of_inbox_key
 from billing.services.bank_payments.booking import (
     Booking,
     deposit_digest,
@@ -17,11 +17,11 @@ from billing.services.bank_payments.booking import (
     unmatched_amount,
 )
 from billing.services.bank_payments.ports import (
+    INBOX_PREFIX,
     BankFiles,
     BankSettings,
     ImportResult,
     bank_settings,
-    tenant_of_inbox_key,
 )
 from billing.services.errors import PermanentError
 from billing.services.ports import TenantAccount
@@ -34,16 +34,11 @@ class ImportBgMax:
     files: BankFiles
 
     def __call__(self, key: str) -> ImportResult:
-        tenant_id = tenant_of_inbox_key(key)
+        tenant_id = tenant_of_inbox_key(key, INBOX_PREFIX)
         conf = bank_settings(self.tenants(tenant_id))
         if conf is None:
             raise PermanentError(f"tenant {tenant_id} has no bankgiro number", field="tenant_id")
-        body = self.files.read(key)
-        digest = hashlib.sha256(body).hexdigest()
-        try:
-            parsed = parse_bgmax(body)
-        except BgMaxParseError as exc:
-            raise PermanentError(f"line {exc.line_no}: {exc.reason}", field=exc.field, code="parse") from exc
+        digest, parsed = read_bank_file(self.files, key, parse_bgmax, BgMaxParseError)
         if parsed.test != conf.test_files:
             which = "a test file (T)" if parsed.test else "a production file (P)"
             where = "a test environment" if conf.test_files else "production"

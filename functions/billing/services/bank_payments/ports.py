@@ -116,14 +116,6 @@ class ImportResult:
         return dict(self.__dict__)
 
 
-def tenant_of_inbox_key(key: str) -> str:
-    """`bgmax/inbox/<tenant>/<file>` -> tenant."""
-    tenant, _, name = key.removeprefix(INBOX_PREFIX).partition("/")
-    if not key.startswith(INBOX_PREFIX) or not tenant or not name:
-        raise PermanentError(f"expected {INBOX_PREFIX}<tenant>/<file>, got {key!r}", field="key")
-    return tenant
-
-
 def booked_at(day: date) -> datetime:
     # BgMax gives the deposit's day, not a moment: noon Swedish time of that day.
     return datetime.combine(day, time(12), tzinfo=STOCKHOLM)

@@ -6,19 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from billing.domain.merchant_events import EventDraft
 from billing.domain.outbox import OutboxEvent
-from billing.services.ports import (
-    CustomerAccount,
-    StoredInvoice,
-    TenantAccount,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from billing.services.ports import CustomerAccount, PageInputs, StoredInvoice, TenantAccount
 
 # --------------------------------------------------------------------------------------------------
 # Ports
@@ -80,15 +72,7 @@ class Email:
 class DunningMail(Protocol):
     """Renders the reminder (the same words the page shows) and the short notices of this module."""
 
-    def reminder(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        reminder: Mapping[str, Any],
-    ) -> Email: ...
+    def reminder(self, inputs: PageInputs, reminder: Mapping[str, Any]) -> Email: ...
 
     def notice(
         self,

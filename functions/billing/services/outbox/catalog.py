@@ -37,10 +37,21 @@ class Period(_Strict):
     end: str
 
 
-class InvoiceIssued(_Strict):
+class _InvoiceEvent(_Strict):
+    """The invoice an invoice event is about: every invoice event's payload opens with these."""
+
     invoice_id: str
     customer_id: str
     number: str | None
+
+
+class _InvoiceMoneyEvent(_InvoiceEvent):
+    """An invoice event about its money, in the invoice's currency."""
+
+    currency: str
+
+
+class InvoiceIssued(_InvoiceEvent):
     kind: str = Field(description="period | plan_change | one_off | credit_note")
     credits: str | None = Field(description="a credit note: the invoice it credits")
     currency: str
@@ -55,11 +66,7 @@ class InvoiceIssued(_Strict):
     money: MoneyChange
 
 
-class InvoiceCredited(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
-    currency: str
+class InvoiceCredited(_InvoiceMoneyEvent):
     amount_due: int = Field(description="after the credit note")
     amount_paid: int
     status: Status
@@ -76,11 +83,7 @@ class Step(_Strict):
     details: dict[str, Any]
 
 
-class PaymentApplied(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
-    currency: str
+class PaymentApplied(_InvoiceMoneyEvent):
     amount_due: int = Field(description="after this event")
     amount_paid: int = Field(description="after this event")
     status: Status
@@ -95,21 +98,13 @@ class PaymentApplied(_Strict):
     step: Step
 
 
-class InvoiceOverdue(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
-    currency: str
+class InvoiceOverdue(_InvoiceMoneyEvent):
     amount_due: int = Field(description="minor units still owed")
     due_date: str
     days_overdue: int = Field(description="days past the due date when the dunning job first acted")
 
 
-class ReminderSent(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
-    currency: str
+class ReminderSent(_InvoiceMoneyEvent):
     amount_due: int = Field(description="minor units owed when the reminder was decided (fee not included)")
     due_date: str
     reminder_step: int = Field(description="1, 2, ... the step of the tenant's reminder policy")
@@ -128,11 +123,7 @@ class PlannedInstalment(_Strict):
     due_date: str
 
 
-class ReliefChosen(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
-    currency: str
+class ReliefChosen(_InvoiceMoneyEvent):
     amount_due: int
     due_date: str = Field(description="the invoice's original due date")
     choice: Literal["move", "split"]
@@ -141,20 +132,14 @@ class ReliefChosen(_Strict):
     step: Step
 
 
-class QuestionAsked(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
+class QuestionAsked(_InvoiceEvent):
     question_id: str = Field(description="the same words about the same line are the same question")
     line_id: str | None = Field(description="the invoice line it is about, if any")
     text: str = Field(description="the customer's question, for the merchant to answer")
     asked_at: str
 
 
-class QuestionAnswered(_Strict):
-    invoice_id: str
-    customer_id: str
-    number: str | None
+class QuestionAnswered(_InvoiceEvent):
     question_id: str
     answer: str
     answered_at: str

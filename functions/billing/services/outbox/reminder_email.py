@@ -17,7 +17,7 @@ from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.dunning import DunningMail, DunningStore, dunning_of, reply_address
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoicePages
-from billing.services.ports import Clock, InvoiceLedger, Mailer, StoredInvoice
+from billing.services.ports import Clock, InvoiceLedger, Mailer, PageInputs, StoredInvoice
 
 SAVE_ATTEMPTS = 10
 
@@ -56,7 +56,7 @@ class SendReminderEmail:
         period_start = invoice.period.start if invoice.period else invoice.issue_date
         history = self.invoices.history(stored.tenant_id, account.customer.id, period_start)
         today = date.fromisoformat(str(record["sent_on"]))
-        email = self.mail.reminder(stored, tenant, account, history, today, record)
+        email = self.mail.reminder(PageInputs(stored, tenant, account, history, today), record)
         message_id = self.mailer.send(
             to=account.email,
             subject=email.subject,

@@ -16,13 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
-from billing.domain.page.context import PeriodUsage
 from billing.domain.page.exit import ExitView, build_exit_view, with_pause
 from billing.domain.page.prices import PriceBasis
 from billing.domain.page.view import PlanFitView
 from billing.domain.pauses import pause_policy
 from billing.services.deliveries.ports import EngagementCounts
-from billing.services.invoice_pages import InvoiceNotFound, InvoicePages, customer_today
+from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import (
     AuditEvent,
@@ -31,6 +30,7 @@ from billing.services.ports import (
     CustomerAccount,
     InvoiceLedger,
     Mailer,
+    PageInputs,
     StoredInvoice,
     TenantAccount,
     UsageReader,
@@ -41,15 +41,7 @@ from billing.services.subscriptions.fields import Cancellation
 
 
 class PlanAdvice(Protocol):
-    def plan_fit(
-        self,
-        stored: StoredInvoice,
-        tenant: TenantAccount,
-        account: CustomerAccount,
-        history: list[StoredInvoice],
-        today: date,
-        usage: list[PeriodUsage],
-    ) -> PlanFitView | None:
+    def plan_fit(self, inputs: PageInputs) -> PlanFitView | None:
         """The invoice page's plan-fit advice for this customer, from the page's own inputs (None: none
         to give)."""
         ...
@@ -110,12 +102,7 @@ class CustomerExit:
         self, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount
     ) -> PlanFitView | None:
         """The advice as the invoice page gives it, read from the same history, day and usage."""
-        pages = self.pages
-        history = pages.invoices.history(stored.tenant_id, account.customer.id, stored.invoice.issue_date)
-        usage = pages.recent_usage(stored, tenant, account)
-        return self.advice.plan_fit(
-            stored, tenant, account, history, customer_today(pages.clock, account), usage
-        )
+        return self.advice.plan_fit(self.pages.inputs(stored, tenant, account))
 
     def confirm(self, token: str) -> ExitView:
         stored, tenant, account = self._load(token)
