@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -131,6 +131,7 @@ class IssueOutcome:
     emailed: bool = False
 
 
+@dataclass(kw_only=True, eq=False)
 class IssueInvoice:
     """One customer's invoice in one run (docs/architecture.md, the worker's requests): one read of the
     customer, the series' counter and the run outcome (`issue_inputs`); the usage totals
@@ -143,29 +144,16 @@ class IssueInvoice:
     points at the invoice and `deliver` finishes the job from stored state (an email claimed by an
     attempt that died is claimed again once stale; one that failed in this process is released)."""
 
-    def __init__(
-        self,
-        *,
-        tenants: TenantDirectory,
-        usage: UsageReader,
-        invoices: InvoiceLedger,
-        runs: RunLedger,
-        pages: InvoicePages,
-        mailer: Mailer,
-        clock: Clock,
-        tokens: RandomTokens | None = None,
-        autopay: AutopayAtIssue | None = None,
-    ) -> None:
-        self.tenants = tenants
-        self.usage = usage
-        self.invoices = invoices
-        self.runs = runs
-        self.pages = pages
-        self.mailer = mailer
-        self.clock = clock
-        self.tokens = tokens or RandomTokens()
-        # Without it the invoice is issued for payment by hand (tests and tools that need no mandates).
-        self.autopay = autopay
+    tenants: TenantDirectory
+    usage: UsageReader
+    invoices: InvoiceLedger
+    runs: RunLedger
+    pages: InvoicePages
+    mailer: Mailer
+    clock: Clock
+    tokens: RandomTokens = field(default_factory=RandomTokens)
+    # Without it the invoice is issued for payment by hand (tests and tools that need no mandates).
+    autopay: AutopayAtIssue | None = None
 
     def __call__(self, request: InvoiceRequested) -> IssueOutcome:
         tenant = self.tenants.get(request.tenant_id)

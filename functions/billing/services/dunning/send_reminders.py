@@ -83,37 +83,22 @@ def message_record(decision: SendReminder, today: date) -> dict[str, Any]:
     }
 
 
+@dataclass(kw_only=True, eq=False)
 class SendReminders:
-    def __init__(
-        self,
-        *,
-        tenants: TenantDirectory,
-        customers: CustomerDirectory,
-        invoices: InvoiceLedger,
-        store: DunningStore,
-        pages: InvoicePages,
-        mail: DunningMail,
-        mailer: Mailer,
-        audit: AuditTrail,
-        rates: ReferenceRates,
-        clock: Clock,
-        retrier: MandateRetrier | None = None,
-        effects: DriveOutbox | None = None,
-    ) -> None:
-        self.tenants = tenants
-        self.customers = customers
-        self.invoices = invoices
-        self.store = store
-        self.pages = pages
-        self.mail = mail
-        self.mailer = mailer
-        self.audit = audit
-        self.rates = rates
-        self.clock = clock
-        self.retrier = retrier or RecordedRetries()
-        # Drives the committed events' effects (the reminder's email, the page, the merchant's events)
-        # right after the commit; without it, or when it fails, the outbox's stream and sweep do.
-        self.effects = effects
+    tenants: TenantDirectory
+    customers: CustomerDirectory
+    invoices: InvoiceLedger
+    store: DunningStore
+    pages: InvoicePages
+    mail: DunningMail
+    mailer: Mailer
+    audit: AuditTrail
+    rates: ReferenceRates
+    clock: Clock
+    retrier: MandateRetrier = field(default_factory=RecordedRetries)
+    # Drives the committed events' effects (the reminder's email, the page, the merchant's events)
+    # right after the commit; without it, or when it fails, the outbox's stream and sweep do.
+    effects: DriveOutbox | None = None
 
     def __call__(self, tenant_id: str, today: date) -> DunningRunSummary:
         tenant = self.tenants.get(tenant_id)
