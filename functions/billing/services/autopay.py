@@ -15,6 +15,7 @@ mandate flows write on invoices that were already open (`ExportRequestFile._anno
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,9 @@ if TYPE_CHECKING:
 # billing.services.billing_run took about 186 ms with them, 110 ms without).
 
 
+@dataclass(kw_only=True, eq=False)
 class AutopayAtIssue:
-    def __init__(self, *, autogiro_mandates: MandateStore | None = None) -> None:
-        self.autogiro_mandates = autogiro_mandates
+    autogiro_mandates: MandateStore | None = None
 
     def state(
         self, tenant: TenantAccount, account: CustomerAccount, invoice: Invoice, now: datetime

@@ -97,14 +97,12 @@ class RunStarted:
     queued: int
 
 
+@dataclass(eq=False)
 class StartBillingRun:
-    def __init__(
-        self, customers: CustomerDirectory, runs: RunLedger, queue: InvoiceQueue, clock: Clock
-    ) -> None:
-        self.customers = customers
-        self.runs = runs
-        self.queue = queue
-        self.clock = clock
+    customers: CustomerDirectory
+    runs: RunLedger
+    queue: InvoiceQueue
+    clock: Clock
 
     def __call__(self, tenant_id: str, run_date: date, only: Sequence[str] = ()) -> RunStarted:
         run_id = run_id_for(tenant_id, run_date)

@@ -138,29 +138,20 @@ class StopConfirmation(Protocol):
         ...
 
 
+@dataclass(kw_only=True, eq=False)
 class StopAutopay:
-    def __init__(
-        self,
-        *,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        cards: CardMandates,
-        cancel_autogiro: AutogiroCancel | None,
-        mailer: Mailer,
-        confirmation: StopConfirmation,
-        audit: AuditTrail,
-        clock: Clock,
-        pages_base_url: str,
-    ) -> None:
-        self.invoices = invoices
-        self.pages = pages
-        self.cards = cards
-        self.cancel_autogiro = cancel_autogiro
-        self.mailer = mailer
-        self.confirmation = confirmation
-        self.audit = audit
-        self.clock = clock
-        self.pages_base_url = pages_base_url.rstrip("/")
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    cards: CardMandates
+    cancel_autogiro: AutogiroCancel | None
+    mailer: Mailer
+    confirmation: StopConfirmation
+    audit: AuditTrail
+    clock: Clock
+    pages_base_url: str
+
+    def __post_init__(self) -> None:
+        self.pages_base_url = self.pages_base_url.rstrip("/")
 
     def __call__(self, token: str) -> AutopayStopped:
         stored = self.invoices.by_page_token(token)

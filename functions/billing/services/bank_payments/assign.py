@@ -4,6 +4,7 @@ deduction on a credit note); audited, then settled the same way as the import.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from billing.domain.invoice import CREDIT_NOTE
@@ -20,17 +21,12 @@ from billing.services.errors import PermanentError
 from billing.services.ports import AuditEvent, StoredInvoice, TenantAccount
 
 
+@dataclass(kw_only=True, eq=False)
 class AssignPayment:
     """An operator books an unmatched payment on an invoice (or a deduction on a credit note)."""
 
-    def __init__(
-        self,
-        *,
-        tenants: Callable[[str], TenantAccount],
-        booking: Booking,
-    ) -> None:
-        self.tenants = tenants
-        self.booking = booking
+    tenants: Callable[[str], TenantAccount]
+    booking: Booking
 
     def _target(self, tenant_id: str, invoice: str) -> StoredInvoice:
         """An invoice id, its OCR number, or its number ("NM-000123")."""

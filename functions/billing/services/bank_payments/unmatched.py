@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from billing.services.bank_payments.ports import BankLedger
@@ -25,9 +26,9 @@ def unmatched_view(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass(kw_only=True, eq=False)
 class UnmatchedPayments:
-    def __init__(self, *, ledger: BankLedger) -> None:
-        self.ledger = ledger
+    ledger: BankLedger
 
     def __call__(self, tenant_id: str) -> list[dict[str, Any]]:
         records = sorted(self.ledger.unmatched(tenant_id), key=lambda r: str(r["item_key"]))

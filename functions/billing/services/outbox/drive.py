@@ -22,6 +22,7 @@ so the merchant never hears of an event before what it says has been done.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from billing.domain.audit_trail import money_entries
@@ -43,32 +44,21 @@ from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger,
 MARK_ATTEMPTS = 3
 
 
+@dataclass(kw_only=True, eq=False)
 class DriveOutbox:
-    def __init__(
-        self,
-        *,
-        outbox: OutboxStore,
-        money_audit: MoneyAudit,
-        invoices: InvoiceLedger,
-        pages: InvoicePages,
-        receipts: Any,  # billing.services.settlement.ReceiptSender
-        audit: AuditTrail,
-        merchant: MerchantEvents,
-        clock: Clock,
-        instalment_paid: Callable[[str, str], object] | None = None,
-        reminders: ReminderEmails | None = None,
-    ) -> None:
-        self.outbox = outbox
-        self.money_audit = money_audit
-        self.invoices = invoices
-        self.pages = pages
-        self.receipts = receipts
-        self.audit = audit
-        self.merchant = merchant
-        self.clock = clock
-        self.instalment_paid = instalment_paid
-        # Sends a reminder step's email (billing.services.outbox.reminder_email.SendReminderEmail).
-        self.reminders = reminders
+    outbox: OutboxStore
+    money_audit: MoneyAudit
+    invoices: InvoiceLedger
+    pages: InvoicePages
+    receipts: Any  # billing.services.settlement.ReceiptSender
+    audit: AuditTrail
+    merchant: MerchantEvents
+    clock: Clock
+    instalment_paid: Callable[[str, str], object] | None = None
+    # Sends a reminder step's email (billing.services.outbox.reminder_email.SendReminderEmail).
+    reminders: ReminderEmails | None = None
+
+    def __post_init__(self) -> None:
         self._effects: dict[str, Callable[[OutboxEvent], None]] = {
             EFFECT_AUDIT: self._audit,
             EFFECT_PAGE: self._page,
