@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from billing.domain.errors import FieldError
+
 BOUNCE = "bounce"
 COMPLAINT = "complaint"
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9._@-]{1,200}")
 _WORD = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
-class FeedbackError(ValueError):
+class FeedbackError(FieldError):
     """A notification that is not SES's shape; `field` names the part at fault."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,14 @@ from datetime import date
 from typing import Any
 
 from billing.domain.catalog import Pause, Subscription
+from billing.domain.errors import FieldError
 from billing.domain.periods import Interval, Period, add_months, next_period, period_containing
 
 _POLICY_KEYS = frozenset({"max_months", "per_year"})
 
 
-class PauseError(ValueError):
+class PauseError(FieldError):
     """A pause policy or a pause request is refused; `field` names what is wrong."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

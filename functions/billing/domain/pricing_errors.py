@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
+from billing.domain.errors import FieldError
 
-class ScenarioError(ValueError):
+
+class ScenarioError(FieldError):
     """Input that cannot be priced: `field` is a dotted path into the input ("catalog.plans[0].code")."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
-
-class CreditError(ValueError):
+class CreditError(FieldError):
     """A credit note that would credit more than is left on the invoice, or an unknown line."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason

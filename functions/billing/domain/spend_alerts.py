@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.domain.catalog import Catalog, Subscription
+from billing.domain.errors import FieldError
 from billing.domain.invoice import Invoice
 from billing.domain.periods import period_containing
 
@@ -34,13 +35,8 @@ def period_start_on(catalog: Catalog, subscription: Subscription, day: date) -> 
     return period_containing(day, plan.interval, subscription.anchor, subscription.anchor_day).start
 
 
-class SpendAlertError(ValueError):
+class SpendAlertError(FieldError):
     """A threshold or setting that cannot be used; `field` names it."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

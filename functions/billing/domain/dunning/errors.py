@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from billing.domain.errors import FieldError
 
-class DunningError(ValueError):
+
+class DunningError(FieldError):
     """Bad input to a dunning rule; `field` names what was wrong, `reason` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class ReminderPolicyError(DunningError):

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from billing.domain.catalog import Catalog
 from billing.domain.dunning.messages import ReminderMessage
+from billing.domain.errors import FieldError
 from billing.domain.invoice import Invoice
 from billing.domain.parties import Customer
 from billing.domain.periods import Period
@@ -27,13 +28,8 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LANGUAGES = ("sv", "en")
 
 
-class PageError(ValueError):
+class PageError(FieldError):
     """Page input that cannot be shown: `field` names it, `reason` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def _check_url(field_name: str, url: str | None) -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from billing.domain.errors import FieldError
+
 # Keys of the metadata we attach to every Checkout Session, PaymentIntent and SetupIntent, so that the
 # events about them can be traced back to our invoice without a lookup.
 METADATA_INVOICE_ID = "invoice_id"
@@ -16,13 +18,8 @@ METADATA_CUSTOMER_ID = "customer_id"
 METADATA_TENANT_ID = "tenant_id"
 
 
-class PaymentDataError(ValueError):
+class PaymentDataError(FieldError):
     """A payment amount or provider event is unusable; `field` names the culprit, `reason` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------------------------------
