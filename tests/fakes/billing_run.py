@@ -15,15 +15,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import ISSUED_SEQ
-from billing.domain.numbering import InvoiceSeries
 from billing.domain.usage import UsageEvent
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.ports import (
     AuditEvent,
     CustomerAccount,
     IssueInputs,
+    IssueRequest,
     IssueResult,
     PageInputs,
     RunOutcome,
@@ -176,75 +175,52 @@ class FakeInvoiceLedger:
             outcome=self.runs.outcomes.get((run_id, customer_id)),
         )
 
-    def issue(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        page_token: str,
-        run_id: str,
-        now: datetime,
-        series_prefix: str = "",
-        ocr_length_digit: bool = False,
-        ocr_lead: str = "",
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-        state: dict[str, Any] | None = None,
-        counter: int | None = None,
-        claim_email: bool = False,
-        audit: Sequence[AuditEvent] = (),
-    ) -> IssueResult:
+    def issue(self, request: IssueRequest) -> IssueResult:
+        r = request
+        invoice = r.invoice
         key = (invoice.tenant_id, invoice.invoice_id)
-        counter_id = self.counter_id(invoice.tenant_id, series_prefix)
-        current = counter
+        counter_id = self.counter_id(invoice.tenant_id, r.series.prefix)
+        current = r.counter
         for _ in range(10):
             if current is None:
                 self.calls.append("ledger.counter")
                 current = self.counters.get(counter_id, 0)
             sequence = current + 1
-            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
+            numbered = r.series.numbered(invoice, sequence, r.ocr_length_digit)
             stored = StoredInvoice(
                 invoice=numbered,
-                page_token=page_token,
+                page_token=r.page_token,
                 status="open" if numbered.amount_due > 0 else "paid",
                 amount_due=numbered.amount_due,
-                run_id=run_id,
-                created_at=now,
-                state=dict(state or {}),
+                run_id=r.run_id,
+                created_at=r.now,
+                state=dict(r.state or {}),
                 event_seq=ISSUED_SEQ,
             )
-            if claim_email:
+            if r.claim_email:
                 stored = replace(stored, email_status="sending")
             if self.before_transaction is not None:
                 self.before_transaction()
             self.calls.append("ledger.issue")
             try:
-                self._apply(
-                    key, stored, account, next_period_start, run_id, current, counter_id, coupons_after
-                )
+                self._apply(key, stored, r, current, counter_id)
             except ConditionFailed:
                 if key in self.invoices:
                     self.calls.append("ledger.get")
                     return IssueResult(self.invoices[key], created=False)
                 current = None
                 continue
-            self.audit += [(invoice.invoice_id, event) for event in audit]
-            if claim_email:
-                self.claimed_at[key] = now
+            self.audit += [(invoice.invoice_id, event) for event in r.audit]
+            if r.claim_email:
+                self.claimed_at[key] = r.now
             return IssueResult(stored, created=True)
         raise AssertionError("the fake's counter kept moving")
 
     def _apply(
-        self,
-        key: tuple[str, str],
-        stored: StoredInvoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        run_id: str,
-        current: int,
-        counter_id: str,
-        coupons_after: Sequence[dict[str, Any]] | None,
+        self, key: tuple[str, str], stored: StoredInvoice, r: IssueRequest, current: int, counter_id: str
     ) -> None:
+        account, run_id = r.account, r.run_id
+        next_period_start, coupons_after = r.next_period_start, r.coupons_after
         customer_key = (account.tenant_id, account.customer.id)
         held = self.customers.accounts[customer_key]
         if (

@@ -16,9 +16,11 @@ import pytest
 
 from billing.adapters.dynamo import stores
 from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoInvoiceLedger, DynamoRunLedger
+from billing.domain.numbering import InvoiceSeries
 from billing.domain.pricing import compute_invoice
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
 from billing.services.errors import RetryableError
+from billing.services.ports import IssueRequest
 from billing.wiring.core import bind_tables
 from infra import demo_data
 from tests.integration.helpers import counter_value, invoices_of
@@ -93,13 +95,15 @@ def test_concurrent_workers_with_failures_and_retries_issue_numbers_1_to_n(local
             while True:
                 try:
                     ledger.issue(
-                        invoice=invoice,
-                        account=account,
-                        next_period_start=date(2026, 12, 1),
-                        page_token=f"token{i:027d}",
-                        run_id=run_id,
-                        now=datetime.now(UTC),
-                        series_prefix="NM-",
+                        IssueRequest(
+                            invoice=invoice,
+                            account=account,
+                            next_period_start=date(2026, 12, 1),
+                            page_token=f"token{i:027d}",
+                            run_id=run_id,
+                            now=datetime.now(UTC),
+                            series=InvoiceSeries("NM-"),
+                        )
                     )
                     break
                 except Crash:

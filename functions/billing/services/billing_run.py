@@ -32,6 +32,7 @@ from billing.services.ports import (
     CustomerDirectory,
     InvoiceLedger,
     InvoiceQueue,
+    IssueRequest,
     Mailer,
     RunLedger,
     StoredInvoice,
@@ -204,20 +205,21 @@ class IssueInvoice:
         state = self.autopay.state(tenant, account, invoice, now) if self.autopay else {}
         audit_event = self.autopay.audit_event(state, now) if self.autopay else None
         result = self.invoices.issue(
-            invoice=invoice,
-            account=account,
-            next_period_start=following,
-            page_token=self.tokens.page_token(),
-            run_id=request.run_id,
-            now=now,
-            series_prefix=series.prefix,
-            ocr_lead=series.ocr_lead,
-            ocr_length_digit=tenant.settings.ocr_length_digit,
-            coupons_after=coupons_after,
-            state=state,
-            counter=inputs.counter,
-            claim_email=True,
-            audit=[audit_event] if audit_event is not None else [],
+            IssueRequest(
+                invoice=invoice,
+                account=account,
+                next_period_start=following,
+                page_token=self.tokens.page_token(),
+                run_id=request.run_id,
+                now=now,
+                series=series,
+                ocr_length_digit=tenant.settings.ocr_length_digit,
+                coupons_after=coupons_after,
+                state=state,
+                counter=inputs.counter,
+                claim_email=True,
+                audit=[audit_event] if audit_event is not None else [],
+            )
         )
         if result.created:
             # The page carries the number, so it is rendered once the number is this invoice's.

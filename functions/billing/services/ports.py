@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
+from billing.domain.numbering import InvoiceSeries
 from billing.domain.page.context import PeriodUsage, PlanSwitchQuote
 from billing.domain.page.customer_blocks import ReliefBlock
 from billing.domain.parties import Customer, TenantSettings
@@ -176,31 +177,32 @@ class UsageReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class IssueRequest:
+    """One period invoice for `InvoiceLedger.issue` to number in `series` and store in one
+    transaction with the customer's next schedule and the run's outcome."""
+
+    invoice: Invoice
+    account: CustomerAccount
+    next_period_start: date
+    page_token: str
+    run_id: str
+    now: datetime
+    series: InvoiceSeries
+    ocr_length_digit: bool = False
+    coupons_after: Sequence[dict[str, Any]] | None = None
+    state: dict[str, Any] | None = None  # the invoice's initial payment state
+    counter: int | None = None  # the series' last number as the caller read it (None: read it)
+    # The transaction also records the email claimed by this attempt, which then publishes the page
+    # and sends it.
+    claim_email: bool = False
+    audit: Sequence[AuditEvent] = ()  # steps written in the same transaction
+
+
 class InvoiceLedger(Protocol):
-    def issue(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        page_token: str,
-        run_id: str,
-        now: datetime,
-        series_prefix: str = "",
-        ocr_length_digit: bool = False,
-        ocr_lead: str = "",
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-        state: dict[str, Any] | None = None,
-        counter: int | None = None,
-        claim_email: bool = False,
-        audit: Sequence[AuditEvent] = (),
-    ) -> IssueResult:
-        """Allocate the next number, store the invoice (with `state`, the invoice's initial payment
-        state), advance the customer's schedule and record the run outcome, all in one transaction;
-        if the invoice exists, return it unchanged. `counter`: the series' last number as the caller
-        read it (None: read it). `claim_email`: the transaction also records the email claimed by
-        this attempt, which then publishes the page and sends it. `audit`: steps written in the same
-        transaction."""
+    def issue(self, request: IssueRequest) -> IssueResult:
+        """Allocate the next number, store the invoice, advance the customer's schedule and record
+        the run outcome, all in one transaction; if the invoice exists, return it unchanged."""
         ...
 
     def issue_inputs(

@@ -31,12 +31,11 @@ from billing.adapters.dynamo.stores.base import (
 from billing.adapters.dynamo.stores.directories import customer_account
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import ISSUED_SEQ, issued_event
-from billing.domain.numbering import InvoiceSeries
 from billing.services.errors import RetryableError
 from billing.services.ports import (
-    AuditEvent,
     CustomerAccount,
     IssueInputs,
+    IssueRequest,
     IssueResult,
     RunOutcome,
     StoredInvoice,
@@ -127,61 +126,34 @@ class InvoiceIssuing:
             else None,
         )
 
-    def issue(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        page_token: str,
-        run_id: str,
-        now: datetime,
-        series_prefix: str = "",
-        ocr_length_digit: bool = False,
-        ocr_lead: str = "",
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-        state: dict[str, Any] | None = None,
-        counter: int | None = None,
-        claim_email: bool = False,
-        audit: Sequence[AuditEvent] = (),
-    ) -> IssueResult:
-        tenant_id = invoice.tenant_id
-        counter_id = self._counter_id(tenant_id, series_prefix)
-        current = counter
+    def issue(self, request: IssueRequest) -> IssueResult:
+        r = request
+        tenant_id = r.invoice.tenant_id
+        counter_id = self._counter_id(tenant_id, r.series.prefix)
+        current = r.counter
         for attempt in range(NUMBER_RACE_ATTEMPTS):
             if attempt:
                 backoff(attempt)
             if current is None:
                 current = self._counter_value(counter_id)
             sequence = current + 1
-            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
-            item = self._invoice_item(numbered, account, page_token, run_id, sequence, now, state)
-            if claim_email:
+            numbered = r.series.numbered(r.invoice, sequence, r.ocr_length_digit)
+            item = self._invoice_item(numbered, r.account, r.page_token, r.run_id, sequence, r.now, r.state)
+            if r.claim_email:
                 # This attempt holds the email from the moment the invoice exists. The page is
                 # rendered and published after the commit, not before: the counter's value is only
                 # good until another worker commits, so everything between reading it and committing
                 # is time in which this series issues nothing else (docs/performance.md, section 5).
                 item.email_status = "sending"
-                item.email_claimed_at = utc(now)
+                item.email_claimed_at = utc(r.now)
             try:
-                self._commit(
-                    item,
-                    numbered,
-                    account,
-                    next_period_start,
-                    run_id,
-                    current,
-                    now,
-                    counter_id,
-                    coupons_after,
-                    audit=audit,
-                )
+                self._commit(item, numbered, r, current, counter_id)
             except TransactWriteError as exc:
                 reasons = _reasons(exc)
                 if "ConditionalCheckFailed" in reasons:
                     # A condition decided: this invoice exists (a retry), or another worker took the
                     # number or advanced the schedule. Only now look at what is stored.
-                    existing = self.get(tenant_id, invoice.invoice_id)
+                    existing = self.get(tenant_id, r.invoice.invoice_id)
                     if existing is not None:
                         return IssueResult(existing, created=False)
                 if reasons and reasons <= _RETRYABLE:
@@ -242,20 +214,10 @@ class InvoiceIssuing:
         )
 
     def _commit(
-        self,
-        item: InvoiceModel,
-        invoice: Invoice,
-        account: CustomerAccount,
-        next_period_start: date,
-        run_id: str,
-        current: int,
-        now: datetime,
-        counter_id: str,
-        coupons_after: Sequence[dict[str, Any]] | None = None,
-        *,
-        audit: Sequence[AuditEvent] = (),
+        self, item: InvoiceModel, invoice: Invoice, r: IssueRequest, current: int, counter_id: str
     ) -> None:
-        tenant_id = invoice.tenant_id
+        """`invoice`: the request's invoice as numbered."""
+        tenant_id, account, now = invoice.tenant_id, r.account, r.now
         counter_condition = (
             CounterModel.value == current if current else CounterModel.counter_id.does_not_exist()
         )
@@ -270,14 +232,14 @@ class InvoiceIssuing:
             self._advance(
                 tx,
                 account,
-                next_period_start,
+                r.next_period_start,
                 issued=True,
                 balance_used=invoice.balance_applied,
-                coupons_after=coupons_after,
+                coupons_after=r.coupons_after,
             )
             self._record_outcome(
                 tx,
-                run_id,
+                r.run_id,
                 tenant_id,
                 account.customer.id,
                 "invoiced",
@@ -285,7 +247,7 @@ class InvoiceIssuing:
                 invoice_id=invoice.invoice_id,
                 amount=(invoice.currency, invoice.total),
             )
-            for event in audit:
+            for event in r.audit:
                 tx.save(audit_item(tenant_id, invoice.invoice_id, event))
 
     @staticmethod
