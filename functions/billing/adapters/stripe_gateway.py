@@ -41,7 +41,7 @@ from billing.services.errors import (
     PaymentRequestRejected,
     PermanentError,
 )
-from billing.services.payments.ports import SessionRequest
+from billing.services.payments.ports import ChargeRequest, SessionRequest
 
 # The API version our requests are written for and checked against. It must equal the pinned SDK's own
 # version: a test fails when the SDK is bumped without re-reading its typed parameters.
@@ -207,55 +207,35 @@ class StripePaymentGateway:
         )
         return _checkout_session(session.to_dict())
 
-    def charge_off_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        amount: int,
-        currency: str,
-        stripe_customer: str,
-        payment_method: str,
-        metadata: Mapping[str, str] | None = None,
-        *,
-        description: str | None = None,
-        return_url: str | None = None,
-        mandate: str | None = None,
-    ) -> ChargeResult:
-        """Charge a saved payment method without the customer present (the due-date collector).
-
-        Returns the outcome; raises only when asking again could change it (`RetryableError`) or when the
-        request itself is wrong (`PermanentError`).
-
-        Stripe refuses a server-side confirmation that might redirect unless it has somewhere to send the
-        customer back: pass the invoice page as `return_url` (needed for redirect-based methods such as
-        Klarna); without one, the charge is restricted to methods that never redirect (card, SEPA).
-        `mandate` names the SEPA mandate explicitly; without it Stripe uses the method's own.
-        """
-        _check_amount(amount)
-        currency = _check_currency(currency)
-        _check_text("stripe_customer", stripe_customer)
-        _check_text("payment_method", payment_method)
+    def charge_off_session(self, request: ChargeRequest) -> ChargeResult:
+        """Returns the outcome; raises only when asking again could change it (`RetryableError`) or when
+        the request itself is wrong (`PermanentError`)."""
+        r = request
+        _check_amount(r.amount)
+        currency = _check_currency(r.currency)
+        _check_text("stripe_customer", r.stripe_customer)
+        _check_text("payment_method", r.payment_method)
         params: PaymentIntentCreateParams = {
-            "amount": amount,
+            "amount": r.amount,
             "currency": currency,
-            "customer": stripe_customer,
-            "payment_method": payment_method,
+            "customer": r.stripe_customer,
+            "payment_method": r.payment_method,
             "confirm": True,
             "off_session": True,
-            "metadata": _metadata(invoice_id, attempt, metadata),
+            "metadata": _metadata(r.invoice_id, r.attempt, r.metadata),
         }
-        if description:
-            params["description"] = description
-        if return_url:
-            params["return_url"] = return_url
+        if r.description:
+            params["description"] = r.description
+        if r.return_url:
+            params["return_url"] = r.return_url
         else:
             params["automatic_payment_methods"] = {"enabled": True, "allow_redirects": "never"}
-        if mandate:
-            params["mandate"] = mandate
+        if r.mandate:
+            params["mandate"] = r.mandate
         try:
             intent = self._client.v1.payment_intents.create(
                 params,
-                {"idempotency_key": charge_idempotency_key(invoice_id, attempt)},
+                {"idempotency_key": charge_idempotency_key(r.invoice_id, r.attempt)},
             )
         except stripe.CardError as err:
             # Declines and authentication requests come back as 402 with the PaymentIntent inside.
@@ -270,7 +250,12 @@ class StripePaymentGateway:
             )
             logger.info(
                 "off-session charge not completed",
-                extra={"invoice_id": invoice_id, "attempt": attempt, "outcome": status.value, "code": code},
+                extra={
+                    "invoice_id": r.invoice_id,
+                    "attempt": r.attempt,
+                    "outcome": status.value,
+                    "code": code,
+                },
             )
             return ChargeResult(
                 status=status,
@@ -279,7 +264,7 @@ class StripePaymentGateway:
                 decline_code=error.get("decline_code"),
             )
         except stripe.StripeError as err:
-            _translate(err, "charge.create", invoice_id)
+            _translate(err, "charge.create", r.invoice_id)
         return _charge_result(intent.to_dict())
 
     # ----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from billing.services.errors import (
     PermanentError,
     RetryableError,
 )
-from billing.services.payments.ports import SessionRequest
+from billing.services.payments.ports import ChargeRequest, SessionRequest
 
 
 class CannedHTTPClient(stripe.HTTPClient):
@@ -136,7 +136,16 @@ def test_an_off_session_answer_maps_to_a_typed_result(status: str, expected: Cha
         200, {"id": "pi_1", "object": "payment_intent", "status": status, "last_payment_error": None}
     )
     # When charged, Then the result is typed, and the key is <invoice>:charge:<attempt>
-    result = gateway.charge_off_session("inv_1", 2, 500, "SEK", "cus_1", "pm_1")
+    result = gateway.charge_off_session(
+        ChargeRequest(
+            invoice_id="inv_1",
+            attempt=2,
+            amount=500,
+            currency="SEK",
+            stripe_customer="cus_1",
+            payment_method="pm_1",
+        )
+    )
     assert (result.status, result.payment_ref) == (expected, "pi_1")
     assert client.calls[0][2]["Idempotency-Key"] == "inv_1:charge:2"
 

@@ -13,7 +13,7 @@ from billing.domain.payments import (
 from billing.services.errors import failure_note
 from billing.services.invoice_pages import InvoicePages
 from billing.services.payments.mandates import CHARGE_DONE, mandate_from_record
-from billing.services.payments.ports import GatewayFor, PaymentEmails, StripeRecords
+from billing.services.payments.ports import ChargeRequest, GatewayFor, PaymentEmails, StripeRecords
 from billing.services.payments.settings import PaymentSettings
 from billing.services.payments.start_payment import payment_description, payment_metadata
 from billing.services.ports import (
@@ -96,17 +96,18 @@ class CollectDuePayments:
         due = stored.invoice.due_date
         if attempt > len(schedule) or today < due + timedelta(days=schedule[attempt - 1]):
             return None
-        result = self.gateways(tenant_id).charge_off_session(
-            invoice_id,
-            attempt,
-            stored.amount_due,
-            stored.invoice.currency,
-            mandate.customer_ref,
-            mandate.payment_method_ref,
-            payment_metadata(stored),
+        charge = ChargeRequest(
+            invoice_id=invoice_id,
+            attempt=attempt,
+            amount=stored.amount_due,
+            currency=stored.invoice.currency,
+            stripe_customer=mandate.customer_ref,
+            payment_method=mandate.payment_method_ref,
+            metadata=payment_metadata(stored),
             description=payment_description(tenant, stored),
             mandate=mandate.mandate_ref,
         )
+        result = self.gateways(tenant_id).charge_off_session(charge)
         decision = decide_after_charge(result, attempt=attempt, due_date=due, retry_schedule=schedule)
         now = self.clock.now()
         entry: dict[str, Any] = {

@@ -37,6 +37,28 @@ class SessionRequest:
     locale: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChargeRequest:
+    """A saved payment method charged without the customer present (the due-date collector): the
+    invoice and attempt (which make its idempotency key), the amount in minor units, whose method.
+
+    Stripe refuses a server-side confirmation that might redirect unless it has somewhere to send the
+    customer back: `return_url` is the invoice page (needed for redirect-based methods such as Klarna);
+    without one, the charge is restricted to methods that never redirect (card, SEPA). `mandate` names
+    the SEPA mandate explicitly; without it Stripe uses the method's own."""
+
+    invoice_id: str
+    attempt: int
+    amount: int
+    currency: str
+    stripe_customer: str
+    payment_method: str
+    metadata: Mapping[str, str] | None = None
+    description: str | None = None
+    return_url: str | None = None
+    mandate: str | None = None
+
+
 class PaymentGateway(Protocol):
     """What `billing.adapters.stripe_gateway.StripePaymentGateway` offers the use cases."""
 
@@ -48,20 +70,7 @@ class PaymentGateway(Protocol):
         self, request: SessionRequest, *, customer_id: str | None = None
     ) -> CheckoutSession: ...
 
-    def charge_off_session(
-        self,
-        invoice_id: str,
-        attempt: int,
-        amount: int,
-        currency: str,
-        stripe_customer: str,
-        payment_method: str,
-        metadata: Mapping[str, str] | None = None,
-        *,
-        description: str | None = None,
-        return_url: str | None = None,
-        mandate: str | None = None,
-    ) -> ChargeResult: ...
+    def charge_off_session(self, request: ChargeRequest) -> ChargeResult: ...
 
 
 GatewayFor = Callable[[str], PaymentGateway]  # tenant id -> that tenant's gateway
