@@ -97,6 +97,28 @@ def pay_on_page(url: str, method: str = "card") -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def charge(
+    invoice_id: str,
+    attempt: int,
+    amount: int,
+    method: str,
+    *,
+    currency: str = "sek",
+    customer: str = "cus_test",
+    **more: Any,
+) -> ChargeRequest:
+    """An off-session charge as the collector asks for it: the test customer's saved method, in SEK."""
+    return ChargeRequest(
+        invoice_id=invoice_id,
+        attempt=attempt,
+        amount=amount,
+        currency=currency,
+        stripe_customer=customer,
+        payment_method=method,
+        **more,
+    )
+
+
 def test_a_correct_checkout_request_passes_and_carries_what_we_need(gateway, fake: FakeStripe) -> None:
     # Given an invoice of 125.00 SEK
     # When a Checkout Session is created
@@ -294,13 +316,8 @@ def test_a_setup_session_saves_a_method_that_the_collector_can_charge(
     assert activated.customer_id == "cust-42" and activated.mandate_ref is not None
     # When the collector charges it on the due date
     result = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_3",
-            attempt=1,
-            amount=5000,
-            currency="eur",
-            stripe_customer=activated.customer_ref,
-            payment_method=activated.payment_method_ref,
+        charge(
+            "inv_3", 1, 5000, activated.payment_method_ref, currency="eur", customer=activated.customer_ref
         )
     )
     # Then it is processing (a bank debit), and the webhooks follow: processing, then succeeded
@@ -335,16 +352,7 @@ def test_off_session_outcomes_are_results_not_exceptions(
     gateway, fake: FakeStripe, method, status, code, decline
 ) -> None:
     # Given a saved card with a known behaviour, When charged off-session
-    result = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_5",
-            attempt=1,
-            amount=9900,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method=method,
-        )
-    )
+    result = gateway.charge_off_session(charge("inv_5", 1, 9900, method))
     # Then the outcome is typed, with the PaymentIntent to finish on the page if authentication is needed
     assert (result.status, result.failure_code, result.decline_code) == (status, code, decline)
     assert result.payment_ref is not None and result.payment_ref.startswith("pi_")
@@ -354,47 +362,11 @@ def test_off_session_outcomes_are_results_not_exceptions(
 
 def test_a_retried_charge_is_not_charged_twice(gateway, fake: FakeStripe) -> None:
     # Given a charge for attempt 1 that succeeded
-    first = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_6",
-            attempt=1,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_visa",
-        )
-    )
+    first = gateway.charge_off_session(charge("inv_6", 1, 100, "pm_card_visa"))
     # When the collector retries the same attempt (Lambda retry), and one declined attempt is retried too
-    again = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_6",
-            attempt=1,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_visa",
-        )
-    )
-    declined = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_6",
-            attempt=2,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_chargeDeclined",
-        )
-    )
-    declined_again = gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_6",
-            attempt=2,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_chargeDeclined",
-        )
-    )
+    again = gateway.charge_off_session(charge("inv_6", 1, 100, "pm_card_visa"))
+    declined = gateway.charge_off_session(charge("inv_6", 2, 100, "pm_card_chargeDeclined"))
+    declined_again = gateway.charge_off_session(charge("inv_6", 2, 100, "pm_card_chargeDeclined"))
     # Then one PaymentIntent per attempt exists, and the answers are replayed
     assert again == first and declined_again == declined
     assert len(fake.payment_intents) == 2
@@ -450,16 +422,7 @@ def test_no_secret_or_card_detail_appears_in_logs(
     for attempt, method in enumerate(
         ("pm_card_visa", "pm_card_authenticationRequired", "pm_card_chargeDeclined")
     ):
-        gateway.charge_off_session(
-            ChargeRequest(
-                invoice_id="inv_8",
-                attempt=attempt + 1,
-                amount=500,
-                currency="sek",
-                stripe_customer="cus_test",
-                payment_method=method,
-            )
-        )
+        gateway.charge_off_session(charge("inv_8", attempt + 1, 500, method))
     fake.wait_for_deliveries()
     for body, headers in receiver.deliveries:
         verifier.verify(body, headers["stripe-signature"])
@@ -542,13 +505,8 @@ def test_a_detached_method_ends_the_mandate_and_cannot_be_charged(
     # And a charge on it is refused as permanent: fall back to an ordinary invoice
     with pytest.raises(PaymentRequestRejected):
         gateway.charge_off_session(
-            ChargeRequest(
-                invoice_id="inv_3",
-                attempt=1,
-                amount=100,
-                currency="eur",
-                stripe_customer=activated.customer_ref,
-                payment_method=activated.payment_method_ref,
+            charge(
+                "inv_3", 1, 100, activated.payment_method_ref, currency="eur", customer=activated.customer_ref
             )
         )
 
@@ -578,27 +536,8 @@ def test_an_off_session_charge_either_forbids_redirects_or_says_where_to_return(
     gateway, fake: FakeStripe
 ) -> None:
     # Given the collector charging without and with a return URL (the invoice page)
-    gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_10",
-            attempt=1,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_visa",
-        )
-    )
-    gateway.charge_off_session(
-        ChargeRequest(
-            invoice_id="inv_10",
-            attempt=2,
-            amount=100,
-            currency="sek",
-            stripe_customer="cus_test",
-            payment_method="pm_card_visa",
-            return_url=CANCEL,
-        )
-    )
+    gateway.charge_off_session(charge("inv_10", 1, 100, "pm_card_visa"))
+    gateway.charge_off_session(charge("inv_10", 2, 100, "pm_card_visa", return_url=CANCEL))
     without, with_url = fake.requests[-2].params, fake.requests[-1].params
     # Then the first restricts itself to methods that never redirect, the second names the page
     assert without["automatic_payment_methods"] == {"enabled": "true", "allow_redirects": "never"}
@@ -614,21 +553,12 @@ def test_an_off_session_charge_either_forbids_redirects_or_says_where_to_return(
 
 def test_racing_retries_of_one_charge_create_one_payment(gateway, fake: FakeStripe) -> None:
     # Given eight concurrent retries of the same attempt (Lambda retries racing each other)
-    def charge(_: int):
-        return gateway.charge_off_session(
-            ChargeRequest(
-                invoice_id="inv_11",
-                attempt=1,
-                amount=700,
-                currency="sek",
-                stripe_customer="cus_test",
-                payment_method="pm_card_visa",
-            )
-        )
+    def retry(_: int):
+        return gateway.charge_off_session(charge("inv_11", 1, 700, "pm_card_visa"))
 
     # When they all run at once
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(charge, range(8)))
+        results = list(pool.map(retry, range(8)))
     # Then one PaymentIntent exists and every caller got it
     assert len(fake.payment_intents) == 1
     assert {r.payment_ref for r in results} == set(fake.payment_intents)
