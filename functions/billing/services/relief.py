@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from billing.domain.dunning import (
@@ -28,6 +28,7 @@ from billing.domain.dunning import (
 from billing.domain.dunning.relief import ReliefChoice
 from billing.domain.dunning_events import relief_chosen_event
 from billing.domain.ocr import ocr_reference
+from billing.domain.outbox import OutboxEvent
 from billing.services.dunning import (
     DunningMail,
     DunningStore,
@@ -75,6 +76,19 @@ class _Read:
     account: CustomerAccount
     policy: ReminderPolicy
     state: InvoiceDunningState
+
+    def chosen_event(self, now: datetime, **choice: Any) -> OutboxEvent:
+        """The merchant's relief.chosen for `choice` (billing.domain.dunning_events), written with it."""
+        stored = self.stored
+        return relief_chosen_event(
+            stored.tenant_id,
+            stored.invoice,
+            amount_due=int(stored.amount_due),
+            seq=stored.event_seq + 1,
+            customer_id=self.account.customer.id,
+            now=now,
+            **choice,
+        )
 
 
 def _not_granted(refused: ReliefRefused) -> ReliefNotGranted:
@@ -153,16 +167,7 @@ class CustomerRelief:
                 "due_date_moved_to": new_date.isoformat(),
                 "due_date_moved_at": now.isoformat(),
             }
-            event = relief_chosen_event(
-                stored.tenant_id,
-                stored.invoice,
-                amount_due=int(stored.amount_due),
-                seq=stored.event_seq + 1,
-                choice="move",
-                due_date_moved_to=new_date,
-                customer_id=account.customer.id,
-                now=now,
-            )
+            event = read.chosen_event(now, choice="move", due_date_moved_to=new_date)
             # The choice and the merchant's relief.chosen are one transaction: a retry that finds
             # the choice made writes neither again.
             if not self.store.save_dunning(stored, dunning, events=[event]):
@@ -235,16 +240,7 @@ class CustomerRelief:
                     }
                 )
             dunning = {**dunning_of(stored), "split": {"at": now.isoformat(), "instalments": summary}}
-            event = relief_chosen_event(
-                stored.tenant_id,
-                stored.invoice,
-                amount_due=int(stored.amount_due),
-                seq=stored.event_seq + 1,
-                choice="split",
-                instalments=tuple(summary),
-                customer_id=account.customer.id,
-                now=now,
-            )
+            event = read.chosen_event(now, choice="split", instalments=tuple(summary))
             if not self.store.split(stored, dunning, children, now, events=[event]):
                 continue
             entry = instalment_plan_entry(plan, account.customer.id, now)

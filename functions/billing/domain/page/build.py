@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine, Party
+from billing.domain.invoice import CREDIT_NOTE, Invoice, InvoiceLine
 from billing.domain.page import blocks
 from billing.domain.page.advice import Advice, advice_action, recommend
 from billing.domain.page.context import LANGUAGES, PageContext, PageError
@@ -25,7 +25,6 @@ from billing.domain.page.view import (
     LineGroupView,
     LineView,
     PageStatus,
-    PartyView,
     QuestionsView,
     QuestionView,
     SummaryView,
@@ -68,8 +67,8 @@ def build_invoice_page(invoice: Invoice, context: PageContext) -> InvoicePageVie
         balance_applied=invoice.balance_applied,
         reverse_charge=invoice.reverse_charge,
         notes=invoice.notes,
-        seller=_party(invoice.seller),
-        buyer=_party(invoice.buyer),
+        seller=invoice.seller,
+        buyer=invoice.buyer,
         credited_invoice_number=invoice.credited_invoice_number,
         page_url=context.links.page_url,
         seen_url=context.links.api("seen"),
@@ -263,16 +262,6 @@ def _groups(lines: tuple[InvoiceLine, ...], basis: PriceBasis) -> tuple[LineGrou
     return tuple(
         LineGroupView(name=name, lines=tuple(by_group[name]), amount=sum(x.amount for x in by_group[name]))
         for name in order
-    )
-
-
-def _party(party: Party) -> PartyView:
-    return PartyView(
-        name=party.name,
-        address=party.address,
-        country=party.country,
-        org_number=party.org_number,
-        vat_number=party.vat_number,
     )
 
 

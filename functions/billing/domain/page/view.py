@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from billing.domain.invoice import Party
 from billing.domain.page.chart import ChartView
 from billing.domain.page.context import AutogiroNoticeKind, Branding, CreditNoteRef, PlanSwitchQuote
 from billing.domain.page.customer_blocks import CustomerBlocks
@@ -111,15 +112,6 @@ class VatRow:
     rate: str
     base: int
     vat: int
-
-
-@dataclass(frozen=True)
-class PartyView:
-    name: str
-    address: tuple[str, ...]
-    country: str
-    org_number: str | None
-    vat_number: str | None
 
 
 @dataclass(frozen=True)
@@ -307,8 +299,8 @@ class InvoicePageView:
     balance_applied: int
     reverse_charge: bool
     notes: tuple[str, ...]
-    seller: PartyView
-    buyer: PartyView
+    seller: Party  # as the invoice prints it
+    buyer: Party
     credited_invoice_number: str | None
     page_url: str
     seen_url: str
