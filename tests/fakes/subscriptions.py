@@ -1,7 +1,8 @@
 """In-memory `SubscriptionRecords` (services/subscriptions/ports.py), with the adapter's conditions:
-a start refused for a customer that has a subscription, a replace or a plan-change invoice refused
-when the record's version moved since it was read, an invoice issued once per id with the next number
-of its series."""
+a start refused for a customer that has a subscription (and versioned 1, as the adapter does), a
+replace or a plan-change invoice refused when the record's version moved since it was read, an invoice
+issued once per id with the next number of its series. A write's event is kept with it, in order;
+`moved_once` makes another change land between the next decision's read and its write."""
 
 from __future__ import annotations
 
@@ -24,9 +25,21 @@ class FakeSubscriptionRecords:
     invoices: dict[tuple[str, str], StoredInvoice] = field(default_factory=dict)
     counters: dict[tuple[str, str], int] = field(default_factory=dict)
     events: list[tuple[str, str, EventDraft]] = field(default_factory=list)  # (tenant, customer, event)
+    moved_once: bool = False
 
     def add_customer(self, tenant_id: str, customer: Customer, email: str = "kund@example.se") -> None:
-        self.records[(tenant_id, customer.id)] = SubscriptionRecord(customer, email, None, 1, None, None)
+        self.records[(tenant_id, customer.id)] = SubscriptionRecord(customer, email, None, 0, None, None)
+
+    def _at_version(self, tenant_id: str, customer_id: str, version: int) -> SubscriptionRecord | None:
+        """The record if a write at `version` may commit (None: refused, nothing written)."""
+        record = self.records.get((tenant_id, customer_id))
+        if record is not None and self.moved_once:
+            self.moved_once = False
+            self.records[(tenant_id, customer_id)] = replace(record, version=record.version + 1)
+            return None
+        if record is None or record.subscription is None or record.version != version:
+            return None
+        return record
 
     def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord | None:
         # The billing view is the adapter's too: built from the stored subscription and schedule.
@@ -54,7 +67,7 @@ class FakeSubscriptionRecords:
         self._save(
             tenant_id,
             customer_id,
-            replace(record, subscription=subscription, next_period_start=first_period_start),
+            replace(record, subscription=subscription, next_period_start=first_period_start, version=0),
             changed,
         )
         return True
@@ -67,8 +80,8 @@ class FakeSubscriptionRecords:
         version: int,
         changed: EventDraft | None = None,
     ) -> bool:
-        record = self.records.get((tenant_id, customer_id))
-        if record is None or record.version != version:
+        record = self._at_version(tenant_id, customer_id, version)
+        if record is None:
             return False
         self._save(tenant_id, customer_id, replace(record, subscription=subscription), changed)
         return True
@@ -91,8 +104,8 @@ class FakeSubscriptionRecords:
         existing = self.invoices.get((tenant_id, invoice.invoice_id))
         if existing is not None:
             return existing
-        record = self.records.get((tenant_id, customer_id))
-        if record is None or record.version != version:
+        record = self._at_version(tenant_id, customer_id, version)
+        if record is None:
             return None
         number = self.counters.get((tenant_id, series_prefix), 0) + 1
         self.counters[(tenant_id, series_prefix)] = number

@@ -18,7 +18,7 @@ from billing.domain.catalog import Anchor, PlanPhase, Subscription
 from billing.domain.merchant_events import EventDraft, card_mandate_draft, customer_stream, on_invoice
 from billing.domain.outbox import OutboxEvent, invoice_stream
 from billing.domain.payments import MandateActivated, MandateDetached, MandateStatus, apply_mandate_event
-from billing.domain.scenario import parse_catalog, parse_subscription, parse_tenant_settings
+from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.domain.usage import UsageRecord
 from billing.services.dunning.answer_question import AnswerQuestion
 from billing.services.errors import PermanentError, RetryableError
@@ -31,9 +31,9 @@ from billing.services.subscriptions.cancel import CancelSubscription
 from billing.services.subscriptions.change_plan import ChangePlan
 from billing.services.subscriptions.documents import SubscriptionConflict, to_document
 from billing.services.subscriptions.fields import Cancellation, PlanChange, SubscriptionStart
-from billing.services.subscriptions.ports import SubscriptionRecord
 from billing.services.subscriptions.start import StartSubscription
 from infra import demo_data
+from tests.fakes.subscriptions import FakeSubscriptionRecords
 from tests.unit.api.test_page_plan_switch import CUSTOMER
 from tests.unit.outbox.fakes import MemoryCustomerStreams, MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
 from tests.unit.outbox.fault_trials import Fault, Killed, every_point
@@ -277,106 +277,42 @@ def _tenant() -> TenantAccount:
     )
 
 
-@dataclass
-class SubscriptionWorld:
-    """SubscriptionRecords as the adapter behaves: a write at the version read commits its event with
-    it; a write that finds the version moved writes nothing."""
-
-    document: dict[str, Any] | None = None
-    version: int = 0
-    streams: MemoryCustomerStreams = field(default_factory=MemoryCustomerStreams)
-    moved_once: bool = False  # another change lands between a decision's read and its write
-    issued: dict[str, StoredInvoice] = field(default_factory=dict)
-
-    def get(self, tenant_id: str, customer_id: str) -> SubscriptionRecord:
-        account = None
-        if self.document is not None:
-            subscription = parse_subscription(self.document)
-            account = CustomerAccount(tenant_id, CUSTOMER, subscription, "saga@example.se", date(2027, 1, 1))
-        return SubscriptionRecord(
-            CUSTOMER, "saga@example.se", self.document, self.version, date(2027, 1, 1), account
-        )
-
-    def _write(self, version: int, document: dict[str, Any], changed: EventDraft | None) -> bool:
-        if self.moved_once:
-            self.moved_once = False
-            self.version += 1
-            return False
-        if version != self.version:
-            return False
-        self.document, self.version = document, version + 1
-        self.streams.commit(TENANT, "c1", changed)
-        return True
-
-    def start(
-        self,
-        tenant_id: str,
-        customer_id: str,
-        subscription: dict[str, Any],
-        first: date,
-        coupons: Sequence[dict[str, Any]],
-        changed: EventDraft | None = None,
-    ) -> bool:
-        return self.document is None and self._write(0, subscription, changed)
-
-    def replace(
-        self,
-        tenant_id: str,
-        customer_id: str,
-        subscription: dict[str, Any],
-        version: int,
-        changed: EventDraft | None = None,
-    ) -> bool:
-        return self.document is not None and self._write(version, subscription, changed)
-
-    def issue_with_change(
-        self,
-        *,
-        invoice: Any,
-        subscription: dict[str, Any],
-        version: int,
-        changed: EventDraft | None = None,
-        **rest: Any,
-    ) -> StoredInvoice | None:
-        if invoice.invoice_id in self.issued:
-            return self.issued[invoice.invoice_id]
-        if not self._write(version, subscription, changed):
-            return None
-        stored = StoredInvoice(
-            invoice=invoice, page_token="p" * 32, status="open", amount_due=invoice.amount_due
-        )
-        self.issued[invoice.invoice_id] = stored
-        return self.issued[invoice.invoice_id]
-
-    def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
-        return self.issued.get(invoice_id)
-
-    def events(self) -> list[OutboxEvent]:
-        return self.streams.events(TENANT, "c1", "subscription.changed")
+def _subscription_events(world: FakeSubscriptionRecords) -> list[OutboxEvent]:
+    """The customer's subscription.changed events, numbered in the order the writes committed them."""
+    streams = MemoryCustomerStreams()
+    for tenant_id, customer_id, draft in world.events:
+        streams.commit(tenant_id, customer_id, draft)
+    return streams.events(TENANT, "c1", "subscription.changed")
 
 
-def _on_bas(world: SubscriptionWorld, since: date = date(2026, 1, 1)) -> None:
+def _world() -> FakeSubscriptionRecords:
+    world = FakeSubscriptionRecords()
+    world.add_customer(TENANT, CUSTOMER, "saga@example.se")
+    return world
+
+
+def _on_bas(world: FakeSubscriptionRecords, since: date = date(2026, 1, 1)) -> None:
     subscription = Subscription("sub_c1", "c1", Anchor.CALENDAR, (PlanPhase("bas", since),))
-    world.document, world.version = to_document(subscription), 1
+    assert world.start(TENANT, "c1", to_document(subscription), date(2027, 1, 1), [])
 
 
 def _tenants() -> Any:
     return SimpleNamespace(get=lambda tenant_id: _tenant())
 
 
-def _change(world: SubscriptionWorld) -> ChangePlan:
+def _change(world: FakeSubscriptionRecords) -> ChangePlan:
     delivery = SimpleNamespace(deliver=lambda stored, tenant, account: True)
     tokens = SimpleNamespace(page_token=lambda: "tok")
     return ChangePlan(records=world, tenants=_tenants(), delivery=delivery, tokens=tokens, clock=_clock())  # type: ignore[arg-type]
 
 
 def test_a_started_subscription_is_reported_once() -> None:
-    world = SubscriptionWorld()
+    world = _world()
     start = StartSubscription(records=world, tenants=_tenants(), clock=_clock())  # type: ignore[arg-type]
     start(TENANT, "c1", SubscriptionStart(plan="bas"))
     with pytest.raises(SubscriptionConflict):  # the same request again: it has one already
         start(TENANT, "c1", SubscriptionStart(plan="bas"))
-    (event,) = world.events()
+    (event,) = _subscription_events(world)
     payload = _valid(event)
     assert (event.stream, event.seq) == (customer_stream("c1"), 1)
     assert (payload["change"], payload["plan"], payload["previous_plan"], payload["version"]) == (
@@ -389,23 +325,23 @@ def test_a_started_subscription_is_reported_once() -> None:
 
 def test_an_upgrade_now_is_reported_with_its_invoice_and_a_downgrade_as_scheduled() -> None:
     # Given a customer on bas
-    world = SubscriptionWorld()
+    world = _world()
     _on_bas(world)
     # When the merchant upgrades to max (invoiced today), and the request is retried
     _change(world)(TENANT, "c1", PlanChange(plan="max"))
     _change(world)(TENANT, "c1", PlanChange(plan="max"))
     # Then one subscription.changed says so, naming the plan-change invoice
-    (upgrade,) = world.events()
+    (upgrade,) = _subscription_events(world)
     payload = _valid(upgrade)
     assert (payload["change"], payload["plan"], payload["previous_plan"]) == ("plan_changed", "max", "bas")
-    assert payload["effective_date"] == "2026-12-04" and payload["invoice_id"] in world.issued
+    assert payload["effective_date"] == "2026-12-04" and (TENANT, payload["invoice_id"]) in world.invoices
     # When it goes back down to bas (from the next period), losing one race to a concurrent change
     world.moved_once = True
     with pytest.raises(SubscriptionConflict):
         _change(world)(TENANT, "c1", PlanChange(plan="bas"))
     _change(world)(TENANT, "c1", PlanChange(plan="bas"))
     # Then the lost race wrote nothing; the change is reported once, as scheduled, after the upgrade
-    events = world.events()
+    events = _subscription_events(world)
     assert [e.seq for e in events] == [1, 2]
     payload = _valid(events[1])
     assert (payload["change"], payload["plan"], payload["invoice_id"]) == (
@@ -413,15 +349,18 @@ def test_an_upgrade_now_is_reported_with_its_invoice_and_a_downgrade_as_schedule
         "bas",
         None,
     )
-    assert payload["effective_date"] == "2027-01-01" and payload["version"] == world.version
+    assert (
+        payload["effective_date"] == "2027-01-01"
+        and payload["version"] == world.records[(TENANT, "c1")].version
+    )
 
 
 def test_a_cancellation_is_reported_once_with_its_end() -> None:
-    world = SubscriptionWorld()
+    world = _world()
     _on_bas(world)
     cancel = CancelSubscription(records=world, tenants=_tenants(), clock=_clock())  # type: ignore[arg-type]
     cancel(TENANT, "c1", Cancellation(at="period_end"))
-    (event,) = world.events()
+    (event,) = _subscription_events(world)
     payload = _valid(event)
     assert (payload["change"], payload["end_date"], payload["effective_date"]) == (
         "cancelled",
