@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 import uuid
@@ -29,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from billing.cli.common import command_group, tenant_option
 from billing.domain.money import exponent
 
 EXIT_BAD_INPUT = 2
@@ -37,13 +37,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "run",
-        help="billing runs: status, run now (backfills), retry failed",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    commands = command_group(
+        subparsers, "run", "billing runs: status, run now (backfills), retry failed", __doc__, raw=True
     )
-    commands = parser.add_subparsers(dest="run_command", required=True, metavar="SUBCOMMAND")
 
     status = commands.add_parser("status", help="print a run's record")
     status.add_argument("run_id", help="<tenant>:<YYYY-MM-DD>")
@@ -52,11 +48,7 @@ def register(subparsers: Any) -> None:
 
     now = commands.add_parser("now", help="start (or join) a tenant's run for a date")
     now.add_argument("--date", required=True, type=date.fromisoformat, help="the run date, YYYY-MM-DD")
-    now.add_argument(
-        "--tenant",
-        default=os.environ.get("BILLING_TENANT", "demo"),
-        help="the tenant (default: $BILLING_TENANT or demo)",
-    )
+    tenant_option(now)
     now.add_argument("--customer", action="append", default=[], help="only this customer (repeatable)")
     now.add_argument(
         "--drain", action="store_true", help="deliver the queue to the worker here (local stack)"
