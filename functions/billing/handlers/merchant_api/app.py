@@ -50,6 +50,10 @@ IdempotencyKey = Annotated[
 ]
 CustomerId = Annotated[str, Path(pattern=CUSTOMER_ID_PATTERN)]
 InvoiceId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+# A credit note is numbered in its invoice's series, so its id has the invoice's form.
+CreditNoteId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
+QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+PlanCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Preview = Annotated[bool, Query(description="true: answer what would be invoiced, write nothing")]
 
 

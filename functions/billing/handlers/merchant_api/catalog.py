@@ -2,14 +2,14 @@
 (docs/price-changes.md, billing.services.price_changes).
 """
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from billing.handlers.merchant_api.app import (
     IdempotencyKey,
     NounRoutes,
+    PlanCode,
     body_operation,
     current_tenant,
     once,
@@ -21,8 +21,6 @@ from billing.services.price_changes.schedule import VersionConflict
 
 routes = NounRoutes("catalog")
 router = routes.router
-
-PlanCodePath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 
 def _catalog_plans() -> Any:
@@ -47,7 +45,7 @@ def list_plans() -> Response[str]:
     "A plan with its versions and each price change's uptake",
     (200, PlanView, "The plan", 404),
 )
-def get_plan(code: PlanCodePath) -> Response[str]:
+def get_plan(code: PlanCode) -> Response[str]:
     return view_answer(_catalog_plans().show(current_tenant(), code))
 
 
@@ -60,7 +58,7 @@ body_operation("plan.version", VersionSchedule, _schedule_version, 201, owner="c
     (201, VersionView, "The scheduled version", 404, 409, 422),
 )
 def schedule_plan_version(
-    code: PlanCodePath, body: VersionSchedule, idempotency_key: IdempotencyKey
+    code: PlanCode, body: VersionSchedule, idempotency_key: IdempotencyKey
 ) -> Response[str]:
     return once("plan.version", idempotency_key, body, {"code": code})
 

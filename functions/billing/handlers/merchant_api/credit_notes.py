@@ -1,11 +1,9 @@
 """Routes of credit notes: create one on an invoice, list an invoice's, get one."""
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from billing.handlers.merchant_api.app import (
+    CreditNoteId,
     IdempotencyKey,
     InvoiceId,
     NounRoutes,
@@ -25,9 +23,6 @@ from billing.wiring import merchant as wiring
 
 routes = NounRoutes("credit notes")
 router = routes.router
-
-CreditNoteId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
-
 
 body_operation(
     "credit_note.create",

@@ -3,13 +3,14 @@
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from billing.handlers.api_operations import operation
 from billing.handlers.merchant_api.app import (
     IdempotencyKey,
     InvoiceId,
     NounRoutes,
+    QuestionId,
     current_tenant,
     once,
     view_answer,
@@ -21,8 +22,6 @@ from billing.wiring import merchant as wiring
 
 routes = NounRoutes("questions")
 router = routes.router
-
-QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 @routes.get(
