@@ -28,10 +28,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing.cli.common import command_group, tenant_option
+from billing.cli.common import command_group, refused, tenant_option
 from billing.domain.money import exponent
 
-EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -89,8 +88,7 @@ def print_status(run_id: str, *, as_json: bool = False) -> int:
 
     summary = run_ledger().summary(run_id)
     if summary is None:
-        print(f"error: run_id: no run {run_id!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("run_id", f"no run {run_id!r}")
     failed = run_ledger().failed_customers(run_id)
     if as_json:
         print(json.dumps(_summary_dict(summary, failed), indent=2))
@@ -129,10 +127,7 @@ def _start(tenant_id: str, run_date: date, customers: list[str]) -> Any:
 def run_now(args: argparse.Namespace) -> int:
     today = datetime.now(STOCKHOLM).date()
     if args.date > today:
-        print(
-            f"error: date: {args.date} is after today ({today}); runs are never dated ahead", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
+        return refused("date", f"{args.date} is after today ({today}); runs are never dated ahead")
     started = _start(args.tenant, args.date, list(args.customer))
     print(f"{started.run_id}: queued {started.queued}", file=sys.stderr)
     if args.drain:
@@ -149,8 +144,7 @@ def run_retry_failed(args: argparse.Namespace) -> int:
 
     summary = run_ledger().summary(args.run_id)
     if summary is None:
-        print(f"error: run_id: no run {args.run_id!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("run_id", f"no run {args.run_id!r}")
     failed = run_ledger().failed_customers(args.run_id)
     if not failed:
         print(f"{args.run_id}: no failed customers", file=sys.stderr)
