@@ -14,14 +14,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "apikey", help="API keys: usage-only or full (docs/api.md)", description=__doc__
-    )
-    commands = parser.add_subparsers(dest="apikey_command", required=True, metavar="SUBCOMMAND")
+    commands = command_group(subparsers, "apikey", "API keys: usage-only or full (docs/api.md)", __doc__)
     create = commands.add_parser(
         "create", help="create a key for a tenant and print it once", description=__doc__
     )
@@ -52,8 +49,7 @@ def run_create(args: argparse.Namespace) -> int:
             DynamoApiKeys(), tenant_directory(), args.tenant, args.label, datetime.now(UTC), args.scope
         )
     except PermanentError as error:
-        print(f"error: {error.field or 'apikey'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "apikey", error.reason)
     print(key)
     print(
         f"{args.scope} key for tenant {args.tenant}, id {hash_api_key(key)} (only the id is stored): "
@@ -73,7 +69,6 @@ def run_revoke(args: argparse.Namespace) -> int:
     try:
         key_id = revoke_api_key(DynamoApiKeys(), args.tenant, args.key, datetime.now(UTC))
     except PermanentError as error:
-        print(f"error: {error.field or 'apikey'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "apikey", error.reason)
     print(f"revoked key {key_id} of tenant {args.tenant}", file=sys.stderr)
     return 0

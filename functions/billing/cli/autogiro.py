@@ -19,51 +19,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from billing.cli.common import bank_file_parse, command_group, print_parsed, refused, tenant_option
 from billing.domain.autogiro.outcomes import outcomes_of
 from billing.domain.autogiro.parser import AutogiroParseError, parse_file
 from billing.domain.autogiro.records import to_jsonable
 
-EXIT_BAD_INPUT = 2
-
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = command_group(
+        subparsers,
         "autogiro",
-        help="Bankgirot Autogiro files: parse them (docs/autogiro.md)",
-        description="Work with Bankgirot Autogiro files. Format notes: docs/autogiro.md.",
+        "Bankgirot Autogiro files: parse them (docs/autogiro.md)",
+        "Work with Bankgirot Autogiro files. Format notes: docs/autogiro.md.",
     )
-    commands = parser.add_subparsers(dest="autogiro_command", required=True, metavar="SUBCOMMAND")
-    parse = commands.add_parser(
-        "parse",
-        help="print an Autogiro file as JSON",
-        description="Parse an Autogiro file (to or from Bankgirot) and print its records as JSON.",
+    bank_file_parse(
+        commands,
+        "print an Autogiro file as JSON",
+        "Parse an Autogiro file (to or from Bankgirot) and print its records as JSON.",
+        run_parse,
+        options=_parse_options,
     )
-    parse.add_argument("file", type=Path, help="the file (ISO-8859-1, as Bankgirot sends it), or - for stdin")
-    parse.add_argument(
-        "--outcomes", action="store_true", help="add what the report means for mandates and invoices"
-    )
-    parse.add_argument(
-        "--seal-key", metavar="HEX", help="check a sealed request file's HMAC seal with this key"
-    )
-    parse.add_argument("--compact", action="store_true", help="one line of JSON instead of indented")
-    parse.set_defaults(func=run_parse)
     export = commands.add_parser(
         "export",
         help="write the request file for a date (mandates, cancellations, debits)",
         description="Write a tenant's Autogiro request file for a date, as the daily schedule would.",
     )
     export.add_argument("--date", required=True, type=date.fromisoformat, help="the day, YYYY-MM-DD")
-    export.add_argument(
-        "--tenant",
-        default=os.environ.get("BILLING_TENANT", "demo"),
-        help="the tenant (default: $BILLING_TENANT or demo)",
-    )
+    tenant_option(export)
     export.add_argument("--out", type=Path, help="also save the file here")
     export.set_defaults(func=run_export)
     cancel = commands.add_parser(
@@ -71,27 +57,29 @@ def register(subparsers: Any) -> None:
         help="end a customer's Autogiro mandate (TK03 in the next request file)",
         description="End a customer's Autogiro mandate: the next request file cancels it at Bankgirot.",
     )
-    cancel.add_argument("--tenant", default=os.environ.get("BILLING_TENANT", "demo"))
+    tenant_option(cancel, described=False)
     cancel.add_argument("--customer", required=True, help="the customer id")
     cancel.set_defaults(func=run_cancel)
 
 
+def _parse_options(parse: argparse.ArgumentParser) -> None:
+    parse.add_argument(
+        "--outcomes", action="store_true", help="add what the report means for mandates and invoices"
+    )
+    parse.add_argument(
+        "--seal-key", metavar="HEX", help="check a sealed request file's HMAC seal with this key"
+    )
+
+
 def run_parse(args: argparse.Namespace) -> int:
-    try:
-        data = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
-    except OSError as error:
-        print(f"error: {args.file}: {error.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
+    def described(data: bytes) -> dict[str, Any]:
         parsed = parse_file(data, seal_key=args.seal_key)
-    except AutogiroParseError as error:
-        print(f"error: line {error.line_no}: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    result = to_jsonable(parsed)
-    if args.outcomes:
-        result["outcomes"] = to_jsonable(outcomes_of(parsed))
-    print(json.dumps(result, indent=None if args.compact else 2, ensure_ascii=False))
-    return 0
+        result = to_jsonable(parsed)
+        if args.outcomes:
+            result["outcomes"] = to_jsonable(outcomes_of(parsed))
+        return result
+
+    return print_parsed(args, described, AutogiroParseError)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -104,8 +92,7 @@ def run_export(args: argparse.Namespace) -> int:
         moment = max(export_moment(args.date), datetime.now(UTC))
         result = export_autogiro()(args.tenant, moment)
     except PermanentError as error:
-        print(f"error: {error.field or 'export'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "export", error.reason)
     if args.out is not None and result.key is not None:
         from billing.adapters.autogiro import S3AutogiroFiles
         from billing.settings import settings
@@ -131,8 +118,7 @@ def run_cancel(args: argparse.Namespace) -> int:
     try:
         mandate = cancel_autogiro_mandate()(args.tenant, args.customer)
     except PermanentError as error:
-        print(f"error: {error.field or 'cancel'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "cancel", error.reason)
     print(
         json.dumps(
             {

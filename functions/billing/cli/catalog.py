@@ -12,20 +12,20 @@ API's JSON documents; a refused request prints `error: FIELD: reason` on stderr 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from billing.cli.customer import _answer, _read
+from billing.cli.common import answer, command_group, read_json, refused, verb
 
 
 def register(subparsers: Any) -> None:
-    catalog = subparsers.add_parser(
+    verbs = command_group(
+        subparsers,
         "catalog",
-        help="plans, their versions and price changes (docs/price-changes.md)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "plans, their versions and price changes (docs/price-changes.md)",
+        __doc__,
+        metavar="VERB",
+        raw=True,
     )
-    verbs = catalog.add_subparsers(dest="catalog_command", required=True, metavar="VERB")
     _verb(verbs, "list", "every plan with its versions", run_list)
     show = _verb(verbs, "show", "one plan with its versions and their uptake", run_show)
     show.add_argument("code", metavar="CODE")
@@ -37,30 +37,29 @@ def register(subparsers: Any) -> None:
 
 
 def _verb(verbs: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = verbs.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("--tenant", required=True)
-    parser.set_defaults(func=func)
-    return parser
+    return verb(verbs, name, help_text, func, tenant_help=None)
 
 
 def run_list(args: argparse.Namespace) -> int:
     from billing.wiring.price_change import catalog_plans
 
-    return _answer(lambda: catalog_plans().list(args.tenant))
+    return answer(lambda: catalog_plans().list(args.tenant))
 
 
 def run_show(args: argparse.Namespace) -> int:
     from billing.wiring.price_change import catalog_plans
 
-    return _answer(lambda: catalog_plans().show(args.tenant, args.code))
+    return answer(lambda: catalog_plans().show(args.tenant, args.code))
 
 
 def run_schedule(args: argparse.Namespace) -> int:
     from billing.services.price_changes.fields import VersionSchedule
     from billing.wiring.price_change import schedule_version
 
-    return _answer(
-        lambda: schedule_version()(args.tenant, args.code, VersionSchedule.model_validate(_read(args.file)))
+    return answer(
+        lambda: schedule_version()(
+            args.tenant, args.code, VersionSchedule.model_validate(read_json(args.file))
+        )
     )
 
 
@@ -77,8 +76,7 @@ def run_uptake(args: argparse.Namespace) -> int:
     try:
         plan = catalog_plans().show(args.tenant, args.code)
     except PermanentError as error:
-        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return 2
+        return refused(error.field, error.reason)
     print(HEADER)
     for v in plan.versions:
         if v.uptake is None:

@@ -15,14 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "collection", help="hand invoices to a collection partner (docs/dunning.md)", description=__doc__
+    commands = command_group(
+        subparsers, "collection", "hand invoices to a collection partner (docs/dunning.md)", __doc__
     )
-    commands = parser.add_subparsers(dest="collection_command", required=True, metavar="SUBCOMMAND")
     export = commands.add_parser(
         "export", help="write the CSV for the invoices you select", description=__doc__
     )
@@ -41,8 +40,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         csv_text = export_for_collection()(args.tenant, args.invoice, args.operator)
     except (PermanentError, DunningError) as error:
-        print(f"error: {error.field or 'collection'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "collection", error.reason)
     if args.out:
         args.out.write_text(csv_text, encoding="utf-8", newline="")
         print(f"wrote {len(args.invoice)} invoice(s) to {args.out}", file=sys.stderr)

@@ -25,48 +25,39 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import EXIT_BAD_INPUT, answer, command_group, read_json, refused, verb
 
 
 def register(subparsers: Any) -> None:
-    customer = subparsers.add_parser(
-        "customer",
-        help="customers (docs/api.md)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    verbs = command_group(
+        subparsers, "customer", "customers (docs/api.md)", __doc__, metavar="VERB", raw=True
     )
-    verbs = customer.add_subparsers(dest="customer_command", required=True, metavar="VERB")
-    create = _verb(verbs, "create", "create a customer from the API's JSON body", run_customer_create)
+    create = verb(verbs, "create", "create a customer from the API's JSON body", run_customer_create)
     create.add_argument("file", metavar="FILE", help="JSON body (- for stdin)")
-    update = _verb(verbs, "update", "change the fields the JSON body names", run_customer_update)
+    update = verb(verbs, "update", "change the fields the JSON body names", run_customer_update)
     update.add_argument("customer_id", metavar="ID")
     update.add_argument("file", metavar="FILE", help="JSON body (- for stdin)")
-    get = _verb(verbs, "get", "show a customer", run_customer_get)
+    get = verb(verbs, "get", "show a customer", run_customer_get)
     get.add_argument("customer_id", metavar="ID")
-    listing = _verb(verbs, "list", "list customers, a page at a time", run_customer_list)
+    listing = verb(verbs, "list", "list customers, a page at a time", run_customer_list)
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--cursor")
-    erase = _verb(verbs, "erase", "pseudonymise the invoices, delete the rest (audited)", run_erase)
+    erase = verb(verbs, "erase", "pseudonymise the invoices, delete the rest (audited)", run_erase)
     erase.add_argument("customer", metavar="ID", help="the customer id")
     erase.add_argument("--operator", help="who erases (for the audit trail); default: your user name")
     erase.add_argument("--yes", action="store_true", help="really erase: it cannot be undone")
 
-    subscription = subparsers.add_parser(
-        "subscription",
-        help="subscriptions (docs/api.md)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    verbs = command_group(
+        subparsers, "subscription", "subscriptions (docs/api.md)", __doc__, metavar="VERB", raw=True
     )
-    verbs = subscription.add_subparsers(dest="subscription_command", required=True, metavar="VERB")
-    start = _verb(verbs, "start", "start a customer's subscription", run_subscription_start, preview=True)
+    start = verb(verbs, "start", "start a customer's subscription", run_subscription_start, preview=True)
     start.add_argument("customer_id", metavar="ID")
     start.add_argument("--plan", required=True)
     start.add_argument("--start-date", help="YYYY-MM-DD (default: today)")
     start.add_argument("--anchor", choices=("calendar", "anniversary"), default="calendar")
-    change = _verb(
+    change = verb(
         verbs,
         "change",
         "upgrade now (invoiced) or downgrade at period end",
@@ -75,7 +66,7 @@ def register(subparsers: Any) -> None:
     )
     change.add_argument("customer_id", metavar="ID")
     change.add_argument("--plan", required=True)
-    cancel = _verb(
+    cancel = verb(
         verbs,
         "cancel",
         "cancel now (unused days credited) or at period end",
@@ -84,66 +75,26 @@ def register(subparsers: Any) -> None:
     )
     cancel.add_argument("customer_id", metavar="ID")
     cancel.add_argument("--at", choices=("now", "period_end"), default="period_end")
-    show = _verb(verbs, "get", "show a customer's subscription", run_subscription_get)
+    show = verb(verbs, "get", "show a customer's subscription", run_subscription_get)
     show.add_argument("customer_id", metavar="ID")
-
-
-def _verb(
-    verbs: Any, name: str, help_text: str, func: Callable[[argparse.Namespace], int], *, preview: bool = False
-) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = verbs.add_parser(name, help=help_text, description=help_text)
-    parser.add_argument("--tenant", required=True, help="the tenant whose customer it is")
-    if preview:
-        parser.add_argument(
-            "--preview", action="store_true", help="show what would be invoiced, write nothing"
-        )
-    parser.set_defaults(func=func)
-    return parser
-
-
-def _read(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-    return json.loads(text)
-
-
-def _answer(call: Callable[[], Any]) -> int:
-    """Run a use case and print its JSON, or the first field at fault, as the API would name it."""
-    from pydantic import ValidationError
-
-    from billing.services.customers.update import InvalidFields
-    from billing.services.errors import PermanentError, validation_errors
-
-    try:
-        result = call()
-    except ValidationError as error:
-        field, reason = validation_errors([{**e, "loc": ("body", *e["loc"])} for e in error.errors()])[0]
-        print(f"error: {field}: {reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except InvalidFields as error:
-        print(f"error: {error.errors[0][0]}: {error.errors[0][1]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (PermanentError, json.JSONDecodeError, OSError) as error:
-        field = getattr(error, "field", None) or "input"
-        print(f"error: {field}: {getattr(error, 'reason', error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
-    return 0
 
 
 def run_customer_create(args: argparse.Namespace) -> int:
     from billing.services.customers.fields import CustomerCreate
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.create_customer()(args.tenant, CustomerCreate.model_validate(_read(args.file))))
+    return answer(
+        lambda: w.create_customer()(args.tenant, CustomerCreate.model_validate(read_json(args.file)))
+    )
 
 
 def run_customer_update(args: argparse.Namespace) -> int:
     from billing.services.customers.fields import CustomerUpdate
     from billing.wiring import merchant as w
 
-    return _answer(
+    return answer(
         lambda: w.update_customer()(
-            args.tenant, args.customer_id, CustomerUpdate.model_validate(_read(args.file))
+            args.tenant, args.customer_id, CustomerUpdate.model_validate(read_json(args.file))
         )
     )
 
@@ -151,14 +102,14 @@ def run_customer_update(args: argparse.Namespace) -> int:
 def run_customer_get(args: argparse.Namespace) -> int:
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.get_customer()(args.tenant, args.customer_id))
+    return answer(lambda: w.get_customer()(args.tenant, args.customer_id))
 
 
 def run_customer_list(args: argparse.Namespace) -> int:
     from billing.services.customers.list import MAX_LIMIT
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.list_customers()(args.tenant, max(1, min(args.limit, MAX_LIMIT)), args.cursor))
+    return answer(lambda: w.list_customers()(args.tenant, max(1, min(args.limit, MAX_LIMIT)), args.cursor))
 
 
 def run_subscription_start(args: argparse.Namespace) -> int:
@@ -173,14 +124,14 @@ def run_subscription_start(args: argparse.Namespace) -> int:
             args.tenant, args.customer_id, SubscriptionStart.model_validate(body), preview=args.preview
         )
 
-    return _answer(start)
+    return answer(start)
 
 
 def run_subscription_change(args: argparse.Namespace) -> int:
     from billing.services.subscriptions.fields import PlanChange
     from billing.wiring import merchant as w
 
-    return _answer(
+    return answer(
         lambda: w.change_plan()(
             args.tenant,
             args.customer_id,
@@ -194,7 +145,7 @@ def run_subscription_cancel(args: argparse.Namespace) -> int:
     from billing.services.subscriptions.fields import Cancellation
     from billing.wiring import merchant as w
 
-    return _answer(
+    return answer(
         lambda: w.cancel_subscription()(
             args.tenant, args.customer_id, Cancellation.model_validate({"at": args.at}), preview=args.preview
         )
@@ -204,7 +155,7 @@ def run_subscription_cancel(args: argparse.Namespace) -> int:
 def run_subscription_get(args: argparse.Namespace) -> int:
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.get_subscription()(args.tenant, args.customer_id))
+    return answer(lambda: w.get_subscription()(args.tenant, args.customer_id))
 
 
 def run_erase(args: argparse.Namespace) -> int:
@@ -218,7 +169,6 @@ def run_erase(args: argparse.Namespace) -> int:
     try:
         report = erase_customer()(args.tenant, args.customer, operator)
     except PermanentError as error:
-        print(f"error: {error.field or 'customer'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "customer", error.reason)
     print(json.dumps(report.to_dict(), indent=2))
     return 0

@@ -21,14 +21,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "events", help="merchant events and webhooks (docs/events.md)", description=__doc__
-    )
-    commands = parser.add_subparsers(dest="events_command", required=True, metavar="SUBCOMMAND")
+    commands = command_group(subparsers, "events", "merchant events and webhooks (docs/events.md)", __doc__)
     listing = commands.add_parser("list", help="a stream's events, by sequence")
     listing.add_argument("--tenant", required=True)
     _stream_arguments(listing)
@@ -113,8 +110,7 @@ def replay_stream(tenant_id: str, stream: str, seq: int) -> bool:
 def run_replay(args: argparse.Namespace) -> int:
     stream = _stream(args)
     if not replay_stream(args.tenant, stream, args.seq):
-        print(f"error: seq: {stream} has no event {args.seq}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("seq", f"{stream} has no event {args.seq}")
     print(f"replayed {stream} #{args.seq}", file=sys.stderr)
     return 0
 
@@ -125,8 +121,7 @@ def run_drive(args: argparse.Namespace) -> int:
 
     if args.invoice:
         if not args.tenant:
-            print("error: tenant: --invoice needs --tenant", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return refused("tenant", "--invoice needs --tenant")
         finished = drive_outbox().stream(args.tenant, invoice_stream(args.invoice))
     else:
         finished = drive_outbox().sweep(datetime.now(UTC))
@@ -150,8 +145,7 @@ def run_endpoints_add(args: argparse.Namespace) -> int:
     try:
         endpoint = manage_endpoints().add(args.tenant, args.url, types)
     except PermanentError as error:
-        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field, error.reason)
     _line({"id": endpoint.endpoint_id, "url": endpoint.url, "events": list(types), "secret": endpoint.secret})
     return 0
 
@@ -160,8 +154,7 @@ def run_endpoints_remove(args: argparse.Namespace) -> int:
     from billing.wiring.outbox import manage_endpoints
 
     if not manage_endpoints().remove(args.tenant, args.id):
-        print(f"error: id: no endpoint {args.id}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("id", f"no endpoint {args.id}")
     return 0
 
 
@@ -170,8 +163,7 @@ def run_audit(args: argparse.Namespace) -> int:
     from billing.wiring.outbox import money_audit
 
     if bool(args.invoice) == bool(args.customer):
-        print("error: invoice: give an invoice id or --customer, not both", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("invoice", "give an invoice id or --customer, not both")
     if args.customer:
         entries = money_audit().for_customer(args.tenant, args.customer)
     else:

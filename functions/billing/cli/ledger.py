@@ -18,30 +18,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from billing.cli.customer import _answer, _read, _verb
+from billing.cli.common import answer, command_group, read_json, verb
 
 
 def register(subparsers: Any) -> None:
-    invoice = subparsers.add_parser(
-        "invoice",
-        help="one-off invoices (docs/api.md)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    verbs = command_group(
+        subparsers, "invoice", "one-off invoices (docs/api.md)", __doc__, metavar="VERB", raw=True
     )
-    verbs = invoice.add_subparsers(dest="invoice_command", required=True, metavar="VERB")
-    create = _verb(verbs, "create", "issue a one-off invoice of items", run_invoice_create, preview=True)
+    create = verb(verbs, "create", "issue a one-off invoice of items", run_invoice_create, preview=True)
     create.add_argument("customer_id", metavar="CUSTOMER_ID")
     create.add_argument("file", metavar="FILE", help='JSON body {"items": [...]} (- for stdin)')
     _key(create)
 
-    note = subparsers.add_parser(
-        "creditnote",
-        help="credit notes (docs/api.md)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    verbs = command_group(
+        subparsers, "creditnote", "credit notes (docs/api.md)", __doc__, metavar="VERB", raw=True
     )
-    verbs = note.add_subparsers(dest="creditnote_command", required=True, metavar="VERB")
-    credit = _verb(
+    credit = verb(
         verbs, "create", "credit an invoice, whole or by line", run_credit_note_create, preview=True
     )
     credit.add_argument("invoice_id", metavar="INVOICE_ID")
@@ -52,9 +44,9 @@ def register(subparsers: Any) -> None:
         help='JSON body {"lines": [...], "reason": ...}; none: all that is left',
     )
     _key(credit)
-    get = _verb(verbs, "get", "show a credit note", run_credit_note_get)
+    get = verb(verbs, "get", "show a credit note", run_credit_note_get)
     get.add_argument("credit_note_id", metavar="CREDIT_NOTE_ID")
-    listing = _verb(verbs, "list", "an invoice's credit notes", run_credit_note_list)
+    listing = verb(verbs, "list", "an invoice's credit notes", run_credit_note_list)
     listing.add_argument("invoice_id", metavar="INVOICE_ID")
 
 
@@ -68,11 +60,11 @@ def run_invoice_create(args: argparse.Namespace) -> int:
     from billing.services.invoices.fields import OneOffInvoiceCreate
     from billing.wiring import merchant as w
 
-    return _answer(
+    return answer(
         lambda: w.create_one_off_invoice()(
             args.tenant,
             args.customer_id,
-            OneOffInvoiceCreate.model_validate(_read(args.file)),
+            OneOffInvoiceCreate.model_validate(read_json(args.file)),
             request_key=args.key,
             preview=args.preview,
         )
@@ -83,11 +75,11 @@ def run_credit_note_create(args: argparse.Namespace) -> int:
     from billing.services.credit_notes.fields import CreditNoteCreate
     from billing.wiring import merchant as w
 
-    return _answer(
+    return answer(
         lambda: w.create_credit_note()(
             args.tenant,
             args.invoice_id,
-            CreditNoteCreate.model_validate(_read(args.file) if args.file else {}),
+            CreditNoteCreate.model_validate(read_json(args.file) if args.file else {}),
             request_key=args.key,
             preview=args.preview,
         )
@@ -97,10 +89,10 @@ def run_credit_note_create(args: argparse.Namespace) -> int:
 def run_credit_note_get(args: argparse.Namespace) -> int:
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.get_credit_note()(args.tenant, args.credit_note_id))
+    return answer(lambda: w.get_credit_note()(args.tenant, args.credit_note_id))
 
 
 def run_credit_note_list(args: argparse.Namespace) -> int:
     from billing.wiring import merchant as w
 
-    return _answer(lambda: w.get_credit_note().of_invoice(args.tenant, args.invoice_id))
+    return answer(lambda: w.get_credit_note().of_invoice(args.tenant, args.invoice_id))

@@ -15,47 +15,40 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
-import sys
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused, tenant_option
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    commands = command_group(
+        subparsers,
         "payments",
-        help="bank payments: the unmatched list, assigning one by hand, deposits (docs/bgmax.md)",
-        description="Bank payments from BgMax files that need a person.",
+        "bank payments: the unmatched list, assigning one by hand, deposits (docs/bgmax.md)",
+        "Bank payments from BgMax files that need a person.",
     )
-    commands = parser.add_subparsers(dest="payments_command", required=True, metavar="SUBCOMMAND")
-    tenant = {
-        "default": os.environ.get("BILLING_TENANT", "demo"),
-        "help": "the tenant (default: $BILLING_TENANT or demo)",
-    }
     unmatched = commands.add_parser("unmatched", help="list payments no invoice took")
-    unmatched.add_argument("--tenant", **tenant)
+    tenant_option(unmatched)
     unmatched.set_defaults(func=run_unmatched)
     assign = commands.add_parser("assign", help="book an unmatched payment on an invoice")
     assign.add_argument("payment", help="the payment id from `billing payments unmatched`")
     assign.add_argument("invoice", help="the invoice id, number or OCR number")
-    assign.add_argument("--tenant", **tenant)
+    tenant_option(assign)
     assign.add_argument("--by", default=None, help="who decided (default: the login name)")
     assign.set_defaults(func=run_assign)
     reverse = commands.add_parser("reverse", help="take a booked payment back: its invoices are owed again")
     reverse.add_argument("payment", help="the payment id (deposit-position, as listed)")
     reverse.add_argument("--reason", required=True, help="why, for the audit trail")
-    reverse.add_argument("--tenant", **tenant)
+    tenant_option(reverse)
     reverse.add_argument("--by", default=None, help="who decided (default: the login name)")
     reverse.set_defaults(func=run_reverse)
     deposits = commands.add_parser("deposits", help="list the deposits (TK15) for bookkeeping")
-    deposits.add_argument("--tenant", **tenant)
+    tenant_option(deposits)
     deposits.set_defaults(func=run_deposits)
 
 
 def _fail(error: Any) -> int:
-    print(f"error: {error.field or 'payments'}: {error.reason}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    return refused(error.field or "payments", error.reason)
 
 
 def run_unmatched(args: argparse.Namespace) -> int:

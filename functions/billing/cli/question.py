@@ -18,14 +18,13 @@ import json
 import sys
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "question", help="customers' questions on invoices (docs/dunning.md)", description=__doc__
+    commands = command_group(
+        subparsers, "question", "customers' questions on invoices (docs/dunning.md)", __doc__
     )
-    commands = parser.add_subparsers(dest="question_command", required=True, metavar="SUBCOMMAND")
     listing = commands.add_parser(
         "list",
         help="print the tenant's open questions (or, with --invoice, one invoice's) as JSON",
@@ -55,8 +54,7 @@ def run_list(args: argparse.Namespace) -> int:
         return run_open(args)
     stored = invoice_ledger().get(args.tenant, args.invoice)
     if stored is None:
-        print(f"error: invoice: no invoice {args.invoice}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("invoice", f"no invoice {args.invoice}")
     print(json.dumps(list(stored.questions), indent=2, ensure_ascii=False))
     return 0
 
@@ -67,13 +65,11 @@ def run_open(args: argparse.Namespace) -> int:
     from billing.wiring.merchant import open_questions
 
     if not 1 <= args.limit <= MAX_LIMIT:
-        print(f"error: limit: between 1 and {MAX_LIMIT}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("limit", f"between 1 and {MAX_LIMIT}")
     try:
         page = open_questions()(args.tenant, args.limit, args.cursor, args.order)
     except PermanentError as error:
-        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field, error.reason)
     print(json.dumps(page.model_dump(mode="json")["data"], indent=2, ensure_ascii=False))
     if page.next_cursor:
         print(f"more: --cursor {page.next_cursor}", file=sys.stderr)
@@ -88,8 +84,7 @@ def run_answer(args: argparse.Namespace) -> int:
     try:
         stored = answer_question()(args.tenant, args.invoice, args.question, args.text, operator)
     except PermanentError as error:
-        print(f"error: {error.field or 'question'}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field or "question", error.reason)
     state = "all questions answered" if not stored.question_open else "other questions still open"
     print(f"answered {args.question} on {args.invoice}: {state}", file=sys.stderr)
     return 0

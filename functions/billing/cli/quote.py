@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from billing.cli.common import print_json, read_input, refused
 from billing.domain.money import decimal_str, exponent, format_amount
 from billing.domain.periods import Period
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import quote_scenario
-
-EXIT_BAD_INPUT = 2
 
 
 def register(subparsers: Any) -> None:
@@ -42,26 +40,21 @@ def _exact_decimal(text: str) -> Decimal:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        text = sys.stdin.read() if str(args.scenario) == "-" else args.scenario.read_text(encoding="utf-8")
+        text = read_input(args.scenario, text=True)
     except OSError as error:
-        print(f"error: {args.scenario}: {error.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(args.scenario, error.strerror)
     try:
         data = json.loads(text, parse_float=_exact_decimal)
     except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        print(f"error: scenario: not JSON ({where}): {error.msg}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("scenario", f"not JSON (line {error.lineno}, column {error.colno}): {error.msg}")
     try:
         result = quote_scenario(data)
     except ScenarioError as error:
-        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field, error.reason)
     if args.table:
         print(render_table(result))
-        return 0
-    indent = None if args.compact else 2
-    print(json.dumps(result, indent=indent, ensure_ascii=False))
+    else:
+        print_json(result, compact=args.compact)
     return 0
 
 

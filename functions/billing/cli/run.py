@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 import time
 import uuid
@@ -29,21 +28,17 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from billing.cli.common import command_group, refused, tenant_option
 from billing.domain.money import exponent
 
-EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "run",
-        help="billing runs: status, run now (backfills), retry failed",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    commands = command_group(
+        subparsers, "run", "billing runs: status, run now (backfills), retry failed", __doc__, raw=True
     )
-    commands = parser.add_subparsers(dest="run_command", required=True, metavar="SUBCOMMAND")
 
     status = commands.add_parser("status", help="print a run's record")
     status.add_argument("run_id", help="<tenant>:<YYYY-MM-DD>")
@@ -52,11 +47,7 @@ def register(subparsers: Any) -> None:
 
     now = commands.add_parser("now", help="start (or join) a tenant's run for a date")
     now.add_argument("--date", required=True, type=date.fromisoformat, help="the run date, YYYY-MM-DD")
-    now.add_argument(
-        "--tenant",
-        default=os.environ.get("BILLING_TENANT", "demo"),
-        help="the tenant (default: $BILLING_TENANT or demo)",
-    )
+    tenant_option(now)
     now.add_argument("--customer", action="append", default=[], help="only this customer (repeatable)")
     now.add_argument(
         "--drain", action="store_true", help="deliver the queue to the worker here (local stack)"
@@ -97,8 +88,7 @@ def print_status(run_id: str, *, as_json: bool = False) -> int:
 
     summary = run_ledger().summary(run_id)
     if summary is None:
-        print(f"error: run_id: no run {run_id!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("run_id", f"no run {run_id!r}")
     failed = run_ledger().failed_customers(run_id)
     if as_json:
         print(json.dumps(_summary_dict(summary, failed), indent=2))
@@ -137,10 +127,7 @@ def _start(tenant_id: str, run_date: date, customers: list[str]) -> Any:
 def run_now(args: argparse.Namespace) -> int:
     today = datetime.now(STOCKHOLM).date()
     if args.date > today:
-        print(
-            f"error: date: {args.date} is after today ({today}); runs are never dated ahead", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
+        return refused("date", f"{args.date} is after today ({today}); runs are never dated ahead")
     started = _start(args.tenant, args.date, list(args.customer))
     print(f"{started.run_id}: queued {started.queued}", file=sys.stderr)
     if args.drain:
@@ -157,8 +144,7 @@ def run_retry_failed(args: argparse.Namespace) -> int:
 
     summary = run_ledger().summary(args.run_id)
     if summary is None:
-        print(f"error: run_id: no run {args.run_id!r}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("run_id", f"no run {args.run_id!r}")
     failed = run_ledger().failed_customers(args.run_id)
     if not failed:
         print(f"{args.run_id}: no failed customers", file=sys.stderr)

@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_BAD_INPUT = 2
+from billing.cli.common import command_group, refused
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "tenant", help="onboard or update a tenant from a YAML file", description=__doc__
+    verbs = command_group(
+        subparsers, "tenant", "onboard or update a tenant from a YAML file", __doc__, metavar="VERB"
     )
-    verbs = parser.add_subparsers(dest="tenant_command", required=True, metavar="VERB")
     for name, help_text in (
         ("create", "store a new tenant"),
         ("update", "replace an existing tenant's documents"),
@@ -40,15 +39,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        print(f"error: (file): {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused("(file)", error)
     bind_tables()
     onboard = OnboardTenant(DynamoTenantStore())
     try:
         document = onboard.create(data) if args.verb == "create" else onboard.update(data)
     except PermanentError as error:
-        print(f"error: {error.field}: {error.reason}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return refused(error.field, error.reason)
     plans = ", ".join(p.get("code", "?") for p in document.catalog.get("plans", []))
     print(f"tenant {document.tenant_id} {args.verb}d: plans {plans}", file=sys.stderr)
     return 0

@@ -14,9 +14,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, echoed, form_fields, html_headers
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import invoice_page
 from billing.handlers.tracing import make_tracer
 from billing.services.autogiro import AutogiroFormError, MandateForm
 from billing.services.errors import InvoiceNotFound, PermanentError
@@ -76,12 +77,7 @@ def submit(token: str) -> Response[Any]:
         return _refused(exc)
     metrics.add_metric(name="AutogiroMandatesGiven", unit=MetricUnit.Count, value=1)
     logger.info("autogiro mandate stored", extra={"invoice_id": done.stored.invoice_id})
-    page = f"{settings().pages_base_url}/i/{token}"
-    return Response(303, "text/plain", "", headers={"Location": page})
+    return Response(303, "text/plain", "", headers={"Location": invoice_page(token)})
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

@@ -12,9 +12,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.inbox import import_each
+from billing.handlers.inbox import inbox_entry
 from billing.handlers.tracing import make_tracer
 from billing.wiring.core import import_autogiro
 
@@ -40,15 +39,6 @@ def _import(key: str) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return import_each(
-        event,
-        _import,
-        logger=logger,
-        metrics=metrics,
-        refused="autogiro report refused",
-        refused_metric="AutogiroReportsRefused",
-    )
+lambda_handler = inbox_entry(
+    _import, "autogiro report refused", "AutogiroReportsRefused", logger, tracer, metrics
+)

@@ -15,9 +15,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.inbox import import_each
+from billing.handlers.inbox import inbox_entry
 from billing.handlers.tracing import make_tracer
 from billing.wiring.bank import import_bgmax
 
@@ -35,15 +34,4 @@ def _import(key: str) -> dict[str, Any]:
     return result.to_dict()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return import_each(
-        event,
-        _import,
-        logger=logger,
-        metrics=metrics,
-        refused="bgmax file refused",
-        refused_metric="BgMaxFilesRefused",
-    )
+lambda_handler = inbox_entry(_import, "bgmax file refused", "BgMaxFilesRefused", logger, tracer, metrics)

@@ -22,12 +22,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.http import form_fields
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import form_refused, invoice_page, not_found, see_other
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, NoAutopay, PermanentError, SwitchRefused
-from billing.settings import settings
 from billing.wiring.customer import stop_autopay, switch_language, switch_plan_from_page
 
 logger = Logger()
@@ -37,8 +37,7 @@ app = APIGatewayHttpResolver()
 
 
 def _back(token: str) -> Response[Any]:
-    location = f"{settings().pages_base_url}/i/{token}#block-summary"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    return see_other(invoice_page(token, "block-summary"))
 
 
 @app.post("/v1/pages/<token>/autopay/stop")
@@ -46,7 +45,7 @@ def stop(token: str) -> Response[Any]:
     try:
         stopped = stop_autopay()(token)
     except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
+        return not_found()
     except NoAutopay:
         return _back(token)
     except PermanentError as exc:
@@ -62,12 +61,10 @@ def language(token: str) -> Response[Any]:
         form = form_fields(app.current_event.raw_event)  # a body that is no form is a 4xx, never a 5xx
         switch_language()(token, form.get("language"))
     except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
+        return not_found()
     except PermanentError as exc:
-        status = exc.status if isinstance(exc, BodyRefused) else 400
-        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
-    location = f"{settings().pages_base_url}/i/{token}"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+        return form_refused(exc)
+    return see_other(invoice_page(token))
 
 
 @app.post("/v1/pages/<token>/plan")
@@ -76,23 +73,21 @@ def switch_plan(token: str) -> Response[Any]:
         form = form_fields(app.current_event.raw_event)  # a body that is no form is a 4xx, never a 5xx
         switched = switch_plan_from_page()(token, form)
     except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
+        return not_found()
     except SwitchRefused as exc:
         logger.info("plan switch refused", extra={"code": exc.code})
         return _refused(token, exc.reason)
     except PermanentError as exc:
-        status = exc.status if isinstance(exc, BodyRefused) else 400
-        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+        return form_refused(exc)
     if switched.new:
         metrics.add_metric(name="PlanSwitchedFromPage", unit=MetricUnit.Count, value=1)
-    location = f"{settings().pages_base_url}/i/{token}#block-plan-fit"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    return see_other(invoice_page(token, "block-plan-fit"))
 
 
 def _refused(token: str, reason: str) -> Response[Any]:
     """409 with a page a person can read (no JavaScript needed): why, and the way back to the
     re-rendered invoice page, which shows today's terms."""
-    back = escape(f"{settings().pages_base_url}/i/{token}#block-plan-fit")
+    back = escape(invoice_page(token, "block-plan-fit"))
     body = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1"><title>Not switched</title>'
@@ -113,17 +108,11 @@ def price_change(token: str) -> Response[Any]:
         form = form_fields(app.current_event.raw_event)
         notice = choose_on_notice()(token, form.get("choice"))
     except NoticeNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
+        return not_found()
     except PermanentError as exc:
-        status = exc.status if isinstance(exc, BodyRefused) else 409 if isinstance(exc, ChoiceClosed) else 400
-        return Response(status, "text/plain; charset=utf-8", f"{exc.field}: {exc.reason}")
+        return form_refused(exc, 409 if isinstance(exc, ChoiceClosed) else 400)
     metrics.add_metric(name=f"PriceChangeChoice_{notice.choice}", unit=MetricUnit.Count, value=1)
-    location = f"{settings().pages_base_url}/i/{token}#block-choices"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    return see_other(invoice_page(token, "block-choices"))
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

@@ -17,14 +17,16 @@ POST /v1/pages/{token}/pause          field `months`: pause the subscription whe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.http import form_fields
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import form_refused, invoice_page, not_found, see_other
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
@@ -35,14 +37,10 @@ logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
-_TEXT = "text/plain; charset=utf-8"
 
 
 def _refused(exc: PermanentError) -> Response[Any]:
-    if isinstance(exc, InvoiceNotFound):
-        return Response(404, _TEXT, "Not found")
-    status = exc.status if isinstance(exc, BodyRefused) else 400
-    return Response(status, _TEXT, f"{exc.field}: {exc.reason}")
+    return not_found() if isinstance(exc, InvoiceNotFound) else form_refused(exc)
 
 
 @app.post("/v1/pages/<token>/spend-alert")
@@ -55,8 +53,7 @@ def spend_alert(token: str) -> Response[Any]:
     if chosen.changed:
         name = "SpendAlertsSet" if chosen.threshold else "SpendAlertsRemoved"
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    location = f"{settings().pages_base_url}/i/{token}#block-spend-alert"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    return see_other(invoice_page(token, "block-spend-alert"))
 
 
 @app.get("/v1/pages/<token>/usage")
@@ -90,28 +87,25 @@ def exit_page(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/exit")
 def exit_confirm(token: str) -> Response[Any]:
-    try:
-        customer_exit().confirm(token)
-    except PermanentError as exc:
-        return _refused(exc)
-    metrics.add_metric(name="CancelledFromPage", unit=MetricUnit.Count, value=1)
-    location = f"{settings().api_base_url}/v1/pages/{token}/exit"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    return _back_to_exit_page(token, lambda: customer_exit().confirm(token), "CancelledFromPage")
 
 
 @app.post("/v1/pages/<token>/pause")
 def pause(token: str) -> Response[Any]:
+    return _back_to_exit_page(
+        token, lambda: customer_pause()(token, form_fields(app.current_event.raw_event)), "PausedFromPage"
+    )
+
+
+def _back_to_exit_page(token: str, act: Callable[[], object], metric: str) -> Response[Any]:
+    """Do what the exit page's button asked, counted as `metric`, and go back to the exit page, which
+    then confirms it."""
     try:
-        customer_pause()(token, form_fields(app.current_event.raw_event))
+        act()
     except PermanentError as exc:
         return _refused(exc)
-    metrics.add_metric(name="PausedFromPage", unit=MetricUnit.Count, value=1)
-    location = f"{settings().api_base_url}/v1/pages/{token}/exit"
-    return Response(303, "text/plain", "", headers={"Location": location, "Cache-Control": "no-store"})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    return see_other(f"{settings().api_base_url}/v1/pages/{token}/exit")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

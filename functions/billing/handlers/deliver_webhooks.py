@@ -9,15 +9,12 @@ waits in WebhookDeadLetterQueue, which alarms; `billing events replay` sends an 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import sqs_batch_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.outbox.webhooks import Delivery
 from billing.wiring.outbox import deliver_webhook
@@ -25,7 +22,6 @@ from billing.wiring.outbox import deliver_webhook
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
@@ -39,10 +35,4 @@ def record_handler(record: SQSRecord) -> None:
     metrics.add_metric(name=f"Webhooks_{outcome}", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+lambda_handler = sqs_batch_entry(record_handler, logger=logger, tracer=tracer, metrics=metrics)

@@ -1,18 +1,25 @@
 """What every bank-file inbox handler does the same way (Autogiro reports, BgMax files): read the keys
 an S3 "Object Created" event names, import each file on its own, and record a refused file (its line
 and field) without retrying it, since the same bytes would be refused again. A retryable error is
-raised, so Lambda runs the event again and the import continues where it stopped."""
+raised, so Lambda runs the event again and the import continues where it stopped. `inbox_entry` is an
+inbox handler's whole entry point."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.tracing import Untraced
 from billing.services.errors import PermanentError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 
 def keys_of(event: dict[str, Any]) -> list[str]:
@@ -42,3 +49,22 @@ def import_each(
             metrics.add_metric(name=refused_metric, unit=MetricUnit.Count, value=1)
             results.append({"key": key, "error": exc.reason, "field": exc.field})
     return {"files": results}
+
+
+def inbox_entry(
+    import_one: Callable[[str], dict[str, Any]],
+    refused: str,
+    refused_metric: str,
+    logger: Logger,
+    tracer: Tracer | Untraced,
+    metrics: Metrics,
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """An inbox's `lambda_handler`: `import_each` of the event's files, a refused one logged as
+    `refused` and counted as `refused_metric`, in the handler module's logger, tracer and metrics."""
+
+    def import_event(event: dict[str, Any], _context: LambdaContext) -> dict[str, Any]:
+        return import_each(
+            event, import_one, logger=logger, metrics=metrics, refused=refused, refused_metric=refused_metric
+        )
+
+    return lambda_entry(import_event, logger=logger, tracer=tracer, metrics=metrics)

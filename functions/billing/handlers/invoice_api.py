@@ -13,9 +13,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.http import BodyRefused, form_fields
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import invoice_page
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, ItemTooLarge, LimitReached, PermanentError
 from billing.settings import settings
@@ -38,10 +39,6 @@ def _wants_json() -> bool:
     return "application/json" in (app.current_event.headers.get("accept") or "")
 
 
-def _page_url(token: str, fragment: str = "") -> str:
-    return f"{settings().pages_base_url}/i/{token}{'#' + fragment if fragment else ''}"
-
-
 def _done(token: str, fragment: str, payload: dict[str, Any]) -> Response[Any]:
     if _wants_json():
         # The page and the API are different origins on AWS (CloudFront vs API Gateway).
@@ -51,7 +48,7 @@ def _done(token: str, fragment: str, payload: dict[str, Any]) -> Response[Any]:
             payload,
             headers={"Access-Control-Allow-Origin": settings().pages_base_url, "Cache-Control": "no-store"},
         )
-    return Response(303, "text/plain", "", headers={"Location": _page_url(token, fragment)})
+    return Response(303, "text/plain", "", headers={"Location": invoice_page(token, fragment)})
 
 
 def _refused(exc: PermanentError) -> Response[Any]:
@@ -118,8 +115,4 @@ def offer(token: str, offer_id: str) -> Response[Any]:
     return Response(302, "text/plain", "", headers={"Location": target})
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

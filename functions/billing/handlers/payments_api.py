@@ -15,22 +15,18 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import invoice_page, see_other
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, PermanentError, RetryableError
 from billing.services.payments import NothingToPay, PaymentsDisabled
-from billing.settings import settings
 from billing.wiring.core import start_payment
 
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
-
-
-def _redirect(url: str) -> Response[Any]:
-    return Response(303, "text/plain", "", headers={"Location": url, "Cache-Control": "no-store"})
 
 
 def _checkout(token: str, kind: str) -> Response[Any]:
@@ -40,7 +36,7 @@ def _checkout(token: str, kind: str) -> Response[Any]:
     except InvoiceNotFound:
         return Response(404, "text/plain", "Not found")
     except (NothingToPay, PaymentsDisabled):
-        return _redirect(f"{settings().pages_base_url}/i/{token}")
+        return see_other(invoice_page(token))
     except RetryableError as exc:
         logger.warning("checkout not started", extra={"kind": kind, "code": exc.code})
         return Response(
@@ -56,31 +52,18 @@ def _checkout(token: str, kind: str) -> Response[Any]:
     metrics.add_metric(
         name="CheckoutStarted" if kind == "pay" else "AutopayStarted", unit=MetricUnit.Count, value=1
     )
-    return _redirect(url)
+    return see_other(url)
 
 
-@app.get("/v1/pages/<token>/pay")
+# GET for the page's links, POST for a form or a script: the same answer.
+@app.route("/v1/pages/<token>/pay", method=["GET", "POST"])
 def pay(token: str) -> Response[Any]:
     return _checkout(token, "pay")
 
 
-@app.post("/v1/pages/<token>/pay")
-def pay_post(token: str) -> Response[Any]:
-    return _checkout(token, "pay")
-
-
-@app.get("/v1/pages/<token>/autopay")
+@app.route("/v1/pages/<token>/autopay", method=["GET", "POST"])
 def autopay(token: str) -> Response[Any]:
     return _checkout(token, "autopay")
 
 
-@app.post("/v1/pages/<token>/autopay")
-def autopay_post(token: str) -> Response[Any]:
-    return _checkout(token, "autopay")
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

@@ -10,15 +10,17 @@ page again with the reason (400). Works without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.adapters.dunning_page import render_relief_page
 from billing.handlers.http import form_fields, html_headers
+from billing.handlers.lambda_entry import lambda_entry
+from billing.handlers.page_answers import invoice_page, not_found
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
@@ -35,23 +37,19 @@ def _form() -> dict[str, str]:
     return form_fields(app.current_event.raw_event)
 
 
-def _page_url(token: str) -> str:
-    return f"{settings().pages_base_url}/i/{token}"
-
-
 def _form_page(token: str, status: int = 200, error: str | None = None) -> Response[Any]:
     relief = customer_relief()
     try:
         stored = relief.by_token(token)
     except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
+        return not_found()
     tenant, today = tenant_directory().get(stored.tenant_id), relief.today()
     html = render_relief_page(
         stored,
         tenant,
         today,
         relief.choice(stored, tenant, today),
-        page_url=_page_url(token),
+        page_url=invoice_page(token),
         api_base=settings().api_base_url,
         error=error,
     )
@@ -60,8 +58,18 @@ def _form_page(token: str, status: int = 200, error: str | None = None) -> Respo
     )
 
 
-def _granted(token: str) -> Response[Any]:
-    return Response(303, "text/plain", "", headers={"Location": _page_url(token) + "#block-relief"})
+def _choose(token: str, choose: Callable[[dict[str, str]], object], metric: str) -> Response[Any]:
+    """The customer's choice from the form, counted as `metric`, and 303 back to the invoice page;
+    refused, the form page again with the reason."""
+    try:
+        choose(_form())
+    except InvoiceNotFound:
+        return not_found()
+    except PermanentError as exc:
+        logger.info("relief refused", extra={"field": exc.field, "code": exc.code})
+        return _form_page(token, 400, exc.reason)
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    return Response(303, "text/plain", "", headers={"Location": invoice_page(token, "block-relief")})
 
 
 @app.get("/v1/pages/<token>/relief")
@@ -71,33 +79,16 @@ def relief_page(token: str) -> Response[Any]:
 
 @app.post("/v1/pages/<token>/relief/move")
 def move(token: str) -> Response[Any]:
-    try:
-        customer_relief().move(token, _form().get("due_date"))
-    except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
-    except PermanentError as exc:
-        logger.info("relief refused", extra={"field": exc.field, "code": exc.code})
-        return _form_page(token, 400, exc.reason)
-    metrics.add_metric(name="DueDatesMoved", unit=MetricUnit.Count, value=1)
-    return _granted(token)
+    return _choose(token, lambda form: customer_relief().move(token, form.get("due_date")), "DueDatesMoved")
 
 
 @app.post("/v1/pages/<token>/relief/split")
 def split(token: str) -> Response[Any]:
-    try:
-        form = _form()
-        customer_relief().split(token, form.get("instalments"), form.get("first_due"))
-    except InvoiceNotFound:
-        return Response(404, "text/plain; charset=utf-8", "Not found")
-    except PermanentError as exc:
-        logger.info("relief refused", extra={"field": exc.field, "code": exc.code})
-        return _form_page(token, 400, exc.reason)
-    metrics.add_metric(name="InvoicesSplit", unit=MetricUnit.Count, value=1)
-    return _granted(token)
+    return _choose(
+        token,
+        lambda form: customer_relief().split(token, form.get("instalments"), form.get("first_due")),
+        "InvoicesSplit",
+    )
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = lambda_entry(app.resolve, logger=logger, tracer=tracer, metrics=metrics)

@@ -1,21 +1,18 @@
 """Routes of credit notes: create one on an invoice, list an invoice's, get one."""
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from billing.handlers.merchant_api.app import (
+    CreditNoteId,
     IdempotencyKey,
     InvoiceId,
+    NounRoutes,
     Preview,
+    body_operation,
     current_tenant,
-    json_answer,
     once,
-    previewable_operation,
+    view_answer,
 )
-from billing.handlers.openapi import route_answers
 from billing.services.credit_notes.fields import (
     CreditNoteCreate,
     CreditNoteList,
@@ -24,23 +21,24 @@ from billing.services.credit_notes.fields import (
 )
 from billing.wiring import merchant as wiring
 
-router = Router()
+routes = NounRoutes("credit notes")
+router = routes.router
 
-CreditNoteId = Annotated[str, Path(pattern=r"^inv_[a-z2-7]{26}$")]
-
-
-previewable_operation(
-    "credit_note.create", CreditNoteCreate, wiring.create_credit_note, "invoice_id", 201, keyed=True
+body_operation(
+    "credit_note.create",
+    CreditNoteCreate,
+    wiring.create_credit_note,
+    201,
+    owner="invoice_id",
+    previewable=True,
+    keyed=True,
 )
 
 
-@router.post(
+@routes.post(
     "/v1/invoices/<invoice_id>/credit_notes",
-    summary="Credit an invoice, whole or by line (preview=true: show the note, write nothing)",
-    responses=route_answers(
-        201, CreditNoteResult, "The numbered credit note and the invoice after it", 404, 409, 422
-    ),
-    tags=["credit notes"],
+    "Credit an invoice, whole or by line (preview=true: show the note, write nothing)",
+    (201, CreditNoteResult, "The numbered credit note and the invoice after it", 404, 409, 422),
 )
 def create_credit_note(
     invoice_id: InvoiceId, body: CreditNoteCreate, idempotency_key: IdempotencyKey, preview: Preview = False
@@ -48,25 +46,19 @@ def create_credit_note(
     return once("credit_note.create", idempotency_key, body, {"invoice_id": invoice_id, "preview": preview})
 
 
-@router.get(
+@routes.get(
     "/v1/invoices/<invoice_id>/credit_notes",
-    summary="The credit notes of an invoice, oldest first",
-    responses=route_answers(200, CreditNoteList, "The invoice's credit notes", 404),
-    tags=["credit notes"],
+    "The credit notes of an invoice, oldest first",
+    (200, CreditNoteList, "The invoice's credit notes", 404),
 )
 def list_credit_notes(invoice_id: InvoiceId) -> Response[str]:
-    return json_answer(
-        200, wiring.get_credit_note().of_invoice(current_tenant(), invoice_id).model_dump(mode="json")
-    )
+    return view_answer(wiring.get_credit_note().of_invoice(current_tenant(), invoice_id))
 
 
-@router.get(
+@routes.get(
     "/v1/credit_notes/<credit_note_id>",
-    summary="Get a credit note with its whole document and what it credited",
-    responses=route_answers(200, CreditNoteView, "The credit note", 404),
-    tags=["credit notes"],
+    "Get a credit note with its whole document and what it credited",
+    (200, CreditNoteView, "The credit note", 404),
 )
 def get_credit_note(credit_note_id: CreditNoteId) -> Response[str]:
-    return json_answer(
-        200, wiring.get_credit_note()(current_tenant(), credit_note_id).model_dump(mode="json")
-    )
+    return view_answer(wiring.get_credit_note()(current_tenant(), credit_note_id))

@@ -3,73 +3,74 @@
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from billing.handlers.merchant_api.app import (
     CustomerId,
     IdempotencyKey,
     InvoiceId,
+    NounRoutes,
     Preview,
+    body_operation,
     current_tenant,
-    json_answer,
     once,
-    previewable_operation,
+    view_answer,
 )
-from billing.handlers.openapi import route_answers
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
 from billing.services.invoices.views import InvoiceList, InvoiceSummary
 from billing.wiring import merchant as wiring
 
-router = Router()
+routes = NounRoutes("invoices")
+router = routes.router
 
 
-@router.get(
+@routes.get(
     "/v1/customers/<customer_id>/invoices",
-    summary="List a customer's invoices, newest first, a page at a time",
-    responses=route_answers(200, InvoiceList, "A page of invoices"),
-    tags=["invoices"],
+    "List a customer's invoices, newest first, a page at a time",
+    (200, InvoiceList, "A page of invoices"),
 )
 def list_invoices(
     customer_id: CustomerId,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
-    answer = wiring.list_invoices()(current_tenant(), customer_id, limit, cursor)
-    return json_answer(200, answer.model_dump(mode="json"))
+    return view_answer(wiring.list_invoices()(current_tenant(), customer_id, limit, cursor))
 
 
-@router.get(
+@routes.get(
     "/v1/customers/<customer_id>/invoices/upcoming",
-    summary="The invoice so far: the next invoice as it would be if the period ended now",
-    responses=route_answers(200, InvoiceSummary, "A preview, not stored or numbered", 404),
-    tags=["invoices"],
+    "The invoice so far: the next invoice as it would be if the period ended now",
+    (200, InvoiceSummary, "A preview, not stored or numbered", 404),
 )
 def upcoming_invoice(customer_id: CustomerId) -> Response[str]:
-    return json_answer(200, wiring.upcoming_invoice()(current_tenant(), customer_id).model_dump(mode="json"))
+    return view_answer(wiring.upcoming_invoice()(current_tenant(), customer_id))
 
 
-@router.get(
+@routes.get(
     "/v1/invoices/<invoice_id>",
-    summary="Get an invoice with its whole document and page link",
-    responses=route_answers(200, InvoiceSummary, "The invoice", 404),
-    tags=["invoices"],
+    "Get an invoice with its whole document and page link",
+    (200, InvoiceSummary, "The invoice", 404),
 )
 def get_invoice(invoice_id: InvoiceId) -> Response[str]:
-    return json_answer(200, wiring.get_invoice()(current_tenant(), invoice_id).model_dump(mode="json"))
+    return view_answer(wiring.get_invoice()(current_tenant(), invoice_id))
 
 
-previewable_operation(
-    "invoice.create", OneOffInvoiceCreate, wiring.create_one_off_invoice, "customer_id", 201, keyed=True
+body_operation(
+    "invoice.create",
+    OneOffInvoiceCreate,
+    wiring.create_one_off_invoice,
+    201,
+    owner="customer_id",
+    previewable=True,
+    keyed=True,
 )
 
 
-@router.post(
+@routes.post(
     "/v1/customers/<customer_id>/invoices",
-    summary="Issue a one-off invoice of items (preview=true: show it, write nothing)",
-    responses=route_answers(201, OneOffResult, "The numbered invoice with its page", 404, 409, 422),
-    tags=["invoices"],
+    "Issue a one-off invoice of items (preview=true: show it, write nothing)",
+    (201, OneOffResult, "The numbered invoice with its page", 404, 409, 422),
 )
 def create_one_off_invoice(
     customer_id: CustomerId,

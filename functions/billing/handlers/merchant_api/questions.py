@@ -3,32 +3,34 @@
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from billing.handlers.api_operations import operation
-from billing.handlers.merchant_api.app import IdempotencyKey, InvoiceId, current_tenant, json_answer, once
-from billing.handlers.openapi import route_answers
+from billing.handlers.merchant_api.app import (
+    IdempotencyKey,
+    InvoiceId,
+    NounRoutes,
+    QuestionId,
+    current_tenant,
+    once,
+    view_answer,
+)
 from billing.services.customers.list import DEFAULT_LIMIT, MAX_LIMIT
 from billing.services.invoices.open_questions import OpenQuestionList
 from billing.services.invoices.questions import Answer, QuestionList, questions_of
 from billing.wiring import merchant as wiring
 
-router = Router()
+routes = NounRoutes("questions")
+router = routes.router
 
-QuestionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
-
-@router.get(
+@routes.get(
     "/v1/invoices/<invoice_id>/questions",
-    summary="The questions the customer asked on the invoice's page, open and answered",
-    responses=route_answers(200, QuestionList, "The invoice's questions", 404),
-    tags=["questions"],
+    "The questions the customer asked on the invoice's page, open and answered",
+    (200, QuestionList, "The invoice's questions", 404),
 )
 def list_questions(invoice_id: InvoiceId) -> Response[str]:
-    return json_answer(
-        200, wiring.invoice_questions().list(current_tenant(), invoice_id).model_dump(mode="json")
-    )
+    return view_answer(wiring.invoice_questions().list(current_tenant(), invoice_id))
 
 
 @operation("question.answer")
@@ -44,11 +46,10 @@ def _answer_question(tenant_id: str, request: dict[str, Any]) -> tuple[int, Any]
     return 200, questions_of(stored).model_dump(mode="json")
 
 
-@router.post(
+@routes.post(
     "/v1/invoices/<invoice_id>/questions/<question_id>/answer",
-    summary="Answer a question: shown on the page, e-mailed to the customer, audited",
-    responses=route_answers(200, QuestionList, "The invoice's questions, this one answered", 404, 409, 422),
-    tags=["questions"],
+    "Answer a question: shown on the page, e-mailed to the customer, audited",
+    (200, QuestionList, "The invoice's questions, this one answered", 404, 409, 422),
 )
 def answer_question(
     invoice_id: InvoiceId, question_id: QuestionId, body: Answer, idempotency_key: IdempotencyKey
@@ -61,13 +62,12 @@ def answer_question(
     return once("question.answer", idempotency_key, body, params)
 
 
-@router.get(
+@routes.get(
     "/v1/questions",
-    summary="The tenant's open questions, across invoices, with each one's invoice and customer",
+    "The tenant's open questions, across invoices, with each one's invoice and customer",
+    (200, OpenQuestionList, "A page of open questions"),
     description="Newest first (order=newest) or oldest first (order=oldest, the queue order), a page "
     "at a time; answering a question takes it off the list.",
-    responses=route_answers(200, OpenQuestionList, "A page of open questions"),
-    tags=["questions"],
 )
 def list_open_questions(
     status: Annotated[Literal["open"], Query(description="only open questions are listed")] = "open",
@@ -75,5 +75,4 @@ def list_open_questions(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response[str]:
-    answer = wiring.open_questions()(current_tenant(), limit, cursor, order)
-    return json_answer(200, answer.model_dump(mode="json"))
+    return view_answer(wiring.open_questions()(current_tenant(), limit, cursor, order))
