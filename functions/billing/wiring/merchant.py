@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.wiring.core import bind_tables
+from billing.wiring import TableStore
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
@@ -33,31 +33,19 @@ if TYPE_CHECKING:
     from billing.services.subscriptions.start import StartSubscription
 
 
-@cache
-def tenants() -> DynamoTenantDirectory:
-    """The merchant API's own tenant cache. In AWS every function has its own container anyway; in one
-    local process (the demo, the tests) it keeps the API's reads from serving stale settings to the
-    other functions' code after a tenant is changed."""
-    from billing.adapters.dynamo.stores import DynamoTenantDirectory
-
-    bind_tables()
-    return DynamoTenantDirectory()
-
-
-@cache
-def api_keys() -> DynamoApiKeys:
-    from billing.adapters.dynamo.usage import DynamoApiKeys
-
-    bind_tables()
-    return DynamoApiKeys()
-
-
-@cache
-def customer_records() -> DynamoCustomerRecords:
-    from billing.adapters.dynamo.customers import DynamoCustomerRecords
-
-    bind_tables()
-    return DynamoCustomerRecords()
+# The merchant API's own tenant cache. In AWS every function has its own container anyway; in one local
+# process (the demo, the tests) it keeps the API's reads from serving stale settings to the other
+# functions' code after a tenant is changed.
+tenants: TableStore[DynamoTenantDirectory] = TableStore("dynamo.stores.DynamoTenantDirectory")
+api_keys: TableStore[DynamoApiKeys] = TableStore("dynamo.usage.DynamoApiKeys")
+customer_records: TableStore[DynamoCustomerRecords] = TableStore("dynamo.customers.DynamoCustomerRecords")
+subscription_records: TableStore[DynamoSubscriptionRecords] = TableStore(
+    "dynamo.subscriptions.DynamoSubscriptionRecords"
+)
+invoice_reads: TableStore[DynamoInvoiceReads] = TableStore("dynamo.invoice_reads.DynamoInvoiceReads")
+ledger_documents: TableStore[DynamoLedgerDocuments] = TableStore(
+    "dynamo.ledger_documents.DynamoLedgerDocuments"
+)
 
 
 @cache
@@ -88,14 +76,6 @@ def list_customers() -> ListCustomers:
     from billing.services.customers.list import ListCustomers
 
     return ListCustomers(records=customer_records())
-
-
-@cache
-def subscription_records() -> DynamoSubscriptionRecords:
-    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
-
-    bind_tables()
-    return DynamoSubscriptionRecords()
 
 
 @cache
@@ -138,14 +118,6 @@ def cancel_subscription() -> CancelSubscription:
 
 
 @cache
-def invoice_reads() -> DynamoInvoiceReads:
-    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
-
-    bind_tables()
-    return DynamoInvoiceReads()
-
-
-@cache
 def list_invoices() -> ListInvoices:
     from billing.services.invoices.list import ListInvoices
     from billing.settings import settings
@@ -163,15 +135,14 @@ def get_invoice() -> GetInvoice:
 
 @cache
 def upcoming_invoice() -> UpcomingInvoice:
-    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.services.billing_run import SystemClock
     from billing.services.invoices.upcoming import UpcomingInvoice
-    from billing.wiring.core import customer_directory
+    from billing.wiring.core import customer_directory, usage_reader
 
     return UpcomingInvoice(
         customers=customer_directory(),
         tenants=tenants(),
-        usage=DynamoUsageReader(),
+        usage=usage_reader(),
         clock=SystemClock(),
     )
 
@@ -184,14 +155,6 @@ def invoice_questions() -> InvoiceQuestions:
 
 
 # ------------------------------------------------------------------------------ ledger documents
-
-
-@cache
-def ledger_documents() -> DynamoLedgerDocuments:
-    from billing.adapters.dynamo.ledger_documents import DynamoLedgerDocuments
-
-    bind_tables()
-    return DynamoLedgerDocuments()
 
 
 @cache
