@@ -84,6 +84,18 @@ def page_change() -> PageChange:
     )
 
 
+class CustomerAction(PageChange):
+    """What a customer's own action from the page is built with besides: the email confirming it and the
+    page's address the email links to."""
+
+    mailer: SesMailer
+    pages_base_url: str
+
+
+def customer_action() -> CustomerAction:
+    return CustomerAction(**page_change(), mailer=mailer(), pages_base_url=settings().pages_base_url)
+
+
 @cache
 def start_billing_run() -> StartBillingRun:
     from billing.adapters.aws import SqsInvoiceQueue
@@ -324,13 +336,11 @@ def payment_method_change() -> ChangePaymentMethod:
         return mandate is not None and mandate.status.value in AUTOGIRO_IN_FORCE
 
     return ChangePaymentMethod(
-        **page_change(),
+        **customer_action(),
         cards=stripe_records(),
         cancel_autogiro=cancel_autogiro_mandate(),
         autogiro_in_force=autogiro_in_force,
-        mailer=mailer(),
         mail=MethodChangeConfirmationMail(),
-        pages_base_url=settings().pages_base_url,
     )
 
 

@@ -12,7 +12,7 @@ from billing.wiring.core import (
     audit_trail,
     bind_tables,
     cancel_autogiro_mandate,
-    mailer,
+    customer_action,
     page_change,
     stripe_records,
 )
@@ -47,12 +47,10 @@ def stop_autopay() -> StopAutopay:
     from billing.services.payment_control import StopAutopay
 
     return StopAutopay(
-        **page_change(),
+        **customer_action(),
         cards=stripe_records(),
         cancel_autogiro=cancel_autogiro_mandate(),
-        mailer=mailer(),
         confirmation=StopConfirmationMail(),
-        pages_base_url=settings().pages_base_url,
     )
 
 
@@ -73,10 +71,8 @@ def switch_plan_from_page() -> SwitchPlanFromPage:
     from billing.wiring.merchant import change_plan, subscription_records
 
     return SwitchPlanFromPage(
-        **page_change(),
+        **customer_action(),
         records=subscription_records(),
         change_plan=change_plan(),
-        mailer=mailer(),
         confirmation=PlanSwitchMail(),
-        pages_base_url=settings().pages_base_url,
     )

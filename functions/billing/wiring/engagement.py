@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from billing.settings import settings
 from billing.wiring import TableStore
 from billing.wiring.core import (
+    customer_action,
     customer_directory,
     invoice_ledger,
     mailer,
-    page_change,
     tenant_directory,
     usage_reader,
 )
@@ -72,11 +72,9 @@ def choose_spend_alert() -> ChooseSpendAlert:
     from billing.services.spend_alerts.choose import ChooseSpendAlert
 
     return ChooseSpendAlert(
-        **page_change(),
+        **customer_action(),
         store=spend_alerts(),
-        mailer=mailer(),
         mail=SpendAlertEmails(),
-        pages_base_url=settings().pages_base_url,
         counts=engagement_counts(),
     )
 
@@ -103,16 +101,13 @@ def customer_exit() -> CustomerExit:
     from billing.services.subscriptions.customer_exit import CustomerExit
     from billing.wiring.merchant import cancel_subscription
 
-    s = settings()
     return CustomerExit(
-        **page_change(),
+        **customer_action(),
         cancel=cancel_subscription(),
         advice=PresenterPlanAdvice(invoice_presenter()),
         confirmations=DynamoExitConfirmations(),
-        mailer=mailer(),
         mail=ExitEmails(),
-        pages_base_url=s.pages_base_url,
-        api_base_url=s.api_base_url,
+        api_base_url=settings().api_base_url,
         counts=engagement_counts(),
         usage=usage_reader(),
     )
@@ -124,15 +119,13 @@ def customer_pause() -> CustomerPause:
     from billing.adapters.exit_page import PauseEmails
     from billing.services.subscriptions.customer_pause import CustomerPause
     from billing.services.subscriptions.pause import PauseSubscription
-    from billing.wiring.merchant import subscription_records, tenants
+    from billing.wiring.merchant import subscriptions
 
-    parts = page_change()
+    parts = customer_action()
     return CustomerPause(
         **parts,
-        pause=PauseSubscription(records=subscription_records(), tenants=tenants(), clock=parts["clock"]),
+        pause=PauseSubscription(**subscriptions(clock=parts["clock"])),
         confirmations=DynamoPauseConfirmations(),
-        mailer=mailer(),
         mail=PauseEmails(),
-        pages_base_url=settings().pages_base_url,
         counts=engagement_counts(),
     )

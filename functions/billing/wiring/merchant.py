@@ -4,7 +4,7 @@ them, so a customer made either way goes through the same checks)."""
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from billing.wiring import TableStore
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.services.billing_run import IssueInvoice, RandomTokens
     from billing.services.credit_notes.create import CreateCreditNote
     from billing.services.credit_notes.get import GetCreditNote
     from billing.services.customers.create import CreateCustomer
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from billing.services.invoices.open_questions import ListOpenQuestions
     from billing.services.invoices.questions import InvoiceQuestions
     from billing.services.invoices.upcoming import UpcomingInvoice
+    from billing.services.ports import Clock
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
     from billing.services.subscriptions.get import GetSubscription
@@ -78,12 +80,37 @@ def list_customers() -> ListCustomers:
     return ListCustomers(records=customer_records())
 
 
+class Subscriptions(TypedDict):
+    """What every use case on a subscription is built with: the records, the tenants' catalogs, a clock."""
+
+    records: DynamoSubscriptionRecords
+    tenants: DynamoTenantDirectory
+    clock: Clock
+
+
+def subscriptions(clock: Clock | None = None) -> Subscriptions:
+    """The container's subscription records and tenants, at the system's time unless a clock is given."""
+    from billing.services.billing_run import SystemClock
+
+    return Subscriptions(
+        records=subscription_records(), tenants=tenants(), clock=SystemClock() if clock is None else clock
+    )
+
+
+def plan_change(parts: Subscriptions) -> ChangePlan:
+    """A plan change over these parts, the invoice it makes delivered as the billing run delivers one."""
+    from billing.services.billing_run import RandomTokens
+    from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.wiring.core import issue_invoice
+
+    return ChangePlan(**parts, delivery=issue_invoice(), tokens=RandomTokens())
+
+
 @cache
 def start_subscription() -> StartSubscription:
-    from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.start import StartSubscription
 
-    return StartSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
+    return StartSubscription(**subscriptions())
 
 
 @cache
@@ -96,25 +123,14 @@ def get_subscription() -> GetSubscription:
 
 @cache
 def change_plan() -> ChangePlan:
-    from billing.services.billing_run import RandomTokens, SystemClock
-    from billing.services.subscriptions.change_plan import ChangePlan
-    from billing.wiring.core import issue_invoice
-
-    return ChangePlan(
-        records=subscription_records(),
-        tenants=tenants(),
-        delivery=issue_invoice(),
-        tokens=RandomTokens(),
-        clock=SystemClock(),
-    )
+    return plan_change(subscriptions())
 
 
 @cache
 def cancel_subscription() -> CancelSubscription:
-    from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.cancel import CancelSubscription
 
-    return CancelSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
+    return CancelSubscription(**subscriptions())
 
 
 @cache
@@ -157,35 +173,42 @@ def invoice_questions() -> InvoiceQuestions:
 # ------------------------------------------------------------------------------ ledger documents
 
 
-@cache
-def create_one_off_invoice() -> CreateOneOffInvoice:
+class LedgerIssuing(TypedDict):
+    """What a use case that issues a ledger document (a one-off invoice, a credit note) is built with."""
+
+    ledger: DynamoLedgerDocuments
+    tenants: DynamoTenantDirectory
+    delivery: IssueInvoice
+    tokens: RandomTokens
+    clock: Clock
+
+
+def ledger_issuing() -> LedgerIssuing:
     from billing.services.billing_run import RandomTokens, SystemClock
-    from billing.services.invoices.create import CreateOneOffInvoice
     from billing.wiring.core import issue_invoice
 
-    return CreateOneOffInvoice(
+    return LedgerIssuing(
         ledger=ledger_documents(),
         tenants=tenants(),
         delivery=issue_invoice(),
         tokens=RandomTokens(),
         clock=SystemClock(),
     )
+
+
+@cache
+def create_one_off_invoice() -> CreateOneOffInvoice:
+    from billing.services.invoices.create import CreateOneOffInvoice
+
+    return CreateOneOffInvoice(**ledger_issuing())
 
 
 @cache
 def create_credit_note() -> CreateCreditNote:
-    from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.credit_notes.create import CreateCreditNote
-    from billing.wiring.core import invoice_pages, issue_invoice
+    from billing.wiring.core import invoice_pages
 
-    return CreateCreditNote(
-        ledger=ledger_documents(),
-        tenants=tenants(),
-        delivery=issue_invoice(),
-        pages=invoice_pages(),
-        tokens=RandomTokens(),
-        clock=SystemClock(),
-    )
+    return CreateCreditNote(**ledger_issuing(), pages=invoice_pages())
 
 
 @cache

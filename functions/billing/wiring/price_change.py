@@ -88,19 +88,12 @@ def carry_out(clock: Clock) -> CarryOut:
     stored now, not as a warm container cached them before the change was scheduled."""
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
-    from billing.services.billing_run import RandomTokens
     from billing.services.price_changes.carry_out import CarryOut
     from billing.services.subscriptions.cancel import CancelSubscription
-    from billing.services.subscriptions.change_plan import ChangePlan
-    from billing.wiring.core import issue_invoice
+    from billing.wiring.merchant import Subscriptions, plan_change
 
     bind_tables()
-    tenants, records = DynamoTenantDirectory(), DynamoSubscriptionRecords()
+    parts = Subscriptions(records=DynamoSubscriptionRecords(), tenants=DynamoTenantDirectory(), clock=clock)
     return CarryOut(
-        store=price_changes(),
-        change_plan=ChangePlan(
-            records=records, tenants=tenants, delivery=issue_invoice(), tokens=RandomTokens(), clock=clock
-        ),
-        cancel=CancelSubscription(records=records, tenants=tenants, clock=clock),
-        clock=clock,
+        store=price_changes(), change_plan=plan_change(parts), cancel=CancelSubscription(**parts), clock=clock
     )
