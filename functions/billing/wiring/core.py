@@ -85,8 +85,8 @@ def page_change() -> PageChange:
 
 
 class CustomerAction(PageChange):
-    """What a customer's own action from the page is built with besides: the email confirming it and the
-    page's address the email links to."""
+    """A page change that is the customer's own action, confirmed by email: besides, the mailer and the
+    pages' address the email links to."""
 
     mailer: SesMailer
     pages_base_url: str
