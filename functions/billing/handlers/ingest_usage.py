@@ -31,7 +31,8 @@ from billing.services.ingest_usage import (
     parse_json_integer,
     tenant_for_key,
 )
-from billing.wiring.core import bind_tables, tenant_directory
+from billing.wiring import TableStore
+from billing.wiring.core import tenant_directory
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.usage import DynamoApiKeys
@@ -50,7 +51,6 @@ def ingest() -> IngestUsage:
     from billing.services.billing_run import SystemClock
     from billing.wiring.engagement import watch_spend
 
-    bind_tables()
     return IngestUsage(
         tenants=tenant_directory(),
         customers=DynamoUsageCustomers(),
@@ -61,12 +61,8 @@ def ingest() -> IngestUsage:
     )
 
 
-@cache
-def api_keys() -> "DynamoApiKeys":
-    from billing.adapters.dynamo.usage import DynamoApiKeys
-
-    bind_tables()
-    return DynamoApiKeys()
+# Its own key cache, apart from the merchant API's (billing.wiring.merchant.api_keys).
+api_keys: TableStore["DynamoApiKeys"] = TableStore("dynamo.usage.DynamoApiKeys")
 
 
 def batch_key(headers: dict[str, str]) -> str | None:

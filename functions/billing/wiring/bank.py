@@ -8,10 +8,10 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from billing.settings import settings
+from billing.wiring import TableStore
 from billing.wiring.core import (
     apply_payment_event,
     audit_trail,
-    bind_tables,
     invoice_ledger,
     tenant_directory,
 )
@@ -22,12 +22,7 @@ if TYPE_CHECKING:
     from billing.services.bank_payments.booking import Booking
 
 
-@cache
-def bank_ledger() -> DynamoBankLedger:
-    from billing.adapters.dynamo.bank_payments import DynamoBankLedger
-
-    bind_tables()
-    return DynamoBankLedger()
+bank_ledger: TableStore[DynamoBankLedger] = TableStore("dynamo.bank_payments.DynamoBankLedger")
 
 
 @cache

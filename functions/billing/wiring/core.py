@@ -7,9 +7,10 @@ Only what a handler asks for is built (and imported): cold starts pay for their 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from billing.settings import settings
+from billing.wiring import TableStore, bind_tables
 from billing.wiring.pages import invoice_presenter
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         DynamoTenantDirectory,
     )
     from billing.adapters.dynamo.stripe_events import DynamoStripeEvents
+    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.payment_emails import EmailPaymentNotices
     from billing.adapters.secrets import SecretsManagerStripeCredentials
     from billing.adapters.stripe_gateway import StripePaymentGateway
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
         ExportRequestFile,
         ImportReport,
     )
-    from billing.services.billing_run import IssueInvoice, StartBillingRun
+    from billing.services.billing_run import IssueInvoice, StartBillingRun, SystemClock
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.services.payment_method_change import ChangePaymentMethod
@@ -45,78 +47,17 @@ if TYPE_CHECKING:
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
 
-
-@cache
-def bind_tables() -> None:
-    from billing.adapters.dynamo.models import bind
-
-    bind(settings())
-
-
-@cache
-def start_billing_run() -> StartBillingRun:
-    from billing.adapters.aws import SqsInvoiceQueue
-    from billing.adapters.dynamo.stores import DynamoCustomerDirectory, DynamoRunLedger
-    from billing.services.billing_run import StartBillingRun, SystemClock
-
-    bind_tables()
-    return StartBillingRun(
-        customers=DynamoCustomerDirectory(),
-        runs=DynamoRunLedger(),
-        queue=SqsInvoiceQueue(settings().invoice_queue_url),
-        clock=SystemClock(),
-    )
-
-
-@cache
-def run_ledger() -> DynamoRunLedger:
-    from billing.adapters.dynamo.stores import DynamoRunLedger
-
-    bind_tables()
-    return DynamoRunLedger()
-
-
-@cache
-def invoice_ledger() -> DynamoInvoiceLedger:
-    from billing.adapters.dynamo.stores import DynamoInvoiceLedger
-
-    bind_tables()
-    return DynamoInvoiceLedger()
-
-
-@cache
-def tenant_directory() -> DynamoTenantDirectory:
-    from billing.adapters.dynamo.stores import DynamoTenantDirectory
-
-    bind_tables()
-    return DynamoTenantDirectory()
-
-
-@cache
-def customer_directory() -> DynamoCustomerDirectory:
-    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
-
-    bind_tables()
-    return DynamoCustomerDirectory()
-
-
-@cache
-def invoice_pages() -> InvoicePages:
-    from billing.adapters.aws import S3PagePublisher
-    from billing.adapters.dynamo.usage import DynamoUsageReader
-    from billing.services.billing_run import SystemClock
-    from billing.services.invoice_pages import InvoicePages
-
-    s = settings()
-    return InvoicePages(
-        tenants=tenant_directory(),
-        customers=customer_directory(),
-        invoices=invoice_ledger(),
-        presenter=invoice_presenter(),
-        pages=S3PagePublisher(s.pages_bucket),
-        clock=SystemClock(),
-        usage=DynamoUsageReader(),
-    )
+run_ledger: TableStore[DynamoRunLedger] = TableStore("dynamo.stores.DynamoRunLedger")
+invoice_ledger: TableStore[DynamoInvoiceLedger] = TableStore("dynamo.stores.DynamoInvoiceLedger")
+tenant_directory: TableStore[DynamoTenantDirectory] = TableStore("dynamo.stores.DynamoTenantDirectory")
+customer_directory: TableStore[DynamoCustomerDirectory] = TableStore("dynamo.stores.DynamoCustomerDirectory")
+audit_trail: TableStore[DynamoAuditTrail] = TableStore("dynamo.stores.DynamoAuditTrail")
+usage_reader: TableStore[DynamoUsageReader] = TableStore("dynamo.usage.DynamoUsageReader")
+stripe_records: TableStore[DynamoStripeRecords] = TableStore("dynamo.mandates.DynamoStripeRecords")
+stripe_events: TableStore[DynamoStripeEvents] = TableStore("dynamo.stripe_events.DynamoStripeEvents")
+dunning_store: TableStore[DynamoDunningStore] = TableStore("dynamo.dunning.DynamoDunningStore")
+# Which invoice each email was, for SES's bounces and complaints (billing.services.deliveries).
+delivery_log: TableStore[DynamoDeliveryLog] = TableStore("dynamo.engagement.DynamoDeliveryLog")
 
 
 @cache
@@ -126,24 +67,74 @@ def mailer() -> SesMailer:
     return SesMailer(settings().sender_email)
 
 
-@cache
-def audit_trail() -> DynamoAuditTrail:
-    from billing.adapters.dynamo.stores import DynamoAuditTrail
+class PageChange(TypedDict):
+    """What every use case that changes an invoice and publishes its page again is built with."""
 
-    bind_tables()
-    return DynamoAuditTrail()
+    invoices: DynamoInvoiceLedger
+    pages: InvoicePages
+    audit: DynamoAuditTrail
+    clock: SystemClock
+
+
+def page_change() -> PageChange:
+    from billing.services.billing_run import SystemClock
+
+    return PageChange(
+        invoices=invoice_ledger(), pages=invoice_pages(), audit=audit_trail(), clock=SystemClock()
+    )
+
+
+class CustomerAction(PageChange):
+    """A page change that is the customer's own action, confirmed by email: besides, the mailer and the
+    pages' address the email links to."""
+
+    mailer: SesMailer
+    pages_base_url: str
+
+
+def customer_action() -> CustomerAction:
+    return CustomerAction(**page_change(), mailer=mailer(), pages_base_url=settings().pages_base_url)
+
+
+@cache
+def start_billing_run() -> StartBillingRun:
+    from billing.adapters.aws import SqsInvoiceQueue
+    from billing.services.billing_run import StartBillingRun, SystemClock
+
+    return StartBillingRun(
+        customers=customer_directory(),
+        runs=run_ledger(),
+        queue=SqsInvoiceQueue(settings().invoice_queue_url),
+        clock=SystemClock(),
+    )
+
+
+@cache
+def invoice_pages() -> InvoicePages:
+    from billing.adapters.aws import S3PagePublisher
+    from billing.services.billing_run import SystemClock
+    from billing.services.invoice_pages import InvoicePages
+
+    return InvoicePages(
+        tenants=tenant_directory(),
+        customers=customer_directory(),
+        invoices=invoice_ledger(),
+        presenter=invoice_presenter(),
+        pages=S3PagePublisher(settings().pages_bucket),
+        clock=SystemClock(),
+        usage=usage_reader(),
+    )
 
 
 @cache
 def issue_invoice() -> IssueInvoice:
-    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.services.autopay import AutopayAtIssue
     from billing.services.billing_run import IssueInvoice, SystemClock
 
     mandates, _ = autogiro_store()
     return IssueInvoice(
         tenants=tenant_directory(),
-        usage=DynamoUsageReader(),
+        usage=usage_reader(),
         invoices=invoice_ledger(),
         runs=run_ledger(),
         pages=invoice_pages(),
@@ -155,27 +146,12 @@ def issue_invoice() -> IssueInvoice:
 
 @cache
 def page_actions() -> PageActions:
-    from billing.services.billing_run import SystemClock
     from billing.services.invoice_pages import PageActions
 
-    return PageActions(
-        pages=invoice_pages(),
-        invoices=invoice_ledger(),
-        audit=audit_trail(),
-        mailer=mailer(),
-        clock=SystemClock(),
-    )
+    return PageActions(**page_change(), mailer=mailer())
 
 
 # ---------------------------------------------------------------- Stripe payments (docs/payments.md)
-
-
-@cache
-def stripe_records() -> DynamoStripeRecords:
-    from billing.adapters.dynamo.mandates import DynamoStripeRecords
-
-    bind_tables()
-    return DynamoStripeRecords()
 
 
 @cache
@@ -242,55 +218,28 @@ def start_payment() -> StartPayment:
 
 @cache
 def process_stripe_event() -> ProcessStripeEvent:
-    from billing.services.billing_run import SystemClock
     from billing.services.payments import ProcessStripeEvent
 
     return ProcessStripeEvent(
+        **page_change(),
         settle=apply_payment_event(),
         records=stripe_records(),
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
         emails=payment_notices(),
-        audit=audit_trail(),
-        clock=SystemClock(),
         held=stripe_events(),
         method_change=payment_method_change(),
     )
 
 
 @cache
-def stripe_events() -> DynamoStripeEvents:
-    from billing.adapters.dynamo.stripe_events import DynamoStripeEvents
-
-    bind_tables()
-    return DynamoStripeEvents()
-
-
-@cache
 def collect_due_payments() -> CollectDuePayments:
-    from billing.services.billing_run import SystemClock
     from billing.services.payments import CollectDuePayments
 
     return CollectDuePayments(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
-        records=stripe_records(),
-        gateways=stripe_gateway,
-        emails=payment_notices(),
-        audit=audit_trail(),
-        clock=SystemClock(),
+        **page_change(), records=stripe_records(), gateways=stripe_gateway, emails=payment_notices()
     )
 
 
 # ---------------------------------------------------------------- dunning (docs/dunning.md)
-
-
-@cache
-def dunning_store() -> DynamoDunningStore:
-    from billing.adapters.dynamo.dunning import DynamoDunningStore
-
-    bind_tables()
-    return DynamoDunningStore()
 
 
 @cache
@@ -303,53 +252,48 @@ def dunning_mail() -> JinjaDunningMail:
 @cache
 def send_reminders() -> SendReminders:
     from billing.adapters.dunning_page import load_reference_rates
-    from billing.services.billing_run import SystemClock
     from billing.services.dunning import SendReminders
     from billing.wiring import outbox as outbox_wiring
 
     return SendReminders(
+        **page_change(),
         tenants=tenant_directory(),
         customers=customer_directory(),
-        invoices=invoice_ledger(),
         store=dunning_store(),
-        pages=invoice_pages(),
         mail=dunning_mail(),
         mailer=mailer(),
-        audit=audit_trail(),
         rates=load_reference_rates(),
-        clock=SystemClock(),
         effects=outbox_wiring.drive_outbox(),  # the reminder's email, page and merchant events
     )
 
 
 @cache
 def customer_relief() -> CustomerRelief:
-    from billing.services.billing_run import SystemClock
     from billing.services.relief import CustomerRelief
 
-    return CustomerRelief(
-        invoices=invoice_ledger(),
-        store=dunning_store(),
-        pages=invoice_pages(),
-        mail=dunning_mail(),
-        mailer=mailer(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
+    return CustomerRelief(**page_change(), store=dunning_store(), mail=dunning_mail(), mailer=mailer())
 
 
 @cache
 def answer_question() -> AnswerQuestion:
-    from billing.services.billing_run import SystemClock
     from billing.services.dunning import AnswerQuestion
 
-    return AnswerQuestion(
+    return AnswerQuestion(**page_change(), store=dunning_store(), mail=dunning_mail(), mailer=mailer())
+
+
+@cache
+def export_for_collection() -> ExportForCollection:
+    from billing.adapters.dunning_page import load_reference_rates
+    from billing.services.billing_run import SystemClock
+    from billing.services.dunning import ExportForCollection
+
+    return ExportForCollection(
+        tenants=tenant_directory(),
+        customers=customer_directory(),
         invoices=invoice_ledger(),
         store=dunning_store(),
-        pages=invoice_pages(),
-        mail=dunning_mail(),
-        mailer=mailer(),
         audit=audit_trail(),
+        rates=load_reference_rates(),
         clock=SystemClock(),
     )
 
@@ -368,16 +312,12 @@ def autogiro_store() -> tuple[DynamoMandateStore, DynamoAutogiroInvoices]:
 @cache
 def autogiro_mandates() -> AutogiroMandates:
     from billing.services.autogiro import AutogiroMandates
-    from billing.services.billing_run import SystemClock
 
     mandates, autogiro_invoices = autogiro_store()
     return AutogiroMandates(
-        invoices=invoice_ledger(),
+        **page_change(),
         autogiro_invoices=autogiro_invoices,
         mandates=mandates,
-        pages=invoice_pages(),
-        audit=audit_trail(),
-        clock=SystemClock(),
         method_change=payment_method_change(),
     )
 
@@ -386,7 +326,6 @@ def autogiro_mandates() -> AutogiroMandates:
 def payment_method_change() -> ChangePaymentMethod:
     """A new automatic method takes over from the one in force, confirmed once (issue 17)."""
     from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
-    from billing.services.billing_run import SystemClock
     from billing.services.payment_control import AUTOGIRO_IN_FORCE
     from billing.services.payment_method_change import ChangePaymentMethod
 
@@ -397,16 +336,11 @@ def payment_method_change() -> ChangePaymentMethod:
         return mandate is not None and mandate.status.value in AUTOGIRO_IN_FORCE
 
     return ChangePaymentMethod(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
+        **customer_action(),
         cards=stripe_records(),
         cancel_autogiro=cancel_autogiro_mandate(),
         autogiro_in_force=autogiro_in_force,
-        mailer=mailer(),
         mail=MethodChangeConfirmationMail(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-        pages_base_url=settings().pages_base_url,
     )
 
 
@@ -450,43 +384,13 @@ def cancel_autogiro_mandate() -> CancelMandate:
 def import_autogiro() -> ImportReport:
     from billing.adapters.autogiro import S3AutogiroFiles
     from billing.services.autogiro import ImportReport
-    from billing.services.billing_run import SystemClock
 
     mandates, autogiro_invoices = autogiro_store()
     return ImportReport(
+        **page_change(),
         tenants=tenant_directory().get,
-        invoices=invoice_ledger(),
         autogiro_invoices=autogiro_invoices,
         mandates=mandates,
-        pages=invoice_pages(),
         settle=apply_payment_event(),  # the same settlement as Stripe's, receipt included
         files=S3AutogiroFiles(settings().pages_bucket),
-        audit=audit_trail(),
-        clock=SystemClock(),
     )
-
-
-@cache
-def export_for_collection() -> ExportForCollection:
-    from billing.adapters.dunning_page import load_reference_rates
-    from billing.services.billing_run import SystemClock
-    from billing.services.dunning import ExportForCollection
-
-    return ExportForCollection(
-        tenants=tenant_directory(),
-        customers=customer_directory(),
-        invoices=invoice_ledger(),
-        store=dunning_store(),
-        audit=audit_trail(),
-        rates=load_reference_rates(),
-        clock=SystemClock(),
-    )
-
-
-@cache
-def delivery_log() -> DynamoDeliveryLog:
-    """Which invoice each email was, for SES's bounces and complaints (billing.services.deliveries)."""
-    from billing.adapters.dynamo.engagement import DynamoDeliveryLog
-
-    bind_tables()
-    return DynamoDeliveryLog()

@@ -12,9 +12,8 @@ from billing.wiring.core import (
     audit_trail,
     bind_tables,
     cancel_autogiro_mandate,
-    invoice_ledger,
-    invoice_pages,
-    mailer,
+    customer_action,
+    page_change,
     stripe_records,
 )
 
@@ -45,19 +44,13 @@ def erase_customer() -> EraseCustomer:
 def stop_autopay() -> StopAutopay:
     """The customer stops automatic payment from the page (issue 17): card mandate or Autogiro."""
     from billing.adapters.payment_control_mail import StopConfirmationMail
-    from billing.services.billing_run import SystemClock
     from billing.services.payment_control import StopAutopay
 
     return StopAutopay(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
+        **customer_action(),
         cards=stripe_records(),
         cancel_autogiro=cancel_autogiro_mandate(),
-        mailer=mailer(),
         confirmation=StopConfirmationMail(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-        pages_base_url=settings().pages_base_url,
     )
 
 
@@ -65,35 +58,21 @@ def stop_autopay() -> StopAutopay:
 def switch_language() -> SwitchLanguage:
     """The customer switches the page's language, remembered as theirs (issue 17)."""
     from billing.adapters.dynamo.customer_language import DynamoCustomerLanguage
-    from billing.services.billing_run import SystemClock
     from billing.services.page_language import SwitchLanguage
 
-    bind_tables()
-    return SwitchLanguage(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
-        customers=DynamoCustomerLanguage(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-    )
+    return SwitchLanguage(**page_change(), customers=DynamoCustomerLanguage())
 
 
 @cache
 def switch_plan_from_page() -> SwitchPlanFromPage:
     """The customer switches plan from the page's advice (issue 15), through the merchant's use case."""
     from billing.adapters.plan_switch_mail import PlanSwitchMail
-    from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.page_switch import SwitchPlanFromPage
     from billing.wiring.merchant import change_plan, subscription_records
 
     return SwitchPlanFromPage(
-        invoices=invoice_ledger(),
-        pages=invoice_pages(),
+        **customer_action(),
         records=subscription_records(),
         change_plan=change_plan(),
-        mailer=mailer(),
         confirmation=PlanSwitchMail(),
-        audit=audit_trail(),
-        clock=SystemClock(),
-        pages_base_url=settings().pages_base_url,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from billing.wiring.core import bind_tables, invoice_ledger
+from billing.wiring.core import customer_directory, invoice_ledger
 
 if TYPE_CHECKING:
     from billing.services.customer_data.usage_export import ExportUsage
@@ -13,15 +13,13 @@ if TYPE_CHECKING:
 
 @cache
 def export_usage() -> ExportUsage:
-    from billing.adapters.dynamo.stores import DynamoCustomerDirectory
     from billing.adapters.dynamo.usage import DynamoUsageExport
     from billing.services.billing_run import SystemClock
     from billing.services.customer_data.usage_export import ExportUsage
 
-    bind_tables()
     return ExportUsage(
         invoices=invoice_ledger(),
-        customers=DynamoCustomerDirectory(),
+        customers=customer_directory(),
         usage=DynamoUsageExport(),
         clock=SystemClock(),
     )

@@ -4,9 +4,9 @@ them, so a customer made either way goes through the same checks)."""
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
-from billing.wiring.core import bind_tables
+from billing.wiring import TableStore
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.customers import DynamoCustomerRecords
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
     from billing.adapters.dynamo.usage import DynamoApiKeys
+    from billing.services.billing_run import IssueInvoice, RandomTokens
     from billing.services.credit_notes.create import CreateCreditNote
     from billing.services.credit_notes.get import GetCreditNote
     from billing.services.customers.create import CreateCustomer
@@ -27,37 +28,26 @@ if TYPE_CHECKING:
     from billing.services.invoices.open_questions import ListOpenQuestions
     from billing.services.invoices.questions import InvoiceQuestions
     from billing.services.invoices.upcoming import UpcomingInvoice
+    from billing.services.ports import Clock
     from billing.services.subscriptions.cancel import CancelSubscription
     from billing.services.subscriptions.change_plan import ChangePlan
     from billing.services.subscriptions.get import GetSubscription
     from billing.services.subscriptions.start import StartSubscription
 
 
-@cache
-def tenants() -> DynamoTenantDirectory:
-    """The merchant API's own tenant cache. In AWS every function has its own container anyway; in one
-    local process (the demo, the tests) it keeps the API's reads from serving stale settings to the
-    other functions' code after a tenant is changed."""
-    from billing.adapters.dynamo.stores import DynamoTenantDirectory
-
-    bind_tables()
-    return DynamoTenantDirectory()
-
-
-@cache
-def api_keys() -> DynamoApiKeys:
-    from billing.adapters.dynamo.usage import DynamoApiKeys
-
-    bind_tables()
-    return DynamoApiKeys()
-
-
-@cache
-def customer_records() -> DynamoCustomerRecords:
-    from billing.adapters.dynamo.customers import DynamoCustomerRecords
-
-    bind_tables()
-    return DynamoCustomerRecords()
+# The merchant API's own tenant cache. In AWS every function has its own container anyway; in one local
+# process (the demo, the tests) it keeps the API's reads from serving stale settings to the other
+# functions' code after a tenant is changed.
+tenants: TableStore[DynamoTenantDirectory] = TableStore("dynamo.stores.DynamoTenantDirectory")
+api_keys: TableStore[DynamoApiKeys] = TableStore("dynamo.usage.DynamoApiKeys")
+customer_records: TableStore[DynamoCustomerRecords] = TableStore("dynamo.customers.DynamoCustomerRecords")
+subscription_records: TableStore[DynamoSubscriptionRecords] = TableStore(
+    "dynamo.subscriptions.DynamoSubscriptionRecords"
+)
+invoice_reads: TableStore[DynamoInvoiceReads] = TableStore("dynamo.invoice_reads.DynamoInvoiceReads")
+ledger_documents: TableStore[DynamoLedgerDocuments] = TableStore(
+    "dynamo.ledger_documents.DynamoLedgerDocuments"
+)
 
 
 @cache
@@ -90,20 +80,37 @@ def list_customers() -> ListCustomers:
     return ListCustomers(records=customer_records())
 
 
-@cache
-def subscription_records() -> DynamoSubscriptionRecords:
-    from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
+class Subscriptions(TypedDict):
+    """What every use case on a subscription is built with: the records, the tenants' catalogs, a clock."""
 
-    bind_tables()
-    return DynamoSubscriptionRecords()
+    records: DynamoSubscriptionRecords
+    tenants: DynamoTenantDirectory
+    clock: Clock
+
+
+def subscriptions(clock: Clock | None = None) -> Subscriptions:
+    """The container's subscription records and tenants, at the system's time unless a clock is given."""
+    from billing.services.billing_run import SystemClock
+
+    return Subscriptions(
+        records=subscription_records(), tenants=tenants(), clock=SystemClock() if clock is None else clock
+    )
+
+
+def plan_change(parts: Subscriptions) -> ChangePlan:
+    """A plan change over these parts, the invoice it makes delivered as the billing run delivers one."""
+    from billing.services.billing_run import RandomTokens
+    from billing.services.subscriptions.change_plan import ChangePlan
+    from billing.wiring.core import issue_invoice
+
+    return ChangePlan(**parts, delivery=issue_invoice(), tokens=RandomTokens())
 
 
 @cache
 def start_subscription() -> StartSubscription:
-    from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.start import StartSubscription
 
-    return StartSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
+    return StartSubscription(**subscriptions())
 
 
 @cache
@@ -116,33 +123,14 @@ def get_subscription() -> GetSubscription:
 
 @cache
 def change_plan() -> ChangePlan:
-    from billing.services.billing_run import RandomTokens, SystemClock
-    from billing.services.subscriptions.change_plan import ChangePlan
-    from billing.wiring.core import issue_invoice
-
-    return ChangePlan(
-        records=subscription_records(),
-        tenants=tenants(),
-        delivery=issue_invoice(),
-        tokens=RandomTokens(),
-        clock=SystemClock(),
-    )
+    return plan_change(subscriptions())
 
 
 @cache
 def cancel_subscription() -> CancelSubscription:
-    from billing.services.billing_run import SystemClock
     from billing.services.subscriptions.cancel import CancelSubscription
 
-    return CancelSubscription(records=subscription_records(), tenants=tenants(), clock=SystemClock())
-
-
-@cache
-def invoice_reads() -> DynamoInvoiceReads:
-    from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
-
-    bind_tables()
-    return DynamoInvoiceReads()
+    return CancelSubscription(**subscriptions())
 
 
 @cache
@@ -163,15 +151,14 @@ def get_invoice() -> GetInvoice:
 
 @cache
 def upcoming_invoice() -> UpcomingInvoice:
-    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.services.billing_run import SystemClock
     from billing.services.invoices.upcoming import UpcomingInvoice
-    from billing.wiring.core import customer_directory
+    from billing.wiring.core import customer_directory, usage_reader
 
     return UpcomingInvoice(
         customers=customer_directory(),
         tenants=tenants(),
-        usage=DynamoUsageReader(),
+        usage=usage_reader(),
         clock=SystemClock(),
     )
 
@@ -186,43 +173,42 @@ def invoice_questions() -> InvoiceQuestions:
 # ------------------------------------------------------------------------------ ledger documents
 
 
-@cache
-def ledger_documents() -> DynamoLedgerDocuments:
-    from billing.adapters.dynamo.ledger_documents import DynamoLedgerDocuments
+class LedgerIssuing(TypedDict):
+    """What a use case that issues a ledger document (a one-off invoice, a credit note) is built with."""
 
-    bind_tables()
-    return DynamoLedgerDocuments()
+    ledger: DynamoLedgerDocuments
+    tenants: DynamoTenantDirectory
+    delivery: IssueInvoice
+    tokens: RandomTokens
+    clock: Clock
+
+
+def ledger_issuing() -> LedgerIssuing:
+    from billing.services.billing_run import RandomTokens, SystemClock
+    from billing.wiring.core import issue_invoice
+
+    return LedgerIssuing(
+        ledger=ledger_documents(),
+        tenants=tenants(),
+        delivery=issue_invoice(),
+        tokens=RandomTokens(),
+        clock=SystemClock(),
+    )
 
 
 @cache
 def create_one_off_invoice() -> CreateOneOffInvoice:
-    from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.invoices.create import CreateOneOffInvoice
-    from billing.wiring.core import issue_invoice
 
-    return CreateOneOffInvoice(
-        ledger=ledger_documents(),
-        tenants=tenants(),
-        delivery=issue_invoice(),
-        tokens=RandomTokens(),
-        clock=SystemClock(),
-    )
+    return CreateOneOffInvoice(**ledger_issuing())
 
 
 @cache
 def create_credit_note() -> CreateCreditNote:
-    from billing.services.billing_run import RandomTokens, SystemClock
     from billing.services.credit_notes.create import CreateCreditNote
-    from billing.wiring.core import invoice_pages, issue_invoice
+    from billing.wiring.core import invoice_pages
 
-    return CreateCreditNote(
-        ledger=ledger_documents(),
-        tenants=tenants(),
-        delivery=issue_invoice(),
-        pages=invoice_pages(),
-        tokens=RandomTokens(),
-        clock=SystemClock(),
-    )
+    return CreateCreditNote(**ledger_issuing(), pages=invoice_pages())
 
 
 @cache

@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from billing.settings import settings
+from billing.wiring import TableStore
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.outbox import DynamoMoneyAudit, DynamoOutbox
@@ -15,31 +16,9 @@ if TYPE_CHECKING:
     from billing.services.outbox.webhooks import DeliverWebhook, ManageEndpoints
 
 
-@cache
-def outbox_store() -> DynamoOutbox:
-    from billing.adapters.dynamo.outbox import DynamoOutbox
-    from billing.wiring.core import bind_tables
-
-    bind_tables()
-    return DynamoOutbox()
-
-
-@cache
-def money_audit() -> DynamoMoneyAudit:
-    from billing.adapters.dynamo.outbox import DynamoMoneyAudit
-    from billing.wiring.core import bind_tables
-
-    bind_tables()
-    return DynamoMoneyAudit()
-
-
-@cache
-def webhook_endpoints() -> DynamoWebhookEndpoints:
-    from billing.adapters.merchant_events import DynamoWebhookEndpoints
-    from billing.wiring.core import bind_tables
-
-    bind_tables()
-    return DynamoWebhookEndpoints()
+outbox_store: TableStore[DynamoOutbox] = TableStore("dynamo.outbox.DynamoOutbox")
+money_audit: TableStore[DynamoMoneyAudit] = TableStore("dynamo.outbox.DynamoMoneyAudit")
+webhook_endpoints: TableStore[DynamoWebhookEndpoints] = TableStore("merchant_events.DynamoWebhookEndpoints")
 
 
 @cache
@@ -73,14 +52,11 @@ def drive_outbox() -> DriveOutbox:
         deliveries=wiring.delivery_log(),
     )
     return DriveOutbox(
+        **wiring.page_change(),
         outbox=outbox_store(),
         money_audit=money_audit(),
-        invoices=wiring.invoice_ledger(),
-        pages=wiring.invoice_pages(),
         receipts=wiring.payment_notices(),
-        audit=wiring.audit_trail(),
         merchant=merchant_events(),
-        clock=SystemClock(),
         # Looked up when needed: the reminder job is built only in the functions that settle a part.
         instalment_paid=lambda tenant_id, invoice_id: wiring.send_reminders().follow_split(
             tenant_id, invoice_id

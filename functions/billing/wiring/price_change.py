@@ -8,7 +8,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from billing.settings import settings
-from billing.wiring.core import bind_tables, invoice_ledger, mailer
+from billing.wiring import TableStore, bind_tables
+from billing.wiring.core import invoice_ledger, mailer, usage_reader
 
 if TYPE_CHECKING:
     from billing.adapters.dynamo.price_changes import DynamoPriceChanges
@@ -21,12 +22,7 @@ if TYPE_CHECKING:
     from billing.services.price_changes.schedule import ScheduleVersion
 
 
-@cache
-def price_changes() -> DynamoPriceChanges:
-    from billing.adapters.dynamo.price_changes import DynamoPriceChanges
-
-    bind_tables()
-    return DynamoPriceChanges()
+price_changes: TableStore[DynamoPriceChanges] = TableStore("dynamo.price_changes.DynamoPriceChanges")
 
 
 @cache
@@ -71,7 +67,6 @@ def choose_on_notice() -> ChooseOnNotice:
 
 def notify_customers(clock: Clock) -> NotifyCustomers:
     from billing.adapters.dynamo.price_changes import DynamoSubscribers
-    from billing.adapters.dynamo.usage import DynamoUsageReader
     from billing.adapters.price_change_notice import JinjaNoticeSender
     from billing.services.billing_run import RandomTokens
     from billing.services.price_changes.history import LedgerHistory
@@ -80,7 +75,7 @@ def notify_customers(clock: Clock) -> NotifyCustomers:
     return NotifyCustomers(
         store=price_changes(),
         subscribers=DynamoSubscribers(),
-        history=LedgerHistory(invoice_ledger(), DynamoUsageReader()),
+        history=LedgerHistory(invoice_ledger(), usage_reader()),
         # The run's own moment, so a page it publishes says what is true on the run's day.
         sender=JinjaNoticeSender(**{**vars(notice_sender()), "clock": clock}),
         tokens=RandomTokens(),
@@ -93,19 +88,12 @@ def carry_out(clock: Clock) -> CarryOut:
     stored now, not as a warm container cached them before the change was scheduled."""
     from billing.adapters.dynamo.stores import DynamoTenantDirectory
     from billing.adapters.dynamo.subscriptions import DynamoSubscriptionRecords
-    from billing.services.billing_run import RandomTokens
     from billing.services.price_changes.carry_out import CarryOut
     from billing.services.subscriptions.cancel import CancelSubscription
-    from billing.services.subscriptions.change_plan import ChangePlan
-    from billing.wiring.core import issue_invoice
+    from billing.wiring.merchant import Subscriptions, plan_change
 
     bind_tables()
-    tenants, records = DynamoTenantDirectory(), DynamoSubscriptionRecords()
+    parts = Subscriptions(records=DynamoSubscriptionRecords(), tenants=DynamoTenantDirectory(), clock=clock)
     return CarryOut(
-        store=price_changes(),
-        change_plan=ChangePlan(
-            records=records, tenants=tenants, delivery=issue_invoice(), tokens=RandomTokens(), clock=clock
-        ),
-        cancel=CancelSubscription(records=records, tenants=tenants, clock=clock),
-        clock=clock,
+        store=price_changes(), change_plan=plan_change(parts), cancel=CancelSubscription(**parts), clock=clock
     )
