@@ -9,8 +9,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
-from billing.domain.autogiro.parser import AutogiroParseError
-from billing.domain.bgmax.parser import BgMaxParseError
+from billing.domain.errors import LineError
 from billing.services.errors import PermanentError
 
 T = TypeVar("T")
@@ -32,7 +31,7 @@ def read_bank_file(
     files: InboxFiles,
     key: str,
     parse: Callable[[bytes], T],
-    refused: type[AutogiroParseError] | type[BgMaxParseError],
+    refused: type[LineError],
 ) -> tuple[str, T]:
     """The file's SHA-256 (what makes importing it again a no-op) and what `parse` reads from it. A file
     the format refuses is a permanent error naming the line and the field: retrying cannot help."""

@@ -29,6 +29,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 
+from billing.domain.errors import FieldError
+
 TEST_KEY = "1234567890ABCDEF1234567890ABCDEF"  # Bankgirot's published test key (manual §4.1)
 
 _NATIONAL = {
@@ -46,13 +48,8 @@ _NATIONAL = {
 _REPLACEMENT = 0xC3
 
 
-class SealError(ValueError):
+class SealError(FieldError):
     """A key or a sealed file is not acceptable; `field` names the part and `reason` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def normalise(data: bytes) -> bytes:

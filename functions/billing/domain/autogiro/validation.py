@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from billing.domain.errors import FieldError
 from billing.domain.ocr import luhn_check_digit, luhn_is_valid
 
 
-class ValidationError(ValueError):
+class ValidationError(FieldError):
     """A value was refused; `field` names what was wrong and `reason` says why, in English."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 # --- mod 11 (Luhn: billing.domain.ocr) ----------------------------------------------------------

@@ -40,17 +40,13 @@ from billing.domain.autogiro.validation import (
     validate_payer_number,
     validate_personnummer,
 )
+from billing.domain.errors import FieldError
 
 MAX_AMOUNT_ORE = 999_999_999_999  # the 12-digit amount field
 
 
-class AutogiroWriteError(ValueError):
+class AutogiroWriteError(FieldError):
     """A request record cannot be written; `field` names the record and field, `reason` says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class _Checker:

@@ -38,20 +38,15 @@ from billing.domain.bgmax.records import (
     Payer,
     Payment,
 )
+from billing.domain.errors import LineError
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 RECORD_LENGTH = 80
 KNOWN = {"01", "05", "15", "20", "21", "22", "23", "25", "26", "27", "28", "29", "70"}
 
 
-class BgMaxParseError(ValueError):
+class BgMaxParseError(LineError):
     """The file cannot be booked: `line_no` (1-based, as received), `field` (with positions), `reason`."""
-
-    def __init__(self, line_no: int, field: str, reason: str) -> None:
-        super().__init__(f"line {line_no}: {field}: {reason}")
-        self.line_no = line_no
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,11 @@ from billing.domain.bgmax.records import (
     Payer,
     Payment,
 )
+from billing.domain.errors import FieldError
 
 
-class BgMaxWriteError(ValueError):
+class BgMaxWriteError(FieldError):
     """A record cannot be written: `field` names it."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def _num(value: int | str, width: int, field: str) -> str:

@@ -19,16 +19,11 @@ from billing.domain.autogiro.records import (
     SignedTotals,
 )
 from billing.domain.autogiro.records.common import PAYMENT_FIELDS, Field
+from billing.domain.errors import LineError
 
 
-class AutogiroParseError(ValueError):
+class AutogiroParseError(LineError):
     """A file could not be read. `line_no` is 1-based in the file as given (title lines count)."""
-
-    def __init__(self, line_no: int, field: str, reason: str) -> None:
-        super().__init__(f"line {line_no}: {field}: {reason}")
-        self.line_no = line_no
-        self.field = field
-        self.reason = reason
 
 
 # Last digit of a negative signed amount (manual §8.5.3): å=0, J=1 ... R=9.
