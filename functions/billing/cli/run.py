@@ -25,11 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from billing.cli.common import command_group, refused, tenant_option
 from billing.domain.money import exponent
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 EXIT_FAILED = 1
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -192,7 +195,8 @@ def drain_queue(deadline_s: float = 600, visibility_timeout: int = 30) -> Draine
     def worker(event: dict[str, Any]) -> Any:
         # The handler's metrics and logs are Lambda's stdout; here stdout is the command's answer.
         with contextlib.redirect_stdout(sys.stderr):
-            return lambda_handler(event, _Context())
+            # A stand-in with the attributes Powertools reads of Lambda's context object.
+            return lambda_handler(event, cast("LambdaContext", _Context()))
 
     return deliver_batches(
         client("sqs"),

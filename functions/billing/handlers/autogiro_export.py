@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.autogiro import AutogiroNotOffered
 from billing.services.billing_run import SystemClock
@@ -33,10 +34,7 @@ def moment_of(event: dict[str, Any]) -> datetime:
     return max(now, datetime.fromisoformat(str(scheduled).replace("Z", "+00:00")))
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str(event["tenant_id"])
     logger.append_keys(tenant_id=tenant_id)
     try:
@@ -65,3 +63,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "held": held,
         "failed": list(result.failed),
     }
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

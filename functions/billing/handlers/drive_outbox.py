@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.billing_run import SystemClock
 from billing.wiring.outbox import drive_outbox
@@ -54,10 +55,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     metrics.add_metric(name="OutboxEventsFinished", unit=MetricUnit.Count, value=finished)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("sweep"):
         finished = drive_outbox().sweep(SystemClock().now() - SWEEP_AFTER)
         metrics.add_metric(name="OutboxEventsSwept", unit=MetricUnit.Count, value=finished)
@@ -68,3 +66,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             event=event, record_handler=record_handler, processor=processor, context=context
         )
     )
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from billing.domain.email_feedback import FeedbackError
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.wiring.engagement import record_email_feedback
 
@@ -40,10 +41,7 @@ class SnsEvent(BaseModel):
     Records: list[SnsRecord] = Field(max_length=100)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes: list[str] = []
     for record in SnsEvent.model_validate(event).Records:
         try:
@@ -56,3 +54,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         if outcome in _METRICS:
             metrics.add_metric(name=_METRICS[outcome], unit=MetricUnit.Count, value=1)
     return {"outcomes": outcomes}
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

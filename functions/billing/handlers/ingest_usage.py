@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.domain.bounded_json import JsonTooDeep, loads_bounded
 from billing.handlers.http import BodyRefused, bearer_key, text_body
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.ingest_usage import (
     ACCEPTED,
@@ -116,8 +117,8 @@ def post_usage() -> Response[str]:
     return _answer(200, result.to_dict())
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

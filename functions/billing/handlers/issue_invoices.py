@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.billing_run import InvoiceRequested, SystemClock
 from billing.services.errors import PermanentError
@@ -53,10 +54,7 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("customer processed", extra={"outcome": outcome.outcome, "invoice_id": outcome.invoice_id})
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     _runs_seen.clear()
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
@@ -64,3 +62,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     for run_id in _runs_seen:
         run_ledger().finish_if_done(run_id, SystemClock().now())
     return response
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

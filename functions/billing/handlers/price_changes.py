@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.wiring.price_change import carry_out, notify_customers, price_changes
 
@@ -40,10 +41,7 @@ def moment_of(event: dict[str, Any]) -> datetime:
     return moment
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     clock = RunClock(moment_of(event))
     notify, carry = notify_customers(clock), carry_out(clock)
     created = sent = done = 0
@@ -60,3 +58,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(name="PriceChangeNoticesSent", unit=MetricUnit.Count, value=sent)
     metrics.add_metric(name="PriceChangesCarriedOut", unit=MetricUnit.Count, value=done)
     return {"notices_created": created, "notices_sent": sent, "carried_out": done}
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -45,12 +46,9 @@ def scheduled_handler(day_key: str, job: Job) -> Callable[[dict[str, Any], Lambd
     `job` given the call with the logger and metrics to report through."""
     logger, tracer, metrics = Logger(), make_tracer(), Metrics()
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-    @metrics.log_metrics
-    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         call = ScheduledCall(str(event["tenant_id"]), scheduled_day(event, day_key), event)
         logger.append_keys(tenant_id=call.tenant_id, **{day_key: call.day.isoformat()})
         return job(call, logger, metrics)
 
-    return lambda_handler
+    return lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)

@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.adapters.stripe_event_queue import SqsStripeEventQueue
 from billing.adapters.stripe_webhook import StripeWebhookVerifier, WebhookRejected
+from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import PermanentError, RetryableError
 from billing.settings import settings
@@ -54,10 +55,7 @@ def _raw_body(event: dict[str, Any]) -> bytes:
     return str(body).encode("utf-8")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     tenant_id = str((event.get("pathParameters") or {}).get("tenant_id") or "")
     if not TENANT_ID.fullmatch(tenant_id):
         return _answer(400, '{"error": "not configured"}')
@@ -89,3 +87,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info("webhook queued")
     metrics.add_metric(name="StripeWebhooksQueued", unit=MetricUnit.Count, value=1)
     return _answer(200, '{"received": true}')
+
+
+lambda_handler = lambda_entry(handle, logger=logger, tracer=tracer, metrics=metrics)
