@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
 
 from billing.adapters.engagement_page import exit_link, spend_alert, usage_data
 from billing.adapters.payment_page import payment_notice
@@ -23,11 +22,9 @@ from billing.domain.page.context import (
     InvoiceState,
     PageContext,
     PageLinks,
-    PageSettings,
     Question,
 )
 from billing.domain.page.customer_blocks import CustomerBlocks
-from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView
 from billing.domain.periods import period_containing
 from billing.services.ports import (
@@ -39,10 +36,6 @@ from billing.services.ports import (
     StoredInvoice,
     TenantAccount,
 )
-
-
-def page_settings(page: dict[str, Any], tenant: TenantAccount) -> PageSettings:
-    return page_settings_from_dict(page, tenant.settings.legal_name)
 
 
 def invoice_ordinal(account: CustomerAccount, tenant: TenantAccount, period_start: date) -> int:
@@ -140,7 +133,7 @@ class JinjaInvoicePresenter:
         invoice = stored.invoice
         period_start = invoice.period.start if invoice.period else invoice.issue_date
         context = PageContext(
-            settings=page_settings(tenant.page, tenant),
+            settings=tenant.page_settings,
             links=PageLinks(
                 token=stored.page_token,
                 page_url=f"{self.pages_base_url}/i/{stored.page_token}",

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from billing.adapters.renderer import RenderedEmail, environment, locale_for
 from billing.domain.money import round_to_major
 from billing.domain.page.price_change import PriceChangeView, price_change_view
-from billing.domain.page.settings import page_settings_from_dict
 from billing.services.ports import Clock, Mailer, PagePublisher
 from billing.services.price_changes.ports import Notice, ScheduledChange, TenantCatalog
 
@@ -24,7 +23,7 @@ LANGUAGES = ("sv", "en")
 def notice_view(
     tenant: TenantCatalog, change: ScheduledChange, notice: Notice, api_base_url: str, now: datetime
 ) -> PriceChangeView:
-    page = page_settings_from_dict(tenant.page, tenant.settings.legal_name)
+    page = tenant.page_settings
     return price_change_view(
         catalog=tenant.catalog,
         brand=page.branding,

@@ -96,3 +96,33 @@ def validation_errors(errors: Any) -> list[tuple[str, str]]:
         message = str(error.get("msg", "invalid"))
         named.append((field, message.removeprefix("Value error, ")))
     return named
+
+
+# Stored settings documents are written by people: the reason is said in their words, not pydantic's.
+_DOCUMENT_REASONS = {
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "dict_type": "must be an object",
+    "string_type": "must be a text",
+    "missing": "is required",
+    "extra_forbidden": "unknown key",
+}
+
+
+def document_refusal(errors: Any) -> tuple[str, str]:
+    """(field, reason) of the first pydantic error in a stored settings document, the field as a path
+    into the document the merchant wrote (`offers[0].url`, `steps[1].tone`)."""
+    error = errors[0]
+    field = ""
+    for part in error.get("loc", ()):
+        field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+    if error.get("type") == "enum":
+        reason = f"must be one of {error['ctx']['expected']}"
+    else:
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        reason = _DOCUMENT_REASONS.get(str(error.get("type")), message)
+    return field, reason

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from billing.domain.merchant_events import question_asked_draft
 from billing.domain.page.context import PeriodUsage
 from billing.domain.page.history import earliest_usage_start, recent_usage
-from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.periods import Interval, local_date
 from billing.domain.usage import UsageEvent
 from billing.services.billed_usage import billed_usage
@@ -318,4 +317,4 @@ def _escape(text: str) -> str:
 def _plan_fit(tenant: TenantAccount, account: CustomerAccount) -> tuple[Interval, int]:
     """The customer's billing interval and how many whole periods the plan-fit advice looks back."""
     interval = tenant.catalog.plan(account.subscription.phases[0].plan_code).interval
-    return interval, page_settings_from_dict(tenant.page, tenant.settings.legal_name).plan_fit_periods
+    return interval, tenant.page_settings.plan_fit_periods

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
@@ -20,9 +21,28 @@ from billing.domain.page.customer_blocks import ReliefBlock
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.usage import UsageEvent
 
+if TYPE_CHECKING:
+    from billing.domain.page.context import PageSettings
+
+
+class WithPageDocument:
+    """A tenant read with its page document (`page`: branding, offers, the page's options)."""
+
+    settings: TenantSettings
+    page: dict[str, Any]
+
+    @cached_property
+    def page_settings(self) -> PageSettings:
+        """The page document read by its model (billing.services.tenants.page_document), once per
+        read tenant: a warm container renders many pages from one tenant read."""
+        # pydantic is imported on the first page read, not by every Lambda that imports the ports.
+        from billing.services.tenants.page_document import page_settings
+
+        return page_settings(self.page, self.settings.legal_name)
+
 
 @dataclass(frozen=True)
-class TenantAccount:
+class TenantAccount(WithPageDocument):
     settings: TenantSettings
     catalog: Catalog
     page: dict[str, Any]  # branding and page options: name, colour, support_email, ...

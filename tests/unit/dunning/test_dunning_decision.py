@@ -27,9 +27,9 @@ from billing.domain.dunning import (
     SentReminder,
     Tone,
     decide_next_action,
-    parse_reminder_policy,
     reminder_fee_minor,
 )
+from billing.services.dunning.policy_document import reminder_policy
 
 
 def _day(n: int) -> date:
@@ -426,8 +426,8 @@ def test_questions_pause_reminders_at_most_the_policys_maximum_from_the_first_qu
 
 
 def test_the_maximum_pause_is_part_of_the_policy_and_validated() -> None:
-    assert parse_reminder_policy({"steps": []}).max_question_pause_days == 14
-    assert parse_reminder_policy({"steps": [], "max_question_pause_days": 3}).max_question_pause_days == 3
+    assert reminder_policy({"steps": []}).max_question_pause_days == 14
+    assert reminder_policy({"steps": [], "max_question_pause_days": 3}).max_question_pause_days == 3
     with pytest.raises(ReminderPolicyError) as refused:
-        parse_reminder_policy({"steps": [], "max_question_pause_days": 0})
+        reminder_policy({"steps": [], "max_question_pause_days": 0})
     assert refused.value.field == "max_question_pause_days"

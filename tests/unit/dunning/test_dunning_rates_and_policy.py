@@ -15,9 +15,8 @@ from billing.domain.dunning import (
     ReminderStep,
     Tone,
     parse_reference_rates,
-    parse_reminder_policy,
-    reminder_policy_to_json,
 )
+from billing.services.dunning.policy_document import reminder_policy, reminder_policy_json
 
 
 def test_rates_are_looked_up_by_half_year_in_any_order_of_the_file() -> None:
@@ -73,12 +72,12 @@ def test_malformed_rate_data_is_refused_naming_the_field(data: Any, field: str) 
 def test_a_policy_survives_its_json_form() -> None:
     # Given a valid policy / When written as JSON and read back / Then it is the same policy
     policy = a_policy(mandate_retry_days=(3, 7))
-    assert parse_reminder_policy(reminder_policy_to_json(policy)) == policy
+    assert reminder_policy(reminder_policy_json(policy)) == policy
 
 
 def test_a_minimal_policy_gets_gentle_defaults() -> None:
     # Given only steps / When parsed
-    policy = parse_reminder_policy({"steps": [{"days_after_due": 7, "fee": False, "tone": "gentle"}]})
+    policy = reminder_policy({"steps": [{"days_after_due": 7, "fee": False, "tone": "gentle"}]})
     # Then no fee, no retries, no relief until the tenant turns them on
     assert policy.reminder_fee_ore == 0
     assert policy.mandate_retry_days == ()
@@ -130,5 +129,5 @@ def test_an_unacceptable_policy_is_refused_naming_the_field(overrides: dict[str,
 )
 def test_policy_json_with_unknown_or_missing_keys_is_refused(obj: dict[str, Any], field: str) -> None:
     with pytest.raises(ReminderPolicyError) as error:
-        parse_reminder_policy(obj)
+        reminder_policy(obj)
     assert error.value.field == field

@@ -1,4 +1,4 @@
-"""The tenant's stored page settings -> PageSettings, and refusals that name the stored field."""
+"""The tenant's stored page document -> PageSettings (pydantic), and refusals that name the stored field."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from billing.domain.page import LocalText, PageError, Segment
-from billing.domain.page.settings import page_settings_from_dict
+from billing.services.tenants.page_document import page_settings
 
 FULL: dict[str, Any] = {
     "name": "Nordljus Mobil",
@@ -48,7 +48,7 @@ FULL: dict[str, Any] = {
 
 def test_every_setting_is_read() -> None:
     # Given a tenant's full page document
-    s = page_settings_from_dict(FULL, "Nordljus Mobil AB")
+    s = page_settings(FULL, "Nordljus Mobil AB")
     # Then every part lands where the page looks for it
     assert (s.branding.name, s.branding.colour, s.branding.logo_url) == (
         "Nordljus Mobil",
@@ -78,7 +78,7 @@ def test_every_setting_is_read() -> None:
 
 
 def test_an_empty_document_gives_the_defaults_and_the_legal_name() -> None:
-    s = page_settings_from_dict({}, "Nordljus Mobil AB")
+    s = page_settings({}, "Nordljus Mobil AB")
     assert s.branding.name == "Nordljus Mobil AB"
     assert s.offers == () and s.poll is None and s.announcements == () and s.autopay_offered
 
@@ -120,5 +120,5 @@ def test_an_empty_document_gives_the_defaults_and_the_legal_name() -> None:
 )
 def test_bad_settings_are_refused_naming_the_stored_field(patch: dict[str, Any], field: str) -> None:
     with pytest.raises(PageError) as err:
-        page_settings_from_dict({**FULL, **patch}, "X")
+        page_settings({**FULL, **patch}, "X")
     assert err.value.field == field

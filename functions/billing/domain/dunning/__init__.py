@@ -47,8 +47,6 @@ from billing.domain.dunning.policy import (
     ReminderPolicy,
     ReminderStep,
     Tone,
-    parse_reminder_policy,
-    reminder_policy_to_json,
 )
 from billing.domain.dunning.rates import ReferenceRate, ReferenceRates, parse_reference_rates
 from billing.domain.dunning.relief import (
@@ -122,10 +120,8 @@ __all__ = [
     "late_payment_interest",
     "move_due_date",
     "parse_reference_rates",
-    "parse_reminder_policy",
     "question_pauses",
     "reminder_fee_minor",
-    "reminder_policy_to_json",
     "reminders_paused_entry",
     "reminders_resumed_entry",
     "split_into_instalments",

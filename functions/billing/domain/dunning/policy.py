@@ -1,15 +1,14 @@
 """A tenant's reminder policy as data: reminder steps, tone ladder, mandate retries and relief limits.
 
-The policy is stored per tenant (as JSON) and parsed with `parse_reminder_policy`; constructing a
-`ReminderPolicy` validates it, so a policy that exists is a policy the rules can apply.
+The policy is stored per tenant (as JSON) and read at that boundary by
+billing.services.dunning.policy_document; constructing a `ReminderPolicy` validates it, so a policy
+that exists is a policy the rules can apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from billing.domain.dunning.errors import ReminderPolicyError
 
@@ -141,84 +140,3 @@ def _require_int(value: object, field: str, *, low: int, high: int) -> None:
         raise ReminderPolicyError(field, "must be a whole number")
     if not low <= value <= high:
         raise ReminderPolicyError(field, f"must be between {low} and {high}")
-
-
-_POLICY_KEYS = frozenset(
-    {
-        "steps",
-        "mandate_retry_days",
-        "reminder_fee_ore",
-        "charge_interest",
-        "long_standing_months",
-        "repeated_lateness_count",
-        "resume_grace_days",
-        "max_question_pause_days",
-        "max_due_date_move_days",
-        "max_instalments",
-    }
-)
-_STEP_KEYS = frozenset({"days_after_due", "fee", "tone"})
-
-
-def parse_reminder_policy(obj: Mapping[str, Any]) -> ReminderPolicy:
-    """Build a policy from its JSON form (as stored per tenant); unknown keys are refused, not ignored."""
-    if not isinstance(obj, Mapping):
-        raise ReminderPolicyError("policy", "must be an object")
-    unknown = sorted(set(obj) - _POLICY_KEYS)
-    if unknown:
-        raise ReminderPolicyError(unknown[0], "unknown key")
-    raw_steps = obj.get("steps")
-    if not isinstance(raw_steps, Sequence) or isinstance(raw_steps, str):
-        raise ReminderPolicyError("steps", "must be a list")
-    steps = tuple(_parse_step(raw, i) for i, raw in enumerate(raw_steps))
-    raw_retries = obj.get("mandate_retry_days", [])
-    if not isinstance(raw_retries, Sequence) or isinstance(raw_retries, str):
-        raise ReminderPolicyError("mandate_retry_days", "must be a list")
-    defaults = ReminderPolicy(steps=())
-    return ReminderPolicy(
-        steps=steps,
-        mandate_retry_days=tuple(raw_retries),
-        reminder_fee_ore=obj.get("reminder_fee_ore", defaults.reminder_fee_ore),
-        charge_interest=obj.get("charge_interest", defaults.charge_interest),
-        long_standing_months=obj.get("long_standing_months", defaults.long_standing_months),
-        repeated_lateness_count=obj.get("repeated_lateness_count", defaults.repeated_lateness_count),
-        resume_grace_days=obj.get("resume_grace_days", defaults.resume_grace_days),
-        max_question_pause_days=obj.get("max_question_pause_days", defaults.max_question_pause_days),
-        max_due_date_move_days=obj.get("max_due_date_move_days", defaults.max_due_date_move_days),
-        max_instalments=obj.get("max_instalments", defaults.max_instalments),
-    )
-
-
-def _parse_step(raw: object, i: int) -> ReminderStep:
-    field = f"steps[{i}]"
-    if not isinstance(raw, Mapping):
-        raise ReminderPolicyError(field, "must be an object")
-    unknown = sorted(set(raw) - _STEP_KEYS)
-    if unknown:
-        raise ReminderPolicyError(f"{field}.{unknown[0]}", "unknown key")
-    for key in ("days_after_due", "fee", "tone"):
-        if key not in raw:
-            raise ReminderPolicyError(f"{field}.{key}", "is required")
-    try:
-        tone = Tone(raw["tone"])
-    except ValueError:
-        raise ReminderPolicyError(f"{field}.tone", f"must be one of {[t.value for t in Tone]}") from None
-    return ReminderStep(days_after_due=raw["days_after_due"], fee=raw["fee"], tone=tone)
-
-
-def reminder_policy_to_json(policy: ReminderPolicy) -> dict[str, Any]:
-    """The JSON form `parse_reminder_policy` reads (for storing a tenant's policy)."""
-    return {
-        "steps": [
-            {"days_after_due": s.days_after_due, "fee": s.fee, "tone": s.tone.value} for s in policy.steps
-        ],
-        "mandate_retry_days": list(policy.mandate_retry_days),
-        "reminder_fee_ore": policy.reminder_fee_ore,
-        "charge_interest": policy.charge_interest,
-        "long_standing_months": policy.long_standing_months,
-        "repeated_lateness_count": policy.repeated_lateness_count,
-        "resume_grace_days": policy.resume_grace_days,
-        "max_question_pause_days": policy.max_question_pause_days,
-        "max_due_date_move_days": policy.max_due_date_move_days,
-        "max_instalments": policy.max_instalments,
-    }

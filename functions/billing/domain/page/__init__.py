@@ -21,7 +21,6 @@ from billing.domain.page.context import (
     Question,
     Segment,
 )
-from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.page.view import InvoicePageView, PageStatus
 
 __all__ = [
@@ -46,5 +45,4 @@ __all__ = [
     "Question",
     "Segment",
     "build_invoice_page",
-    "page_settings_from_dict",
 ]

@@ -17,9 +17,9 @@ from billing.domain.dunning import (
     MandateOutcome,
     ReminderPolicy,
     SentReminder,
-    parse_reminder_policy,
 )
 from billing.domain.page import Instalment
+from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
 from billing.services.payment_control import autogiro_waiting
 from billing.services.ports import (
@@ -63,7 +63,7 @@ _STATUSES = {
 def policy_of(tenant: TenantAccount) -> ReminderPolicy:
     """The tenant's reminder policy from its page settings document, or the default."""
     raw = tenant.page.get("reminders")
-    return parse_reminder_policy(raw if raw is not None else DEFAULT_POLICY)
+    return reminder_policy(raw if raw is not None else DEFAULT_POLICY)
 
 
 def local_today(now: datetime) -> date:

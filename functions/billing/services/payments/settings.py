@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from billing.domain.dunning import ReminderPolicyError, parse_reminder_policy
+from billing.domain.dunning import ReminderPolicyError
 from billing.domain.payments import (
     PaymentDataError,
     choose_payment_methods,
     validate_retry_schedule,
 )
+from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
 
 DEFAULT_METHODS = ("card", "klarna", "swish")
@@ -79,7 +80,7 @@ def _reminder_retry_days(page: Mapping[str, Any]) -> tuple[int, ...]:
     if raw is None:
         return DEFAULT_RETRY_DAYS
     try:
-        policy = parse_reminder_policy(raw)
+        policy = reminder_policy(raw)
     except ReminderPolicyError:
         return DEFAULT_RETRY_DAYS  # the reminder job refuses this policy, naming its field
     return validate_retry_schedule((0, *policy.mandate_retry_days))

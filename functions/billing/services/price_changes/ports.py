@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.parties import Customer, TenantSettings
 from billing.domain.price_change import BilledPeriod
+from billing.services.ports import WithPageDocument
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class TenantCatalog:
+class TenantCatalog(WithPageDocument):
     """The tenant's settings and catalog as stored now (not a warm container's cached copy), with the
     raw plan documents and the revision a write must still find."""
 

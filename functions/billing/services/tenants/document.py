@@ -21,15 +21,15 @@ from billing.domain.autogiro.validation import (
     validate_organisationsnummer,
 )
 from billing.domain.dunning.errors import ReminderPolicyError
-from billing.domain.dunning.policy import parse_reminder_policy
 from billing.domain.page.context import PageError
-from billing.domain.page.settings import page_settings_from_dict
 from billing.domain.pauses import PauseError, pause_policy
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.domain.spend_alerts import SpendAlertError, tenant_default
 from billing.services.customers.fields import check_vat_number
+from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
+from billing.services.tenants.page_document import page_settings
 
 # As template.yaml's TenantId parameter allows.
 TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -92,12 +92,12 @@ def _check_page(page: Any, legal_name: str, catalog: Mapping[str, Any]) -> None:
     if not isinstance(page, Mapping):
         raise _refuse("page", "must be a mapping")
     try:
-        settings = page_settings_from_dict(page, legal_name)
+        settings = page_settings(page, legal_name)
     except PageError as error:
         raise _refuse(f"page.{error.field}", error.reason) from None
     if "reminders" in page:
         try:
-            parse_reminder_policy(page["reminders"])
+            reminder_policy(page["reminders"])
         except ReminderPolicyError as error:
             raise _refuse(f"page.reminders.{error.field}", error.reason) from None
     try:
