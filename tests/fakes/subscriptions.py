@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer
 from billing.domain.scenario import parse_subscription
 from billing.services.ports import CustomerAccount, StoredInvoice
-from billing.services.subscriptions.ports import SubscriptionRecord
+from billing.services.subscriptions.ports import PlanChangeIssue, SubscriptionRecord
 
 
 @dataclass
@@ -86,38 +85,26 @@ class FakeSubscriptionRecords:
         self._save(tenant_id, customer_id, replace(record, subscription=subscription), changed)
         return True
 
-    def issue_with_change(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        subscription: dict[str, Any],
-        version: int,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-        ocr_length_digit: bool,
-        ocr_lead: str = "",
-        changed: EventDraft | None = None,
-    ) -> StoredInvoice | None:
+    def issue_with_change(self, issue: PlanChangeIssue) -> StoredInvoice | None:
+        invoice, account, prefix = issue.invoice, issue.account, issue.series.prefix
         tenant_id, customer_id = account.tenant_id, account.customer.id
         existing = self.invoices.get((tenant_id, invoice.invoice_id))
         if existing is not None:
             return existing
-        record = self._at_version(tenant_id, customer_id, version)
+        record = self._at_version(tenant_id, customer_id, issue.version)
         if record is None:
             return None
-        number = self.counters.get((tenant_id, series_prefix), 0) + 1
-        self.counters[(tenant_id, series_prefix)] = number
+        number = self.counters.get((tenant_id, prefix), 0) + 1
+        self.counters[(tenant_id, prefix)] = number
         stored = StoredInvoice(
-            invoice=replace(invoice, number=f"{series_prefix}{number}"),
-            page_token=page_token,
+            invoice=replace(invoice, number=f"{prefix}{number}"),
+            page_token=issue.page_token,
             status="open",
             amount_due=invoice.amount_due,
-            created_at=now,
+            created_at=issue.now,
         )
         self.invoices[(tenant_id, invoice.invoice_id)] = stored
-        self._save(tenant_id, customer_id, replace(record, subscription=subscription), changed)
+        self._save(tenant_id, customer_id, replace(record, subscription=issue.subscription), issue.changed)
         return stored
 
     def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:

@@ -28,11 +28,6 @@ class InvoiceSeries:
     prefix: str  # printed before the number, and the name of the series' counter
     ocr_lead: str = ""  # the series' digit before the number in OCR references ("": the one series)
 
-    def ledger_args(self) -> dict[str, str]:
-        """The series as a ledger's keyword arguments: the OCR lead only when there is one, so a tenant
-        with one series calls every ledger exactly as before series existed."""
-        return {"series_prefix": self.prefix, **({"ocr_lead": self.ocr_lead} if self.ocr_lead else {})}
-
     def numbered(self, invoice: Invoice, sequence: int, length_digit: bool) -> Invoice:
         """`invoice` as the `sequence`-th of this series: its printed number and its OCR reference."""
         digits = f"{self.ocr_lead}{sequence:06d}" if self.ocr_lead else str(sequence)

@@ -219,6 +219,20 @@ class IssueRequest:
     audit: Sequence[AuditEvent] = ()  # steps written in the same transaction
 
 
+@dataclass(frozen=True, kw_only=True)
+class DocumentIssue:
+    """One invoice issued outside a billing run (a one-off charge, a plan change's invoice): the ledger
+    numbers it in `series` in the transaction that stores it, so a number is used exactly when the
+    invoice is stored. `page_token` is its page."""
+
+    invoice: Invoice
+    account: CustomerAccount
+    page_token: str
+    now: datetime
+    series: InvoiceSeries
+    ocr_length_digit: bool = False
+
+
 class InvoiceLedger(Protocol):
     def issue(self, request: IssueRequest) -> IssueResult:
         """Allocate the next number, store the invoice, advance the customer's schedule and record

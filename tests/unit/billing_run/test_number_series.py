@@ -27,7 +27,6 @@ def test_one_series_numbers_and_references_exactly_as_before() -> None:
 
     # Then it is the prefix alone, and the OCR reference is the sequence's digits
     assert series == InvoiceSeries("NM-")
-    assert series.ledger_args() == {"series_prefix": "NM-"}
     assert series.numbered(_invoice(), 38, True).number == "NM-000038"
     assert series.numbered(_invoice(), 38, True).ocr == ocr_reference("38", True)
 

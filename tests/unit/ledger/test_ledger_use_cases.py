@@ -19,10 +19,11 @@ from billing.domain.scenario import parse_catalog, parse_customer, parse_subscri
 from billing.services.credit_notes.create import CreateCreditNote, CreditRefused
 from billing.services.credit_notes.fields import CreditNoteCreate
 from billing.services.credit_notes.get import GetCreditNote, page_credit_notes
+from billing.services.credit_notes.ports import CreditNoteIssue
 from billing.services.errors import PermanentError
 from billing.services.invoices.create import CreateOneOffInvoice
 from billing.services.invoices.fields import OneOffInvoiceCreate
-from billing.services.ports import CustomerAccount, StoredInvoice, TenantAccount
+from billing.services.ports import CustomerAccount, DocumentIssue, StoredInvoice, TenantAccount
 from billing.services.subscriptions.documents import NoSubscription
 from tests.unit.pricing.pricing_builders import CUSTOMER, TENANT, flat, plan
 
@@ -79,7 +80,8 @@ class Ledger:
         while self.interfere:
             self.interfere.pop(0)()
 
-    def issue_one_off(self, *, invoice, account, page_token, now, series_prefix, ocr_length_digit):
+    def issue_one_off(self, issue: DocumentIssue) -> StoredInvoice | None:
+        invoice, account, page_token = issue.invoice, issue.account, issue.page_token
         self._interfere()
         if invoice.invoice_id in self.stored:
             return self.stored[invoice.invoice_id]
@@ -87,21 +89,21 @@ class Ledger:
         if current.balance < invoice.balance_applied:
             return None
         n = self._next("invoices")
-        numbered = invoice.with_number(format_invoice_number(series_prefix, n), str(n))
+        numbered = invoice.with_number(format_invoice_number(issue.series.prefix, n), str(n))
         self.accounts[account.customer.id] = replace(
             current, balance=current.balance - invoice.balance_applied
         )
         self.stored[invoice.invoice_id] = StoredInvoice(numbered, page_token, "open", numbered.amount_due)
         return self.stored[invoice.invoice_id]
 
-    def issue_credit_note(
-        self, *, note, credited, account, applied, to_balance, payments, page_token, now, series_prefix
-    ):
+    def issue_credit_note(self, issue: CreditNoteIssue) -> StoredInvoice | None:
+        note, credited, account, page_token = issue.note, issue.credited, issue.account, issue.page_token
+        applied, to_balance, payments = issue.applied, issue.to_balance, issue.payments
         self._interfere()
         if self.stored[credited.invoice_id] != credited or note.invoice_id in self.stored:
             return None
         n = self._next("credit_notes")
-        numbered = note.with_number(format_credit_note_number(series_prefix, n), None)
+        numbered = note.with_number(format_credit_note_number(issue.series_prefix, n), None)
         self.stored[note.invoice_id] = StoredInvoice(numbered, page_token, "paid", numbered.amount_due)
         state = copy.deepcopy(credited.state)
         credits = state.setdefault("credits", {"notes": []})

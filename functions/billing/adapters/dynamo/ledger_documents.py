@@ -32,9 +32,9 @@ from billing.adapters.dynamo.stores import (
 from billing.domain.credit import format_credit_note_number
 from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import credited_event, issued_event
-from billing.domain.numbering import InvoiceSeries
+from billing.services.credit_notes.ports import CreditNoteIssue
 from billing.services.errors import RetryableError
-from billing.services.ports import CustomerAccount, StoredInvoice
+from billing.services.ports import CustomerAccount, DocumentIssue, StoredInvoice
 
 _RACES = {"ConditionalCheckFailed", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 
@@ -61,24 +61,13 @@ class DynamoLedgerDocuments:
 
     # ------------------------------------------------------------------------------ one-off invoices
 
-    def issue_one_off(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-        ocr_length_digit: bool,
-        ocr_lead: str = "",
-    ) -> StoredInvoice | None:
+    def issue_one_off(self, issue: DocumentIssue) -> StoredInvoice | None:
+        invoice, account, now = issue.invoice, issue.account, issue.now
         numbered: dict[str, Invoice] = {}
 
         def item(sequence: int) -> InvoiceModel:
-            numbered["invoice"] = InvoiceSeries(series_prefix, ocr_lead).numbered(
-                invoice, sequence, ocr_length_digit
-            )
-            return self._item(numbered["invoice"], account, page_token, sequence, now)
+            numbered["invoice"] = issue.series.numbered(invoice, sequence, issue.ocr_length_digit)
+            return self._item(numbered["invoice"], account, issue.page_token, sequence, now)
 
         def customer(tx: TransactWrite) -> None:
             actions: list[Any] = [CustomerModel.invoices_issued.add(1)]
@@ -96,7 +85,7 @@ class DynamoLedgerDocuments:
 
         return self._issue(
             invoice,
-            DynamoInvoiceLedger._counter_id(invoice.tenant_id, series_prefix),
+            DynamoInvoiceLedger._counter_id(invoice.tenant_id, issue.series.prefix),
             item,
             customer,
             existing_is_this=True,
@@ -104,19 +93,8 @@ class DynamoLedgerDocuments:
 
     # ------------------------------------------------------------------------------ credit notes
 
-    def issue_credit_note(
-        self,
-        *,
-        note: Invoice,
-        credited: StoredInvoice,
-        account: CustomerAccount,
-        applied: int,
-        to_balance: int,
-        payments: dict[str, Any] | None,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-    ) -> StoredInvoice | None:
+    def issue_credit_note(self, issue: CreditNoteIssue) -> StoredInvoice | None:
+        note, credited, account, now = issue.note, issue.credited, issue.account, issue.now
         tenant_id = note.tenant_id
         try:
             current = InvoiceModel.get(tenant_id, credited.invoice_id, consistent_read=True)
@@ -131,28 +109,31 @@ class DynamoLedgerDocuments:
         numbered: dict[str, Invoice] = {}  # the note as numbered by the attempt that commits
 
         def item(sequence: int) -> InvoiceModel:
-            numbered["note"] = note.with_number(format_credit_note_number(series_prefix, sequence), None)
-            return self._item(numbered["note"], account, page_token, sequence, now)  # nothing to pay: no OCR
+            # A credit note asks for nothing, so it has no OCR reference.
+            numbered["note"] = note.with_number(
+                format_credit_note_number(issue.series_prefix, sequence), None
+            )
+            return self._item(numbered["note"], account, issue.page_token, sequence, now)
 
         def effects(tx: TransactWrite) -> None:
-            due = credited.amount_due - applied
+            due = credited.amount_due - issue.applied
             state = dict(credited.state)
             credits = dict(state.get("credits") or {})
             ref = {
                 "invoice_id": note.invoice_id,
                 "number": numbered["note"].number,
                 "amount": -note.total,
-                "applied": applied,
-                "to_balance": to_balance,
+                "applied": issue.applied,
+                "to_balance": issue.to_balance,
                 "issued_at": now.isoformat(),
                 "issue_date": note.issue_date.isoformat(),
-                "page_token": page_token,
+                "page_token": issue.page_token,
             }
             credits["notes"] = [*(credits.get("notes") or []), ref]
             credits["credited_total"] = int(credits.get("credited_total", 0)) - note.total
             state["credits"] = credits
-            if payments is not None:
-                state["payments"] = payments
+            if issue.payments is not None:
+                state["payments"] = issue.payments
             seq = credited.event_seq + 1
             actions: list[Any] = [
                 InvoiceModel.state.set(state),
@@ -161,7 +142,7 @@ class DynamoLedgerDocuments:
                 InvoiceModel.event_seq.set(seq),
             ]
             status_after = credited.status
-            if applied and due == 0:
+            if issue.applied and due == 0:
                 # Nothing left to pay: out of the open index, so no reminder or debit follows.
                 actions += [InvoiceModel.status.set("credited"), InvoiceModel.open_bucket.remove()]
                 status_after = "credited"
@@ -170,10 +151,10 @@ class DynamoLedgerDocuments:
                 actions=actions,
                 condition=InvoiceModel.version == int(current.version),
             )
-            if to_balance:
+            if issue.to_balance:
                 tx.update(
                     CustomerModel(tenant_id, account.customer.id),
-                    actions=[CustomerModel.balance.add(to_balance)],
+                    actions=[CustomerModel.balance.add(issue.to_balance)],
                     condition=CustomerModel.customer_id.exists(),
                 )
             # The note's credit_note.issued on its own stream, and invoice.credited on the credited
@@ -186,8 +167,8 @@ class DynamoLedgerDocuments:
                     numbered["note"],
                     seq=seq,
                     before=(credited.amount_due, credited.amount_paid, credited.status),
-                    applied=applied,
-                    to_balance=to_balance,
+                    applied=issue.applied,
+                    to_balance=issue.to_balance,
                     status_after=status_after,
                     now=now,
                 ),
@@ -195,7 +176,11 @@ class DynamoLedgerDocuments:
             )
 
         return self._issue(
-            note, credit_note_counter_id(tenant_id, series_prefix), item, effects, existing_is_this=False
+            note,
+            credit_note_counter_id(tenant_id, issue.series_prefix),
+            item,
+            effects,
+            existing_is_this=False,
         )
 
     # ------------------------------------------------------------------------------ shared

@@ -12,7 +12,7 @@ invoiced now is one transaction with the invoice and the series counter, exactly
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -35,14 +35,12 @@ from billing.adapters.dynamo.stores import (
     due_bucket,
     stored_invoice,
 )
-from billing.domain.invoice import Invoice
 from billing.domain.invoice_events import issued_event
 from billing.domain.merchant_events import EventDraft
-from billing.domain.numbering import InvoiceSeries
 from billing.domain.scenario import parse_customer
 from billing.services.errors import RetryableError
-from billing.services.ports import CustomerAccount, StoredInvoice
-from billing.services.subscriptions.ports import SubscriptionRecord
+from billing.services.ports import StoredInvoice
+from billing.services.subscriptions.ports import PlanChangeIssue, SubscriptionRecord
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -122,23 +120,11 @@ class DynamoSubscriptionRecords:
     def invoice(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None:
         return self._ledger.get(tenant_id, invoice_id)
 
-    def issue_with_change(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        subscription: dict[str, Any],
-        version: int,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-        ocr_length_digit: bool,
-        ocr_lead: str = "",
-        changed: EventDraft | None = None,
-    ) -> StoredInvoice | None:
+    def issue_with_change(self, issue: PlanChangeIssue) -> StoredInvoice | None:
+        invoice, account, now = issue.invoice, issue.account, issue.now
         tenant_id = invoice.tenant_id
         customer_id = account.customer.id
-        counter_id = self._ledger._counter_id(tenant_id, series_prefix)
+        counter_id = self._ledger._counter_id(tenant_id, issue.series.prefix)
         for attempt in range(NUMBER_RACE_ATTEMPTS):
             if attempt:
                 backoff(attempt)
@@ -150,18 +136,18 @@ class DynamoSubscriptionRecords:
             except DoesNotExist:
                 current = 0
             sequence = current + 1
-            numbered = InvoiceSeries(series_prefix, ocr_lead).numbered(invoice, sequence, ocr_length_digit)
-            item = self._ledger._invoice_item(numbered, account, page_token, "", sequence, now)
+            numbered = issue.series.numbered(invoice, sequence, issue.ocr_length_digit)
+            item = self._ledger._invoice_item(numbered, account, issue.page_token, "", sequence, now)
             item.run_id = None  # issued by the merchant's API, not by a run
             # The customer's stream: subscription.changed is numbered after the customer's last event.
             seq = customer_seq(tenant_id, customer_id) or 0
             customer_actions: list[Any] = [
-                CustomerModel.subscription.set(subscription),
-                CustomerModel.subscription_version.set(version + 1),
+                CustomerModel.subscription.set(issue.subscription),
+                CustomerModel.subscription_version.set(issue.version + 1),
                 CustomerModel.invoices_issued.add(1),
             ]
-            customer_condition = _version_is(version)
-            if changed is not None:
+            customer_condition = _version_is(issue.version)
+            if issue.changed is not None:
                 customer_actions.append(CustomerModel.event_seq.set(seq + 1))
                 customer_condition = customer_condition & seq_is(seq)
             try:
@@ -182,8 +168,8 @@ class DynamoSubscriptionRecords:
                     # The invoice.issued event, in the issuing transaction (docs/events.md); last, so
                     # the cancellation reasons above keep their places.
                     add_event(tx, issued_event(numbered, now), now)
-                    if changed is not None:
-                        add_event(tx, on_customer(changed, tenant_id, customer_id, seq + 1), now)
+                    if issue.changed is not None:
+                        add_event(tx, on_customer(issue.changed, tenant_id, customer_id, seq + 1), now)
             except TransactWriteError as exc:
                 codes = [
                     getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
@@ -192,7 +178,7 @@ class DynamoSubscriptionRecords:
                     len(codes) >= 3
                     and codes[2] == "ConditionalCheckFailed"
                     and codes[1] != "ConditionalCheckFailed"
-                    and (changed is None or customer_seq(tenant_id, customer_id) == seq)
+                    and (issue.changed is None or customer_seq(tenant_id, customer_id) == seq)
                 ):
                     if self.invoice(tenant_id, invoice.invoice_id) is None:
                         return None  # the subscription moved on: nothing was written

@@ -21,7 +21,7 @@ from billing.domain.payments import InvoicePayments
 from billing.domain.pricing_errors import CreditError
 from billing.services.credit_notes.fields import CreditNoteCreate, CreditNoteResult
 from billing.services.credit_notes.get import credit_refs, note_view
-from billing.services.credit_notes.ports import CreditNoteLedger, PagePublisher
+from billing.services.credit_notes.ports import CreditNoteIssue, CreditNoteLedger, PagePublisher
 from billing.services.errors import PermanentError
 from billing.services.ports import Clock, CustomerAccount, StoredInvoice, TenantDirectory
 from billing.services.settlement import payments_of
@@ -93,15 +93,17 @@ class CreateCreditNote:
             if preview:
                 return _result(True, note, None, stored, applied, credit - applied)
             issued = self.ledger.issue_credit_note(
-                note=note,
-                credited=stored,
-                account=account,
-                applied=applied,
-                to_balance=credit - applied,
-                payments=_payments_after(stored, applied),
-                page_token=self.tokens.page_token(),
-                now=now,
-                series_prefix=tenant.settings.invoice_series_prefix,
+                CreditNoteIssue(
+                    note=note,
+                    credited=stored,
+                    account=account,
+                    applied=applied,
+                    to_balance=credit - applied,
+                    payments=_payments_after(stored, applied),
+                    page_token=self.tokens.page_token(),
+                    now=now,
+                    series_prefix=tenant.settings.invoice_series_prefix,
+                )
             )
             if issued is not None:
                 return self._delivered(issued, stored, tenant, account)

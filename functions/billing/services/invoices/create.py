@@ -22,7 +22,7 @@ from billing.services.credit_notes.create import request_tag
 from billing.services.errors import PermanentError
 from billing.services.invoices.fields import OneOffInvoiceCreate, OneOffResult
 from billing.services.invoices.ports import OneOffLedger
-from billing.services.ports import Clock, TenantDirectory
+from billing.services.ports import Clock, DocumentIssue, TenantDirectory
 from billing.services.subscriptions.documents import (
     NoSubscription,
     SubscriptionConflict,
@@ -95,12 +95,14 @@ class CreateOneOffInvoice:
                 shown = invoice_view(existing.invoice, existing) if existing else invoice_view(invoice)
                 return OneOffResult(preview=True, invoice=shown)
             issued = existing or self.ledger.issue_one_off(
-                invoice=invoice,
-                account=account,
-                page_token=self.tokens.page_token(),
-                now=now,
-                **customer_series(tenant.settings, account.customer.id).ledger_args(),
-                ocr_length_digit=tenant.settings.ocr_length_digit,
+                DocumentIssue(
+                    invoice=invoice,
+                    account=account,
+                    page_token=self.tokens.page_token(),
+                    now=now,
+                    series=customer_series(tenant.settings, account.customer.id),
+                    ocr_length_digit=tenant.settings.ocr_length_digit,
+                )
             )
             if issued is None:
                 continue

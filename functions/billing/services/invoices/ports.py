@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Protocol
 
-from billing.domain.invoice import Invoice
-from billing.services.ports import CustomerAccount, StoredInvoice
+from billing.services.ports import CustomerAccount, DocumentIssue, StoredInvoice
 
 
 class InvoiceReads(Protocol):
@@ -30,17 +28,7 @@ class OneOffLedger(Protocol):
 
     def customer_exists(self, tenant_id: str, customer_id: str) -> bool: ...
 
-    def issue_one_off(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-        ocr_length_digit: bool,
-        ocr_lead: str = "",
-    ) -> StoredInvoice | None:
+    def issue_one_off(self, issue: DocumentIssue) -> StoredInvoice | None:
         """In one transaction, as a run's invoice: the next number of the tenant's invoice series, the
         invoice, and the customer's balance less what the invoice used. The invoice if it exists
         already; None when the balance changed meanwhile (compute again)."""

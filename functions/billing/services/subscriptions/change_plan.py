@@ -37,6 +37,7 @@ from billing.services.subscriptions.documents import (
 from billing.services.subscriptions.fields import ChangeResult, PlanChange
 from billing.services.subscriptions.ports import (
     InvoiceDelivery,
+    PlanChangeIssue,
     SubscriptionRecord,
     SubscriptionRecords,
     Tokens,
@@ -120,15 +121,17 @@ class ChangePlan:
                 raise moved(customer_id)
             return result
         issued = self.records.issue_with_change(
-            invoice=invoice,
-            account=record.account,
-            subscription=document,
-            version=record.version,
-            page_token=self.tokens.page_token(),
-            now=now,
-            **customer_series(tenant.settings, customer_id).ledger_args(),
-            ocr_length_digit=tenant.settings.ocr_length_digit,
-            changed=event,
+            PlanChangeIssue(
+                invoice=invoice,
+                account=record.account,
+                page_token=self.tokens.page_token(),
+                now=now,
+                series=customer_series(tenant.settings, customer_id),
+                ocr_length_digit=tenant.settings.ocr_length_digit,
+                subscription=document,
+                version=record.version,
+                changed=event,
+            )
         )
         if issued is None:
             raise moved(customer_id)

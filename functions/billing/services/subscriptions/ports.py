@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Protocol
 
 from billing.domain.catalog import Pause
-from billing.domain.invoice import Invoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.parties import Customer
-from billing.services.ports import CustomerAccount, StoredInvoice
+from billing.services.ports import CustomerAccount, DocumentIssue, StoredInvoice
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,16 @@ class SubscriptionRecord:
     version: int
     next_period_start: date | None
     account: CustomerAccount | None  # the billing view; None without a subscription
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanChangeIssue(DocumentIssue):
+    """A plan change's invoice and the change itself, stored together: `subscription` replaces the
+    customer's if still at `version`, and `changed` (subscription.changed) goes on its stream."""
+
+    subscription: dict[str, Any]
+    version: int
+    changed: EventDraft | None = None
 
 
 class SubscriptionRecords(Protocol):
@@ -56,20 +65,7 @@ class SubscriptionRecords(Protocol):
         transaction, so a retry that finds the version moved writes no second event."""
         ...
 
-    def issue_with_change(
-        self,
-        *,
-        invoice: Invoice,
-        account: CustomerAccount,
-        subscription: dict[str, Any],
-        version: int,
-        page_token: str,
-        now: datetime,
-        series_prefix: str,
-        ocr_length_digit: bool,
-        ocr_lead: str = "",
-        changed: EventDraft | None = None,
-    ) -> StoredInvoice | None:
+    def issue_with_change(self, issue: PlanChangeIssue) -> StoredInvoice | None:
         """In one transaction: the next number of the series, the invoice, the new subscription (if
         still at `version`) and its `changed` event on the customer's stream. The invoice if it exists
         already; None when the version moved on."""
