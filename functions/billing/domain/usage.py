@@ -250,31 +250,27 @@ def aggregate(
         return Decimal(len(values))
     if kind is Aggregation.LATEST:
         return inside[-1].number(charge.field) if inside else Decimal(0)
-    return _weighted(charge, events, start, end, period_start, period_end)
+    return _weighted(charge.field, events, start, end, period_end - period_start)
 
 
 def _weighted(
-    charge: Charge,
-    events: Sequence[UsageEvent],
-    start: datetime,
-    end: datetime,
-    period_start: datetime,
-    period_end: datetime,
+    field: str | None, events: Sequence[UsageEvent], start: datetime, end: datetime, period: timedelta
 ) -> Decimal:
+    """The level of `field` held over [start, end), as a share of the whole billing `period`."""
     # Each event sets the level from its instant on; the level before the first event is zero.
     level = Decimal(0)
     for event in events:
         if event.timestamp < start:
-            level = event.number(charge.field)
+            level = event.number(field)
     total = Decimal(0)
     cursor = start
     with localcontext(calculation_context()):
         for event in in_window(events, start, end):
             total += level * Decimal(_micros(event.timestamp - cursor))
             cursor = event.timestamp
-            level = event.number(charge.field)
+            level = event.number(field)
         total += level * Decimal(_micros(end - cursor))
-        whole = Decimal(_micros(period_end - period_start))
+        whole = Decimal(_micros(period))
         return (total / whole).quantize(Decimal(1).scaleb(-WEIGHTED_QUANTITY_DECIMALS), ROUND_HALF_UP)
 
 

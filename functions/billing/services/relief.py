@@ -30,23 +30,18 @@ from billing.domain.dunning_events import relief_chosen_event
 from billing.domain.ocr import ocr_reference
 from billing.domain.outbox import OutboxEvent
 from billing.services.dunning import (
-    DunningMail,
-    DunningStore,
     audit_event,
     dunning_of,
     dunning_state,
     local_today,
     policy_of,
 )
+from billing.services.dunning.letters import DunningLetters
 from billing.services.dunning.page import relief_choice
 from billing.services.errors import PermanentError, RetryableError
-from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.ports import (
-    AuditTrail,
-    Clock,
     CustomerAccount,
-    InvoiceLedger,
-    Mailer,
     StoredInvoice,
     TenantAccount,
 )
@@ -103,14 +98,10 @@ def _parse_day(value: str | None, field: str) -> date:
 
 
 @dataclasses.dataclass(kw_only=True, eq=False)
-class CustomerRelief:
-    invoices: InvoiceLedger
-    store: DunningStore
-    pages: InvoicePages
-    mail: DunningMail
-    mailer: Mailer
-    audit: AuditTrail
-    clock: Clock
+class CustomerRelief(DunningLetters):
+    """The customer's own relief on a late invoice, chosen on its page: a later due date or
+    instalments, within the tenant's reminder policy; the page, a confirmation letter and the audit
+    follow."""
 
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)

@@ -96,6 +96,19 @@ def customer_action() -> CustomerAction:
     return CustomerAction(**page_change(), mailer=mailer(), pages_base_url=settings().pages_base_url)
 
 
+class DunningChange(PageChange):
+    """A page change about a late invoice's dunning, with a letter to the customer
+    (billing.services.dunning.letters)."""
+
+    store: DynamoDunningStore
+    mail: JinjaDunningMail
+    mailer: SesMailer
+
+
+def dunning_change() -> DunningChange:
+    return DunningChange(**page_change(), store=dunning_store(), mail=dunning_mail(), mailer=mailer())
+
+
 @cache
 def start_billing_run() -> StartBillingRun:
     from billing.adapters.aws import SqsInvoiceQueue
@@ -256,12 +269,9 @@ def send_reminders() -> SendReminders:
     from billing.wiring import outbox as outbox_wiring
 
     return SendReminders(
-        **page_change(),
+        **dunning_change(),
         tenants=tenant_directory(),
         customers=customer_directory(),
-        store=dunning_store(),
-        mail=dunning_mail(),
-        mailer=mailer(),
         rates=load_reference_rates(),
         effects=outbox_wiring.drive_outbox(),  # the reminder's email, page and merchant events
     )
@@ -271,14 +281,14 @@ def send_reminders() -> SendReminders:
 def customer_relief() -> CustomerRelief:
     from billing.services.relief import CustomerRelief
 
-    return CustomerRelief(**page_change(), store=dunning_store(), mail=dunning_mail(), mailer=mailer())
+    return CustomerRelief(**dunning_change())
 
 
 @cache
 def answer_question() -> AnswerQuestion:
     from billing.services.dunning import AnswerQuestion
 
-    return AnswerQuestion(**page_change(), store=dunning_store(), mail=dunning_mail(), mailer=mailer())
+    return AnswerQuestion(**dunning_change())
 
 
 @cache

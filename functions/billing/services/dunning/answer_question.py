@@ -6,16 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.domain.merchant_events import EventDraft, question_answered_draft
-from billing.services.dunning.ports import DunningMail, DunningStore
+from billing.services.dunning.letters import DunningLetters
 from billing.services.dunning.state import reply_address
 from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
     AuditEvent,
-    AuditTrail,
-    Clock,
-    InvoiceLedger,
-    Mailer,
     StoredInvoice,
 )
 
@@ -24,17 +19,9 @@ from billing.services.ports import (
 
 
 @dataclass(kw_only=True, eq=False)
-class AnswerQuestion:
+class AnswerQuestion(DunningLetters):
     """Store the operator's answer, email it to the customer, re-render the page, audit it. Reminders
     resume by themselves (the daily job sees the question answered, after the grace days)."""
-
-    invoices: InvoiceLedger
-    store: DunningStore
-    pages: InvoicePages
-    mail: DunningMail
-    mailer: Mailer
-    audit: AuditTrail
-    clock: Clock
 
     def __call__(
         self, tenant_id: str, invoice_id: str, question_id: str, text: str, operator: str

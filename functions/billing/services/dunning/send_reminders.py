@@ -24,7 +24,8 @@ from billing.domain.dunning import (
 )
 from billing.domain.dunning_events import overdue_event, reminder_sent_event
 from billing.domain.outbox import OutboxEvent, invoice_stream
-from billing.services.dunning.ports import DunningMail, DunningStore, MandateRetrier, RecordedRetries
+from billing.services.dunning.letters import DunningLetters
+from billing.services.dunning.ports import MandateRetrier, RecordedRetries
 from billing.services.dunning.state import (
     SAVE_ATTEMPTS,
     audit_event,
@@ -34,15 +35,10 @@ from billing.services.dunning.state import (
     policy_of,
 )
 from billing.services.errors import PermanentError, failure_note
-from billing.services.invoice_pages import InvoicePages
 from billing.services.ports import (
     AuditEvent,
-    AuditTrail,
-    Clock,
     CustomerAccount,
     CustomerDirectory,
-    InvoiceLedger,
-    Mailer,
     StoredInvoice,
     TenantAccount,
     TenantDirectory,
@@ -84,17 +80,10 @@ def message_record(decision: SendReminder, today: date) -> dict[str, Any]:
 
 
 @dataclass(kw_only=True, eq=False)
-class SendReminders:
+class SendReminders(DunningLetters):
     tenants: TenantDirectory
     customers: CustomerDirectory
-    invoices: InvoiceLedger
-    store: DunningStore
-    pages: InvoicePages
-    mail: DunningMail
-    mailer: Mailer
-    audit: AuditTrail
     rates: ReferenceRates
-    clock: Clock
     retrier: MandateRetrier = field(default_factory=RecordedRetries)
     # Drives the committed events' effects (the reminder's email, the page, the merchant's events)
     # right after the commit; without it, or when it fails, the outbox's stream and sweep do.
