@@ -1,8 +1,9 @@
-"""Tenants written by the operator's onboarding (billing.services.tenants.onboard.TenantStore):
+"""Tenants written by the operator's onboarding (billing.services.tenants.ports.TenantStore):
 conditional puts, so `create` never overwrites a tenant and `update` never creates one."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -11,19 +12,17 @@ from billing.adapters.dynamo.models import TenantModel
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog
 from billing.services.errors import PermanentError
+from billing.services.tenants.ports import TenantDocument
 
 
 class DynamoTenantStore:
-    def create(
-        self, tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]
-    ) -> bool:
-        return self._put(tenant_id, settings, catalog, page, TenantModel.tenant_id.does_not_exist())
+    def create(self, document: TenantDocument) -> bool:
+        return self._put(document, TenantModel.tenant_id.does_not_exist())
 
-    def replace(
-        self, tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]
-    ) -> bool:
+    def replace(self, document: TenantDocument) -> bool:
+        catalog = document.catalog
         try:
-            stored = TenantModel.get(tenant_id, consistent_read=True)
+            stored = TenantModel.get(document.tenant_id, consistent_read=True)
         except TenantModel.DoesNotExist:
             return False
         # Plan versions scheduled as price changes (docs/price-changes.md) stay, whatever the file
@@ -45,20 +44,17 @@ class DynamoTenantStore:
         if stored.catalog_revision is not None:
             condition = TenantModel.catalog_revision == stored.catalog_revision
         revision = int(stored.catalog_revision or 0) + 1
-        return self._put(tenant_id, settings, catalog, page, condition, revision)
+        return self._put(dataclasses.replace(document, catalog=catalog), condition, revision)
 
     @staticmethod
-    def _put(
-        tenant_id: str,
-        settings: dict[str, Any],
-        catalog: dict[str, Any],
-        page: dict[str, Any],
-        condition: Any,
-        revision: int | None = None,
-    ) -> bool:
+    def _put(document: TenantDocument, condition: Any, revision: int | None = None) -> bool:
         try:
             item = TenantModel(
-                tenant_id, settings=settings, catalog=catalog, page=page, catalog_revision=revision
+                document.tenant_id,
+                settings=document.settings,
+                catalog=document.catalog,
+                page=document.page,
+                catalog_revision=revision,
             )
             item.save(condition=condition)
         except PutError as exc:

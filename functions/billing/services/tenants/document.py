@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from billing.domain.autogiro.validation import (
@@ -30,6 +29,7 @@ from billing.services.customers.fields import check_vat_number
 from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
 from billing.services.tenants.page_document import page_settings
+from billing.services.tenants.ports import TenantDocument
 
 # As template.yaml's TenantId parameter allows.
 TENANT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
@@ -38,14 +38,6 @@ _TOP = frozenset({"tenant_id", "settings", "catalog", "page"})
 
 class TenantFileError(PermanentError):
     """The tenant file is refused; `field` is the path in the file."""
-
-
-@dataclass(frozen=True)
-class TenantDocument:
-    tenant_id: str
-    settings: dict[str, Any]
-    catalog: dict[str, Any]
-    page: dict[str, Any]
 
 
 def _refuse(field: str, reason: str) -> TenantFileError:
