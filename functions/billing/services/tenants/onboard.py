@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,17 +16,16 @@ class OnboardTenant:
     store: TenantStore
 
     def create(self, data: Any) -> TenantDocument:
-        document = check_tenant_document(data)
-        if not self.store.create(document):
-            raise PermanentError(
-                f"tenant {document.tenant_id!r} exists: use `billing tenant update`", field="tenant_id"
-            )
-        return document
+        return _write(data, self.store.create, "tenant {!r} exists: use `billing tenant update`")
 
     def update(self, data: Any) -> TenantDocument:
-        document = check_tenant_document(data)
-        if not self.store.replace(document):
-            raise PermanentError(
-                f"no tenant {document.tenant_id!r}: use `billing tenant create`", field="tenant_id"
-            )
-        return document
+        return _write(data, self.store.replace, "no tenant {!r}: use `billing tenant create`")
+
+
+def _write(data: Any, write: Callable[[TenantDocument], bool], refusal: str) -> TenantDocument:
+    """The file checked whole, then written by `write`; `refusal` when the store finds the tenant is
+    not where the command expects it (create: absent; update: present)."""
+    document = check_tenant_document(data)
+    if not write(document):
+        raise PermanentError(refusal.format(document.tenant_id), field="tenant_id")
+    return document
