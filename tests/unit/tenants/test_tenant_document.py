@@ -69,6 +69,19 @@ _DELETE = object()
         ("page.reminders.steps.0.tone", "angry", "page.reminders.steps[0].tone"),
         ("page.reminders.surprise", 1, "page.reminders.surprise"),
         ("page.plan_fit.plans", ["bas", "gold"], "page.plan_fit.plans[1]"),
+        # The agreements in the page document, read as the payment pages and the bank jobs read them
+        ("page.payments", {"methods": "card"}, "page.payments.methods"),
+        ("page.payments", {"retry_days": [3, 1]}, "page.payments.retry_days"),
+        ("page.payments", {"enabled": "yes"}, "page.payments.enabled"),
+        ("page.autogiro", {"customer_number": "12345678"}, "page.autogiro.customer_number"),
+        ("page.autogiro", {"customer_number": "471117", "bankgiro": "5050-1056"}, "page.autogiro.bankgiro"),
+        (
+            "page.autogiro",
+            {"customer_number": "471117", "lookahead_banking_days": 90},
+            "page.autogiro.lookahead_banking_days",
+        ),
+        ("page.bgmax", {"bankgiro": "123"}, "page.bgmax.bankgiro"),
+        ("page.bgmax", {"test_files": "no"}, "page.bgmax.test_files"),
     ],
 )
 def test_a_mistake_is_refused_naming_its_field(path, value, field):

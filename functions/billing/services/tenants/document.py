@@ -25,9 +25,13 @@ from billing.domain.pauses import PauseError, pause_policy
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.domain.spend_alerts import SpendAlertError, tenant_default
+from billing.services.autogiro.model import autogiro_settings
+from billing.services.bank_payments.ports import bank_settings
 from billing.services.customers.fields import check_vat_number
 from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
+from billing.services.payments.settings import PaymentSettings
+from billing.services.ports import TenantAccount
 from billing.services.tenants.page_document import page_settings
 from billing.services.tenants.ports import TenantDocument
 
@@ -61,7 +65,7 @@ def check_tenant_document(data: Any) -> TenantDocument:
     settings = {**settings, "tenant_id": tenant_id}
     try:
         parsed = parse_tenant_settings(settings, "settings")
-        parse_catalog(data.get("catalog"), "catalog")
+        catalog = parse_catalog(data.get("catalog"), "catalog")
     except ScenarioError as error:
         raise _refuse(error.field, error.reason) from None
     try:
@@ -77,6 +81,7 @@ def check_tenant_document(data: Any) -> TenantDocument:
         raise _refuse("settings.vat_number", str(error)) from None
     page = data.get("page") or {}
     _check_page(page, parsed.legal_name, data["catalog"])
+    _check_agreements(TenantAccount(settings=parsed, catalog=catalog, page=dict(page)))
     return TenantDocument(tenant_id, dict(settings), dict(data["catalog"]), dict(page))
 
 
@@ -104,3 +109,15 @@ def _check_page(page: Any, legal_name: str, catalog: Mapping[str, Any]) -> None:
     for i, code in enumerate(settings.plans_on_sale):
         if code not in codes:
             raise _refuse(f"page.plan_fit.plans[{i}]", f"no plan {code!r} in the catalog")
+
+
+def _check_agreements(tenant: TenantAccount) -> None:
+    """The page document's payment methods, Autogiro agreement and Bankgiro agreement, read as the
+    payment pages, the Autogiro export and the BgMax import read them: a mistake there is refused here,
+    naming its field, not found by a run or a bank file later."""
+    try:
+        PaymentSettings.from_page(tenant.page)
+        autogiro_settings(tenant)
+        bank_settings(tenant)
+    except PermanentError as error:
+        raise _refuse(error.field or "page", error.reason) from None
