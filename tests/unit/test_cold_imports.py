@@ -86,3 +86,22 @@ def test_the_page_choices_api_leaves_the_plan_switch_to_the_request_that_makes_o
     assert imported.loaded("billing.handlers.customer_choices_api")
     assert not imported.loaded("billing.services.subscriptions.page_switch")
     assert not imported.loaded("billing.services.subscriptions.fields")
+
+
+def test_the_scheduled_jobs_and_bank_inboxes_read_their_event_models_at_the_event() -> None:
+    # Given the functions whose events are read by pydantic models (billing.handlers.events), which
+    # imported no pydantic before their events were modelled
+    modules = [
+        "billing.handlers.start_billing_run",
+        "billing.handlers.send_reminders",
+        "billing.handlers.collect_payments",
+        "billing.handlers.autogiro_export",
+        "billing.handlers.autogiro_import",
+        "billing.handlers.bgmax_import",
+        "billing.handlers.price_changes",
+    ]
+    # When each is imported cold, then the models (and pydantic) wait for the first event
+    for module in modules:
+        imported = cold_import(module, lambda_environment())
+        assert not imported.loaded("billing.handlers.events"), module
+        assert not imported.loaded("pydantic"), module

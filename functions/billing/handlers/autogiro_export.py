@@ -8,7 +8,7 @@ The event is the schedule's Input: {"tenant_id", "scheduled_time", "execution_id
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,6 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
+
+if TYPE_CHECKING:
+    from billing.handlers.events import ScheduleInput
 from billing.services.autogiro import AutogiroNotOffered
 from billing.services.billing_run import SystemClock
 from billing.wiring.core import export_autogiro
@@ -25,20 +28,21 @@ tracer = make_tracer()
 metrics = Metrics()
 
 
-def moment_of(event: dict[str, Any]) -> datetime:
+def moment_of(schedule: ScheduleInput) -> datetime:
     """The scheduled time, or now if that is later (a retry must still respect Bankgirot's deadline)."""
     now = SystemClock().now()
-    scheduled = event.get("scheduled_time")
-    if not scheduled:
-        return now
-    return max(now, datetime.fromisoformat(str(scheduled).replace("Z", "+00:00")))
+    return now if schedule.scheduled_time is None else max(now, schedule.scheduled_time)
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tenant_id = str(event["tenant_id"])
+    # The event's model loads pydantic: at the run, not at every cold start's import.
+    from billing.handlers.events import ScheduleInput, read_event
+
+    schedule = read_event(ScheduleInput, event)
+    tenant_id = schedule.tenant_id
     logger.append_keys(tenant_id=tenant_id)
     try:
-        result = export_autogiro()(tenant_id, moment_of(event))
+        result = export_autogiro()(tenant_id, moment_of(schedule))
     except AutogiroNotOffered as exc:
         # Configuration, not a failure: a retry would not help.
         logger.info("autogiro not offered", extra={"reason": exc.reason})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,13 +21,6 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
 
-def keys_of(event: dict[str, Any]) -> list[str]:
-    if "detail" in event:  # EventBridge: the key as stored
-        return [str(event["detail"]["object"]["key"])]
-    # S3 notifications URL-encode the key (a space arrives as "+").
-    return [unquote_plus(str(r["s3"]["object"]["key"])) for r in event.get("Records", [])]
-
-
 def import_each(
     event: dict[str, Any],
     import_one: Callable[[str], dict[str, Any]],
@@ -39,8 +31,11 @@ def import_each(
     refused_metric: str,
 ) -> dict[str, Any]:
     """`import_one(key)` for every file of the event: its answer, or the refusal's reason and field."""
+    # The event's models load pydantic: at the first file, not at every cold start's import.
+    from billing.handlers.events import inbox_keys
+
     results: list[dict[str, Any]] = []
-    for key in keys_of(event):
+    for key in inbox_keys(event):
         logger.append_keys(key=key)
         try:
             results.append(import_one(key))

@@ -33,16 +33,11 @@ class RunClock:
         return self.at
 
 
-def moment_of(event: dict[str, Any]) -> datetime:
-    raw = str(event.get("now") or event["scheduled_time"]).replace("Z", "+00:00")
-    moment = datetime.fromisoformat(raw)
-    if moment.tzinfo is None:
-        raise ValueError("the run's moment needs a time zone")
-    return moment
-
-
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    clock = RunClock(moment_of(event))
+    # The event's model loads pydantic: at the run, not at every cold start's import.
+    from billing.handlers.events import RunInput, read_event
+
+    clock = RunClock(read_event(RunInput, event).moment())
     notify, carry = notify_customers(clock), carry_out(clock)
     created = sent = done = 0
     for change in price_changes().open_changes():

@@ -1,14 +1,14 @@
-"""The tenant's scheduled jobs (billing run start, reminders, automatic payments): the day a job works
-for, EventBridge Scheduler's `scheduled_time` read in Stockholm or the ISO date an operator passes to
-run a given day again, and the one Lambda handler shape they share."""
+"""The tenant's scheduled jobs (billing run start, reminders, automatic payments): the one Lambda
+handler shape they share. The schedule's event is read by `billing.handlers.events.ScheduleInput`: the
+day a job works for is EventBridge Scheduler's `scheduled_time` read in Stockholm, or the ISO date an
+operator passes to run a given day again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,16 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def scheduled_day(event: dict[str, Any], override: str) -> date:
-    """`event[override]` (an ISO date) when given, else the Stockholm date of `scheduled_time` (an
-    instant with an offset or Z): the schedules fire at Swedish hours, so the UTC date can be a day off."""
-    if event.get(override):
-        return date.fromisoformat(str(event[override]))
-    scheduled = datetime.fromisoformat(str(event["scheduled_time"]).replace("Z", "+00:00"))
-    return scheduled.astimezone(STOCKHOLM).date()
+if TYPE_CHECKING:
+    from billing.handlers.events import ScheduleInput
 
 
 @dataclass(frozen=True)
@@ -34,7 +26,7 @@ class ScheduledCall:
 
     tenant_id: str
     day: date
-    event: dict[str, Any]
+    event: ScheduleInput
 
 
 Job = Callable[[ScheduledCall, Logger, Metrics], dict[str, Any]]
@@ -47,7 +39,11 @@ def scheduled_handler(day_key: str, job: Job) -> Callable[[dict[str, Any], Lambd
     logger, tracer, metrics = Logger(), make_tracer(), Metrics()
 
     def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        call = ScheduledCall(str(event["tenant_id"]), scheduled_day(event, day_key), event)
+        # The event's model loads pydantic: at the run, not at every cold start's import.
+        from billing.handlers.events import ScheduleInput, read_event
+
+        schedule = read_event(ScheduleInput, event)
+        call = ScheduledCall(schedule.tenant_id, schedule.day(day_key), schedule)
         logger.append_keys(tenant_id=call.tenant_id, **{day_key: call.day.isoformat()})
         return job(call, logger, metrics)
 

@@ -16,8 +16,7 @@ from billing.wiring.core import start_billing_run
 
 
 def start(call: ScheduledCall, logger: Logger, metrics: Metrics) -> dict[str, Any]:
-    only = [str(c) for c in call.event.get("customer_ids") or []]
-    started = start_billing_run()(call.tenant_id, call.day, only)
+    started = start_billing_run()(call.tenant_id, call.day, call.event.customer_ids)
     logger.info("billing run started", extra={"run_id": started.run_id, "queued": started.queued})
     metrics.add_metric(name="CustomersQueued", unit=MetricUnit.Count, value=started.queued)
     return {"run_id": started.run_id, "queued": started.queued}
