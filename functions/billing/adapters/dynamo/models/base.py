@@ -1,16 +1,53 @@
-"""What every table model shares: the name a model has until `bind` points it at its table, and the
-compressed JSON attribute large documents are stored in."""
+"""What every table model shares: a `Meta` of its own, named UNBOUND until `bind` points it at its
+table; the key shape of a tenant's several kinds of item; how an index is declared; and the compressed
+JSON attribute large documents are stored in."""
 
 from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Any, TypeVar
 
-from pynamodb.attributes import Attribute
+from pynamodb.attributes import Attribute, UnicodeAttribute
 from pynamodb.constants import BINARY, STRING
+from pynamodb.indexes import GlobalSecondaryIndex, Projection
+from pynamodb.models import MetaModel, Model
 
 UNBOUND = "unbound"  # bind() sets the real name; using a model before that fails loudly
+
+_M = TypeVar("_M", bound=Model)
+
+
+class _TableMeta(MetaModel):
+    # PynamoDB reads a model's settings from the `Meta` in its class body; one inherited from a base
+    # would be shared, and binding one model would rename the other's table.
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], discriminator: Any = None
+    ) -> _TableMeta:
+        namespace.setdefault("Meta", type("Meta", (), {"table_name": UNBOUND}))
+        return super().__new__(mcs, name, bases, namespace, discriminator)
+
+
+class TableModel(Model, metaclass=_TableMeta):
+    """The model of one table of template.yaml (MODELS_BY_TABLE_SETTING names which)."""
+
+
+class TenantItems(TableModel):
+    """A table of one tenant's items of several kinds in its partition, each item keyed by its kind
+    ("mandate#<customer>", "file#<sha256>")."""
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    item_key = UnicodeAttribute(range_key=True)
+
+
+class TableIndex(GlobalSecondaryIndex[_M]):
+    """A global secondary index, named and projected as template.yaml declares it:
+    `class PageIndex(TableIndex["InvoiceModel"], name="page_index", projection=KeysOnlyProjection())`."""
+
+    def __init_subclass__(cls, name: str = "", projection: Projection | None = None, **kwargs: Any) -> None:
+        if name:
+            cls.Meta = type("Meta", (), {"index_name": name, "projection": projection})
+        super().__init_subclass__(**kwargs)
 
 
 class CompressedJSONAttribute(Attribute[Any]):

@@ -11,16 +11,12 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import IncludeProjection, KeysOnlyProjection
 
-from billing.adapters.dynamo.models.base import UNBOUND
+from billing.adapters.dynamo.models.base import TableIndex, TableModel
 
 
-class TenantModel(Model):
-    class Meta:
-        table_name = UNBOUND
-
+class TenantModel(TableModel):
     tenant_id = UnicodeAttribute(hash_key=True)
     settings = JSONAttribute()  # billing.domain TenantSettings shape (docs/pricing.md)
     catalog = JSONAttribute()  # plans and charges (docs/pricing.md)
@@ -30,19 +26,12 @@ class TenantModel(Model):
     catalog_revision = NumberAttribute(null=True)
 
 
-class DueIndex(GlobalSecondaryIndex["CustomerModel"]):
-    class Meta:
-        index_name = "due_index"
-        projection = KeysOnlyProjection()
-
+class DueIndex(TableIndex["CustomerModel"], name="due_index", projection=KeysOnlyProjection()):
     due_bucket = UnicodeAttribute(hash_key=True)
     next_invoice_date = UnicodeAttribute(range_key=True)
 
 
-class CustomerModel(Model):
-    class Meta:
-        table_name = UNBOUND
-
+class CustomerModel(TableModel):
     tenant_id = UnicodeAttribute(hash_key=True)
     customer_id = UnicodeAttribute(range_key=True)
     profile = JSONAttribute()  # billing.domain Customer shape, plus email
@@ -82,12 +71,9 @@ class CustomerModel(Model):
     due_index = DueIndex()
 
 
-class UsageModel(Model):
+class UsageModel(TableModel):
     """Raw events recorded before the ledger's event items held them: read (and erased) until their
     TTL ends, never written (billing.adapters.dynamo.usage_events)."""
-
-    class Meta:
-        table_name = UNBOUND
 
     customer_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<customer>"
     event_key = UnicodeAttribute(range_key=True)  # "<iso timestamp>#<event id>": time-ordered
@@ -95,12 +81,9 @@ class UsageModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class RunItemModel(Model):
+class RunItemModel(TableModel):
     """One billing run: a summary item ("summary") and one item per customer ("Q#c" queued,
     "O#c" outcome). Outcomes are written once (conditional), so counters stay exact on retries."""
-
-    class Meta:
-        table_name = UNBOUND
 
     run_id = UnicodeAttribute(hash_key=True)
     item_key = UnicodeAttribute(range_key=True)
@@ -121,32 +104,24 @@ class RunItemModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class CounterModel(Model):
-    class Meta:
-        table_name = UNBOUND
-
+class CounterModel(TableModel):
     counter_id = UnicodeAttribute(hash_key=True)  # "<tenant>#<series>"
     value = NumberAttribute(default=0)
 
 
-class UsageEventIndex(GlobalSecondaryIndex["UsageLedgerModel"]):
+class UsageEventIndex(
+    TableIndex["UsageLedgerModel"], name="event_index", projection=IncludeProjection(["event"])
+):
     """A customer's raw events in time order (event items only: the index is sparse)."""
-
-    class Meta:
-        index_name = "event_index"
-        projection = IncludeProjection(["event"])
 
     event_customer = UnicodeAttribute(hash_key=True)
     event_key = UnicodeAttribute(range_key=True)
 
 
-class UsageLedgerModel(Model):
+class UsageLedgerModel(TableModel):
     """Ingestion's ledger (docs/usage.md): an item per event id (pk "<tenant>#id#<event id>", sk "-"),
     its duplicate marker and the raw event in one, and daily totals per customer, metric and shard
     (pk "<tenant>#<customer>#t<shard>", sk "<local day>#<metric>")."""
-
-    class Meta:
-        table_name = UNBOUND
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -162,11 +137,8 @@ class UsageLedgerModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-class ApiKeyModel(Model):
+class ApiKeyModel(TableModel):
     """An API key, by the SHA-256 of the key (hex); the key itself is never stored."""
-
-    class Meta:
-        table_name = UNBOUND
 
     key_hash = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()

@@ -8,40 +8,26 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import KeysOnlyProjection
 
-from billing.adapters.dynamo.models.base import UNBOUND
+from billing.adapters.dynamo.models.base import TableIndex, TableModel, TenantItems
 
 
-class NoticeTokenIndex(GlobalSecondaryIndex["PriceChangeModel"]):
-    class Meta:
-        index_name = "token_index"
-        projection = KeysOnlyProjection()
-
+class NoticeTokenIndex(TableIndex["PriceChangeModel"], name="token_index", projection=KeysOnlyProjection()):
     page_token = UnicodeAttribute(hash_key=True)
 
 
-class OpenChangesIndex(GlobalSecondaryIndex["PriceChangeModel"]):
-    class Meta:
-        index_name = "open_index"
-        projection = KeysOnlyProjection()
-
+class OpenChangesIndex(TableIndex["PriceChangeModel"], name="open_index", projection=KeysOnlyProjection()):
     open_bucket = UnicodeAttribute(hash_key=True)
     item_key = UnicodeAttribute(range_key=True)
 
 
-class PriceChangeModel(Model):
+class PriceChangeModel(TenantItems):
     """Price changes per tenant (billing.adapters.dynamo.price_changes): "change#<version>" (a plan's
     scheduled version; `open_bucket` set until every notice is carried out, so the daily run finds
     exactly the open ones) and "notice#<version>#<customer>" (one customer's notice: its page token,
     backtest, send state, choice and outcome)."""
 
-    class Meta:
-        table_name = UNBOUND
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
     data = JSONAttribute()
     state = UnicodeAttribute(null=True)  # a change: noticing | noticed | done; a notice: pending | sent
     open_bucket = UnicodeAttribute(null=True)
@@ -55,14 +41,11 @@ class PriceChangeModel(Model):
     open_index = OpenChangesIndex()
 
 
-class EngagementModel(Model):
+class EngagementModel(TableModel):
     """Issue 18's bookkeeping (billing.adapters.dynamo.engagement): which invoice an email was
     ("msg#<SES message id>", "-"), the emails SES reported undelivered per tenant
     ("<tenant>#undelivered", "<ISO time>#<message id>") and monthly counts for the engagement report
     ("<tenant>#counts", "<YYYY-MM>#<name>", an ADD counter)."""
-
-    class Meta:
-        table_name = UNBOUND
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -9,66 +9,42 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import AllProjection, KeysOnlyProjection
 
-from billing.adapters.dynamo.models.base import UNBOUND, CompressedJSONAttribute
+from billing.adapters.dynamo.models.base import CompressedJSONAttribute, TableIndex, TableModel
 
 
-class CustomerInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
-    class Meta:
-        index_name = "customer_index"
-        projection = AllProjection()
-
+class CustomerInvoicesIndex(TableIndex["InvoiceModel"], name="customer_index", projection=AllProjection()):
     customer_key = UnicodeAttribute(hash_key=True)
     period_start = UnicodeAttribute(range_key=True)
 
 
-class PageIndex(GlobalSecondaryIndex["InvoiceModel"]):
-    class Meta:
-        index_name = "page_index"
-        projection = KeysOnlyProjection()
-
+class PageIndex(TableIndex["InvoiceModel"], name="page_index", projection=KeysOnlyProjection()):
     page_token = UnicodeAttribute(hash_key=True)
 
 
-class OpenInvoicesIndex(GlobalSecondaryIndex["InvoiceModel"]):
-    class Meta:
-        index_name = "open_index"
-        projection = KeysOnlyProjection()
-
+class OpenInvoicesIndex(TableIndex["InvoiceModel"], name="open_index", projection=KeysOnlyProjection()):
     open_bucket = UnicodeAttribute(hash_key=True)
     due_date = UnicodeAttribute(range_key=True)
 
 
-class OcrIndex(GlobalSecondaryIndex["InvoiceModel"]):
+class OcrIndex(TableIndex["InvoiceModel"], name="ocr_index", projection=KeysOnlyProjection()):
     """A bank payment names its invoice by OCR number only (docs/bgmax.md). Hashed on the OCR, so
     one tenant's invoices spread over many partitions; the tenant is the range key, so a lookup never
     crosses tenants. Sparse: a document without an OCR number (a credit note) has no `ocr`."""
-
-    class Meta:
-        index_name = "ocr_index"
-        projection = KeysOnlyProjection()
 
     ocr = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute(range_key=True)
 
 
-class MessageIndex(GlobalSecondaryIndex["InvoiceModel"]):
+class MessageIndex(TableIndex["InvoiceModel"], name="message_index", projection=KeysOnlyProjection()):
     """SES's bounce or complaint names the message only: the invoice whose email it was. Sparse: only
     an emailed invoice carries `email_message_id`."""
-
-    class Meta:
-        index_name = "message_index"
-        projection = KeysOnlyProjection()
 
     email_message_id = UnicodeAttribute(hash_key=True)
 
 
-class InvoiceModel(Model):
-    class Meta:
-        table_name = UNBOUND
-
+class InvoiceModel(TableModel):
     tenant_id = UnicodeAttribute(hash_key=True)
     invoice_id = UnicodeAttribute(range_key=True)
     customer_id = UnicodeAttribute()
@@ -124,27 +100,22 @@ class InvoiceModel(Model):
     message_index = MessageIndex()
 
 
-class OpenQuestionsIndex(GlobalSecondaryIndex["PageActivityModel"]):
+class OpenQuestionsIndex(
+    TableIndex["PageActivityModel"], name="open_questions_index", projection=AllProjection()
+):
     """A tenant's unanswered questions, in the order they were asked (`GET /v1/questions`). Sparse:
     only a question item carries `open_tenant`, and answering removes it, so a page of the list costs
     one Query over open questions only, never a read of answered ones or of the tenant's invoices."""
-
-    class Meta:
-        index_name = "open_questions_index"
-        projection = AllProjection()
 
     open_tenant = UnicodeAttribute(hash_key=True)
     open_key = UnicodeAttribute(range_key=True)  # "<asked at, UTC ISO>#<invoice id>#<question id>"
 
 
-class PageActivityModel(Model):
+class PageActivityModel(TableModel):
     """What visitors do on an invoice page, kept out of the invoice item so nothing they do can grow it
     (docs/invoice-page.md). Per invoice ("<tenant>#<invoice id>"): one item per question
     ("q#<question id>"), one counter per offer ("click#<offer id>") and one counter per day
     ("day#<YYYY-MM-DD>", with a TTL) that enforces the daily limits."""
-
-    class Meta:
-        table_name = UNBOUND
 
     invoice_key = UnicodeAttribute(hash_key=True)
     item_key = UnicodeAttribute(range_key=True)
@@ -165,12 +136,9 @@ class PageActivityModel(Model):
     open_questions_index = OpenQuestionsIndex()
 
 
-class InvoiceEventModel(Model):
+class InvoiceEventModel(TableModel):
     """The invoice's audit trail: every step (issued, emailed, viewed first, asked, paid, reminded,
     relief chosen, exported) with who did it, in time order."""
-
-    class Meta:
-        table_name = UNBOUND
 
     invoice_key = UnicodeAttribute(hash_key=True)  # "<tenant>#<invoice id>"
     event_key = UnicodeAttribute(range_key=True)  # "<iso timestamp>#<short random id>"

@@ -9,29 +9,21 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import AllProjection, KeysOnlyProjection
 
-from billing.adapters.dynamo.models.base import UNBOUND
+from billing.adapters.dynamo.models.base import TableIndex, TableModel, TenantItems
 
 
-class PendingOutboxIndex(GlobalSecondaryIndex["OutboxModel"]):
-    class Meta:
-        index_name = "pending_index"
-        projection = KeysOnlyProjection()
-
+class PendingOutboxIndex(TableIndex["OutboxModel"], name="pending_index", projection=KeysOnlyProjection()):
     pending_bucket = UnicodeAttribute(hash_key=True)
     created_key = UnicodeAttribute(range_key=True)
 
 
-class OutboxModel(Model):
+class OutboxModel(TableModel):
     """The transactional outbox (billing.domain.outbox): one item per state change, written in the
     change's own transaction, per stream ("<tenant>#invoice#<id>") by sequence. `done` maps each
     effect that has succeeded to "done" (or an email's claim, "sending:<iso>"); `pending_bucket` is set
     while any effect is still to do (the sparse pending_index the sweep reads)."""
-
-    class Meta:
-        table_name = UNBOUND
 
     stream_key = UnicodeAttribute(hash_key=True)
     seq = NumberAttribute(range_key=True)
@@ -47,22 +39,15 @@ class OutboxModel(Model):
     pending_index = PendingOutboxIndex()
 
 
-class CustomerMoneyIndex(GlobalSecondaryIndex["MoneyAuditModel"]):
-    class Meta:
-        index_name = "customer_index"
-        projection = AllProjection()
-
+class CustomerMoneyIndex(TableIndex["MoneyAuditModel"], name="customer_index", projection=AllProjection()):
     customer_key = UnicodeAttribute(hash_key=True)
     at_key = UnicodeAttribute(range_key=True)
 
 
-class MoneyAuditModel(Model):
+class MoneyAuditModel(TableModel):
     """The append-only money audit trail (billing.domain.audit_trail): per invoice
     ("<tenant>#<invoice>"), one entry per outbox event and kind ("<seq>#invoice", "<seq>#balance").
     Written only with a does-not-exist condition; no function may update or delete it (template.yaml)."""
-
-    class Meta:
-        table_name = UNBOUND
 
     invoice_key = UnicodeAttribute(hash_key=True)
     entry_key = UnicodeAttribute(range_key=True)
@@ -80,15 +65,10 @@ class MoneyAuditModel(Model):
     customer_index = CustomerMoneyIndex()
 
 
-class WebhookEndpointModel(Model):
+class WebhookEndpointModel(TenantItems):
     """A tenant's webhook endpoints (billing.services.outbox.webhooks), "endpoint#<id>" each: its URL,
     the event types it wants and its signing secret (the table is encrypted at rest)."""
 
-    class Meta:
-        table_name = UNBOUND
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
     url = UnicodeAttribute()
     secret = UnicodeAttribute()
     event_types = JSONAttribute(default=list)

@@ -8,31 +8,21 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
+from pynamodb.indexes import AllProjection, KeysOnlyProjection
 
-from billing.adapters.dynamo.models.base import UNBOUND
+from billing.adapters.dynamo.models.base import TableIndex, TenantItems
 
 
-class AutogiroOutboxIndex(GlobalSecondaryIndex["AutogiroModel"]):
-    class Meta:
-        index_name = "outbox_index"
-        projection = KeysOnlyProjection()
-
+class AutogiroOutboxIndex(TableIndex["AutogiroModel"], name="outbox_index", projection=KeysOnlyProjection()):
     outbox = UnicodeAttribute(hash_key=True)
     item_key = UnicodeAttribute(range_key=True)
 
 
-class AutogiroModel(Model):
+class AutogiroModel(TenantItems):
     """Autogiro bookkeeping per tenant, several kinds of item (billing.adapters.dynamo.autogiro):
     "mandate#<customer>", "payer#<payer number>", "counter#payer", "debit#<invoice>#<date>",
     "import#<sha256>". `outbox` is set only while a mandate request waits to be sent (sparse index)."""
 
-    class Meta:
-        table_name = UNBOUND
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
     outbox = UnicodeAttribute(null=True)
     customer_id = UnicodeAttribute(null=True)
     payer_number = UnicodeAttribute(null=True)
@@ -45,27 +35,20 @@ class AutogiroModel(Model):
     outbox_index = AutogiroOutboxIndex()
 
 
-class UnmatchedPaymentsIndex(GlobalSecondaryIndex["BankPaymentModel"]):
-    class Meta:
-        index_name = "unmatched_index"
-        projection = AllProjection()
-
+class UnmatchedPaymentsIndex(
+    TableIndex["BankPaymentModel"], name="unmatched_index", projection=AllProjection()
+):
     unmatched = UnicodeAttribute(hash_key=True)
     item_key = UnicodeAttribute(range_key=True)
 
 
-class BankPaymentModel(Model):
+class BankPaymentModel(TenantItems):
     """Bank payments reported in BgMax files, per tenant (billing.adapters.dynamo.bank_payments):
     "deposit#<key>" (one TK15: one line on the bank statement), "payment#<payment id>" (one TK20 or
     TK21: what it claims and where it was booked) and "file#<sha256>" (a file imported).
     `unmatched` is set (to the tenant) only while a payment has money no invoice took: the sparse
     unmatched_index is the list an operator works through."""
 
-    class Meta:
-        table_name = UNBOUND
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
     unmatched = UnicodeAttribute(null=True)
     status = UnicodeAttribute(null=True)
     data = JSONAttribute(null=True)
@@ -74,16 +57,11 @@ class BankPaymentModel(Model):
     unmatched_index = UnmatchedPaymentsIndex()
 
 
-class StripeEventModel(Model):
+class StripeEventModel(TenantItems):
     """Stripe events kept aside (billing.adapters.dynamo.stripe_events), per tenant:
     "held#<id it names>#<event id>" waits for the payment or invoice it names to arrive;
     "unusable#<event id>" could not be applied and waits for an operator (its code and field)."""
 
-    class Meta:
-        table_name = UNBOUND
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    item_key = UnicodeAttribute(range_key=True)
     event_id = UnicodeAttribute()
     event_type = UnicodeAttribute(null=True)
     event = JSONAttribute(null=True)  # the verified event as Stripe sent it
