@@ -1,10 +1,15 @@
 """What requests and reports share: a payment's direction, its period code, how references compare,
-and `Field`, the entry of a record layout's field table."""
+`Field`, the entry of a record layout's field table, and `SectionedFile`, a report of sections."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar, Generic, TypeVar
+
+Section = TypeVar("Section")
+Record = TypeVar("Record")
 
 
 class Direction(Enum):
@@ -82,3 +87,16 @@ PAYMENT_FIELDS = (
     Field("amount_ore", 32, 12, "amount"),
     Field("reference", 54, 16, "text"),
 )
+
+
+@dataclass(frozen=True)
+class SectionedFile(Generic[Section]):
+    """A Bankgirot report of one or more sections, each its opening record, its records and (in most
+    kinds) its closing record. `kind` names the report's type, as the parser's dispatch answers it."""
+
+    kind: ClassVar[str]
+    sections: tuple[Section, ...]
+
+    def each(self, records: Callable[[Section], Iterable[Record]]) -> tuple[Record, ...]:
+        """The records `records` picks from every section, in file order."""
+        return tuple(record for section in self.sections for record in records(section))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from billing.domain.autogiro.records.common import Direction
+from billing.domain.autogiro.records.common import Direction, SectionedFile
 from billing.domain.autogiro.records.reports import SignedTotals
 
 # BankAccount lives with its validation; records re-export it for callers that build requests.
@@ -39,15 +39,13 @@ class DigitalMandateSection:
     record_count: int
 
 
-@dataclass(frozen=True)
-class DigitalMandateFile:
+class DigitalMandateFile(SectionedFile[DigitalMandateSection]):
     """Medgivanden via Internetbanken, AG-EMEDGIV (§8.6)."""
 
-    kind: ClassVar[str] = "digital_mandates"
-    sections: tuple[DigitalMandateSection, ...]
+    kind = "digital_mandates"
 
     def mandates(self) -> tuple[DigitalMandate, ...]:
-        return tuple(m for s in self.sections for m in s.mandates)
+        return self.each(lambda s: s.mandates)
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,13 @@ class MonitoringRegisterSection:
     totals: SignedTotals
 
 
-@dataclass(frozen=True)
-class MonitoringRegisterFile:
+class MonitoringRegisterFile(SectionedFile[MonitoringRegisterSection]):
     """Utdrag ur bevakningsregistret (§8.7)."""
 
-    kind: ClassVar[str] = "monitoring_register"
-    sections: tuple[MonitoringRegisterSection, ...]
+    kind = "monitoring_register"
 
     def payments(self) -> tuple[FuturePayment, ...]:
-        return tuple(p for s in self.sections for p in s.payments)
+        return self.each(lambda s: s.payments)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import ClassVar
 
-from billing.domain.autogiro.records.common import Direction
+from billing.domain.autogiro.records.common import Direction, SectionedFile
 
 # BankAccount lives with its validation; records re-export it for callers that build requests.
 from billing.domain.autogiro.validation import BankAccount
@@ -105,18 +105,16 @@ class PaymentSpecificationSection:
     totals: PaymentSpecificationTotals
 
 
-@dataclass(frozen=True)
-class PaymentSpecificationFile:
+class PaymentSpecificationFile(SectionedFile[PaymentSpecificationSection]):
     """Betalningsspecifikation och stoppade betalningar i täckningskontroll (§8.2)."""
 
-    kind: ClassVar[str] = "payment_specification"
-    sections: tuple[PaymentSpecificationSection, ...]
+    kind = "payment_specification"
 
     def payments(self) -> tuple[PaymentResult, ...]:
-        return tuple(p for s in self.sections for b in s.blocks for p in b.payments)
+        return self.each(lambda s: (p for b in s.blocks for p in b.payments))
 
     def refunds(self) -> tuple[Refund, ...]:
-        return tuple(r for s in self.sections for b in s.blocks for r in b.refunds)
+        return self.each(lambda s: (r for b in s.blocks for r in b.refunds))
 
 
 @dataclass(frozen=True)
@@ -140,15 +138,13 @@ class MandateNotificationSection:
     record_count: int
 
 
-@dataclass(frozen=True)
-class MandateNotificationFile:
+class MandateNotificationFile(SectionedFile[MandateNotificationSection]):
     """Medgivandeavisering (§8.3)."""
 
-    kind: ClassVar[str] = "mandate_notification"
-    sections: tuple[MandateNotificationSection, ...]
+    kind = "mandate_notification"
 
     def notices(self) -> tuple[MandateNotice, ...]:
-        return tuple(n for s in self.sections for n in s.notices)
+        return self.each(lambda s: s.notices)
 
 
 @dataclass(frozen=True)
@@ -183,15 +179,13 @@ class RejectedPaymentsSection:
     totals: RejectedPaymentsTotals
 
 
-@dataclass(frozen=True)
-class RejectedPaymentsFile:
+class RejectedPaymentsFile(SectionedFile[RejectedPaymentsSection]):
     """Avvisade betalningar (§8.4)."""
 
-    kind: ClassVar[str] = "rejected_payments"
-    sections: tuple[RejectedPaymentsSection, ...]
+    kind = "rejected_payments"
 
     def payments(self) -> tuple[RejectedPayment, ...]:
-        return tuple(p for s in self.sections for p in s.payments)
+        return self.each(lambda s: s.payments)
 
 
 @dataclass(frozen=True)
@@ -243,12 +237,10 @@ class AmendmentReportSection:
     totals: SignedTotals
 
 
-@dataclass(frozen=True)
-class AmendmentReportFile:
+class AmendmentReportFile(SectionedFile[AmendmentReportSection]):
     """Makuleringar/ändringar av betalningar (§8.5)."""
 
-    kind: ClassVar[str] = "amendment_report"
-    sections: tuple[AmendmentReportSection, ...]
+    kind = "amendment_report"
 
     def results(self) -> tuple[AmendmentResult, ...]:
-        return tuple(r for s in self.sections for r in s.results)
+        return self.each(lambda s: s.results)
