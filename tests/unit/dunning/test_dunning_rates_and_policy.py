@@ -131,3 +131,29 @@ def test_policy_json_with_unknown_or_missing_keys_is_refused(obj: dict[str, Any]
     with pytest.raises(ReminderPolicyError) as error:
         reminder_policy(obj)
     assert error.value.field == field
+
+
+def test_a_policy_key_set_to_null_takes_its_default() -> None:
+    # Given a YAML policy whose empty keys arrive as null / Then each takes the domain's default
+    policy = reminder_policy({"steps": [], "reminder_fee_ore": None, "max_instalments": None})
+    assert (policy.reminder_fee_ore, policy.max_instalments) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "reason"),
+    [
+        (
+            {"steps": [{"days_after_due": "5", "fee": False, "tone": "gentle"}]},
+            "steps[0].days_after_due",
+            "whole",
+        ),
+        ({"steps": [], "charge_interest": "yes"}, "charge_interest", "true or false"),
+        ({"steps": [], "mandate_retry_days": [3, "7"]}, "mandate_retry_days[1]", "whole"),
+        ({"steps": [{"days_after_due": 5, "fee": False, "tone": "stern"}]}, "steps[0].tone", "gentle"),
+        ([], "policy", "object"),
+    ],
+)
+def test_a_refusal_says_why_in_the_merchants_words(obj: Any, field: str, reason: str) -> None:
+    with pytest.raises(ReminderPolicyError) as error:
+        reminder_policy(obj)
+    assert (error.value.field, reason in error.value.reason) == (field, True), error.value

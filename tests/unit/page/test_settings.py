@@ -122,3 +122,36 @@ def test_bad_settings_are_refused_naming_the_stored_field(patch: dict[str, Any],
     with pytest.raises(PageError) as err:
         page_settings({**FULL, **patch}, "X")
     assert err.value.field == field
+
+
+def test_a_key_set_to_null_counts_as_left_out() -> None:
+    # Given a YAML tenant file whose empty keys arrive as null
+    s = page_settings({**FULL, "poll": None, "offers": None, "autopay": None, "plan_fit": None}, "X")
+    # Then each takes its default, as a left-out key does
+    assert s.poll is None and s.offers == () and s.autopay_offered is True
+    assert (s.plan_fit_threshold, s.plan_fit_periods) == (10_000, 3)
+
+
+def test_other_owners_keys_are_left_to_them() -> None:
+    # The page document also carries the reminder policy, Autogiro and BgMax agreements
+    extra = {
+        "reminders": {"steps": []},
+        "autogiro": {"customer_number": "1"},
+        "bgmax": {},
+        "spend_alerts": {},
+    }
+    assert page_settings({**FULL, **extra}, "X") == page_settings(FULL, "X")
+
+
+def test_a_tenant_reads_its_page_document_once() -> None:
+    # Given a tenant as the directory reads it
+    from billing.domain.catalog import Catalog
+    from billing.domain.scenario import parse_tenant_settings
+    from billing.services.ports import TenantAccount
+    from infra import demo_data
+
+    settings = parse_tenant_settings(demo_data.tenant_settings("t1"))
+    tenant = TenantAccount(settings=settings, catalog=Catalog(plans={}), page=dict(FULL))
+    # When its page settings are asked for twice, then the second is the same object, not a re-read
+    assert tenant.page_settings is tenant.page_settings
+    assert tenant.page_settings.branding.name == "Nordljus Mobil"
