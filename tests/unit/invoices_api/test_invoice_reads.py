@@ -1,7 +1,9 @@
-"""The merchant's invoice reads against an in-memory store: one invoice, and a customer's invoices."""
+"""The merchant's invoice reads against an in-memory store: one invoice, a customer's invoices, and an
+invoice's questions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -71,3 +73,46 @@ def test_an_unknown_customer_or_a_forged_cursor_is_refused_by_name() -> None:
     with pytest.raises(PermanentError) as forged:
         listing("t1", "c1", 10, "eyJub3QiOiAiYSBjdXJzb3IifQ")
     assert forged.value.field == "cursor"
+
+
+def test_an_invoices_questions_are_listed_as_the_merchant_sees_them() -> None:
+    # Given an invoice with one answered and one open question
+    from billing.services.invoices.questions import InvoiceQuestions
+
+    reads = FakeInvoiceReads()
+    stored = replace(
+        _stored("t1", "c1", 10),
+        questions=(
+            {
+                "question_id": "q1",
+                "asked_at": "2026-10-02T09:00:00+00:00",
+                "text": "Varför?",
+                "line_id": "L1",
+                "answered_at": "2026-10-03T09:00:00+00:00",
+                "answer": "Roaming.",
+            },
+            {"question_id": "q2", "asked_at": "2026-10-04T09:00:00+00:00", "text": "Och nu?"},
+        ),
+        question_open=True,
+    )
+    reads.add("t1", stored)
+    questions = InvoiceQuestions(invoices=reads)
+    # When the merchant lists them
+    listed = questions.list("t1", stored.invoice.invoice_id)
+    # Then both are there in asking order, the open one marked, and the invoice marked as waiting
+    assert listed.invoice_open_questions is True
+    assert [(q.question_id, q.open, q.answer) for q in listed.data] == [
+        ("q1", False, "Roaming."),
+        ("q2", True, None),
+    ]
+    assert listed.data[0].line_id == "L1" and listed.data[0].invoice_id == stored.invoice.invoice_id
+    # And a question is found by its id; an unknown question or invoice, or another tenant's, is not
+    assert questions.stored("t1", stored.invoice.invoice_id, "q2") == stored
+    for tenant, wanted, question_id, field in [
+        ("t1", stored.invoice.invoice_id, "q9", "question_id"),
+        ("t1", "nope", None, "invoice_id"),
+        ("t2", stored.invoice.invoice_id, None, "invoice_id"),
+    ]:
+        with pytest.raises(PermanentError) as refused:
+            questions.stored(tenant, wanted, question_id)
+        assert (refused.value.field, refused.value.code) == (field, "not_found")

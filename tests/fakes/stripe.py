@@ -1,0 +1,80 @@
+"""In-memory `StripeRecords` and `PaymentGateway` (services/payments/ports.py): the per-invoice and
+per-customer Stripe bookkeeping as adapters/dynamo/mandates keeps it, and a gateway that answers a
+Checkout Session per idempotency key as Stripe does (the same invoice and attempt: the same session)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from billing.domain.merchant_events import EventDraft
+from billing.domain.payments import ChargeResult, CheckoutSession
+from billing.services.payments.ports import ChargeRequest, SessionRequest
+
+
+@dataclass
+class FakeStripeRecords:
+    invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
+        return copy.deepcopy(self.invoices.get((tenant_id, invoice_id), {}))
+
+    def update_invoice_record(
+        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        self.invoices[(tenant_id, invoice_id)] = change(self.invoice_record(tenant_id, invoice_id))
+        return self.invoice_record(tenant_id, invoice_id)
+
+    def find_invoice(self, tenant_id: str, reference: str) -> str | None:
+        for (tenant, invoice_id), record in self.invoices.items():
+            if tenant == tenant_id and reference in record.get("refs", []):
+                return invoice_id
+        return None
+
+    def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
+        return []
+
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
+        return copy.deepcopy(self.customers.get((tenant_id, customer_id), {}))
+
+    def save_customer_record(
+        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
+    ) -> None:
+        self.customers[(tenant_id, customer_id)] = copy.deepcopy(record)
+
+    def find_customer(self, tenant_id: str, reference: str) -> str | None:
+        return None
+
+
+@dataclass
+class FakeGateway:
+    """Stripe keeps an idempotency key's answer: a second request with the same key gets the same
+    session, so `sessions` counts the sessions Stripe made, `requests` every request sent."""
+
+    requests: list[tuple[str, SessionRequest]] = field(default_factory=list)
+    sessions: dict[str, CheckoutSession] = field(default_factory=dict)
+
+    def _session(self, kind: str, request: SessionRequest) -> CheckoutSession:
+        self.requests.append((kind, request))
+        key = f"{kind}:{request.invoice_id}:{request.attempt}"
+        if key not in self.sessions:
+            n = len(self.sessions) + 1
+            self.sessions[key] = CheckoutSession(f"cs_{n}", f"https://checkout.stripe.test/cs_{n}", "open")
+        return self.sessions[key]
+
+    def create_checkout_session(
+        self, request: SessionRequest, *, amount: int, description: str
+    ) -> CheckoutSession:
+        return self._session("payment", request)
+
+    def create_setup_session(
+        self, request: SessionRequest, *, customer_id: str | None = None
+    ) -> CheckoutSession:
+        return self._session("setup", request)
+
+    def charge_off_session(self, request: ChargeRequest) -> ChargeResult:
+        raise AssertionError("a page's payment never charges off-session")
