@@ -120,7 +120,7 @@ class JinjaAutogiroForm:
     def render(self, form: MandateForm) -> str:
         # The form is Bankgirot's Swedish service: a reader whose language we lack gets Swedish.
         t = Words(reader_language(form.language, fallback="sv"))
-        tenant_name = str(form.tenant.page.get("name") or form.tenant.settings.legal_name)
+        tenant_name = form.tenant.page_settings.branding.name
         mandate = form.mandate
         notice, show_form = _notice(t, mandate) if mandate is not None else (None, True)
         token = form.stored.page_token
@@ -129,7 +129,7 @@ class JinjaAutogiroForm:
             "t": _form_words(t),
             "consent_text": _consent(t, tenant_name),
             "tenant_name": tenant_name,
-            "colour": str(form.tenant.page.get("colour") or "#1f5f8b"),
+            "colour": form.tenant.page_settings.branding.colour,
             "invoice_number": form.stored.invoice.number or "",
             "page_url": f"{self.pages_base_url}/i/{token}",
             "action": f"{self.api_base_url}/v1/pages/{token}/autogiro",

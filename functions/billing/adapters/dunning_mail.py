@@ -126,7 +126,7 @@ class JinjaDunningMail:
             subject = t("Your instalments for invoice %(number)s", number=number)
         else:
             raise ValueError(f"unknown notice {kind!r}")
-        tenant_name = str(tenant.page.get("name") or tenant.settings.legal_name)
+        tenant_name = tenant.page_settings.branding.name
         body = t.letter(account.customer.name, paragraphs, tenant_name)
         html = '<pre style="font-family:inherit;white-space:pre-wrap">' + _escape(body) + "</pre>"
         return Email(subject=subject, text=body, html=html)

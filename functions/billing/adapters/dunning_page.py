@@ -67,8 +67,8 @@ def render_relief_page(
         .get_template("relief.html.j2")
         .render(
             lang=lang,
-            brand=str(tenant.page.get("name") or tenant.settings.legal_name),
-            colour=str(tenant.page.get("colour") or "#1f5f8b"),
+            brand=tenant.page_settings.branding.name,
+            colour=tenant.page_settings.branding.colour,
             number=invoice.number or invoice.invoice_id,
             amount=money(choice.amount_due) if choice else money(stored.amount_due),
             due=day(choice.due_date if choice else invoice.due_date),

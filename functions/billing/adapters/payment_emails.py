@@ -79,5 +79,5 @@ class EmailPaymentNotices:
         self, kind: str, stored: StoredInvoice, tenant: TenantAccount, account: CustomerAccount, **extra: Any
     ) -> None:
         subject, text, html = self.render(kind, stored, tenant, account, **extra)
-        reply_to = tenant.page.get("support_email") or tenant.settings.email or None
+        reply_to = tenant.page_settings.support_email or tenant.settings.email or None
         self.mailer.send(to=account.email, subject=subject, text=text, html=html, reply_to=reply_to)

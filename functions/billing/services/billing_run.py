@@ -336,7 +336,7 @@ class IssueInvoice:
                 subject=rendered.email_subject,
                 text=rendered.email_text,
                 html=rendered.email_html,
-                reply_to=tenant.page.get("support_email"),
+                reply_to=tenant.page_settings.support_email,
             )
         except Exception:
             self.invoices.release_email(stored.tenant_id, stored.invoice_id)

@@ -12,7 +12,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from billing.domain.merchant_events import question_asked_draft
@@ -231,7 +230,7 @@ class PageActions:
         """One digest per round of questions, not one email per question: the first question of a round
         claims the notice and the email lists every question then open; later ones wait for the answer
         (`billing question list` shows them all). A round ends when every question is answered."""
-        support = tenant.page.get("support_email") or tenant.settings.email
+        support = tenant.page_settings.support_email or tenant.settings.email
         if not support or not stored.question_open:
             return
         if not self.invoices.claim_support_notice(stored.tenant_id, stored.invoice_id):
@@ -288,14 +287,14 @@ class PageActions:
         """Record the click and return where the offer leads."""
         stored = self.by_token(token)
         tenant, _ = self.pages.load(stored)
-        offers: list[dict[str, Any]] = list(tenant.page.get("offers") or [])
-        target = next((o for o in offers if o.get("offer_id") == offer_id), None)
-        if target is None or not str(target.get("url", "")).startswith(("https://", "http://")):
+        # The tenant's offers as the page shows them: each URL was checked http(s) when it was read.
+        target = next((o for o in tenant.page_settings.offers if o.offer_id == offer_id), None)
+        if target is None:
             raise PermanentError("no such offer", field="offer_id")
         self.invoices.record_offer_click(
             stored.tenant_id, stored.invoice_id, offer_id, self.clock.now(), self.limits
         )
-        return str(target["url"])
+        return target.url
 
 
 def visible(text: str) -> str:

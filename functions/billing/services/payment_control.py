@@ -174,7 +174,7 @@ class StopAutopay:
         refreshed = self.invoices.get(tenant_id, stored.invoice_id) or stored
         tenant, account = self.pages.load(refreshed)
         self.pages.publish(refreshed, tenant, account)
-        name = str(tenant.page.get("name") or tenant.settings.legal_name)
+        name = tenant.page_settings.branding.name
         self._confirm(refreshed, name, account.email, method)
         return AutopayStopped(refreshed, method)
 

@@ -96,7 +96,7 @@ class ChangePaymentMethod:
             return 0
         fresh = self.invoices.get(stored.tenant_id, stored.invoice_id) or stored
         tenant, account = self.pages.load(fresh)
-        name = str(tenant.page.get("name") or tenant.settings.legal_name)
+        name = tenant.page_settings.branding.name
         page_url = f"{self.pages_base_url.rstrip('/')}/i/{fresh.page_token}"
         for event in pending:
             if account.email:

@@ -46,6 +46,7 @@ from billing.services.autogiro import (
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.outbox.catalog import MandateChanged
 from billing.services.ports import StoredInvoice
+from tests.fakes.tenants import a_tenant_account
 from tests.unit.outbox.fakes import MemoryCustomerStreams
 from tests.unit.page.builders import invoice
 
@@ -63,8 +64,7 @@ def a_tenant(autogiro: dict[str, Any] | None = None, currency: str = "SEK") -> A
     page: dict[str, Any] = {"name": "Nordljus Mobil"}
     if autogiro is not None:
         page["autogiro"] = autogiro
-    settings = SimpleNamespace(currency=currency, bankgiro="5050-1055", legal_name="Nordljus Mobil AB")
-    return SimpleNamespace(page=page, settings=settings)
+    return a_tenant_account(page, currency=currency, bankgiro="5050-1055")
 
 
 TENANT = a_tenant({"customer_number": "471117"})

@@ -27,6 +27,7 @@ from billing.services.subscriptions.documents import SubscriptionConflict, to_do
 from billing.services.subscriptions.pause import PauseSubscription
 from billing.services.subscriptions.ports import PauseMailFacts, SubscriptionRecord
 from infra import demo_data
+from tests.fakes.claims import FakeClaims
 from tests.unit.api.test_page_plan_switch import CUSTOMER
 from tests.unit.outbox.fakes import MemoryCustomerStreams
 from tests.unit.payments.test_payment_method_confirmation import _stored
@@ -54,7 +55,7 @@ class World:
     )
     version: int = 1
     moved_once: bool = False  # another change lands between this one's read and write
-    claims: set[tuple[str, str, date]] = field(default_factory=set)
+    confirmations: FakeClaims = field(default_factory=FakeClaims)
     sends: list[str] = field(default_factory=list)
     fail_sends: int = 0
     counted: list[tuple[str, str]] = field(default_factory=list)
@@ -87,16 +88,6 @@ class World:
         self.document, self.version = subscription, version + 1
         self.streams.commit(tenant_id, customer_id, changed)  # in the same write, as the adapter does
         return True
-
-    # ExitConfirmations (the pause's claim)
-    def claim(self, tenant_id: str, customer_id: str, day: date) -> bool:
-        if (tenant_id, customer_id, day) in self.claims:
-            return False
-        self.claims.add((tenant_id, customer_id, day))
-        return True
-
-    def release(self, tenant_id: str, customer_id: str, day: date) -> None:
-        self.claims.discard((tenant_id, customer_id, day))
 
     # Mailer
     def send(self, *, to: str, subject: str, text: str, html: str, reply_to: str | None = None) -> str:
@@ -131,7 +122,7 @@ def _use_case(world: World) -> CustomerPause:
         invoices=SimpleNamespace(by_page_token=lambda t: stored if t == stored.page_token else None),  # type: ignore[arg-type]
         pages=SimpleNamespace(load=load, publish=publish),  # type: ignore[arg-type]
         pause=PauseSubscription(records=world, tenants=tenants, clock=clock),  # type: ignore[arg-type]
-        confirmations=world, mailer=world, mail=world,
+        confirmations=world.confirmations, mailer=world, mail=world,
         audit=SimpleNamespace(append=lambda t, i, event: world.events.append(event)),  # type: ignore[arg-type]
         clock=clock,  # type: ignore[arg-type]
         pages_base_url="https://pages.example", counts=world,
@@ -169,7 +160,7 @@ def test_a_failed_send_is_sent_by_the_retry_and_only_then() -> None:
     with pytest.raises(ConnectionError):
         _use_case(world)(token, {"months": "1"})
     # The pause is recorded; the email's claim was given back
-    assert len(world.subscription.pauses) == 1 and world.sends == [] and world.claims == set()
+    assert len(world.subscription.pauses) == 1 and world.sends == [] and world.confirmations.claims == set()
     _use_case(world)(token, {"months": "1"})
     _use_case(world)(token, {"months": "1"})
     assert len(world.sends) == 1 and len(world.counted) == 1

@@ -34,6 +34,7 @@ from billing.services.subscriptions.fields import Cancellation, PlanChange, Subs
 from billing.services.subscriptions.start import StartSubscription
 from infra import demo_data
 from tests.fakes.subscriptions import FakeSubscriptionRecords
+from tests.fakes.tenants import a_tenant_account
 from tests.unit.api.test_page_plan_switch import CUSTOMER
 from tests.unit.outbox.fakes import MemoryCustomerStreams, MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
 from tests.unit.outbox.fault_trials import Fault, Killed, every_point
@@ -126,7 +127,7 @@ class InvoiceWorld:
 
     # InvoicePages, AuditTrail, Mailer, DunningMail
     def load(self, stored: StoredInvoice) -> Any:
-        tenant = SimpleNamespace(page={}, settings=SimpleNamespace(email=None))
+        tenant = a_tenant_account()
         return tenant, SimpleNamespace(email="saga@example.se")
 
     def publish(self, *args: Any) -> None:

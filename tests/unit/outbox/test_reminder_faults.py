@@ -28,6 +28,7 @@ from billing.services.outbox import DriveOutbox
 from billing.services.outbox.catalog import BY_NAME
 from billing.services.outbox.reminder_email import SendReminderEmail
 from billing.services.ports import AuditEvent, PageInputs, StoredInvoice
+from tests.fakes.tenants import a_tenant_account
 from tests.unit.dunning.dunning_builders import RATES
 from tests.unit.outbox.fakes import MemoryMerchant, MemoryMoneyAudit, MemoryOutbox
 from tests.unit.outbox.fault_trials import Fault, Killed, every_point, random_trials
@@ -62,7 +63,7 @@ class World:
 
     # TenantDirectory, CustomerDirectory
     def get_tenant(self, tenant_id: str) -> Any:
-        return SimpleNamespace(page={}, settings=SimpleNamespace(email="support@example.se"))
+        return a_tenant_account(email="support@example.se")
 
     def get_customer(self, tenant_id: str, customer_id: str) -> Any:
         return SimpleNamespace(

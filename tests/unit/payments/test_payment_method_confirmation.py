@@ -17,6 +17,7 @@ from billing.domain.merchant_events import EventDraft
 from billing.services.outbox.catalog import MandateChanged
 from billing.services.payment_method_change import ChangePaymentMethod
 from billing.services.ports import AuditEvent, StoredInvoice
+from tests.fakes.tenants import a_tenant_account
 from tests.unit.outbox.fakes import MemoryCustomerStreams
 
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)
@@ -73,7 +74,7 @@ class World:
 
 def _use_case(world: World) -> ChangePaymentMethod:
     stored = _stored()
-    tenant = SimpleNamespace(page={"name": "Norrsken Mobil"}, settings=SimpleNamespace(legal_name="N AB"))
+    tenant = a_tenant_account({"name": "Norrsken Mobil"}, legal_name="N AB")
     account = SimpleNamespace(email="saga@example.se")
     return ChangePaymentMethod(
         invoices=SimpleNamespace(get=lambda t, i: stored),  # type: ignore[arg-type]

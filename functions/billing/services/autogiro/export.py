@@ -288,7 +288,7 @@ class ExportRequestFile:
             subject=rendered.email_subject,
             text=rendered.email_text,
             html=rendered.email_html,
-            reply_to=tenant.page.get("support_email"),
+            reply_to=tenant.page_settings.support_email,
         )
         self.audit.append(
             stored.tenant_id,

@@ -278,5 +278,5 @@ def audit_event(entry: AuditEntry) -> AuditEvent:
 
 
 def reply_address(tenant: TenantAccount) -> str | None:
-    support = tenant.page.get("support_email") or tenant.settings.email
+    support = tenant.page_settings.support_email or tenant.settings.email
     return str(support) if support else None

@@ -198,7 +198,7 @@ def _payments_seen(stored: StoredInvoice) -> int:
 
 
 def payment_description(tenant: TenantAccount, stored: StoredInvoice) -> str:
-    name = str(tenant.page.get("name") or tenant.settings.legal_name)
+    name = tenant.page_settings.branding.name
     number = stored.invoice.number or stored.invoice_id
     word = "Faktura" if stored.invoice.language == "sv" else "Invoice"
     return f"{name} {word} {number}"

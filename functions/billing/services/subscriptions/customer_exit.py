@@ -164,8 +164,8 @@ class CustomerExit:
     ) -> ExitView:
         return build_exit_view(
             language=account.customer.language,
-            brand=str(tenant.page.get("name") or tenant.settings.legal_name),
-            colour=str(tenant.page.get("colour") or "#1f5f8b"),
+            brand=tenant.page_settings.branding.name,
+            colour=tenant.page_settings.branding.colour,
             customer_name=account.customer.name,
             currency=stored.invoice.currency,
             page_url=f"{self.pages_base_url}/i/{stored.page_token}",

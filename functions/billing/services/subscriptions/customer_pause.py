@@ -74,7 +74,7 @@ class CustomerPause:
                 facts = PauseMailFacts(
                     language=account.customer.language,
                     country=account.customer.country or "SE",
-                    brand=str(tenant.page.get("name") or tenant.settings.legal_name),
+                    brand=tenant.page_settings.branding.name,
                     customer_name=account.customer.name,
                     page_url=f"{self.pages_base_url}/i/{stored.page_token}",
                     pause=pause,

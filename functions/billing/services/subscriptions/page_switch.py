@@ -243,7 +243,7 @@ class SwitchPlanFromPage:
         tenant, account = self.pages.load(stored)
         if account.email:
             plan = tenant.catalog.plans[str(switched.details["plan"])]
-            name = str(tenant.page.get("name") or tenant.settings.legal_name)
+            name = tenant.page_settings.branding.name
             page_url = f"{self.pages_base_url.rstrip('/')}/i/{stored.page_token}"
             subject, text, html = self.confirmation.switched(
                 stored, name, plan.name, switched.details, page_url
