@@ -8,11 +8,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DeleteError
 
 from billing.adapters.aws import client, translate
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.models import WebhookEndpointModel
 from billing.domain.outbox import OutboxEvent
 from billing.services.errors import RetryableError
@@ -49,15 +50,12 @@ class DynamoWebhookEndpoints:
         ).save()
 
     def remove(self, tenant_id: str, endpoint_id: str) -> bool:
-        try:
-            WebhookEndpointModel(tenant_id, f"endpoint#{endpoint_id}").delete(
-                condition=WebhookEndpointModel.item_key.exists()
+        return written(
+            partial(
+                WebhookEndpointModel(tenant_id, f"endpoint#{endpoint_id}").delete,
+                condition=WebhookEndpointModel.item_key.exists(),
             )
-        except DeleteError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        )
 
 
 def _endpoint(item: WebhookEndpointModel) -> Endpoint:

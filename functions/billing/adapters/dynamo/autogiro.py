@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import condition_failed, written
 from billing.adapters.dynamo.customer_events import update_with_customer_event
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
@@ -108,8 +110,9 @@ class DynamoMandateStore:
             if current is not None:
                 # Given again after a rejection or cancellation: same payer number, new details.
                 item = AutogiroModel(tenant_id, _mandate_key(customer_id))
-                try:
-                    item.update(
+                if not written(
+                    partial(
+                        item.update,
                         actions=[
                             AutogiroModel.status.set(MandateStatus.PENDING.value),
                             AutogiroModel.expires_at.remove(),
@@ -119,11 +122,10 @@ class DynamoMandateStore:
                             AutogiroModel.version.add(1),
                         ],
                         condition=AutogiroModel.version == current.version,
-                    )
-                except UpdateError as exc:
-                    if exc.cause_response_code == "ConditionalCheckFailedException":
-                        continue
-                    raise RetryableError(f"storing the mandate failed: {exc}") from exc
+                    ),
+                    "storing the mandate",
+                ):
+                    continue
                 return _mandate(item)
             if self._create(tenant_id, customer_id, data, now):
                 created = self.get(tenant_id, customer_id)
@@ -265,18 +267,18 @@ class DynamoMandateStore:
         return self._set(mandate, status, now, data, outbox=False, event=event)
 
     def claim_debit(self, tenant_id: str, invoice_id: str, debit_date: date, details: dict[str, Any]) -> bool:
-        try:
-            AutogiroModel(
-                tenant_id,
-                f"debit#{invoice_id}#{debit_date.isoformat()}",
-                data=details,
-                updated_at=datetime.now(UTC),
-            ).save(condition=AutogiroModel.item_key.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"marking the debit failed: {exc}") from exc
-        return True
+        return written(
+            partial(
+                AutogiroModel(
+                    tenant_id,
+                    f"debit#{invoice_id}#{debit_date.isoformat()}",
+                    data=details,
+                    updated_at=datetime.now(UTC),
+                ).save,
+                condition=AutogiroModel.item_key.does_not_exist(),
+            ),
+            "marking the debit",
+        )
 
     def release_debit(self, tenant_id: str, invoice_id: str, debit_date: date) -> None:
         AutogiroModel(tenant_id, f"debit#{invoice_id}#{debit_date.isoformat()}").delete()
@@ -316,7 +318,7 @@ class DynamoAutogiroInvoices:
                     condition=InvoiceModel.version == item.version,
                 )
             except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
+                if condition_failed(exc):
                     continue
                 raise RetryableError(f"saving the Autogiro state failed: {exc}") from exc
             stored = self.ledger.get(tenant_id, invoice_id)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import condition_failed, written
 from billing.adapters.dynamo.models import BankPaymentModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stores import connection, stored_invoice
 from billing.services.bank_payments.ports import DeductionResult
@@ -26,10 +28,6 @@ SAVE_ATTEMPTS = 20
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
-
-
-def _conditional_failure(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class DynamoOcrIndex:
@@ -67,7 +65,7 @@ class DynamoBankLedger:
         try:
             item.save(condition=BankPaymentModel.item_key.does_not_exist())
         except PutError as exc:
-            if not _conditional_failure(exc):
+            if not condition_failed(exc):
                 raise RetryableError(f"storing {item_key} failed: {exc}") from exc
             existing = self._get(tenant_id, item_key)
             if existing is None:  # pragma: no cover - deleted in between; nothing deletes these
@@ -144,12 +142,11 @@ class DynamoBankLedger:
                 actions.append(BankPaymentModel.unmatched.set(tenant_id))
             else:
                 actions.append(BankPaymentModel.unmatched.remove())
-            try:
-                item.update(actions=actions, condition=BankPaymentModel.version == item.version)
-            except UpdateError as exc:
-                if _conditional_failure(exc):
-                    continue
-                raise RetryableError(f"saving payment {payment_id} failed: {exc}") from exc
+            if not written(
+                partial(item.update, actions=actions, condition=BankPaymentModel.version == item.version),
+                f"saving payment {payment_id}",
+            ):
+                continue
             return _record(item)
         raise RetryableError(f"payment {payment_id} kept changing; retry")
 

@@ -12,12 +12,14 @@ concurrent change writes its event once, and a crash before the commit leaves ne
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.models import CustomerModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import connection
@@ -52,13 +54,7 @@ def codes(exc: TransactWriteError) -> list[str | None]:
 
 
 def _update(item: Model, actions: list[Any], condition: Any) -> bool:
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return written(partial(item.update, actions=actions, condition=condition))
 
 
 def update_customer_with_event(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import CustomerModel
 from billing.services.errors import PermanentError, RetryableError
 
@@ -30,7 +31,7 @@ class DynamoCustomerLanguage:
                     condition=CustomerModel.profile == before,
                 )
             except UpdateError as exc:
-                if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                if condition_failed(exc):
                     continue
                 raise RetryableError("the customer could not be updated; try again") from exc
             return True

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.models import CustomerModel
 from billing.services.customers.ports import CustomerRecord
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _record(item: CustomerModel) -> CustomerRecord:
@@ -34,22 +34,17 @@ def _record(item: CustomerModel) -> CustomerRecord:
 
 class DynamoCustomerRecords:
     def create(self, tenant_id: str, record: CustomerRecord) -> bool:
-        try:
-            CustomerModel(
-                tenant_id,
-                record.customer_id,
-                profile=record.profile,
-                email=record.email,
-                personal_number=record.personal_number,
-                created_at=record.created_at.astimezone(UTC),
-                updated_at=record.updated_at.astimezone(UTC),
-                usage_shards=1,  # a new customer's totals start on one key (usage_keys.shards_of)
-            ).save(condition=CustomerModel.customer_id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        item = CustomerModel(
+            tenant_id,
+            record.customer_id,
+            profile=record.profile,
+            email=record.email,
+            personal_number=record.personal_number,
+            created_at=record.created_at.astimezone(UTC),
+            updated_at=record.updated_at.astimezone(UTC),
+            usage_shards=1,  # a new customer's totals start on one key (usage_keys.shards_of)
+        )
+        return written(partial(item.save, condition=CustomerModel.customer_id.does_not_exist()))
 
     def get(self, tenant_id: str, customer_id: str) -> CustomerRecord | None:
         try:
@@ -64,8 +59,9 @@ class DynamoCustomerRecords:
             if read_at.year > 1970
             else CustomerModel.updated_at.does_not_exist()
         )
-        try:
-            CustomerModel(tenant_id, record.customer_id).update(
+        return written(
+            partial(
+                CustomerModel(tenant_id, record.customer_id).update,
                 actions=[
                     CustomerModel.profile.set(record.profile),
                     CustomerModel.email.set(record.email),
@@ -76,11 +72,7 @@ class DynamoCustomerRecords:
                 ],
                 condition=CustomerModel.customer_id.exists() & unchanged,
             )
-        except UpdateError as exc:
-            if exc.cause_response_code == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
 
     def page(self, tenant_id: str, after: str | None, limit: int) -> tuple[Sequence[CustomerRecord], bool]:
         condition = CustomerModel.customer_id > after if after is not None else None

@@ -13,12 +13,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
+from billing.adapters.dynamo.conditions import condition_failed, written
 from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
@@ -121,7 +123,7 @@ class DynamoDunningStore:
                     for event in events:
                         add_event(tx, event, now)
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         except TransactWriteError as exc:
@@ -244,8 +246,9 @@ class DynamoDunningStore:
         item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
         state = dict(item.state or {})
         state["dunning"] = dunning
-        try:
-            item.update(
+        return written(
+            partial(
+                item.update,
                 actions=[
                     InvoiceModel.state.set(state),
                     InvoiceModel.status.set("paid"),
@@ -256,9 +259,6 @@ class DynamoDunningStore:
                     InvoiceModel.version.add(1),
                 ],
                 condition=(InvoiceModel.version == item.version) & (InvoiceModel.status == "split"),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"closing the split invoice failed: {exc}") from exc
-        return True
+            ),
+            "closing the split invoice",
+        )

@@ -12,6 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
 from billing.services.errors import RetryableError
@@ -19,10 +20,6 @@ from billing.services.errors import RetryableError
 MESSAGE_TTL = timedelta(days=400)  # SES reports bounces within days; a complaint may come weeks later
 RECORD_TTL = timedelta(days=800)
 ATTEMPTS = 5
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class DynamoDeliveryLog:
@@ -129,7 +126,7 @@ class DynamoInvoiceDeliveries:
                     condition=InvoiceModel.version == item.version,
                 )
             except UpdateError as exc:
-                if _conditional_failed(exc):
+                if condition_failed(exc):
                     continue
                 raise RetryableError("the invoice could not be marked undelivered") from exc
             return True
@@ -167,7 +164,7 @@ class DynamoExitConfirmations:
                 f"{tenant_id}#{self.kind}#{customer_id}", end_date.isoformat(), tenant_id=tenant_id
             ).save(condition=EngagementModel.pk.does_not_exist())
         except PutError as exc:
-            if _conditional_failed(exc):
+            if condition_failed(exc):
                 return False
             raise RetryableError("the confirmation could not be claimed") from exc
         return True

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.customer_events import update_customer_with_event
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.domain.merchant_events import EventDraft
@@ -53,15 +55,15 @@ class DynamoStripeRecords:
             if after == before:
                 return before
             state[STATE_KEY] = after
-            try:
-                item.update(
+            if not written(
+                partial(
+                    item.update,
                     actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],
                     condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    continue
-                raise RetryableError(f"saving the invoice's Stripe record failed: {exc}") from exc
+                ),
+                "saving the invoice's Stripe record",
+            ):
+                continue
             return after
         raise RetryableError("the invoice kept changing while its Stripe record was saved; retry")
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import condition_failed, written
 from billing.adapters.dynamo.models import CustomerModel, MoneyAuditModel, OutboxModel
 from billing.domain.audit_trail import MoneyEntry
 from billing.domain.outbox import OutboxEvent
@@ -104,16 +105,14 @@ class DynamoOutbox:
     def claim(self, event: OutboxEvent, effect: str, now: datetime) -> bool:
         stale = f"sending:{(now - CLAIM_STALE).astimezone(UTC).isoformat()}"
         path = OutboxModel.done[effect]
-        try:
-            OutboxModel(stream_key(event.tenant_id, event.stream), event.seq).update(
+        return written(
+            partial(
+                OutboxModel(stream_key(event.tenant_id, event.stream), event.seq).update,
                 actions=[path.set(f"sending:{now.astimezone(UTC).isoformat()}")],
                 condition=path.does_not_exist() | (path.startswith("sending:") & (path < stale)),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"claiming {effect} of {event.event_id} failed: {exc}") from exc
-        return True
+            ),
+            f"claiming {effect} of {event.event_id}",
+        )
 
     def release(self, event: OutboxEvent, effect: str) -> None:
         path = OutboxModel.done[effect]
@@ -122,7 +121,7 @@ class DynamoOutbox:
                 actions=[path.remove()], condition=path.startswith("sending:")
             )
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def credit_balance_once(self, event: OutboxEvent, customer_id: str, amount: int, *, last: bool) -> bool:
@@ -168,13 +167,10 @@ class DynamoEventLog:
     only if its stream has none with its sequence, so the same batch sent again writes nothing."""
 
     def record(self, event: OutboxEvent) -> bool:
-        try:
-            outbox_item(event, datetime.now(UTC)).save(condition=OutboxModel.seq.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"recording {event.event_type} {event.event_id} failed: {exc}") from exc
-        return True
+        return written(
+            partial(outbox_item(event, datetime.now(UTC)).save, condition=OutboxModel.seq.does_not_exist()),
+            f"recording {event.event_type} {event.event_id}",
+        )
 
 
 def _entry(item: MoneyAuditModel) -> MoneyEntry:
@@ -203,27 +199,27 @@ class DynamoMoneyAudit:
     template.yaml grant none on the table."""
 
     def record(self, entry: MoneyEntry) -> bool:
-        try:
-            MoneyAuditModel(
-                f"{entry.tenant_id}#{entry.invoice_id}",
-                entry.key,
-                customer_key=f"{entry.tenant_id}#{entry.customer_id}",
-                at_key=f"{entry.at.astimezone(UTC).isoformat()}#{entry.invoice_id}#{entry.key}",
-                event_id=entry.event_id,
-                event_type=entry.event_type,
-                at=entry.at.isoformat(),
-                actor=entry.actor,
-                reason=entry.reason,
-                currency=entry.currency,
-                before=entry.before,
-                after=entry.after,
-                change=entry.change,
-            ).save(condition=MoneyAuditModel.entry_key.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"recording the audit entry for {entry.event_id} failed: {exc}") from exc
-        return True
+        return written(
+            partial(
+                MoneyAuditModel(
+                    f"{entry.tenant_id}#{entry.invoice_id}",
+                    entry.key,
+                    customer_key=f"{entry.tenant_id}#{entry.customer_id}",
+                    at_key=f"{entry.at.astimezone(UTC).isoformat()}#{entry.invoice_id}#{entry.key}",
+                    event_id=entry.event_id,
+                    event_type=entry.event_type,
+                    at=entry.at.isoformat(),
+                    actor=entry.actor,
+                    reason=entry.reason,
+                    currency=entry.currency,
+                    before=entry.before,
+                    after=entry.after,
+                    change=entry.change,
+                ).save,
+                condition=MoneyAuditModel.entry_key.does_not_exist(),
+            ),
+            f"recording the audit entry for {entry.event_id}",
+        )
 
     def for_invoice(self, tenant_id: str, invoice_id: str) -> list[MoneyEntry]:
         return [_entry(i) for i in MoneyAuditModel.query(f"{tenant_id}#{invoice_id}", consistent_read=True)]

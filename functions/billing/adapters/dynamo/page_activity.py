@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
 from billing.adapters.dynamo.outbox import add_event
@@ -247,18 +249,20 @@ def offer_clicks_of(tenant_id: str, invoice_id: str) -> int:
 
 
 def claim_support_notice(tenant_id: str, invoice_id: str) -> bool:
-    try:
-        InvoiceModel(tenant_id, invoice_id).update(
+    # PynamoDB conditions compare with ==, which ruff takes for a comparison to True (E712).
+    unclaimed = (
+        InvoiceModel.invoice_id.exists()
+        & (InvoiceModel.question_open == True)  # noqa: E712
+        & (InvoiceModel.support_notified.does_not_exist() | (InvoiceModel.support_notified == False))  # noqa: E712
+    )
+    return written(
+        partial(
+            InvoiceModel(tenant_id, invoice_id).update,
             actions=[InvoiceModel.support_notified.set(True)],
-            condition=InvoiceModel.invoice_id.exists()
-            & (InvoiceModel.question_open == True)  # noqa: E712 (a PynamoDB condition, not a comparison)
-            & (InvoiceModel.support_notified.does_not_exist() | (InvoiceModel.support_notified == False)),  # noqa: E712
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise RetryableError(f"claiming the support notice failed: {exc}") from exc
-    return True
+            condition=unclaimed,
+        ),
+        "claiming the support notice",
+    )
 
 
 def release_support_notice(tenant_id: str, invoice_id: str) -> None:

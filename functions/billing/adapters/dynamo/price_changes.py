@@ -14,11 +14,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.models import CustomerModel, PriceChangeModel, TenantModel
 from billing.adapters.dynamo.stores import PAGE_TOKEN, connection
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
@@ -28,10 +30,6 @@ from billing.services.price_changes.ports import Notice, ScheduledChange, Subscr
 OPEN = "open"
 # A send holds its notice this long; a sender that died mid-send lets the next run try after it.
 SEND_LEASE = timedelta(minutes=15)
-
-
-def _failed_condition(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _change_key(version: str) -> str:
@@ -170,13 +168,7 @@ class DynamoPriceChanges:
             state="pending",
             page_token=notice.page_token,
         )
-        try:
-            item.save(condition=PriceChangeModel.item_key.does_not_exist())
-        except PutError as exc:
-            if _failed_condition(exc):
-                return False
-            raise
-        return True
+        return written(partial(item.save, condition=PriceChangeModel.item_key.does_not_exist()))
 
     def notices(self, tenant_id: str, version: str) -> list[Notice]:
         items = PriceChangeModel.query(
@@ -197,13 +189,7 @@ class DynamoPriceChanges:
 
     def _update(self, notice: Notice, actions: list[Any], condition: Any) -> bool:
         item = PriceChangeModel(notice.tenant_id, _notice_key(notice.version, notice.customer_id))
-        try:
-            item.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if _failed_condition(exc):
-                return False
-            raise
-        return True
+        return written(partial(item.update, actions=actions, condition=condition))
 
     def claim_send(self, notice: Notice, now: datetime) -> bool:
         now = now.astimezone(UTC)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import CustomerModel
 from billing.services.errors import RetryableError
 
@@ -23,7 +24,7 @@ class DynamoSpendAlerts:
                 actions=[CustomerModel.spend_alert.set(after)], condition=condition
             )
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise RetryableError("the spend alert could not be stored; try again") from exc
         return True

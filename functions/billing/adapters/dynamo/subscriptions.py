@@ -42,8 +42,6 @@ from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 from billing.services.subscriptions.ports import PlanChangeIssue, SubscriptionRecord
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-
 
 def _version_is(version: int) -> Any:
     return (

@@ -8,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import TenantModel
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_catalog
@@ -58,7 +59,7 @@ class DynamoTenantStore:
             )
             item.save(condition=condition)
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import ApiKeyModel, CustomerModel, UsageLedgerModel
 from billing.adapters.dynamo.stores import DynamoUsageStore, customer_key
 from billing.adapters.dynamo.stores.directories import customer_account
@@ -109,7 +110,7 @@ class DynamoApiKeys:
                 condition=ApiKeyModel.key_hash.exists() & (ApiKeyModel.tenant_id == tenant_id),
             )
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         self._cache.pop(key_hash, None)

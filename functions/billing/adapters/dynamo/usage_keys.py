@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date
 from decimal import Decimal
+from functools import partial
 
-from pynamodb.exceptions import UpdateError
-
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.models import CustomerModel, UsageLedgerModel
 from billing.domain.usage import VALUE_DECIMALS, UsageEvent
 
@@ -68,17 +68,14 @@ def shards_of(item: CustomerModel) -> int:
 def raise_usage_shards(tenant_id: str, customer_id: str, shards: int) -> bool:
     """Record `shards` for the customer unless it has as many already (a count never goes down, so
     concurrent raises and a late one with a smaller count are harmless). False: nothing changed."""
-    try:
-        CustomerModel(tenant_id, customer_id).update(
+    return written(
+        partial(
+            CustomerModel(tenant_id, customer_id).update,
             actions=[CustomerModel.usage_shards.set(shards)],
             condition=CustomerModel.customer_id.exists()
             & (CustomerModel.usage_shards.does_not_exist() | (CustomerModel.usage_shards < shards)),
         )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )
 
 
 def events_on(tenant_id: str, customer_id: str, day: date) -> int:

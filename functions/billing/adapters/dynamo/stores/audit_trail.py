@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import PutError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import (
     InvoiceEventModel,
 )
@@ -37,7 +38,7 @@ class DynamoAuditTrail:
         try:  # a step from an outbox event: once, however often the event is driven
             item.save(condition=InvoiceEventModel.event_key.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def events(self, tenant_id: str, invoice_id: str) -> list[AuditEvent]:

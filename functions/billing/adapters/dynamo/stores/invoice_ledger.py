@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
+from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import (
     InvoiceModel,
@@ -59,20 +61,18 @@ class DynamoInvoiceLedger(InvoiceIssuing):
     def claim_email(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
         # A claim older than 15 minutes belongs to an attempt that died between claim and send.
         stale = utc(now) - timedelta(minutes=15)
-        try:
-            InvoiceModel(tenant_id, invoice_id).update(
+        return written(
+            partial(
+                InvoiceModel(tenant_id, invoice_id).update,
                 actions=[
                     InvoiceModel.email_status.set("sending"),
                     InvoiceModel.email_claimed_at.set(utc(now)),
                 ],
                 condition=InvoiceModel.email_status.does_not_exist()
                 | ((InvoiceModel.email_status == "sending") & (InvoiceModel.email_claimed_at < stale)),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise RetryableError(f"claiming the invoice email failed: {exc}") from exc
-        return True
+            ),
+            "claiming the invoice email",
+        )
 
     def mark_emailed(self, tenant_id: str, invoice_id: str, now: datetime) -> None:
         InvoiceModel(tenant_id, invoice_id).update(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import (
     InvoiceModel,
     RunItemModel,
@@ -35,7 +36,7 @@ class DynamoRunLedger:
                 expires_at=utc(now) + RUN_TTL,
             ).save(condition=RunItemModel.item_key.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise RetryableError(f"starting run {run_id} failed: {exc}") from exc
             # The run exists: a retried or repeated start joins it.
             RunItemModel(run_id, "summary").update(actions=[RunItemModel.status.set("running")])
@@ -79,7 +80,7 @@ class DynamoRunLedger:
                 actions=[RunItemModel.status.set("delivered")], condition=RunItemModel.item_key.exists()
             )
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def undelivered(self, run_id: str) -> list[str]:
@@ -138,7 +139,7 @@ class DynamoRunLedger:
                     condition=RunItemModel.status != "finished",
                 )
             except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
+                if not condition_failed(exc):
                     raise
         return self.summary(run_id)
 
