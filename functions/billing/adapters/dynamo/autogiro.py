@@ -24,7 +24,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import condition_failed, written
+from billing.adapters.dynamo.conditions import cancelled_by, condition_failed, written
 from billing.adapters.dynamo.customer_events import update_with_customer_event
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
@@ -174,8 +174,7 @@ class DynamoMandateStore:
                     condition=AutogiroModel.item_key.does_not_exist(),
                 )
         except TransactWriteError as exc:
-            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
-            if reasons - {"ConditionalCheckFailed", "TransactionConflict", None}:
+            if cancelled_by(exc) - {"ConditionalCheckFailed", "TransactionConflict"}:
                 raise RetryableError(f"storing the mandate failed: {exc}") from exc
             return False  # lost a race for the number or the mandate: look again
         return True

@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import condition_failed, written
+from billing.adapters.dynamo.conditions import cancellation_codes, condition_failed, written
 from billing.adapters.dynamo.models import BankPaymentModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stores import connection, stored_invoice
 from billing.services.bank_payments.ports import DeductionResult
@@ -186,9 +186,7 @@ class DynamoBankLedger:
                         condition=CustomerModel.balance >= amount,
                     )
             except TransactWriteError as exc:
-                reasons = [
-                    getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
-                ]
+                reasons = cancellation_codes(exc)
                 if (
                     len(reasons) == 2
                     and reasons[1] == "ConditionalCheckFailed"

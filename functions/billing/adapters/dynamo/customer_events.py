@@ -19,7 +19,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import written
+from billing.adapters.dynamo.conditions import cancellation_codes, written
 from billing.adapters.dynamo.models import CustomerModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import connection
@@ -47,10 +47,6 @@ def seq_is(seq: int) -> Any:
 
 def on_customer(draft: EventDraft, tenant_id: str, customer_id: str, seq: int) -> OutboxEvent:
     return draft.numbered(tenant_id, customer_stream(customer_id), seq)
-
-
-def codes(exc: TransactWriteError) -> list[str | None]:
-    return [getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons or []]
 
 
 def _update(item: Model, actions: list[Any], condition: Any) -> bool:
@@ -84,7 +80,7 @@ def update_customer_with_event(
                 )
                 add_event(tx, on_customer(draft, tenant_id, customer_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            found = codes(exc)
+            found = cancellation_codes(exc)
             if not found or set(found) - {"ConditionalCheckFailed", "TransactionConflict", "None", None}:
                 raise RetryableError(f"{what} failed: {exc}") from exc
             if found[0] == "ConditionalCheckFailed" and customer_seq(tenant_id, customer_id) == seq:
@@ -121,7 +117,7 @@ def update_with_customer_event(
                 )
                 add_event(tx, on_customer(draft, tenant_id, customer_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            found = codes(exc)
+            found = cancellation_codes(exc)
             if not found or set(found) - {"ConditionalCheckFailed", "TransactionConflict", "None", None}:
                 raise RetryableError(f"{what} failed: {exc}") from exc
             if found[0] == "ConditionalCheckFailed":

@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
-from billing.adapters.dynamo.conditions import condition_failed, written
+from billing.adapters.dynamo.conditions import cancelled_by, condition_failed, written
 from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
@@ -134,8 +134,7 @@ class DynamoDunningStore:
                 what = f"invoice {stored.tenant_id}#{stored.invoice_id}"
                 emit_too_large(what)
                 raise ItemTooLarge(f"{what} would exceed DynamoDB's item size limit", field="item") from exc
-            codes = {getattr(r, "code", None) for r in reasons}
-            if codes - {None, "None"} <= {"ConditionalCheckFailed", "TransactionConflict"}:
+            if cancelled_by(exc) <= {"ConditionalCheckFailed", "TransactionConflict"}:
                 return False  # changed (or an event numbered) since it was read: decide again
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         return True
@@ -196,8 +195,8 @@ class DynamoDunningStore:
                 for event in events:
                     add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
-            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
-            if reasons and reasons <= {"ConditionalCheckFailed", "None", None}:
+            codes = cancelled_by(exc)
+            if codes and codes <= {"ConditionalCheckFailed"}:
                 return False
             raise RetryableError(f"storing the instalments failed: {exc}") from exc
         return True

@@ -12,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import condition_failed
+from billing.adapters.dynamo.conditions import cancelled_by, condition_failed
 from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
 from billing.services.errors import RetryableError
@@ -69,8 +69,7 @@ class DynamoDeliveryLog:
                 tx.save(claim, condition=EngagementModel.pk.does_not_exist())
                 tx.save(listed)
         except TransactWriteError as exc:
-            codes = [getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None]
-            if "ConditionalCheckFailed" in codes:
+            if "ConditionalCheckFailed" in cancelled_by(exc):
                 return False
             raise RetryableError("the undelivered email could not be recorded") from exc
         return True

@@ -18,6 +18,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import cancellation_codes
 from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
@@ -229,9 +230,7 @@ class DynamoLedgerDocuments:
                     tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
                     effects(tx)
             except TransactWriteError as exc:
-                codes = [
-                    getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
-                ]
+                codes = cancellation_codes(exc)
                 if any(c == "ConditionalCheckFailed" for c in codes[2:]) and not any(
                     c == "ConditionalCheckFailed" for c in codes[:2]
                 ):

@@ -19,7 +19,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import condition_failed, written
+from billing.adapters.dynamo.conditions import cancellation_codes, condition_failed, written
 from billing.adapters.dynamo.models import CustomerModel, MoneyAuditModel, OutboxModel
 from billing.domain.audit_trail import MoneyEntry
 from billing.domain.outbox import OutboxEvent
@@ -142,7 +142,7 @@ class DynamoOutbox:
                     condition=CustomerModel.customer_id.exists(),
                 )
         except TransactWriteError as exc:
-            reasons = [getattr(r, "code", None) for r in exc.cancellation_reasons or []]
+            reasons = cancellation_codes(exc)
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 return False  # done by an earlier drive
             raise RetryableError(f"crediting the balance for {event.event_id} failed: {exc}") from exc

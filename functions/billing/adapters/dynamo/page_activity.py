@@ -18,7 +18,7 @@ from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import written
+from billing.adapters.dynamo.conditions import cancellation_codes, written
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
 from billing.adapters.dynamo.outbox import add_event
@@ -32,10 +32,6 @@ ATTEMPTS = 20
 
 def activity_key(tenant_id: str, invoice_id: str) -> str:
     return f"{tenant_id}#{invoice_id}"
-
-
-def _codes(exc: TransactWriteError) -> list[str | None]:
-    return [getattr(r, "code", None) for r in exc.cancellation_reasons]
 
 
 def _day_item(tenant_id: str, invoice_id: str, day: date) -> PageActivityModel:
@@ -121,7 +117,7 @@ def add_question(
                 if asked is not None:
                     add_event(tx, on_invoice(asked, tenant_id, invoice_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            codes = _codes(exc)
+            codes = cancellation_codes(exc)
             if not codes:
                 raise RetryableError(f"storing the question failed: {exc}") from exc
             if codes[0] == "ConditionalCheckFailed":
@@ -172,7 +168,7 @@ def record_offer_click(
                     ],
                 )
         except TransactWriteError as exc:
-            codes = _codes(exc)
+            codes = cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise LimitReached(
                     f"at most {limits.offer_clicks_per_day} offer clicks a day on one invoice",
@@ -342,9 +338,8 @@ def answer_question(
                 if event is not None:
                     add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
-            if set(_codes(exc)) <= {"ConditionalCheckFailed", "TransactionConflict", "None", None} and _codes(
-                exc
-            ):
+            codes = cancellation_codes(exc)
+            if codes and set(codes) <= {"ConditionalCheckFailed", "TransactionConflict", None}:
                 continue
             raise RetryableError(f"storing the answer failed: {exc}") from exc
         return InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)

@@ -20,7 +20,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import written
+from billing.adapters.dynamo.conditions import cancelled_by, written
 from billing.adapters.dynamo.models import CustomerModel, PriceChangeModel, TenantModel
 from billing.adapters.dynamo.stores import PAGE_TOKEN, connection
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
@@ -128,8 +128,7 @@ class DynamoPriceChanges:
                 )
                 tx.save(item, condition=PriceChangeModel.item_key.does_not_exist())
         except TransactWriteError as exc:
-            reasons = getattr(exc, "cancellation_reasons", None) or []
-            if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            if "ConditionalCheckFailed" in cancelled_by(exc):
                 return False
             raise
         return True

@@ -18,6 +18,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from billing.adapters.dynamo.conditions import cancellation_codes
 from billing.adapters.dynamo.customer_events import (
     customer_seq,
     on_customer,
@@ -169,9 +170,7 @@ class DynamoSubscriptionRecords:
                     if issue.changed is not None:
                         add_event(tx, on_customer(issue.changed, tenant_id, customer_id, seq + 1), now)
             except TransactWriteError as exc:
-                codes = [
-                    getattr(r, "code", None) if r is not None else None for r in exc.cancellation_reasons
-                ]
+                codes = cancellation_codes(exc)
                 if (
                     len(codes) >= 3
                     and codes[2] == "ConditionalCheckFailed"

@@ -12,7 +12,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
-from billing.adapters.dynamo.conditions import written
+from billing.adapters.dynamo.conditions import cancelled_by, written
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import (
     InvoiceModel,
@@ -180,8 +180,7 @@ class DynamoInvoiceLedger(InvoiceIssuing):
                     for event in events:
                         add_event(tx, event, now)
         except TransactWriteError as exc:
-            codes = {getattr(r, "code", None) for r in exc.cancellation_reasons or [] if r is not None}
-            codes -= {None, "None"}
+            codes = cancelled_by(exc)
             if codes and codes <= {"ConditionalCheckFailed", "TransactionConflict"}:
                 return False  # changed (or an event numbered) since the caller read it: apply again
             raise RetryableError(f"saving the payment failed: {exc}") from exc

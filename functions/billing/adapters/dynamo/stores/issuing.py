@@ -17,6 +17,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo import page_activity
+from billing.adapters.dynamo.conditions import cancelled_by
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel, RunItemModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores.audit_trail import audit_item
@@ -73,10 +74,6 @@ def stored_invoice(item: InvoiceModel) -> StoredInvoice:
         state=dict(item.state or {}),
         event_seq=int(item.event_seq or 0),
     )
-
-
-def _reasons(exc: TransactWriteError) -> set[str]:
-    return {str(r.code) for r in exc.cancellation_reasons or [] if r is not None and r.code} - {"None"}
 
 
 class InvoiceIssuing:
@@ -149,7 +146,7 @@ class InvoiceIssuing:
             try:
                 self._commit(item, numbered, r, current, counter_id)
             except TransactWriteError as exc:
-                reasons = _reasons(exc)
+                reasons = cancelled_by(exc)
                 if "ConditionalCheckFailed" in reasons:
                     # A condition decided: this invoice exists (a retry), or another worker took the
                     # number or advanced the schedule. Only now look at what is stored.
@@ -323,7 +320,7 @@ class InvoiceIssuing:
                     tx, run_id, account.tenant_id, account.customer.id, "skipped", now, detail=reason
                 )
         except TransactWriteError as exc:
-            reasons = {getattr(r, "code", None) for r in exc.cancellation_reasons if r is not None}
+            reasons = cancelled_by(exc)
             if reasons <= {"ConditionalCheckFailed"} and reasons:
                 return False  # an earlier attempt recorded it, or another worker advanced first
             raise RetryableError(f"recording a skipped customer failed: {exc}") from exc
