@@ -14,6 +14,7 @@ Lambda), so only the PDF render imports it (`JinjaRenderer.render_pdf`).
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -38,6 +39,12 @@ _FONTS = {
 }
 for _registered in _FONTS.values():
     pdfmetrics.registerFont(_registered)
+
+# Saving a document subsets each font by moving one read position over the font file that the
+# registered font shares with every document in the process: two documents saved at once read each
+# other's glyphs (a wrong glyph, or an IndexError). Lambda runs one invocation per process; the local
+# server's threads and a test's thread pool do not, so saves take turns.
+_SAVING = threading.Lock()
 
 # Characters Babel and our texts use that Vera lacks, and what stands in for them.
 _SUBSTITUTES = str.maketrans(
@@ -179,5 +186,6 @@ class PdfDocument:
     def to_bytes(self) -> bytes:
         """The finished file; the document is closed after."""
         self._canvas.showPage()  # the last page, even when nothing was drawn on it
-        self._canvas.save()
+        with _SAVING:
+            self._canvas.save()
         return self._buffer.getvalue()

@@ -208,3 +208,37 @@ def test_an_empty_document_is_still_a_valid_a4_pdf() -> None:
     assert len(reader.pages) == 1
     assert reader.pages[0].mediabox.width == pytest.approx(A4_WIDTH)
     assert reader.pages[0].mediabox.height == pytest.approx(A4_HEIGHT)
+
+
+def test_documents_saved_at_once_in_one_process_take_turns_at_the_shared_fonts(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Given ReportLab's font subsetting, which moves one read position over the font file every
+    # document shares, watched for two saves inside it at once (and slowed to make that likely)
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    inside, most, guard = [0], [0], threading.Lock()
+    real = TTFontFile.makeSubset
+
+    def watched(self, subset):  # type: ignore[no-untyped-def]
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.005)
+        try:
+            return real(self, subset)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(TTFontFile, "makeSubset", watched)
+    inv, ctx = rich_context()
+    view = build_invoice_page(inv, ctx)
+    # When eight threads render the same invoice at once
+    with ThreadPoolExecutor(8) as pool:
+        pdfs = list(pool.map(lambda _: JinjaRenderer().render_pdf(view), range(8)))
+    # Then no two subsets were made at once, and every copy is the same file
+    assert most[0] == 1
+    assert len(set(pdfs)) == 1
