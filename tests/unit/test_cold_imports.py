@@ -26,9 +26,9 @@ def test_no_handler_loads_the_xray_sdk_with_tracing_off() -> None:
 
 
 def test_no_handler_loads_reportlab_before_it_draws_a_pdf() -> None:
-    # Given every handler of the template, some of which load the page renderer at their cold start
+    # Given every handler of the template and the page renderer they render pages with
     modules = handler_modules()
-    imported = cold_import(modules[0], lambda_environment(), *modules[1:])
+    imported = cold_import(modules[0], lambda_environment(), *modules[1:], "billing.adapters.renderer")
     assert imported.loaded("billing.adapters.renderer")
     # Then the PDF layout, ReportLab and Pillow wait for the first PDF (the billing worker's render)
     assert not imported.loaded("billing.adapters.invoice_pdf")

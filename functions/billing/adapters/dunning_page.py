@@ -21,8 +21,8 @@ from billing.domain.dunning import (
     ReferenceRates,
     parse_reference_rates,
 )
-from billing.domain.dunning.relief import MAX_DAYS_TO_FIRST_INSTALMENT, ReliefChoice
-from billing.services.ports import StoredInvoice, TenantAccount
+from billing.domain.dunning.relief import MAX_DAYS_TO_FIRST_INSTALMENT
+from billing.services.dunning.ports import ReliefFormPage
 
 
 def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:
@@ -37,18 +37,10 @@ def _fmt(view_language: str, country: str, currency: str) -> tuple[Any, Any]:
     return money, day
 
 
-def render_relief_page(
-    stored: StoredInvoice,
-    tenant: TenantAccount,
-    today: date,
-    choice: ReliefChoice | None,
-    *,
-    page_url: str,
-    api_base: str,
-    error: str | None = None,
-) -> str:
-    """The relief form page: what the customer may choose (`choice`, None when the invoice is not open:
-    billing.services.relief.CustomerRelief.choice), with its consequences, in their language."""
+def render_relief_page(page: ReliefFormPage) -> str:
+    """The relief form page: what the customer may choose (`page.choice`, None when the invoice is not
+    open: billing.services.relief.CustomerRelief.choice), with its consequences, in their language."""
+    stored, tenant, today, choice = page.stored, page.tenant, page.today, page.choice
     invoice = stored.invoice
     lang = invoice.language if invoice.language in LANGUAGES else "en"
     money, day = _fmt(lang, invoice.buyer.country, invoice.currency)
@@ -61,7 +53,7 @@ def render_relief_page(
     due = choice.due_date if choice else invoice.due_date
     earliest_first = max(due, today)
     latest_first = date.fromordinal(earliest_first.toordinal() + MAX_DAYS_TO_FIRST_INSTALMENT)
-    relief_base = f"{api_base.rstrip('/')}/v1/pages/{stored.page_token}/relief"
+    relief_base = f"{page.api_base.rstrip('/')}/v1/pages/{stored.page_token}/relief"
     return (
         environment(lang)
         .get_template("relief.html.j2")
@@ -83,8 +75,8 @@ def render_relief_page(
             options=options,
             move_url=f"{relief_base}/move",
             split_url=f"{relief_base}/split",
-            page_url=page_url,
-            error=error,
+            page_url=page.page_url,
+            error=page.error,
         )
     )
 

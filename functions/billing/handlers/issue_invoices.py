@@ -8,6 +8,7 @@ acknowledged, since redelivering it would fail the same way.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -27,14 +28,14 @@ logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-_runs_seen: set[str] = set()
 
 
 @tracer.capture_method(capture_response=False, capture_error=False)
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, runs: set[str]) -> None:
+    """One customer's invoice; `runs` collects the batch's runs, which may be finished after it."""
     request = InvoiceRequested.from_message(record.json_body)
     logger.append_keys(run_id=request.run_id, tenant_id=request.tenant_id, customer_id=request.customer_id)
-    _runs_seen.add(request.run_id)
+    runs.add(request.run_id)
     try:
         outcome = issue_invoice()(request)
     except PermanentError as exc:
@@ -55,11 +56,11 @@ def record_handler(record: SQSRecord) -> None:
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    _runs_seen.clear()
+    runs: set[str] = set()  # this batch's, not the warm container's
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=partial(record_handler, runs=runs), processor=processor, context=context
     )
-    for run_id in _runs_seen:
+    for run_id in runs:
         run_ledger().finish_if_done(run_id, SystemClock().now())
     return response
 

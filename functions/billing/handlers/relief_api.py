@@ -17,14 +17,13 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from billing.adapters.dunning_page import render_relief_page
 from billing.handlers.http import form_fields, html_headers
 from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.page_answers import invoice_page, not_found
 from billing.handlers.tracing import make_tracer
 from billing.services.errors import InvoiceNotFound, PermanentError
 from billing.settings import settings
-from billing.wiring.core import customer_relief, tenant_directory
+from billing.wiring.core import customer_relief
 
 logger = Logger()
 tracer = make_tracer()
@@ -38,21 +37,12 @@ def _form() -> dict[str, str]:
 
 
 def _form_page(token: str, status: int = 200, error: str | None = None) -> Response[Any]:
-    relief = customer_relief()
     try:
-        stored = relief.by_token(token)
+        html = customer_relief().form_page(
+            token, page_url=invoice_page(token), api_base=settings().api_base_url, error=error
+        )
     except InvoiceNotFound:
         return not_found()
-    tenant, today = tenant_directory().get(stored.tenant_id), relief.today()
-    html = render_relief_page(
-        stored,
-        tenant,
-        today,
-        relief.choice(stored, tenant, today),
-        page_url=invoice_page(token),
-        api_base=settings().api_base_url,
-        error=error,
-    )
     return Response(
         status, HTML, html, headers=html_headers(settings().api_base_url, settings().pages_base_url)
     )

@@ -38,6 +38,7 @@ from billing.services.dunning import (
 )
 from billing.services.dunning.letters import DunningLetters
 from billing.services.dunning.page import relief_choice
+from billing.services.dunning.ports import ReliefForm, ReliefFormPage
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.ports import (
@@ -103,6 +104,8 @@ class CustomerRelief(DunningLetters):
     instalments, within the tenant's reminder policy; the page, a confirmation letter and the audit
     follow."""
 
+    form: ReliefForm
+
     def by_token(self, token: str) -> StoredInvoice:
         stored = self.invoices.by_page_token(token)
         if stored is None:
@@ -116,6 +119,13 @@ class CustomerRelief(DunningLetters):
         """What the relief form offers: the choice the rules leave the customer (None: not open)."""
         policy = policy_of(tenant)
         return relief_choice(stored, policy, today) if stored.status == "open" else None
+
+    def form_page(self, token: str, *, page_url: str, api_base: str, error: str | None = None) -> str:
+        """The relief form of the invoice behind `token`, with `error` when a choice was refused."""
+        stored = self.by_token(token)
+        (tenant, _), today = self.pages.load(stored), self.today()
+        choice = self.choice(stored, tenant, today)
+        return self.form(ReliefFormPage(stored, tenant, today, choice, page_url, api_base, error))
 
     def _read(self, token: str) -> _Read:
         stored = self.by_token(token)

@@ -279,9 +279,10 @@ def send_reminders() -> SendReminders:
 
 @cache
 def customer_relief() -> CustomerRelief:
+    from billing.adapters.dunning_page import render_relief_page
     from billing.services.relief import CustomerRelief
 
-    return CustomerRelief(**dunning_change())
+    return CustomerRelief(**dunning_change(), form=render_relief_page)
 
 
 @cache

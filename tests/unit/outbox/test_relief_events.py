@@ -14,6 +14,7 @@ import pytest
 
 from billing.domain.outbox import OutboxEvent, invoice_stream
 from billing.services.dunning import Email
+from billing.services.dunning.ports import ReliefFormPage
 from billing.services.errors import RetryableError
 from billing.services.outbox.catalog import BY_NAME, Envelope
 from billing.services.ports import StoredInvoice
@@ -69,7 +70,14 @@ def _relief(world: ReliefWorld) -> CustomerRelief:
         mailer=world,
         audit=world,
         clock=SimpleNamespace(now=lambda: TODAY),  # type: ignore[arg-type]
+        form=_form,
     )
+
+
+def _form(page: ReliefFormPage) -> str:
+    """The relief form as text, so a test can read what it was given."""
+    where = {"page_url": page.page_url, "error": page.error}
+    return f"form {page.stored.invoice_id} {page.today} {page.choice is not None} {where}"
 
 
 def _relief_events(world: World) -> list[OutboxEvent]:
@@ -118,3 +126,17 @@ def test_splitting_writes_relief_chosen_once_with_the_parts() -> None:
     assert payload["choice"] == "split" and payload["due_date_moved_to"] is None
     assert [p["number"] for p in payload["instalments"]] == [1, 2]
     assert sum(p["amount"] for p in payload["instalments"]) == world.invoices["inv1"].amount_due
+
+
+def test_the_form_page_is_the_invoices_relief_form_with_the_refusal_it_was_given() -> None:
+    # Given an open invoice the customer reaches by its page's link
+    world = ReliefWorld()
+    relief = _relief(world)
+    stored = next(iter(world.invoices.values()))
+    # When its relief form is asked for after a refused choice
+    html = relief.form_page(
+        stored.page_token, page_url="https://p/i/t", api_base="https://a", error="too late"
+    )
+    # Then it is the form of that invoice, for today, with a choice, the links and the reason
+    assert html.startswith(f"form {stored.invoice_id} {TODAY.date()} True")
+    assert "'page_url': 'https://p/i/t'" in html and "'error': 'too late'" in html

@@ -8,6 +8,7 @@ from datetime import date
 from billing.adapters.dunning_page import render_relief_page
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.services.dunning.page import relief_choice
+from billing.services.dunning.ports import ReliefFormPage
 from billing.services.dunning.state import policy_of
 from billing.services.ports import StoredInvoice, TenantAccount
 from infra import demo_data
@@ -28,7 +29,7 @@ def _page(language: str, *, status: str = "open", error: str | None = None) -> P
     today = date(2026, 11, 25)
     choice = relief_choice(stored, policy_of(TENANT), today) if status == "open" else None
     html = render_relief_page(
-        stored, TENANT, today, choice, page_url="https://p/i/x", api_base="https://a", error=error
+        ReliefFormPage(stored, TENANT, today, choice, "https://p/i/x", "https://a", error)
     )
     return Page(html)
 

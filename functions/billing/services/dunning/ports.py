@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from billing.domain.dunning.relief import ReliefChoice
 from billing.domain.merchant_events import EventDraft
 from billing.domain.outbox import OutboxEvent
 from billing.services.ports import CustomerAccount, PageInputs, StoredInvoice, TenantAccount
@@ -82,6 +83,25 @@ class DunningMail(Protocol):
         kind: str,
         params: Mapping[str, Any],
     ) -> Email: ...
+
+
+@dataclass(frozen=True)
+class ReliefFormPage:
+    """What the relief form page shows: the invoice, its merchant, the customer's day, the relief the
+    rules leave them (None: the invoice is not open), where the invoice page and the API are, and why
+    a choice was refused."""
+
+    stored: StoredInvoice
+    tenant: TenantAccount
+    today: date
+    choice: ReliefChoice | None
+    page_url: str
+    api_base: str
+    error: str | None = None
+
+
+# The relief form page in the customer's language (billing.adapters.dunning_page.render_relief_page).
+ReliefForm = Callable[[ReliefFormPage], str]
 
 
 class MandateRetrier(Protocol):
