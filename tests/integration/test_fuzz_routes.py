@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from billing.adapters.stripe_event_reader import to_domain_event
 from billing.domain.payments import InvoicePayments, PaymentDataError, apply_event
-from billing.domain.stripe_events import to_domain_event
 from infra.local_lambda import handler_for
 from infra.stripe_fake import DEFAULT_WEBHOOK_SECRET
 from tests.integration import stripe_support

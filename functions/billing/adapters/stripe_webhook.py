@@ -5,7 +5,7 @@ parsing), the `Stripe-Signature` header and the tenant's endpoint secret. The HM
 computed over the raw bytes (the SDK's check decodes the body first, which a body that is not UTF-8
 turns into a crash); the SDK's own age check only refuses old timestamps and reads the system clock, so
 the window is enforced here in both directions against an injected clock. The result is the event as
-a plain dict, ready for `billing.domain.stripe_events.to_domain_event`.
+a plain dict, ready for `billing.adapters.stripe_event_reader.to_domain_event`.
 
 Every refusal is a `WebhookRejected` subclass (permanent: answer 400, do not process, never retry).
 Neither the secret nor the body is ever put in an exception message or a log line.

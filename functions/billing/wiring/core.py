@@ -231,6 +231,7 @@ def start_payment() -> StartPayment:
 
 @cache
 def process_stripe_event() -> ProcessStripeEvent:
+    from billing.adapters.stripe_event_reader import to_domain_event
     from billing.services.payments import ProcessStripeEvent
 
     return ProcessStripeEvent(
@@ -240,6 +241,7 @@ def process_stripe_event() -> ProcessStripeEvent:
         emails=payment_notices(),
         held=stripe_events(),
         method_change=payment_method_change(),
+        read=to_domain_event,
     )
 
 

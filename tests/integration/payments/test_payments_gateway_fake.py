@@ -13,6 +13,7 @@ import pytest
 import stripe
 from payments_stand_in import API_KEY, WEBHOOK_SECRET, Receiver, load_fixture_objects
 
+from billing.adapters.stripe_event_reader import to_domain_event
 from billing.adapters.stripe_gateway import StripePaymentGateway
 from billing.adapters.stripe_webhook import StripeWebhookVerifier, WebhookSignatureInvalid
 from billing.domain.payments import (
@@ -27,7 +28,6 @@ from billing.domain.payments import (
     PaymentSucceeded,
     apply_event,
 )
-from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import (
     PaymentIdempotencyConflict,
     PaymentProviderUnavailable,

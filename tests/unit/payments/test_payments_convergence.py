@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from billing.adapters.stripe_event_reader import to_domain_event
 from billing.domain.payments import (
     DisputeClosed,
     DisputeOpened,
@@ -25,7 +26,6 @@ from billing.domain.payments import (
     apply_event,
     awaited_payment,
 )
-from billing.domain.stripe_events import to_domain_event
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TOTAL = 10000

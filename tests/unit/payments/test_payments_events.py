@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from payments_builders import T0, checkout_session, load_fixture_objects, payment_intent, stripe_event
 
+from billing.adapters.stripe_event_reader import HANDLED_EVENT_TYPES, to_domain_event
 from billing.domain.payments import (
     DisputeClosed,
     DisputeOpened,
@@ -23,7 +24,6 @@ from billing.domain.payments import (
     PaymentSucceeded,
     RefundIssued,
 )
-from billing.domain.stripe_events import HANDLED_EVENT_TYPES, to_domain_event
 
 
 def test_the_handled_types_are_exactly_those_of_the_issue() -> None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from payments_builders import T0, checkout_session, stripe_event
 
+from billing.adapters.stripe_event_reader import to_domain_event
 from billing.adapters.stripe_webhook import (
     StripeWebhookVerifier,
     WebhookMalformed,
@@ -21,7 +22,6 @@ from billing.adapters.stripe_webhook import (
     sign_payload,
 )
 from billing.domain.payments import IgnoredEvent, PaymentSucceeded
-from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import PermanentError
 
 SECRET = "whsec_test_" + "b" * 32

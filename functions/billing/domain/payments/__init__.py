@@ -1,6 +1,7 @@
 """Payments of an invoice, independent of any provider: states, amounts and provider events as facts.
 
-Two things live here, all pure (Stripe's JSON is mapped to these events in domain/stripe_events.py):
+Two things live here, all pure (billing.adapters.stripe_event_reader reads Stripe's JSON into these
+events):
 
 1. A forward-only state machine per payment (one Stripe PaymentIntent is one payment). Webhooks
    arrive late, twice and out of order, so a state only moves forward and the order is judged from

@@ -43,7 +43,6 @@ from billing.services.payments.process_stripe_event import (
     EventOutcome,
     MethodChange,
     ProcessStripeEvent,
-    to_domain,
 )
 from billing.services.payments.settings import (
     DEFAULT_AUTOPAY_METHODS,
@@ -87,6 +86,5 @@ __all__ = [
     "page_payment_links",
     "payment_description",
     "payment_metadata",
-    "to_domain",
     "with_autopay",
 ]

@@ -11,6 +11,7 @@ from billing.domain.merchant_events import EventDraft
 from billing.domain.payments import (
     ChargeResult,
     CheckoutSession,
+    DomainPaymentEvent,
 )
 from billing.services.ports import (
     CustomerAccount,
@@ -74,6 +75,11 @@ class PaymentGateway(Protocol):
 
 
 GatewayFor = Callable[[str], PaymentGateway]  # tenant id -> that tenant's gateway
+
+# A verified Stripe event (its JSON as a dict) read into the domain's payment event; raises the
+# domain's PaymentDataError when a handled type lacks what it needs
+# (billing.adapters.stripe_event_reader.to_domain_event).
+StripeEventReader = Callable[[Mapping[str, Any]], DomainPaymentEvent]
 
 
 class StripeRecords(Protocol):

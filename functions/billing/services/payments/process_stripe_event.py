@@ -26,7 +26,6 @@ from billing.domain.payments import (
     apply_mandate_event,
     awaited_payment,
 )
-from billing.domain.stripe_events import to_domain_event
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.payments.mandates import (
@@ -35,7 +34,7 @@ from billing.services.payments.mandates import (
     mandate_to_record,
     with_autopay,
 )
-from billing.services.payments.ports import HeldEvents, PaymentEmails, StripeRecords
+from billing.services.payments.ports import HeldEvents, PaymentEmails, StripeEventReader, StripeRecords
 from billing.services.ports import (
     AuditEvent,
     AuditTrail,
@@ -88,16 +87,23 @@ class ProcessStripeEvent:
     audit: AuditTrail
     clock: Clock
     held: HeldEvents
+    read: StripeEventReader
     # Ends an Autogiro mandate in force and confirms the change once
     # (billing.services.payment_method_change)
     method_change: MethodChange | None = None
+
+    def _read(self, event: Mapping[str, Any]) -> DomainPaymentEvent:
+        try:
+            return self.read(event)
+        except PaymentDataError as err:
+            raise PermanentError(err.reason, field=err.field, code="event_unusable") from None
 
     def __call__(self, tenant_id: str, event: Mapping[str, Any]) -> EventOutcome:
         """Process one verified event. An event that cannot be applied (another currency, more than its
         payment, not what its type says) is set aside for an operator and answered `unusable`: retrying
         cannot help. Retryable errors propagate, so the queue delivers the event again."""
         try:
-            domain = to_domain(event)
+            domain = self._read(event)
             if isinstance(domain, IgnoredEvent):
                 return EventOutcome("ignored", details={"reason": domain.reason})
             if isinstance(domain, MandateActivated | MandateUpdated | MandateDetached):
@@ -160,7 +166,7 @@ class ProcessStripeEvent:
         for ref in refs:
             for raw in self.held.held(tenant_id, ref):
                 try:
-                    event = to_domain_event(raw)
+                    event = self.read(raw)
                 except PaymentDataError:
                     continue  # it was mapped once before it was held; never reached
                 invoice_id = self._invoice_of(tenant_id, event)
@@ -443,10 +449,3 @@ def _refs_of(event: DomainPaymentEvent) -> list[str]:
         getattr(event, "invoice_id", None),
     )
     return list(dict.fromkeys(ref for ref in refs if ref))
-
-
-def to_domain(event: Mapping[str, Any]) -> DomainPaymentEvent:
-    try:
-        return to_domain_event(event)
-    except PaymentDataError as err:
-        raise PermanentError(err.reason, field=err.field, code="event_unusable") from None

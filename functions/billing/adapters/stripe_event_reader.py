@@ -1,7 +1,7 @@
-"""Stripe's webhook events (plain dicts of a verified body) mapped to the domain's payment events: the
-one place that knows Stripe's JSON shapes. Unknown event types become `IgnoredEvent`; a handled type
-missing what we need, or carrying an impossible time or amount, raises `PaymentDataError`, because
-acknowledging it silently would lose a payment."""
+"""Stripe's webhook events (plain dicts of a verified body) read into the domain's payment events: the
+one place that knows Stripe's JSON shapes (billing.services.payments.ports.StripeEventReader). Unknown
+event types become `IgnoredEvent`; a handled type missing what we need, or carrying an impossible time
+or amount, raises `PaymentDataError`, because acknowledging it silently would lose a payment."""
 
 from __future__ import annotations
 
