@@ -28,7 +28,6 @@ from billing.services.ports import (
     Clock,
     CustomerAccount,
     CustomerDirectory,
-    InvoiceLedger,
     InvoicePresenter,
     Mailer,
     PageInputs,
@@ -36,9 +35,11 @@ from billing.services.ports import (
     PagePublisher,
     RenderedInvoice,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
     TenantDirectory,
     UsageReader,
+    VisitedInvoices,
 )
 
 PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -60,7 +61,7 @@ def customer_today(clock: Clock, account: CustomerAccount) -> date:
 class InvoicePages:
     tenants: TenantDirectory
     customers: CustomerDirectory
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     presenter: InvoicePresenter
     pages: PagePublisher
     clock: Clock
@@ -171,7 +172,7 @@ class PageActions:
     """What a customer can do from the page: be counted as a reader, ask, answer the poll, click."""
 
     pages: InvoicePages
-    invoices: InvoiceLedger
+    invoices: VisitedInvoices
     audit: AuditTrail
     mailer: Mailer
     clock: Clock

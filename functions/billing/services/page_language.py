@@ -13,7 +13,7 @@ from typing import Protocol
 from billing.domain.page.context import LANGUAGES
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice
+from billing.services.ports import AuditEvent, AuditTrail, Clock, StoredInvoice, StoredInvoices
 
 
 class CustomerLanguage(Protocol):
@@ -22,7 +22,7 @@ class CustomerLanguage(Protocol):
 
 @dataclass(kw_only=True, eq=False)
 class SwitchLanguage:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     customers: CustomerLanguage
     audit: AuditTrail

@@ -26,7 +26,14 @@ from billing.domain.page.context import AutogiroNotice
 from billing.domain.payments import MandateStatus
 from billing.services.errors import NoAutopay, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    Mailer,
+    StoredInvoice,
+    StoredInvoices,
+)
 
 # Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
 # but Bankgirot has not approved it yet; named here so reading a page's state loads no Autogiro code.
@@ -140,7 +147,7 @@ class StopConfirmation(Protocol):
 
 @dataclass(kw_only=True, eq=False)
 class StopAutopay:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     cards: CardMandates
     cancel_autogiro: AutogiroCancel | None

@@ -22,7 +22,14 @@ from typing import Protocol
 
 from billing.services.invoice_pages import InvoicePages
 from billing.services.payment_control import AutogiroCancel, CardMandates, stop_card_autopay
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    Mailer,
+    StoredInvoice,
+    StoredInvoices,
+)
 
 CHANGED = "payment_method_changed"
 CONFIRMED = "payment_method_change_confirmed"
@@ -47,7 +54,7 @@ class MethodChangeMail(Protocol):
 
 @dataclass(frozen=True)
 class ChangePaymentMethod:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     cards: CardMandates
     cancel_autogiro: AutogiroCancel | None

@@ -233,7 +233,21 @@ class DocumentIssue:
     ocr_length_digit: bool = False
 
 
-class InvoiceLedger(Protocol):
+class StoredInvoices(Protocol):
+    """The invoices as stored, read: one, a customer's earlier ones, the one behind a page's link."""
+
+    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
+
+    def history(
+        self, tenant_id: str, customer_id: str, before: date, limit: int = 24
+    ) -> list[StoredInvoice]: ...
+
+    def by_page_token(self, token: str) -> StoredInvoice | None: ...
+
+
+class InvoiceIssuing(Protocol):
+    """The billing run's writes: an invoice issued, or a period skipped, each with the run's outcome."""
+
     def issue(self, request: IssueRequest) -> IssueResult:
         """Allocate the next number, store the invoice, advance the customer's schedule and record
         the run outcome, all in one transaction; if the invoice exists, return it unchanged."""
@@ -245,24 +259,15 @@ class InvoiceLedger(Protocol):
         """The customer, the series' counter and the run's outcome for the customer, in one read."""
         ...
 
-    def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
-        """After the email, in one write: the invoice's email sent, and `message_id` recorded so that
-        SES's bounce finds the invoice (DeliveryLog.lookup) and the run counts it delivered."""
-        ...
-
     def skip(
         self, *, account: CustomerAccount, next_period_start: date, run_id: str, reason: str, now: datetime
     ) -> bool:
         """Advance the schedule past a period with nothing to bill, and record the run outcome."""
         ...
 
-    def get(self, tenant_id: str, invoice_id: str) -> StoredInvoice | None: ...
 
-    def history(
-        self, tenant_id: str, customer_id: str, before: date, limit: int = 24
-    ) -> list[StoredInvoice]: ...
-
-    def by_page_token(self, token: str) -> StoredInvoice | None: ...
+class InvoiceDelivery(Protocol):
+    """The invoice's page published and its email claimed, sent or given back, each once."""
 
     def mark_published(self, tenant_id: str, invoice_id: str, now: datetime) -> None: ...
 
@@ -271,6 +276,16 @@ class InvoiceLedger(Protocol):
     def mark_emailed(self, tenant_id: str, invoice_id: str, now: datetime) -> None: ...
 
     def release_email(self, tenant_id: str, invoice_id: str) -> None: ...
+
+    def emailed(self, stored: StoredInvoice, now: datetime, *, message_id: str | None = None) -> None:
+        """After the email, in one write: the invoice's email sent, and `message_id` recorded so that
+        SES's bounce finds the invoice (DeliveryLog.lookup) and the run counts it delivered."""
+        ...
+
+
+class PageVisits(Protocol):
+    """What a visitor does on an invoice's page: views, questions, the support digest's claim, feedback
+    and offer clicks, each within the page's limits."""
 
     def record_view(self, tenant_id: str, invoice_id: str, now: datetime) -> bool:
         """Count a view; True when it was the first."""
@@ -311,6 +326,15 @@ class InvoiceLedger(Protocol):
     ) -> None:
         """Count the click; `LimitReached` past the day's limit for this invoice."""
         ...
+
+
+class VisitedInvoices(StoredInvoices, PageVisits, Protocol):
+    """The invoices and what visitors do on their pages (billing.services.invoice_pages.PageActions)."""
+
+
+class InvoiceLedger(StoredInvoices, InvoiceIssuing, InvoiceDelivery, PageVisits, Protocol):
+    """The Invoices table, whole (billing.adapters.dynamo.stores.DynamoInvoiceLedger). A use case
+    names the narrowest part it uses."""
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,8 @@ from billing.services.outbox import DriveOutbox
 from billing.services.ports import (
     Clock,
     CustomerAccount,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
 )
 
@@ -86,7 +86,7 @@ def payments_of(stored: StoredInvoice) -> InvoicePayments:
 
 @dataclass(kw_only=True, eq=False)
 class ApplyPaymentEvent:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     payments: PaymentStore
     # What follows a committed payment (audit, balance, page, receipt, the parent of a paid
     # instalment, the merchant's events) is written as one outbox event in the payment's own

@@ -23,8 +23,8 @@ from billing.services.ports import (
     AuditEvent,
     AuditTrail,
     Clock,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
 )
 
@@ -41,7 +41,7 @@ class AutogiroMandates:
     """The mandate form behind the invoice page."""
 
     # Ends a card mandate in force and confirms the change once (billing.services.payment_method_change)
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     autogiro_invoices: AutogiroInvoices
     mandates: MandateStore
     pages: InvoicePages

@@ -42,8 +42,8 @@ from billing.services.ports import (
     AuditEvent,
     AuditTrail,
     Clock,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
 )
 from billing.services.settlement import ApplyPaymentEvent
@@ -65,7 +65,7 @@ class ImportResult:
 @dataclass(kw_only=True, eq=False)
 class ImportReport:
     tenants: Callable[[str], TenantAccount]
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     autogiro_invoices: AutogiroInvoices
     mandates: MandateStore
     pages: InvoicePages

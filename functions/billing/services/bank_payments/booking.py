@@ -21,7 +21,7 @@ from billing.services.bank_payments.ports import (
     OcrIndex,
     booked_at,
 )
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice
+from billing.services.ports import AuditEvent, AuditTrail, Clock, StoredInvoice, StoredInvoices
 from billing.services.settlement import ApplyPaymentEvent
 
 
@@ -43,7 +43,7 @@ def payment_status(parts: list[dict[str, Any]], assigned: bool = False) -> str:
 class Booking:
     """Planning and carrying out the bookings of one payment; shared by the import and the operator."""
 
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     ocr: OcrIndex
     ledger: BankLedger
     settle: ApplyPaymentEvent

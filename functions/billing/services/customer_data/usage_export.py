@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from billing.domain.periods import local_midnight, months_available
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
-from billing.services.ports import Clock, CustomerDirectory, InvoiceLedger
+from billing.services.ports import Clock, CustomerDirectory, StoredInvoices
 
 PAGE_SIZE = 1000
 KINDS = ("events", "daily")
@@ -92,7 +92,7 @@ def parse_month(text: str | None, default: date) -> date:
 
 @dataclass(frozen=True)
 class ExportUsage:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     customers: CustomerDirectory
     usage: UsageExportReader
     clock: Clock

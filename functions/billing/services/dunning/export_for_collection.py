@@ -20,7 +20,7 @@ from billing.services.ports import (
     AuditTrail,
     Clock,
     CustomerDirectory,
-    InvoiceLedger,
+    StoredInvoices,
     TenantDirectory,
 )
 
@@ -39,7 +39,7 @@ class ExportForCollection:
 
     tenants: TenantDirectory
     customers: CustomerDirectory
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     store: DunningStore
     audit: AuditTrail
     rates: ReferenceRates

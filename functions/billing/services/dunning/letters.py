@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from billing.services.dunning.ports import DunningMail, DunningStore
 from billing.services.invoice_pages import InvoicePages
-from billing.services.ports import AuditTrail, Clock, InvoiceLedger, Mailer
+from billing.services.ports import AuditTrail, Clock, Mailer, StoredInvoices
 
 
 @dataclass(kw_only=True, eq=False)
 class DunningLetters:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     store: DunningStore
     pages: InvoicePages
     mail: DunningMail

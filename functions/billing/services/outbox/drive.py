@@ -39,7 +39,7 @@ from billing.domain.outbox import (
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.outbox.ports import MerchantEvents, MoneyAudit, OutboxStore, ReminderEmails
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, StoredInvoice
+from billing.services.ports import AuditEvent, AuditTrail, Clock, StoredInvoice, StoredInvoices
 
 MARK_ATTEMPTS = 3
 
@@ -48,7 +48,7 @@ MARK_ATTEMPTS = 3
 class DriveOutbox:
     outbox: OutboxStore
     money_audit: MoneyAudit
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     receipts: Any  # billing.services.settlement.ReceiptSender
     audit: AuditTrail

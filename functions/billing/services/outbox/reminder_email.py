@@ -17,7 +17,7 @@ from billing.services.deliveries.ports import DeliveryLog, SentEmail
 from billing.services.dunning import DunningMail, DunningStore, dunning_of, reply_address
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoicePages
-from billing.services.ports import Clock, InvoiceLedger, Mailer, PageInputs, StoredInvoice
+from billing.services.ports import Clock, Mailer, PageInputs, StoredInvoice, StoredInvoices
 
 SAVE_ATTEMPTS = 10
 
@@ -40,7 +40,7 @@ def _reminders(stored: StoredInvoice) -> list[dict[str, Any]]:
 
 @dataclass(kw_only=True, eq=False)
 class SendReminderEmail:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     store: DunningStore
     pages: InvoicePages
     mail: DunningMail

@@ -20,8 +20,8 @@ from billing.services.ports import (
     AuditEvent,
     AuditTrail,
     Clock,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -49,7 +49,7 @@ class CollectorSummary:
 
 @dataclass(kw_only=True, eq=False)
 class CollectDuePayments:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     records: StripeRecords
     gateways: GatewayFor

@@ -39,8 +39,8 @@ from billing.services.ports import (
     AuditEvent,
     AuditTrail,
     Clock,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
 )
 from billing.services.settlement import ApplyPaymentEvent, payments_of
 
@@ -81,7 +81,7 @@ class MethodChange(Protocol):
 class ProcessStripeEvent:
     settle: ApplyPaymentEvent
     records: StripeRecords
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     emails: PaymentEmails
     audit: AuditTrail

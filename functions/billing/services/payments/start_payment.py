@@ -21,8 +21,8 @@ from billing.services.payments.settings import SESSION_REUSE, PaymentSettings
 from billing.services.ports import (
     Clock,
     CustomerAccount,
-    InvoiceLedger,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
 )
 
@@ -41,7 +41,7 @@ class PaymentsDisabled(PermanentError):
 
 @dataclass(kw_only=True, eq=False)
 class StartPayment:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     records: StripeRecords
     gateways: GatewayFor

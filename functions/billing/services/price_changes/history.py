@@ -12,13 +12,13 @@ from billing.domain.parties import Customer
 from billing.domain.periods import period_containing, previous_period
 from billing.domain.price_change import BilledPeriod
 from billing.services.billed_usage import billed_usage
-from billing.services.ports import InvoiceLedger, UsageReader
+from billing.services.ports import StoredInvoices, UsageReader
 from billing.services.price_changes.ports import TenantCatalog
 
 
 @dataclass(frozen=True)
 class LedgerHistory:
-    ledger: InvoiceLedger
+    ledger: StoredInvoices
     usage: UsageReader
 
     def billed_periods(

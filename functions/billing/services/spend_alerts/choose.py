@@ -13,7 +13,14 @@ from billing.domain.spend_alerts import SpendAlert, SpendAlertError, parse_thres
 from billing.services.deliveries.ports import EngagementCounts
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer, StoredInvoice
+from billing.services.ports import (
+    AuditEvent,
+    AuditTrail,
+    Clock,
+    Mailer,
+    StoredInvoice,
+    StoredInvoices,
+)
 from billing.services.spend_alerts.ports import AlertReader, SpendAlertMail, SpendAlertStore
 
 ATTEMPTS = 5
@@ -28,7 +35,7 @@ class SpendAlertChosen:
 
 @dataclass(frozen=True)
 class ChooseSpendAlert:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     store: SpendAlertStore
     mailer: Mailer

@@ -21,8 +21,8 @@ from billing.services.invoices.upcoming import invoice_so_far
 from billing.services.ports import (
     Clock,
     CustomerDirectory,
-    InvoiceLedger,
     Mailer,
+    StoredInvoices,
     TenantDirectory,
     UsageReader,
 )
@@ -34,7 +34,7 @@ class SendSpendAlert:
     customers: CustomerDirectory
     tenants: TenantDirectory
     usage: UsageReader
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     store: SpendAlertStore
     mailer: Mailer
     mail: SpendAlertMail

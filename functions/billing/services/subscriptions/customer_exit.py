@@ -28,10 +28,10 @@ from billing.services.ports import (
     AuditTrail,
     Clock,
     CustomerAccount,
-    InvoiceLedger,
     Mailer,
     PageInputs,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
     UsageReader,
 )
@@ -61,7 +61,7 @@ class ExitMail(Protocol):
 
 @dataclass(frozen=True)
 class CustomerExit:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     cancel: CancelSubscription
     advice: PlanAdvice

@@ -19,7 +19,7 @@ from billing.domain.pauses import months_of
 from billing.services.deliveries.ports import EngagementCounts
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
-from billing.services.ports import AuditEvent, AuditTrail, Clock, InvoiceLedger, Mailer
+from billing.services.ports import AuditEvent, AuditTrail, Clock, Mailer, StoredInvoices
 from billing.services.subscriptions.customer_exit import ExitConfirmations
 from billing.services.subscriptions.pause import PauseSubscription
 from billing.services.subscriptions.ports import PauseMail, PauseMailFacts
@@ -27,7 +27,7 @@ from billing.services.subscriptions.ports import PauseMail, PauseMailFacts
 
 @dataclass(frozen=True)
 class CustomerPause:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     pause: PauseSubscription
     confirmations: ExitConfirmations  # the same claim as the exit's, keyed by the pause's first day

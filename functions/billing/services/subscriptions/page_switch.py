@@ -38,9 +38,9 @@ from billing.services.ports import (
     AuditTrail,
     Clock,
     CustomerAccount,
-    InvoiceLedger,
     Mailer,
     StoredInvoice,
+    StoredInvoices,
     TenantAccount,
 )
 from billing.services.subscriptions.documents import SubscriptionConflict, checked, to_document
@@ -138,7 +138,7 @@ def _field(fields: Mapping[str, str], name: str, pattern: re.Pattern[str]) -> st
 
 @dataclass(frozen=True)
 class SwitchPlanFromPage:
-    invoices: InvoiceLedger
+    invoices: StoredInvoices
     pages: InvoicePages
     records: SubscriptionRecords
     change_plan: PlanChanger
