@@ -21,6 +21,7 @@ from billing.domain.payments import MandateActivated, MandateDetached, MandateSt
 from billing.domain.scenario import parse_catalog, parse_tenant_settings
 from billing.domain.usage import UsageRecord
 from billing.services.dunning.answer_question import AnswerQuestion
+from billing.services.dunning.ports import QuestionAnswer
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.ingest_usage import IngestUsage
 from billing.services.invoice_pages import PageActions
@@ -102,21 +103,14 @@ class InvoiceWorld:
         return False
 
     # DunningStore
-    def answer_question(
-        self,
-        tenant_id: str,
-        invoice_id: str,
-        question_id: str,
-        answer: str,
-        at: datetime,
-        answered: Callable[[bool], EventDraft] | None = None,
-    ) -> StoredInvoice:
+    def answer_question(self, request: QuestionAnswer) -> StoredInvoice:
+        question_id, answer, answered = request.question_id, request.answer, request.answered
         self.fault.tick("store answer")  # the answer and its event: one transaction
         question = self.questions.get(question_id)
         if question is None:
             raise PermanentError(f"no question {question_id} on this invoice", field="question")
         repeated = question.get("answer") == answer
-        question.update(answer=answer, answered_at=at.isoformat())
+        question.update(answer=answer, answered_at=request.at.isoformat())
         still_open = any(not q.get("answered_at") for q in self.questions.values())
         if answered is not None and not repeated:
             self._number(answered(not still_open))

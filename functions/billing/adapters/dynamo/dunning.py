@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
@@ -25,8 +25,8 @@ from billing.adapters.dynamo.guard import emit_too_large, item_size_guard
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import connection, stored_invoice
-from billing.domain.merchant_events import EventDraft
 from billing.domain.outbox import OutboxEvent
+from billing.services.dunning.ports import QuestionAnswer
 from billing.services.errors import ItemTooLarge, RetryableError
 from billing.services.ports import StoredInvoice
 
@@ -139,17 +139,9 @@ class DynamoDunningStore:
             raise RetryableError(f"saving the dunning state failed: {exc}") from exc
         return True
 
-    def answer_question(
-        self,
-        tenant_id: str,
-        invoice_id: str,
-        question_id: str,
-        answer: str,
-        at: datetime,
-        answered: Callable[[bool], EventDraft] | None = None,
-    ) -> StoredInvoice:
+    def answer_question(self, answer: QuestionAnswer) -> StoredInvoice:
         """Store the answer; `question_open` stays true while any question is unanswered."""
-        item = page_activity.answer_question(tenant_id, invoice_id, question_id, answer, at, answered)
+        item = page_activity.answer_question(answer)
         return stored_invoice(item)
 
     def split(

@@ -9,7 +9,6 @@ from before this table may still carry a `questions` list; it is read and answer
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -23,6 +22,7 @@ from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.domain.merchant_events import EventDraft, on_invoice
+from billing.services.dunning.ports import QuestionAnswer
 from billing.services.errors import LimitReached, PermanentError, RetryableError
 from billing.services.ports import PageLimits
 
@@ -265,19 +265,14 @@ def release_support_notice(tenant_id: str, invoice_id: str) -> None:
     InvoiceModel(tenant_id, invoice_id).update(actions=[InvoiceModel.support_notified.set(False)])
 
 
-def answer_question(
-    tenant_id: str,
-    invoice_id: str,
-    question_id: str,
-    answer: str,
-    at: datetime,
-    answered: Callable[[bool], EventDraft] | None = None,
-) -> InvoiceModel:
+def answer_question(request: QuestionAnswer) -> InvoiceModel:
     """Store the answer (in the question's own item, or in a legacy list on the invoice item);
     `question_open` stays true while any question is unanswered. Returns the invoice item as stored.
 
     `answered(all_answered)` drafts the question.answered event, numbered on the invoice's stream in
     the answer's own transaction; the same words stored again (a retried request) write no event."""
+    tenant_id, invoice_id, question_id = request.tenant_id, request.invoice_id, request.question_id
+    answer, at, answered = request.answer, request.at, request.answered
     answered_at = at.astimezone(UTC).isoformat()
     key = activity_key(tenant_id, invoice_id)
     for _ in range(ATTEMPTS):

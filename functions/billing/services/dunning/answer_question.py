@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from billing.domain.merchant_events import EventDraft, question_answered_draft
 from billing.services.dunning.letters import DunningLetters
+from billing.services.dunning.ports import QuestionAnswer
 from billing.services.dunning.state import reply_address
 from billing.services.errors import PermanentError
 from billing.services.ports import (
@@ -42,7 +43,9 @@ class AnswerQuestion(DunningLetters):
             )
 
         # The merchant's question.answered is written with the answer (billing.domain.merchant_events).
-        stored = self.store.answer_question(tenant_id, invoice_id, question_id, text, now, answered)
+        stored = self.store.answer_question(
+            QuestionAnswer(tenant_id, invoice_id, question_id, text, now, answered)
+        )
         tenant, account = self.pages.load(stored)
         question = next(q for q in stored.questions if q.get("question_id") == question_id)
         email = self.mail.notice(

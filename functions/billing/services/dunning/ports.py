@@ -17,6 +17,19 @@ from billing.services.ports import CustomerAccount, PageInputs, StoredInvoice, T
 # Ports
 
 
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """The operator's answer to one question on an invoice, at `at`; `answered(all_answered)` drafts
+    the merchant's question.answered event that is written with it."""
+
+    tenant_id: str
+    invoice_id: str
+    question_id: str
+    answer: str
+    at: datetime
+    answered: Callable[[bool], EventDraft] | None = None
+
+
 class DunningStore(Protocol):
     def open_invoices(self, tenant_id: str, due_through: date) -> Iterator[StoredInvoice]: ...
 
@@ -34,16 +47,8 @@ class DunningStore(Protocol):
         (the outbox: the invoice's next sequence numbers) are written in the same transaction."""
         ...
 
-    def answer_question(
-        self,
-        tenant_id: str,
-        invoice_id: str,
-        question_id: str,
-        answer: str,
-        at: datetime,
-        answered: Callable[[bool], EventDraft] | None = None,
-    ) -> StoredInvoice:
-        """Store the answer; `answered(all_answered)` drafts question.answered, numbered on the
+    def answer_question(self, answer: QuestionAnswer) -> StoredInvoice:
+        """Store the answer; `answer.answered(all_answered)` drafts question.answered, numbered on the
         invoice's stream and written in the same transaction unless the same words were stored
         already (a retried answer)."""
         ...
