@@ -4,10 +4,10 @@ invoices, mandate and usage, what was kept apart, and page objects with their ve
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from billing.domain.invoice import Party
+from billing.services.customer_data.ports import KeptIdentity
 from billing.services.ports import StoredInvoice
 
 
@@ -40,16 +40,12 @@ class FakeErasureStore:
         )
         self.page_tokens[key] = page_token
 
-    def keep_identity(
-        self,
-        tenant_id: str,
-        pseudonym: str,
-        identity: dict[str, Any],
-        until: datetime,
-        operator: str,
-        now: datetime,
-    ) -> None:
-        self.identities[(tenant_id, pseudonym)] = {**identity, "until": until, "operator": operator}
+    def keep_identity(self, kept: KeptIdentity) -> None:
+        self.identities[(kept.tenant_id, kept.pseudonym)] = {
+            **kept.identity,
+            "until": kept.until,
+            "operator": kept.operator,
+        }
 
     def delete_customer(self, tenant_id: str, customer_id: str) -> None:
         self.customers.discard((tenant_id, customer_id))

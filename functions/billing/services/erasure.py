@@ -23,47 +23,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from billing.services.customer_data.ports import ErasureStore, KeptIdentity, PageEraser
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import page_key
-from billing.services.ports import AuditEvent, AuditTrail, Clock, StoredInvoice
+from billing.services.ports import AuditEvent, AuditTrail, Clock
 
 BOOKKEEPING_YEARS = 7
-
-
-class ErasureStore(Protocol):
-    def invoices(self, tenant_id: str, customer_id: str) -> list[StoredInvoice]: ...
-
-    def customer_exists(self, tenant_id: str, customer_id: str) -> bool: ...
-
-    def pseudonymise_invoice(
-        self, stored: StoredInvoice, pseudonym: str, buyer: dict[str, Any], page_token: str
-    ) -> None:
-        """Replace the customer in the stored invoice and remove what the page recorded about them."""
-        ...
-
-    def keep_identity(
-        self,
-        tenant_id: str,
-        pseudonym: str,
-        identity: dict[str, Any],
-        until: datetime,
-        operator: str,
-        now: datetime,
-    ) -> None: ...
-
-    def delete_customer(self, tenant_id: str, customer_id: str) -> None: ...
-
-    def delete_mandate(self, tenant_id: str, customer_id: str) -> bool: ...
-
-    def delete_usage(self, tenant_id: str, customer_id: str) -> int: ...
-
-
-class PageEraser(Protocol):
-    def erase(self, key: str) -> int:
-        """Delete every version of the object at `key`; how many versions there were."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -132,7 +99,7 @@ class EraseCustomer:
             latest = max(invoices, key=lambda s: s.invoice.issue_date)
             identity = {"customer_id": customer_id, "buyer": latest.invoice.buyer.to_dict()}
             until = datetime(kept_until.year, kept_until.month, kept_until.day, tzinfo=UTC)
-            self.store.keep_identity(tenant_id, pseudonym, identity, until, operator, now)
+            self.store.keep_identity(KeptIdentity(tenant_id, pseudonym, identity, until, operator, now))
         for stored in invoices:
             for key in (page_key(stored.page_token), page_key(stored.page_token) + ".pdf"):
                 versions += self.pages.erase(key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -20,6 +20,7 @@ from billing.adapters.dynamo.page_activity import activity_key
 from billing.adapters.dynamo.stores import customer_key, stored_invoice
 from billing.adapters.dynamo.usage_events import delete_events
 from billing.adapters.dynamo.usage_keys import TOTAL_SHARDS, totals_key
+from billing.services.customer_data.ports import KeptIdentity
 from billing.services.ports import StoredInvoice
 
 
@@ -69,23 +70,15 @@ class DynamoErasureStore:
             for item in PageActivityModel.query(key, consistent_read=True):
                 batch.delete(item)
 
-    def keep_identity(
-        self,
-        tenant_id: str,
-        pseudonym: str,
-        identity: dict[str, Any],
-        until: datetime,
-        operator: str,
-        now: datetime,
-    ) -> None:
+    def keep_identity(self, kept: KeptIdentity) -> None:
         InvoiceEventModel(
-            identity_key(tenant_id, pseudonym),
-            f"{now.astimezone(UTC).isoformat()}#identity",
+            identity_key(kept.tenant_id, kept.pseudonym),
+            f"{kept.at.astimezone(UTC).isoformat()}#identity",
             action="customer_erased",
             actor="operator",
-            actor_id=operator,
-            details=identity,
-            expires_at=until,
+            actor_id=kept.operator,
+            details=kept.identity,
+            expires_at=kept.until,
         ).save()
 
     def delete_customer(self, tenant_id: str, customer_id: str) -> None:
