@@ -19,13 +19,12 @@ from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.planning import HoldReason
 from billing.domain.autogiro.records import (
-    BankAccount,
+    CancelMandate as CancelMandateRecord,
+)
+from billing.domain.autogiro.records import (
     CreateMandate,
     PaymentOrder,
     RequestFile,
-)
-from billing.domain.autogiro.records import (
-    CancelMandate as CancelMandateRecord,
 )
 from billing.domain.merchant_events import EventDraft
 from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
@@ -43,6 +42,7 @@ from billing.services.autogiro import (
     autogiro_page_state,
     autogiro_settings,
 )
+from billing.services.autogiro.ports import MandateApplication
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.outbox.catalog import MandateChanged
 from billing.services.ports import StoredInvoice
@@ -118,21 +118,21 @@ class Mandates:
     def by_payer(self, tenant_id: str, payer_number: str) -> Mandate | None:
         return next((m for m in self.items.values() if m.payer_number == payer_number.lstrip("0")), None)
 
-    def request(self, tenant_id: str, customer_id: str, **kw: Any) -> Mandate:
+    def request(self, application: MandateApplication) -> Mandate:
+        customer_id, account = application.customer_id, application.account
         payer = (
             self.items[customer_id].payer_number if customer_id in self.items else str(len(self.items) + 1)
         )
-        account: BankAccount = kw["account"]
         mandate = Mandate(
-            tenant_id,
+            application.tenant_id,
             customer_id,
             payer,
             MandateStatus.PENDING,
             account.clearing,
             account.number,
-            kw["identity"],
-            kw["invoice_id"],
-            kw["now"],
+            application.identity,
+            application.invoice_id,
+            application.now,
         )
         self.items[customer_id] = mandate
         self.outbox.add(customer_id)

@@ -29,9 +29,8 @@ from billing.adapters.dynamo.customer_events import update_with_customer_event
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
 from billing.domain.autogiro.outcomes import Reason
-from billing.domain.autogiro.records import BankAccount
 from billing.domain.merchant_events import EventDraft
-from billing.services.autogiro.ports import Mandate, MandateStatus
+from billing.services.autogiro.ports import Mandate, MandateApplication, MandateStatus
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
 
@@ -88,23 +87,16 @@ class DynamoMandateStore:
             return None
         return self.get(tenant_id, str(item.customer_id))
 
-    def request(
-        self,
-        tenant_id: str,
-        customer_id: str,
-        *,
-        account: BankAccount,
-        identity: str,
-        invoice_id: str,
-        now: datetime,
-    ) -> Mandate:
+    def request(self, application: MandateApplication) -> Mandate:
+        tenant_id, customer_id, now = application.tenant_id, application.customer_id, application.now
+        account = application.account
         for _ in range(ATTEMPTS):
             current = self.get(tenant_id, customer_id)
             data = {
                 "clearing": account.clearing,
                 "account_number": account.number,
-                "identity": identity,
-                "invoice_id": invoice_id,
+                "identity": application.identity,
+                "invoice_id": application.invoice_id,
                 "requested_at": now.astimezone(UTC).isoformat(),
             }
             if current is not None:

@@ -13,6 +13,7 @@ from billing.services.autogiro.model import AutogiroFormError, AutogiroNotOffere
 from billing.services.autogiro.ports import (
     CONSENT_VALUE,
     AutogiroInvoices,
+    MandateApplication,
     MandateForm,
     MandateStatus,
     MandateStore,
@@ -99,12 +100,14 @@ class AutogiroMandates:
             else None
         )
         mandate = self.mandates.request(
-            stored.tenant_id,
-            customer_id,
-            account=account,
-            identity=identity,
-            invoice_id=stored.invoice_id,
-            now=now,
+            MandateApplication(
+                tenant_id=stored.tenant_id,
+                customer_id=customer_id,
+                account=account,
+                identity=identity,
+                invoice_id=stored.invoice_id,
+                now=now,
+            )
         )
         updated = self.autogiro_invoices.update_autogiro(
             stored.tenant_id,

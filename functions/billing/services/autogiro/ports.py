@@ -75,21 +75,25 @@ class MethodChange(Protocol):
     def confirm_pending(self, stored: StoredInvoice) -> int: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class MandateApplication:
+    """A customer's Autogiro mandate as given on the invoice page `invoice_id` (the account to debit and
+    the payer's personnummer or organisationsnummer), at `now`."""
+
+    tenant_id: str
+    customer_id: str
+    account: BankAccount
+    identity: str
+    invoice_id: str
+    now: datetime
+
+
 class MandateStore(Protocol):
     def get(self, tenant_id: str, customer_id: str) -> Mandate | None: ...
 
     def by_payer(self, tenant_id: str, payer_number: str) -> Mandate | None: ...
 
-    def request(
-        self,
-        tenant_id: str,
-        customer_id: str,
-        *,
-        account: BankAccount,
-        identity: str,
-        invoice_id: str,
-        now: datetime,
-    ) -> Mandate:
+    def request(self, application: MandateApplication) -> Mandate:
         """Store a pending mandate (allocating the customer's payer number the first time) and put
         it in the outbox."""
         ...
