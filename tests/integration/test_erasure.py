@@ -26,6 +26,7 @@ from billing.adapters.dynamo.models import (
 )
 from billing.cli import main as billing_cli
 from billing.domain.autogiro.validation import BankAccount
+from billing.services.autogiro.ports import MandateApplication
 from billing.settings import settings
 from billing.wiring.core import audit_trail, invoice_ledger, page_actions
 from tests.integration import dunning_support
@@ -50,12 +51,14 @@ def test_erasure_pseudonymises_the_invoices_and_deletes_everything_else(local_en
     page_actions().ask(stored.page_token, "Varför så dyrt?", None)
     page_actions().feedback(stored.page_token, "7", "Bra sida")
     DynamoMandateStore().request(
-        tenant_id,
-        customer_id,
-        account=BankAccount("8327", "9355171"),
-        identity="198112189876",
-        invoice_id=issued.invoice_id,
-        now=datetime.now(UTC),
+        MandateApplication(
+            tenant_id=tenant_id,
+            customer_id=customer_id,
+            account=BankAccount("8327", "9355171"),
+            identity="198112189876",
+            invoice_id=issued.invoice_id,
+            now=datetime.now(UTC),
+        )
     )
     for item in items:
         dunning_support.pay(tenant_id, item.invoice_id, int(item.amount_due))
