@@ -37,6 +37,7 @@ class Settings:
     invoice_queue_url: str
     sender_email: str
     stripe_events_table: str
+    stripe_refs_table: str
     stripe_event_queue_url: str
     outbox_table: str
     money_audit_table: str

@@ -1,4 +1,4 @@
-"""`billing payments unmatched|assign|reverse|deposits`: bank payments that need a person (docs/bgmax.md).
+"""`billing payments`: bank payments that need a person (docs/bgmax.md); Stripe ids indexed once.
 
 `unmatched [--tenant T]` lists the payments from BgMax files with money no invoice took (a wrong or
 missing OCR number, a deduction without a credit note), with what the payer wrote and who paid.
@@ -7,6 +7,8 @@ or OCR number): audited as the operator's decision, then settled like every paym
 reminders stop). `reverse PAYMENT --reason TEXT [--tenant T] [--by NAME]` takes a booked payment back
 (the money went back to the payer): each invoice it paid is owed again, audited.
 `deposits [--tenant T]` lists the deposits (TK15) as the bank statement shows them.
+`index-refs [--tenant T]` puts the Stripe id items of the invoices and customers stored before
+StripeRefsTable existed (docs/payments.md), once after that upgrade; running it again changes nothing.
 Settings come from the environment (the local stack's, or the deployed functions').
 """
 
@@ -24,7 +26,7 @@ def register(subparsers: Any) -> None:
     commands = command_group(
         subparsers,
         "payments",
-        "bank payments: the unmatched list, assigning one by hand, deposits (docs/bgmax.md)",
+        "bank payments: the unmatched list, assigning one by hand, deposits (docs/bgmax.md); index-refs",
         "Bank payments from BgMax files that need a person.",
     )
     unmatched = commands.add_parser("unmatched", help="list payments no invoice took")
@@ -45,6 +47,11 @@ def register(subparsers: Any) -> None:
     deposits = commands.add_parser("deposits", help="list the deposits (TK15) for bookkeeping")
     tenant_option(deposits)
     deposits.set_defaults(func=run_deposits)
+    index_refs = commands.add_parser(
+        "index-refs", help="index the Stripe ids of invoices and customers stored before StripeRefsTable"
+    )
+    tenant_option(index_refs)
+    index_refs.set_defaults(func=run_index_refs)
 
 
 def _fail(error: Any) -> int:
@@ -106,4 +113,13 @@ def run_deposits(args: argparse.Namespace) -> int:
         for d in bank_ledger().deposits(args.tenant)
     ]
     print(json.dumps(rows, indent=2, ensure_ascii=False))
+    return 0
+
+
+def run_index_refs(args: argparse.Namespace) -> int:
+    from billing.adapters.dynamo.stripe_refs import index_tenant
+    from billing.wiring.core import bind_tables
+
+    bind_tables()
+    print(json.dumps(index_tenant(args.tenant)))
     return 0

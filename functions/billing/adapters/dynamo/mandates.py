@@ -6,9 +6,9 @@
 - Per customer, the `stripe` attribute of the customer item: the saved payment method (mandate) for
   automatic payment and why automatic payment stopped, if it did. A save that approves or ends a
   mandate carries its event onto the customer's outbox stream in the same transaction.
-- Look-ups for events that carry none of our metadata (disputes, mandate updates, detached methods): a
-  query of the tenant's own partition filtered on the reference. Such events are rare (a handful per
-  month per tenant), so a full partition read is cheaper than an index written on every payment.
+- Look-ups for events that carry none of our metadata (disputes, mandate updates, detached methods):
+  one read of the Stripe id's item, put before the record that first names the id is saved
+  (billing.adapters.dynamo.stripe_refs).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.customer_events import update_customer_with_event
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.adapters.dynamo.stripe_refs import Owner, owner_of, remember
 from billing.domain.merchant_events import EventDraft
 from billing.services.errors import PermanentError, RetryableError
 
@@ -54,6 +55,7 @@ class DynamoStripeRecords:
             after = change(dict(before))
             if after == before:
                 return before
+            remember(tenant_id, Owner.INVOICE, invoice_id, before, after)
             state[STATE_KEY] = after
             if not written(
                 partial(
@@ -68,17 +70,8 @@ class DynamoStripeRecords:
         raise RetryableError("the invoice kept changing while its Stripe record was saved; retry")
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None:
-        """The invoice whose state mentions `reference` (a PaymentIntent or Checkout Session id)."""
-        for item in InvoiceModel.query(
-            tenant_id,
-            filter_condition=InvoiceModel.state.contains(reference),
-            attributes_to_get=["invoice_id"],
-            # Consistent: a held dispute looks again right after it is held, and must see a payment
-            # stored a moment before (billing.services.payments.ProcessStripeEvent._hold).
-            consistent_read=True,
-        ):
-            return str(item.invoice_id)
-        return None
+        """The invoice `reference` (a PaymentIntent, Checkout Session or charge id) was made for."""
+        return owner_of(tenant_id, Owner.INVOICE, reference)
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
         """Unpaid invoices due on or before `on` (the sparse open index), oldest due first."""
@@ -99,6 +92,7 @@ class DynamoStripeRecords:
     def save_customer_record(
         self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
     ) -> None:
+        remember(tenant_id, Owner.CUSTOMER, customer_id, self.customer_record(tenant_id, customer_id), record)
         try:
             saved = update_customer_with_event(
                 tenant_id,
@@ -114,11 +108,5 @@ class DynamoStripeRecords:
             raise PermanentError(f"no customer {customer_id}", field="customer_id")
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
-        """The customer whose Stripe record mentions `reference` (a payment method or mandate id)."""
-        for item in CustomerModel.query(
-            tenant_id,
-            filter_condition=CustomerModel.stripe.contains(reference),
-            attributes_to_get=["customer_id"],
-        ):
-            return str(item.customer_id)
-        return None
+        """The customer `reference` (a payment method, mandate or Stripe customer id) was saved for."""
+        return owner_of(tenant_id, Owner.CUSTOMER, reference)

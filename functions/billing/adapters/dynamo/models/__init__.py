@@ -50,6 +50,7 @@ from billing.adapters.dynamo.models.payments import (
     AutogiroOutboxIndex,
     BankPaymentModel,
     StripeEventModel,
+    StripeRefModel,
     UnmatchedPaymentsIndex,
 )
 from billing.settings import Settings
@@ -67,6 +68,7 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
     "autogiro_table": AutogiroModel,
     "bank_payments_table": BankPaymentModel,
     "stripe_events_table": StripeEventModel,
+    "stripe_refs_table": StripeRefModel,
     "page_activity_table": PageActivityModel,
     "outbox_table": OutboxModel,
     "money_audit_table": MoneyAuditModel,
@@ -113,6 +115,7 @@ __all__ = [
     "PriceChangeModel",
     "RunItemModel",
     "StripeEventModel",
+    "StripeRefModel",
     "TenantModel",
     "UnmatchedPaymentsIndex",
     "UsageLedgerModel",

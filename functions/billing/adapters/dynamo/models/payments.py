@@ -68,3 +68,11 @@ class StripeEventModel(TenantItems):
     code = UnicodeAttribute(null=True)
     field = UnicodeAttribute(null=True)
     kept_at = UTCDateTimeAttribute()
+
+
+class StripeRefModel(TenantItems):
+    """A Stripe id and what it was made for (billing.adapters.dynamo.stripe_refs), per tenant:
+    "invoice#<Stripe id>" (a Checkout Session, PaymentIntent or charge) and "customer#<Stripe id>" (a
+    payment method, mandate or Stripe customer), each naming our invoice or customer id."""
+
+    owner_id = UnicodeAttribute()

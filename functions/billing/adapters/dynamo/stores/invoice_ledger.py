@@ -25,6 +25,7 @@ from billing.adapters.dynamo.stores.base import (
     utc,
 )
 from billing.adapters.dynamo.stores.issuing import InvoiceIssuing, stored_invoice
+from billing.adapters.dynamo.stripe_refs import Owner, remember
 from billing.domain.merchant_events import EventDraft
 from billing.domain.outbox import OutboxEvent
 from billing.domain.payments import InvoicePayments
@@ -144,7 +145,10 @@ class DynamoInvoiceLedger(InvoiceIssuing):
         state = dict(item.state or {})
         if state.get("payments") != stored.state.get("payments"):
             return False  # changed since the caller read it: apply the event again on fresh state
-        state["payments"] = payments.to_record()
+        record = payments.to_record()
+        # A payment Stripe made is findable by its ids before it is stored (stripe_refs says why).
+        remember(stored.tenant_id, Owner.INVOICE, stored.invoice_id, state.get("payments"), record)
+        state["payments"] = record
         amount_due = payments.amount_due
         status = "paid" if amount_due == 0 else "open"
         actions: list[Any] = [

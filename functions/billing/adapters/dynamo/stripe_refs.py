@@ -1,0 +1,94 @@
+"""Stripe's ids and what we made them for (StripeRefsTable, docs/payments.md): how a Stripe event that
+carries none of our metadata (a dispute or refund named by its charge, a mandate update named by the
+mandate) finds its invoice or customer with one read, instead of reading the tenant's whole partition.
+
+An id is put when the state that first names it is saved, before that write: the item records a fact
+that is true from the moment we know the id (this Checkout Session was opened for this invoice), so it
+never has to be taken back, and a retried save puts the same item again. Whether the payment it names
+has been stored is the invoice's own state to say (`awaited_payment`), never this table's.
+
+Invoices and customers stored before this table existed are indexed once by `billing payments
+index-refs` (billing.cli.payments).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
+from billing.services.errors import RetryableError
+
+# The prefixes of the Stripe objects our state records: Checkout Sessions, PaymentIntents, charges
+# and payments (py_: a SEPA or Klarna charge), customers, payment methods, SetupIntents, mandates.
+STRIPE_ID = re.compile(r"(?:cs|pi|ch|py|cus|pm|seti|src|mandate)_[A-Za-z0-9_]{6,255}")
+
+
+class Owner(StrEnum):
+    INVOICE = "invoice"
+    CUSTOMER = "customer"
+
+
+def stripe_ids(value: Any) -> set[str]:
+    """Every Stripe id a stored record names, as a key or a value, at any depth."""
+    found: set[str] = set()
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            if STRIPE_ID.fullmatch(current):
+                found.add(current)
+        elif isinstance(current, Mapping):
+            pending.extend(current.keys())
+            pending.extend(current.values())
+        elif isinstance(current, (list, tuple)):
+            pending.extend(current)
+    return found
+
+
+def remember(tenant_id: str, owner: Owner, owner_id: str, before: Any, after: Any) -> None:
+    """Put the ids `after` names and `before` did not, each pointing at `owner_id`."""
+    for ref in sorted(stripe_ids(after) - stripe_ids(before)):
+        put(tenant_id, owner, owner_id, ref)
+
+
+def put(tenant_id: str, owner: Owner, owner_id: str, ref: str) -> None:
+    try:
+        StripeRefModel(tenant_id, f"{owner}#{ref}", owner_id=owner_id).save()
+    except PutError as exc:
+        raise RetryableError(f"saving Stripe id {ref} failed: {exc}") from exc
+
+
+def owner_of(tenant_id: str, owner: Owner, ref: str) -> str | None:
+    """Our invoice or customer id that `ref` was made for; None when no state of ours named it.
+    Consistent: a held dispute looks again right after it is held, and must see a payment stored a
+    moment before (billing.services.payments.ProcessStripeEvent._hold)."""
+    try:
+        item = StripeRefModel.get(tenant_id, f"{owner}#{ref}", consistent_read=True)
+    except DoesNotExist:
+        return None
+    return str(item.owner_id)
+
+
+def index_tenant(tenant_id: str) -> dict[str, int]:
+    """Put the id items of every invoice and customer of the tenant (stored before this table, or
+    restored from a backup): one read of the tenant's partitions, safe to run again."""
+    counts = {"invoices": 0, "customers": 0, "ids": 0}
+    owners: list[tuple[Owner, Iterable[Any]]] = [
+        (Owner.INVOICE, InvoiceModel.query(tenant_id, attributes_to_get=["invoice_id", "state"])),
+        (Owner.CUSTOMER, CustomerModel.query(tenant_id, attributes_to_get=["customer_id", "stripe"])),
+    ]
+    for owner, items in owners:
+        for item in items:
+            counts[f"{owner}s"] += 1
+            # An invoice's ids are anywhere in its state; a customer's in its Stripe record.
+            record = item.state if owner is Owner.INVOICE else item.stripe
+            owner_id = item.invoice_id if owner is Owner.INVOICE else item.customer_id
+            for ref in sorted(stripe_ids(record or {})):
+                put(tenant_id, owner, str(owner_id), ref)
+                counts["ids"] += 1
+    return counts

@@ -1,0 +1,80 @@
+"""Stripe ids and what they were made for (billing.adapters.dynamo.stripe_refs): a Stripe event without
+our metadata finds its invoice or customer by one read of its id, never by a substring of the tenant's
+invoices; what was stored before the table existed is indexed once by `billing payments index-refs`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
+from billing.adapters.dynamo.stripe_refs import Owner, index_tenant
+from billing.cli import main as cli_main
+from billing.wiring.core import stripe_records
+from tests.integration import stripe_support
+from tests.integration.stripe_support import Issued, complete_checkout, issue, request
+
+pytestmark = pytest.mark.integration
+stripe_fake = stripe_support.stripe_fake  # the fixture
+
+
+@pytest.fixture
+def issued(local_env, tenant_id, stripe_fake) -> Issued:
+    return issue(local_env, tenant_id, stripe_fake)
+
+
+def _paid_through_checkout(issued: Issued) -> str:
+    location = request(issued.link("pay-button"))[1]["Location"]
+    complete_checkout(location)
+    return str(issued.fake.sessions[location.rsplit("/", 1)[1]]["payment_intent"])
+
+
+def _ref_keys(tenant_id: str) -> dict[str, str]:
+    return {str(item.item_key): str(item.owner_id) for item in StripeRefModel.query(tenant_id)}
+
+
+def test_a_paid_invoice_is_found_by_its_session_intent_and_charge_and_by_nothing_like_them(issued):
+    # Given an invoice paid through Checkout
+    intent = _paid_through_checkout(issued)
+    records = stripe_records()
+    refs = _ref_keys(issued.tenant_id)
+    invoice_id = issued.stored.invoice_id
+    # Then the session, the intent and the charge each name the invoice
+    kinds = {key.split("#", 1)[1].split("_", 1)[0] for key, owner in refs.items() if owner == invoice_id}
+    assert {"cs", "pi", "ch"} <= kinds
+    assert records.find_invoice(issued.tenant_id, intent) == invoice_id
+    # And an id that only contains the intent's, or is contained in it, finds nothing: the tenant-wide
+    # `contains` filter this replaced would have matched both
+    assert records.find_invoice(issued.tenant_id, intent + "0") is None
+    assert records.find_invoice(issued.tenant_id, intent[:-1]) is None
+    # And another tenant's ids are not this tenant's
+    assert records.find_invoice("another-tenant", intent) is None
+
+
+def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_cli(issued, capsys):
+    # Given a paid invoice and a customer with a saved mandate whose id items are lost (stored before
+    # the table existed)
+    intent = _paid_through_checkout(issued)
+    customer_id = issued.stored.invoice.customer_id
+    CustomerModel(issued.tenant_id, customer_id).update(
+        actions=[
+            CustomerModel.stripe.set({"mandate": {"payment_method": "pm_backfill123", "status": "active"}})
+        ]
+    )
+    for item in StripeRefModel.query(issued.tenant_id):
+        item.delete()
+    records = stripe_records()
+    assert records.find_invoice(issued.tenant_id, intent) is None
+    # When the operator indexes the tenant
+    assert cli_main(["payments", "index-refs", "--tenant", issued.tenant_id]) == 0
+    counted = json.loads(capsys.readouterr().out)
+    # Then each id is found again, the invoice's and the customer's
+    assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id
+    assert records.find_customer(issued.tenant_id, "pm_backfill123") == customer_id
+    assert counted["invoices"] == len(list(InvoiceModel.query(issued.tenant_id))) and counted["ids"] >= 4
+    # And running it again changes nothing
+    before = _ref_keys(issued.tenant_id)
+    assert index_tenant(issued.tenant_id) == counted
+    assert _ref_keys(issued.tenant_id) == before
+    assert before[f"{Owner.CUSTOMER}#pm_backfill123"] == customer_id
