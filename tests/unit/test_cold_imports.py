@@ -99,9 +99,13 @@ def test_the_scheduled_jobs_and_bank_inboxes_read_their_event_models_at_the_even
         "billing.handlers.autogiro_import",
         "billing.handlers.bgmax_import",
         "billing.handlers.price_changes",
+        # and the workers of our own queues, whose bodies billing.handlers.messages reads
+        "billing.handlers.issue_invoices",
+        "billing.handlers.deliver_webhooks",
     ]
     # When each is imported cold, then the models (and pydantic) wait for the first event
     for module in modules:
         imported = cold_import(module, lambda_environment())
         assert not imported.loaded("billing.handlers.events"), module
+        assert not imported.loaded("billing.handlers.messages"), module
         assert not imported.loaded("pydantic"), module

@@ -8,15 +8,12 @@ waits in WebhookDeadLetterQueue, which alarms; `billing events replay` sends an 
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from billing.handlers.lambda_entry import sqs_batch_entry
 from billing.handlers.tracing import make_tracer
-from billing.services.outbox.webhooks import Delivery
 from billing.wiring.outbox import deliver_webhook
 
 logger = Logger()
@@ -26,7 +23,9 @@ metrics = Metrics()
 
 @tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: SQSRecord) -> None:
-    delivery = Delivery.from_message(json.loads(record.body))
+    from billing.handlers.messages import WebhookDeliveryMessage, read_message  # at the first record
+
+    delivery = read_message(WebhookDeliveryMessage, record.body).delivery()
     logger.append_keys(
         tenant_id=delivery.tenant_id, endpoint_id=delivery.endpoint_id, event_id=delivery.event.get("id")
     )

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from billing.handlers.lambda_entry import lambda_entry
 from billing.handlers.tracing import make_tracer
-from billing.services.billing_run import InvoiceRequested, SystemClock
+from billing.services.billing_run import SystemClock
 from billing.services.errors import PermanentError
 from billing.wiring.core import issue_invoice, run_ledger
 
@@ -33,7 +33,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: SQSRecord, runs: set[str]) -> None:
     """One customer's invoice; `runs` collects the batch's runs, which may be finished after it."""
-    request = InvoiceRequested.from_message(record.json_body)
+    from billing.handlers.messages import InvoiceRequestedMessage, read_message  # at the first record
+
+    request = read_message(InvoiceRequestedMessage, record.body).request()
     logger.append_keys(run_id=request.run_id, tenant_id=request.tenant_id, customer_id=request.customer_id)
     runs.add(request.run_id)
     try:

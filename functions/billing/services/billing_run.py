@@ -63,7 +63,8 @@ def run_id_for(tenant_id: str, run_date: date) -> str:
 
 @dataclass(frozen=True)
 class InvoiceRequested:
-    """Queue message: invoice this customer for the period due on or before run_date."""
+    """Queue message: invoice this customer for the period due on or before run_date (read back by
+    billing.handlers.messages)."""
 
     tenant_id: str
     customer_id: str
@@ -78,18 +79,6 @@ class InvoiceRequested:
             "run_id": self.run_id,
             "run_date": self.run_date.isoformat(),
         }
-
-    @classmethod
-    def from_message(cls, body: dict[str, Any]) -> InvoiceRequested:
-        try:
-            return cls(
-                tenant_id=str(body["tenant_id"]),
-                customer_id=str(body["customer_id"]),
-                run_id=str(body["run_id"]),
-                run_date=date.fromisoformat(str(body["run_date"])),
-            )
-        except (KeyError, ValueError) as exc:
-            raise PermanentError(f"malformed InvoiceRequested message: {exc}", field="body") from exc
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 from billing.domain.audit_trail import MoneyEntry
 from billing.domain.outbox import OutboxEvent
-from billing.services.errors import PermanentError
 from billing.services.ports import StoredInvoice
 
 
@@ -98,7 +97,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One queued delivery of one event to one endpoint (the queue message)."""
+    """One queued delivery of one event to one endpoint (the queue message, read back by
+    billing.handlers.messages)."""
 
     tenant_id: str
     endpoint_id: str
@@ -116,20 +116,6 @@ class Delivery:
             "attempt": self.attempt,
             "last_status": self.last_status,
         }
-
-    @classmethod
-    def from_message(cls, body: dict[str, Any]) -> Delivery:
-        try:
-            return cls(
-                tenant_id=str(body["tenant_id"]),
-                endpoint_id=str(body["endpoint_id"]),
-                event=dict(body["event"]),
-                first_attempt_at=str(body["first_attempt_at"]),
-                attempt=int(body.get("attempt", 1)),
-                last_status=body.get("last_status"),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise PermanentError(f"not a webhook delivery: {err}", field="body") from None
 
     @classmethod
     def for_endpoints(cls, endpoints: list[Endpoint], event: dict[str, Any], now: datetime) -> list[Delivery]:
