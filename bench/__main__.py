@@ -7,7 +7,8 @@
 5. 1,000,000 customers on AWS: a model from the measured per-invoice figures (docs/performance.md).
 Then the pricing engine's own figures (bench/bench_pricing.py: raw events, and the worker's input
 before and after the billed window), every handler's cold import against bare boto3
-(bench/cold_import.py), and issue 13's table: each measure beside its goal.
+(bench/cold_import.py), finding a Stripe id's invoice by the tenant's size (bench/bench_refs.py), and
+issue 13's table: each measure beside its goal.
 
 It starts (or reuses) the local stack, uses fresh tenants, and writes nothing into the repository.
 """
@@ -24,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bench import aws_calls, bench_pricing, bench_render, cold_import, local_billing, old_design
+from bench import aws_calls, bench_pricing, bench_refs, bench_render, cold_import, local_billing, old_design
 
 # AWS list prices (USD), us-east-1, on-demand, as published in 2025; eu-north-1 is within ~10 %.
 LAMBDA_GB_SECOND_ARM = Decimal("0.0000133334")
@@ -147,15 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 
     counter = aws_calls.install()  # before any client exists, so every request is counted
     del counter
-    from infra.local_stack import LocalStack, LocalStackError
-
-    try:
-        stack = LocalStack.ensure()
-    except LocalStackError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    if not local_billing.on_local_stack():
         return 1
-    stack.apply_env()
-    local_billing.quiet_lambda_env()
     print(f"Machine: {_machine()}")
 
     ingestion = local_billing.measure_ingestion(args.batches)
@@ -298,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nHandler cold imports (bench/cold_import.py)")
     imports = cold_import.table(args.import_runs)
     cold_import.print_table(imports)
+    _print_table(
+        "Finding a Stripe id's invoice (bench/bench_refs.py): the tenant-wide query it replaced,"
+        " against StripeRefsTable",
+        bench_refs.HEADER,
+        bench_refs.measure(),
+    )
     _print_goals(ingestion, aws_ms, biggest, pricing, render, imports)
     if args.design == "old":
         sys.stderr.write(f"the previous design ({args.design_rev}) in its own tree and local stack ...\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -34,6 +35,21 @@ class Measured:
 
     def per_item(self, service: str, operation: str | None = None) -> float:
         return self.calls.count(service, operation) / self.items if self.items else 0.0
+
+
+def on_local_stack() -> bool:
+    """Start (or reuse) the local stack and point this process at it, the handlers' logs quiet; False,
+    said on stderr, when it cannot start."""
+    from infra.local_stack import LocalStack, LocalStackError
+
+    try:
+        stack = LocalStack.ensure()
+    except LocalStackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    stack.apply_env()
+    quiet_lambda_env()
+    return True
 
 
 def quiet_lambda_env() -> None:
