@@ -21,17 +21,18 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import cancelled_by, condition_failed, written
+from billing.adapters.dynamo.conditions import cancelled_by, written
 from billing.adapters.dynamo.customer_events import update_with_customer_event
+from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.merchant_events import EventDraft
 from billing.services.autogiro.ports import Mandate, MandateApplication, MandateStatus
-from billing.services.errors import RetryableError
+from billing.services.errors import PermanentError, RetryableError
 from billing.services.ports import StoredInvoice
 
 ATTEMPTS = 20
@@ -298,21 +299,11 @@ class DynamoAutogiroInvoices:
     def update_autogiro(
         self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> StoredInvoice:
-        for _ in range(ATTEMPTS):
-            item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
-            state = dict(item.state or {})
-            state["autogiro"] = change(dict(state.get("autogiro") or {}))
-            try:
-                # Optimistic like save_payments: only if nobody changed the invoice meanwhile.
-                item.update(
-                    actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],
-                    condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if condition_failed(exc):
-                    continue
-                raise RetryableError(f"saving the Autogiro state failed: {exc}") from exc
-            stored = self.ledger.get(tenant_id, invoice_id)
-            if stored is not None:
-                return stored
-        raise RetryableError("the invoice kept changing while its Autogiro state was saved; retry")
+        def apply(state: dict[str, Any]) -> dict[str, Any]:
+            return {**state, "autogiro": change(dict(state.get("autogiro") or {}))}
+
+        changed = change_state(tenant_id, invoice_id, apply, what="saving the Autogiro state")
+        stored = self.ledger.get(tenant_id, invoice_id) if changed else None
+        if stored is None:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice_id")
+        return stored

@@ -9,17 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from billing.adapters.dynamo.conditions import cancelled_by, condition_failed
+from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import EngagementModel, InvoiceModel
 from billing.services.deliveries.ports import SentEmail, UndeliveredEmail
 from billing.services.errors import RetryableError
 
 MESSAGE_TTL = timedelta(days=400)  # SES reports bounces within days; a complaint may come weeks later
 RECORD_TTL = timedelta(days=800)
-ATTEMPTS = 5
 
 
 class DynamoDeliveryLog:
@@ -111,25 +111,13 @@ class DynamoInvoiceDeliveries:
     invoice's version, re-read on a conflict, like every other writer of its state."""
 
     def mark_undelivered(self, email: UndeliveredEmail) -> bool:
-        for _ in range(ATTEMPTS):
-            try:
-                item = InvoiceModel.get(email.tenant_id, email.invoice_id, consistent_read=True)
-            except DoesNotExist:
-                return False
-            state: dict[str, Any] = dict(item.state or {})
-            if not _marked(state, email):
-                return False
-            try:
-                item.update(
-                    actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],
-                    condition=InvoiceModel.version == item.version,
-                )
-            except UpdateError as exc:
-                if condition_failed(exc):
-                    continue
-                raise RetryableError("the invoice could not be marked undelivered") from exc
-            return True
-        raise RetryableError("the invoice kept changing; try again")
+        changed = change_state(
+            email.tenant_id,
+            email.invoice_id,
+            lambda state: state if _marked(state, email) else None,
+            what="marking the invoice's email undelivered",
+        )
+        return changed is not None and changed.written
 
 
 def _marked(state: dict[str, Any], email: UndeliveredEmail) -> bool:

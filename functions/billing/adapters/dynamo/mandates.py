@@ -15,20 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from billing.adapters.dynamo.conditions import written
 from billing.adapters.dynamo.customer_events import update_customer_with_event
+from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stripe_refs import Owner, owner_of, remember
 from billing.domain.merchant_events import EventDraft
 from billing.services.errors import PermanentError, RetryableError
 
 STATE_KEY = "stripe"
-UPDATE_ATTEMPTS = 20
 
 Change = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -44,30 +42,20 @@ class DynamoStripeRecords:
         return dict((item.state or {}).get(STATE_KEY) or {})
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Change) -> dict[str, Any]:
-        """Apply `change` to the invoice's Stripe record and store it, retrying on a concurrent write."""
-        for _ in range(UPDATE_ATTEMPTS):
-            try:
-                item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
-            except DoesNotExist:
-                raise PermanentError(f"no invoice {invoice_id}", field="invoice_id") from None
-            state = dict(item.state or {})
+        """Apply `change` to the invoice's Stripe record and store it (invoice_state.change_state)."""
+
+        def apply(state: dict[str, Any]) -> dict[str, Any] | None:
             before = dict(state.get(STATE_KEY) or {})
             after = change(dict(before))
             if after == before:
-                return before
+                return None
             remember(tenant_id, Owner.INVOICE, invoice_id, before, after)
-            state[STATE_KEY] = after
-            if not written(
-                partial(
-                    item.update,
-                    actions=[InvoiceModel.state.set(state), InvoiceModel.version.add(1)],
-                    condition=InvoiceModel.version == item.version,
-                ),
-                "saving the invoice's Stripe record",
-            ):
-                continue
-            return after
-        raise RetryableError("the invoice kept changing while its Stripe record was saved; retry")
+            return {**state, STATE_KEY: after}
+
+        changed = change_state(tenant_id, invoice_id, apply, what="saving the invoice's Stripe record")
+        if changed is None:
+            raise PermanentError(f"no invoice {invoice_id}", field="invoice_id")
+        return dict(changed.state.get(STATE_KEY) or {})
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None:
         """The invoice `reference` (a PaymentIntent, Checkout Session or charge id) was made for."""
