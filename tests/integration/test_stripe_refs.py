@@ -8,8 +8,9 @@ import json
 
 import pytest
 
+from billing.adapters.dynamo.erasure import DynamoErasureStore
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
-from billing.adapters.dynamo.stripe_refs import Owner, index_tenant
+from billing.adapters.dynamo.stripe_refs import Owner, index_tenant, put
 from billing.cli import main as cli_main
 from billing.wiring.core import stripe_records
 from tests.integration import stripe_support
@@ -78,3 +79,19 @@ def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_
     assert index_tenant(issued.tenant_id) == counted
     assert _ref_keys(issued.tenant_id) == before
     assert before[f"{Owner.CUSTOMER}#pm_backfill123"] == customer_id
+
+
+def test_erasing_a_customer_forgets_the_ids_of_its_saved_method(issued):
+    # Given a customer whose saved mandate names a payment method and a mandate
+    customer_id = issued.stored.invoice.customer_id
+    records = stripe_records()
+    record = {"mandate": {"payment_method": "pm_erase123456", "mandate": "mandate_erase123456"}}
+    records.save_customer_record(issued.tenant_id, customer_id, record)
+    assert records.find_customer(issued.tenant_id, "pm_erase123456") == customer_id
+    # And one of its ids that, by now, names another customer
+    put(issued.tenant_id, Owner.CUSTOMER, "someone-else", "mandate_erase123456")
+    # When the customer record is erased
+    DynamoErasureStore().delete_customer(issued.tenant_id, customer_id)
+    # Then its own id leads nowhere, and the other customer's is left alone
+    assert records.find_customer(issued.tenant_id, "pm_erase123456") is None
+    assert records.find_customer(issued.tenant_id, "mandate_erase123456") == "someone-else"

@@ -18,6 +18,7 @@ from billing.adapters.dynamo.models import (
 )
 from billing.adapters.dynamo.page_activity import activity_key
 from billing.adapters.dynamo.stores import customer_key, stored_invoice
+from billing.adapters.dynamo.stripe_refs import Owner, forget
 from billing.adapters.dynamo.usage_events import delete_events
 from billing.adapters.dynamo.usage_keys import TOTAL_SHARDS, totals_key
 from billing.services.customer_data.ports import KeptIdentity
@@ -82,6 +83,12 @@ class DynamoErasureStore:
         ).save()
 
     def delete_customer(self, tenant_id: str, customer_id: str) -> None:
+        try:
+            saved = CustomerModel.get(tenant_id, customer_id, consistent_read=True).stripe
+        except DoesNotExist:
+            saved = None
+        # The ids of its saved method and mandate would otherwise still lead to the erased customer's id.
+        forget(tenant_id, Owner.CUSTOMER, customer_id, saved or {})
         CustomerModel(tenant_id, customer_id).delete()
 
     def delete_mandate(self, tenant_id: str, customer_id: str) -> bool:

@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
+from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
 from billing.services.errors import RetryableError
 
@@ -61,6 +62,21 @@ def put(tenant_id: str, owner: Owner, owner_id: str, ref: str) -> None:
         StripeRefModel(tenant_id, f"{owner}#{ref}", owner_id=owner_id).save()
     except PutError as exc:
         raise RetryableError(f"saving Stripe id {ref} failed: {exc}") from exc
+
+
+def forget(tenant_id: str, owner: Owner, owner_id: str, record: Any) -> int:
+    """Delete the items of the ids `record` names that still point at `owner_id` (an erased customer's
+    saved method and mandate: docs/privacy.md); how many were deleted."""
+    deleted = 0
+    for ref in sorted(stripe_ids(record)):
+        try:
+            StripeRefModel(tenant_id, f"{owner}#{ref}").delete(condition=StripeRefModel.owner_id == owner_id)
+        except DeleteError as exc:
+            if not condition_failed(exc):
+                raise RetryableError(f"deleting Stripe id {ref} failed: {exc}") from exc
+            continue  # gone already, or another owner's
+        deleted += 1
+    return deleted
 
 
 def owner_of(tenant_id: str, owner: Owner, ref: str) -> str | None:
