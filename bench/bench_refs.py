@@ -2,12 +2,12 @@
 last table of `make bench`).
 
 A Stripe event without our metadata (a dispute named by its charge) must find its invoice. Before
-StripeRefsTable this was a consistent query of the tenant's invoice partition filtered on a substring
-of the state; now it is one consistent GetItem. Both are measured on the local stack over one tenant
-with N invoice items shaped like the billing run's (the attributes an issued, paid invoice carries, its
-document compressed as stored) and the read units DynamoDB reports: for an id the last invoice names,
-and for an id nobody names (another system's charge on the same Stripe account), which the query can
-only answer by reading every item.
+StripeRefsTable this was a consistent query of the tenant's invoice partition filtered on the id within
+the state (as PynamoDB wrote it: the id as a JSON string); now it is one consistent GetItem. Both are
+measured on the local stack over one tenant with N invoice items shaped like the billing run's (the
+attributes an issued, paid invoice carries, its document compressed as stored) and the read units
+DynamoDB reports: for an id the last invoice names, and for an id nobody names (another system's
+charge on the same Stripe account), which the query can only answer by reading every item.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _old_lookup(client: Any, table: str, tenant_id: str, ref: str) -> tuple[str 
         "KeyConditionExpression": "tenant_id = :t",
         "FilterExpression": "contains(#s, :r)",
         "ExpressionAttributeNames": {"#s": "state"},
-        "ExpressionAttributeValues": {":t": {"S": tenant_id}, ":r": {"S": ref}},
+        "ExpressionAttributeValues": {":t": {"S": tenant_id}, ":r": {"S": f'"{ref}"'}},
         "ProjectionExpression": "invoice_id",
         "ConsistentRead": True,
         "ReturnConsumedCapacity": "TOTAL",

@@ -1,6 +1,7 @@
 """Stripe ids and what they were made for (billing.adapters.dynamo.stripe_refs): a Stripe event without
-our metadata finds its invoice or customer by one read of its id, never by a substring of the tenant's
-invoices; what was stored before the table existed is indexed once by `billing payments index-refs`."""
+our metadata finds its invoice or customer by one read of its id, not by reading the tenant's invoices;
+what was stored before the table existed is still found by that read of the partition until `billing
+payments index-refs` has indexed it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 
 import pytest
 
+from billing.adapters.dynamo import stripe_refs
 from billing.adapters.dynamo.erasure import DynamoErasureStore
-from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel, TenantModel
 from billing.adapters.dynamo.stripe_refs import Owner, index_tenant, put
 from billing.cli import main as cli_main
 from billing.wiring.core import stripe_records
@@ -45,8 +47,7 @@ def test_a_paid_invoice_is_found_by_its_session_intent_and_charge_and_by_nothing
     kinds = {key.split("#", 1)[1].split("_", 1)[0] for key, owner in refs.items() if owner == invoice_id}
     assert {"cs", "pi", "ch"} <= kinds
     assert records.find_invoice(issued.tenant_id, intent) == invoice_id
-    # And an id that only contains the intent's, or is contained in it, finds nothing: the tenant-wide
-    # `contains` filter this replaced would have matched both
+    # And an id that only contains the intent's, or is contained in it, finds nothing
     assert records.find_invoice(issued.tenant_id, intent + "0") is None
     assert records.find_invoice(issued.tenant_id, intent[:-1]) is None
     # And another tenant's ids are not this tenant's
@@ -54,8 +55,8 @@ def test_a_paid_invoice_is_found_by_its_session_intent_and_charge_and_by_nothing
 
 
 def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_cli(issued, capsys):
-    # Given a paid invoice and a customer with a saved mandate whose id items are lost (stored before
-    # the table existed)
+    # Given a paid invoice and a customer with a saved mandate of a tenant created before the table
+    # (their id items missing, the tenant unmarked)
     intent = _paid_through_checkout(issued)
     customer_id = issued.stored.invoice.customer_id
     CustomerModel(issued.tenant_id, customer_id).update(
@@ -65,12 +66,18 @@ def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_
     )
     for item in StripeRefModel.query(issued.tenant_id):
         item.delete()
+    TenantModel(issued.tenant_id).update(actions=[TenantModel.stripe_ids_indexed.remove()])
+    stripe_refs._INDEXED.discard(issued.tenant_id)
     records = stripe_records()
-    assert records.find_invoice(issued.tenant_id, intent) is None
+    # Then, until the tenant is indexed, a look-up still finds them by reading the partition
+    assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id
+    assert records.find_invoice(issued.tenant_id, intent[:-1]) is None  # the id as a whole, as ever
+    assert records.find_customer(issued.tenant_id, "pm_backfill123") == customer_id
     # When the operator indexes the tenant
     assert cli_main(["payments", "index-refs", "--tenant", issued.tenant_id]) == 0
     counted = json.loads(capsys.readouterr().out)
-    # Then each id is found again, the invoice's and the customer's
+    # Then each id is found by its item, the invoice's and the customer's, and nothing else is
+    assert TenantModel.get(issued.tenant_id).stripe_ids_indexed is True
     assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id
     assert records.find_customer(issued.tenant_id, "pm_backfill123") == customer_id
     assert counted["invoices"] == len(list(InvoiceModel.query(issued.tenant_id))) and counted["ids"] >= 4
@@ -79,6 +86,9 @@ def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_
     assert index_tenant(issued.tenant_id) == counted
     assert _ref_keys(issued.tenant_id) == before
     assert before[f"{Owner.CUSTOMER}#pm_backfill123"] == customer_id
+    # And a marked tenant's miss reads no partition: with the intent's item gone, nothing finds it
+    StripeRefModel(issued.tenant_id, f"{Owner.INVOICE}#{intent}").delete()
+    assert records.find_invoice(issued.tenant_id, intent) is None
 
 
 def test_erasing_a_customer_forgets_the_ids_of_its_saved_method(issued):

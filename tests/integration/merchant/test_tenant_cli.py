@@ -53,6 +53,12 @@ def test_a_tenant_is_onboarded_from_yaml_and_updated(local_env, tenant_id, tmp_p
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     assert _cli("tenant", "update", str(path))[0] == 0
     assert TenantModel.get(tenant_id).settings["payment_terms_days"] == 20
+    # A new tenant has no Stripe id stored before StripeRefsTable: it is marked indexed at creation,
+    # and an update keeps what the tenant had (an older tenant stays unmarked until index-refs)
+    assert TenantModel.get(tenant_id).stripe_ids_indexed is True
+    TenantModel(tenant_id).update(actions=[TenantModel.stripe_ids_indexed.remove()])
+    assert _cli("tenant", "update", str(path))[0] == 0
+    assert TenantModel.get(tenant_id).stripe_ids_indexed is None
     path.write_text("tenant_id: [unclosed")
     code, err = _cli("tenant", "create", str(path))
     assert code == 2 and err.startswith("error: (file):")

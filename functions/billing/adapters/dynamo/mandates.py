@@ -8,7 +8,8 @@
   mandate carries its event onto the customer's outbox stream in the same transaction.
 - Look-ups for events that carry none of our metadata (disputes, mandate updates, detached methods):
   one read of the Stripe id's item, put before the record that first names the id is saved
-  (billing.adapters.dynamo.stripe_refs).
+  (billing.adapters.dynamo.stripe_refs). For a tenant whose older records are not indexed yet, a miss
+  also queries the tenant's partition filtered on the id, as before that table.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from billing.adapters.dynamo.customer_events import update_customer_with_event
 from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
-from billing.adapters.dynamo.stripe_refs import Owner, owner_of, remember
+from billing.adapters.dynamo.stripe_refs import Owner, indexed, owner_of, remember
 from billing.domain.merchant_events import EventDraft
 from billing.services.errors import PermanentError, RetryableError
 
@@ -59,7 +60,10 @@ class DynamoStripeRecords:
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None:
         """The invoice `reference` (a PaymentIntent, Checkout Session or charge id) was made for."""
-        return owner_of(tenant_id, Owner.INVOICE, reference)
+        found = owner_of(tenant_id, Owner.INVOICE, reference)
+        if found is not None or indexed(tenant_id):
+            return found
+        return _first_naming(InvoiceModel, InvoiceModel.state, "invoice_id", tenant_id, reference)
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
         """Unpaid invoices due on or before `on` (the sparse open index), oldest due first."""
@@ -97,4 +101,17 @@ class DynamoStripeRecords:
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
         """The customer `reference` (a payment method, mandate or Stripe customer id) was saved for."""
-        return owner_of(tenant_id, Owner.CUSTOMER, reference)
+        found = owner_of(tenant_id, Owner.CUSTOMER, reference)
+        if found is not None or indexed(tenant_id):
+            return found
+        return _first_naming(CustomerModel, CustomerModel.stripe, "customer_id", tenant_id, reference)
+
+
+def _first_naming(model: Any, record: Any, key: str, tenant_id: str, reference: str) -> str | None:
+    """Before StripeRefsTable: the first item of the tenant's partition whose record mentions
+    `reference`. Consistent, as a held dispute must see a payment stored a moment before."""
+    for item in model.query(
+        tenant_id, filter_condition=record.contains(reference), attributes_to_get=[key], consistent_read=True
+    ):
+        return str(getattr(item, key))
+    return None

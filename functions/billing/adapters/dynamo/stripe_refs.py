@@ -8,7 +8,9 @@ never has to be taken back, and a retried save puts the same item again. Whether
 has been stored is the invoice's own state to say (`awaited_payment`), never this table's.
 
 Invoices and customers stored before this table existed are indexed once by `billing payments
-index-refs` (billing.cli.payments).
+index-refs` (billing.cli.payments), which then marks the tenant (`TenantModel.stripe_ids_indexed`; a
+tenant created since is marked at creation). Until a tenant is marked, a look-up that misses reads the
+tenant's partition as before, so an upgrade loses no look-up while it waits for the operator.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from billing.adapters.dynamo.conditions import condition_failed
-from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel
+from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel, TenantModel
 from billing.services.errors import RetryableError
 
 # The prefixes of the Stripe objects our state records: Checkout Sessions, PaymentIntents, charges
@@ -90,6 +92,22 @@ def owner_of(tenant_id: str, owner: Owner, ref: str) -> str | None:
     return str(item.owner_id)
 
 
+_INDEXED: set[str] = set()  # tenants seen marked: a mark is never taken back
+
+
+def indexed(tenant_id: str) -> bool:
+    """Whether every Stripe id of the tenant has its item (a miss then means: not ours)."""
+    if tenant_id not in _INDEXED:
+        try:
+            tenant = TenantModel.get(tenant_id, attributes_to_get=["tenant_id", "stripe_ids_indexed"])
+        except DoesNotExist:
+            return False
+        if not tenant.stripe_ids_indexed:
+            return False
+        _INDEXED.add(tenant_id)
+    return True
+
+
 def index_tenant(tenant_id: str) -> dict[str, int]:
     """Put the id items of every invoice and customer of the tenant (stored before this table, or
     restored from a backup): one read of the tenant's partitions, safe to run again."""
@@ -107,4 +125,8 @@ def index_tenant(tenant_id: str) -> dict[str, int]:
             for ref in sorted(stripe_ids(record or {})):
                 put(tenant_id, owner, str(owner_id), ref)
                 counts["ids"] += 1
+    # Marked last: a run cut short leaves the tenant unmarked, and its look-ups still read the partition.
+    TenantModel(tenant_id).update(
+        actions=[TenantModel.stripe_ids_indexed.set(True)], condition=TenantModel.tenant_id.exists()
+    )
     return counts

@@ -45,10 +45,15 @@ class DynamoTenantStore:
         if stored.catalog_revision is not None:
             condition = TenantModel.catalog_revision == stored.catalog_revision
         revision = int(stored.catalog_revision or 0) + 1
-        return self._put(dataclasses.replace(document, catalog=catalog), condition, revision)
+        replaced = dataclasses.replace(document, catalog=catalog)
+        return self._put(replaced, condition, revision, indexed=stored.stripe_ids_indexed)
 
     @staticmethod
-    def _put(document: TenantDocument, condition: Any, revision: int | None = None) -> bool:
+    def _put(
+        document: TenantDocument, condition: Any, revision: int | None = None, *, indexed: bool | None = True
+    ) -> bool:
+        """`indexed`: a new tenant has no Stripe id stored before StripeRefsTable; a replaced one keeps
+        what it had."""
         try:
             item = TenantModel(
                 document.tenant_id,
@@ -56,6 +61,7 @@ class DynamoTenantStore:
                 catalog=document.catalog,
                 page=document.page,
                 catalog_revision=revision,
+                stripe_ids_indexed=indexed,
             )
             item.save(condition=condition)
         except PutError as exc:

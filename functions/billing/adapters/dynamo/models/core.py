@@ -4,6 +4,7 @@ ledger and API keys."""
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     MapAttribute,
     NumberAttribute,
@@ -24,6 +25,10 @@ class TenantModel(TableModel):
     # Bumped by every catalog write: a plan version is added only to the catalog it was checked
     # against (billing.adapters.dynamo.price_changes).
     catalog_revision = NumberAttribute(null=True)
+    # True when every Stripe id the tenant's invoices and customers name has its StripeRefsTable item:
+    # set at creation, or by `billing payments index-refs` for a tenant created before that table.
+    # Until then a look-up that misses also reads the tenant's partition (billing.adapters.dynamo.mandates).
+    stripe_ids_indexed = BooleanAttribute(null=True)
 
 
 class DueIndex(TableIndex["CustomerModel"], name="due_index", projection=KeysOnlyProjection()):

@@ -61,7 +61,8 @@ class DynamoTenantDirectory:
     def put(tenant_id: str, settings: dict[str, Any], catalog: dict[str, Any], page: dict[str, Any]) -> None:
         parse_tenant_settings(settings)  # refuse to store what the worker could not read
         parse_catalog(catalog)
-        TenantModel(tenant_id, settings=settings, catalog=catalog, page=page).save()
+        # Put anew (the demo's and the tests' tenants): nothing of it predates StripeRefsTable.
+        TenantModel(tenant_id, settings=settings, catalog=catalog, page=page, stripe_ids_indexed=True).save()
 
 
 def customer_account(item: CustomerModel) -> CustomerAccount | None:
