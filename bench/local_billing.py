@@ -54,6 +54,7 @@ def on_local_stack() -> bool:
 
 def quiet_lambda_env() -> None:
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    os.environ["LOCAL_IAM"] = "off"  # figures without the local stack's policy check (infra.local_iam)
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
     os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"
     os.environ.setdefault("PAGES_BASE_URL", "http://127.0.0.1")

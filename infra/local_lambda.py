@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import importlib
 import json
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from infra import local_iam
 from infra.template import ROOT, Tag, resources_of_type, shared_template
 
 REGION = "eu-north-1"
@@ -82,11 +84,20 @@ def function_resource(logical_id: str) -> dict[str, Any]:
 
 
 def handler_for(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
-    """Import the function's handler named in template.yaml (module.attribute)."""
+    """Import the function's handler named in template.yaml (module.attribute). While it runs, its
+    DynamoDB and S3 requests are checked against the function's policies (infra.local_iam)."""
     handler_path = function_resource(logical_id)["Properties"]["Handler"]
     module_name, attr = handler_path.rsplit(".", 1)
     with lambda_output():  # the handler's Logger binds to the stream current at import
-        return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+        handler = getattr(importlib.import_module(module_name), attr)
+    local_iam.install()
+
+    @functools.wraps(handler)
+    def as_function(event: dict[str, Any], context: Any) -> Any:
+        with local_iam.as_function(logical_id):
+            return handler(event, context)
+
+    return as_function
 
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:

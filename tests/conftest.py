@@ -129,3 +129,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if path and report.duration >= 0.05 and not os.environ.get("PYTEST_XDIST_WORKER"):
         with open(path, "a", encoding="utf-8") as out:
             out.write(f"{report.nodeid}\t{report.when}\t{report.duration:.2f}\t{report.outcome}\n")
+
+
+@pytest.fixture(autouse=True)
+def _each_function_held_what_it_used() -> Iterator[None]:
+    """Every request a handler made in the test was allowed by its function's policies in template.yaml
+    (infra.local_iam): a refusal a job swallowed (one invoice failing among many) fails the test too."""
+    from infra import local_iam
+
+    before = len(local_iam.REFUSED)
+    yield
+    refused = sorted(set(local_iam.REFUSED[before:]))
+    assert not refused, "template.yaml's policies refused: " + "; ".join(refused)
