@@ -93,9 +93,9 @@ def grants(function: str) -> tuple[Grant, ...]:
     return tuple(found)
 
 
-@cache
 def _logical_names() -> dict[str, str]:
-    """Local physical name -> logical id, from the variables the functions get (`X_TABLE: !Ref X`)."""
+    """Local physical name -> logical id, from the variables the functions get (`X_TABLE: !Ref X`), as
+    the environment holds them now (a stack applied after the first check still maps)."""
     names: dict[str, str] = {}
     variables = shared_template()["Globals"]["Function"]["Environment"]["Variables"]
     for variable, value in variables.items():

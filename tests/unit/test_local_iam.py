@@ -1,0 +1,69 @@
+"""The local stack's check of template.yaml's IAM (infra.local_iam) reads the policies as AWS would:
+an index is its own resource, a transaction is checked item by item, a bucket's ARN may be spelled out,
+and what no statement allows is refused, naming the function, the action and the resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.local_iam import refusal
+
+
+def _item(table: str) -> dict[str, Any]:
+    return {"TableName": table, "Key": {}}
+
+
+@pytest.mark.parametrize(
+    ("function", "operation", "params"),
+    [
+        ("EmailFeedbackFunction", "Query", {"TableName": "InvoicesTable", "IndexName": "message_index"}),
+        ("ProcessStripeEventsFunction", "GetItem", _item("StripeRefsTable")),
+        ("IssueInvoicesFunction", "Query", {"TableName": "UsageLedgerTable"}),
+        (
+            "ProcessStripeEventsFunction",
+            "TransactWriteItems",
+            {"TransactItems": [{"Update": _item("InvoicesTable")}, {"Put": _item("OutboxTable")}]},
+        ),
+        ("StartBillingRunFunction", "BatchWriteItem", {"RequestItems": {"RunsTable": []}}),
+    ],
+)
+def test_what_a_policy_grants_is_allowed(function: str, operation: str, params: dict[str, Any]) -> None:
+    assert refusal(function, "dynamodb", operation, params) is None
+
+
+@pytest.mark.parametrize(
+    ("function", "operation", "params", "said"),
+    [
+        # The index is granted, not the table behind it
+        ("EmailFeedbackFunction", "Query", {"TableName": "InvoicesTable"}, "dynamodb:Query on InvoicesTable"),
+        ("PaymentsApiFunction", "GetItem", _item("StripeRefsTable"), "dynamodb:GetItem on StripeRefsTable"),
+        # One item of a transaction on a table the function may not write refuses the whole request
+        (
+            "EmailFeedbackFunction",
+            "TransactWriteItems",
+            {"TransactItems": [{"Update": _item("InvoicesTable")}, {"Delete": _item("EngagementTable")}]},
+            "dynamodb:DeleteItem on EngagementTable",
+        ),
+        ("IssueInvoicesFunction", "Scan", {"TableName": "InvoicesTable"}, "dynamodb:Scan on InvoicesTable"),
+    ],
+)
+def test_what_no_statement_allows_is_refused_and_named(
+    function: str, operation: str, params: dict[str, Any], said: str
+) -> None:
+    reason = refusal(function, "dynamodb", operation, params)
+    assert reason is not None and reason.startswith(function) and said in reason
+
+
+def test_bucket_writes_follow_the_prefixes_each_function_holds() -> None:
+    page = {"Bucket": "PagesBucket", "Key": "i/abc/index.html"}
+    inbox = {"Bucket": "PagesBucket", "Key": "autogiro/outbox/file.txt"}
+    # The merchant API spells the bucket ARN out: "arn:${AWS::Partition}:s3:::${PagesBucket}/i/*"
+    assert refusal("MerchantApiFunction", "s3", "PutObject", page) is None
+    assert refusal("MerchantApiFunction", "s3", "PutObject", inbox) is not None
+    assert refusal("AutogiroExportFunction", "s3", "PutObject", inbox) is None
+    # HeadObject is a GetObject to IAM; a versioned delete needs DeleteObjectVersion
+    assert refusal("AutogiroImportFunction", "s3", "HeadObject", {**inbox, "Key": "autogiro/inbox/x"}) is None
+    deleted = {"Bucket": "PagesBucket", "Delete": {"Objects": [{"Key": "i/abc", "VersionId": "v1"}]}}
+    assert "s3:DeleteObjectVersion" in str(refusal("IssueInvoicesFunction", "s3", "DeleteObjects", deleted))
