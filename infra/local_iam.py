@@ -1,16 +1,17 @@
 """The template's IAM on the local stack: while a function's handler runs (infra.local_lambda), each
-DynamoDB and S3 request it makes is checked against the policies template.yaml gives that function, the
-way AWS would check it, and refused with AccessDenied when no statement allows it. DynamoDB Local and
-moto check nothing, so without this a policy missing an action the code uses would pass every test here
-and fail its first request on AWS.
+AWS request it makes is checked against the policies template.yaml gives that function, the way AWS
+would check it, and refused with AccessDenied when no statement allows it. DynamoDB Local and moto
+check nothing, so without this a policy missing an action the code uses would pass every test here and
+fail its first request on AWS.
 
 What is checked: DynamoDB actions on tables and indexes (a transaction's items one by one, as IAM does:
-`PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`), and S3 object and bucket actions on the
-pages bucket. Resources are compared by their logical ids (the local stack names each table after its
-logical id; the bucket's local name maps back through the functions' environment). Other services (SES,
-SQS, Scheduler, Secrets Manager, EventBridge) are not checked. Requests made outside a handler (a test
-seeding data, the operator's CLI) are not checked either: the operator's credentials are not a
-function's role.
+`PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`); S3 object and bucket actions on the
+pages bucket's keys; SQS sends to each queue; EventBridge events to each bus; Secrets Manager reads by
+secret name. Resources are compared by logical id (the local stack names each table after its logical
+id; a bucket, queue or bus maps back through the functions' environment). For any other service (SES)
+the function must hold the action, on whatever resource. Requests made outside a handler (a test
+seeding data, the operator's CLI, the local queue poller standing in for Lambda's) are not checked:
+those are not a function's role.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from infra.template import Tag, resources_of_type, shared_template
 CURRENT: ContextVar[str | None] = ContextVar("local_iam_function", default=None)
 REFUSED: list[str] = []  # every request refused in this process, for the suite's last word
 
-_CHECKED_SERVICES = frozenset({"dynamodb", "s3"})
+# botocore's service name -> IAM's action prefix, where they differ.
+_PREFIX = {"sesv2": "ses"}
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
 _TRANSACT_ACTIONS["ConditionCheck"] = "ConditionCheckItem"
 _S3_BUCKET_ACTIONS = {"ListObjectsV2": "s3:ListBucket", "ListObjects": "s3:ListBucket"}
@@ -41,35 +43,42 @@ _S3_OBJECT_ACTIONS = {"HeadObject": "GetObject", "CopyObject": "PutObject"}
 
 @dataclass(frozen=True)
 class Grant:
-    actions: frozenset[str]  # "dynamodb:GetItem", "s3:PutObject", "dynamodb:*"
+    actions: frozenset[str]  # "dynamodb:GetItem", "sqs:SendMessage*", "dynamodb:*"
     resources: tuple[str, ...]  # "InvoicesTable", "InvoicesTable/index/*", "PagesBucket/i/*", "*"
 
-    def allows(self, action: str, resource: str) -> bool:
-        service = action.split(":", 1)[0]
-        if action not in self.actions and f"{service}:*" not in self.actions and "*" not in self.actions:
+    def allows(self, action: str, resource: str | None) -> bool:
+        """`resource` None: any resource will do (a service whose resources are not compared)."""
+        if (
+            not any(fnmatch.fnmatchcase(action, granted) for granted in self.actions)
+            and "*" not in self.actions
+        ):
             return False
-        return any(fnmatch.fnmatchcase(resource, pattern) for pattern in self.resources)
+        return resource is None or any(fnmatch.fnmatchcase(resource, pattern) for pattern in self.resources)
 
 
-def _resource(value: Any) -> str | None:
-    """A policy's resource as `Logical[/rest]`; None for one this module does not check (an SES
-    identity, a log group)."""
-    if value == "*":
-        return "*"
-    if not isinstance(value, Tag):
-        return None
+def _resource(value: Any) -> str:
+    """A policy's resource as `Logical[/rest]` (a table, index, bucket key, queue or bus), or
+    `service:rest` for an ARN spelled out (`secretsmanager:secret:billing/*`)."""
+    if value == "*" or not isinstance(value, Tag):
+        return str(value)
     if value.name == "GetAtt":
         ref = value.value if isinstance(value.value, str) else ".".join(value.value)
-        name, _, attribute = ref.partition(".")
-        return name if attribute == "Arn" else None
+        return ref.partition(".")[0]
     if value.name == "Sub":
         text = value.value if isinstance(value.value, str) else value.value[0]
-        # "${Table.Arn}/index/*", or a bucket's ARN spelled out: "arn:${AWS::Partition}:s3:::${Bucket}/i/*"
+        # "${Table.Arn}/index/*", a bucket's ARN spelled out ("arn:${AWS::Partition}:s3:::${Bucket}/i/*"),
+        # or a service's ("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:x")
         match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/.*)?", text) or re.fullmatch(
             r"arn:\$\{AWS::Partition\}:s3:::\$\{(\w+)\}(/.*)?", text
         )
-        return match.group(1) + (match.group(2) or "") if match else None
-    return None
+        if match:
+            return match.group(1) + (match.group(2) or "")
+        match = re.fullmatch(
+            r"arn:\$\{AWS::Partition\}:(\w+):\$\{AWS::Region\}:\$\{AWS::AccountId\}:(.+)", text
+        )
+        if match:
+            return f"{match.group(1)}:{match.group(2)}"
+    return repr(value)  # compared with nothing: only an action-only check can use its statement
 
 
 def _listed(value: Any) -> list[Any]:
@@ -78,18 +87,19 @@ def _listed(value: Any) -> list[Any]:
 
 @cache
 def grants(function: str) -> tuple[Grant, ...]:
-    """The Allow statements of `function`'s inline policies (SAM policy templates grant SQS only here)."""
+    """The Allow statements of `function`'s policies, and the one SAM policy template it may use."""
     found: list[Grant] = []
     resource = resources_of_type(shared_template(), "AWS::Serverless::Function")[function]
     for policy in resource["Properties"].get("Policies") or []:
         if not isinstance(policy, dict):
             continue
+        queue = (policy.get("SQSSendMessagePolicy") or {}).get("QueueName")
+        if queue is not None:  # SAM: sqs:SendMessage* on that queue
+            found.append(Grant(frozenset({"sqs:SendMessage*"}), (_resource(queue),)))
         for statement in _listed(policy.get("Statement") or []):
-            if statement.get("Effect") != "Allow":
-                continue
-            resources = [r for r in (_resource(v) for v in _listed(statement["Resource"])) if r is not None]
-            if resources:
-                found.append(Grant(frozenset(_listed(statement["Action"])), tuple(resources)))
+            if statement.get("Effect") == "Allow":
+                resources = tuple(_resource(v) for v in _listed(statement["Resource"]))
+                found.append(Grant(frozenset(_listed(statement["Action"])), resources))
     return tuple(found)
 
 
@@ -149,12 +159,33 @@ def _s3(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield "s3:GetObject", f"{_logical(source['Bucket'])}/{source['Key']}"
 
 
+def _other(prefix: str, operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    if prefix == "sqs":
+        action = "SendMessage" if operation == "SendMessageBatch" else operation
+        url = str(params.get("QueueUrl") or "")
+        yield f"sqs:{action}", _logical_names().get(url, url.rsplit("/", 1)[-1])
+    elif prefix == "events" and operation == "PutEvents":
+        for entry in params.get("Entries") or []:
+            yield "events:PutEvents", _logical(str(entry.get("EventBusName") or "default"))
+    elif prefix == "secretsmanager":
+        name = str(params.get("SecretId") or "").split(":secret:", 1)[-1]
+        yield f"secretsmanager:{operation}", f"secretsmanager:secret:{name}"
+    else:
+        yield f"{prefix}:{operation}", None
+
+
 def refusal(function: str, service: str, operation: str, params: dict[str, Any]) -> str | None:
     """Why `function`'s role may not make this request; None when its policies allow it."""
-    requests = _dynamodb(operation, params) if service == "dynamodb" else _s3(operation, params)
+    prefix = _PREFIX.get(service, service)
+    if prefix == "dynamodb":
+        requests: Iterator[tuple[str, str | None]] = _dynamodb(operation, params)
+    elif prefix == "s3":
+        requests = _s3(operation, params)
+    else:
+        requests = _other(prefix, operation, params)
     for action, resource in requests:
         if not any(grant.allows(action, resource) for grant in grants(function)):
-            return f"{function} is not allowed {action} on {resource} (template.yaml)"
+            return f"{function} is not allowed {action} on {resource or 'any resource'} (template.yaml)"
     return None
 
 
@@ -174,9 +205,8 @@ def install() -> None:
 
     def checked(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         function = CURRENT.get()
-        service = self.meta.service_model.service_name
-        if function is not None and service in _CHECKED_SERVICES:
-            reason = refusal(function, service, operation_name, api_params)
+        if function is not None:
+            reason = refusal(function, self.meta.service_model.service_name, operation_name, api_params)
             if reason is not None:
                 REFUSED.append(reason)
                 error = {"Error": {"Code": "AccessDeniedException", "Message": reason}}

@@ -67,3 +67,24 @@ def test_bucket_writes_follow_the_prefixes_each_function_holds() -> None:
     assert refusal("AutogiroImportFunction", "s3", "HeadObject", {**inbox, "Key": "autogiro/inbox/x"}) is None
     deleted = {"Bucket": "PagesBucket", "Delete": {"Objects": [{"Key": "i/abc", "VersionId": "v1"}]}}
     assert "s3:DeleteObjectVersion" in str(refusal("IssueInvoicesFunction", "s3", "DeleteObjects", deleted))
+
+
+def test_queues_buses_and_secrets_are_compared_by_name_and_ses_by_action(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INVOICE_QUEUE_URL", "http://127.0.0.1:1/123456789012/billing-invoices")
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", "http://127.0.0.1:1/123456789012/billing-webhooks")
+    invoices = {"QueueUrl": "http://127.0.0.1:1/123456789012/billing-invoices"}
+    webhooks = {"QueueUrl": "http://127.0.0.1:1/123456789012/billing-webhooks"}
+    # The run's starter holds SAM's SQSSendMessagePolicy on the invoice queue, and nothing else
+    assert refusal("StartBillingRunFunction", "sqs", "SendMessageBatch", invoices) is None
+    assert "sqs:SendMessage on WebhookDeliveryQueue" in str(
+        refusal("StartBillingRunFunction", "sqs", "SendMessage", webhooks)
+    )
+    assert refusal("StartBillingRunFunction", "sqs", "DeleteQueue", invoices) is not None
+    # Secrets by name under billing/; email by the action alone
+    stripe_key = {"SecretId": "billing/demo/stripe"}
+    assert refusal("PaymentsApiFunction", "secretsmanager", "GetSecretValue", stripe_key) is None
+    assert refusal("IssueInvoicesFunction", "secretsmanager", "GetSecretValue", stripe_key) is not None
+    assert refusal("IssueInvoicesFunction", "sesv2", "SendEmail", {}) is None
+    assert refusal("StartBillingRunFunction", "sesv2", "SendEmail", {}) is not None
