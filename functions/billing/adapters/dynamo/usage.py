@@ -36,6 +36,7 @@ from billing.adapters.dynamo.usage_keys import (
     totals_key,
 )
 from billing.adapters.dynamo.usage_ledger import USAGE_TTL, DynamoUsageLedger
+from billing.adapters.thread_context import map_in_context
 from billing.domain.scenario import parse_usage_event
 from billing.domain.usage import VALUE_DECIMALS, bad_value
 from billing.services.errors import PermanentError
@@ -151,7 +152,7 @@ class DynamoUsageTotals:
         # clients unsafely across threads, then uses one safely); the others at once, not in turn.
         items = shard(0)
         if shards > 1:
-            for found in _shard_readers().map(shard, range(1, min(shards, TOTAL_SHARDS))):
+            for found in map_in_context(_shard_readers(), shard, range(1, min(shards, TOTAL_SHARDS))):
                 items += found
         out: dict[tuple[date, str], tuple[Decimal, int]] = {}
         for item in items:

@@ -43,6 +43,7 @@ from billing.adapters.dynamo.usage_keys import (
     to_micros,
     totals_key,
 )
+from billing.adapters.thread_context import map_in_context
 from billing.domain.usage import UsageRecord
 from billing.services.errors import RetryableError
 from billing.settings import usage_transaction_items
@@ -179,7 +180,7 @@ class DynamoUsageLedger:
             duplicates = self._write(client, tenant_id, chunks[0])
         else:
             duplicates = set()
-            for found in _writers().map(lambda c: self._write(client, tenant_id, c), chunks):
+            for found in map_in_context(_writers(), lambda c: self._write(client, tenant_id, c), chunks):
                 duplicates |= found
         self._measure(tenant_id, [r for r in records if r.index not in duplicates])
         return duplicates
