@@ -12,7 +12,7 @@ import pytest
 from billing.adapters.dynamo import stripe_refs
 from billing.adapters.dynamo.erasure import DynamoErasureStore
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel, TenantModel
-from billing.adapters.dynamo.stripe_refs import Owner, index_tenant, put
+from billing.adapters.dynamo.stripe_refs import Owner, index_tenant, put, unmarked_tenants
 from billing.cli import main as cli_main
 from billing.wiring.core import stripe_records
 from tests.integration import stripe_support
@@ -73,9 +73,16 @@ def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_
     assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id
     assert records.find_invoice(issued.tenant_id, intent[:-1]) is None  # the id as a whole, as ever
     assert records.find_customer(issued.tenant_id, "pm_backfill123") == customer_id
-    # When the operator indexes the tenant
-    assert cli_main(["payments", "index-refs", "--tenant", issued.tenant_id]) == 0
-    counted = json.loads(capsys.readouterr().out)
+    # When the operator indexes every tenant not marked yet
+    assert issued.tenant_id in unmarked_tenants()
+    assert cli_main(["payments", "index-refs", "--unmarked"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (counted,) = [
+        {k: v for k, v in line.items() if k != "tenant_id"}
+        for line in lines
+        if line["tenant_id"] == issued.tenant_id
+    ]
+    assert issued.tenant_id not in unmarked_tenants()
     # Then each id is found by its item, the invoice's and the customer's, and nothing else is
     assert TenantModel.get(issued.tenant_id).stripe_ids_indexed is True
     assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id

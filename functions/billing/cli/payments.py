@@ -7,8 +7,9 @@ or OCR number): audited as the operator's decision, then settled like every paym
 reminders stop). `reverse PAYMENT --reason TEXT [--tenant T] [--by NAME]` takes a booked payment back
 (the money went back to the payer): each invoice it paid is owed again, audited.
 `deposits [--tenant T]` lists the deposits (TK15) as the bank statement shows them.
-`index-refs [--tenant T]` puts the Stripe id items of the invoices and customers stored before
-StripeRefsTable existed (docs/payments.md), once after that upgrade; running it again changes nothing.
+`index-refs [--tenant T | --unmarked]` puts the Stripe id items of the invoices and customers stored
+before StripeRefsTable existed (docs/payments.md), once after that upgrade, and marks the tenant;
+`--unmarked` does so for every tenant not marked yet. Running it again changes nothing.
 Settings come from the environment (the local stack's, or the deployed functions').
 """
 
@@ -51,6 +52,9 @@ def register(subparsers: Any) -> None:
         "index-refs", help="index the Stripe ids of invoices and customers stored before StripeRefsTable"
     )
     tenant_option(index_refs)
+    index_refs.add_argument(
+        "--unmarked", action="store_true", help="every tenant not marked indexed yet, instead of --tenant"
+    )
     index_refs.set_defaults(func=run_index_refs)
 
 
@@ -121,5 +125,12 @@ def run_index_refs(args: argparse.Namespace) -> int:
     from billing.wiring.core import bind_tables
 
     bind_tables()
-    print(json.dumps(index_tenant(args.tenant)))
+    if not args.unmarked:
+        print(json.dumps(index_tenant(args.tenant)))
+        return 0
+    from billing.adapters.dynamo.stripe_refs import unmarked_tenants
+
+    # One line a tenant, as each is done: a run cut short is started again and skips the marked ones.
+    for tenant_id in unmarked_tenants():
+        print(json.dumps({"tenant_id": tenant_id, **index_tenant(tenant_id)}), flush=True)
     return 0

@@ -108,6 +108,13 @@ def indexed(tenant_id: str) -> bool:
     return True
 
 
+def unmarked_tenants() -> list[str]:
+    """The tenants whose older Stripe ids are not indexed yet (a scan of the tenants table: the
+    operator's, once after the upgrade)."""
+    scanned: Iterable[Any] = TenantModel.scan(attributes_to_get=["tenant_id", "stripe_ids_indexed"])
+    return sorted(str(t.tenant_id) for t in scanned if not t.stripe_ids_indexed)
+
+
 def index_tenant(tenant_id: str) -> dict[str, int]:
     """Put the id items of every invoice and customer of the tenant (stored before this table, or
     restored from a backup): one read of the tenant's partitions, safe to run again."""
