@@ -88,6 +88,9 @@ def test_invoices_and_customers_stored_before_the_table_are_indexed_once_by_the_
     assert records.find_invoice(issued.tenant_id, intent) == issued.stored.invoice_id
     assert records.find_customer(issued.tenant_id, "pm_backfill123") == customer_id
     assert counted["invoices"] == len(list(InvoiceModel.query(issued.tenant_id))) and counted["ids"] >= 4
+    # And a tenant that does not exist is named, not created
+    assert cli_main(["payments", "index-refs", "--tenant", "no-such-tenant"]) == 2
+    assert "error: tenant: no tenant 'no-such-tenant'" in capsys.readouterr().err
     # And running it again changes nothing
     before = _ref_keys(issued.tenant_id)
     assert index_tenant(issued.tenant_id) == counted

@@ -122,11 +122,15 @@ def run_deposits(args: argparse.Namespace) -> int:
 
 def run_index_refs(args: argparse.Namespace) -> int:
     from billing.adapters.dynamo.stripe_refs import index_tenant
+    from billing.services.errors import PermanentError
     from billing.wiring.core import bind_tables
 
     bind_tables()
     if not args.unmarked:
-        print(json.dumps(index_tenant(args.tenant)))
+        try:
+            print(json.dumps(index_tenant(args.tenant)))
+        except PermanentError as error:
+            return _fail(error)
         return 0
     from billing.adapters.dynamo.stripe_refs import unmarked_tenants
 

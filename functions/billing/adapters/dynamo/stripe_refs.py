@@ -24,7 +24,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from billing.adapters.dynamo.conditions import condition_failed
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel, StripeRefModel, TenantModel
-from billing.services.errors import RetryableError
+from billing.services.errors import PermanentError, RetryableError
 
 # The prefixes of the Stripe objects our state records: Checkout Sessions, PaymentIntents, charges
 # and payments (py_: a SEPA or Klarna charge), customers, payment methods, SetupIntents, mandates.
@@ -118,6 +118,10 @@ def unmarked_tenants() -> list[str]:
 def index_tenant(tenant_id: str) -> dict[str, int]:
     """Put the id items of every invoice and customer of the tenant (stored before this table, or
     restored from a backup): one read of the tenant's partitions, safe to run again."""
+    try:
+        TenantModel.get(tenant_id, attributes_to_get=["tenant_id"])
+    except DoesNotExist:
+        raise PermanentError(f"no tenant {tenant_id!r}", field="tenant") from None
     counts = {"invoices": 0, "customers": 0, "ids": 0}
     owners: list[tuple[Owner, Iterable[Any]]] = [
         (Owner.INVOICE, InvoiceModel.query(tenant_id, attributes_to_get=["invoice_id", "state"])),
