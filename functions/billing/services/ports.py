@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from billing.domain.catalog import Catalog, Subscription
 from billing.domain.invoice import Invoice
@@ -82,6 +82,21 @@ class PageLimits:
 DEFAULT_PAGE_LIMITS = PageLimits()
 
 
+class InvoiceState(TypedDict, total=False):
+    """What happened to an invoice after it was issued, a part per module, each written by its module
+    alone under the invoice's version (billing.adapters.dynamo.invoice_state; the payment aggregate with
+    its outbox event in stores/invoice_ledger.py). A part is absent until its module first writes it."""
+
+    payments: dict[str, Any]  # the payment aggregate: billing.domain.payments.InvoicePayments.to_record()
+    stripe: dict[str, Any]  # Checkout, the collector's charges, autopay, refunds' credit notes (payments)
+    autogiro: dict[str, Any]  # the mandate's status, the debit date told, what was sent (autogiro)
+    autopay: dict[str, Any]  # a generic automatic method's attempts, read by the reminders (dunning)
+    dunning: dict[str, Any]  # reminders, relief, instalments (dunning)
+    delivery: dict[str, Any]  # the invoice email's fate as SES reported it (deliveries)
+    credits: dict[str, Any]  # the credit notes issued on it (credit_notes)
+    bank: dict[str, Any]  # a credit note's amounts deducted by the payer in BgMax payments (bank_payments)
+
+
 @dataclass(frozen=True)
 class StoredInvoice:
     invoice: Invoice
@@ -100,7 +115,7 @@ class StoredInvoice:
     question_open: bool = False
     question_first_at: datetime | None = None  # the first question: reminders pause at most so long
     feedback: dict[str, Any] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
+    state: InvoiceState = field(default_factory=InvoiceState)
     # The sequence of the invoice's last outbox event (billing.domain.outbox): the next one is +1.
     event_seq: int = 0
 

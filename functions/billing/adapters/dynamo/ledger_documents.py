@@ -119,7 +119,7 @@ class DynamoLedgerDocuments:
         def effects(tx: TransactWrite) -> None:
             due = credited.amount_due - issue.applied
             state = dict(credited.state)
-            credits = dict(state.get("credits") or {})
+            credits = dict(credited.state.get("credits") or {})
             ref = {
                 "invoice_id": note.invoice_id,
                 "number": numbered["note"].number,

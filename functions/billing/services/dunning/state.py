@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from billing.domain.dunning import (
@@ -31,6 +31,9 @@ from billing.services.ports import (
 
 if TYPE_CHECKING:
     pass
+
+# The parts of InvoiceState where an automatic method records its attempts the generic way.
+_ATTEMPT_MODULES: tuple[Literal["autopay", "autogiro"], ...] = ("autopay", "autogiro")
 
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -147,7 +150,7 @@ def mandate_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...]:
     if stripe is not None:
         return stripe
     raw: list[Mapping[str, Any]] = []
-    for module in ("autopay", "autogiro"):
+    for module in _ATTEMPT_MODULES:
         record = stored.state.get(module) or {}
         raw += [a for a in record.get("attempts") or [] if isinstance(a, Mapping)]
     raw.sort(key=lambda a: int(a.get("attempt", 0)))
@@ -179,7 +182,7 @@ def pays_by_mandate(stored: StoredInvoice) -> bool:
         return True
     return any(
         bool((stored.state.get(m) or {}).get("active") or (stored.state.get(m) or {}).get("attempts"))
-        for m in ("autopay", "autogiro")
+        for m in _ATTEMPT_MODULES
     )
 
 

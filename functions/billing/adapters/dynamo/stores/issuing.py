@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -35,6 +35,7 @@ from billing.domain.invoice_events import ISSUED_SEQ, issued_event
 from billing.services.errors import RetryableError
 from billing.services.ports import (
     CustomerAccount,
+    InvoiceState,
     IssueInputs,
     IssueRequest,
     IssueResult,
@@ -71,7 +72,8 @@ def stored_invoice(item: InvoiceModel) -> StoredInvoice:
         question_open=bool(item.question_open),
         question_first_at=item.question_first_at,
         feedback=item.feedback,
-        state=dict(item.state or {}),
+        # Each part is read, and checked, by the module that writes it (InvoiceState says which).
+        state=cast(InvoiceState, dict(item.state or {})),
         event_seq=int(item.event_seq or 0),
     )
 
