@@ -242,6 +242,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  billed         {amount / 100:,.2f} {currency} (incl. VAT)".replace(",", " "))
     print(f"  emails sent    {emails}")
     print(f"  took           {elapsed:.1f} s")
+    # Every handler ran under its function's policies (infra/local_iam.py): a refusal a job swallowed
+    # (one page among many) would be a function that fails on AWS.
+    from infra import local_iam
+
+    refused = sorted(set(local_iam.REFUSED))
+    for reason in refused:
+        print(f"  REFUSED        {reason}")
     print()
     print("Invoice pages worth a look (check them: python -m infra.axe <link> ...):")
     for label, c in showcase(seeded["customers"], current):
@@ -264,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_serve:
         if stack.started_here:
             stack.stop()
-        return 0 if summary.failed == 0 and summary.invoiced + summary.skipped == summary.queued else 1
+        done = summary.failed == 0 and summary.invoiced + summary.skipped == summary.queued
+        return 0 if done and not refused else 1
     print(f"\nServing invoice pages on {server.url} (Ctrl-C to stop)")
     try:
         server.serve_forever()
