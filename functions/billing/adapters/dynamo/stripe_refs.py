@@ -127,15 +127,18 @@ def index_tenant(tenant_id: str) -> dict[str, int]:
         (Owner.INVOICE, InvoiceModel.query(tenant_id, attributes_to_get=["invoice_id", "state"])),
         (Owner.CUSTOMER, CustomerModel.query(tenant_id, attributes_to_get=["customer_id", "stripe"])),
     ]
-    for owner, items in owners:
-        for item in items:
-            counts[f"{owner}s"] += 1
-            # An invoice's ids are anywhere in its state; a customer's in its Stripe record.
-            record = item.state if owner is Owner.INVOICE else item.stripe
-            owner_id = item.invoice_id if owner is Owner.INVOICE else item.customer_id
-            for ref in sorted(stripe_ids(record or {})):
-                put(tenant_id, owner, str(owner_id), ref)
-                counts["ids"] += 1
+    # Batched (25 items a request, PynamoDB retrying what DynamoDB leaves unprocessed): the operator's
+    # run over a large tenant's history, not a function's.
+    with StripeRefModel.batch_write() as batch:
+        for owner, items in owners:
+            for item in items:
+                counts[f"{owner}s"] += 1
+                # An invoice's ids are anywhere in its state; a customer's in its Stripe record.
+                record = item.state if owner is Owner.INVOICE else item.stripe
+                owner_id = str(item.invoice_id if owner is Owner.INVOICE else item.customer_id)
+                for ref in sorted(stripe_ids(record or {})):
+                    batch.save(StripeRefModel(tenant_id, f"{owner}#{ref}", owner_id=owner_id))
+                    counts["ids"] += 1
     # Marked last: a run cut short leaves the tenant unmarked, and its look-ups still read the partition.
     TenantModel(tenant_id).update(
         actions=[TenantModel.stripe_ids_indexed.set(True)], condition=TenantModel.tenant_id.exists()
