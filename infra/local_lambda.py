@@ -206,12 +206,56 @@ def local_functions_env(base_url: str) -> dict[str, str]:
 
 
 def put_in_inbox(function_name: str, key: str, body: bytes, bucket: str) -> Any:
-    """Put a bank file at `key` and invoke the inbox function with the event S3 would send through
-    EventBridge (the local stack fires no events by itself); the function's answer."""
+    """Put a bank file at `key` and deliver the event S3 would send through EventBridge to the
+    function whose rule in template.yaml matches it (the local stack fires no events by itself), which
+    must be `function_name`; the function's answer."""
     import boto3
 
     boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
-    return invoke(function_name, s3_object_created_event(bucket, key, len(body)))
+    event = s3_object_created_event(bucket, key, len(body))
+    routed = functions_for_event(event)
+    if routed != [function_name]:
+        raise AssertionError(
+            f"template.yaml's rules send {key!r} to {routed or 'no function'}, not {function_name}"
+        )
+    return invoke(function_name, event)
+
+
+def functions_for_event(event: dict[str, Any]) -> list[str]:
+    """The functions whose EventBridgeRule patterns in template.yaml match `event` (exact values and
+    `prefix` matches, the two kinds the template uses), with `!Ref` of a resource read as the name the
+    local stack gave it (the functions' environment names it)."""
+    names = {str(v.value): os.environ.get(k, "") for k, v in _globals().items() if isinstance(v, Tag)}
+    matched = []
+    for name, res in resources_of_type(shared_template(), "AWS::Serverless::Function").items():
+        for spec in (res["Properties"].get("Events") or {}).values():
+            if spec.get("Type") == "EventBridgeRule" and _matches(
+                spec["Properties"]["Pattern"], event, names
+            ):
+                matched.append(name)
+    return sorted(matched)
+
+
+def _globals() -> dict[str, Any]:
+    variables: dict[str, Any] = shared_template()["Globals"]["Function"]["Environment"]["Variables"]
+    return variables
+
+
+def _matches(pattern: Any, value: Any, names: dict[str, str]) -> bool:
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            key in value and _matches(sub, value[key], names) for key, sub in pattern.items()
+        )
+    for option in pattern:  # a list: any of its values or filters
+        if isinstance(option, dict) and "prefix" in option:
+            if isinstance(value, str) and value.startswith(option["prefix"]):
+                return True
+        elif isinstance(option, Tag) and option.name == "Ref":
+            if value == names.get(str(option.value)):
+                return True
+        elif value == option:
+            return True
+    return False
 
 
 def s3_object_created_event(bucket: str, key: str, size: int = 0) -> dict[str, Any]:
