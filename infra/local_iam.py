@@ -45,15 +45,26 @@ _S3_OBJECT_ACTIONS = {"HeadObject": "GetObject", "CopyObject": "PutObject"}
 class Grant:
     actions: frozenset[str]  # "dynamodb:GetItem", "sqs:SendMessage*", "dynamodb:*"
     resources: tuple[str, ...]  # "InvoicesTable", "InvoicesTable/index/*", "PagesBucket/i/*", "*"
+    # A `StringLike: {s3:prefix: ...}` condition: a listing is allowed only under these prefixes.
+    prefixes: tuple[str, ...] | None = None
 
     def allows(self, action: str, resource: str | None) -> bool:
-        """`resource` None: any resource will do (a service whose resources are not compared)."""
+        """`resource` None: any resource will do (a service whose resources are not compared). A
+        listing's resource is `Bucket` + LISTED + its prefix."""
         if (
             not any(fnmatch.fnmatchcase(action, granted) for granted in self.actions)
             and "*" not in self.actions
         ):
             return False
-        return resource is None or any(fnmatch.fnmatchcase(resource, pattern) for pattern in self.resources)
+        if resource is None:
+            return True
+        resource, _, prefix = resource.partition(LISTED)
+        if self.prefixes is not None and not any(fnmatch.fnmatchcase(prefix, p) for p in self.prefixes):
+            return False
+        return any(fnmatch.fnmatchcase(resource, pattern) for pattern in self.resources)
+
+
+LISTED = "\x00"  # between a bucket and the prefix a listing asks for
 
 
 def _resource(value: Any) -> str:
@@ -99,7 +110,9 @@ def grants(function: str) -> tuple[Grant, ...]:
         for statement in _listed(policy.get("Statement") or []):
             if statement.get("Effect") == "Allow":
                 resources = tuple(_resource(v) for v in _listed(statement["Resource"]))
-                found.append(Grant(frozenset(_listed(statement["Action"])), resources))
+                like = ((statement.get("Condition") or {}).get("StringLike") or {}).get("s3:prefix")
+                prefixes = None if like is None else tuple(_listed(like))
+                found.append(Grant(frozenset(_listed(statement["Action"])), resources, prefixes))
     return tuple(found)
 
 
@@ -140,7 +153,7 @@ def _s3(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
     if not bucket:
         return
     if operation in _S3_BUCKET_ACTIONS:
-        yield _S3_BUCKET_ACTIONS[operation], _logical(bucket)
+        yield _S3_BUCKET_ACTIONS[operation], f"{_logical(bucket)}{LISTED}{params.get('Prefix', '')}"
         return
     if operation == "DeleteObjects":
         for target in (params.get("Delete") or {}).get("Objects") or []:
@@ -185,8 +198,22 @@ def refusal(function: str, service: str, operation: str, params: dict[str, Any])
         requests = _other(prefix, operation, params)
     for action, resource in requests:
         if not any(grant.allows(action, resource) for grant in grants(function)):
-            return f"{function} is not allowed {action} on {resource or 'any resource'} (template.yaml)"
+            shown = (resource or "any resource").replace(LISTED, " under the prefix ")
+            return f"{function} is not allowed {action} on {shown!s} (template.yaml)"
     return None
+
+
+def hidden(function: str, operation: str, params: dict[str, Any], error: Any) -> bool:
+    """Whether S3 would answer this missing key with 403 rather than 404: the function may not list the
+    bucket. Only a listing grant without a prefix condition counts: whether S3 weighs such a condition
+    for a missing key is not documented, so the code must not count on it."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if operation not in ("GetObject", "HeadObject") or code not in ("NoSuchKey", "404", "NotFound"):
+        return False
+    bucket = _logical(str(params.get("Bucket", "")))
+    return not any(
+        grant.prefixes is None and grant.allows("s3:ListBucket", bucket) for grant in grants(function)
+    )
 
 
 _installed = False
@@ -205,13 +232,23 @@ def install() -> None:
 
     def checked(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         function = CURRENT.get()
-        if function is not None:
-            reason = refusal(function, self.meta.service_model.service_name, operation_name, api_params)
-            if reason is not None:
-                REFUSED.append(reason)
-                error = {"Error": {"Code": "AccessDeniedException", "Message": reason}}
-                raise ClientError(error, operation_name)  # type: ignore[arg-type]
-        return original(self, operation_name, api_params)
+        if function is None:
+            return original(self, operation_name, api_params)
+        service = self.meta.service_model.service_name
+        reason = refusal(function, service, operation_name, api_params)
+        if reason is not None:
+            REFUSED.append(reason)
+            error = {"Error": {"Code": "AccessDeniedException", "Message": reason}}
+            raise ClientError(error, operation_name)  # type: ignore[arg-type]
+        try:
+            return original(self, operation_name, api_params)
+        except ClientError as missing:
+            if service == "s3" and hidden(function, operation_name, api_params, missing):
+                # S3 says a key is missing only to a caller that may list the bucket: 403 otherwise.
+                denied = {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}
+                denied["ResponseMetadata"] = {"HTTPStatusCode": 403}  # type: ignore[assignment]
+                raise ClientError(denied, operation_name) from missing  # type: ignore[arg-type]
+            raise
 
     BaseClient._make_api_call = checked  # type: ignore[method-assign]
     _installed = True

@@ -88,3 +88,32 @@ def test_queues_buses_and_secrets_are_compared_by_name_and_ses_by_action(
     assert refusal("IssueInvoicesFunction", "secretsmanager", "GetSecretValue", stripe_key) is not None
     assert refusal("IssueInvoicesFunction", "sesv2", "SendEmail", {}) is None
     assert refusal("StartBillingRunFunction", "sesv2", "SendEmail", {}) is not None
+
+
+def test_a_listing_is_held_to_the_prefix_its_condition_names() -> None:
+    # The Autogiro export may list only under autogiro/outbox/ (StringLike s3:prefix)
+    listing = {"Bucket": "PagesBucket", "Prefix": "autogiro/outbox/t1/file.txt", "MaxKeys": 1}
+    assert refusal("AutogiroExportFunction", "s3", "ListObjectsV2", listing) is None
+    everything = {"Bucket": "PagesBucket", "Prefix": "i/"}
+    assert "s3:ListBucket on PagesBucket under the prefix i/" in str(
+        refusal("AutogiroExportFunction", "s3", "ListObjectsV2", everything)
+    )
+    assert refusal("IssueInvoicesFunction", "s3", "ListObjectsV2", listing) is not None
+
+
+def test_a_missing_key_is_a_403_to_a_function_that_may_not_list_the_bucket() -> None:
+    from types import SimpleNamespace
+
+    from infra.local_iam import hidden
+
+    missing = SimpleNamespace(response={"Error": {"Code": "NoSuchKey"}})
+    inbox = {"Bucket": "PagesBucket", "Key": "bgmax/inbox/t1/gone.txt"}
+    # No listing grant at all: S3 answers 403, whatever the key
+    assert hidden("BgMaxImportFunction", "GetObject", inbox, missing)
+    # A listing grant under a prefix is not counted (S3 does not say it weighs it for a missing key)
+    assert hidden("AutogiroExportFunction", "HeadObject", {**inbox, "Key": "autogiro/outbox/x"}, missing)
+    # Other errors and other requests pass as they came
+    assert not hidden(
+        "BgMaxImportFunction", "GetObject", inbox, SimpleNamespace(response={"Error": {"Code": "SlowDown"}})
+    )
+    assert not hidden("BgMaxImportFunction", "PutObject", inbox, missing)

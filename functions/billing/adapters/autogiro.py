@@ -34,13 +34,13 @@ class S3AutogiroFiles:
             raise translate(error, "writing the Autogiro file") from error
 
     def exists(self, key: str) -> bool:
+        # A listing under the key itself, not a HEAD: S3 tells a missing key (404) only to a caller that
+        # may list the bucket, and this function may list only under autogiro/outbox/ (template.yaml).
         try:
-            client("s3").head_object(Bucket=self.bucket, Key=key)
+            answer = client("s3").list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
             raise translate(error, "looking for the Autogiro file") from error
-        return True
+        return any(found.get("Key") == key for found in answer.get("Contents") or [])
 
     def read(self, key: str) -> bytes:
         return read_inbox_file(self.bucket, key, "Autogiro file")

@@ -41,12 +41,20 @@ def translate(error: ClientError, what: str) -> Exception:
 
 def read_inbox_file(bucket: str, key: str, what: str) -> bytes:
     """A bank file put into an inbox (Autogiro reports, BgMax files): gone is a `PermanentError` naming
-    the key (retrying will not bring it back), any other failure as `translate` says."""
+    the key (retrying will not bring it back), any other failure as `translate` says. The importers may
+    not list the bucket (it holds every page's token), so S3 answers a missing key with AccessDenied,
+    not NoSuchKey: both are said as what they most likely are, the file gone since its event."""
     try:
         body: bytes = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        code = error.response.get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "404"):
             raise PermanentError(f"no file {key}", field="key") from error
+        if code in ("AccessDenied", "403"):
+            raise PermanentError(
+                f"no file {key} that this function may read (gone since its event, or outside the inbox)",
+                field="key",
+            ) from error
         raise translate(error, f"reading the {what}") from error
     return body
 
