@@ -116,7 +116,7 @@ def grants(function: str) -> tuple[Grant, ...]:
     return tuple(found)
 
 
-def _logical_names() -> dict[str, str]:
+def logical_names() -> dict[str, str]:
     """Local physical name -> logical id, from the variables the functions get (`X_TABLE: !Ref X`), as
     the environment holds them now (a stack applied after the first check still maps)."""
     names: dict[str, str] = {}
@@ -128,7 +128,7 @@ def _logical_names() -> dict[str, str]:
 
 
 def _logical(name: str) -> str:
-    return _logical_names().get(name, name)  # the local stack names each table after its logical id
+    return logical_names().get(name, name)  # the local stack names each table after its logical id
 
 
 def _dynamodb(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -176,7 +176,7 @@ def _other(prefix: str, operation: str, params: dict[str, Any]) -> Iterator[tupl
     if prefix == "sqs":
         action = "SendMessage" if operation == "SendMessageBatch" else operation
         url = str(params.get("QueueUrl") or "")
-        yield f"sqs:{action}", _logical_names().get(url, url.rsplit("/", 1)[-1])
+        yield f"sqs:{action}", logical_names().get(url, url.rsplit("/", 1)[-1])
     elif prefix == "events" and operation == "PutEvents":
         for entry in params.get("Entries") or []:
             yield "events:PutEvents", _logical(str(entry.get("EventBusName") or "default"))

@@ -224,8 +224,8 @@ def put_in_inbox(function_name: str, key: str, body: bytes, bucket: str) -> Any:
 def functions_for_event(event: dict[str, Any]) -> list[str]:
     """The functions whose EventBridgeRule patterns in template.yaml match `event` (exact values and
     `prefix` matches, the two kinds the template uses), with `!Ref` of a resource read as the name the
-    local stack gave it (the functions' environment names it)."""
-    names = {str(v.value): os.environ.get(k, "") for k, v in _globals().items() if isinstance(v, Tag)}
+    local stack gave it (infra.local_iam.logical_names, from the functions' environment)."""
+    names = {logical: physical for physical, logical in local_iam.logical_names().items()}
     matched = []
     for name, res in resources_of_type(shared_template(), "AWS::Serverless::Function").items():
         for spec in (res["Properties"].get("Events") or {}).values():
@@ -234,11 +234,6 @@ def functions_for_event(event: dict[str, Any]) -> list[str]:
             ):
                 matched.append(name)
     return sorted(matched)
-
-
-def _globals() -> dict[str, Any]:
-    variables: dict[str, Any] = shared_template()["Globals"]["Function"]["Environment"]["Variables"]
-    return variables
 
 
 def _matches(pattern: Any, value: Any, names: dict[str, str]) -> bool:

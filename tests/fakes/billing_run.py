@@ -9,6 +9,7 @@ the worker's sequence of requests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 
 from billing.domain.invoice_events import ISSUED_SEQ
 from billing.domain.usage import UsageEvent
+from billing.services.billing_run import InvoiceRequested
 from billing.services.invoice_pages import RenderedInvoice
 from billing.services.ports import (
     AuditEvent,
@@ -358,6 +360,13 @@ class FakeQueue:
         batch = list(messages)
         self.messages += batch
         return len(batch)
+
+    def requests(self) -> list[InvoiceRequested]:
+        """The queued messages as the worker reads them: through SQS's JSON and the handler's model
+        (billing.handlers.messages)."""
+        from billing.handlers.messages import InvoiceRequestedMessage, read_message
+
+        return [read_message(InvoiceRequestedMessage, json.dumps(m)).request() for m in self.messages]
 
 
 @dataclass

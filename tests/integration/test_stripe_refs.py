@@ -115,3 +115,37 @@ def test_erasing_a_customer_forgets_the_ids_of_its_saved_method(issued):
     # Then its own id leads nowhere, and the other customer's is left alone
     assert records.find_customer(issued.tenant_id, "pm_erase123456") is None
     assert records.find_customer(issued.tenant_id, "mandate_erase123456") == "someone-else"
+
+
+def test_a_save_that_fails_after_its_id_was_put_is_retried_to_one_record(issued, monkeypatch):
+    # Given the invoice's Stripe record gaining a Checkout Session, and the state write failing once
+    # after the session's id item was put (DynamoDB down for a moment)
+    from billing.adapters.dynamo import invoice_state
+    from billing.services.errors import RetryableError
+
+    real_written = invoice_state.written
+    failures = iter([True])
+
+    def flaky(write, what):  # type: ignore[no-untyped-def]
+        if next(failures, False):
+            raise RetryableError(f"{what} failed: throttled")
+        return real_written(write, what)
+
+    monkeypatch.setattr(invoice_state, "written", flaky)
+    records = stripe_records()
+    session = "cs_test_retried0001"
+
+    def add(record):  # type: ignore[no-untyped-def]
+        return {**record, "refs": sorted({*record.get("refs", []), session})}
+
+    with pytest.raises(RetryableError):
+        records.update_invoice_record(issued.tenant_id, issued.stored.invoice_id, add)
+    # Then the id already leads to its invoice (a fact from the moment the session was opened), while
+    # the record does not name it yet
+    assert records.find_invoice(issued.tenant_id, session) == issued.stored.invoice_id
+    assert session not in records.invoice_record(issued.tenant_id, issued.stored.invoice_id).get("refs", [])
+    # When the save is retried, the record names it once, and the id's item is the same one
+    saved = records.update_invoice_record(issued.tenant_id, issued.stored.invoice_id, add)
+    assert saved["refs"].count(session) == 1
+    assert [k for k in _ref_keys(issued.tenant_id) if k.endswith(session)] == [f"{Owner.INVOICE}#{session}"]
+    assert records.find_invoice(issued.tenant_id, session) == issued.stored.invoice_id

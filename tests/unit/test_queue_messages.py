@@ -13,6 +13,7 @@ import pytest
 from billing.handlers.events import BadEvent
 from billing.handlers.messages import InvoiceRequestedMessage, WebhookDeliveryMessage, read_message
 from billing.services.billing_run import InvoiceRequested
+from billing.services.errors import PermanentError
 from billing.services.outbox.webhooks import Delivery
 
 REQUEST = InvoiceRequested("acme", "cust-1", "acme:2026-12-01", date(2026, 12, 1))
@@ -72,3 +73,18 @@ def test_a_missing_key_and_bytes_that_are_not_json_are_refused() -> None:
 )
 def test_a_delivery_that_is_not_ours_names_its_field(change: dict[str, Any], field: str) -> None:
     assert _refused(WebhookDeliveryMessage, {**DELIVERY.to_message(), **change}) == field
+
+
+def test_a_delivery_missing_its_keys_is_a_permanent_error() -> None:
+    # (what Delivery.from_message refused before the model: the record is not retried as if transient)
+    with pytest.raises(PermanentError):
+        read_message(WebhookDeliveryMessage, json.dumps({"tenant_id": "t1"}))
+
+
+def test_bodies_nested_too_deep_or_far_too_large_are_refused_not_crashed() -> None:
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    first = DELIVERY.to_message()["first_attempt_at"]
+    nested = f'{{"tenant_id":"t","endpoint_id":"e","first_attempt_at":"{first}","event":{deep}}}'
+    assert _refused(WebhookDeliveryMessage, nested) == "body"
+    assert _refused(InvoiceRequestedMessage, deep) == "body"
+    assert _refused(InvoiceRequestedMessage, b"\xff" * 300_000) == "body"

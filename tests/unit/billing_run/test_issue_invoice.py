@@ -3,15 +3,12 @@ sequence of requests, and that every crash between its steps converges on one in
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
-from billing.handlers.messages import InvoiceRequestedMessage, read_message
 from billing.services.billing_run import InvoiceRequested, IssueInvoice, StartBillingRun, run_id_for
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
@@ -35,11 +32,6 @@ from tests.fakes.billing_run import (
 TENANT = "t1"
 RUN_DATE = date(2026, 11, 1)
 NOW = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
-
-
-def _requested(message: dict[str, Any]) -> InvoiceRequested:
-    """The queued message as the worker reads it (billing.handlers.messages)."""
-    return read_message(InvoiceRequestedMessage, json.dumps(message)).request()
 
 
 class Crash(Exception):
@@ -303,8 +295,8 @@ def test_a_run_numbers_its_customers_1_to_n_and_finishes() -> None:
 
     # When the run starts and every queued message is worked
     started = world.starter(TENANT, RUN_DATE)
-    for message in world.queue.messages:
-        world.worker(_requested(message))
+    for request in world.queue.requests():
+        world.worker(request)
     world.runs.finish_if_done(started.run_id, NOW)
 
     # Then each got one invoice, numbered 1..3 without a gap, and the run is finished
@@ -317,10 +309,10 @@ def test_starting_again_requeues_only_the_undelivered() -> None:
     # Given a run whose second customer's email failed after its invoice was issued
     world = World(2)
     started = world.starter(TENANT, RUN_DATE)
-    world.worker(_requested(world.queue.messages[0]))
+    world.worker(world.queue.requests()[0])
     world.mailer.fail_next = 1
     with pytest.raises(ConnectionError):
-        world.worker(_requested(world.queue.messages[1]))
+        world.worker(world.queue.requests()[1])
     world.queue.messages.clear()
 
     # When the run is started again

@@ -3,10 +3,8 @@ several give each customer one series for good, each with its own prefix and gap
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
@@ -14,15 +12,8 @@ from billing.domain.numbering import MAX_SERIES, InvoiceSeries, customer_series,
 from billing.domain.ocr import ocr_reference
 from billing.domain.pricing_errors import ScenarioError
 from billing.domain.scenario import parse_tenant_settings
-from billing.handlers.messages import InvoiceRequestedMessage, read_message
-from billing.services.billing_run import InvoiceRequested
 from infra import demo_data
 from tests.unit.billing_run.test_issue_invoice import RUN_DATE, TENANT, World
-
-
-def _requested(message: dict[str, Any]) -> InvoiceRequested:
-    """The queued message as the worker reads it (billing.handlers.messages)."""
-    return read_message(InvoiceRequestedMessage, json.dumps(message)).request()
 
 
 def test_one_series_numbers_and_references_exactly_as_before() -> None:
@@ -76,8 +67,8 @@ def test_a_run_over_three_series_numbers_each_series_1_to_n_without_gaps() -> No
 
     # When the run issues every customer's invoice
     started = world.starter(TENANT, RUN_DATE)
-    for message in world.queue.messages:
-        world.worker(_requested(message))
+    for request in world.queue.requests():
+        world.worker(request)
 
     # Then each series is numbered 1..n without a gap, and its counter says n
     by_series: dict[str, list[int]] = defaultdict(list)

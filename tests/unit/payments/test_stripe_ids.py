@@ -4,10 +4,9 @@ learn new ones, read by the one that looks them up, and by no other."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from billing.adapters.dynamo.stripe_refs import stripe_ids
-from infra.template import Tag, load_template, resources_of_type
+from infra.local_iam import grants
+from infra.template import load_template, resources_of_type
 
 
 def test_ids_are_found_as_keys_and_values_at_any_depth() -> None:
@@ -43,20 +42,9 @@ def test_words_codes_numbers_and_other_prefixes_are_not_ids() -> None:
     assert stripe_ids(record) == set()
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _grants(function: str) -> set[str]:
-    """The actions `function`'s policies allow on StripeRefsTable."""
-    actions: set[str] = set()
-    resource = resources_of_type(load_template(), "AWS::Serverless::Function")[function]
-    for policy in resource["Properties"].get("Policies") or []:
-        for statement in _listed(policy.get("Statement", [])) if isinstance(policy, dict) else []:
-            targets = [t.value if isinstance(t, Tag) else t for t in _listed(statement["Resource"])]
-            if any(str(_listed(t)[0]).startswith("StripeRefsTable") for t in targets):
-                actions.update(_listed(statement["Action"]))
-    return actions
+    """The actions `function`'s policies allow on StripeRefsTable, read as the local stack reads them."""
+    return {a for g in grants(function) if "StripeRefsTable" in g.resources for a in g.actions}
 
 
 def test_the_functions_that_learn_stripe_ids_may_put_them_and_only_the_webhook_reads_them() -> None:

@@ -36,6 +36,10 @@ class Owner(StrEnum):
     CUSTOMER = "customer"
 
 
+def _key(owner: Owner, ref: str) -> str:
+    return f"{owner}#{ref}"  # "invoice#pi_...", "customer#pm_..."
+
+
 def stripe_ids(value: Any) -> set[str]:
     """Every Stripe id a stored record names, as a key or a value, at any depth."""
     found: set[str] = set()
@@ -61,7 +65,7 @@ def remember(tenant_id: str, owner: Owner, owner_id: str, before: Any, after: An
 
 def put(tenant_id: str, owner: Owner, owner_id: str, ref: str) -> None:
     try:
-        StripeRefModel(tenant_id, f"{owner}#{ref}", owner_id=owner_id).save()
+        StripeRefModel(tenant_id, _key(owner, ref), owner_id=owner_id).save()
     except PutError as exc:
         raise RetryableError(f"saving Stripe id {ref} failed: {exc}") from exc
 
@@ -72,7 +76,7 @@ def forget(tenant_id: str, owner: Owner, owner_id: str, record: Any) -> int:
     deleted = 0
     for ref in sorted(stripe_ids(record)):
         try:
-            StripeRefModel(tenant_id, f"{owner}#{ref}").delete(condition=StripeRefModel.owner_id == owner_id)
+            StripeRefModel(tenant_id, _key(owner, ref)).delete(condition=StripeRefModel.owner_id == owner_id)
         except DeleteError as exc:
             if not condition_failed(exc):
                 raise RetryableError(f"deleting Stripe id {ref} failed: {exc}") from exc
@@ -86,7 +90,7 @@ def owner_of(tenant_id: str, owner: Owner, ref: str) -> str | None:
     Consistent: a held dispute looks again right after it is held, and must see a payment stored a
     moment before (billing.services.payments.ProcessStripeEvent._hold)."""
     try:
-        item = StripeRefModel.get(tenant_id, f"{owner}#{ref}", consistent_read=True)
+        item = StripeRefModel.get(tenant_id, _key(owner, ref), consistent_read=True)
     except DoesNotExist:
         return None
     return str(item.owner_id)
@@ -137,7 +141,7 @@ def index_tenant(tenant_id: str) -> dict[str, int]:
                 record = item.state if owner is Owner.INVOICE else item.stripe
                 owner_id = str(item.invoice_id if owner is Owner.INVOICE else item.customer_id)
                 for ref in sorted(stripe_ids(record or {})):
-                    batch.save(StripeRefModel(tenant_id, f"{owner}#{ref}", owner_id=owner_id))
+                    batch.save(StripeRefModel(tenant_id, _key(owner, ref), owner_id=owner_id))
                     counts["ids"] += 1
     # Marked last: a run cut short leaves the tenant unmarked, and its look-ups still read the partition.
     TenantModel(tenant_id).update(
