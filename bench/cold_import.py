@@ -66,7 +66,7 @@ def lambda_environment() -> dict[str, str]:
     from billing.settings import Settings
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "LAMBDA_", "AWS_"))}
-    env |= {f.upper(): f"x-{f}" for f in Settings.__dataclass_fields__}
+    env |= {name: f"x-{name.lower()}" for name in Settings.variables()}
     env |= {
         "PYTHONPATH": str(FUNCTIONS),
         "PYTHONDONTWRITEBYTECODE": "1",

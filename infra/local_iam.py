@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from infra.template import Tag, resources_of_type, shared_template
+from infra.template import Tag, every_function_variable, resources_of_type, shared_template
 
 CURRENT: ContextVar[str | None] = ContextVar("local_iam_function", default=None)
 REFUSED: list[str] = []  # every request refused in this process, for the suite's last word
@@ -116,12 +116,24 @@ def grants(function: str) -> tuple[Grant, ...]:
     return tuple(found)
 
 
+_variables: tuple[int, dict[str, Any]] = (0, {})
+
+
+def template_variables() -> dict[str, Any]:
+    """Every function's variables (infra.template.every_function_variable), worked out once per
+    template version: each checked request looks here."""
+    global _variables
+    template = shared_template()
+    if _variables[0] != id(template):
+        _variables = (id(template), every_function_variable(template))
+    return _variables[1]
+
+
 def logical_names() -> dict[str, str]:
     """Local physical name -> logical id, from the variables the functions get (`X_TABLE: !Ref X`), as
     the environment holds them now (a stack applied after the first check still maps)."""
     names: dict[str, str] = {}
-    variables = shared_template()["Globals"]["Function"]["Environment"]["Variables"]
-    for variable, value in variables.items():
+    for variable, value in template_variables().items():
         if isinstance(value, Tag) and value.name == "Ref" and os.environ.get(variable):
             names[os.environ[variable]] = str(value.value)
     return names

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from infra import local_iam
+from infra import local_env, local_iam
 from infra.template import ROOT, Tag, resources_of_type, shared_template
 
 REGION = "eu-north-1"
@@ -85,16 +85,21 @@ def function_resource(logical_id: str) -> dict[str, Any]:
 
 def handler_for(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
     """Import the function's handler named in template.yaml (module.attribute). While it runs, its
-    DynamoDB and S3 requests are checked against the function's policies (infra.local_iam)."""
+    AWS requests are checked against the function's policies (infra.local_iam), and the settings it
+    reads against its environment (infra.local_env)."""
     handler_path = function_resource(logical_id)["Properties"]["Handler"]
     module_name, attr = handler_path.rsplit(".", 1)
-    with lambda_output():  # the handler's Logger binds to the stream current at import
-        handler = getattr(importlib.import_module(module_name), attr)
     local_iam.install()
+    local_env.install()
+    # Imported as the function: what its module reads at import (its cold start) is its own.
+    # (The handler's Logger binds to the stream current at import.)
+    with lambda_output(), local_iam.as_function(logical_id):
+        handler = getattr(importlib.import_module(module_name), attr)
 
     @functools.wraps(handler)
     def as_function(event: dict[str, Any], context: Any) -> Any:
         with local_iam.as_function(logical_id):
+            local_env.cold_start_on_switch(logical_id)
             return handler(event, context)
 
     return as_function

@@ -26,7 +26,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.template import ROOT, Tag, load_template, parameter_default, resources_of_type
+from infra.template import (
+    ROOT,
+    Tag,
+    every_function_variable,
+    load_template,
+    parameter_default,
+    resources_of_type,
+)
 
 STATE_DIR = ROOT / ".local"
 STATE_FILE = STATE_DIR / "stack.json"
@@ -173,8 +180,10 @@ def _physical_names(template: dict[str, Any]) -> dict[str, str]:
 
 
 def provision(state: StackState, template: dict[str, Any] | None = None) -> dict[str, str]:
-    """Create every table, bucket, queue and email identity in template.yaml; return the function
-    environment (Globals) resolved against what was created. Safe to call again."""
+    """Create every table, bucket, queue and email identity in template.yaml; return the functions'
+    environment (every variable any function is given) resolved against what was created. One process
+    runs every function here, so it holds them all; infra/local_env.py holds each handler to its own.
+    Safe to call again."""
     import boto3
 
     template = template or load_template()
@@ -268,7 +277,7 @@ def provision(state: StackState, template: dict[str, Any] | None = None) -> dict
         return None  # resolved by whoever serves it locally (the page and API base URLs)
 
     function_env: dict[str, str] = {}
-    for key, value in template["Globals"]["Function"]["Environment"]["Variables"].items():
+    for key, value in every_function_variable(template).items():
         resolved = resolve(value)
         if resolved is not None:
             function_env[key] = resolved

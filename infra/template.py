@@ -117,3 +117,23 @@ def queues_fed_by(template: dict[str, Any], handler: str) -> list[tuple[str, str
                 if queue in consumers:
                     fed.append((queue, consumers[queue]))
     return fed
+
+
+def function_environment(template: dict[str, Any], function: str) -> dict[str, Any]:
+    """The variables Lambda gives `function`: Globals' and its own Environment's (SAM merges the two,
+    the function's winning)."""
+    merged = dict(template["Globals"]["Function"]["Environment"]["Variables"])
+    resource = resources_of_type(template, "AWS::Serverless::Function")[function]
+    merged.update(((resource["Properties"].get("Environment") or {}).get("Variables")) or {})
+    return merged
+
+
+def every_function_variable(template: dict[str, Any]) -> dict[str, Any]:
+    """Each variable any function is given, with its value: one process on the local stack runs them all.
+    A name given two values by two functions is an error (the local stack could not set both)."""
+    merged: dict[str, Any] = {}
+    for function in resources_of_type(template, "AWS::Serverless::Function"):
+        for name, value in function_environment(template, function).items():
+            if merged.setdefault(name, value) != value:
+                raise ValueError(f"template.yaml gives {name} two values ({function}): name them apart")
+    return merged

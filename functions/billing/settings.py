@@ -1,67 +1,101 @@
-"""Configuration read once per process from the environment the template (or the local stack) sets.
+"""Configuration from the function's environment, which template.yaml sets per function.
 
 This is the only module that reads os.environ for business configuration; everything else receives
-a Settings. A missing variable fails fast at cold start with its name, not later mid-run.
+a value from `settings()`. Each function's Environment in template.yaml holds only the variables that
+function uses (its tables, queues, bucket, links), so a variable is read when first asked for, and
+one the function was not given is a ConfigError naming it, not a KeyError or a call to a table named
+"". The local stack runs every function in one process with every variable set, and holds each
+handler to its own list (infra/local_env.py), as AWS would.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from functools import cache
+from typing import overload
 
 
 class ConfigError(RuntimeError):
     """A required environment variable is missing or empty."""
 
 
-@dataclass(frozen=True)
+class Variable:
+    """One environment variable, read from the settings' environment when asked for: `PAGES_BUCKET`
+    for the attribute `pages_bucket`. A URL loses its trailing slash (links are joined with "/")."""
+
+    def __set_name__(self, owner: type, attribute: str) -> None:
+        self.name = attribute.upper()
+
+    @overload
+    def __get__(self, settings: None, owner: type) -> Variable: ...
+    @overload
+    def __get__(self, settings: Settings, owner: type) -> str: ...
+    def __get__(self, settings: Settings | None, owner: type) -> Variable | str:
+        if settings is None:
+            return self
+        value = settings.value(self.name)
+        return value.rstrip("/") if self.name.endswith("_URL") else value
+
+
 class Settings:
-    tenants_table: str
-    customers_table: str
-    usage_table: str
-    usage_ledger_table: str
-    api_keys_table: str
-    invoices_table: str
-    runs_table: str
-    counters_table: str
-    invoice_events_table: str
-    idempotency_table: str
-    autogiro_table: str
-    bank_payments_table: str
-    page_activity_table: str
-    pages_bucket: str
-    pages_base_url: str
-    api_base_url: str
-    invoice_queue_url: str
-    sender_email: str
-    stripe_events_table: str
-    stripe_refs_table: str
-    stripe_event_queue_url: str
-    outbox_table: str
-    money_audit_table: str
-    webhooks_table: str
-    webhook_queue_url: str
-    webhook_dlq_url: str
-    event_bus_name: str
-    price_changes_table: str
-    spend_alert_queue_url: str
-    engagement_table: str
+    """The variables any function may be given, each read on first use (see the module's docstring)."""
+
+    tenants_table = Variable()
+    customers_table = Variable()
+    usage_table = Variable()
+    usage_ledger_table = Variable()
+    api_keys_table = Variable()
+    invoices_table = Variable()
+    runs_table = Variable()
+    counters_table = Variable()
+    invoice_events_table = Variable()
+    idempotency_table = Variable()
+    autogiro_table = Variable()
+    bank_payments_table = Variable()
+    page_activity_table = Variable()
+    pages_bucket = Variable()
+    pages_base_url = Variable()
+    api_base_url = Variable()
+    invoice_queue_url = Variable()
+    sender_email = Variable()
+    stripe_events_table = Variable()
+    stripe_refs_table = Variable()
+    stripe_event_queue_url = Variable()
+    outbox_table = Variable()
+    money_audit_table = Variable()
+    webhooks_table = Variable()
+    webhook_queue_url = Variable()
+    webhook_dlq_url = Variable()
+    event_bus_name = Variable()
+    price_changes_table = Variable()
+    spend_alert_queue_url = Variable()
+    engagement_table = Variable()
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        values: dict[str, str] = {}
-        missing = []
-        for f in fields(cls):
-            value = env.get(f.name.upper(), "").strip()
-            if not value:
-                missing.append(f.name.upper())
-            values[f.name] = value.rstrip("/") if f.name.endswith("_url") else value
-        if missing:
-            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
-        return cls(**values)
+        return cls(os.environ if environ is None else environ)
+
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """Every variable's name, as template.yaml spells it."""
+        return tuple(v.name for v in vars(cls).values() if isinstance(v, Variable))
+
+    def get(self, name: str) -> str | None:
+        """The variable's value, or None where this function was not given it."""
+        return self._environ.get(name, "").strip() or None
+
+    def value(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise ConfigError(
+                f"missing environment variable {name} (template.yaml sets it in the Environment of each "
+                "function that uses it)"
+            )
+        return value
 
 
 def stripe_api_base(environ: Mapping[str, str] | None = None) -> str | None:
@@ -88,7 +122,7 @@ def usage_transaction_items(environ: Mapping[str, str] | None = None) -> int:
 
 @cache
 def settings() -> Settings:
-    """The process's settings, read on first use (a Lambda cold start)."""
+    """The process's settings: the function's own environment, each variable read when asked for."""
     return Settings.from_env()
 
 

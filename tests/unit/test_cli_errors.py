@@ -36,7 +36,7 @@ def test_a_command_without_the_stacks_environment_prints_one_line(argv: list[str
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert line.startswith("error: missing environment variables:") and "local_stack env" in line
+    assert line.startswith("error: missing environment variable ") and "local_stack env" in line
 
 
 def test_an_unexpected_failure_is_one_line_with_its_type(

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from billing.adapters.dynamo.models import MODELS_BY_TABLE_SETTING
-from infra.template import Tag, load_template, resources_of_type
+from infra.template import Tag, every_function_variable, load_template, resources_of_type
 
 TEMPLATE = load_template()
 TABLES = resources_of_type(TEMPLATE, "AWS::DynamoDB::Table")
-ENV = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+ENV = every_function_variable(TEMPLATE)
 
 
 def _logical_table(setting: str) -> str:

@@ -79,10 +79,14 @@ MODELS_BY_TABLE_SETTING: dict[str, type[Model]] = {
 
 
 def bind(settings: Settings) -> None:
-    """Point every model at its table. Call once per process, before the first request."""
+    """Point every model whose table this function was given at it. Call once per process, before the
+    first request. A model of a table the function's environment does not name stays unbound, and its
+    first request is a ConfigError naming the variable (base.TableModel)."""
     for setting, model in MODELS_BY_TABLE_SETTING.items():
-        name = getattr(settings, setting)
-        if model.Meta.table_name != name:
+        variable = setting.upper()
+        name = settings.get(variable)
+        model.Meta.variable = variable  # type: ignore[attr-defined]
+        if name is not None and model.Meta.table_name != name:
             model.Meta.table_name = name
             # PynamoDB caches a connection bound to the old name on the class.
             model._connection = None

@@ -9,11 +9,14 @@ import zlib
 from typing import Any, TypeVar
 
 from pynamodb.attributes import Attribute, UnicodeAttribute
+from pynamodb.connection.table import TableConnection
 from pynamodb.constants import BINARY, STRING
 from pynamodb.indexes import GlobalSecondaryIndex, Projection
 from pynamodb.models import MetaModel, Model
 
-UNBOUND = "unbound"  # bind() sets the real name; using a model before that fails loudly
+from billing.settings import ConfigError
+
+UNBOUND = "unbound"  # bind() sets the real name; a request before that is a ConfigError
 
 _M = TypeVar("_M", bound=Model)
 
@@ -30,6 +33,20 @@ class _TableMeta(MetaModel):
 
 class TableModel(Model, metaclass=_TableMeta):
     """The model of one table of template.yaml (MODELS_BY_TABLE_SETTING names which)."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # Every request (the model's and its indexes') comes through here: a table this function's
+        # environment does not name is refused with the variable's name, before any call to AWS.
+        if cls.Meta.table_name == UNBOUND:
+            variable = getattr(cls.Meta, "variable", None)
+            if variable is None:
+                raise ConfigError(f"{cls.__name__} is used before its tables are bound (wiring.bind_tables)")
+            raise ConfigError(
+                f"missing environment variable {variable}, {cls.__name__}'s table (template.yaml sets it "
+                "in the Environment of each function whose policies grant that table)"
+            )
+        return super()._get_connection()
 
 
 class TenantItems(TableModel):
