@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from billing.adapters.dunning_page import RATES_FILE
@@ -109,11 +110,15 @@ def rates_with_test_half_years() -> ReferenceRates:
 
 @contextmanager
 def patched_rates() -> Iterator[ReferenceRates]:
+    """The reminders job with the test's rates: the one built now, and any built while patched (a
+    cold start, as `make test-env` makes at each switch of function, builds it again)."""
+    rates = rates_with_test_half_years()
     job = send_reminders()
     original = job.rates
-    job.rates = rates_with_test_half_years()
+    job.rates = rates
     try:
-        yield job.rates
+        with mock.patch("billing.adapters.dunning_page.load_reference_rates", return_value=rates):
+            yield rates
     finally:
         job.rates = original
 

@@ -57,6 +57,17 @@ def customer_today(clock: Clock, account: CustomerAccount) -> date:
     return local_date(clock.now(), ZoneInfo(account.customer.timezone))
 
 
+def invoice_parties(
+    tenants: TenantDirectory, customers: CustomerDirectory, stored: StoredInvoice
+) -> tuple[TenantAccount, CustomerAccount]:
+    """The tenant and the customer of a stored invoice; a customer gone since is a PermanentError."""
+    tenant = tenants.get(stored.tenant_id)
+    account = customers.get(stored.tenant_id, stored.invoice.customer_id)
+    if account is None:
+        raise PermanentError("the invoice's customer is gone", field="customer_id")
+    return tenant, account
+
+
 @dataclass(kw_only=True, eq=False)
 class InvoicePages:
     tenants: TenantDirectory
@@ -68,11 +79,7 @@ class InvoicePages:
     usage: UsageReader | None = None
 
     def load(self, stored: StoredInvoice) -> tuple[TenantAccount, CustomerAccount]:
-        tenant = self.tenants.get(stored.tenant_id)
-        account = self.customers.get(stored.tenant_id, stored.invoice.customer_id)
-        if account is None:
-            raise PermanentError("the invoice's customer is gone", field="customer_id")
-        return tenant, account
+        return invoice_parties(self.tenants, self.customers, stored)
 
     def render(
         self,

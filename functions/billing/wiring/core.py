@@ -221,7 +221,8 @@ def start_payment() -> StartPayment:
 
     return StartPayment(
         invoices=invoice_ledger(),
-        pages=invoice_pages(),
+        tenants=tenant_directory(),
+        customers=customer_directory(),
         records=stripe_records(),
         gateways=stripe_gateway,
         clock=SystemClock(),

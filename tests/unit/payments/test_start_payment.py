@@ -28,7 +28,8 @@ def _world() -> tuple[World, StartPayment, FakeGateway, FakeStripeRecords, Store
     gateway, records = FakeGateway(), FakeStripeRecords()
     start = StartPayment(
         invoices=world.ledger,
-        pages=world.pages,
+        tenants=world.pages.tenants,
+        customers=world.pages.customers,
         records=records,
         gateways=lambda tenant_id: gateway,
         clock=world.clock,
@@ -90,8 +91,7 @@ def test_nothing_to_pay_no_card_payments_and_an_unknown_link_are_refused_by_name
     world.ledger.invoices[(TENANT, stored.invoice_id)] = stored
     tenant = world.pages.tenants.get(TENANT)
     off = replace(tenant, page={**tenant.page, "payments": {"enabled": False}})
-    world.pages = replace(world.pages, tenants=FakeTenants({TENANT: off}))
-    start = replace(start, pages=world.pages)
+    start = replace(start, tenants=FakeTenants({TENANT: off}))
     with pytest.raises(PaymentsDisabled) as disabled:
         start.pay(stored.page_token)
     assert disabled.value.field == "payments"

@@ -14,16 +14,18 @@ from billing.domain.payments import (
     CheckoutSession,
 )
 from billing.services.errors import PermanentError
-from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
+from billing.services.invoice_pages import InvoiceNotFound, invoice_parties
 from billing.services.payments.mandates import mandate_from_record
 from billing.services.payments.ports import GatewayFor, SessionRequest, StripeRecords
 from billing.services.payments.settings import SESSION_REUSE, PaymentSettings
 from billing.services.ports import (
     Clock,
     CustomerAccount,
+    CustomerDirectory,
     StoredInvoice,
     StoredInvoices,
     TenantAccount,
+    TenantDirectory,
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -42,7 +44,10 @@ class PaymentsDisabled(PermanentError):
 @dataclass(kw_only=True, eq=False)
 class StartPayment:
     invoices: StoredInvoices
-    pages: InvoicePages
+    # The invoice's tenant and customer; the payment never renders or publishes the page (the
+    # webhook's settlement does), so the payments API is given no bucket.
+    tenants: TenantDirectory
+    customers: CustomerDirectory
     records: StripeRecords
     gateways: GatewayFor
     clock: Clock
@@ -63,7 +68,7 @@ class StartPayment:
         stored = self.invoices.by_page_token(token)
         if stored is None:
             raise InvoiceNotFound("no invoice has this link", field="token")
-        tenant, account = self.pages.load(stored)
+        tenant, account = invoice_parties(self.tenants, self.customers, stored)
         settings = PaymentSettings.from_page(tenant.page)
         if not settings.enabled:
             raise PaymentsDisabled("this merchant does not take card payments", field="payments")
