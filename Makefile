@@ -13,7 +13,7 @@ DEMO_CUSTOMERS ?= 60
 # about four CPU-seconds each. Some machines set PYTHONDONTWRITEBYTECODE; the tests undo it.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help install system-deps demo test fuzz test-env test-unit test-integration test-e2e lint layer layer-check \
+.PHONY: help install system-deps demo test fuzz test-unit test-integration test-e2e lint layer layer-check \
         bench stack-start stack-stop build deploy clean
 
 help:
@@ -22,7 +22,6 @@ help:
 	@echo "make lint    ruff, mypy, cfn-lint, import contracts, layer lock check"
 	@echo "make bench   benchmarks: figures and ratios"
 	@echo "make fuzz    the route fuzzes, chaos and concurrent-ingestion tests at the issues' full counts"
-	@echo "make test-env  integration and browser tests with a cold start at each switch of function"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,12 +71,6 @@ FUZZ_FILES := tests/integration/test_fuzz_routes.py tests/integration/test_publi
               tests/integration/test_chaos.py tests/integration/test_usage_ingestion.py
 fuzz: install system-deps
 	MERCHANT_FUZZ_PER_ROUTE=2000 $(BIN)/python -m pytest $(FUZZ_FILES) -q -n $(TEST_WORKERS) --dist loadfile --timeout=0
-
-# The integration and browser tests with a cold start at every switch of function (infra/local_env.py):
-# each function builds its own use cases and reads its own settings, held to its Environment.
-test-env: install system-deps
-	LOCAL_COLD_STARTS=1 FUZZ_REQUESTS=$(FUZZ_REQUESTS) CHAOS_TRIALS=$(CHAOS_TRIALS) INGESTION_EVENTS=$(INGESTION_EVENTS) \
-	  $(BIN)/python -m pytest tests/integration tests/e2e -q -n $(TEST_WORKERS) --dist loadfile --timeout=0
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit -q

@@ -6,10 +6,11 @@ fail with a ConfigError on AWS.
 
 A read the function was not given is recorded in infra.local_iam.REFUSED (a test with one fails; so
 does `make demo`) and raised as the ConfigError AWS would raise. Reads outside a handler (the CLI, a
-test's own setup) are not checked. A value read once and kept (a use case the wiring caches) is checked
-when it is first read, by whichever function reads it first; the tables, queues and bucket a function
-uses are held to its environment on every request besides (tests/unit/test_function_environment.py:
-a function given a resource's variable is granted it, and the other way round).
+test's own setup) are not checked. Each switch from one function to another is a cold start
+(`cold_start_on_switch`), so what a use case reads once and keeps is read again by each function that
+builds it. The tables, queues and bucket a function uses are held to its environment on every request
+besides: IAM's check allows only what its policies grant, and a function is given the variable of
+each resource granted to it and no other (tests/unit/test_function_environment.py).
 """
 
 from __future__ import annotations
@@ -61,13 +62,13 @@ def install() -> None:
 
 
 def cold_start_on_switch(function: str) -> None:
-    """With LOCAL_COLD_STARTS=1, forget every use case and store the wiring built (and the settings)
-    whenever a handler of another function runs than the last: each function then builds, and reads,
-    its own, as in its own Lambda container. Then a value read once and kept by a use case is read
-    again by each function that uses it, and held to that function's environment. Off by default: it
-    rebuilds on every switch, which the suite's many switches make slow; `make test-env` runs the
-    integration tests with it."""
-    if os.environ.get("LOCAL_COLD_STARTS") != "1":
+    """Forget every use case and store the wiring built (and the settings) whenever a handler of another
+    function runs than the last: each function then builds, and reads, its own, as in its own Lambda
+    container, and a value a use case reads once and keeps is held to each function's environment
+    that uses it. It found the payments API building the page publisher, and so reading a bucket it is
+    not given. A test that swaps a part of a built use case must also swap what builds it (the dunning
+    tests' rates do). Off with the check (LOCAL_IAM=off), or alone with LOCAL_COLD_STARTS=0."""
+    if os.environ.get("LOCAL_COLD_STARTS") == "0" or os.environ.get("LOCAL_IAM") == "off":
         return
     with _switch:
         if _last_function == [function]:

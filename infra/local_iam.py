@@ -116,7 +116,7 @@ def grants(function: str) -> tuple[Grant, ...]:
     return tuple(found)
 
 
-_variables: tuple[int, dict[str, Any]] = (0, {})
+_variables: tuple[dict[str, Any] | None, dict[str, Any]] = (None, {})
 
 
 def template_variables() -> dict[str, Any]:
@@ -124,8 +124,8 @@ def template_variables() -> dict[str, Any]:
     template version: each checked request looks here."""
     global _variables
     template = shared_template()
-    if _variables[0] != id(template):
-        _variables = (id(template), every_function_variable(template))
+    if _variables[0] is not template:  # held, so a later template can never pass for it
+        _variables = (template, every_function_variable(template))
     return _variables[1]
 
 

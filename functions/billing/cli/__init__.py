@@ -90,7 +90,7 @@ def _one_line(error: Exception) -> str:
     if isinstance(error, ConfigError):
         return (
             f"{error} (this command needs the stack's environment: on the local stack, "
-            'eval "$(python -m infra.local_stack env)")'
+            'eval "$(python -m infra.local_stack env)"; on AWS, eval "$(python -m infra.stack_env STACK)")'
         )
     text = " ".join(str(error).split()) or "no details"
     return f"{type(error).__name__}: {text[:300]}"
