@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "0")))
     parser.add_argument("--keep-data", action="store_true", help="do not empty the local stack first")
     args = parser.parse_args(argv)
+    # The run's time is shown: functions stay warm between invocations, as Lambda keeps each function's
+    # container. The suite makes every switch of function a cold start (infra/local_env.py); the demo's
+    # requests are still held to each function's policies and settings.
+    os.environ.setdefault("LOCAL_COLD_STARTS", "0")
 
     try:
         stack = LocalStack.ensure()
