@@ -97,12 +97,10 @@ class DynamoDunningStore:
         `fields` may also set `status` and `open` (False removes the invoice from the open index).
         `events` go to the outbox in the same transaction, numbered after the invoice's last event.
         False when someone else changed the dunning state first (the caller reads again and decides)."""
-        item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
-        state = dict(item.state or {})
-        if state.get("dunning") != stored.state.get("dunning"):
+        read = _unchanged_since(stored, events)
+        if read is None:
             return False
-        if events and int(item.event_seq or 0) != events[0].seq - 1:
-            return False  # another change wrote an event since `stored` was read: decide again
+        item, state = read
         state["dunning"] = dunning
         actions: list[Any] = [InvoiceModel.state.set(state), InvoiceModel.version.add(1)]
         if "status" in fields:
@@ -157,12 +155,10 @@ class DynamoDunningStore:
         invoice since `stored` was read. Each child: invoice_id, number, ocr, page_token, amount,
         due_date and the Invoice document. The parent moves to the split bucket of the open index
         (the daily job closes it when every instalment is paid)."""
-        parent = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
-        state = dict(parent.state or {})
-        if state.get("dunning") != stored.state.get("dunning"):
+        read = _unchanged_since(stored, events)
+        if read is None:
             return False
-        if events and int(parent.event_seq or 0) != events[0].seq - 1:
-            return False  # another change wrote an event since `stored` was read: decide again
+        parent, state = read
         state["dunning"] = dunning
         actions: list[Any] = [
             InvoiceModel.state.set(state),
@@ -253,3 +249,18 @@ class DynamoDunningStore:
             ),
             "closing the split invoice",
         )
+
+
+def _unchanged_since(
+    stored: StoredInvoice, events: Sequence[OutboxEvent]
+) -> tuple[InvoiceModel, dict[str, Any]] | None:
+    """The invoice as stored now, and a copy of its state to change, if its dunning state is as
+    `stored` read it and no event was written since (the first of `events` numbers after its last);
+    None when another change came first, and the caller reads again and decides."""
+    item = InvoiceModel.get(stored.tenant_id, stored.invoice_id, consistent_read=True)
+    state = dict(item.state or {})
+    if state.get("dunning") != stored.state.get("dunning"):
+        return None
+    if events and int(item.event_seq or 0) != events[0].seq - 1:
+        return None
+    return item, state
