@@ -97,3 +97,16 @@ def test_a_setting_outside_the_function_s_environment_is_refused_and_named() -> 
     assert reason is not None and "SENDER_EMAIL" in reason and "template.yaml" in reason
     # And a variable it is given is not
     assert local_env.refusal(function, "WEBHOOKS_TABLE") is None
+
+
+def test_two_values_for_one_name_are_refused_by_name() -> None:
+    # Given a template in which two functions give one variable two values
+    template = load_template()
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    for name, value in (("StripeWebhookFunction", "one"), ("EmailFeedbackFunction", "two")):
+        functions[name]["Properties"].setdefault("Environment", {"Variables": {}})["Variables"]["X_NAME"] = (
+            value
+        )
+    # Then the local stack's one environment cannot be made, and says which name
+    with pytest.raises(ValueError, match="X_NAME"):
+        every_function_variable(template)
