@@ -33,7 +33,7 @@ def _pays_by_card(issued) -> None:
         "activated_at": now.isoformat(),
         "setup_ref": "seti_e2e",
     }
-    records.save_customer_record(issued.tenant_id, customer_id, record)
+    records.change_customer_record(issued.tenant_id, customer_id, lambda _: (record, None))
     records.update_invoice_record(
         issued.tenant_id,
         issued.stored.invoice_id,

@@ -19,6 +19,7 @@ from billing.services.payments.ports import ChargeRequest, SessionRequest
 class FakeStripeRecords:
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    customer_events: list[EventDraft | None] = field(default_factory=list)  # each saved change's event
 
     def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.invoices.get((tenant_id, invoice_id), {}))
@@ -41,10 +42,17 @@ class FakeStripeRecords:
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.customers.get((tenant_id, customer_id), {}))
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        self.customers[(tenant_id, customer_id)] = copy.deepcopy(record)
+    def change_customer_record(
+        self,
+        tenant_id: str,
+        customer_id: str,
+        change: Callable[[dict[str, Any]], tuple[dict[str, Any], EventDraft | None] | None],
+    ) -> tuple[dict[str, Any], EventDraft | None] | None:
+        changed = change(self.customer_record(tenant_id, customer_id))
+        if changed is not None:
+            self.customers[(tenant_id, customer_id)] = copy.deepcopy(changed[0])
+            self.customer_events.append(changed[1])
+        return changed
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
         return None

@@ -60,7 +60,9 @@ def _use_method(issued: Issued, payment_method: str) -> None:
     records = stripe_records()
     record = records.customer_record(issued.tenant_id, issued.stored.invoice.customer_id)
     record["mandate"] = {**record["mandate"], "payment_method_ref": payment_method}
-    records.save_customer_record(issued.tenant_id, issued.stored.invoice.customer_id, record)
+    records.change_customer_record(
+        issued.tenant_id, issued.stored.invoice.customer_id, lambda _: (record, None)
+    )
 
 
 @pytest.fixture
@@ -207,7 +209,7 @@ def test_a_mandate_revoked_at_the_bank_stops_automatic_payment(issued):
     customer_id = issued.stored.invoice.customer_id
     record = records.customer_record(issued.tenant_id, customer_id)
     record["mandate"] = {**record["mandate"], "mandate_ref": "mandate_revoked_0001"}
-    records.save_customer_record(issued.tenant_id, customer_id, record)
+    records.change_customer_record(issued.tenant_id, customer_id, lambda _: (record, None))
     # When the bank revokes it (mandate.updated, inactive), delivered twice
     mandate = {
         "id": "mandate_revoked_0001",

@@ -106,7 +106,7 @@ def test_erasing_a_customer_forgets_the_ids_of_its_saved_method(issued):
     customer_id = issued.stored.invoice.customer_id
     records = stripe_records()
     record = {"mandate": {"payment_method": "pm_erase123456", "mandate": "mandate_erase123456"}}
-    records.save_customer_record(issued.tenant_id, customer_id, record)
+    records.change_customer_record(issued.tenant_id, customer_id, lambda _: (record, None))
     assert records.find_customer(issued.tenant_id, "pm_erase123456") == customer_id
     # And one of its ids that, by now, names another customer
     put(issued.tenant_id, Owner.CUSTOMER, "someone-else", "mandate_erase123456")

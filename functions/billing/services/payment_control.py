@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import AutogiroNotice
@@ -34,6 +34,9 @@ from billing.services.ports import (
     StoredInvoice,
     StoredInvoices,
 )
+
+if TYPE_CHECKING:  # the payments package imports this module
+    from billing.services.payments.ports import CustomerChange
 
 # Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
 # but Bankgirot has not approved it yet; named here so reading a page's state loads no Autogiro code.
@@ -88,12 +91,9 @@ class CardMandates(Protocol):
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        """Store the customer's Stripe record; `event` (mandate.approved or mandate.cancelled) is
-        numbered on the customer's stream and written in the same transaction."""
-        ...
+    def change_customer_record(
+        self, tenant_id: str, customer_id: str, change: CustomerChange
+    ) -> tuple[dict[str, Any], EventDraft | None] | None: ...
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]: ...
 
@@ -107,12 +107,13 @@ def stop_card_autopay(
 ) -> None:
     """The customer's card mandate stops (stopped here, or replaced by Autogiro) and this invoice is
     no longer charged."""
-    record = dict(cards.customer_record(tenant_id, customer_id))
-    mandate = record.get("mandate")
-    if isinstance(mandate, Mapping) and mandate.get("status") != MandateStatus.INACTIVE.value:
-        # Inactive is final (billing.domain.payments.advance_mandate): never charged again. Saved
-        # only when it was not inactive yet, so a repeated stop reports no second mandate.cancelled.
-        record["mandate"] = {**mandate, "status": MandateStatus.INACTIVE.value}
+
+    def stop(record: dict[str, Any]) -> tuple[dict[str, Any], EventDraft | None] | None:
+        mandate = record.get("mandate")
+        if not isinstance(mandate, Mapping) or mandate.get("status") == MandateStatus.INACTIVE.value:
+            # Inactive is final (billing.domain.payments.advance_mandate): never charged again. Saved
+            # only when it was not inactive yet, so a repeated stop reports no second mandate.cancelled.
+            return None
         stopped = mandate_cancelled_draft(
             customer_id,
             method="card",
@@ -123,7 +124,9 @@ def stop_card_autopay(
             reason=None,
             now=now,
         )
-        cards.save_customer_record(tenant_id, customer_id, record, stopped)
+        return {**record, "mandate": {**mandate, "status": MandateStatus.INACTIVE.value}}, stopped
+
+    cards.change_customer_record(tenant_id, customer_id, stop)
     cards.update_invoice_record(
         tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()}
     )

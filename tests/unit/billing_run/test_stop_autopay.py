@@ -30,12 +30,13 @@ class FakeCardMandates:
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return dict(self.customers.get((tenant_id, customer_id), {}))
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        self.customers[(tenant_id, customer_id)] = dict(record)
-        if event is not None:
-            self.events.append(event)
+    def change_customer_record(self, tenant_id: str, customer_id: str, change: Any) -> Any:
+        changed = change(self.customer_record(tenant_id, customer_id))
+        if changed is not None:
+            self.customers[(tenant_id, customer_id)] = dict(changed[0])
+            if changed[1] is not None:
+                self.events.append(changed[1])
+        return changed
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]:
         stored = self.ledger.invoices[(tenant_id, invoice_id)]

@@ -13,7 +13,6 @@ import pytest
 
 from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
 from billing.domain.invoice import Invoice, Party
-from billing.domain.merchant_events import EventDraft
 from billing.services.outbox.catalog import MandateChanged
 from billing.services.payment_method_change import ChangePaymentMethod
 from billing.services.ports import AuditEvent, StoredInvoice
@@ -49,11 +48,12 @@ class World:
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return dict(self.card)
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        self.card = dict(record)
-        self.streams.commit(tenant_id, customer_id, event)  # with the record, as the adapter does
+    def change_customer_record(self, tenant_id: str, customer_id: str, change: Any) -> Any:
+        changed = change(self.customer_record(tenant_id, customer_id))
+        if changed is not None:
+            self.card = dict(changed[0])
+            self.streams.commit(tenant_id, customer_id, changed[1])  # with the record, as the adapter does
+        return changed
 
     def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]:
         self.invoice_record = change(self.invoice_record)

@@ -5,8 +5,10 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from billing.services.errors import RetryableError
 
@@ -33,9 +35,54 @@ def written(write: Callable[[], object], failing: str | None = None) -> bool:
 
 
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    """Each item's code in a cancelled transaction, in the transaction's order: None for an item that
-    did not cancel it (PynamoDB reads DynamoDB's "None" as no reason)."""
+    """Each item's code in a cancelled transaction, in the order the request listed them: None for an
+    item that did not cancel it (PynamoDB reads DynamoDB's "None" as no reason). That order is not the
+    order the items were added in (see `Transaction`): for codes by place, use `codes_as_added`."""
     return [None if reason is None else reason.code for reason in exc.cancellation_reasons or []]
+
+
+# PynamoDB sends a transaction's items grouped by kind, whatever order they were added in
+# (pynamodb.connection.base.Connection.transact_write_items): condition checks, deletes, puts, updates.
+# DynamoDB answers a cancellation reason per item in the order sent.
+_SENT_ORDER = {"check": 0, "delete": 1, "put": 2, "update": 3}
+
+
+class Transaction(TransactWrite):
+    """A TransactWrite that remembers the order its items were added in, so that a cancellation's codes
+    can be read by the place the code gave each item (`codes_as_added`). A put added after an update is
+    sent before it: reading DynamoDB's reasons by the order of the `tx.` calls reads another item's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.added: list[str] = []
+
+    def condition_check(self, *args: Any, **kwargs: Any) -> None:
+        self.added.append("check")
+        super().condition_check(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> None:
+        self.added.append("delete")
+        super().delete(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.added.append("put")
+        super().save(*args, **kwargs)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.added.append("update")
+        super().update(*args, **kwargs)
+
+
+def codes_as_added(exc: TransactWriteError, tx: Transaction) -> list[str | None]:
+    """Each item's code in a cancelled transaction, in the order the items were added to `tx`."""
+    codes = cancellation_codes(exc)
+    if len(codes) != len(tx.added):
+        return codes  # not this transaction's answer (none given): no place to read
+    sent = sorted(range(len(tx.added)), key=lambda i: (_SENT_ORDER[tx.added[i]], i))
+    placed: list[str | None] = [None] * len(codes)
+    for position, index in enumerate(sent):
+        placed[index] = codes[position]
+    return placed
 
 
 def cancelled_by(exc: TransactWriteError) -> set[str]:

@@ -17,9 +17,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import cancellation_codes, written
+from billing.adapters.dynamo.conditions import Transaction, codes_as_added, written
 from billing.adapters.dynamo.models import CustomerModel
 from billing.adapters.dynamo.outbox import add_event
 from billing.adapters.dynamo.stores import connection
@@ -72,7 +71,7 @@ def update_customer_with_event(
         if seq is None:
             return False
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction(connection=connection()) as tx:
                 tx.update(
                     CustomerModel(tenant_id, customer_id),
                     actions=[*actions, CustomerModel.event_seq.set(seq + 1)],
@@ -80,7 +79,7 @@ def update_customer_with_event(
                 )
                 add_event(tx, on_customer(draft, tenant_id, customer_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            found = cancellation_codes(exc)
+            found = codes_as_added(exc, tx)
             if not found or set(found) - {"ConditionalCheckFailed", "TransactionConflict", "None", None}:
                 raise RetryableError(f"{what} failed: {exc}") from exc
             if found[0] == "ConditionalCheckFailed" and customer_seq(tenant_id, customer_id) == seq:
@@ -108,7 +107,7 @@ def update_with_customer_event(
             # No customer item (erased): nobody to report to, and an update would create a stub.
             return _update(item, actions, condition)
         try:
-            with TransactWrite(connection=connection()) as tx:
+            with Transaction(connection=connection()) as tx:
                 tx.update(item, actions=actions, condition=condition)
                 tx.update(
                     CustomerModel(tenant_id, customer_id),
@@ -117,7 +116,7 @@ def update_with_customer_event(
                 )
                 add_event(tx, on_customer(draft, tenant_id, customer_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            found = cancellation_codes(exc)
+            found = codes_as_added(exc, tx)
             if not found or set(found) - {"ConditionalCheckFailed", "TransactionConflict", "None", None}:
                 raise RetryableError(f"{what} failed: {exc}") from exc
             if found[0] == "ConditionalCheckFailed":

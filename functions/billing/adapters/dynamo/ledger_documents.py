@@ -18,7 +18,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import cancellation_codes
+from billing.adapters.dynamo.conditions import Transaction, codes_as_added
 from billing.adapters.dynamo.invoice_reads import DynamoInvoiceReads
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.outbox import add_event
@@ -219,7 +219,7 @@ class DynamoLedgerDocuments:
                 current = 0
             item = item_for(current + 1)
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with Transaction(connection=connection()) as tx:
                     tx.update(
                         CounterModel(counter_id),
                         actions=[CounterModel.value.set(current + 1)],
@@ -230,7 +230,7 @@ class DynamoLedgerDocuments:
                     tx.save(item, condition=InvoiceModel.invoice_id.does_not_exist())
                     effects(tx)
             except TransactWriteError as exc:
-                codes = cancellation_codes(exc)
+                codes = codes_as_added(exc, tx)
                 if any(c == "ConditionalCheckFailed" for c in codes[2:]) and not any(
                     c == "ConditionalCheckFailed" for c in codes[:2]
                 ):

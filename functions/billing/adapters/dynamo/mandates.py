@@ -14,18 +14,20 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from billing.adapters.dynamo.customer_events import update_customer_with_event
+from billing.adapters.dynamo.customer_events import ATTEMPTS, customer_seq, update_customer_with_event
 from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stripe_refs import Owner, indexed, owner_of, remember
 from billing.domain.merchant_events import EventDraft
 from billing.services.errors import PermanentError, RetryableError
+from billing.services.payments.ports import CustomerChange
 
 STATE_KEY = "stripe"
 
@@ -81,23 +83,45 @@ class DynamoStripeRecords:
             return {}
         return dict(item.stripe or {})
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        remember(tenant_id, Owner.CUSTOMER, customer_id, self.customer_record(tenant_id, customer_id), record)
-        try:
-            saved = update_customer_with_event(
-                tenant_id,
-                customer_id,
-                actions=[CustomerModel.stripe.set(record)],
-                condition=CustomerModel.customer_id.exists(),
-                draft=event,
-                what="saving the customer's mandate",
-            )
-        except UpdateError as exc:
-            raise RetryableError(f"saving the customer's mandate failed: {exc}") from exc
-        if not saved:
-            raise PermanentError(f"no customer {customer_id}", field="customer_id")
+    def change_customer_record(
+        self, tenant_id: str, customer_id: str, change: CustomerChange
+    ) -> tuple[dict[str, Any], EventDraft | None] | None:
+        """Apply `change` to the customer's Stripe record and store what it answers, with its event
+        (mandate.approved or mandate.cancelled) numbered on the customer's stream in the same
+        transaction; None when `change` answers None (nothing to change).
+
+        Stored only if the record is still the one `change` read: a Stripe event and a customer's click,
+        or two Stripe events for one customer on two processors (a new card's setup and the old card's
+        detachment arrive together), each read the record, and the later save must not put back what
+        the earlier one replaced. When it changed, it is read again and `change` decides again."""
+        for _ in range(ATTEMPTS):
+            before = self.customer_record(tenant_id, customer_id)
+            changed = change(copy.deepcopy(before))
+            if changed is None:
+                return None
+            record, event = changed
+            remember(tenant_id, Owner.CUSTOMER, customer_id, before, record)
+            # The stored JSON text compared with the record read: json.loads keeps its key order, so
+            # the same record serializes to the same text (another order only reads again).
+            unchanged = CustomerModel.stripe == before
+            if not before:
+                unchanged = unchanged | CustomerModel.stripe.does_not_exist()
+            try:
+                saved = update_customer_with_event(
+                    tenant_id,
+                    customer_id,
+                    actions=[CustomerModel.stripe.set(record)],
+                    condition=CustomerModel.customer_id.exists() & unchanged,
+                    draft=event,
+                    what="saving the customer's mandate",
+                )
+            except UpdateError as exc:
+                raise RetryableError(f"saving the customer's mandate failed: {exc}") from exc
+            if saved:
+                return record, event
+            if customer_seq(tenant_id, customer_id) is None:
+                raise PermanentError(f"no customer {customer_id}", field="customer_id")
+        raise RetryableError("saving the customer's mandate failed: too much contention")
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
         """The customer `reference` (a payment method, mandate or Stripe customer id) was saved for."""

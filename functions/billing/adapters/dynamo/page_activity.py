@@ -17,7 +17,7 @@ from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import cancellation_codes, written
+from billing.adapters.dynamo.conditions import Transaction, codes_as_added, written
 from billing.adapters.dynamo.guard import item_size_guard
 from billing.adapters.dynamo.models import InvoiceModel, PageActivityModel
 from billing.adapters.dynamo.outbox import add_event
@@ -95,7 +95,7 @@ def add_question(
             invoice_actions.append(InvoiceModel.event_seq.set(seq + 1))
             invoice_condition = invoice_condition & _seq_is(seq)
         try:
-            with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
+            with item_size_guard(f"invoice {key}"), Transaction(connection=_connection()) as tx:
                 tx.save(
                     PageActivityModel(
                         key,
@@ -117,7 +117,7 @@ def add_question(
                 if asked is not None:
                     add_event(tx, on_invoice(asked, tenant_id, invoice_id, seq + 1), datetime.now(UTC))
         except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
+            codes = codes_as_added(exc, tx)
             if not codes:
                 raise RetryableError(f"storing the question failed: {exc}") from exc
             if codes[0] == "ConditionalCheckFailed":
@@ -155,7 +155,7 @@ def record_offer_click(
     key = activity_key(tenant_id, invoice_id)
     for _ in range(ATTEMPTS):
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with Transaction(connection=_connection()) as tx:
                 _count_today(
                     tx, tenant_id, invoice_id, day, PageActivityModel.clicks, limits.offer_clicks_per_day
                 )
@@ -168,7 +168,7 @@ def record_offer_click(
                     ],
                 )
         except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
+            codes = codes_as_added(exc, tx)
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise LimitReached(
                     f"at most {limits.offer_clicks_per_day} offer clicks a day on one invoice",
@@ -312,7 +312,7 @@ def answer_question(request: QuestionAnswer) -> InvoiceModel:
             event = on_invoice(answered(not still_open), tenant_id, invoice_id, seq)
             actions.append(InvoiceModel.event_seq.set(seq))
         try:
-            with item_size_guard(f"invoice {key}"), TransactWrite(connection=_connection()) as tx:
+            with item_size_guard(f"invoice {key}"), Transaction(connection=_connection()) as tx:
                 tx.update(
                     InvoiceModel(tenant_id, invoice_id),
                     actions=actions,
@@ -333,7 +333,7 @@ def answer_question(request: QuestionAnswer) -> InvoiceModel:
                 if event is not None:
                     add_event(tx, event, datetime.now(UTC))
         except TransactWriteError as exc:
-            codes = cancellation_codes(exc)
+            codes = codes_as_added(exc, tx)
             if codes and set(codes) <= {"ConditionalCheckFailed", "TransactionConflict", None}:
                 continue
             raise RetryableError(f"storing the answer failed: {exc}") from exc

@@ -16,9 +16,8 @@ from datetime import date
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from billing.adapters.dynamo.conditions import cancellation_codes
+from billing.adapters.dynamo.conditions import Transaction, codes_as_added
 from billing.adapters.dynamo.customer_events import (
     customer_seq,
     on_customer,
@@ -150,7 +149,7 @@ class DynamoSubscriptionRecords:
                 customer_actions.append(CustomerModel.event_seq.set(seq + 1))
                 customer_condition = customer_condition & seq_is(seq)
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with Transaction(connection=connection()) as tx:
                     tx.update(
                         CounterModel(counter_id),
                         actions=[CounterModel.value.set(sequence)],
@@ -170,7 +169,7 @@ class DynamoSubscriptionRecords:
                     if issue.changed is not None:
                         add_event(tx, on_customer(issue.changed, tenant_id, customer_id, seq + 1), now)
             except TransactWriteError as exc:
-                codes = cancellation_codes(exc)
+                codes = codes_as_added(exc, tx)
                 if (
                     len(codes) >= 3
                     and codes[2] == "ConditionalCheckFailed"

@@ -82,6 +82,10 @@ GatewayFor = Callable[[str], PaymentGateway]  # tenant id -> that tenant's gatew
 StripeEventReader = Callable[[Mapping[str, Any]], DomainPaymentEvent]
 
 
+# The customer's Stripe record as read -> the record to store and its event, or None: nothing to change.
+CustomerChange = Callable[[dict[str, Any]], "tuple[dict[str, Any], EventDraft | None] | None"]
+
+
 class StripeRecords(Protocol):
     """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
 
@@ -97,11 +101,13 @@ class StripeRecords(Protocol):
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 
-    def save_customer_record(
-        self, tenant_id: str, customer_id: str, record: dict[str, Any], event: EventDraft | None = None
-    ) -> None:
-        """Store the customer's Stripe record; `event` (mandate.approved or mandate.cancelled) is
-        numbered on the customer's stream and written in the same transaction."""
+    def change_customer_record(
+        self, tenant_id: str, customer_id: str, change: CustomerChange
+    ) -> tuple[dict[str, Any], EventDraft | None] | None:
+        """Apply `change` to the customer's Stripe record and store what it answers, with its event
+        (mandate.approved or mandate.cancelled) numbered on the customer's stream in the same
+        transaction, only if the record is still the one `change` read (else it is read again and
+        `change` decides again); None when `change` answers None."""
         ...
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None: ...

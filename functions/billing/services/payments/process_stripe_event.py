@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from billing.domain.credit import credit_note
 from billing.domain.invoice import CREDIT_NOTE
-from billing.domain.merchant_events import card_mandate_draft
+from billing.domain.merchant_events import EventDraft, card_mandate_draft
 from billing.domain.payments import (
     CollectorAction,
     DomainPaymentEvent,
@@ -18,6 +18,7 @@ from billing.domain.payments import (
     InvoicePayments,
     MandateActivated,
     MandateDetached,
+    MandateOutcome,
     MandateUpdated,
     PaymentDataError,
     PaymentFailed,
@@ -323,39 +324,44 @@ class ProcessStripeEvent:
             customer_id = self.records.find_customer(tenant_id, event.payment_method_ref)
         if customer_id is None:
             return EventOutcome("unknown_customer")
-        record = self.records.customer_record(tenant_id, customer_id)
-        outcome = apply_mandate_event(mandate_from_record(record), event)
-        if not outcome.changed or outcome.mandate is None:
+        now = self.clock.now()
+        applied: list[MandateOutcome] = []  # what `change` made of the record it was last given
+
+        def change(record: dict[str, Any]) -> tuple[dict[str, Any], EventDraft | None] | None:
+            outcome = apply_mandate_event(mandate_from_record(record), event)
+            applied[:] = [outcome]
+            if not outcome.changed or outcome.mandate is None:
+                return None
+            fallback = outcome.fallback.value if outcome.fallback else None
+            if isinstance(event, MandateActivated):
+                fallback = None
+            # What the merchant hears (mandate.approved / mandate.cancelled) is written with the record:
+            # a redelivered event finds the record changed already and reports nothing again.
+            merchant_event = card_mandate_draft(
+                customer_id,
+                mandate_from_record(record),
+                outcome.mandate,
+                invoice_id=event.invoice_id if isinstance(event, MandateActivated) else None,
+                by="stripe",
+                reason="detached" if isinstance(event, MandateDetached) else None,
+                now=now,
+            )
+            saved = {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback}
+            return saved, merchant_event
+
+        saved = self.records.change_customer_record(tenant_id, customer_id, change)
+        (outcome,) = applied
+        if saved is None or outcome.mandate is None:
             if isinstance(event, MandateActivated):
                 self._confirm_change(tenant_id, customer_id, event, None)  # a failed send goes now
             return EventOutcome("unchanged", customer_id=customer_id)
-        previous = (
-            self.method_change.previous_method(tenant_id, customer_id, "card")
-            if self.method_change is not None and isinstance(event, MandateActivated)
-            else None
-        )
-        fallback = outcome.fallback.value if outcome.fallback else None
+        fallback = saved[0]["fallback"]
         if isinstance(event, MandateActivated):
-            fallback = None
-        now = self.clock.now()
-        # What the merchant hears (mandate.approved / mandate.cancelled) is written with the record:
-        # a redelivered event finds the record changed already and reports nothing again.
-        merchant_event = card_mandate_draft(
-            customer_id,
-            mandate_from_record(record),
-            outcome.mandate,
-            invoice_id=event.invoice_id if isinstance(event, MandateActivated) else None,
-            by="stripe",
-            reason="detached" if isinstance(event, MandateDetached) else None,
-            now=now,
-        )
-        self.records.save_customer_record(
-            tenant_id,
-            customer_id,
-            {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback},
-            merchant_event,
-        )
-        if isinstance(event, MandateActivated):
+            previous = (
+                self.method_change.previous_method(tenant_id, customer_id, "card")
+                if self.method_change is not None
+                else None
+            )
             # Every open invoice of the customer will now be taken on its due date; the pages say so.
             for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):
                 self._mark_autopay(tenant_id, invoice_id, "active", now)
