@@ -94,6 +94,12 @@ def issue(env: Any, tenant_id: str, fake: FakeStripe, payments: dict[str, Any] |
     return Issued(env, tenant_id, stored, seeded["customers"][0].email, fake)
 
 
+@pytest.fixture
+def issued(local_env: Any, tenant_id: str, stripe_fake: FakeStripe) -> Issued:
+    """An invoice issued to a tenant that takes card payments, with the Stripe stand-in running."""
+    return issue(local_env, tenant_id, stripe_fake)
+
+
 def complete_checkout(url: str, method: str = "card") -> tuple[int, dict[str, str], str]:
     """What the customer's Pay click on the stand-in's hosted page does."""
     return request(

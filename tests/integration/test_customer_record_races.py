@@ -14,15 +14,11 @@ from billing.adapters.dynamo.models import CustomerModel
 from billing.domain.merchant_events import mandate_cancelled_draft
 from billing.wiring.core import stripe_records
 from tests.integration import stripe_support
-from tests.integration.stripe_support import Issued, issue
+from tests.integration.stripe_support import Issued
 
 pytestmark = pytest.mark.integration
-stripe_fake = stripe_support.stripe_fake  # the fixture
-
-
-@pytest.fixture
-def issued(local_env, tenant_id, stripe_fake) -> Issued:
-    return issue(local_env, tenant_id, stripe_fake)
+stripe_fake = stripe_support.stripe_fake  # the fixtures
+issued = stripe_support.issued
 
 
 def _seq(issued: Issued) -> int:

@@ -23,7 +23,6 @@ from tests.integration.helpers import emails_to
 from tests.integration.stripe_support import (
     Issued,
     event,
-    issue,
     payment_intent,
     post_event,
     request,
@@ -31,12 +30,8 @@ from tests.integration.stripe_support import (
 )
 
 pytestmark = pytest.mark.integration
-stripe_fake = stripe_support.stripe_fake  # the fixture
-
-
-@pytest.fixture
-def issued(local_env, tenant_id, stripe_fake) -> Issued:
-    return issue(local_env, tenant_id, stripe_fake)
+stripe_fake = stripe_support.stripe_fake  # the fixtures
+issued = stripe_support.issued
 
 
 def _mail(issued: Issued, word: str) -> list[dict]:

@@ -16,15 +16,11 @@ from billing.adapters.dynamo.stripe_refs import Owner, index_tenant, put, unmark
 from billing.cli import main as cli_main
 from billing.wiring.core import stripe_records
 from tests.integration import stripe_support
-from tests.integration.stripe_support import Issued, complete_checkout, issue, request
+from tests.integration.stripe_support import Issued, complete_checkout, request
 
 pytestmark = pytest.mark.integration
-stripe_fake = stripe_support.stripe_fake  # the fixture
-
-
-@pytest.fixture
-def issued(local_env, tenant_id, stripe_fake) -> Issued:
-    return issue(local_env, tenant_id, stripe_fake)
+stripe_fake = stripe_support.stripe_fake  # the fixtures
+issued = stripe_support.issued
 
 
 def _paid_through_checkout(issued: Issued) -> str:

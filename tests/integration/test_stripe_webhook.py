@@ -18,23 +18,18 @@ from tests.integration.stripe_support import (
     Issued,
     complete_checkout,
     event,
-    issue,
     payment_intent,
     post_event,
     request,
 )
 
 pytestmark = pytest.mark.integration
-stripe_fake = stripe_support.stripe_fake  # the fixture
+stripe_fake = stripe_support.stripe_fake  # the fixtures
+issued = stripe_support.issued
 
 
 def _receipts(issued: Issued) -> list[dict]:
     return [m for m in emails_to(issued.env.moto_url, issued.email) if "Kvitto" in m["subject"]]
-
-
-@pytest.fixture
-def issued(local_env, tenant_id, stripe_fake) -> Issued:
-    return issue(local_env, tenant_id, stripe_fake)
 
 
 def test_a_valid_signed_event_settles_the_invoice_and_answers_200(issued):

@@ -47,6 +47,14 @@ def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
 _SENT_ORDER = {"check": 0, "delete": 1, "put": 2, "update": 3}
 
 
+def _added_as(kind: str, add: Callable[..., None]) -> Callable[..., None]:
+    def adding(self: Transaction, *args: Any, **kwargs: Any) -> None:
+        self.added.append(kind)
+        add(self, *args, **kwargs)
+
+    return adding
+
+
 class Transaction(TransactWrite):
     """A TransactWrite that remembers the order its items were added in, so that a cancellation's codes
     can be read by the place the code gave each item (`codes_as_added`). A put added after an update is
@@ -56,21 +64,10 @@ class Transaction(TransactWrite):
         super().__init__(*args, **kwargs)
         self.added: list[str] = []
 
-    def condition_check(self, *args: Any, **kwargs: Any) -> None:
-        self.added.append("check")
-        super().condition_check(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> None:
-        self.added.append("delete")
-        super().delete(*args, **kwargs)
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.added.append("put")
-        super().save(*args, **kwargs)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self.added.append("update")
-        super().update(*args, **kwargs)
+    condition_check = _added_as("check", TransactWrite.condition_check)
+    delete = _added_as("delete", TransactWrite.delete)
+    save = _added_as("put", TransactWrite.save)
+    update = _added_as("update", TransactWrite.update)
 
 
 def codes_as_added(exc: TransactWriteError, tx: Transaction) -> list[str | None]:
