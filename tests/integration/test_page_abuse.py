@@ -51,14 +51,18 @@ def _item_bytes(tenant_id: str, invoice_id: str) -> int:
     return sum(len(name.encode()) + _size(value) for name, value in raw["Item"].items())
 
 
-def _ask(base: str, token: str, text: str) -> int:
-    status, _, _ = request(
+def _asked(base: str, token: str, text: str) -> tuple[int, str]:
+    status, _, body = request(
         f"{base}/v1/pages/{token}/questions",
         method="POST",
         data=urllib.parse.urlencode({"text": text}).encode(),
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
     )
-    return status
+    return status, body
+
+
+def _ask(base: str, token: str, text: str) -> int:
+    return _asked(base, token, text)[0]
 
 
 def _settled_by_stripe(issued: stripe_support.Issued) -> bool:
@@ -86,6 +90,10 @@ def test_194_distinct_long_questions_cannot_fill_the_invoice_and_it_stays_payabl
     per_day = DEFAULT_PAGE_LIMITS.questions_per_day
     assert statuses[:per_day] == [200] * per_day
     assert set(statuses[per_day:]) == {429}
+    # And the refusal names the day's limit, not the invoice's: each question carries its
+    # question.asked event, whose put DynamoDB lists before the counters (conditions.codes_as_added)
+    status, body = _asked(base, token, "one more")
+    assert status == 429 and "questions a day" in json.loads(body)["error"]
     # And the questions live in their own items: the invoice item grew by a few counters only
     grown = _item_bytes(tenant_id, issued.stored.invoice_id) - size_before
     assert grown < 400, grown
