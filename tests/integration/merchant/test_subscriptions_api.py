@@ -220,3 +220,68 @@ def test_cancel_at_period_end_and_requests_for_what_is_not_there(local_env, shop
                 idempotency_key=f"{who}{suffix}" if method == "POST" else None,
             )
             assert answer.status == 404 and answer.body["field"] == "customer_id", (who, suffix, answer.body)
+
+
+def test_an_upgrade_that_loses_the_race_for_its_number_takes_the_next(local_env, shop, monkeypatch):
+    # Given a customer billed by two runs, and another invoice taking the next number just after the
+    # upgrade reads the counter (a one-off invoice at the same moment)
+    from billing.adapters.dynamo.models import CounterModel
+
+    url = local_env.server.url
+    customer = _customer(url, shop, 5, "bas")
+    run_billing(shop.tenant_id, LAST_MONTH)
+    run_billing(shop.tenant_id, THIS_MONTH)
+    read = CounterModel.get
+    raced: list[str] = []
+
+    def read_then_lose(counter_id: str, *args, **kwargs):
+        item = read(counter_id, *args, **kwargs)
+        if not raced:
+            raced.append(counter_id)
+            CounterModel(counter_id).update(actions=[CounterModel.value.add(1)])
+        return item
+
+    monkeypatch.setattr(CounterModel, "get", read_then_lose)
+    # When the upgrade is made
+    upgraded = call(
+        url,
+        "POST",
+        f"/v1/customers/{customer}/subscription/change",
+        shop.key,
+        {"plan": "plus"},
+        idempotency_key="u",
+    )
+    # Then it lost the number once, read again and took the next: not a conflict with the subscription
+    assert raced and upgraded.status == 200, upgraded.body
+    assert upgraded.body["invoice"]["number"] == "NM-000004"
+    assert call(url, "GET", f"/v1/customers/{customer}/subscription", shop.key).body["plan"] == "plus"
+
+
+def test_an_upgrade_whose_subscription_changed_meanwhile_is_a_conflict(local_env, shop, monkeypatch):
+    # Given a customer billed by two runs, whose subscription another request changes just after the
+    # upgrade has read it
+    from billing.adapters.dynamo.models import CounterModel, CustomerModel
+
+    url = local_env.server.url
+    customer = _customer(url, shop, 6, "bas")
+    run_billing(shop.tenant_id, LAST_MONTH)
+    run_billing(shop.tenant_id, THIS_MONTH)
+    read = CounterModel.get
+
+    def read_after_a_change(counter_id: str, *args, **kwargs):
+        CustomerModel(shop.tenant_id, customer).update(actions=[CustomerModel.subscription_version.add(1)])
+        return read(counter_id, *args, **kwargs)
+
+    monkeypatch.setattr(CounterModel, "get", read_after_a_change)
+    # When the upgrade is made
+    upgraded = call(
+        url,
+        "POST",
+        f"/v1/customers/{customer}/subscription/change",
+        shop.key,
+        {"plan": "plus"},
+        idempotency_key="u",
+    )
+    # Then it is a conflict to read again, not a race retried until it gives up; nothing was issued
+    assert upgraded.status == 409, upgraded.body
+    assert len(_invoices(shop.tenant_id)) == 2
