@@ -7,9 +7,11 @@ fail its first request on AWS.
 What is checked: DynamoDB actions on tables and indexes (a transaction's items one by one, as IAM does:
 `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem`); S3 object and bucket actions on the
 pages bucket's keys; SQS sends to each queue; EventBridge events to each bus; Secrets Manager reads by
-secret name. Resources are compared by logical id (the local stack names each table after its logical
-id; a bucket, queue or bus maps back through the functions' environment). For any other service (SES)
-the function must hold the action, on whatever resource. Requests made outside a handler (a test
+secret name; SES sends on the identity of their From address (the address, or its domain), as the
+policies name it with the template's parameters put in. Resources are compared by logical id (the
+local stack names each table after its logical id; a bucket, queue or bus maps back through the
+functions' environment). For any other service the function must hold the action, on whatever
+resource. Requests made outside a handler (a test
 seeding data, the operator's CLI, the local queue poller standing in for Lambda's) are not checked:
 those are not a function's role.
 """
@@ -23,10 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import cache
 from typing import Any
 
-from infra.template import Tag, every_function_variable, resources_of_type, shared_template
+from infra.template import Tag, every_function_variable, parameter_default, resources_of_type, shared_template
 
 CURRENT: ContextVar[str | None] = ContextVar("local_iam_function", default=None)
 REFUSED: list[str] = []  # every request refused in this process, for the suite's last word
@@ -65,6 +68,7 @@ class Grant:
 
 
 LISTED = "\x00"  # between a bucket and the prefix a listing asks for
+IDENTITY = "ses:identity/"  # an SES identity as a policy names it, after the service ARN's prefix
 
 
 def _resource(value: Any) -> str:
@@ -77,6 +81,7 @@ def _resource(value: Any) -> str:
         return ref.partition(".")[0]
     if value.name == "Sub":
         text = value.value if isinstance(value.value, str) else value.value[0]
+        text = _substitute(text, {} if isinstance(value.value, str) else value.value[1])
         # "${Table.Arn}/index/*", a bucket's ARN spelled out ("arn:${AWS::Partition}:s3:::${Bucket}/i/*"),
         # or a service's ("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:x")
         match = re.fullmatch(r"\$\{(\w+)\.Arn\}(/.*)?", text) or re.fullmatch(
@@ -90,6 +95,40 @@ def _resource(value: Any) -> str:
         if match:
             return f"{match.group(1)}:{match.group(2)}"
     return repr(value)  # compared with nothing: only an action-only check can use its statement
+
+
+def _substitute(text: str, variables: dict[str, Any]) -> str:
+    """`text` with the template's parameters and the Sub's own variables put in, as the local stack
+    sets them (each parameter's default): an SES identity is named by the sender's address or domain."""
+    template = shared_template()
+    parameters = template.get("Parameters") or {}
+
+    def value_of(name: str) -> str | None:
+        if name in variables:
+            found = _evaluate(variables[name], parameters)
+            return found if isinstance(found, str) else None
+        if name in parameters:
+            return parameter_default(template, name)
+        return None  # a resource's attribute or a pseudo parameter: compared as written
+
+    return re.sub(r"\$\{([\w:.]+)\}", lambda m: value_of(m.group(1)) or m.group(0), text)
+
+
+def _evaluate(value: Any, parameters: dict[str, Any]) -> Any:
+    """The few intrinsic functions an identity is built with: Ref to a parameter, Split, Select."""
+    if not isinstance(value, Tag):
+        return value
+    if value.name == "Ref" and value.value in parameters:
+        return parameter_default(shared_template(), str(value.value))
+    if value.name == "Split":
+        separator, source = value.value
+        text = _evaluate(source, parameters)
+        return text.split(separator) if isinstance(text, str) else None
+    if value.name == "Select":
+        index, source = value.value
+        items = _evaluate(source, parameters)
+        return items[int(index)] if isinstance(items, list) and int(index) < len(items) else None
+    return None
 
 
 def _listed(value: Any) -> list[Any]:
@@ -195,6 +234,11 @@ def _other(prefix: str, operation: str, params: dict[str, Any]) -> Iterator[tupl
     elif prefix == "secretsmanager":
         name = str(params.get("SecretId") or "").split(":secret:", 1)[-1]
         yield f"secretsmanager:{operation}", f"secretsmanager:secret:{name}"
+    elif prefix == "ses" and operation in ("SendEmail", "SendRawEmail"):
+        # SES authorises a send on the identity of its From address: the address, or its domain
+        # (refusal tries both).
+        address = parseaddr(str(params.get("Source") or params.get("FromEmailAddress") or ""))[1]
+        yield f"ses:{operation}", f"{IDENTITY}{address}" if address else None
     else:
         yield f"{prefix}:{operation}", None
 
@@ -209,7 +253,10 @@ def refusal(function: str, service: str, operation: str, params: dict[str, Any])
     else:
         requests = _other(prefix, operation, params)
     for action, resource in requests:
-        if not any(grant.allows(action, resource) for grant in grants(function)):
+        candidates = [resource]
+        if resource is not None and resource.startswith(IDENTITY) and "@" in resource:
+            candidates.append(IDENTITY + resource.rpartition("@")[2])  # the domain's identity
+        if not any(grant.allows(action, c) for grant in grants(function) for c in candidates):
             shown = (resource or "any resource").replace(LISTED, " under the prefix ")
             return f"{function} is not allowed {action} on {shown!s} (template.yaml)"
     return None

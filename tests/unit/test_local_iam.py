@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from infra.local_iam import refusal
+from infra.template import load_template, parameter_default
 
 
 def _item(table: str) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def test_bucket_writes_follow_the_prefixes_each_function_holds() -> None:
     assert "s3:DeleteObjectVersion" in str(refusal("IssueInvoicesFunction", "s3", "DeleteObjects", deleted))
 
 
-def test_queues_buses_and_secrets_are_compared_by_name_and_ses_by_action(
+def test_queues_buses_secrets_and_ses_identities_are_compared_by_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("INVOICE_QUEUE_URL", "http://127.0.0.1:1/123456789012/billing-invoices")
@@ -88,6 +89,16 @@ def test_queues_buses_and_secrets_are_compared_by_name_and_ses_by_action(
     assert refusal("IssueInvoicesFunction", "secretsmanager", "GetSecretValue", stripe_key) is not None
     assert refusal("IssueInvoicesFunction", "sesv2", "SendEmail", {}) is None
     assert refusal("StartBillingRunFunction", "sesv2", "SendEmail", {}) is not None
+    # Email on the identity of its From address: the sender (SenderEmail), or another at its domain
+    sender = parameter_default(load_template(), "SenderEmail")
+    domain = sender.rpartition("@")[2]
+    assert refusal("IssueInvoicesFunction", "ses", "SendEmail", {"Source": sender}) is None
+    assert (
+        refusal("IssueInvoicesFunction", "ses", "SendEmail", {"Source": f"Norrsken <info@{domain}>"}) is None
+    )
+    assert "ses:identity/x@evil.example" in str(
+        refusal("IssueInvoicesFunction", "ses", "SendEmail", {"Source": "Norrsken <x@evil.example>"})
+    )
 
 
 def test_a_listing_is_held_to_the_prefix_its_condition_names() -> None:
