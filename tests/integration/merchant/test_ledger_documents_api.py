@@ -319,3 +319,27 @@ def test_a_business_reads_its_credit_note_excl_vat_and_the_cli_does_the_same(
     html = fetch(f"{url}/i/{stored.page_token}")[2]
     assert "Belopp exkl. moms" in html and "Den krediterar faktura NM-000001" in html
     assert "Det här krediteras" in html
+
+
+def test_a_one_off_that_loses_the_race_for_its_number_takes_the_next(local_env, shop, monkeypatch):
+    # Given a series with one invoice, and another taking the next number just after the next one-off
+    # reads the counter
+    url = local_env.server.url
+    customer = _customer(url, shop, 7, "bas")
+    assert _one_off(url, shop, customer, "o-first").body["invoice"]["number"] == "NM-000001"
+    read = CounterModel.get
+    raced: list[str] = []
+
+    def read_then_lose(counter_id: str, *args, **kwargs):
+        item = read(counter_id, *args, **kwargs)
+        if not raced:
+            raced.append(counter_id)
+            CounterModel(counter_id).update(actions=[CounterModel.value.add(1)])
+        return item
+
+    monkeypatch.setattr(CounterModel, "get", read_then_lose)
+    # When the one-off invoice is issued
+    issued = _one_off(url, shop, customer, "o-race")
+    # Then it read the counter again and took the next number: the race is not a conflict
+    assert raced and issued.status == 201, issued.body
+    assert issued.body["invoice"]["number"] == "NM-000003"
