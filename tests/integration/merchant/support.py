@@ -118,3 +118,22 @@ def invoke(
     )
     response: dict[str, Any] = lambda_handler(event, LambdaContext(function_name="merchant_api"))
     return response
+
+
+def lose_the_next_number(monkeypatch: Any) -> list[str]:
+    """Another document takes the next number of a series just after the next read of its counter
+    (once); the list names the counter once it has."""
+    from billing.adapters.dynamo.models import CounterModel
+
+    read = CounterModel.get
+    raced: list[str] = []
+
+    def read_then_lose(counter_id: str, *args: Any, **kwargs: Any) -> Any:
+        item = read(counter_id, *args, **kwargs)
+        if not raced:
+            raced.append(counter_id)
+            CounterModel(counter_id).update(actions=[CounterModel.value.add(1)])
+        return item
+
+    monkeypatch.setattr(CounterModel, "get", read_then_lose)
+    return raced

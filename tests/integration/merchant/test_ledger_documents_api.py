@@ -18,7 +18,7 @@ from billing.adapters.dynamo.ledger_documents import credit_note_counter_id
 from billing.adapters.dynamo.models import CounterModel, CustomerModel, InvoiceModel
 from tests.integration.dunning_support import pay
 from tests.integration.helpers import emails_to, fetch
-from tests.integration.merchant.support import call, customer_body, merchant
+from tests.integration.merchant.support import call, customer_body, lose_the_next_number, merchant
 from tests.integration.merchant.test_subscriptions_api import _customer
 
 pytestmark = pytest.mark.integration
@@ -327,17 +327,7 @@ def test_a_one_off_that_loses_the_race_for_its_number_takes_the_next(local_env, 
     url = local_env.server.url
     customer = _customer(url, shop, 7, "bas")
     assert _one_off(url, shop, customer, "o-first").body["invoice"]["number"] == "NM-000001"
-    read = CounterModel.get
-    raced: list[str] = []
-
-    def read_then_lose(counter_id: str, *args, **kwargs):
-        item = read(counter_id, *args, **kwargs)
-        if not raced:
-            raced.append(counter_id)
-            CounterModel(counter_id).update(actions=[CounterModel.value.add(1)])
-        return item
-
-    monkeypatch.setattr(CounterModel, "get", read_then_lose)
+    raced = lose_the_next_number(monkeypatch)
     # When the one-off invoice is issued
     issued = _one_off(url, shop, customer, "o-race")
     # Then it read the counter again and took the next number: the race is not a conflict

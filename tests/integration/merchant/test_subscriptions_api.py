@@ -11,7 +11,7 @@ import pytest
 
 from billing.adapters.dynamo.models import InvoiceModel
 from infra.local_run import run_billing
-from tests.integration.merchant.support import call, customer_body, merchant
+from tests.integration.merchant.support import call, customer_body, lose_the_next_number, merchant
 
 pytestmark = pytest.mark.integration
 
@@ -225,23 +225,11 @@ def test_cancel_at_period_end_and_requests_for_what_is_not_there(local_env, shop
 def test_an_upgrade_that_loses_the_race_for_its_number_takes_the_next(local_env, shop, monkeypatch):
     # Given a customer billed by two runs, and another invoice taking the next number just after the
     # upgrade reads the counter (a one-off invoice at the same moment)
-    from billing.adapters.dynamo.models import CounterModel
-
     url = local_env.server.url
     customer = _customer(url, shop, 5, "bas")
     run_billing(shop.tenant_id, LAST_MONTH)
     run_billing(shop.tenant_id, THIS_MONTH)
-    read = CounterModel.get
-    raced: list[str] = []
-
-    def read_then_lose(counter_id: str, *args, **kwargs):
-        item = read(counter_id, *args, **kwargs)
-        if not raced:
-            raced.append(counter_id)
-            CounterModel(counter_id).update(actions=[CounterModel.value.add(1)])
-        return item
-
-    monkeypatch.setattr(CounterModel, "get", read_then_lose)
+    raced = lose_the_next_number(monkeypatch)
     # When the upgrade is made
     upgraded = call(
         url,
