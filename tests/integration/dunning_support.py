@@ -111,7 +111,7 @@ def rates_with_test_half_years() -> ReferenceRates:
 @contextmanager
 def patched_rates() -> Iterator[ReferenceRates]:
     """The reminders job with the test's rates: the one built now, and any built while patched (a
-    cold start, as `make test-env` makes at each switch of function, builds it again)."""
+    cold start, as the local stack makes at each switch of function, builds it again)."""
     rates = rates_with_test_half_years()
     job = send_reminders()
     original = job.rates

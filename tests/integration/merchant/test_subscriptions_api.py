@@ -47,6 +47,25 @@ def _invoices(tenant_id: str) -> list[InvoiceModel]:
     return sorted(InvoiceModel.query(tenant_id), key=lambda i: i.sequence)
 
 
+def _billed_twice(url: str, shop, i: int, plan: str) -> str:
+    """A customer on `plan` since last month, billed by last month's run and this month's."""
+    customer = _customer(url, shop, i, plan)
+    run_billing(shop.tenant_id, LAST_MONTH)
+    run_billing(shop.tenant_id, THIS_MONTH)
+    return customer
+
+
+def _upgrade(url: str, shop, customer: str):
+    return call(
+        url,
+        "POST",
+        f"/v1/customers/{customer}/subscription/change",
+        shop.key,
+        {"plan": "plus"},
+        idempotency_key="u",
+    )
+
+
 def test_a_subscription_starts_is_read_and_billed_by_the_run(local_env, shop):
     url = local_env.server.url
     customer = _customer(url, shop, 1)
@@ -100,9 +119,7 @@ def test_a_start_is_checked_naming_the_field(local_env, shop, body, field, statu
 
 def test_an_upgrade_is_invoiced_now_prorated_with_its_page_and_a_downgrade_waits(local_env, shop):
     url = local_env.server.url
-    customer = _customer(url, shop, 3, "bas")
-    run_billing(shop.tenant_id, LAST_MONTH)
-    run_billing(shop.tenant_id, THIS_MONTH)
+    customer = _billed_twice(url, shop, 3, "bas")
     billed = _invoices(shop.tenant_id)
     assert len(billed) == 2
     change = f"/v1/customers/{customer}/subscription/change"
@@ -167,9 +184,7 @@ def test_an_upgrade_is_invoiced_now_prorated_with_its_page_and_a_downgrade_waits
 
 def test_cancel_now_credits_the_unused_days_on_the_next_invoice(local_env, shop):
     url = local_env.server.url
-    customer = _customer(url, shop, 4, "plus")
-    run_billing(shop.tenant_id, LAST_MONTH)
-    run_billing(shop.tenant_id, THIS_MONTH)
+    customer = _billed_twice(url, shop, 4, "plus")
     cancel = f"/v1/customers/{customer}/subscription/cancel"
     preview = call(url, "POST", cancel + "?preview=true", shop.key, {"at": "now"}, idempotency_key="p")
     assert preview.status == 200 and preview.body["subscription"]["end_date"] == TODAY.isoformat()
@@ -226,19 +241,10 @@ def test_an_upgrade_that_loses_the_race_for_its_number_takes_the_next(local_env,
     # Given a customer billed by two runs, and another invoice taking the next number just after the
     # upgrade reads the counter (a one-off invoice at the same moment)
     url = local_env.server.url
-    customer = _customer(url, shop, 5, "bas")
-    run_billing(shop.tenant_id, LAST_MONTH)
-    run_billing(shop.tenant_id, THIS_MONTH)
+    customer = _billed_twice(url, shop, 5, "bas")
     raced = lose_the_next_number(monkeypatch)
     # When the upgrade is made
-    upgraded = call(
-        url,
-        "POST",
-        f"/v1/customers/{customer}/subscription/change",
-        shop.key,
-        {"plan": "plus"},
-        idempotency_key="u",
-    )
+    upgraded = _upgrade(url, shop, customer)
     # Then it lost the number once, read again and took the next: not a conflict with the subscription
     assert raced and upgraded.status == 200, upgraded.body
     assert upgraded.body["invoice"]["number"] == "NM-000004"
@@ -251,9 +257,7 @@ def test_an_upgrade_whose_subscription_changed_meanwhile_is_a_conflict(local_env
     from billing.adapters.dynamo.models import CounterModel, CustomerModel
 
     url = local_env.server.url
-    customer = _customer(url, shop, 6, "bas")
-    run_billing(shop.tenant_id, LAST_MONTH)
-    run_billing(shop.tenant_id, THIS_MONTH)
+    customer = _billed_twice(url, shop, 6, "bas")
     read = CounterModel.get
 
     def read_after_a_change(counter_id: str, *args, **kwargs):
@@ -262,14 +266,7 @@ def test_an_upgrade_whose_subscription_changed_meanwhile_is_a_conflict(local_env
 
     monkeypatch.setattr(CounterModel, "get", read_after_a_change)
     # When the upgrade is made
-    upgraded = call(
-        url,
-        "POST",
-        f"/v1/customers/{customer}/subscription/change",
-        shop.key,
-        {"plan": "plus"},
-        idempotency_key="u",
-    )
+    upgraded = _upgrade(url, shop, customer)
     # Then it is a conflict to read again, not a race retried until it gives up; nothing was issued
     assert upgraded.status == 409, upgraded.body
     assert len(_invoices(shop.tenant_id)) == 2
