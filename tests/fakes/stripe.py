@@ -20,6 +20,10 @@ class FakeStripeRecords:
     invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customer_events: list[EventDraft | None] = field(default_factory=list)  # each saved change's event
+    open_invoices: dict[str, list[str]] = field(default_factory=dict)  # tenant -> unpaid, oldest due first
+    # Numbers a saved change's event on the customer's stream, as the adapter's transaction does
+    # (tests/unit/outbox/fakes.MemoryCustomerStreams.commit); None: the events are only listed.
+    commit: Callable[[str, str, EventDraft | None], object] | None = None
 
     def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.invoices.get((tenant_id, invoice_id), {}))
@@ -37,7 +41,7 @@ class FakeStripeRecords:
         return None
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
-        return []
+        return list(self.open_invoices.get(tenant_id, []))
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.customers.get((tenant_id, customer_id), {}))
@@ -52,10 +56,36 @@ class FakeStripeRecords:
         if changed is not None:
             self.customers[(tenant_id, customer_id)] = copy.deepcopy(changed[0])
             self.customer_events.append(changed[1])
+            if self.commit is not None:
+                self.commit(tenant_id, customer_id, changed[1])
         return changed
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
+        """The customer whose saved mandate names `reference` (its payment method or mandate)."""
+        for (tenant, customer_id), record in self.customers.items():
+            mandate = record.get("mandate") or {}
+            if tenant == tenant_id and reference in (
+                mandate.get("payment_method_ref"),
+                mandate.get("mandate_ref"),
+            ):
+                return customer_id
         return None
+
+
+@dataclass
+class FakePaymentEmails:
+    """`PaymentEmails`: what was sent, to which invoice's customer."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, invoice id, detail)
+
+    def send_action_required(self, stored: Any, tenant: Any, account: Any) -> None:
+        self.sent.append(("action_required", stored.invoice_id, ""))
+
+    def send_fallback(self, stored: Any, tenant: Any, account: Any, reason: str) -> None:
+        self.sent.append(("fallback", stored.invoice_id, reason))
+
+    def send_credit_note(self, stored: Any, tenant: Any, account: Any, number: str, amount: int) -> None:
+        self.sent.append(("credit_note", stored.invoice_id, number))
 
 
 @dataclass

@@ -165,3 +165,27 @@ def payment_intent(
         else {"code": "card_declined", "decline_code": "generic_decline"},
         "metadata": {"invoice_id": stored.invoice_id, "tenant_id": stored.tenant_id},
     }
+
+
+def processor_stops_after_its_commits(monkeypatch: Any, *, then: str = "acknowledge") -> list[str]:
+    """The Stripe event processor dies right after each commit, before it drives what follows: with
+    `then="acknowledge"` its message is gone anyway (what follows is left to the outbox's stream and
+    sweep alone); with `then="redeliver"` it fails once, as a process that died does, and the queue
+    delivers the event again. Returns the streams it left, one per drive skipped."""
+    from billing.services.errors import RetryableError
+    from billing.services.outbox import DriveOutbox
+    from infra import local_iam
+
+    original = DriveOutbox.stream
+    left: list[str] = []
+
+    def stream(self: DriveOutbox, tenant_id: str, name: str) -> int:
+        if local_iam.CURRENT.get() != "ProcessStripeEventsFunction" or (then == "redeliver" and left):
+            return original(self, tenant_id, name)
+        left.append(name)
+        if then == "redeliver":
+            raise RetryableError("the processor died after its commit")
+        return 0
+
+    monkeypatch.setattr(DriveOutbox, "stream", stream)
+    return left

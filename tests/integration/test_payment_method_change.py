@@ -70,3 +70,54 @@ def test_each_change_of_method_ends_the_old_one_and_is_confirmed_once(issued):
     actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
     assert actions.count("payment_method_changed") == 3
     assert actions.count("payment_method_change_confirmed") == 3
+
+
+def test_a_card_whose_processor_died_after_its_commit_still_ends_autogiro_and_is_confirmed_once(
+    issued, monkeypatch
+):
+    """What follows a new card mandate is its outbox event's effect: the processor that committed it
+    dies before doing any of it, and the outbox's own driver (DriveOutboxFunction, under its own
+    policies) ends Autogiro, marks the invoice and confirms the change, once, before the merchant is
+    told."""
+    from billing.domain.merchant_events import customer_stream
+    from billing.wiring.outbox import outbox_store
+    from infra import local_outbox
+
+    tenant_id, customer_id = issued.tenant_id, issued.stored.invoice.customer_id
+    # Given the customer pays by Autogiro
+    autogiro_url = f"{issued.env.server.url}/v1/pages/{issued.stored.page_token}/autogiro"
+    assert _post(autogiro_url, GOOD)[0] == 303
+    assert len(_confirmations(issued)) == 1
+    local_outbox.drain()
+    # When they choose card autopay, and the processor dies right after storing the new mandate
+    left = stripe_support.processor_stops_after_its_commits(monkeypatch)
+    mark = len(issued.fake.events)
+    location = request(issued.link("autopay-change"))[1]["Location"]
+    assert complete_checkout(location, "card")[0] == 303
+    # Then the card is stored and its event written, and nothing that follows it has happened yet
+    assert customer_stream(customer_id) in left
+    record = stripe_records().customer_record(tenant_id, customer_id)
+    assert record["mandate"]["status"] == "active"
+    (approved,) = [e for e in outbox_store().pending(tenant_id, customer_stream(customer_id))]
+    assert (approved.event_type, approved.pending) == ("mandate.approved", ("autopay", "merchant"))
+    assert approved.context["previous"] == "autogiro" and "context" not in approved.envelope()
+    mandates, _ = autogiro_store()
+    assert mandates.get(tenant_id, customer_id).status.value in ("pending", "sent", "approved")
+    assert len(_confirmations(issued)) == 1
+    # When the outbox's stream is read, as Lambda's poller does
+    local_outbox.drain()
+    # Then Autogiro is cancelled, the invoice will be charged by card, and one confirmation says so
+    assert mandates.get(tenant_id, customer_id).status.value not in ("pending", "sent", "approved")
+    assert (issued.refreshed().state.get("stripe") or {}).get("autopay") == "active"
+    confirmations = _confirmations(issued)
+    assert len(confirmations) == 2 and "från Autogiro till automatisk kortbetalning" in confirmations[1]
+    assert outbox_store().pending(tenant_id, customer_stream(customer_id)) == []
+    # When Stripe delivers the same events again, to a processor that lives
+    monkeypatch.undo()
+    for delivered in list(issued.fake.events[mark:]):
+        assert stripe_support.post_event(issued.env, tenant_id, delivered)[0] == 200
+    local_outbox.drain()
+    # Then nothing is done twice
+    assert len(_confirmations(issued)) == 2
+    actions = [e.action for e in audit_trail().events(tenant_id, issued.stored.invoice_id)]
+    assert actions.count("autopay_active") == 1 and actions.count("payment_method_changed") == 2

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from billing.cli import main as billing_cli
 from billing.wiring.core import audit_trail, invoice_ledger, stripe_records
 from infra.local_lambda import invoke, scheduler_event
 from infra.local_run import run_billing
@@ -226,3 +227,47 @@ def test_a_mandate_revoked_at_the_bank_stops_automatic_payment(issued):
     assert after["mandate"]["status"] == "inactive" and after["fallback"] == "mandate_inactive"
     assert len([m for m in emails_to(issued.env.moto_url, issued.email) if "upphört" in m["subject"]]) == 1
     assert _collect(issued, issued.stored.invoice.due_date)["charged"] == 0
+
+
+@pytest.mark.parametrize("then", ["redeliver", "acknowledge", "operator"])
+def test_a_detachment_whose_processor_died_after_its_commit_still_stops_autopay_and_tells_once(
+    issued, monkeypatch, then
+):
+    """What follows the end of a card mandate is its outbox event's effect. The processor dies right
+    after storing it: either Stripe's event comes back (its redelivery finds the mandate ended and
+    drives what was left), or the outbox's own driver is left to do it, or an operator drives the
+    customer's stream from the CLI first. Each way the invoice is handed back and the customer told,
+    once, and the merchant hears of it after."""
+    from billing.domain.merchant_events import customer_stream
+    from billing.wiring.outbox import outbox_store
+    from infra import local_outbox
+
+    customer_id = issued.stored.invoice.customer_id
+    # Given automatic payment set up, and its events driven
+    record = _set_up_autopay(issued)
+    local_outbox.drain()
+    assert issued.refreshed().state["stripe"]["autopay"] == "active"
+    # When the card is removed at Stripe, and the processor dies right after storing that
+    left = stripe_support.processor_stops_after_its_commits(
+        monkeypatch, then="redeliver" if then == "redeliver" else "acknowledge"
+    )
+    issued.fake.detach_payment_method(record["mandate"]["payment_method_ref"])
+    issued.fake.wait_for_deliveries()
+    assert left == [customer_stream(customer_id)]
+    after = stripe_records().customer_record(issued.tenant_id, customer_id)
+    assert after["mandate"]["status"] == "inactive" and after["fallback"] == "payment_method_detached"
+    if then == "operator":
+        drive = ["events", "drive", "--tenant", issued.tenant_id, "--customer", customer_id]
+        assert billing_cli(drive) == 0
+        assert issued.refreshed().state["stripe"]["autopay"] == "stopped"
+    local_outbox.drain()
+    # Then the invoice is ordinary again, the customer told once, and every effect done
+    assert issued.refreshed().state["stripe"]["autopay"] == "stopped"
+    told = [m for m in emails_to(issued.env.moto_url, issued.email) if "upphört" in m["subject"]]
+    assert len(told) == 1
+    page = issued.page()
+    assert 'data-testid="pay-button"' in page and 'data-testid="debit-date"' not in page
+    events = outbox_store().events(issued.tenant_id, customer_stream(customer_id))
+    assert [e.event_type for e in events][-1] == "mandate.cancelled" and all(e.pending == () for e in events)
+    actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
+    assert actions.count("autopay_stopped") == 1

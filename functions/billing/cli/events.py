@@ -6,8 +6,8 @@ audit trail, for operators (docs/events.md).
   still to do (JSON lines).
 - `billing events replay --tenant T --invoice I|--customer C|--batch B --seq N`: publish that event to
   the bus and the endpoints again (same id: a receiver that saw it de-duplicates).
-- `billing events drive [--tenant T --invoice I]`: finish pending effects now (one invoice, or the
-  sweep of everything pending), instead of waiting for the schedule.
+- `billing events drive [--tenant T --invoice I|--customer C|--batch B]`: finish pending effects now
+  (one stream, or the sweep of everything pending), instead of waiting for the schedule.
 - `billing events endpoints list|add|remove --tenant T [--url U] [--events a,b] [--id ID]`: webhook
   endpoints; `add` prints the signing secret once.
 - `billing audit --tenant T INVOICE` / `billing audit --tenant T --customer C`: the money audit trail.
@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
     replaying.set_defaults(func=run_replay)
     driving = commands.add_parser("drive", help="finish pending effects now")
     driving.add_argument("--tenant")
-    driving.add_argument("--invoice")
+    _stream_arguments(driving, required=False)
     driving.set_defaults(func=run_drive)
     endpoints = commands.add_parser("endpoints", help="webhook endpoints per tenant")
     verbs = endpoints.add_subparsers(dest="endpoints_command", required=True, metavar="VERB")
@@ -61,8 +61,8 @@ def register(subparsers: Any) -> None:
     audit.set_defaults(func=run_audit)
 
 
-def _stream_arguments(parser: Any) -> None:
-    which = parser.add_mutually_exclusive_group(required=True)
+def _stream_arguments(parser: Any, *, required: bool = True) -> None:
+    which = parser.add_mutually_exclusive_group(required=required)
     which.add_argument("--invoice", help="the invoice's stream (money, reminders, relief, questions)")
     which.add_argument("--customer", help="the customer's stream (mandates, subscription changes)")
     which.add_argument("--batch", help="a usage batch's stream (usage.rejected; its batch_id)")
@@ -87,7 +87,10 @@ def run_list(args: argparse.Namespace) -> int:
     from billing.wiring.outbox import outbox_store
 
     for event in outbox_store().events(args.tenant, _stream(args)):
-        _line({**event.envelope(), "effects": list(event.effects), "pending": list(event.pending)})
+        line = {**event.envelope(), "effects": list(event.effects), "pending": list(event.pending)}
+        if event.context:  # what an effect needs that the merchant is not told
+            line["context"] = event.context
+        _line(line)
     return 0
 
 
@@ -116,13 +119,12 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_drive(args: argparse.Namespace) -> int:
-    from billing.domain.outbox import invoice_stream
     from billing.wiring.outbox import drive_outbox
 
-    if args.invoice:
+    if args.invoice or args.customer or args.batch:
         if not args.tenant:
-            return refused("tenant", "--invoice needs --tenant")
-        finished = drive_outbox().stream(args.tenant, invoice_stream(args.invoice))
+            return refused("tenant", "a stream needs --tenant")
+        finished = drive_outbox().stream(args.tenant, _stream(args))
     else:
         finished = drive_outbox().sweep(datetime.now(UTC))
     print(f"{finished} events finished", file=sys.stderr)

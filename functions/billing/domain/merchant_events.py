@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +48,10 @@ class EventDraft:
     event_type: str
     occurred_at: datetime  # timezone-aware
     payload: dict[str, Any]
+    # What follows the commit besides telling the merchant, and what those effects need
+    # (billing.domain.outbox): a card mandate's event also has the customer's open invoices follow it.
+    effects: tuple[str, ...] = (EFFECT_MERCHANT,)
+    context: dict[str, Any] = field(default_factory=dict)
 
     def numbered(self, tenant_id: str, stream: str, seq: int) -> OutboxEvent:
         return OutboxEvent(
@@ -57,7 +61,8 @@ class EventDraft:
             event_type=self.event_type,
             occurred_at=self.occurred_at,
             payload=self.payload,
-            effects=(EFFECT_MERCHANT,),
+            effects=self.effects,
+            context=self.context,
         )
 
 

@@ -9,7 +9,8 @@ names the same event, and a receiver de-duplicates on it.
 
 `effects` lists what must happen after the commit, each exactly once (billing.services.outbox drives
 them): the money audit entry, a balance credit, the page, the receipt, a reminder's email, the
-merchant's events.
+customer's open invoices following a new or ended card mandate, the merchant's events. `context`
+carries what an effect needs and the merchant is not told; it is never in the envelope.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ EFFECT_PAGE = "page"
 EFFECT_RECEIPT = "receipt"
 EFFECT_REMINDER = "reminder"  # a dunning step's email (billing.services.outbox.reminder_email)
 EFFECT_INSTALMENT = "instalment"
+# A card mandate began or ended: the customer's open invoices follow it (billing.services.payments
+# .follow_mandate), before the merchant hears of it.
+EFFECT_AUTOPAY = "autopay"
 EFFECT_MERCHANT = "merchant"
 EFFECT_ORDER = (
     EFFECT_AUDIT,
@@ -36,6 +40,7 @@ EFFECT_ORDER = (
     EFFECT_PAGE,
     EFFECT_RECEIPT,
     EFFECT_INSTALMENT,
+    EFFECT_AUTOPAY,
     EFFECT_MERCHANT,
 )
 
@@ -60,6 +65,8 @@ class OutboxEvent:
     effects: tuple[str, ...] = ()
     # effect name -> "done" once it has succeeded; absent while it is still to do
     done: dict[str, str] = field(default_factory=dict)
+    # what an effect needs that the payload does not tell the merchant (never in the envelope)
+    context: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:

@@ -43,7 +43,12 @@ if TYPE_CHECKING:
     from billing.services.dunning import AnswerQuestion, ExportForCollection, SendReminders
     from billing.services.invoice_pages import InvoicePages, PageActions
     from billing.services.payment_method_change import ChangePaymentMethod
-    from billing.services.payments import CollectDuePayments, ProcessStripeEvent, StartPayment
+    from billing.services.payments import (
+        CollectDuePayments,
+        FollowMandate,
+        ProcessStripeEvent,
+        StartPayment,
+    )
     from billing.services.relief import CustomerRelief
     from billing.services.settlement import ApplyPaymentEvent
 
@@ -234,6 +239,7 @@ def start_payment() -> StartPayment:
 def process_stripe_event() -> ProcessStripeEvent:
     from billing.adapters.stripe_event_reader import to_domain_event
     from billing.services.payments import ProcessStripeEvent
+    from billing.wiring import outbox as outbox_wiring
 
     return ProcessStripeEvent(
         **page_change(),
@@ -243,6 +249,22 @@ def process_stripe_event() -> ProcessStripeEvent:
         held=stripe_events(),
         method_change=payment_method_change(),
         read=to_domain_event,
+        effects=outbox_wiring.drive_outbox(),  # what follows a mandate's change
+    )
+
+
+@cache
+def follow_mandate() -> FollowMandate:
+    """The customer's open invoices follow a card mandate that began or ended (the outbox's effect)."""
+    from billing.services.payments import FollowMandate
+
+    return FollowMandate(
+        records=stripe_records(),
+        invoices=invoice_ledger(),
+        pages=invoice_pages(),
+        emails=payment_notices(),
+        audit=audit_trail(),
+        method_change=payment_method_change(),
     )
 
 

@@ -62,6 +62,7 @@ def drive_outbox() -> DriveOutbox:
             tenant_id, invoice_id
         ),
         reminders=reminders,
+        autopay=lambda event: wiring.follow_mandate()(event),
     )
 
 

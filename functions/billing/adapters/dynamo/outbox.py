@@ -48,6 +48,7 @@ def outbox_item(event: OutboxEvent, now: datetime) -> OutboxModel:
         occurred_at=event.occurred_at.isoformat(),
         payload=event.payload,
         effects=list(event.effects),
+        context=event.context or None,
         done={},
         pending_bucket=pending_bucket(event.tenant_id, event.stream) if event.effects else None,
         created_key=f"{now.astimezone(UTC).isoformat()}#{event.event_id}",
@@ -68,6 +69,7 @@ def _event(item: OutboxModel) -> OutboxEvent:
         occurred_at=datetime.fromisoformat(item.occurred_at),
         payload=dict(item.payload or {}),
         effects=tuple(item.effects or ()),
+        context=dict(item.context or {}),
         done={str(k): str(v) for k, v in (item.done.as_dict() if item.done else {}).items()},
     )
 

@@ -13,6 +13,9 @@ against that:
 - the receipt and a reminder's email are claimed before they are sent and released if sending fails,
   so two drivers cannot both send one (a claim left by a driver that died is taken over after 15
   minutes);
+- the open invoices following a card mandate are claimed the same way, since the change may email the
+  customer; each invoice's mark is a conditional change that a repeat finds made, and its trail entry
+  is keyed by the event;
 - the merchant's events are delivered at least once, each with the event's id to de-duplicate on.
 
 A failing effect raises: the effects after it, and the stream's later events, wait for the next drive,
@@ -28,6 +31,7 @@ from typing import Any
 from billing.domain.audit_trail import money_entries
 from billing.domain.outbox import (
     EFFECT_AUDIT,
+    EFFECT_AUTOPAY,
     EFFECT_BALANCE,
     EFFECT_INSTALMENT,
     EFFECT_MERCHANT,
@@ -57,6 +61,9 @@ class DriveOutbox:
     instalment_paid: Callable[[str, str], object] | None = None
     # Sends a reminder step's email (billing.services.outbox.reminder_email.SendReminderEmail).
     reminders: ReminderEmails | None = None
+    # Has a customer's open invoices follow a card mandate that began or ended
+    # (billing.services.payments.follow_mandate.FollowMandate).
+    autopay: Callable[[OutboxEvent], None] | None = None
 
     def __post_init__(self) -> None:
         self._effects: dict[str, Callable[[OutboxEvent], None]] = {
@@ -65,6 +72,7 @@ class DriveOutbox:
             EFFECT_RECEIPT: self._receipt,
             EFFECT_REMINDER: self._reminder,
             EFFECT_INSTALMENT: self._instalment,
+            EFFECT_AUTOPAY: self._autopay,
             EFFECT_MERCHANT: self._merchant,
         }
 
@@ -162,13 +170,22 @@ class DriveOutbox:
 
     def _email_once(self, event: OutboxEvent, effect: str, send: Callable[[StoredInvoice], None]) -> None:
         """An email cannot be unsent: claimed before it is sent, released only if sending failed."""
+        self._claimed(event, effect, lambda: send(self._stored(event)))
+
+    def _claimed(self, event: OutboxEvent, effect: str, do: Callable[[], object]) -> None:
         if not self.outbox.claim(event, effect, self.clock.now()):
-            raise RetryableError(f"the {effect} of {event.event_id} is being sent by another attempt")
+            raise RetryableError(f"the {effect} of {event.event_id} is being done by another attempt")
         try:
-            send(self._stored(event))
+            do()
         except BaseException:
             self.outbox.release(event, effect)
             raise
+
+    def _autopay(self, event: OutboxEvent) -> None:
+        follow = self.autopay
+        if follow is None:
+            raise RetryableError(f"this driver cannot have the open invoices follow {event.event_id}")
+        self._claimed(event, EFFECT_AUTOPAY, lambda: follow(event))
 
     def _instalment(self, event: OutboxEvent) -> None:
         parent = event.payload.get("instalment_of")

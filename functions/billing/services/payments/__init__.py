@@ -6,13 +6,15 @@
 - `ProcessStripeEvent(tenant_id, event)`: one verified webhook event, mapped to a domain event. Payment
   facts go through `ApplyPaymentEvent` (amounts, balance, audit, page, receipt, once each); mandate
   events update the customer's saved method; refunds become credit notes; disputes flag the invoice.
+- `FollowMandate(event)`: a card mandate's outbox effect: the customer's open invoices charged from
+  now on, or handed back with one email when automatic payment stopped; the change of method confirmed.
 - `CollectDuePayments(tenant_id, today)`: the daily collector. Charges each open invoice due by today
   whose customer has an active mandate, off-session, on the tenant's retry schedule.
 
 Tenant settings live in the tenant's page document under "payments" (docs/payments.md).
 
 The package, a module per concern: `settings`, `ports`, `mandates` (the stored records),
-`start_payment`, `process_stripe_event`, `collect_due_payments`, `page_state`.
+`start_payment`, `process_stripe_event`, `follow_mandate`, `collect_due_payments`, `page_state`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from billing.services.payments.collect_due_payments import (
     CollectDuePayments,
     CollectorSummary,
 )
+from billing.services.payments.follow_mandate import FollowMandate, MandateFollowUp
 from billing.services.payments.mandates import (
     CHARGE_DONE,
     mandate_from_record,
@@ -35,13 +38,14 @@ from billing.services.payments.page_state import (
 from billing.services.payments.ports import (
     GatewayFor,
     HeldEvents,
+    MandateFollowers,
+    MethodChange,
     PaymentEmails,
     PaymentGateway,
     StripeRecords,
 )
 from billing.services.payments.process_stripe_event import (
     EventOutcome,
-    MethodChange,
     ProcessStripeEvent,
 )
 from billing.services.payments.settings import (
@@ -68,8 +72,11 @@ __all__ = [
     "CollectDuePayments",
     "CollectorSummary",
     "EventOutcome",
+    "FollowMandate",
     "GatewayFor",
     "HeldEvents",
+    "MandateFollowUp",
+    "MandateFollowers",
     "MethodChange",
     "NothingToPay",
     "PaymentEmails",

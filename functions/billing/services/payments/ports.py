@@ -86,18 +86,30 @@ StripeEventReader = Callable[[Mapping[str, Any]], DomainPaymentEvent]
 CustomerChange = Callable[[dict[str, Any]], "tuple[dict[str, Any], EventDraft | None] | None"]
 
 
-class StripeRecords(Protocol):
-    """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
+class MethodChange(Protocol):
+    """billing.services.payment_method_change.ChangePaymentMethod, as a new card mandate uses it."""
 
-    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]: ...
+    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
+
+    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
+
+
+class MandateFollowers(Protocol):
+    """The customer's open invoices and their Stripe records, as a mandate's change reaches them."""
 
     def update_invoice_record(
         self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> dict[str, Any]: ...
 
-    def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
-
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]: ...
+
+
+class StripeRecords(MandateFollowers, Protocol):
+    """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
+
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]: ...
+
+    def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 

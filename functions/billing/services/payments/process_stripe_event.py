@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
 
 from billing.domain.credit import credit_note
 from billing.domain.invoice import CREDIT_NOTE
-from billing.domain.merchant_events import EventDraft, card_mandate_draft
+from billing.domain.merchant_events import EventDraft, card_mandate_draft, customer_stream
+from billing.domain.outbox import EFFECT_AUTOPAY, EFFECT_MERCHANT
 from billing.domain.payments import (
     CollectorAction,
     DomainPaymentEvent,
-    FallbackReason,
     IgnoredEvent,
     InvoicePayments,
     MandateActivated,
@@ -29,13 +29,16 @@ from billing.domain.payments import (
 )
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
-from billing.services.payments.mandates import (
-    CHARGE_DONE,
-    mandate_from_record,
-    mandate_to_record,
-    with_autopay,
+from billing.services.outbox import DriveOutbox
+from billing.services.payments.follow_mandate import ACTIVE, STOPPED, MandateFollowUp
+from billing.services.payments.mandates import mandate_from_record, mandate_to_record
+from billing.services.payments.ports import (
+    HeldEvents,
+    MethodChange,
+    PaymentEmails,
+    StripeEventReader,
+    StripeRecords,
 )
-from billing.services.payments.ports import HeldEvents, PaymentEmails, StripeEventReader, StripeRecords
 from billing.services.ports import (
     AuditEvent,
     AuditTrail,
@@ -68,16 +71,6 @@ class EventOutcome:
         }
 
 
-class MethodChange(Protocol):
-    """billing.services.payment_method_change.ChangePaymentMethod, as Stripe's mandate events use it."""
-
-    def previous_method(self, tenant_id: str, customer_id: str, new: str) -> str: ...
-
-    def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
-
-    def confirm_pending(self, stored: StoredInvoice) -> int: ...
-
-
 @dataclass(kw_only=True, eq=False)
 class ProcessStripeEvent:
     settle: ApplyPaymentEvent
@@ -89,8 +82,10 @@ class ProcessStripeEvent:
     clock: Clock
     held: HeldEvents
     read: StripeEventReader
-    # Ends an Autogiro mandate in force and confirms the change once
-    # (billing.services.payment_method_change)
+    # Drives what follows a mandate's change right after its commit (billing.services.outbox)
+    effects: DriveOutbox
+    # Tells which automatic method a new card mandate takes over from, for its confirmation
+    # (billing.services.payment_method_change); without it no change of method is confirmed.
     method_change: MethodChange | None = None
 
     def _read(self, event: Mapping[str, Any]) -> DomainPaymentEvent:
@@ -315,6 +310,10 @@ class ProcessStripeEvent:
     def _mandate(
         self, tenant_id: str, event: MandateActivated | MandateUpdated | MandateDetached
     ) -> EventOutcome:
+        """Fold the event into the customer's mandate. What follows (the open invoices charged on
+        their due dates or handed back, the change of method confirmed) is the outbox event's `autopay`
+        effect (billing.services.payments.follow_mandate), driven here right after the commit; a
+        redelivery finds the record changed and drives whatever a failure left pending."""
         customer_id: str | None
         if isinstance(event, MandateActivated):
             customer_id = event.customer_id or self.records.find_customer(tenant_id, event.customer_ref)
@@ -325,6 +324,13 @@ class ProcessStripeEvent:
         if customer_id is None:
             return EventOutcome("unknown_customer")
         now = self.clock.now()
+        # Which method a new card takes over from is read before the change, once: the follow-up
+        # ends that method, and a repeat must confirm the same change.
+        previous = (
+            self.method_change.previous_method(tenant_id, customer_id, "card")
+            if self.method_change is not None and isinstance(event, MandateActivated)
+            else None
+        )
         applied: list[MandateOutcome] = []  # what `change` made of the record it was last given
 
         def change(record: dict[str, Any]) -> tuple[dict[str, Any], EventDraft | None] | None:
@@ -335,9 +341,10 @@ class ProcessStripeEvent:
             fallback = outcome.fallback.value if outcome.fallback else None
             if isinstance(event, MandateActivated):
                 fallback = None
-            # What the merchant hears (mandate.approved / mandate.cancelled) is written with the record:
-            # a redelivered event finds the record changed already and reports nothing again.
-            merchant_event = card_mandate_draft(
+            # What the merchant hears (mandate.approved / mandate.cancelled) is written with the record,
+            # and with it what the open invoices must do: a redelivered event finds the record changed
+            # already and writes nothing again.
+            draft = card_mandate_draft(
                 customer_id,
                 mandate_from_record(record),
                 outcome.mandate,
@@ -347,95 +354,44 @@ class ProcessStripeEvent:
                 now=now,
             )
             saved = {**record, "mandate": mandate_to_record(outcome.mandate), "fallback": fallback}
-            return saved, merchant_event
+            return saved, _with_follow_up(draft, event, outcome, previous)
 
         saved = self.records.change_customer_record(tenant_id, customer_id, change)
+        self.effects.stream(tenant_id, customer_stream(customer_id))
         (outcome,) = applied
         if saved is None or outcome.mandate is None:
-            if isinstance(event, MandateActivated):
-                self._confirm_change(tenant_id, customer_id, event, None)  # a failed send goes now
             return EventOutcome("unchanged", customer_id=customer_id)
-        fallback = saved[0]["fallback"]
-        if isinstance(event, MandateActivated):
-            previous = (
-                self.method_change.previous_method(tenant_id, customer_id, "card")
-                if self.method_change is not None
-                else None
-            )
-            # Every open invoice of the customer will now be taken on its due date; the pages say so.
-            for invoice_id in self._open_invoices_of(tenant_id, customer_id, also=event.invoice_id):
-                self._mark_autopay(tenant_id, invoice_id, "active", now)
-            self._confirm_change(tenant_id, customer_id, event, previous)
-        if outcome.fallback is not None:
-            self._fall_back_open_invoices(tenant_id, customer_id, outcome.fallback, now)
         return EventOutcome(
             "mandate_" + outcome.mandate.status.value,
             customer_id=customer_id,
-            details={"fallback": fallback},
+            details={"fallback": saved[0]["fallback"]},
         )
 
-    def _confirm_change(
-        self, tenant_id: str, customer_id: str, event: MandateActivated, previous: str | None
-    ) -> None:
-        """The card mandate took over (from Autogiro, or from paying by hand): recorded and confirmed
-        on the invoice it was set up for (or the customer's first open one), once."""
-        if self.method_change is None:
-            return
-        invoice_id = event.invoice_id or next(iter(self._open_invoices_of(tenant_id, customer_id)), None)
-        stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
-        if stored is None or stored.invoice.customer_id != customer_id:
-            return
-        if previous is None:
-            self.method_change.confirm_pending(stored)
-        else:
-            self.method_change.started(stored, "card", previous, event.mandate_ref or event.setup_ref)
-            if previous != "manual":
-                self.pages.refresh(tenant_id, stored.invoice_id)  # the ended method leaves the page
 
-    def _open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
-        found = [] if also is None else [also]
-        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
-            if invoice_id in found:
-                continue
-            stored = self.invoices.get(tenant_id, invoice_id)
-            if stored is not None and stored.invoice.customer_id == customer_id:
-                found.append(invoice_id)
-        return found
-
-    def _mark_autopay(self, tenant_id: str, invoice_id: str, status: str, now: datetime) -> None:
-        stored = self.invoices.get(tenant_id, invoice_id)
-        if stored is None:
-            return
-
-        def change(record: dict[str, Any]) -> dict[str, Any]:
-            if (record.get("charge") or {}).get("status") in CHARGE_DONE:
-                # The collector already had its go at this invoice (and may have handed it back to the
-                # customer): it stays as it is; the new method serves the next invoices.
-                return record
-            return with_autopay(record, status, now)
-
-        self.records.update_invoice_record(tenant_id, invoice_id, change)
-        self.audit.append(tenant_id, invoice_id, AuditEvent("autopay_" + status, "stripe", now))
-        self.pages.refresh(tenant_id, invoice_id)
-
-    def _fall_back_open_invoices(
-        self, tenant_id: str, customer_id: str, reason: FallbackReason, now: datetime
-    ) -> None:
-        """Automatic payment stopped: every open invoice of the customer becomes an ordinary one again,
-        its page says so, and the customer gets one email saying why."""
-        emailed = False
-        for invoice_id in self._open_invoices_of(tenant_id, customer_id):
-            self.records.update_invoice_record(
-                tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "fallback": reason.value}
-            )
-            self.audit.append(
-                tenant_id, invoice_id, AuditEvent("autopay_stopped", "stripe", now, {"reason": reason.value})
-            )
-            refreshed = self.pages.refresh(tenant_id, invoice_id)
-            if not emailed:
-                tenant, account = self.pages.load(refreshed)
-                self.emails.send_fallback(refreshed, tenant, account, reason.value)
-                emailed = True
+def _with_follow_up(
+    draft: EventDraft | None,
+    event: MandateActivated | MandateUpdated | MandateDetached,
+    outcome: MandateOutcome,
+    previous: str | None,
+) -> EventDraft | None:
+    """The merchant's event, asking also that the customer's open invoices follow the mandate: charged
+    from now on when a new card was approved, handed back when automatic payment stopped."""
+    if draft is None:
+        return None  # a repeat of what the customer already had: nothing new to follow
+    customer_id = str(draft.payload["customer_id"])
+    if isinstance(event, MandateActivated) and draft.event_type == "mandate.approved":
+        follow = MandateFollowUp(
+            customer_id,
+            event.invoice_id,
+            ACTIVE,
+            previous=previous,
+            change_ref=event.mandate_ref or event.setup_ref,
+        )
+    elif outcome.fallback is not None:
+        follow = MandateFollowUp(customer_id, None, STOPPED, fallback=outcome.fallback)
+    else:
+        return draft
+    return replace(draft, effects=(EFFECT_AUTOPAY, EFFECT_MERCHANT), context=follow.context())
 
 
 def _stale_claim(note: Mapping[str, Any], now: datetime) -> bool:

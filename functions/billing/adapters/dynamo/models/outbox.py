@@ -33,6 +33,7 @@ class OutboxModel(TableModel):
     occurred_at = UnicodeAttribute()  # ISO, timezone-aware
     payload = JSONAttribute()
     effects = JSONAttribute(default=list)
+    context = JSONAttribute(null=True)  # what an effect needs that the payload does not say
     done = MapAttribute[str, Any](default=dict)
     pending_bucket = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute(null=True)  # "<iso written>#<event id>"
