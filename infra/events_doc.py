@@ -50,7 +50,8 @@ email, the page, the receipt) and then hands it to the merchant, in order per st
 
 Operators: `billing events list --tenant T --invoice I` (the invoice's events, with effects still to
 do; `--customer C` or `--batch B` for the other streams), `billing events drive` (finish pending
-effects now), `billing events replay`, `billing events endpoints list|add|remove`, and `billing audit
+effects now; with `--tenant T` and `--invoice`, `--customer` or `--batch`, that stream only),
+`billing events replay`, `billing events endpoints list|add|remove`, and `billing audit
 --tenant T INVOICE` / `billing audit --tenant T --customer C` (the money audit trail: who or what,
 when, before, after, why; append-only, the sum of
 an invoice's changes is what it is owed now).

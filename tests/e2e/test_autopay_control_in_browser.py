@@ -37,7 +37,7 @@ def _pays_by_card(issued) -> None:
     records.update_invoice_record(
         issued.tenant_id,
         issued.stored.invoice_id,
-        lambda r: {**r, "autopay": "active", "autopay_at": now.isoformat()},
+        lambda r: r.with_autopay("active", now),
     )
     invoice_pages().publish(issued.refreshed())
 

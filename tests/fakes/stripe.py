@@ -11,13 +11,13 @@ from datetime import date
 from typing import Any
 
 from billing.domain.merchant_events import EventDraft
-from billing.domain.payments import ChargeResult, CheckoutSession
+from billing.domain.payments import ChargeResult, CheckoutSession, StripeInvoiceRecord
 from billing.services.payments.ports import ChargeRequest, SessionRequest
 
 
 @dataclass
 class FakeStripeRecords:
-    invoices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[tuple[str, str], StripeInvoiceRecord] = field(default_factory=dict)
     customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customer_events: list[EventDraft | None] = field(default_factory=list)  # each saved change's event
     open_invoices: dict[str, list[str]] = field(default_factory=dict)  # tenant -> unpaid, oldest due first
@@ -25,18 +25,21 @@ class FakeStripeRecords:
     # (tests/unit/outbox/fakes.MemoryCustomerStreams.commit); None: the events are only listed.
     commit: Callable[[str, str, EventDraft | None], object] | None = None
 
-    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
-        return copy.deepcopy(self.invoices.get((tenant_id, invoice_id), {}))
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> StripeInvoiceRecord:
+        return self.invoices.get((tenant_id, invoice_id), StripeInvoiceRecord())
 
     def update_invoice_record(
-        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> dict[str, Any]:
-        self.invoices[(tenant_id, invoice_id)] = change(self.invoice_record(tenant_id, invoice_id))
+        self, tenant_id: str, invoice_id: str, change: Callable[[StripeInvoiceRecord], StripeInvoiceRecord]
+    ) -> StripeInvoiceRecord:
+        # Stored as the adapter stores it: through the JSON shape, so a change that writes what cannot
+        # be read back fails here too.
+        changed = change(self.invoice_record(tenant_id, invoice_id))
+        self.invoices[(tenant_id, invoice_id)] = StripeInvoiceRecord.from_record(changed.to_record())
         return self.invoice_record(tenant_id, invoice_id)
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None:
         for (tenant, invoice_id), record in self.invoices.items():
-            if tenant == tenant_id and reference in record.get("refs", []):
+            if tenant == tenant_id and reference in record.refs:
                 return invoice_id
         return None
 

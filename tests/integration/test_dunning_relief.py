@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -177,7 +178,7 @@ def test_no_relief_while_automatic_payment_holds_the_invoice(local_env):
     # Given an open invoice that the customer's saved card will pay on the due date
     issued = issue(local_env)
     stripe_records().update_invoice_record(
-        issued.tenant_id, issued.invoice_id, lambda r: {**r, "autopay": "active"}
+        issued.tenant_id, issued.invoice_id, lambda r: replace(r, autopay="active")
     )
     relief_url = f"{issued.base_url}/v1/pages/{issued.stored.page_token}/relief"
     # When the customer opens the relief page, Then neither choice is offered

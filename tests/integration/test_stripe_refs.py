@@ -132,16 +132,16 @@ def test_a_save_that_fails_after_its_id_was_put_is_retried_to_one_record(issued,
     session = "cs_test_retried0001"
 
     def add(record):  # type: ignore[no-untyped-def]
-        return {**record, "refs": sorted({*record.get("refs", []), session})}
+        return record if session in record.refs else record.with_ref(session)
 
     with pytest.raises(RetryableError):
         records.update_invoice_record(issued.tenant_id, issued.stored.invoice_id, add)
     # Then the id already leads to its invoice (a fact from the moment the session was opened), while
     # the record does not name it yet
     assert records.find_invoice(issued.tenant_id, session) == issued.stored.invoice_id
-    assert session not in records.invoice_record(issued.tenant_id, issued.stored.invoice_id).get("refs", [])
+    assert session not in records.invoice_record(issued.tenant_id, issued.stored.invoice_id).refs
     # When the save is retried, the record names it once, and the id's item is the same one
     saved = records.update_invoice_record(issued.tenant_id, issued.stored.invoice_id, add)
-    assert saved["refs"].count(session) == 1
+    assert saved.refs.count(session) == 1
     assert [k for k in _ref_keys(issued.tenant_id) if k.endswith(session)] == [f"{Owner.INVOICE}#{session}"]
     assert records.find_invoice(issued.tenant_id, session) == issued.stored.invoice_id

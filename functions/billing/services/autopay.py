@@ -48,11 +48,12 @@ class AutopayAtIssue:
         if autogiro is not None:
             return {"autogiro": autogiro}
         if account.stripe:
-            from billing.services.payments import mandate_from_record, with_autopay
+            from billing.domain.payments import ACTIVE, StripeInvoiceRecord
+            from billing.services.payments import mandate_from_record
 
             mandate = mandate_from_record(account.stripe)
             if mandate is not None and mandate.usable:
-                return {"stripe": with_autopay({}, "active", now)}
+                return {"stripe": StripeInvoiceRecord().with_autopay(ACTIVE, now).to_record()}
         return {}
 
     def _autogiro(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import AutogiroNotice
-from billing.domain.payments import MandateStatus
+from billing.domain.payments import STOPPED, MandateStatus, StripeInvoiceRecord, stripe_record
 from billing.services.errors import NoAutopay, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, InvoicePages
 from billing.services.ports import (
@@ -36,7 +36,7 @@ from billing.services.ports import (
 )
 
 if TYPE_CHECKING:  # the payments package imports this module
-    from billing.services.payments.ports import CustomerChange
+    from billing.services.payments.ports import CustomerChange, InvoiceRecordChange
 
 # Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
 # but Bankgirot has not approved it yet; named here so reading a page's state loads no Autogiro code.
@@ -49,8 +49,7 @@ def autopay_method(stored: StoredInvoice) -> str | None:
     autogiro = stored.state.get("autogiro") or {}
     if (autogiro.get("mandate") or {}).get("status") in AUTOGIRO_IN_FORCE and not autogiro.get("failed"):
         return "autogiro"
-    stripe = stored.state.get("stripe") or {}
-    if stripe.get("autopay") == "active":
+    if stripe_record(stored.state).autopay_active:
         return "card"
     return None
 
@@ -95,7 +94,9 @@ class CardMandates(Protocol):
         self, tenant_id: str, customer_id: str, change: CustomerChange
     ) -> tuple[dict[str, Any], EventDraft | None] | None: ...
 
-    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]: ...
+    def update_invoice_record(
+        self, tenant_id: str, invoice_id: str, change: InvoiceRecordChange
+    ) -> StripeInvoiceRecord: ...
 
 
 class AutogiroCancel(Protocol):
@@ -127,9 +128,7 @@ def stop_card_autopay(
         return {**record, "mandate": {**mandate, "status": MandateStatus.INACTIVE.value}}, stopped
 
     cards.change_customer_record(tenant_id, customer_id, stop)
-    cards.update_invoice_record(
-        tenant_id, invoice_id, lambda r: {**r, "autopay": "stopped", "autopay_at": now.isoformat()}
-    )
+    cards.update_invoice_record(tenant_id, invoice_id, lambda r: r.with_autopay(STOPPED, now))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class InvoiceState(TypedDict, total=False):
     its outbox event in stores/invoice_ledger.py). A part is absent until its module first writes it."""
 
     payments: dict[str, Any]  # the payment aggregate: billing.domain.payments.InvoicePayments.to_record()
-    stripe: dict[str, Any]  # Checkout, the collector's charges, autopay, refunds' credit notes (payments)
+    stripe: dict[str, Any]  # billing.domain.payments.StripeInvoiceRecord.to_record() (payments)
     autogiro: dict[str, Any]  # the mandate's status, the debit date told, what was sent (autogiro)
     autopay: dict[str, Any]  # a generic automatic method's attempts, read by the reminders (dunning)
     dunning: dict[str, Any]  # reminders, relief, instalments (dunning)

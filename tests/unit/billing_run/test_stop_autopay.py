@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from billing.domain.merchant_events import EventDraft
+from billing.domain.payments import StripeInvoiceRecord, stripe_record
 from billing.services.errors import NoAutopay, PermanentError
 from billing.services.invoice_pages import InvoiceNotFound
 from billing.services.payment_control import StopAutopay
@@ -38,11 +39,11 @@ class FakeCardMandates:
                 self.events.append(changed[1])
         return changed
 
-    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]:
+    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> StripeInvoiceRecord:
         stored = self.ledger.invoices[(tenant_id, invoice_id)]
-        record = change(dict(stored.state.get("stripe") or {}))
-        self.ledger._set(tenant_id, invoice_id, state={**stored.state, "stripe": record})
-        return dict(record)
+        record = change(stripe_record(stored.state))
+        self.ledger._set(tenant_id, invoice_id, state={**stored.state, "stripe": record.to_record()})
+        return record
 
 
 class Confirmation:

@@ -12,7 +12,7 @@ import pytest
 
 from billing.domain.merchant_events import customer_stream
 from billing.domain.outbox import OutboxEvent
-from billing.domain.payments import MandateActivated, MandateDetached
+from billing.domain.payments import ChargeRecord, MandateActivated, MandateDetached, StripeInvoiceRecord
 from billing.services.errors import PermanentError, RetryableError
 from billing.services.outbox import DriveOutbox
 from billing.services.payments import FollowMandate, ProcessStripeEvent
@@ -95,7 +95,7 @@ class Stripe:
         return processor(TENANT, {"event": event}).outcome
 
     def autopay(self, stored: StoredInvoice) -> str | None:
-        return self.records.invoice_record(TENANT, stored.invoice_id).get("autopay")
+        return self.records.invoice_record(TENANT, stored.invoice_id).autopay
 
     def steps(self, stored: StoredInvoice, action: str) -> int:
         return [e.action for e in self.audit.events(TENANT, stored.invoice_id)].count(action)
@@ -182,11 +182,11 @@ def test_an_ended_card_hands_back_only_this_customers_invoices_with_one_email() 
     assert stripe.process(_detached()) == "unchanged"
     # Then the first customer's invoice is ordinary again, saying why, and they are told once
     record = stripe.records.invoice_record(TENANT, first.invoice_id)
-    assert (record["autopay"], record["fallback"]) == ("stopped", "payment_method_detached")
+    assert (record.autopay, record.fallback) == ("stopped", "payment_method_detached")
     assert stripe.emails.sent == [("fallback", first.invoice_id, "payment_method_detached")]
     assert stripe.steps(first, "autopay_stopped") == 1
     # And the other customer's invoice is untouched
-    assert stripe.records.invoice_record(TENANT, second.invoice_id) == {}
+    assert stripe.records.invoice_record(TENANT, second.invoice_id) == StripeInvoiceRecord()
     assert [e.event_type for e in stripe.customer_events()] == ["mandate.approved", "mandate.cancelled"]
     assert all(e.pending == () for e in stripe.customer_events())
 
@@ -194,8 +194,8 @@ def test_an_ended_card_hands_back_only_this_customers_invoices_with_one_email() 
 def test_an_invoice_the_collector_already_charged_keeps_its_record() -> None:
     stripe = Stripe()
     (stored,) = stripe.invoices
-    charged = {"charge": {"status": "settled", "payment_ref": "pi_1"}}
-    stripe.records.invoices[(TENANT, stored.invoice_id)] = dict(charged)
+    charged = StripeInvoiceRecord(charge=ChargeRecord(attempt=1, status="settled", payment_ref="pi_1"))
+    stripe.records.invoices[(TENANT, stored.invoice_id)] = charged
     stripe.process(_activated())
     assert stripe.records.invoice_record(TENANT, stored.invoice_id) == charged
 

@@ -13,6 +13,7 @@ import pytest
 
 from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
 from billing.domain.invoice import Invoice, Party
+from billing.domain.payments import StripeInvoiceRecord
 from billing.services.outbox.catalog import MandateChanged
 from billing.services.payment_method_change import ChangePaymentMethod
 from billing.services.ports import AuditEvent, StoredInvoice
@@ -36,7 +37,7 @@ def _stored() -> StoredInvoice:
 @dataclass
 class World:
     card: dict[str, Any] = field(default_factory=dict)
-    invoice_record: dict[str, Any] = field(default_factory=dict)
+    invoice_record: StripeInvoiceRecord = field(default_factory=StripeInvoiceRecord)
     autogiro: bool = False
     cancelled: int = 0
     fail_sends: int = 0
@@ -55,7 +56,7 @@ class World:
             self.streams.commit(tenant_id, customer_id, changed[1])  # with the record, as the adapter does
         return changed
 
-    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> dict[str, Any]:
+    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Any) -> StripeInvoiceRecord:
         self.invoice_record = change(self.invoice_record)
         return self.invoice_record
 
@@ -117,7 +118,7 @@ def test_each_change_ends_the_old_method_and_is_confirmed_once(card, autogiro, n
     subject, text = world.sent[0]
     assert words in text and "https://pages.example/i/" in text and "Norrsken Mobil" in subject
     if previous == "card":
-        assert world.card["mandate"]["status"] == "inactive" and world.invoice_record["autopay"] == "stopped"
+        assert world.card["mandate"]["status"] == "inactive" and world.invoice_record.autopay == "stopped"
         # And the merchant hears once that the card mandate ended, by the customer's choice
         (ended,) = world.streams.events("t1", "c1", "mandate.cancelled")
         data = MandateChanged.model_validate(ended.payload)

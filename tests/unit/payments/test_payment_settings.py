@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from billing.domain.payments import SessionRecord
 from billing.services.errors import PermanentError
 from billing.services.payments import (
     PaymentSettings,
@@ -99,8 +100,14 @@ def test_the_page_shows_the_debit_date_while_automatic_payment_will_take_the_inv
 
 
 def test_a_click_reuses_the_attempt_while_its_session_lives_and_the_amount_is_unchanged():
-    previous = {"attempt": 2, "amount": 22400, "created_at": (NOW - timedelta(hours=1)).isoformat()}
-    assert _attempt({}, NOW, amount=22400) == 1
+    previous = SessionRecord(
+        attempt=2,
+        session_id="cs_2",
+        url="https://checkout/2",
+        amount=22400,
+        created_at=NOW - timedelta(hours=1),
+    )
+    assert _attempt(None, NOW, amount=22400) == 1
     assert _attempt(previous, NOW, amount=22400) == 2
     # A different amount (a partial payment came in) or an expiring session: the next attempt
     assert _attempt(previous, NOW, amount=12400) == 3

@@ -55,8 +55,12 @@ def test_pay_opens_checkout_for_what_is_due_returning_to_the_page() -> None:
     assert (request.success_url, request.cancel_url) == (f"{page}?paid=1", page)
     assert request.customer_email and "card" in request.payment_methods
     # And the session is remembered on the invoice's Stripe record, with the amount it asks
-    checkout = records.invoice_record(TENANT, stored.invoice_id)["checkout"]
-    assert (checkout["url"], checkout["amount"], checkout["attempt"]) == (url, stored.amount_due, 1)
+    checkout = records.invoice_record(TENANT, stored.invoice_id).checkout
+    assert checkout is not None and (checkout.url, checkout.amount, checkout.attempt) == (
+        url,
+        stored.amount_due,
+        1,
+    )
 
 
 def test_a_second_click_reuses_the_session_and_a_day_later_a_new_attempt_starts() -> None:
@@ -77,7 +81,8 @@ def test_autopay_opens_a_setup_session_with_the_methods_that_can_be_saved() -> N
     assert kind == "setup" and request.success_url.endswith("?autopay=1")
     # Swish cannot be saved for later payments; a card can
     assert "card" in request.payment_methods and "swish" not in request.payment_methods
-    assert records.invoice_record(TENANT, stored.invoice_id)["setup"]["url"] == url
+    setup = records.invoice_record(TENANT, stored.invoice_id).setup
+    assert setup is not None and setup.url == url
 
 
 def test_nothing_to_pay_no_card_payments_and_an_unknown_link_are_refused_by_name() -> None:
@@ -106,4 +111,5 @@ def test_the_sessions_age_is_kept_on_the_injected_clock() -> None:
     # The reuse window is measured on the use case's clock, never the machine's
     _, start, _, records, stored = _world()
     start.pay(stored.page_token)
-    assert records.invoice_record(TENANT, stored.invoice_id)["checkout"]["created_at"] == NOW.isoformat()
+    checkout = records.invoice_record(TENANT, stored.invoice_id).checkout
+    assert checkout is not None and checkout.created_at == NOW

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -26,39 +25,41 @@ from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stripe_refs import Owner, indexed, owner_of, remember
 from billing.domain.merchant_events import EventDraft
+from billing.domain.payments.invoice_record import StripeInvoiceRecord
 from billing.services.errors import PermanentError, RetryableError
-from billing.services.payments.ports import CustomerChange
+from billing.services.payments.ports import CustomerChange, InvoiceRecordChange
 
 STATE_KEY = "stripe"
-
-Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class DynamoStripeRecords:
     """Implements `billing.services.payments.StripeRecords`."""
 
-    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]:
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> StripeInvoiceRecord:
         try:
             item = InvoiceModel.get(tenant_id, invoice_id, consistent_read=True)
         except DoesNotExist:
             raise PermanentError(f"no invoice {invoice_id}", field="invoice_id") from None
-        return dict((item.state or {}).get(STATE_KEY) or {})
+        return StripeInvoiceRecord.from_record((item.state or {}).get(STATE_KEY))
 
-    def update_invoice_record(self, tenant_id: str, invoice_id: str, change: Change) -> dict[str, Any]:
+    def update_invoice_record(
+        self, tenant_id: str, invoice_id: str, change: InvoiceRecordChange
+    ) -> StripeInvoiceRecord:
         """Apply `change` to the invoice's Stripe record and store it (invoice_state.change_state)."""
 
         def apply(state: dict[str, Any]) -> dict[str, Any] | None:
-            before = dict(state.get(STATE_KEY) or {})
-            after = change(dict(before))
+            before = StripeInvoiceRecord.from_record(state.get(STATE_KEY))
+            after = change(before)
             if after == before:
                 return None
-            remember(tenant_id, Owner.INVOICE, invoice_id, before, after)
-            return {**state, STATE_KEY: after}
+            stored = after.to_record()
+            remember(tenant_id, Owner.INVOICE, invoice_id, before.to_record(), stored)
+            return {**state, STATE_KEY: stored}
 
         changed = change_state(tenant_id, invoice_id, apply, what="saving the invoice's Stripe record")
         if changed is None:
             raise PermanentError(f"no invoice {invoice_id}", field="invoice_id")
-        return dict(changed.state.get(STATE_KEY) or {})
+        return StripeInvoiceRecord.from_record(changed.state.get(STATE_KEY))
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None:
         """The invoice `reference` (a PaymentIntent, Checkout Session or charge id) was made for."""

@@ -13,7 +13,8 @@ events):
 
 The package imports nothing outside the standard library; times are passed in, always aware. Its
 parts: `state` (methods, one payment's state machine, amounts), `events` (provider events as facts),
-`invoice_payments` (the aggregate), `collection` (gateway results, the mandate, the daily collector).
+`invoice_payments` (the aggregate), `collection` (gateway results, the mandate, the daily collector),
+`invoice_record` (the invoice's Stripe record: sessions, the collector's charge, credit notes, autopay).
 Callers import from the package; the names below are its public surface.
 """
 
@@ -59,6 +60,16 @@ from billing.domain.payments.invoice_payments import (
     apply_event,
     awaited_payment,
 )
+from billing.domain.payments.invoice_record import (
+    ACTIVE,
+    CHARGE_DONE,
+    STOPPED,
+    ChargeRecord,
+    CreditNoteEntry,
+    SessionRecord,
+    StripeInvoiceRecord,
+    stripe_record,
+)
 from billing.domain.payments.state import (
     CURRENCY_BOUND_METHODS,
     METADATA_ATTEMPT,
@@ -77,17 +88,22 @@ from billing.domain.payments.state import (
 )
 
 __all__ = [
+    "ACTIVE",
+    "CHARGE_DONE",
     "CURRENCY_BOUND_METHODS",
     "METADATA_ATTEMPT",
     "METADATA_CUSTOMER_ID",
     "METADATA_INVOICE_ID",
     "METADATA_TENANT_ID",
     "REUSABLE_METHODS",
+    "STOPPED",
+    "ChargeRecord",
     "ChargeResult",
     "ChargeStatus",
     "CheckoutSession",
     "CollectorAction",
     "CollectorDecision",
+    "CreditNoteEntry",
     "DisputeClosed",
     "DisputeOpened",
     "DisputeStatus",
@@ -113,6 +129,8 @@ __all__ = [
     "PaymentStatus",
     "PaymentSucceeded",
     "RefundIssued",
+    "SessionRecord",
+    "StripeInvoiceRecord",
     "advance",
     "advance_dispute",
     "advance_mandate",
@@ -124,5 +142,6 @@ __all__ = [
     "choose_payment_methods",
     "decide_after_charge",
     "refund_delta",
+    "stripe_record",
     "validate_retry_schedule",
 ]

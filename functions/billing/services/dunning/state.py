@@ -19,6 +19,7 @@ from billing.domain.dunning import (
     SentReminder,
 )
 from billing.domain.page import Instalment
+from billing.domain.payments import stripe_record
 from billing.services.dunning.policy_document import reminder_policy
 from billing.services.errors import PermanentError
 from billing.services.payment_control import autogiro_waiting
@@ -124,16 +125,15 @@ _STRIPE_DONE = {"settled": MandateOutcome.SUCCEEDED}
 
 def _stripe_attempts(stored: StoredInvoice) -> tuple[MandateAttempt, ...] | None:
     """The Stripe collector's view as attempts, or None when Stripe does not collect this invoice."""
-    record = stored.state.get("stripe") or {}
-    charge = record.get("charge") or {}
-    status = charge.get("status")
-    if status in _STRIPE_IN_PLAY or status in _STRIPE_DONE:
-        on = _day(charge.get("at") or stored.invoice.due_date.isoformat())
-        n = max(1, int(charge.get("attempt", 1)))
-        last = _STRIPE_IN_PLAY.get(status) or _STRIPE_DONE[status]
+    record = stripe_record(stored.state)
+    charge = record.charge
+    if charge is not None and (charge.status in _STRIPE_IN_PLAY or charge.status in _STRIPE_DONE):
+        on = charge.at.date() if charge.at else stored.invoice.due_date
+        n = max(1, charge.attempt)
+        last = _STRIPE_IN_PLAY.get(charge.status) or _STRIPE_DONE[charge.status]
         # Earlier attempts failed (the collector retried them); only the last one's outcome matters.
         return tuple(MandateAttempt(i, on, MandateOutcome.FAILED if i < n else last) for i in range(1, n + 1))
-    if not charge and record.get("autopay") == "active":
+    if charge is None and record.autopay_active:
         return ()  # the collector has not charged yet: pending
     return None
 

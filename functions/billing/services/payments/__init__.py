@@ -13,23 +13,27 @@
 
 Tenant settings live in the tenant's page document under "payments" (docs/payments.md).
 
-The package, a module per concern: `settings`, `ports`, `mandates` (the stored records),
+The package, a module per concern: `settings`, `ports`, `mandates` (the customer's stored mandate),
+the invoice's Stripe record typed in billing.domain.payments.invoice_record,
 `start_payment`, `process_stripe_event`, `follow_mandate`, `collect_due_payments`, `page_state`.
 """
 
 from __future__ import annotations
 
+from billing.domain.payments.invoice_record import (
+    CHARGE_DONE,
+    ChargeRecord,
+    CreditNoteEntry,
+    SessionRecord,
+    StripeInvoiceRecord,
+    stripe_record,
+)
 from billing.services.payments.collect_due_payments import (
     CollectDuePayments,
     CollectorSummary,
 )
 from billing.services.payments.follow_mandate import FollowMandate, MandateFollowUp
-from billing.services.payments.mandates import (
-    CHARGE_DONE,
-    mandate_from_record,
-    mandate_to_record,
-    with_autopay,
-)
+from billing.services.payments.mandates import mandate_from_record, mandate_to_record
 from billing.services.payments.page_state import (
     page_autopay_state,
     page_credit_notes,
@@ -69,8 +73,10 @@ __all__ = [
     "DEFAULT_METHODS",
     "DEFAULT_RETRY_DAYS",
     "SESSION_REUSE",
+    "ChargeRecord",
     "CollectDuePayments",
     "CollectorSummary",
+    "CreditNoteEntry",
     "EventOutcome",
     "FollowMandate",
     "GatewayFor",
@@ -84,7 +90,9 @@ __all__ = [
     "PaymentSettings",
     "PaymentsDisabled",
     "ProcessStripeEvent",
+    "SessionRecord",
     "StartPayment",
+    "StripeInvoiceRecord",
     "StripeRecords",
     "mandate_from_record",
     "mandate_to_record",
@@ -93,5 +101,5 @@ __all__ = [
     "page_payment_links",
     "payment_description",
     "payment_metadata",
-    "with_autopay",
+    "stripe_record",
 ]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
 
 from billing.domain.payments import (
     CollectorAction,
     decide_after_charge,
 )
+from billing.domain.payments.invoice_record import ChargeRecord, StripeInvoiceRecord
 from billing.services.errors import failure_note
 from billing.services.invoice_pages import InvoicePages
-from billing.services.payments.mandates import CHARGE_DONE, mandate_from_record
+from billing.services.payments.mandates import mandate_from_record
 from billing.services.payments.ports import ChargeRequest, GatewayFor, PaymentEmails, StripeRecords
 from billing.services.payments.settings import PaymentSettings
 from billing.services.payments.start_payment import payment_description, payment_metadata
@@ -86,13 +86,12 @@ class CollectDuePayments:
         mandate = mandate_from_record(self.records.customer_record(tenant_id, customer_id))
         if mandate is None or not mandate.usable:
             return None
-        record = self.records.invoice_record(tenant_id, invoice_id)
-        charge = record.get("charge") or {}
-        if charge.get("status") in CHARGE_DONE:
+        last = self.records.invoice_record(tenant_id, invoice_id).charge
+        if last is not None and last.done:
             return None
         tenant, account = self.pages.load(stored)
         schedule = PaymentSettings.from_page(tenant.page).retry_days
-        attempt = int(charge.get("next_attempt", 1))
+        attempt = last.next_attempt if last is not None and last.next_attempt is not None else 1
         due = stored.invoice.due_date
         if attempt > len(schedule) or today < due + timedelta(days=schedule[attempt - 1]):
             return None
@@ -110,28 +109,24 @@ class CollectDuePayments:
         result = self.gateways(tenant_id).charge_off_session(charge)
         decision = decide_after_charge(result, attempt=attempt, due_date=due, retry_schedule=schedule)
         now = self.clock.now()
-        entry: dict[str, Any] = {
-            "attempt": attempt,
-            "status": decision.action.value,
-            "payment_ref": result.payment_ref,
-            "failure_code": result.failure_code,
-            "decline_code": result.decline_code,
-            "at": now.isoformat(),
-        }
-        if decision.next_attempt is not None:
-            entry["next_attempt"] = decision.next_attempt
-            entry["retry_on"] = decision.retry_on.isoformat() if decision.retry_on else None
-        if decision.fallback is not None:
-            entry["fallback"] = decision.fallback.value
+        fallback = decision.fallback.value if decision.fallback is not None else None
+        entry = ChargeRecord(
+            attempt=attempt,
+            status=decision.action.value,
+            payment_ref=result.payment_ref,
+            failure_code=result.failure_code,
+            decline_code=result.decline_code,
+            at=now,
+            next_attempt=decision.next_attempt,
+            retry_on=decision.retry_on if decision.next_attempt is not None else None,
+            fallback=fallback,
+        )
 
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            updated = {**current, "charge": entry}
+        def change(current: StripeInvoiceRecord) -> StripeInvoiceRecord:
+            updated = replace(current, charge=entry)
             if result.payment_ref:
-                updated["refs"] = [*current.get("refs", []), result.payment_ref][-20:]
-            if decision.fallback is not None:
-                updated["autopay"] = "stopped"
-                updated["fallback"] = decision.fallback.value
-            return updated
+                updated = updated.with_ref(result.payment_ref)
+            return updated.stopped(fallback) if fallback is not None else updated
 
         self.records.update_invoice_record(tenant_id, invoice_id, change)
         self.audit.append(
@@ -149,5 +144,5 @@ class CollectDuePayments:
             self.emails.send_action_required(refreshed, tenant, account)
         elif decision.action is CollectorAction.FALL_BACK:
             refreshed = self.pages.refresh(tenant_id, invoice_id)
-            self.emails.send_fallback(refreshed, tenant, account, entry["fallback"])
+            self.emails.send_fallback(refreshed, tenant, account, str(fallback))
         return decision.action

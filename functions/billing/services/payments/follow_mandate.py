@@ -21,14 +21,11 @@ from typing import Any
 
 from billing.domain.outbox import OutboxEvent
 from billing.domain.payments import FallbackReason
+from billing.domain.payments.invoice_record import ACTIVE, STOPPED, StripeInvoiceRecord
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
-from billing.services.payments.mandates import CHARGE_DONE, with_autopay
 from billing.services.payments.ports import MandateFollowers, MethodChange, PaymentEmails
 from billing.services.ports import AuditEvent, AuditTrail, StoredInvoices
-
-ACTIVE = "active"
-STOPPED = "stopped"
 
 
 @dataclass(frozen=True)
@@ -113,12 +110,12 @@ class FollowMandate:
         if self.invoices.get(tenant_id, invoice_id) is None:
             return
 
-        def change(record: dict[str, Any]) -> dict[str, Any]:
-            if (record.get("charge") or {}).get("status") in CHARGE_DONE:
+        def change(record: StripeInvoiceRecord) -> StripeInvoiceRecord:
+            if record.charge is not None and record.charge.done:
                 # The collector already had its go at this invoice (and may have handed it back to the
                 # customer): it stays as it is; the new method serves the next invoices.
                 return record
-            return with_autopay(record, ACTIVE, event.occurred_at)
+            return record.with_autopay(ACTIVE, event.occurred_at)
 
         self.records.update_invoice_record(tenant_id, invoice_id, change)
         self.audit.append(tenant_id, invoice_id, _step(event, "autopay_active"))
@@ -145,9 +142,7 @@ class FollowMandate:
         tenant_id = event.tenant_id
         emailed = False
         for invoice_id in self.open_invoices_of(tenant_id, customer_id):
-            self.records.update_invoice_record(
-                tenant_id, invoice_id, lambda r: {**r, "autopay": STOPPED, "fallback": reason.value}
-            )
+            self.records.update_invoice_record(tenant_id, invoice_id, lambda r: r.stopped(reason.value))
             self.audit.append(
                 tenant_id, invoice_id, _step(event, "autopay_stopped", {"reason": reason.value})
             )

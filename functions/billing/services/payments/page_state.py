@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from billing.domain.autogiro.bankdays import stockholm_date
@@ -11,6 +11,7 @@ from billing.domain.page.context import CreditNoteRef
 from billing.domain.payments import (
     CollectorAction,
 )
+from billing.domain.payments.invoice_record import stripe_record
 from billing.services.errors import PermanentError
 from billing.services.payments.settings import PaymentSettings
 from billing.services.ports import (
@@ -40,16 +41,12 @@ def page_payment_links(
 
 def page_credit_notes(stored: StoredInvoice) -> dict[str, Any]:
     """`credit_notes` for `InvoiceState`: every refund's credit note, from the invoice's Stripe record."""
-    notes = (stored.state.get("stripe") or {}).get("credit_notes") or []
+    notes = stripe_record(stored.state).credit_notes
     if not notes:
         return {}
     return {
         "credit_notes": tuple(
-            CreditNoteRef(
-                number=str(note["number"]),
-                amount=int(note["amount"]),
-                issued_on=stockholm_date(datetime.fromisoformat(str(note["issued_at"]))),
-            )
+            CreditNoteRef(number=note.number, amount=note.amount, issued_on=stockholm_date(note.issued_at))
             for note in notes
         )
     }
@@ -57,11 +54,13 @@ def page_credit_notes(stored: StoredInvoice) -> dict[str, Any]:
 
 def page_autopay_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
     """`autopay_active` and `debit_date` for `InvoiceState`, from the invoice's Stripe record."""
-    record = stored.state.get("stripe") or {}
-    charge = record.get("charge") or {}
+    record = stripe_record(stored.state)
     # Once a charge needs the customer (or failed for good), the page asks them to pay themselves.
-    waiting_for_customer = charge.get("status") in (CollectorAction.ASK_CUSTOMER.value, "failed")
-    active = record.get("autopay") == "active" and not waiting_for_customer
+    waiting_for_customer = record.charge is not None and record.charge.status in (
+        CollectorAction.ASK_CUSTOMER.value,
+        "failed",
+    )
+    active = record.autopay_active and not waiting_for_customer
     due = stored.invoice.due_date
     debit = due if active and stored.status == "open" and due >= today else None
     return {"autopay_active": active, "debit_date": debit}

@@ -13,6 +13,7 @@ from billing.domain.payments import (
     CheckoutSession,
     DomainPaymentEvent,
 )
+from billing.domain.payments.invoice_record import StripeInvoiceRecord
 from billing.services.ports import (
     CustomerAccount,
     StoredInvoice,
@@ -94,12 +95,19 @@ class MethodChange(Protocol):
     def started(self, stored: StoredInvoice, new: str, previous: str, ref: str) -> None: ...
 
 
+# The invoice's Stripe record as read -> the record to store (the same one: nothing to store).
+InvoiceRecordChange = Callable[[StripeInvoiceRecord], StripeInvoiceRecord]
+
+
 class MandateFollowers(Protocol):
     """The customer's open invoices and their Stripe records, as a mandate's change reaches them."""
 
     def update_invoice_record(
-        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
-    ) -> dict[str, Any]: ...
+        self, tenant_id: str, invoice_id: str, change: InvoiceRecordChange
+    ) -> StripeInvoiceRecord:
+        """Apply `change` to the invoice's record and store it under the invoice's version, reading
+        again and applying it again on a conflict; the record stored."""
+        ...
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]: ...
 
@@ -107,7 +115,7 @@ class MandateFollowers(Protocol):
 class StripeRecords(MandateFollowers, Protocol):
     """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
 
-    def invoice_record(self, tenant_id: str, invoice_id: str) -> dict[str, Any]: ...
+    def invoice_record(self, tenant_id: str, invoice_id: str) -> StripeInvoiceRecord: ...
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
 

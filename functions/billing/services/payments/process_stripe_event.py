@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,13 +27,15 @@ from billing.domain.payments import (
     apply_mandate_event,
     awaited_payment,
 )
+from billing.domain.payments.invoice_record import ACTIVE, STOPPED, CreditNoteEntry, StripeInvoiceRecord
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
 from billing.services.outbox import DriveOutbox
-from billing.services.payments.follow_mandate import ACTIVE, STOPPED, MandateFollowUp
+from billing.services.payments.follow_mandate import MandateFollowUp
 from billing.services.payments.mandates import mandate_from_record, mandate_to_record
 from billing.services.payments.ports import (
     HeldEvents,
+    InvoiceRecordChange,
     MethodChange,
     PaymentEmails,
     StripeEventReader,
@@ -191,20 +193,17 @@ class ProcessStripeEvent:
         self, tenant_id: str, invoice_id: str, event: PaymentSucceeded | PaymentFailed | PaymentProcessing
     ) -> None:
         # The collector waits for the outcome of a processing debit; the webhook tells it.
-        def change(record: dict[str, Any]) -> dict[str, Any]:
-            charge = record.get("charge")
-            if not charge or charge.get("payment_ref") != event.payment_ref:
+        def change(record: StripeInvoiceRecord) -> StripeInvoiceRecord:
+            charge = record.charge
+            if charge is None or charge.payment_ref != event.payment_ref:
                 return record
             if isinstance(event, PaymentSucceeded):
                 status = "settled"
-            elif (
-                isinstance(event, PaymentFailed)
-                and charge.get("status") == CollectorAction.AWAIT_WEBHOOK.value
-            ):
+            elif isinstance(event, PaymentFailed) and charge.status == CollectorAction.AWAIT_WEBHOOK.value:
                 status = "failed"
             else:
                 return record
-            return {**record, "charge": {**charge, "status": status}}
+            return replace(record, charge=replace(charge, status=status))
 
         self.records.update_invoice_record(tenant_id, invoice_id, change)
 
@@ -214,48 +213,46 @@ class ProcessStripeEvent:
 
         Derived from the aggregate's cumulative refunds rather than from the event, so a crash between
         settling a refund and recording its note is repaired by the next delivery of any event; a note
-        is stored with `emailed: false` and its email is claimed before it is sent, so a failure after
-        recording it is finished by that delivery too, and two deliveries cannot both send it."""
+        is stored not emailed and its email is claimed before it is sent, so a failure after recording
+        it is finished by that delivery too, and two deliveries cannot both send it."""
         stored = self.invoices.get(tenant_id, invoice_id)
         if stored is None or not stored.state.get("payments"):
             return 0
         refunded = InvoicePayments.from_record(stored.state["payments"]).refunded_total
         record = self.records.invoice_record(tenant_id, invoice_id)
-        missing = refunded - int(record.get("credited_total", 0))
         now = self.clock.now()
-        if missing > 0:
+        if refunded > record.credited_total:
             record = self._record_credit_note(stored, refunded, now)
-        for note in record.get("credit_notes", []):
-            if note.get("emailed") is False or _stale_claim(note, now):
-                self._email_credit_note(stored, str(note["number"]), now)
-        return len(record.get("credit_notes", []))
+        for note in record.credit_notes:
+            if _to_send(note, now):
+                self._email_credit_note(stored, note.number, now)
+        return len(record.credit_notes)
 
-    def _record_credit_note(self, stored: StoredInvoice, refunded: int, now: datetime) -> dict[str, Any]:
+    def _record_credit_note(self, stored: StoredInvoice, refunded: int, now: datetime) -> StripeInvoiceRecord:
         tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
         invoice = stored.invoice
-        added: list[dict[str, Any]] = []  # the note this call wrote (the last attempt's, on a retry)
+        added: list[CreditNoteEntry] = []  # the note this call wrote (the last attempt's, on a retry)
 
-        def change(current: dict[str, Any]) -> dict[str, Any]:
+        def change(current: StripeInvoiceRecord) -> StripeInvoiceRecord:
             added.clear()
-            notes = list(current.get("credit_notes", []))
-            credited = int(current.get("credited_total", 0))
+            credited = current.credited_total
             delta = refunded - credited
             if delta <= 0:
                 return current
-            number = f"{invoice.number or invoice.invoice_id}-K{len(notes) + 1}"
-            note: dict[str, Any] = {
-                "number": number,
-                "amount": delta,
-                "issued_at": now.isoformat(),
-                "emailed": False,
-            }
+            document = None
             if credited == 0 and delta >= invoice.total and invoice.kind != CREDIT_NOTE:
                 # A refund of the whole invoice: the formal credit note crediting every line.
-                document = credit_note(invoice, issue_date=now.date(), reason="refund")
-                note["document"] = document.to_dict()
-            notes.append(note)
+                document = credit_note(invoice, issue_date=now.date(), reason="refund").to_dict()
+            note = CreditNoteEntry(
+                number=f"{invoice.number or invoice.invoice_id}-K{len(current.credit_notes) + 1}",
+                amount=delta,
+                issued_at=now,
+                document=document,
+            )
             added.append(note)
-            return {**current, "credit_notes": notes, "credited_total": credited + delta}
+            return replace(
+                current, credit_notes=(*current.credit_notes, note), credited_total=credited + delta
+            )
 
         updated = self.records.update_invoice_record(tenant_id, invoice_id, change)
         if added:
@@ -264,7 +261,7 @@ class ProcessStripeEvent:
                 tenant_id,
                 invoice_id,
                 AuditEvent(
-                    "credit_note_issued", "stripe", now, {"amount": note["amount"], "number": note["number"]}
+                    "credit_note_issued", "stripe", now, {"amount": note.amount, "number": note.number}
                 ),
             )
         return updated
@@ -272,26 +269,22 @@ class ProcessStripeEvent:
     def _email_credit_note(self, stored: StoredInvoice, number: str, now: datetime) -> None:
         """Claim the note's email, re-render the page that lists it, send it, mark it sent."""
         tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
-        claimed: list[dict[str, Any]] = []
+        claimed: list[CreditNoteEntry] = []
 
-        def mark(value: object, *, claim: bool) -> Callable[[dict[str, Any]], dict[str, Any]]:
-            def change(current: dict[str, Any]) -> dict[str, Any]:
+        def mark(emailed: bool, sending_since: datetime | None, *, claim: bool) -> InvoiceRecordChange:
+            def change(current: StripeInvoiceRecord) -> StripeInvoiceRecord:
                 claimed.clear()
                 notes = []
-                for note in current.get("credit_notes", []):
-                    if note.get("number") == number and (
-                        not claim or note.get("emailed") is False or _stale_claim(note, now)
-                    ):
-                        note = {**note, "emailed": value}
+                for note in current.credit_notes:
+                    if note.number == number and (not claim or _to_send(note, now)):
+                        note = replace(note, emailed=emailed, sending_since=sending_since)
                         claimed.append(note)
                     notes.append(note)
-                return {**current, "credit_notes": notes}
+                return replace(current, credit_notes=tuple(notes))
 
             return change
 
-        self.records.update_invoice_record(
-            tenant_id, invoice_id, mark(f"sending:{now.isoformat()}", claim=True)
-        )
+        self.records.update_invoice_record(tenant_id, invoice_id, mark(False, now, claim=True))
         if not claimed:
             return  # another delivery holds the claim or has sent it
         note = claimed[0]
@@ -299,11 +292,11 @@ class ProcessStripeEvent:
             fresh = self.invoices.get(tenant_id, invoice_id) or stored
             tenant, account = self.pages.load(fresh)
             self.pages.publish(fresh, tenant, account)
-            self.emails.send_credit_note(fresh, tenant, account, number, int(note["amount"]))
+            self.emails.send_credit_note(fresh, tenant, account, number, note.amount)
         except BaseException:
-            self.records.update_invoice_record(tenant_id, invoice_id, mark(False, claim=False))
+            self.records.update_invoice_record(tenant_id, invoice_id, mark(False, None, claim=False))
             raise
-        self.records.update_invoice_record(tenant_id, invoice_id, mark(True, claim=False))
+        self.records.update_invoice_record(tenant_id, invoice_id, mark(True, None, claim=False))
 
     # mandates -------------------------------------------------------------------------------------
 
@@ -394,12 +387,12 @@ def _with_follow_up(
     return replace(draft, effects=(EFFECT_AUTOPAY, EFFECT_MERCHANT), context=follow.context())
 
 
-def _stale_claim(note: Mapping[str, Any], now: datetime) -> bool:
-    """A credit note's email claimed more than 15 minutes ago by a delivery that died before sending."""
-    emailed = note.get("emailed")
-    if not isinstance(emailed, str) or not emailed.startswith("sending:"):
+def _to_send(note: CreditNoteEntry, now: datetime) -> bool:
+    """A credit note whose email is still to go: never claimed, or claimed more than 15 minutes ago by a
+    delivery that died before sending."""
+    if note.emailed:
         return False
-    return datetime.fromisoformat(emailed.removeprefix("sending:")) < now - timedelta(minutes=15)
+    return note.sending_since is None or note.sending_since < now - timedelta(minutes=15)
 
 
 def _refs_of(event: DomainPaymentEvent) -> list[str]:

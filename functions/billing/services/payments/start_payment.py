@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from billing.domain.invoice import CREDIT_NOTE
 from billing.domain.payments import (
@@ -13,6 +12,7 @@ from billing.domain.payments import (
     METADATA_TENANT_ID,
     CheckoutSession,
 )
+from billing.domain.payments.invoice_record import SessionRecord, StripeInvoiceRecord
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoiceNotFound, invoice_parties
 from billing.services.payments.mandates import mandate_from_record
@@ -82,11 +82,10 @@ class StartPayment:
         if invoice.kind == CREDIT_NOTE or stored.status != "open" or amount <= 0:
             raise NothingToPay("nothing is left to pay on this invoice", field="amount_due")
         now = self.clock.now()
-        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
-        previous = record.get("checkout") or {}
+        previous = self.records.invoice_record(stored.tenant_id, stored.invoice_id).checkout
         attempt = _attempt(previous, now, amount=amount, payments_seen=_payments_seen(stored))
-        if previous.get("attempt") == attempt:
-            return str(previous["url"])
+        if previous is not None and previous.attempt == attempt:
+            return previous.url
         request = self._request(stored, account, attempt, "paid", settings.checkout_methods(invoice.currency))
         session = self.gateways(stored.tenant_id).create_checkout_session(
             request, amount=amount, description=payment_description(tenant, stored)
@@ -99,18 +98,17 @@ class StartPayment:
         stored, _tenant, account, settings = self._open(token)
         invoice = stored.invoice
         now = self.clock.now()
-        record = self.records.invoice_record(stored.tenant_id, stored.invoice_id)
-        previous = record.get("setup") or {}
+        previous = self.records.invoice_record(stored.tenant_id, stored.invoice_id).setup
         customer = self.records.customer_record(stored.tenant_id, account.customer.id)
         mandate = mandate_from_record(customer)
         attempt = _attempt(previous, now, amount=0)
-        if previous.get("attempt") == attempt and mandate is not None:
+        if previous is not None and previous.attempt == attempt and mandate is not None:
             # A session completed since it was made is used up: a customer coming back to card
             # (after stopping it, or after Autogiro) gets a new one, not the finished one again.
-            if mandate.activated_at >= datetime.fromisoformat(str(previous["created_at"])):
+            if mandate.activated_at >= previous.created_at:
                 attempt += 1
-        if previous.get("attempt") == attempt:
-            return str(previous["url"])
+        if previous is not None and previous.attempt == attempt:
+            return previous.url
         request = self._request(
             stored,
             account,
@@ -159,43 +157,40 @@ class StartPayment:
         now: datetime,
         amount: int,
     ) -> None:
-        def change(record: dict[str, Any]) -> dict[str, Any]:
-            current = record.get(kind) or {}
-            if int(current.get("attempt", 0)) >= attempt:
+        made = SessionRecord(
+            attempt=attempt,
+            session_id=session.session_id,
+            url=session.url,
+            amount=amount,
+            created_at=now,
+            payments_seen=_payments_seen(stored),
+        )
+
+        def change(record: StripeInvoiceRecord) -> StripeInvoiceRecord:
+            current = record.checkout if kind == "checkout" else record.setup
+            if current is not None and current.attempt >= attempt:
                 return record  # a concurrent click stored this attempt (same key: same session) first
-            refs = [*record.get("refs", []), session.session_id]
-            return {
-                **record,
-                kind: {
-                    "attempt": attempt,
-                    "session_id": session.session_id,
-                    "url": session.url,
-                    "amount": amount,
-                    "created_at": now.isoformat(),
-                    "payments_seen": _payments_seen(stored),
-                },
-                "payments_attempts": max(int(record.get("payments_attempts", 0)), attempt)
-                if kind == "checkout"
-                else int(record.get("payments_attempts", 0)),
-                "refs": refs[-20:],
-            }
+            record = record.with_ref(session.session_id)
+            if kind == "checkout":
+                return replace(
+                    record, checkout=made, payments_attempts=max(record.payments_attempts, attempt)
+                )
+            return replace(record, setup=made)
 
         self.records.update_invoice_record(stored.tenant_id, stored.invoice_id, change)
 
 
-def _attempt(previous: Mapping[str, Any], now: datetime, *, amount: int, payments_seen: int = 0) -> int:
+def _attempt(previous: SessionRecord | None, now: datetime, *, amount: int, payments_seen: int = 0) -> int:
     """The attempt number: the previous one while its session can still be used, else the next.
 
     `payments_seen`: how many payments the invoice had settled; a session made before a later payment
     was completed already, even when that payment was taken back and the same amount is owed again."""
-    if not previous:
+    if previous is None:
         return 1
-    attempt = int(previous["attempt"])
-    created = datetime.fromisoformat(str(previous["created_at"]))
-    unused = int(previous.get("payments_seen", 0)) == payments_seen
-    if int(previous.get("amount", 0)) == amount and now - created < SESSION_REUSE and unused:
-        return attempt
-    return attempt + 1
+    unused = previous.payments_seen == payments_seen
+    if previous.amount == amount and now - previous.created_at < SESSION_REUSE and unused:
+        return previous.attempt
+    return previous.attempt + 1
 
 
 def _payments_seen(stored: StoredInvoice) -> int:
