@@ -21,6 +21,7 @@ class FakeStripeRecords:
     customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customer_events: list[EventDraft | None] = field(default_factory=list)  # each saved change's event
     open_invoices: dict[str, list[str]] = field(default_factory=dict)  # tenant -> unpaid, oldest due first
+    refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, Stripe id) -> customer
     # Numbers a saved change's event on the customer's stream, as the adapter's transaction does
     # (tests/unit/outbox/fakes.MemoryCustomerStreams.commit); None: the events are only listed.
     commit: Callable[[str, str, EventDraft | None], object] | None = None
@@ -58,21 +59,18 @@ class FakeStripeRecords:
         changed = change(self.customer_record(tenant_id, customer_id))
         if changed is not None:
             self.customers[(tenant_id, customer_id)] = copy.deepcopy(changed[0])
+            mandate = changed[0].get("mandate") or {}
+            for ref in (mandate.get("payment_method_ref"), mandate.get("mandate_ref")):
+                if ref:  # an id once saved keeps leading to its customer (the adapter's stripe_refs)
+                    self.refs[(tenant_id, ref)] = customer_id
             self.customer_events.append(changed[1])
             if self.commit is not None:
                 self.commit(tenant_id, customer_id, changed[1])
         return changed
 
     def find_customer(self, tenant_id: str, reference: str) -> str | None:
-        """The customer whose saved mandate names `reference` (its payment method or mandate)."""
-        for (tenant, customer_id), record in self.customers.items():
-            mandate = record.get("mandate") or {}
-            if tenant == tenant_id and reference in (
-                mandate.get("payment_method_ref"),
-                mandate.get("mandate_ref"),
-            ):
-                return customer_id
-        return None
+        """The customer whose saved mandate named `reference` (a payment method or mandate id)."""
+        return self.refs.get((tenant_id, reference))
 
 
 @dataclass

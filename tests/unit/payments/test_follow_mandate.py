@@ -217,3 +217,31 @@ def test_an_event_that_does_not_say_what_to_follow_is_refused_by_field(
     with pytest.raises(PermanentError) as refused:
         stripe.follow(replace(approved, context=context))
     assert refused.value.field == field_name
+
+
+@pytest.mark.parametrize("removal_first", [True, False])
+def test_a_new_card_and_the_old_cards_removal_in_either_order_end_charged_by_the_new_card(
+    removal_first: bool,
+) -> None:
+    """Stripe sends the new card's setup and the old card's removal together. When the removal's
+    follow-up runs only after the new card was stored (its processor died first), the invoice is not
+    handed back and the customer is not told that automatic payment stopped: the new card pays."""
+    stripe = Stripe()
+    (stored,) = stripe.invoices
+    stripe.process(_activated("seti_1", "pm_1"))
+    if removal_first:
+        with pytest.raises(RetryableError):  # the removal is stored; its processor dies before the rest
+            stripe.process(_detached("pm_1"), drive=stripe.drive(can_follow=False))
+        assert stripe.process(_activated("seti_2", "pm_2")) == "mandate_active"
+    else:
+        assert stripe.process(_activated("seti_2", "pm_2")) == "mandate_active"
+        assert stripe.process(_detached("pm_1")) == "unchanged"  # not the card in use any more
+    assert stripe.records.customer_record(TENANT, "c00001")["mandate"]["payment_method_ref"] == "pm_2"
+    assert stripe.autopay(stored) == "active" and stripe.emails.sent == []
+    assert all(e.pending == () for e in stripe.customer_events())
+    heard = [e["type"] for e in stripe.merchant.unique()]
+    assert heard == (
+        ["mandate.approved", "mandate.cancelled", "mandate.approved"]
+        if removal_first
+        else ["mandate.approved", "mandate.approved"]
+    )

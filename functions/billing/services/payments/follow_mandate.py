@@ -24,6 +24,7 @@ from billing.domain.payments import FallbackReason
 from billing.domain.payments.invoice_record import ACTIVE, STOPPED, StripeInvoiceRecord
 from billing.services.errors import PermanentError
 from billing.services.invoice_pages import InvoicePages
+from billing.services.payments.mandates import mandate_from_record
 from billing.services.payments.ports import MandateFollowers, MethodChange, PaymentEmails
 from billing.services.ports import AuditEvent, AuditTrail, StoredInvoices
 
@@ -138,8 +139,15 @@ class FollowMandate:
 
     def _fall_back(self, event: OutboxEvent, customer_id: str, reason: FallbackReason) -> None:
         """Automatic payment stopped: every open invoice of the customer becomes an ordinary one again,
-        its page says so, and the customer gets one email saying why."""
+        its page says so, and the customer gets one email saying why.
+
+        Unless a newer mandate took over meanwhile (a new card set up while the old one was removed,
+        its event later on the customer's stream): its own follow-up marks the invoices, and an email
+        saying automatic payment stopped would be untrue."""
         tenant_id = event.tenant_id
+        current = mandate_from_record(self.records.customer_record(tenant_id, customer_id))
+        if current is not None and current.usable:
+            return
         emailed = False
         for invoice_id in self.open_invoices_of(tenant_id, customer_id):
             self.records.update_invoice_record(tenant_id, invoice_id, lambda r: r.stopped(reason.value))

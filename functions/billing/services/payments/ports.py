@@ -111,6 +111,8 @@ class MandateFollowers(Protocol):
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]: ...
 
+    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
+
 
 class StripeRecords(MandateFollowers, Protocol):
     """Per-invoice and per-customer Stripe bookkeeping (billing.adapters.dynamo.mandates)."""
@@ -118,8 +120,6 @@ class StripeRecords(MandateFollowers, Protocol):
     def invoice_record(self, tenant_id: str, invoice_id: str) -> StripeInvoiceRecord: ...
 
     def find_invoice(self, tenant_id: str, reference: str) -> str | None: ...
-
-    def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]: ...
 
     def change_customer_record(
         self, tenant_id: str, customer_id: str, change: CustomerChange
