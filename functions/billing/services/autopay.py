@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from billing.domain.autogiro.bankdays import debit_date_for, stockholm_date
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, autogiro_invoice_state
 from billing.services.errors import PermanentError
 from billing.services.ports import AuditEvent, CustomerAccount, TenantAccount
 
@@ -63,7 +64,7 @@ class AutopayAtIssue:
             return None
         if not isinstance(tenant.page.get("autogiro"), dict):
             return None  # no Autogiro agreement (what autogiro_settings checks first)
-        from billing.services.autogiro import MandateStatus, announced_state, autogiro_settings
+        from billing.services.autogiro import MandateStatus, autogiro_settings
 
         try:
             offered = autogiro_settings(tenant) is not None
@@ -76,15 +77,15 @@ class AutopayAtIssue:
             return None
         # Never before the notice period ends, counted from today, the day this email goes out.
         debit_date = debit_date_for(invoice.due_date, notified_on=today)
-        return announced_state({}, mandate.payer_number, debit_date, today)
+        return AutogiroInvoiceState().announced(mandate.payer_number, debit_date, today).to_record()
 
     @staticmethod
     def audit_event(state: dict[str, Any], at: datetime) -> AuditEvent | None:
         """The audit entry for an invoice issued with automatic payment in its state (the entries the
         mandate flows write for invoices that were already open)."""
-        autogiro = state.get("autogiro")
-        if autogiro:
-            details = {"debit_date": autogiro["debit_date"], "payer_number": autogiro["payer_number"]}
+        autogiro = autogiro_invoice_state(state)
+        if autogiro.debit_date is not None:
+            details = {"debit_date": autogiro.debit_date.isoformat(), "payer_number": autogiro.payer_number}
             return AuditEvent("autogiro_debit_announced", "system", at, details)
         if state.get("stripe"):
             return AuditEvent("autopay_active", "system", at)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from billing.domain.autogiro.invoice_state import IN_FORCE, WAITING, autogiro_invoice_state
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import AutogiroNotice
 from billing.domain.payments import STOPPED, MandateStatus, StripeInvoiceRecord, stripe_record
@@ -39,15 +40,14 @@ if TYPE_CHECKING:  # the payments package imports this module
     from billing.services.payments.ports import CustomerChange, InvoiceRecordChange
 
 # Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
-# but Bankgirot has not approved it yet; named here so reading a page's state loads no Autogiro code.
-AUTOGIRO_WAITING = ("pending", "sent")
-AUTOGIRO_IN_FORCE = ("pending", "sent", "approved")
+# (and not yet approved by Bankgirot): the domain's, so reading a page's state loads no Autogiro code.
+AUTOGIRO_WAITING = WAITING
+AUTOGIRO_IN_FORCE = IN_FORCE
 
 
 def autopay_method(stored: StoredInvoice) -> str | None:
     """ "autogiro" or "card" when automatic payment holds this invoice, else None."""
-    autogiro = stored.state.get("autogiro") or {}
-    if (autogiro.get("mandate") or {}).get("status") in AUTOGIRO_IN_FORCE and not autogiro.get("failed"):
+    if autogiro_invoice_state(stored.state).in_force:
         return "autogiro"
     if stripe_record(stored.state).autopay_active:
         return "card"
@@ -56,9 +56,7 @@ def autopay_method(stored: StoredInvoice) -> str | None:
 
 def autogiro_waiting(stored: StoredInvoice) -> bool:
     """A mandate is given and not yet approved, and no debit date is set for this invoice yet."""
-    autogiro = stored.state.get("autogiro") or {}
-    status = (autogiro.get("mandate") or {}).get("status")
-    return status in AUTOGIRO_WAITING and not autogiro.get("debit_date") and not autogiro.get("failed")
+    return autogiro_invoice_state(stored.state).waiting
 
 
 def page_payment_control(

@@ -89,7 +89,7 @@ class InvoiceState(TypedDict, total=False):
 
     payments: dict[str, Any]  # the payment aggregate: billing.domain.payments.InvoicePayments.to_record()
     stripe: dict[str, Any]  # billing.domain.payments.StripeInvoiceRecord.to_record() (payments)
-    autogiro: dict[str, Any]  # the mandate's status, the debit date told, what was sent (autogiro)
+    autogiro: dict[str, Any]  # billing.domain.autogiro.invoice_state.AutogiroInvoiceState.to_record()
     autopay: dict[str, Any]  # a generic automatic method's attempts, read by the reminders (dunning)
     dunning: dict[str, Any]  # reminders, relief, instalments (dunning)
     delivery: dict[str, Any]  # the invoice email's fate as SES reported it (deliveries)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing.domain.autogiro.bankdays import banking_days_between, previous_banking_day
+from billing.domain.autogiro.invoice_state import autogiro_invoice_state
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.autogiro.parser import parse_file
 from billing.domain.autogiro.planning import HoldReason
@@ -98,7 +99,7 @@ class Ledger:
 
     def update_autogiro(self, tenant_id: str, invoice_id: str, change: Any) -> StoredInvoice:
         stored = self.invoices[invoice_id]
-        state = {**stored.state, "autogiro": change(dict(stored.state.get("autogiro") or {}))}
+        state = {**stored.state, "autogiro": change(autogiro_invoice_state(stored.state)).to_record()}
         self.invoices[invoice_id] = replace(stored, state=state)
         return self.invoices[invoice_id]
 

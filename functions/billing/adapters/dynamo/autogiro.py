@@ -29,6 +29,7 @@ from billing.adapters.dynamo.customer_events import update_with_customer_event
 from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import AutogiroModel, InvoiceModel
 from billing.adapters.dynamo.stores import DynamoInvoiceLedger, connection
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, autogiro_invoice_state
 from billing.domain.autogiro.outcomes import Reason
 from billing.domain.merchant_events import EventDraft
 from billing.services.autogiro.ports import Mandate, MandateApplication, MandateStatus
@@ -297,10 +298,12 @@ class DynamoAutogiroInvoices:
                 yield stored
 
     def update_autogiro(
-        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+        self, tenant_id: str, invoice_id: str, change: Callable[[AutogiroInvoiceState], AutogiroInvoiceState]
     ) -> StoredInvoice:
-        def apply(state: dict[str, Any]) -> dict[str, Any]:
-            return {**state, "autogiro": change(dict(state.get("autogiro") or {}))}
+        def apply(state: dict[str, Any]) -> dict[str, Any] | None:
+            before = autogiro_invoice_state(state)
+            after = change(before)
+            return None if after == before else {**state, "autogiro": after.to_record()}
 
         changed = change_state(tenant_id, invoice_id, apply, what="saving the Autogiro state")
         stored = self.ledger.get(tenant_id, invoice_id) if changed else None

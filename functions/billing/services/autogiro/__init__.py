@@ -14,7 +14,9 @@
   failed or rejected debits are recorded on the invoice with their reason for the reminder flow.
 
 Invoice state lives in `state["autogiro"]` (docs/autogiro.md): the mandate's status and reason as the
-page shows it, `debit_date` / `notified_on` / `payer_number`, `sent` (the file), `failed`, `settled`.
+page shows it, `debit_date` / `notified_on` / `payer_number`, `sent` (the file), `failed`, `settled`,
+`reversed` and the charge attempts; read and changed as one typed value
+(billing.domain.autogiro.invoice_state.AutogiroInvoiceState), each flow's change a method of it.
 
 The package, a module per concern: `model` (the agreement settings, the invoice's Autogiro state),
 `ports` (with the mandate and the form page's content), `form`, `export` (the request file, a
@@ -45,10 +47,8 @@ from billing.services.autogiro.model import (
     AutogiroFormError,
     AutogiroNotOffered,
     AutogiroSettings,
-    announced_state,
     autogiro_settings,
     autogiro_state,
-    reason_record,
 )
 from billing.services.autogiro.page_state import (
     autogiro_page_links,
@@ -88,7 +88,6 @@ __all__ = [
     "MandateStatus",
     "MandateStore",
     "MethodChange",
-    "announced_state",
     "autogiro_page_links",
     "autogiro_page_notice",
     "autogiro_page_state",
@@ -96,5 +95,4 @@ __all__ = [
     "autogiro_state",
     "dataset_name",
     "export_moment",
-    "reason_record",
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
 
 from billing.domain.autogiro.bankdays import debit_date_for, stockholm_date
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, StoredReason
 from billing.domain.autogiro.planning import (
     DueDebit,
     Held,
@@ -21,10 +22,8 @@ from billing.services.autogiro.model import (
     OUTBOX_PREFIX,
     STOCKHOLM,
     AutogiroNotOffered,
-    announced_state,
     autogiro_settings,
     autogiro_state,
-    reason_record,
 )
 from billing.services.autogiro.ports import (
     AutogiroFiles,
@@ -155,7 +154,12 @@ class ExportRequestFile:
             self.autogiro_invoices.update_autogiro(
                 tenant_id,
                 d.invoice_id,
-                _ordered(key, payment_date, d.order.amount_ore),
+                partial(
+                    AutogiroInvoiceState.ordered,
+                    file=key,
+                    payment_date=payment_date,
+                    amount=d.order.amount_ore,
+                ),
             )
             self.audit.append(
                 tenant_id,
@@ -223,31 +227,29 @@ class ExportRequestFile:
         mandate = mandates[customer_id]
         state = autogiro_state(stored)
         if mandate is None or mandate.status is not MandateStatus.APPROVED:
-            if state.get("debit_date") and not state.get("sent"):
+            if state.debit_date is not None and state.sent is None:
                 self._withdraw(stored, mandate, now)  # the mandate ended after the date was told
             return
-        if state.get("sent"):
+        if state.sent is not None:
             return  # in a file already: waits for Bankgirot's report
-        if state.get("failed") and not _retry_requested(stored):
+        if state.failed is not None and not _retry_requested(stored):
             return  # the reminder flow decides whether to debit again
-        if (
-            state.get("failed")
-            or not state.get("debit_date")
-            or state.get("payer_number") != mandate.payer_number
-        ):
+        if state.failed is not None or state.debit_date is None or state.payer_number != mandate.payer_number:
             # First sight of the invoice, or a retry the reminder flow asked for: a debit date
             # with the full notice, told to the customer.
             debit_date = debit_date_for(stored.invoice.due_date, notified_on=today)
             stored = self._announce(stored, mandate, debit_date, today, now)
             announced.append((stored.invoice_id, debit_date))
             state = autogiro_state(stored)
+        if state.debit_date is None or state.notified_on is None:
+            raise PermanentError("announced without a debit date", field="state.autogiro.debit_date")
         debits.append(
             DueDebit(
                 invoice_id=stored.invoice_id,
                 payer_number=mandate.payer_number,
                 amount_ore=stored.amount_due,
-                debit_date=date.fromisoformat(state["debit_date"]),
-                notified_on=date.fromisoformat(state["notified_on"]),
+                debit_date=state.debit_date,
+                notified_on=state.notified_on,
                 reference=stored.invoice.ocr or stored.invoice_id[-16:],
             )
         )
@@ -256,14 +258,9 @@ class ExportRequestFile:
         status = mandate.status.value if mandate else MandateStatus.CANCELLED.value
         if status == MandateStatus.CANCEL_PENDING.value:
             status = MandateStatus.CANCELLED.value
-        reason = reason_record(mandate.reason) if mandate else None
+        reason = StoredReason.of(mandate.reason) if mandate else None
         updated = self.autogiro_invoices.update_autogiro(
-            stored.tenant_id,
-            stored.invoice_id,
-            lambda s: {
-                **{k: v for k, v in s.items() if k not in ("debit_date", "notified_on", "active")},
-                "mandate": {"status": status, "reason": reason},
-            },
+            stored.tenant_id, stored.invoice_id, lambda s: s.withdrawn(status, reason)
         )
         self.audit.append(
             stored.tenant_id,
@@ -278,7 +275,7 @@ class ExportRequestFile:
         updated = self.autogiro_invoices.update_autogiro(
             stored.tenant_id,
             stored.invoice_id,
-            lambda s: announced_state(s, mandate.payer_number, debit_date, today),
+            lambda s: s.announced(mandate.payer_number, debit_date, today),
         )
         tenant, account = self.pages.load(updated)
         rendered = self.pages.publish(updated, tenant, account)
@@ -369,22 +366,9 @@ class CancelMandate:
         return cancelled
 
 
-def _ordered(key: str, payment_date: date, amount: int) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The invoice's state once its debit is in a file: `sent`, and a pending charge attempt in the
-    shape the reminder flow reads (billing.services.dunning.mandate_attempts)."""
-
-    def change(state: dict[str, Any]) -> dict[str, Any]:
-        attempts = list(state.get("attempts") or [])
-        attempts.append({"attempt": len(attempts) + 1, "on": payment_date.isoformat(), "outcome": "pending"})
-        sent = {"file": key, "payment_date": payment_date.isoformat(), "amount": amount}
-        return {**state, "sent": sent, "attempts": attempts}
-
-    return change
-
-
 def _retry_requested(stored: StoredInvoice) -> bool:
     """The reminder flow asked for the next charge attempt (state["dunning"]["retries"], recorded by
     billing.services.dunning for the mandate's payment module to carry out)."""
-    attempts = (stored.state.get("autogiro") or {}).get("attempts") or []
+    attempts = autogiro_state(stored).attempts
     retries = (stored.state.get("dunning") or {}).get("retries") or []
     return any(int(r.get("attempt", 0)) == len(attempts) + 1 for r in retries if isinstance(r, dict))

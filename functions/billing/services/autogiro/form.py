@@ -112,7 +112,7 @@ class AutogiroMandates:
         updated = self.autogiro_invoices.update_autogiro(
             stored.tenant_id,
             stored.invoice_id,
-            lambda s: {**s, "mandate": {"status": MandateStatus.PENDING.value, "reason": None}},
+            lambda s: s.with_mandate(MandateStatus.PENDING.value),
         )
         # No personal data on the audit trail: the payer number identifies the mandate.
         self.audit.append(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
 
 from billing.domain.autogiro.bankdays import stockholm_date
+from billing.domain.autogiro.invoice_state import StoredReason
 from billing.domain.autogiro.outcomes import (
     MandateOutcome,
     MandateOutcomeKind,
@@ -26,7 +26,6 @@ from billing.services.autogiro.model import (
     AutogiroNotOffered,
     autogiro_settings,
     autogiro_state,
-    reason_record,
 )
 from billing.services.autogiro.ports import (
     AutogiroFiles,
@@ -141,7 +140,7 @@ class ImportReport:
         updated = self.autogiro_invoices.update_autogiro(
             tenant_id,
             mandate.invoice_id,
-            lambda s: {**s, "mandate": {"status": status.value, "reason": reason_record(shown_reason)}},
+            lambda s: s.with_mandate(status.value, StoredReason.of(shown_reason)),
         )
         self.audit.append(
             tenant_id,
@@ -162,9 +161,9 @@ class ImportReport:
         if mandate is None:
             return None
         for stored in reversed(self.invoices.history(tenant_id, mandate.customer_id, date.max)):
-            sent = autogiro_state(stored).get("sent") or {}
+            sent = autogiro_state(stored).sent
             amount = stored.invoice.amount_due
-            ordered = int(sent.get("amount", amount)) if isinstance(sent, dict) else amount
+            ordered = sent.amount if sent is not None and sent.amount is not None else amount
             for candidate in {amount, stored.amount_due, ordered}:
                 if payment.matches(
                     payer_number=mandate.payer_number,
@@ -185,11 +184,7 @@ class ImportReport:
             self.autogiro_invoices.update_autogiro(
                 tenant_id,
                 stored.invoice_id,
-                lambda s: {
-                    **{k: v for k, v in s.items() if k != "failed"},
-                    "settled": {"payment_date": payment_date.isoformat(), "amount": payment.amount_ore},
-                    "attempts": _attempts_with_outcome(s, "succeeded"),
-                },
+                lambda s: s.settled_by(payment_date, payment.amount_ore),
             )
             event = PaymentSucceeded(
                 event_id=f"autogiro:{digest[:32]}:{index}",
@@ -212,14 +207,7 @@ class ImportReport:
             self.autogiro_invoices.update_autogiro(
                 tenant_id,
                 stored.invoice_id,
-                lambda s: {
-                    **s,
-                    "reversed": {
-                        "payment_date": original.isoformat(),
-                        "amount": payment.amount_ore,
-                        **(reason_record(payment.reason) or {}),
-                    },
-                },
+                lambda s: s.taken_back(original, payment.amount_ore, payment.reason),
             )
             reversal = PaymentReversed(
                 event_id=f"autogiro:{digest[:32]}:{index}",
@@ -240,24 +228,15 @@ class ImportReport:
         cancelled_debit = (
             payment.kind is PaymentOutcomeKind.CANCELLED
             and stored.status == "open"
-            and bool(autogiro_state(stored).get("sent"))
+            and autogiro_state(stored).sent is not None
         )
         if payment.kind in (PaymentOutcomeKind.FAILED, PaymentOutcomeKind.REJECTED) or cancelled_debit:
             reason = payment.reason
-            failed = {
-                "payment_date": payment_date.isoformat(),
-                "kind": payment.kind.value,
-                **(reason_record(reason) or {}),
-            }
             updated = self.autogiro_invoices.update_autogiro(
                 tenant_id,
                 stored.invoice_id,
                 # The debit date no longer holds: the page must not promise it any more.
-                lambda s: {
-                    **{k: v for k, v in s.items() if k not in ("debit_date", "sent")},
-                    "failed": failed,
-                    "attempts": _attempts_with_outcome(s, "failed"),
-                },
+                lambda s: s.debit_failed(payment_date, payment.kind.value, reason),
             )
             self.audit.append(
                 tenant_id,
@@ -305,16 +284,6 @@ def _payees(parsed: object) -> set[str]:
     found = {str(getattr(getattr(h, "opening", None), "payee_bankgiro", "") or "") for h in holders}
     found |= {str(getattr(h, "payee_bankgiro", "") or "") for h in holders}
     return {p for p in found if p.strip("0")}
-
-
-def _attempts_with_outcome(state: dict[str, Any], outcome: str) -> list[dict[str, Any]]:
-    """The charge attempts with the last pending one given its outcome."""
-    attempts = [dict(a) for a in state.get("attempts") or []]
-    for attempt in reversed(attempts):
-        if attempt.get("outcome") == "pending":
-            attempt["outcome"] = outcome
-            break
-    return attempts
 
 
 def _account(mandate: Mandate) -> BankAccount:

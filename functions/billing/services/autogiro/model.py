@@ -4,13 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from billing.domain.autogiro.outcomes import (
-    Reason,
-)
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, autogiro_invoice_state
 from billing.domain.autogiro.planning import (
     DEFAULT_LOOKAHEAD_BANKING_DAYS,
     AutogiroPayee,
@@ -19,7 +15,6 @@ from billing.domain.autogiro.validation import (
     ValidationError,
     validate_bankgiro,
 )
-from billing.services.autogiro.ports import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.ports import (
     StoredInvoice,
@@ -75,26 +70,6 @@ def autogiro_settings(tenant: TenantAccount) -> AutogiroSettings | None:
     return AutogiroSettings(AutogiroPayee(customer_number.zfill(6), bankgiro), lookahead)
 
 
-def autogiro_state(stored: StoredInvoice) -> dict[str, Any]:
-    return dict(stored.state.get("autogiro") or {})
-
-
-def announced_state(
-    current: dict[str, Any], payer_number: str, debit_date: date, today: date
-) -> dict[str, Any]:
-    """The invoice's Autogiro state once its debit date is decided and told to the customer (by the
-    invoice email at issue, or by the export for an invoice that was open when the mandate came)."""
-    return {
-        **{k: v for k, v in current.items() if k != "failed"},
-        "mandate": {"status": MandateStatus.APPROVED.value, "reason": None},
-        "active": True,  # for the reminder flow and the card collector: this invoice is paid by mandate
-        "debit_date": debit_date.isoformat(),
-        "notified_on": today.isoformat(),
-        "payer_number": payer_number,
-    }
-
-
-def reason_record(reason: Reason | None) -> dict[str, str] | None:
-    """Bankgirot's reason as stored in state: the code and the sentence's catalog key. Records written
-    before the catalogs held these sentences have the words themselves ("sv", "en") instead."""
-    return None if reason is None else {"code": reason.code, "message": reason.message}
+def autogiro_state(stored: StoredInvoice) -> AutogiroInvoiceState:
+    """The invoice's Autogiro state, typed (billing.domain.autogiro.invoice_state)."""
+    return autogiro_invoice_state(stored.state)

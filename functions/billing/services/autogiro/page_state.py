@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from billing.domain.autogiro.invoice_state import IN_FORCE, StoredReason
 from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
 from billing.services.autogiro.model import autogiro_settings, autogiro_state
 from billing.services.autogiro.ports import MandateStatus
@@ -42,15 +43,12 @@ def autogiro_page_links(stored: StoredInvoice, tenant: TenantAccount, api_base: 
 def autogiro_page_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
     """`debit_date` and `autopay_active` for the page's InvoiceState, from state["autogiro"]."""
     state = autogiro_state(stored)
-    if not state:
-        return {}
-    status = (state.get("mandate") or {}).get("status")
     result: dict[str, Any] = {}
-    if status in (MandateStatus.PENDING.value, MandateStatus.SENT.value, MandateStatus.APPROVED.value):
+    if state.mandate_status in IN_FORCE:
         result["autopay_active"] = True  # no "set up automatic payment" for a mandate already given
-    debit = state.get("debit_date")
-    if debit and not state.get("failed") and stored.status == "open" and date.fromisoformat(debit) >= today:
-        result["debit_date"] = date.fromisoformat(debit)
+    debit = state.debit_date
+    if debit is not None and state.failed is None and stored.status == "open" and debit >= today:
+        result["debit_date"] = debit
     return result
 
 
@@ -58,22 +56,21 @@ def autogiro_page_notice(stored: StoredInvoice) -> AutogiroNotice | None:
     """What the page should say about the mandate or a failed debit, if anything, with Bankgirot's
     reason when it gave one."""
     state = autogiro_state(stored)
-    if stored.status != "open" or not state:
+    if stored.status != "open":
         return None
-    failed = state.get("failed")
-    if failed:
-        return _notice(AutogiroNoticeKind.FAILED, failed)
-    mandate = state.get("mandate") or {}
-    kind = _NOTICE_KINDS.get(str(mandate.get("status")))
+    if state.failed is not None:
+        return _notice(AutogiroNoticeKind.FAILED, state.failed.reason)
+    if state.mandate is None:
+        return None
+    kind = _NOTICE_KINDS.get(state.mandate.status)
     if kind is None:
         return None
     # A mandate waiting for approval has no reason to give, whatever the record holds.
-    reason = (mandate.get("reason") or {}) if kind is not AutogiroNoticeKind.WAITING else {}
-    return _notice(kind, reason)
+    return _notice(kind, state.mandate.reason if kind is not AutogiroNoticeKind.WAITING else None)
 
 
-def _notice(kind: AutogiroNoticeKind, reason: dict[str, Any]) -> AutogiroNotice:
+def _notice(kind: AutogiroNoticeKind, reason: StoredReason | None) -> AutogiroNotice:
     # A reason names its sentence by catalog key; one stored before that has its words per language.
-    if reason.get("message"):
-        return AutogiroNotice(kind, message=str(reason["message"]))
-    return AutogiroNotice(kind, reason.get("sv"), reason.get("en"))
+    if reason is not None and reason.message:
+        return AutogiroNotice(kind, message=reason.message)
+    return AutogiroNotice(kind, reason.sv if reason else None, reason.en if reason else None)

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState
 from billing.domain.autogiro.outcomes import (
     Reason,
 )
@@ -139,9 +140,10 @@ class AutogiroInvoices(Protocol):
         ...
 
     def update_autogiro(
-        self, tenant_id: str, invoice_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+        self, tenant_id: str, invoice_id: str, change: Callable[[AutogiroInvoiceState], AutogiroInvoiceState]
     ) -> StoredInvoice:
-        """Replace state["autogiro"] with change(current), version-checked; the invoice after."""
+        """Replace state["autogiro"] with change(current), version-checked (nothing is written when it
+        answers the state unchanged); the invoice after."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from billing.domain.autogiro.invoice_state import autogiro_invoice_state
 from billing.domain.payments import (
     CollectorAction,
     decide_after_charge,
@@ -81,7 +82,7 @@ class CollectDuePayments:
     def _collect(self, stored: StoredInvoice, today: date) -> CollectorAction | None:
         tenant_id, invoice_id = stored.tenant_id, stored.invoice_id
         customer_id = stored.invoice.customer_id
-        if (stored.state.get("autogiro") or {}).get("active"):
+        if autogiro_invoice_state(stored.state).active:
             return None  # Autogiro debits this invoice (billing.services.autopay): one scheme, one charge
         mandate = mandate_from_record(self.records.customer_record(tenant_id, customer_id))
         if mandate is None or not mandate.usable:
