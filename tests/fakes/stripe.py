@@ -47,6 +47,10 @@ class FakeStripeRecords:
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
         return list(self.open_invoices.get(tenant_id, []))
 
+    def open_invoices_of(self, tenant_id: str, customer_id: str) -> list[str]:
+        # Every open invoice of the tenant: the callers keep the customer's (the adapter reads only those)
+        return list(self.open_invoices.get(tenant_id, []))
+
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.customers.get((tenant_id, customer_id), {}))
 

@@ -145,3 +145,15 @@ def test_a_save_that_fails_after_its_id_was_put_is_retried_to_one_record(issued,
     assert saved.refs.count(session) == 1
     assert [k for k in _ref_keys(issued.tenant_id) if k.endswith(session)] == [f"{Owner.INVOICE}#{session}"]
     assert records.find_invoice(issued.tenant_id, session) == issued.stored.invoice_id
+
+
+def test_a_customers_open_invoices_are_read_by_the_customers_key(issued):
+    """What a mandate's change reaches: the customer's unpaid invoices, from the customer's own key
+    (never the tenant's open invoices), and none once paid."""
+    records, customer_id = stripe_records(), issued.stored.invoice.customer_id
+    assert records.open_invoices_of(issued.tenant_id, customer_id) == [issued.stored.invoice_id]
+    assert records.open_invoices_of(issued.tenant_id, "no-such-customer") == []
+    assert records.open_invoices_of("another-tenant", customer_id) == []
+    _paid_through_checkout(issued)
+    assert issued.refreshed().status == "paid"
+    assert records.open_invoices_of(issued.tenant_id, customer_id) == []

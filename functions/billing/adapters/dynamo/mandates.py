@@ -23,6 +23,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from billing.adapters.dynamo.customer_events import ATTEMPTS, customer_seq, update_customer_with_event
 from billing.adapters.dynamo.invoice_state import change_state
 from billing.adapters.dynamo.models import CustomerModel, InvoiceModel
+from billing.adapters.dynamo.stores.base import customer_key
 from billing.adapters.dynamo.stripe_refs import Owner, indexed, owner_of, remember
 from billing.domain.merchant_events import EventDraft
 from billing.domain.payments.invoice_record import StripeInvoiceRecord
@@ -76,6 +77,14 @@ class DynamoStripeRecords:
                 f"{tenant_id}#open", InvoiceModel.due_date <= on.isoformat()
             )
         ]
+
+    def open_invoices_of(self, tenant_id: str, customer_id: str) -> list[str]:
+        """The customer's unpaid invoices, oldest due first: one query of the customer's invoices (the
+        customer index), keeping those still on the open index."""
+        items = InvoiceModel.customer_index.query(
+            customer_key(tenant_id, customer_id), filter_condition=InvoiceModel.open_bucket.exists()
+        )
+        return [str(i.invoice_id) for i in sorted(items, key=lambda i: (str(i.due_date), str(i.invoice_id)))]
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         try:

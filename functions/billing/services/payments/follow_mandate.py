@@ -16,7 +16,6 @@ mandate. The driver claims the effect before it starts, so two drivers never ema
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from billing.domain.outbox import OutboxEvent
@@ -98,7 +97,7 @@ class FollowMandate:
         """The customer's unpaid invoices, oldest due first, after `also` (the one the mandate was
         given on, which may not be open: its page still says what happened)."""
         found = [] if also is None else [also]
-        for invoice_id in self.records.open_invoices_due(tenant_id, date.max):
+        for invoice_id in self.records.open_invoices_of(tenant_id, customer_id):
             if invoice_id in found:
                 continue
             stored = self.invoices.get(tenant_id, invoice_id)
