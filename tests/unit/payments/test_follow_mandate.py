@@ -206,6 +206,8 @@ def test_an_invoice_the_collector_already_charged_keeps_its_record() -> None:
         ({}, "context.autopay"),
         ({"autopay": "sometimes"}, "context.autopay"),
         ({"autopay": "stopped"}, "context.fallback"),
+        ({"autopay": "stopped", "fallback": "bored"}, "context.fallback"),
+        ({"autopay": "active", "previous": "<script>"}, "context.previous"),
     ],
 )
 def test_an_event_that_does_not_say_what_to_follow_is_refused_by_field(

@@ -27,6 +27,9 @@ from billing.services.payments.mandates import mandate_from_record
 from billing.services.payments.ports import MandateFollowers, MethodChange, PaymentEmails
 from billing.services.ports import AuditEvent, AuditTrail, StoredInvoices
 
+# What a new card can take over from (billing.services.payment_method_change.previous_method).
+KNOWN_METHODS = ("card", "autogiro", "manual")
+
 
 @dataclass(frozen=True)
 class MandateFollowUp:
@@ -59,12 +62,17 @@ class MandateFollowUp:
         fallback = context.get("fallback")
         if autopay == STOPPED and fallback is None:
             raise PermanentError(f"{event.event_id} stops autopay without a reason", field="context.fallback")
+        if fallback is not None and fallback not in set(FallbackReason):
+            raise PermanentError(f"{event.event_id} names no known reason", field="context.fallback")
+        previous = context.get("previous")
+        if previous is not None and previous not in KNOWN_METHODS:
+            raise PermanentError(f"{event.event_id} names no known method", field="context.previous")
         invoice_id = payload.get("invoice_id")
         return cls(
             customer_id=str(payload["customer_id"]),
             invoice_id=str(invoice_id) if invoice_id else None,
             autopay=str(autopay),
-            previous=context.get("previous"),
+            previous=previous,
             change_ref=context.get("change_ref"),
             fallback=FallbackReason(fallback) if fallback is not None else None,
         )
