@@ -93,7 +93,7 @@ class InvoiceState(TypedDict, total=False):
     autopay: dict[str, Any]  # a generic automatic method's attempts, read by the reminders (dunning)
     dunning: dict[str, Any]  # reminders, relief, instalments (dunning)
     delivery: dict[str, Any]  # the invoice email's fate as SES reported it (deliveries)
-    credits: dict[str, Any]  # the credit notes issued on it (credit_notes)
+    credits: dict[str, Any]  # billing.domain.invoice_credits.InvoiceCredits.to_record() (credit_notes)
     bank: dict[str, Any]  # a credit note's amounts deducted by the payer in BgMax payments (bank_payments)
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from billing.domain.credit import amount_for_quantity, format_credit_note_number
 from billing.domain.invoice import InvoiceLine, format_invoice_number
+from billing.domain.invoice_credits import CreditRef, invoice_credits
 from billing.domain.payments import InvoicePayments
 from billing.domain.pricing_errors import CreditError
 from billing.domain.scenario import parse_catalog, parse_customer, parse_subscription, parse_tenant_settings
@@ -106,18 +107,18 @@ class Ledger:
         numbered = note.with_number(format_credit_note_number(issue.series_prefix, n), None)
         self.stored[note.invoice_id] = StoredInvoice(numbered, page_token, "paid", numbered.amount_due)
         state = copy.deepcopy(credited.state)
-        credits = state.setdefault("credits", {"notes": []})
-        credits["notes"].append(
-            {
-                "invoice_id": note.invoice_id,
-                "number": numbered.number,
-                "amount": -note.total,
-                "applied": applied,
-                "to_balance": to_balance,
-                "issue_date": note.issue_date.isoformat(),
-                "page_token": page_token,
-            }
+        ref = CreditRef(
+            invoice_id=note.invoice_id,
+            number=numbered.number,
+            amount=-note.total,
+            applied=applied,
+            to_balance=to_balance,
+            issued_at=issue.now,
+            issue_date=note.issue_date,
+            page_token=page_token,
         )
+        # The shape the adapter stores (billing.adapters.dynamo.ledger_documents)
+        state["credits"] = invoice_credits(state).with_note(ref).to_record()
         if payments is not None:
             state["payments"] = payments
         due = credited.amount_due - applied

@@ -32,6 +32,7 @@ from billing.adapters.dynamo.stores import (
 )
 from billing.domain.credit import format_credit_note_number
 from billing.domain.invoice import Invoice
+from billing.domain.invoice_credits import CreditRef, invoice_credits
 from billing.domain.invoice_events import credited_event, issued_event
 from billing.services.credit_notes.ports import CreditNoteIssue
 from billing.services.errors import RetryableError
@@ -119,20 +120,17 @@ class DynamoLedgerDocuments:
         def effects(tx: TransactWrite) -> None:
             due = credited.amount_due - issue.applied
             state = dict(credited.state)
-            credits = dict(credited.state.get("credits") or {})
-            ref = {
-                "invoice_id": note.invoice_id,
-                "number": numbered["note"].number,
-                "amount": -note.total,
-                "applied": issue.applied,
-                "to_balance": issue.to_balance,
-                "issued_at": now.isoformat(),
-                "issue_date": note.issue_date.isoformat(),
-                "page_token": issue.page_token,
-            }
-            credits["notes"] = [*(credits.get("notes") or []), ref]
-            credits["credited_total"] = int(credits.get("credited_total", 0)) - note.total
-            state["credits"] = credits
+            ref = CreditRef(
+                invoice_id=note.invoice_id,
+                number=numbered["note"].number,
+                amount=-note.total,
+                applied=issue.applied,
+                to_balance=issue.to_balance,
+                issued_at=now,
+                issue_date=note.issue_date,
+                page_token=issue.page_token,
+            )
+            state["credits"] = invoice_credits(credited.state).with_note(ref).to_record()
             if issue.payments is not None:
                 state["payments"] = issue.payments
             seq = credited.event_seq + 1

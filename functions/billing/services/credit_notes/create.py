@@ -17,6 +17,7 @@ from typing import Any
 
 from billing.domain.credit import amount_for_quantity, credit_note
 from billing.domain.invoice import CREDIT_NOTE, Invoice
+from billing.domain.invoice_credits import invoice_credits
 from billing.domain.payments import InvoicePayments
 from billing.domain.pricing_errors import CreditError
 from billing.services.credit_notes.fields import CreditNoteCreate, CreditNoteResult
@@ -122,7 +123,7 @@ class CreateCreditNote:
         return stored
 
     def _notes(self, tenant_id: str, stored: StoredInvoice) -> list[StoredInvoice]:
-        notes = [self.ledger.get(tenant_id, ref["invoice_id"]) for ref in credit_refs(stored)]
+        notes = [self.ledger.get(tenant_id, ref.invoice_id) for ref in credit_refs(stored)]
         return [n for n in notes if n is not None]
 
     def _delivered(
@@ -133,9 +134,9 @@ class CreateCreditNote:
         credited = self.ledger.get(before.tenant_id, before.invoice_id) or before
         self.pages.publish(credited)
         self.delivery.deliver(note, tenant, account)
-        ref = next((r for r in credit_refs(credited) if r["invoice_id"] == note.invoice_id), {})
+        ref = invoice_credits(credited.state).note(note.invoice_id)
         return _result(
-            False, note.invoice, note, credited, int(ref.get("applied", 0)), int(ref.get("to_balance", 0))
+            False, note.invoice, note, credited, ref.applied if ref else 0, ref.to_balance if ref else 0
         )
 
 

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from billing.domain.invoice import CREDIT_NOTE, Invoice
+from billing.domain.invoice_credits import CreditRef, invoice_credits
 from billing.domain.page.context import CreditNoteRef
 from billing.services.credit_notes.fields import CreditNoteList, CreditNoteView
 from billing.services.errors import PermanentError
@@ -15,9 +14,9 @@ from billing.services.invoices.ports import InvoiceReads
 from billing.services.ports import StoredInvoice
 
 
-def credit_refs(stored: StoredInvoice) -> list[dict[str, Any]]:
+def credit_refs(stored: StoredInvoice) -> tuple[CreditRef, ...]:
     """The notes issued against an invoice, as its item lists them (oldest first)."""
-    return list((stored.state.get("credits") or {}).get("notes") or [])
+    return invoice_credits(stored.state).notes
 
 
 def page_credit_notes(stored: StoredInvoice) -> tuple[CreditNoteRef, ...]:
@@ -25,10 +24,7 @@ def page_credit_notes(stored: StoredInvoice) -> tuple[CreditNoteRef, ...]:
     linking its own page."""
     return tuple(
         CreditNoteRef(
-            number=str(ref["number"]),
-            amount=int(ref["amount"]),
-            issued_on=date.fromisoformat(str(ref["issue_date"])),
-            page_token=str(ref["page_token"]),
+            number=str(ref.number), amount=ref.amount, issued_on=ref.issue_date, page_token=ref.page_token
         )
         for ref in credit_refs(stored)
     )
@@ -69,11 +65,10 @@ class GetCreditNote:
         stored = self.invoices.get(tenant_id, invoice_id)
         if stored is None:
             raise PermanentError(f"no invoice {invoice_id!r}", field="invoice_id", code="not_found")
-        notes = [self.invoices.get(tenant_id, ref["invoice_id"]) for ref in credit_refs(stored)]
+        notes = [self.invoices.get(tenant_id, ref.invoice_id) for ref in credit_refs(stored)]
         return CreditNoteList(data=[_view(n, stored) for n in notes if n is not None], next_cursor=None)
 
 
 def _view(note: StoredInvoice, credited: StoredInvoice | None) -> CreditNoteView:
-    refs = credit_refs(credited) if credited is not None else []
-    ref = next((r for r in refs if r.get("invoice_id") == note.invoice_id), {})
-    return note_view(note.invoice, note, int(ref.get("applied", 0)), int(ref.get("to_balance", 0)))
+    ref = invoice_credits(credited.state).note(note.invoice_id) if credited is not None else None
+    return note_view(note.invoice, note, ref.applied if ref else 0, ref.to_balance if ref else 0)
