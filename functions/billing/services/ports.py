@@ -94,7 +94,7 @@ class InvoiceState(TypedDict, total=False):
     dunning: dict[str, Any]  # reminders, relief, instalments (dunning)
     delivery: dict[str, Any]  # the invoice email's fate as SES reported it (deliveries)
     credits: dict[str, Any]  # billing.domain.invoice_credits.InvoiceCredits.to_record() (credit_notes)
-    bank: dict[str, Any]  # a credit note's amounts deducted by the payer in BgMax payments (bank_payments)
+    bank: dict[str, Any]  # billing.domain.bgmax.deductions.NoteDeductions.to_record() (bank_payments)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from billing.domain.bgmax.deductions import note_deductions
 from billing.domain.bgmax.matching import allocate, candidates, check_reference, claims_of
 from billing.domain.bgmax.writer import bgmax_file, deposit, payment, write_bgmax
 from billing.domain.invoice import CREDIT_NOTE
@@ -294,16 +295,14 @@ class Ledger:
     ) -> DeductionResult:
         self._tick()
         current = self.world.invoices[note.invoice_id]
-        deducted = dict((current.state.get("bank") or {}).get("deducted") or {})
-        if ref in deducted:
+        deductions = note_deductions(current.state)
+        if ref in deductions.deducted:
             return DeductionResult.ALREADY
         customer = current.invoice.customer_id
-        if amount > remaining - sum(deducted.values()) or self.world.balances.get(customer, 0) < amount:
+        if amount > remaining - deductions.total or self.world.balances.get(customer, 0) < amount:
             return DeductionResult.NOT_ENOUGH_CREDIT
-        deducted[ref] = amount
-        self.world.invoices[note.invoice_id] = replace(
-            current, state={**current.state, "bank": {"deducted": deducted}}
-        )
+        bank = deductions.with_deduction(ref, amount, now).to_record()  # the shape the adapter stores
+        self.world.invoices[note.invoice_id] = replace(current, state={**current.state, "bank": bank})
         self.world.balances[customer] -= amount
         return DeductionResult.APPLIED
 

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 from billing.adapters.dynamo.conditions import cancellation_codes, condition_failed, written
 from billing.adapters.dynamo.models import BankPaymentModel, CustomerModel, InvoiceModel
 from billing.adapters.dynamo.stores import connection, stored_invoice
+from billing.domain.bgmax.deductions import note_deductions
 from billing.services.bank_payments.ports import DeductionResult
 from billing.services.errors import RetryableError
 from billing.services.ports import StoredInvoice
@@ -165,14 +166,12 @@ class DynamoBankLedger:
         for _ in range(SAVE_ATTEMPTS):
             item = InvoiceModel.get(note.tenant_id, note.invoice_id, consistent_read=True)
             state = dict(item.state or {})
-            bank = dict(state.get("bank") or {})
-            deducted = dict(bank.get("deducted") or {})
-            if ref in deducted:
+            deductions = note_deductions(state)
+            if ref in deductions.deducted:
                 return DeductionResult.ALREADY
-            if amount > remaining - sum(int(v) for v in deducted.values()):
+            if amount > remaining - deductions.total:
                 return DeductionResult.NOT_ENOUGH_CREDIT
-            deducted[ref] = amount
-            state["bank"] = {**bank, "deducted": deducted, "deducted_at": _utc(now).isoformat()}
+            state["bank"] = deductions.with_deduction(ref, amount, _utc(now)).to_record()
             try:
                 with TransactWrite(connection=connection()) as tx:
                     tx.update(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from billing.domain.bgmax.deductions import note_deductions
 from billing.domain.bgmax.matching import Claim, allocate, check_reference, claims_of
 from billing.domain.bgmax.records import Deposit, Payment, deposit_to_jsonable, format_bankgiro
 from billing.domain.invoice import CREDIT_NOTE
@@ -244,8 +245,7 @@ class Booking:
 
 
 def credit_left(note: StoredInvoice) -> int:
-    deducted = ((note.state.get("bank") or {}).get("deducted")) or {}
-    return -note.invoice.total - sum(int(v) for v in deducted.values())
+    return -note.invoice.total - note_deductions(note.state).total
 
 
 def payment_record(deposit: Deposit, position: int, payment: Payment, key: str) -> dict[str, Any]:
