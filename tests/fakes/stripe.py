@@ -20,7 +20,8 @@ class FakeStripeRecords:
     invoices: dict[tuple[str, str], StripeInvoiceRecord] = field(default_factory=dict)
     customers: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     customer_events: list[EventDraft | None] = field(default_factory=list)  # each saved change's event
-    open_invoices: dict[str, list[str]] = field(default_factory=dict)  # tenant -> unpaid, oldest due first
+    # (tenant, customer) -> the customer's unpaid invoices, oldest due first
+    open_invoices: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (tenant, Stripe id) -> customer
     # Numbers a saved change's event on the customer's stream, as the adapter's transaction does
     # (tests/unit/outbox/fakes.MemoryCustomerStreams.commit); None: the events are only listed.
@@ -45,11 +46,10 @@ class FakeStripeRecords:
         return None
 
     def open_invoices_due(self, tenant_id: str, on: date) -> list[str]:
-        return list(self.open_invoices.get(tenant_id, []))
+        return [i for (tenant, _), ids in self.open_invoices.items() if tenant == tenant_id for i in ids]
 
     def open_invoices_of(self, tenant_id: str, customer_id: str) -> list[str]:
-        # Every open invoice of the tenant: the callers keep the customer's (the adapter reads only those)
-        return list(self.open_invoices.get(tenant_id, []))
+        return list(self.open_invoices.get((tenant_id, customer_id), []))
 
     def customer_record(self, tenant_id: str, customer_id: str) -> dict[str, Any]:
         return copy.deepcopy(self.customers.get((tenant_id, customer_id), {}))

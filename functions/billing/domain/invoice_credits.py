@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from billing.domain.stored import text, unknown
+
 
 @dataclass(frozen=True)
 class CreditRef:
@@ -31,7 +33,7 @@ class CreditRef:
     def from_record(cls, raw: Mapping[str, Any]) -> CreditRef:
         return cls(
             invoice_id=str(raw["invoice_id"]),
-            number=None if raw.get("number") is None else str(raw["number"]),
+            number=text(raw, "number"),
             amount=int(raw["amount"]),
             applied=int(raw.get("applied", 0)),
             to_balance=int(raw.get("to_balance", 0)),
@@ -72,7 +74,7 @@ class InvoiceCredits:
         return cls(
             notes=tuple(CreditRef.from_record(n) for n in raw.get("notes") or ()),
             credited_total=int(raw.get("credited_total", 0)),
-            other={k: v for k, v in raw.items() if k not in ("notes", "credited_total")},
+            other=unknown(raw, cls),
         )
 
     def to_record(self) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from billing.domain.autogiro.invoice_state import IN_FORCE, WAITING, autogiro_invoice_state
+from billing.domain.autogiro.invoice_state import autogiro_invoice_state
 from billing.domain.merchant_events import EventDraft, mandate_cancelled_draft
 from billing.domain.page.context import AutogiroNotice
 from billing.domain.payments import STOPPED, MandateStatus, StripeInvoiceRecord, stripe_record
@@ -38,11 +38,6 @@ from billing.services.ports import (
 
 if TYPE_CHECKING:  # the payments package imports this module
     from billing.services.payments.ports import CustomerChange, InvoiceRecordChange
-
-# Autogiro mandate statuses (billing.services.autogiro.MandateStatus) in which the mandate is given
-# (and not yet approved by Bankgirot): the domain's, so reading a page's state loads no Autogiro code.
-AUTOGIRO_WAITING = WAITING
-AUTOGIRO_IN_FORCE = IN_FORCE
 
 
 def autopay_method(stored: StoredInvoice) -> str | None:

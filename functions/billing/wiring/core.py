@@ -362,14 +362,14 @@ def autogiro_mandates() -> AutogiroMandates:
 def payment_method_change() -> ChangePaymentMethod:
     """A new automatic method takes over from the one in force, confirmed once (issue 17)."""
     from billing.adapters.payment_control_mail import MethodChangeConfirmationMail
-    from billing.services.payment_control import AUTOGIRO_IN_FORCE
+    from billing.domain.autogiro.invoice_state import IN_FORCE
     from billing.services.payment_method_change import ChangePaymentMethod
 
     mandates, _ = autogiro_store()
 
     def autogiro_in_force(tenant_id: str, customer_id: str) -> bool:
         mandate = mandates.get(tenant_id, customer_id)
-        return mandate is not None and mandate.status.value in AUTOGIRO_IN_FORCE
+        return mandate is not None and mandate.status.value in IN_FORCE
 
     return ChangePaymentMethod(
         **customer_action(),

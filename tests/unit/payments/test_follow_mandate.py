@@ -51,7 +51,8 @@ class Stripe:
         self.invoices = self.world.stored()
         self.streams = MemoryCustomerStreams()
         self.records = FakeStripeRecords(
-            open_invoices={TENANT: [s.invoice_id for s in self.invoices]}, commit=self.streams.commit
+            open_invoices={(TENANT, s.invoice.customer_id): [s.invoice_id] for s in self.invoices},
+            commit=self.streams.commit,
         )
         self.emails, self.audit = FakePaymentEmails(), FakeAuditTrail()
         self.changes = FakeMethodChange(previous)

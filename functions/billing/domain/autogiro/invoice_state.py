@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from billing.domain.autogiro.outcomes import Reason
+from billing.domain.stored import day, put, text, unknown
 
 APPROVED = "approved"
 PENDING = "pending"
@@ -46,7 +47,7 @@ class StoredReason:
     def from_record(cls, raw: Mapping[str, Any] | None) -> StoredReason | None:
         if not raw or not any(raw.get(k) is not None for k in _REASON_KEYS):
             return None
-        return cls(*(None if raw.get(k) is None else str(raw[k]) for k in _REASON_KEYS))
+        return cls(*(text(raw, k) for k in _REASON_KEYS))
 
     def to_record(self) -> dict[str, str]:
         return {k: v for k in _REASON_KEYS if (v := getattr(self, k)) is not None}
@@ -86,23 +87,19 @@ class Debit:
     def from_record(cls, raw: Mapping[str, Any]) -> Debit:
         amount = raw.get("amount")
         return cls(
-            payment_date=date.fromisoformat(str(raw["payment_date"])) if raw.get("payment_date") else None,
+            payment_date=day(raw, "payment_date"),
             amount=None if amount is None else int(amount),
-            file=None if raw.get("file") is None else str(raw["file"]),
-            kind=None if raw.get("kind") is None else str(raw["kind"]),
+            file=text(raw, "file"),
+            kind=text(raw, "kind"),
             reason=StoredReason.from_record(raw),  # stored beside the date, not nested
         )
 
     def to_record(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.file is not None:
-            out["file"] = self.file
-        if self.payment_date is not None:
-            out["payment_date"] = self.payment_date.isoformat()
-        if self.kind is not None:
-            out["kind"] = self.kind
-        if self.amount is not None:
-            out["amount"] = self.amount
+        put(out, "file", self.file)
+        put(out, "payment_date", self.payment_date.isoformat() if self.payment_date else None)
+        put(out, "kind", self.kind)
+        put(out, "amount", self.amount)
         return {**out, **(self.reason.to_record() if self.reason else {})}
 
 
@@ -213,22 +210,18 @@ class AutogiroInvoiceState:
     @classmethod
     def from_record(cls, raw: Mapping[str, Any] | None) -> AutogiroInvoiceState:
         raw = raw or {}
-        known = {f for f in cls.__dataclass_fields__ if f != "other"}
 
         def debit(name: str) -> Debit | None:
             value = raw.get(name)
             return Debit.from_record(value) if isinstance(value, Mapping) and value else None
 
-        def day(name: str) -> date | None:
-            return date.fromisoformat(str(raw[name])) if raw.get(name) else None
-
         mandate = raw.get("mandate")
         return cls(
             mandate=MandateNote.from_record(mandate) if isinstance(mandate, Mapping) and mandate else None,
             active=bool(raw.get("active")),
-            debit_date=day("debit_date"),
-            notified_on=day("notified_on"),
-            payer_number=None if raw.get("payer_number") is None else str(raw["payer_number"]),
+            debit_date=day(raw, "debit_date"),
+            notified_on=day(raw, "notified_on"),
+            payer_number=text(raw, "payer_number"),
             sent=debit("sent"),
             settled=debit("settled"),
             failed=debit("failed"),
@@ -238,25 +231,19 @@ class AutogiroInvoiceState:
                 for a in raw.get("attempts") or ()
                 if isinstance(a, Mapping)
             ),
-            other={k: v for k, v in raw.items() if k not in known},
+            other=unknown(raw, cls),
         )
 
     def to_record(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.other)
-        if self.mandate is not None:
-            out["mandate"] = self.mandate.to_record()
-        if self.active:
-            out["active"] = True
-        if self.debit_date is not None:
-            out["debit_date"] = self.debit_date.isoformat()
-        if self.notified_on is not None:
-            out["notified_on"] = self.notified_on.isoformat()
-        if self.payer_number is not None:
-            out["payer_number"] = self.payer_number
+        put(out, "mandate", self.mandate.to_record() if self.mandate else None)
+        put(out, "active", True if self.active else None)
+        put(out, "debit_date", self.debit_date.isoformat() if self.debit_date else None)
+        put(out, "notified_on", self.notified_on.isoformat() if self.notified_on else None)
+        put(out, "payer_number", self.payer_number)
         for name in ("sent", "settled", "failed", "reversed"):
             debit: Debit | None = getattr(self, name)
-            if debit is not None:
-                out[name] = debit.to_record()
+            put(out, name, debit.to_record() if debit else None)
         if self.attempts:
             out["attempts"] = [a.to_record() for a in self.attempts]
         return out

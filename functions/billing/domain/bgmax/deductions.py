@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from billing.domain.stored import moment, put, unknown
+
 
 @dataclass(frozen=True)
 class NoteDeductions:
@@ -28,17 +30,15 @@ class NoteDeductions:
     @classmethod
     def from_record(cls, raw: Mapping[str, Any] | None) -> NoteDeductions:
         raw = raw or {}
-        at = raw.get("deducted_at")
         return cls(
             deducted={str(k): int(v) for k, v in (raw.get("deducted") or {}).items()},
-            deducted_at=datetime.fromisoformat(str(at)) if at else None,
-            other={k: v for k, v in raw.items() if k not in ("deducted", "deducted_at")},
+            deducted_at=moment(raw, "deducted_at"),
+            other=unknown(raw, cls),
         )
 
     def to_record(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self.other, "deducted": dict(self.deducted)}
-        if self.deducted_at is not None:
-            out["deducted_at"] = self.deducted_at.isoformat()
+        put(out, "deducted_at", self.deducted_at.isoformat() if self.deducted_at else None)
         return out
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from billing.domain.payments.collection import CollectorAction
+from billing.domain.stored import day, moment, put, text, unknown
 
 ACTIVE = "active"  # a usable mandate will charge the invoice on its due date
 STOPPED = "stopped"  # automatic payment stopped: an ordinary invoice again (`fallback` says why)
@@ -31,20 +32,6 @@ CHARGE_DONE = frozenset(
     }
 )
 _CLAIM = "sending:"
-
-
-def _when(raw: Any) -> datetime:
-    return datetime.fromisoformat(str(raw))
-
-
-def _optional(raw: Mapping[str, Any], name: str) -> str | None:
-    value = raw.get(name)
-    return None if value is None else str(value)
-
-
-def _set(out: dict[str, Any], name: str, value: Any) -> None:
-    if value is not None:
-        out[name] = value
 
 
 @dataclass(frozen=True)
@@ -65,7 +52,7 @@ class SessionRecord:
             session_id=str(raw["session_id"]),
             url=str(raw["url"]),
             amount=int(raw.get("amount", 0)),
-            created_at=_when(raw["created_at"]),
+            created_at=datetime.fromisoformat(str(raw["created_at"])),
             payments_seen=int(raw.get("payments_seen", 0)),
         )
 
@@ -101,17 +88,16 @@ class ChargeRecord:
 
     @classmethod
     def from_record(cls, raw: Mapping[str, Any]) -> ChargeRecord:
-        retry_on = raw.get("retry_on")
         return cls(
             attempt=int(raw.get("attempt", 1)),
             status=str(raw.get("status", "")),
-            payment_ref=_optional(raw, "payment_ref"),
-            failure_code=_optional(raw, "failure_code"),
-            decline_code=_optional(raw, "decline_code"),
-            at=_when(raw["at"]) if raw.get("at") else None,
+            payment_ref=text(raw, "payment_ref"),
+            failure_code=text(raw, "failure_code"),
+            decline_code=text(raw, "decline_code"),
+            at=moment(raw, "at"),
             next_attempt=int(raw["next_attempt"]) if raw.get("next_attempt") is not None else None,
-            retry_on=date.fromisoformat(str(retry_on)) if retry_on else None,
-            fallback=_optional(raw, "fallback"),
+            retry_on=day(raw, "retry_on"),
+            fallback=text(raw, "fallback"),
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -122,11 +108,11 @@ class ChargeRecord:
             "failure_code": self.failure_code,
             "decline_code": self.decline_code,
         }
-        _set(out, "at", self.at.isoformat() if self.at else None)
+        put(out, "at", self.at.isoformat() if self.at else None)
         if self.next_attempt is not None:
             out["next_attempt"] = self.next_attempt
             out["retry_on"] = self.retry_on.isoformat() if self.retry_on else None
-        _set(out, "fallback", self.fallback)
+        put(out, "fallback", self.fallback)
         return out
 
 
@@ -150,9 +136,9 @@ class CreditNoteEntry:
         return cls(
             number=str(raw["number"]),
             amount=int(raw["amount"]),
-            issued_at=_when(raw["issued_at"]),
+            issued_at=datetime.fromisoformat(str(raw["issued_at"])),
             emailed=emailed is True,
-            sending_since=_when(str(emailed).removeprefix(_CLAIM)) if claimed else None,
+            sending_since=datetime.fromisoformat(str(emailed).removeprefix(_CLAIM)) if claimed else None,
             document=dict(document) if isinstance(document, Mapping) else None,
         )
 
@@ -166,7 +152,7 @@ class CreditNoteEntry:
             "issued_at": self.issued_at.isoformat(),
             "emailed": emailed,
         }
-        _set(out, "document", dict(self.document) if self.document is not None else None)
+        put(out, "document", dict(self.document) if self.document is not None else None)
         return out
 
 
@@ -203,7 +189,6 @@ class StripeInvoiceRecord:
     @classmethod
     def from_record(cls, raw: Mapping[str, Any] | None) -> StripeInvoiceRecord:
         raw = raw or {}
-        known = {f for f in cls.__dataclass_fields__ if f != "other"}
         return cls(
             checkout=SessionRecord.from_record(raw["checkout"]) if raw.get("checkout") else None,
             setup=SessionRecord.from_record(raw["setup"]) if raw.get("setup") else None,
@@ -212,28 +197,28 @@ class StripeInvoiceRecord:
             charge=ChargeRecord.from_record(raw["charge"]) if raw.get("charge") else None,
             credit_notes=tuple(CreditNoteEntry.from_record(n) for n in raw.get("credit_notes") or ()),
             credited_total=int(raw.get("credited_total", 0)),
-            autopay=_optional(raw, "autopay"),
-            autopay_at=_when(raw["autopay_at"]) if raw.get("autopay_at") else None,
-            fallback=_optional(raw, "fallback"),
-            other={k: v for k, v in raw.items() if k not in known},
+            autopay=text(raw, "autopay"),
+            autopay_at=moment(raw, "autopay_at"),
+            fallback=text(raw, "fallback"),
+            other=unknown(raw, cls),
         )
 
     def to_record(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.other)
-        _set(out, "checkout", self.checkout.to_record() if self.checkout else None)
-        _set(out, "setup", self.setup.to_record() if self.setup else None)
+        put(out, "checkout", self.checkout.to_record() if self.checkout else None)
+        put(out, "setup", self.setup.to_record() if self.setup else None)
         if self.payments_attempts:
             out["payments_attempts"] = self.payments_attempts
         if self.refs:
             out["refs"] = list(self.refs)
-        _set(out, "charge", self.charge.to_record() if self.charge else None)
+        put(out, "charge", self.charge.to_record() if self.charge else None)
         if self.credit_notes:
             out["credit_notes"] = [n.to_record() for n in self.credit_notes]
         if self.credited_total:
             out["credited_total"] = self.credited_total
-        _set(out, "autopay", self.autopay)
-        _set(out, "autopay_at", self.autopay_at.isoformat() if self.autopay_at else None)
-        _set(out, "fallback", self.fallback)
+        put(out, "autopay", self.autopay)
+        put(out, "autopay_at", self.autopay_at.isoformat() if self.autopay_at else None)
+        put(out, "fallback", self.fallback)
         return out
 
 

@@ -18,7 +18,7 @@ page shows it, `debit_date` / `notified_on` / `payer_number`, `sent` (the file),
 `reversed` and the charge attempts; read and changed as one typed value
 (billing.domain.autogiro.invoice_state.AutogiroInvoiceState), each flow's change a method of it.
 
-The package, a module per concern: `model` (the agreement settings, the invoice's Autogiro state),
+The package, a module per concern: `model` (the agreement settings),
 `ports` (with the mandate and the form page's content), `form`, `export` (the request file, a
 cancellation), `import_report`, `page_state`.
 """
@@ -48,7 +48,6 @@ from billing.services.autogiro.model import (
     AutogiroNotOffered,
     AutogiroSettings,
     autogiro_settings,
-    autogiro_state,
 )
 from billing.services.autogiro.page_state import (
     autogiro_page_links,
@@ -92,7 +91,6 @@ __all__ = [
     "autogiro_page_notice",
     "autogiro_page_state",
     "autogiro_settings",
-    "autogiro_state",
     "dataset_name",
     "export_moment",
 ]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import partial
 
 from billing.domain.autogiro.bankdays import debit_date_for, stockholm_date
-from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, StoredReason
+from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, StoredReason, autogiro_invoice_state
 from billing.domain.autogiro.planning import (
     DueDebit,
     Held,
@@ -23,7 +23,6 @@ from billing.services.autogiro.model import (
     STOCKHOLM,
     AutogiroNotOffered,
     autogiro_settings,
-    autogiro_state,
 )
 from billing.services.autogiro.ports import (
     AutogiroFiles,
@@ -225,7 +224,7 @@ class ExportRequestFile:
         if customer_id not in mandates:
             mandates[customer_id] = self.mandates.get(tenant_id, customer_id)
         mandate = mandates[customer_id]
-        state = autogiro_state(stored)
+        state = autogiro_invoice_state(stored.state)
         if mandate is None or mandate.status is not MandateStatus.APPROVED:
             if state.debit_date is not None and state.sent is None:
                 self._withdraw(stored, mandate, now)  # the mandate ended after the date was told
@@ -240,7 +239,7 @@ class ExportRequestFile:
             debit_date = debit_date_for(stored.invoice.due_date, notified_on=today)
             stored = self._announce(stored, mandate, debit_date, today, now)
             announced.append((stored.invoice_id, debit_date))
-            state = autogiro_state(stored)
+            state = autogiro_invoice_state(stored.state)
         if state.debit_date is None or state.notified_on is None:
             raise PermanentError("announced without a debit date", field="state.autogiro.debit_date")
         debits.append(
@@ -369,6 +368,6 @@ class CancelMandate:
 def _retry_requested(stored: StoredInvoice) -> bool:
     """The reminder flow asked for the next charge attempt (state["dunning"]["retries"], recorded by
     billing.services.dunning for the mandate's payment module to carry out)."""
-    attempts = autogiro_state(stored).attempts
+    attempts = autogiro_invoice_state(stored.state).attempts
     retries = (stored.state.get("dunning") or {}).get("retries") or []
     return any(int(r.get("attempt", 0)) == len(attempts) + 1 for r in retries if isinstance(r, dict))

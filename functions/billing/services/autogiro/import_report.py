@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from billing.domain.autogiro.bankdays import stockholm_date
-from billing.domain.autogiro.invoice_state import StoredReason
+from billing.domain.autogiro.invoice_state import StoredReason, autogiro_invoice_state
 from billing.domain.autogiro.outcomes import (
     MandateOutcome,
     MandateOutcomeKind,
@@ -25,7 +25,6 @@ from billing.services.autogiro.model import (
     STOCKHOLM,
     AutogiroNotOffered,
     autogiro_settings,
-    autogiro_state,
 )
 from billing.services.autogiro.ports import (
     AutogiroFiles,
@@ -161,7 +160,7 @@ class ImportReport:
         if mandate is None:
             return None
         for stored in reversed(self.invoices.history(tenant_id, mandate.customer_id, date.max)):
-            sent = autogiro_state(stored).sent
+            sent = autogiro_invoice_state(stored.state).sent
             amount = stored.invoice.amount_due
             ordered = sent.amount if sent is not None and sent.amount is not None else amount
             for candidate in {amount, stored.amount_due, ordered}:
@@ -228,7 +227,7 @@ class ImportReport:
         cancelled_debit = (
             payment.kind is PaymentOutcomeKind.CANCELLED
             and stored.status == "open"
-            and autogiro_state(stored).sent is not None
+            and autogiro_invoice_state(stored.state).sent is not None
         )
         if payment.kind in (PaymentOutcomeKind.FAILED, PaymentOutcomeKind.REJECTED) or cancelled_debit:
             reason = payment.reason

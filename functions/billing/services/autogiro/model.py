@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from billing.domain.autogiro.invoice_state import AutogiroInvoiceState, autogiro_invoice_state
 from billing.domain.autogiro.planning import (
     DEFAULT_LOOKAHEAD_BANKING_DAYS,
     AutogiroPayee,
@@ -17,7 +16,6 @@ from billing.domain.autogiro.validation import (
 )
 from billing.services.errors import PermanentError
 from billing.services.ports import (
-    StoredInvoice,
     TenantAccount,
 )
 
@@ -68,8 +66,3 @@ def autogiro_settings(tenant: TenantAccount) -> AutogiroSettings | None:
     if not 1 <= lookahead <= 30:
         raise PermanentError("must be between 1 and 30", field="page.autogiro.lookahead_banking_days")
     return AutogiroSettings(AutogiroPayee(customer_number.zfill(6), bankgiro), lookahead)
-
-
-def autogiro_state(stored: StoredInvoice) -> AutogiroInvoiceState:
-    """The invoice's Autogiro state, typed (billing.domain.autogiro.invoice_state)."""
-    return autogiro_invoice_state(stored.state)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from billing.domain.autogiro.invoice_state import IN_FORCE, StoredReason
+from billing.domain.autogiro.invoice_state import IN_FORCE, StoredReason, autogiro_invoice_state
 from billing.domain.page.context import AutogiroNotice, AutogiroNoticeKind
-from billing.services.autogiro.model import autogiro_settings, autogiro_state
+from billing.services.autogiro.model import autogiro_settings
 from billing.services.autogiro.ports import MandateStatus
 from billing.services.errors import PermanentError
 from billing.services.ports import (
@@ -42,7 +42,7 @@ def autogiro_page_links(stored: StoredInvoice, tenant: TenantAccount, api_base: 
 
 def autogiro_page_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
     """`debit_date` and `autopay_active` for the page's InvoiceState, from state["autogiro"]."""
-    state = autogiro_state(stored)
+    state = autogiro_invoice_state(stored.state)
     result: dict[str, Any] = {}
     if state.mandate_status in IN_FORCE:
         result["autopay_active"] = True  # no "set up automatic payment" for a mandate already given
@@ -55,7 +55,7 @@ def autogiro_page_state(stored: StoredInvoice, today: date) -> dict[str, Any]:
 def autogiro_page_notice(stored: StoredInvoice) -> AutogiroNotice | None:
     """What the page should say about the mandate or a failed debit, if anything, with Bankgirot's
     reason when it gave one."""
-    state = autogiro_state(stored)
+    state = autogiro_invoice_state(stored.state)
     if stored.status != "open":
         return None
     if state.failed is not None:

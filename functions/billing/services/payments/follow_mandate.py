@@ -92,31 +92,24 @@ class FollowMandate:
         follow = MandateFollowUp.of(event)
         if follow.autopay == ACTIVE:
             # Every open invoice of the customer will now be taken on its due date; the pages say so.
-            for invoice_id in self.open_invoices_of(
-                event.tenant_id, follow.customer_id, also=follow.invoice_id
-            ):
+            invoices = self.open_invoices_of(event.tenant_id, follow.customer_id, also=follow.invoice_id)
+            for invoice_id in invoices:
                 self._mark_active(event, invoice_id)
-            self._confirm_change(event.tenant_id, follow)
+            self._confirm_change(event.tenant_id, follow, invoices)
         else:
             assert follow.fallback is not None
             self._fall_back(event, follow.customer_id, follow.fallback)
 
     def open_invoices_of(self, tenant_id: str, customer_id: str, also: str | None = None) -> list[str]:
-        """The customer's unpaid invoices, oldest due first, after `also` (the one the mandate was
-        given on, which may not be open: its page still says what happened)."""
-        found = [] if also is None else [also]
-        for invoice_id in self.records.open_invoices_of(tenant_id, customer_id):
-            if invoice_id in found:
-                continue
-            stored = self.invoices.get(tenant_id, invoice_id)
-            if stored is not None and stored.invoice.customer_id == customer_id:
-                found.append(invoice_id)
-        return found
+        """The customer's unpaid invoices, oldest due first (one query of the customer's invoices),
+        after `also`: the one the mandate was given on, which may not be open (its page still says what
+        happened), kept only if it is this customer's."""
+        first = self.invoices.get(tenant_id, also) if also else None
+        found = [also] if also and first is not None and first.invoice.customer_id == customer_id else []
+        return found + [i for i in self.records.open_invoices_of(tenant_id, customer_id) if i != also]
 
     def _mark_active(self, event: OutboxEvent, invoice_id: str) -> None:
         tenant_id = event.tenant_id
-        if self.invoices.get(tenant_id, invoice_id) is None:
-            return
 
         def change(record: StripeInvoiceRecord) -> StripeInvoiceRecord:
             if record.charge is not None and record.charge.done:
@@ -129,14 +122,12 @@ class FollowMandate:
         self.audit.append(tenant_id, invoice_id, _step(event, "autopay_active"))
         self.pages.refresh(tenant_id, invoice_id)
 
-    def _confirm_change(self, tenant_id: str, follow: MandateFollowUp) -> None:
+    def _confirm_change(self, tenant_id: str, follow: MandateFollowUp, invoices: list[str]) -> None:
         """The card mandate took over (from Autogiro, or from paying by hand): recorded and confirmed
         on the invoice it was set up for (or the customer's first open one), once."""
         if self.method_change is None or follow.previous is None:
             return
-        invoice_id = follow.invoice_id or next(
-            iter(self.open_invoices_of(tenant_id, follow.customer_id)), None
-        )
+        invoice_id = follow.invoice_id or next(iter(invoices), None)
         stored = self.invoices.get(tenant_id, invoice_id) if invoice_id else None
         if stored is None or stored.invoice.customer_id != follow.customer_id:
             return
