@@ -271,3 +271,83 @@ def test_a_detachment_whose_processor_died_after_its_commit_still_stops_autopay_
     assert [e.event_type for e in events][-1] == "mandate.cancelled" and all(e.pending == () for e in events)
     actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
     assert actions.count("autopay_stopped") == 1
+
+
+REMOVAL_TRIALS = 4
+
+
+@pytest.mark.timeout(900)  # a billing run and a Checkout per trial, on a shared two-core machine
+def test_one_aws_call_failing_at_a_random_point_of_a_card_removal_ends_as_without_faults(
+    local_env, stripe_fake, scenario_clock, monkeypatch
+):
+    """An outsider's trial of the mandate path: while Stripe's `payment_method.detached` is delivered
+    and processed, one AWS call (DynamoDB, S3, SES, SQS, EventBridge), chosen at random, fails once;
+    Stripe delivers again until it gets 200 and once more later, and the outbox's stream is read.
+    Every trial ends as the clean run: the mandate ended, the invoice handed back, the customer told
+    once, one step on the trail, the customer's events all done."""
+    import random
+    import uuid
+
+    import botocore.client
+    from botocore.exceptions import EndpointConnectionError
+
+    from billing.domain.merchant_events import customer_stream
+    from billing.wiring.outbox import outbox_store
+    from infra import local_outbox
+
+    scenario_clock(stripe_support.TODAY)
+    original = botocore.client.BaseClient._make_api_call
+    state = {"calls": 0, "fail_at": 0, "failed": ""}
+
+    def flaky(self, operation_name, params):  # type: ignore[no-untyped-def]
+        state["calls"] += 1
+        if state["calls"] == state["fail_at"]:
+            state["failed"] = operation_name
+            raise EndpointConnectionError(endpoint_url=f"injected:{operation_name}")
+        return original(self, operation_name, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", flaky)
+    rng = random.Random(3131)
+    calls, hit = 0, []
+    for trial in range(REMOVAL_TRIALS + 1):
+        issued = issue(
+            local_env, f"t-{uuid.uuid4().hex[:10]}", stripe_fake, payments={"retry_days": [0, 3, 7]}
+        )
+        customer_id = issued.stored.invoice.customer_id
+        record = _set_up_autopay(issued)
+        local_outbox.drain()
+        # The removal's event, as Stripe sends it (kept here, so that the trial delivers it)
+        captured: list[dict] = []
+        with monkeypatch.context() as held:
+            held.setattr(stripe_fake, "_deliver", captured.append)
+            stripe_fake.detach_payment_method(record["mandate"]["payment_method_ref"])
+        (detached,) = captured
+        # trial 0 counts the calls of a delivery without faults; the others fail one of them
+        state["calls"], state["failed"] = 0, ""
+        state["fail_at"] = 0 if trial == 0 else rng.randint(1, calls)
+        for _ in range(5):
+            try:
+                if post_event(issued.env, issued.tenant_id, detached)[0] == 200:
+                    break
+            except OSError:
+                continue  # the connection dropped: Stripe tries again
+        if trial == 0:
+            calls = state["calls"]
+        state["fail_at"] = 0
+        assert post_event(issued.env, issued.tenant_id, detached)[0] == 200  # Stripe's later retry
+        local_outbox.drain()
+        hit.append(state["failed"])
+        label = (trial, state["failed"])
+        after = stripe_records().customer_record(issued.tenant_id, customer_id)
+        assert after["mandate"]["status"] == "inactive" and after["fallback"] == "payment_method_detached", (
+            label
+        )
+        assert issued.refreshed().state["stripe"]["autopay"] == "stopped", label
+        told = [m for m in emails_to(issued.env.moto_url, issued.email) if "upphört" in m["subject"]]
+        assert len(told) == 1, label
+        actions = [e.action for e in audit_trail().events(issued.tenant_id, issued.stored.invoice_id)]
+        assert actions.count("autopay_stopped") == 1, label
+        events = outbox_store().events(issued.tenant_id, customer_stream(customer_id))
+        assert [e.event_type for e in events].count("mandate.cancelled") == 1, label
+        assert all(e.pending == () for e in events), label
+    print(f"\n{REMOVAL_TRIALS} card-removal trials over {calls} AWS calls; failed: {hit[1:]}")
